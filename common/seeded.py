@@ -1,0 +1,32 @@
+"""Seeded identifiers: every id a simulator hands out is a function of its seed, so a failing
+run replays with the same ids."""
+from __future__ import annotations
+
+import random
+import string
+import threading
+
+_ALPHABET = string.ascii_letters + string.digits
+
+
+class IdSource:
+    def __init__(self, seed: int, first: int = 1) -> None:
+        self._rng = random.Random(seed)
+        self._next = first
+        self._lock = threading.Lock()
+
+    def number(self) -> int:
+        """Strictly increasing integer ids (NetSuite internal ids, Shopify ids)."""
+        with self._lock:
+            value = self._next
+            self._next += 1 + self._rng.randrange(3)
+            return value
+
+    def token(self, length: int = 22) -> str:
+        """Opaque base62 ids (Square style)."""
+        with self._lock:
+            return "".join(self._rng.choice(_ALPHABET) for _ in range(length))
+
+    def hex(self, length: int = 32) -> str:
+        with self._lock:
+            return "".join(self._rng.choice("0123456789abcdef") for _ in range(length))
