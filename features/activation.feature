@@ -1,0 +1,61 @@
+@activation
+Feature: Activating refund sync: one direction per account
+  Refund sync is switched on per connector account with the Refund Sync button of one direction
+  (Data Flows > Manage Data Syncs). Some connectors offer both buttons; enabling both is unsupported,
+  because a refund synced one way would echo back and be refunded twice.
+
+  Scenario Outline: Enabling the second direction on <storefront> is refused and the first stays on
+    Given a <storefront> store connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    When I try to enable refund sync from NetSuite
+    Then activation is refused because "refunded twice"
+    And refund sync runs to NetSuite for the account
+
+    Examples:
+      | storefront |
+      | Shopify    |
+      | Square     |
+
+  Scenario: Switching direction means turning the current one off first
+    Given a Shopify store connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    When I turn refund sync off
+    And I enable refund sync to NetSuite
+    Then refund sync runs to NetSuite for the account
+
+  Scenario: Two accounts of the same storefront may sync refunds in opposite directions
+    Given a Shopify store connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a second Shopify store connected to NetSuite with the test order billed
+    When I enable refund sync from NetSuite on the second account
+    Then refund sync runs to NetSuite for the first account
+    And refund sync runs from NetSuite for the second account
+
+  # The article's FAQ, one scenario per question.
+  Scenario: FAQ - no feature flag is needed, only the Refund Sync button of one direction
+    Given a Shopify store connected to NetSuite with the test order billed
+    When I enable refund sync to NetSuite
+    Then refund sync runs to NetSuite for the account
+    And no other setting had to be changed to activate it
+
+  Scenario: FAQ - the prerequisites are order sync working and a test order billed in NetSuite
+    Given a Square store connected to NetSuite
+    When I try to enable refund sync to NetSuite
+    Then activation is refused because "order sync is not active"
+    And the refusal also says "no test order"
+
+  Scenario: FAQ - refund sync cannot run in both directions
+    Given a Shopify store connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    When I try to enable refund sync to NetSuite
+    Then activation is refused because "unsupported"
+
+  Scenario: FAQ - when amounts do not match, the mismatch is reported with its likely cause
+    Given a Shopify store connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And NetSuite recalculates tax on refunds instead of keeping the connector's tax
+    And a paid order synced to NetSuite and billed as a cash sale
+    When the merchant refunds 1 unit of line 1 in the storefront
+    And the scheduled refund sync runs
+    Then reconciliation finds the refund totals differ
+    And the mismatch is attributed to "NetSuite configuration"

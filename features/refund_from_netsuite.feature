@@ -1,0 +1,65 @@
+@from_netsuite
+Feature: Refund sync from NetSuite
+  A Cash Refund or Credit Memo created in NetSuite from the billed record of an order the connector
+  synced goes to the storefront: by line where the storefront can refund by line, otherwise as a
+  general (amount-only) refund of the same total. Refunds that did not come from such an order are
+  left alone, and a refund already pushed is never sent again.
+
+  Background:
+    Given the refund item and the shipping item are set up in NetSuite
+
+  Scenario: A Cash Refund of one line is pushed to Shopify as a line-item refund
+    Given a Shopify store connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale, with 3 units on line 1
+    When a NetSuite user refunds 1 unit of line 1 on the billed record
+    And the scheduled refund sync runs
+    Then the refund has status Posted
+    And the storefront shows a line-item refund of the same lines
+    And the refund totals match on both sides
+
+  Scenario: A Credit Memo with shipping is pushed to Shopify by line with its shipping
+    Given a Shopify store connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    And an order on payment terms synced to NetSuite and billed as an invoice
+    When a NetSuite user refunds 1 unit of line 1 and the shipping on the billed record
+    And the scheduled refund sync runs
+    Then the refund has status Posted
+    And the storefront shows a line-item refund of the same lines
+    And the refund totals match on both sides
+
+  Scenario: A Cash Refund is pushed to Square as a general refund of the same total
+    Given a Square store connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale
+    When a NetSuite user refunds 1 unit of line 1 on the billed record
+    And the scheduled refund sync runs
+    Then the storefront shows a general refund of the same total
+    And the refund is waiting for the storefront to complete it
+    When the scheduled refund sync runs
+    Then the refund has status Posted
+    And the refund totals match on both sides
+
+  Scenario Outline: A full refund in NetSuite is pushed once, however often the sync runs (<storefront>)
+    Given a <storefront> store connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale
+    When a NetSuite user refunds the whole billed record
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then the storefront has exactly 1 refund for the order
+    And the refund totals match on both sides
+
+    Examples:
+      | storefront |
+      | Shopify    |
+      | Square     |
+
+  Scenario: A refund on an order the connector did not sync is left alone
+    Given a Shopify store connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    And an order entered directly in NetSuite and billed as a cash sale
+    When a NetSuite user refunds the whole billed record
+    And the scheduled refund sync runs
+    Then the connector retrieved no refund

@@ -1,0 +1,146 @@
+"""The certification report: a storefront x direction matrix and the evidence behind each cell.
+
+Scenario results arrive from pytest reports (also across xdist workers, through user_properties);
+this module aggregates them, renders the terminal table and writes the JSON atomically.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+EVIDENCE_KEY = "refund_harness_evidence"
+
+
+@dataclass
+class ScenarioOutcome:
+    nodeid: str
+    name: str
+    passed: bool
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Cell:
+    storefront: str
+    direction: str
+    line_items: bool
+    currency: str | None = None
+    passed: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    orders: list[dict[str, Any]] = field(default_factory=list)
+    detected_mismatches: list[dict[str, Any]] = field(default_factory=list)
+
+    def totals(self) -> tuple[Decimal, Decimal]:
+        sf = sum((Decimal(o["storefront_total"]) for o in self.orders), Decimal(0))
+        ns = sum((Decimal(o["netsuite_total"]) for o in self.orders), Decimal(0))
+        return sf, ns
+
+    def verdict(self) -> str:
+        sf, ns = self.totals()
+        ok = (not self.failed and self.passed and self.orders and sf == ns
+              and all(o["matches"] for o in self.orders))
+        return "certified" if ok else "failed"
+
+    def reasons(self) -> list[str]:
+        reasons = [f"scenario failed: {name}" for name in self.failed]
+        if not self.orders:
+            reasons.append("no refund was synced in this direction, so nothing proves the totals")
+        reasons += [o["description"] for o in self.orders if not o["matches"]]
+        return reasons
+
+
+def build_report(outcomes: list[ScenarioOutcome]) -> dict[str, Any]:
+    cells: dict[tuple[str, str, str | None], Cell] = {}
+    for outcome in outcomes:
+        for exercised in outcome.evidence.get("cells", []):
+            orders = [o for o in outcome.evidence.get("orders", [])
+                      if o["platform"] == exercised["storefront"] and o["direction"] == exercised["direction"]]
+            currencies = sorted({o["currency"] for o in orders}) or [None]
+            for currency in currencies:
+                key = (exercised["storefront"], exercised["direction"], currency)
+                cell = cells.setdefault(key, Cell(exercised["storefront"], exercised["direction"],
+                                                  exercised["line_items"], currency))
+                (cell.passed if outcome.passed else cell.failed).append(outcome.name)
+                mine = [o for o in orders if o["currency"] == currency] if currency else []
+                if outcome.evidence.get("expect_mismatch"):
+                    cell.detected_mismatches.extend(mine)
+                else:
+                    cell.orders.extend(mine)
+    # a cell without orders under one currency folds into the same direction's currency rows
+    merged: dict[tuple[str, str, str | None], Cell] = {}
+    for key, cell in sorted(cells.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or "")):
+        if key[2] is None:
+            siblings = [k for k in cells if k[:2] == key[:2] and k[2] is not None]
+            if siblings:
+                target = cells[sorted(siblings, key=lambda k: k[2] or "")[0]]
+                target.passed.extend(cell.passed)
+                target.failed.extend(cell.failed)
+                continue
+        merged[key] = cell
+    rows = []
+    for cell in merged.values():
+        sf, ns = cell.totals()
+        rows.append({
+            "storefront": cell.storefront,
+            "direction": cell.direction,
+            "line_items": cell.line_items,
+            "currency": cell.currency,
+            "scenarios_passed": len(cell.passed),
+            "scenarios_failed": len(cell.failed),
+            "orders": len(cell.orders),
+            "storefront_refund_total": str(sf),
+            "netsuite_refund_total": str(ns),
+            "verdict": cell.verdict(),
+            "reasons": cell.reasons(),
+            "evidence": {
+                "scenarios": sorted(set(cell.passed + cell.failed)),
+                "orders": cell.orders,
+                "detected_mismatches": cell.detected_mismatches,
+            },
+        })
+    failed_outside_cells = sorted(o.name for o in outcomes if not o.passed and not o.evidence.get("cells"))
+    verdict = ("certified" if rows and all(r["verdict"] == "certified" for r in rows)
+               and not failed_outside_cells else "failed")
+    return {"verdict": verdict, "rows": rows,
+            "scenarios": {"passed": sum(o.passed for o in outcomes),
+                          "failed": sum(not o.passed for o in outcomes),
+                          "failed_without_cell": failed_outside_cells}}
+
+
+def write_report(path: Path, report: dict[str, Any]) -> None:
+    """Write atomically: a reader never sees half a report, even if the run is killed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            json.dump(report, handle, indent=2)
+            handle.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def render_table(report: dict[str, Any]):
+    from rich.table import Table
+
+    table = Table(title=f"Refund sync certification: {report['verdict'].upper()}")
+    for column in ("storefront", "direction", "line items", "passed", "failed", "orders",
+                   "storefront total", "NetSuite total", "verdict"):
+        table.add_column(column)
+    for row in report["rows"]:
+        cur = row["currency"] or ""
+        table.add_row(row["storefront"], row["direction"], "yes" if row["line_items"] else "no (general)",
+                      str(row["scenarios_passed"]), str(row["scenarios_failed"]), str(row["orders"]),
+                      f"{row['storefront_refund_total']} {cur}".strip(),
+                      f"{row['netsuite_refund_total']} {cur}".strip(), row["verdict"])
+    return table
+
+
+def evidence_property(evidence: dict[str, Any]) -> tuple[str, str]:
+    return (EVIDENCE_KEY, json.dumps(evidence))

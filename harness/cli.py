@@ -1,0 +1,85 @@
+"""The `refund-harness` command: `certify` runs the acceptance features and writes the report;
+`steps` prints the step catalog so QA can write scenarios without Python."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative; use 0 or more")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="refund-harness", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    certify = sub.add_parser("certify", help="run the certification suite on the in-process simulators")
+    certify.add_argument("--report", type=Path, default=Path("reports/certification.json"),
+                         help="where to write the JSON report (default: %(default)s)")
+    certify.add_argument("--junit", type=Path, default=None,
+                         help="also write JUnit XML here (default: next to the report)")
+    certify.add_argument("--seed", type=_positive_int, default=None, help="base seed to replay a run")
+    certify.add_argument("-k", dest="keyword", default=None, help="only scenarios matching this pytest -k expression")
+    certify.add_argument("-n", dest="workers", default=None,
+                         help="run scenarios in parallel with pytest-xdist (a number or 'auto')")
+    sub.add_parser("steps", help="print the step catalog (each step pattern with an example)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "steps":
+        return print_steps()
+    return certify(args)
+
+
+def certify(args: argparse.Namespace) -> int:
+    import pytest
+
+    suite = PROJECT_ROOT / "tests" / "acceptance"
+    if not (PROJECT_ROOT / "features").is_dir() or not suite.is_dir():
+        print(f"refund-harness: no features/ or tests/acceptance/ under {PROJECT_ROOT}; "
+              "run certify from a checkout of the project", file=sys.stderr)
+        return 4
+    report = args.report.resolve()
+    junit = (args.junit or report.with_suffix(".junit.xml")).resolve()
+    pytest_args = [str(suite), "-q", "-p", "no:cacheprovider", f"--rootdir={PROJECT_ROOT}",
+                   f"--certification-report={report}", f"--junitxml={junit}"]
+    if args.seed is not None:
+        pytest_args.append(f"--harness-seed={args.seed}")
+    if args.keyword:
+        pytest_args += ["-k", args.keyword]
+    if args.workers:
+        pytest_args += ["-n", args.workers]
+    return int(pytest.main(pytest_args))
+
+
+def print_steps() -> int:
+    from steps.vocabulary import load_catalog
+
+    catalog = load_catalog()
+    for keyword in ("Given", "When", "Then"):
+        print(f"{keyword} steps")
+        print("-" * (len(keyword) + 6))
+        for doc in sorted((d for d in catalog if d.keyword == keyword), key=lambda d: d.pattern):
+            print(f"  {keyword} {doc.pattern}")
+            print(f"      e.g. {keyword} {doc.example}")
+            if doc.summary:
+                print(f"      {doc.summary}")
+        print()
+    print("Placeholders: {storefront:Storefront} is one of Shopify, Square; {direction:Direction} is "
+          "'to NetSuite' or 'from NetSuite'; {n:d} is a whole number; \"{text:Text}\" is quoted text.")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""The pytest plugin (entry point ``refund_harness``): the ``world`` fixture, the shared step
+vocabulary, and the certification report collected from every scenario (xdist-safe)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from harness.certification import (EVIDENCE_KEY, ScenarioOutcome, build_report, evidence_property,
+                                   render_table, write_report)
+from steps import STEP_MODULES
+
+# Steps live in non-test modules and are loaded once for every feature file.
+pytest_plugins = STEP_MODULES
+
+DEFAULT_SEED = 20261128
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("refund-harness")
+    group.addoption("--harness-seed", type=int, default=DEFAULT_SEED,
+                    help="base seed for test data and simulator ids (default %(default)s); "
+                         "each scenario derives its own seed from it and its name")
+    group.addoption("--certification-report", type=Path, default=None,
+                    help="write the certification report (JSON) to this path")
+
+
+@pytest.fixture
+def world(request: pytest.FixtureRequest, tmp_path: Path):
+    """A fresh World (simulators + real connector) for one scenario."""
+    from harness.world import World, seed_for
+
+    seed = seed_for(request.config.getoption("--harness-seed"), request.node.name)
+    built = World(seed=seed, workdir=tmp_path)
+    request.node.user_properties.append(("harness_seed", str(seed)))
+    try:
+        yield built
+    finally:
+        try:
+            request.node.user_properties.append(evidence_property(built.evidence()))
+        finally:
+            built.close()
+
+
+def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature, scenario) -> None:
+    # a readable name for reports: "Feature: Scenario [example]"
+    params = request.node.callspec.id if hasattr(request.node, "callspec") else ""
+    name = f"{feature.name}: {scenario.name}" + (f" [{params}]" if params else "")
+    request.node.user_properties.append(("scenario", name))
+
+
+class _CertificationCollector:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.outcomes: dict[str, ScenarioOutcome] = {}
+
+    @pytest.hookimpl
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        outcome = self.outcomes.setdefault(report.nodeid, ScenarioOutcome(report.nodeid, _scenario_name(report), True))
+        if report.failed:
+            outcome.passed = False
+        if report.when == "call" and report.skipped:
+            outcome.passed = False  # a skipped scenario proves nothing
+        for key, value in report.user_properties:
+            if key == "scenario":
+                outcome.name = value
+            if key == EVIDENCE_KEY:
+                outcome.evidence = json.loads(value)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        report = build_report(list(self.outcomes.values()))
+        write_report(self.path, report)
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            from rich.console import Console
+
+            console = Console(file=reporter._tw._file, force_terminal=False, width=140)  # noqa: SLF001
+            console.print(render_table(report))
+            console.print(f"certification report: {self.path}  verdict: {report['verdict']}")
+        if report["verdict"] != "certified" and session.exitstatus == 0:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _scenario_name(report: pytest.TestReport) -> str:
+    return report.nodeid.split("::")[-1]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    path = config.getoption("--certification-report")
+    # only the controller writes the report; xdist workers ship evidence in user_properties
+    if path is not None and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(_CertificationCollector(path), "refund_harness_certification")

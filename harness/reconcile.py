@@ -1,0 +1,131 @@
+"""Reconciliation: compare one order's refunds as the storefront and NetSuite each record them.
+
+The inputs are read independently from each side (never from the connector's own ledger), so a bug
+in the connector cannot hide itself. A mismatch says what differs, by how much, and which side's
+configuration is the likely cause.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from common import money
+
+
+@dataclass(frozen=True)
+class SideRefund:
+    """One refund as one side records it. ``tax`` is None where the side does not split tax out."""
+
+    id: str
+    total: Decimal
+    currency: str
+    tax: Decimal | None = None
+    lines: tuple[tuple[str, int], ...] = ()  # (sku, quantity) of refunded item lines
+    kind: str = ""  # "cashRefund", "creditMemo", "shopify refund", "square refund"
+
+
+@dataclass(frozen=True)
+class OrderEvidence:
+    order_id: str
+    platform: str
+    direction: str  # "to_netsuite" | "from_netsuite"
+    currency: str
+    line_items: bool  # whether the storefront refunds by line
+    storefront: tuple[SideRefund, ...]
+    netsuite: tuple[SideRefund, ...]
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    order_id: str
+    platform: str
+    direction: str
+    currency: str
+    storefront_total: Decimal
+    netsuite_total: Decimal
+    problems: tuple[str, ...] = field(default_factory=tuple)
+    likely_cause: str | None = None
+
+    @property
+    def matches(self) -> bool:
+        return not self.problems
+
+    @property
+    def difference(self) -> Decimal:
+        return self.storefront_total - self.netsuite_total
+
+    def describe(self) -> str:
+        if self.matches:
+            return (f"order {self.order_id} ({self.platform}, {self.direction}): refunds match, "
+                    f"{self.storefront_total} {self.currency} on both sides")
+        cause = f" Likely cause: {self.likely_cause}." if self.likely_cause else ""
+        return (f"order {self.order_id} ({self.platform}, {self.direction}): "
+                + "; ".join(self.problems) + "." + cause)
+
+
+def _sum(values, currency: str) -> Decimal:
+    return money.total(values, currency)
+
+
+def _line_counts(refunds: tuple[SideRefund, ...]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for refund in refunds:
+        for sku, quantity in refund.lines:
+            counts[sku] += quantity
+    return counts
+
+
+def reconcile(evidence: OrderEvidence) -> Reconciliation:
+    cur = evidence.currency
+    sf_total = _sum((r.total for r in evidence.storefront), cur)
+    ns_total = _sum((r.total for r in evidence.netsuite), cur)
+    problems: list[str] = []
+    causes: list[str] = []
+
+    currencies = {r.currency for r in evidence.storefront + evidence.netsuite}
+    if currencies - {cur}:
+        problems.append(f"refund currency differs from the order's {cur}: {', '.join(sorted(currencies))}")
+        causes.append("the connector: a refund must be made in the order's transaction currency")
+
+    if len(evidence.storefront) != len(evidence.netsuite):
+        problems.append(
+            f"the storefront has {len(evidence.storefront)} refund(s), NetSuite has {len(evidence.netsuite)}")
+        causes.append("the connector: a refund was not synced yet, or was synced more than once")
+
+    if sf_total != ns_total:
+        diff = sf_total - ns_total
+        problems.append(
+            f"refund totals differ by {abs(diff)} {cur}: storefront {sf_total} {cur}, NetSuite {ns_total} {cur}")
+        causes.append(_total_mismatch_cause(evidence, diff))
+
+    if evidence.line_items:
+        sf_lines, ns_lines = _line_counts(evidence.storefront), _line_counts(evidence.netsuite)
+        if sf_lines != ns_lines:
+            detail = ", ".join(
+                f"{sku}: storefront {sf_lines.get(sku, 0)} vs NetSuite {ns_lines.get(sku, 0)}"
+                for sku in sorted(set(sf_lines) | set(ns_lines)) if sf_lines.get(sku) != ns_lines.get(sku))
+            problems.append(f"refunded quantities differ ({detail})")
+            causes.append("the connector's item mapping (SKU to NetSuite item) or line matching")
+
+    # the first cause found is the most specific one; later ones are consequences
+    return Reconciliation(evidence.order_id, evidence.platform, evidence.direction, cur,
+                          sf_total, ns_total, tuple(problems), causes[0] if causes else None)
+
+
+def _total_mismatch_cause(evidence: OrderEvidence, diff: Decimal) -> str:
+    cur = evidence.currency
+    sf_tax = [r.tax for r in evidence.storefront]
+    ns_tax = [r.tax for r in evidence.netsuite]
+    if (len(sf_tax) == len(ns_tax) and sf_tax and None not in sf_tax and None not in ns_tax):
+        tax_diff = _sum(sf_tax, cur) - _sum(ns_tax, cur)  # type: ignore[arg-type]
+        if tax_diff == diff:
+            return (f"NetSuite configuration: NetSuite's tax on the refund is {_sum(ns_tax, cur)} {cur} "
+                    f"where the storefront's is {_sum(sf_tax, cur)} {cur}, and everything else matches. "
+                    "The connector sends the storefront's tax; NetSuite's tax set-up recalculated it "
+                    "(check tax codes, nexus and the tax engine's override setting)")
+    if evidence.direction == "from_netsuite":
+        return ("the storefront: it refunded a different amount than the NetSuite refund asked for "
+                "(check the storefront's refund rules, e.g. what remains refundable)")
+    return ("NetSuite configuration: the connector does not control how NetSuite builds the refund "
+            "record; compare the refund's lines, tax and generic refund items with the storefront's")

@@ -1,0 +1,173 @@
+"""Then steps: what must be true on the connector, on NetSuite and on the storefront."""
+from __future__ import annotations
+
+from connector import Direction, RefundStatus
+from harness.world import World
+from steps.vocabulary import then
+
+
+def _refusal(world: World) -> str:
+    refusal = world.scenario.refusal
+    assert refusal is not None, "refund sync was activated; a refusal was expected"
+    return str(refusal)
+
+
+@then('activation is refused because "{reason:Text}"', 'activation is refused because "order sync is not active"')
+@then('the refusal also says "{reason:Text}"', 'the refusal also says "no test order"')
+def refused_because(world: World, reason: str) -> None:
+    """The refusal message names the reason (case-insensitive substring)."""
+    message = _refusal(world)
+    assert reason.lower() in message.lower(), f"refusal does not mention {reason!r}: {message}"
+
+
+def _direction_of(world: World, index: int) -> Direction:
+    return world.connector.account(world.scenario.accounts[index].id).direction
+
+
+@then("refund sync is off for the account", "refund sync is off for the account")
+def sync_off(world: World) -> None:
+    """Nothing was switched on."""
+    assert _direction_of(world, 0) is Direction.OFF
+
+
+@then("refund sync runs {direction:Direction} for the account", "refund sync runs to NetSuite for the account")
+@then("refund sync runs {direction:Direction} for the first account", "refund sync runs to NetSuite for the first account")
+def sync_runs(world: World, direction: Direction) -> None:
+    """The (first) account syncs refunds in exactly this direction."""
+    assert _direction_of(world, 0) is direction
+
+
+@then("refund sync runs {direction:Direction} for the second account",
+      "refund sync runs from NetSuite for the second account")
+def sync_runs_second(world: World, direction: Direction) -> None:
+    """The second account syncs refunds in exactly this direction."""
+    assert _direction_of(world, 1) is direction
+
+
+@then("no other setting had to be changed to activate it", "no other setting had to be changed to activate it")
+def no_feature_flag(world: World) -> None:
+    """Activation used the account's default settings: no feature flag exists or was touched."""
+    account = world.connector.account(world.account.id)
+    assert account.settings == world.default_settings(world.account.platform)
+
+
+@then("the refund has status Posted", "the refund has status Posted")
+def refund_posted(world: World) -> None:
+    """The latest refund row of the account is Posted."""
+    refund = world.latest_refund()
+    assert refund.status is RefundStatus.POSTED, f"refund {refund.source_id} is {refund.status.value}: {refund.error}"
+
+
+@then("every refund of the order has status Posted", "every refund of the order has status Posted")
+def all_posted(world: World) -> None:
+    """All refund rows of the order are Posted (and there is more than one)."""
+    rows = world.refunds_of(world.order)
+    assert len(rows) > 1, f"expected several refunds, found {len(rows)}"
+    assert all(r.status is RefundStatus.POSTED for r in rows), [(r.source_id, r.status.value, r.error) for r in rows]
+
+
+@then('the refund shows an error containing "{text:Text}"', 'the refund shows an error containing "never synced"')
+def refund_error(world: World, text: str) -> None:
+    """The row is in Error and its message, the one a person hovers to read, explains why."""
+    refund = world.latest_refund()
+    assert refund.status is RefundStatus.ERROR, f"refund is {refund.status.value}, not Error"
+    assert text.lower() in (refund.error or "").lower(), f"error does not mention {text!r}: {refund.error}"
+
+
+@then("NetSuite has a Cash Refund created from the Cash Sale", "NetSuite has a Cash Refund created from the Cash Sale")
+def cash_refund_from_cash_sale(world: World) -> None:
+    """The order was billed as a cash sale and refunded with a cash refund made from it."""
+    world.assert_netsuite_refund_kind("cashSale", "cashRefund")
+
+
+@then("NetSuite has a Credit Memo created from the Invoice", "NetSuite has a Credit Memo created from the Invoice")
+def credit_memo_from_invoice(world: World) -> None:
+    """The order was billed as an invoice and refunded with a credit memo made from it."""
+    world.assert_netsuite_refund_kind("invoice", "creditMemo")
+
+
+@then("the NetSuite refund has the refunded lines and quantities", "the NetSuite refund has the refunded lines and quantities")
+@then("the storefront shows a line-item refund of the same lines", "the storefront shows a line-item refund of the same lines")
+@then("the refunded lines match where the storefront refunds by line",
+      "the refunded lines match where the storefront refunds by line")
+def same_lines(world: World) -> None:
+    """Items and quantities refunded are the same on both sides (where the storefront refunds by line)."""
+    world.assert_same_lines(world.order)
+
+
+@then("the NetSuite refund has a shipping line for the refunded shipping",
+      "the NetSuite refund has a shipping line for the refunded shipping")
+def shipping_line(world: World) -> None:
+    """Refunded shipping is a line on the shipping item, for the shipping amount."""
+    world.assert_shipping_line(world.order)
+
+
+@then("the NetSuite refund has a single line on the refund item", "the NetSuite refund has a single line on the refund item")
+def single_generic_line(world: World) -> None:
+    """An amount-only refund lands on the generic refund item as one line."""
+    world.assert_single_generic_line(world.order)
+
+
+@then("the refund totals match on both sides", "the refund totals match on both sides")
+def totals_match(world: World) -> None:
+    """Reconciliation of the order: same total (and lines, where applicable) on both sides."""
+    result = world.reconcile(world.order)
+    assert result.matches, result.describe()
+    assert result.storefront_total > 0, "no refund on either side: nothing was synced"
+
+
+@then("NetSuite has exactly {count:d} refund for the order", "NetSuite has exactly 1 refund for the order")
+def netsuite_refund_count(world: World, count: int) -> None:
+    """Exactly-once: duplicates and re-runs did not create more refunds in NetSuite."""
+    found = world.netsuite_side(world.order)
+    assert len(found) == count, f"NetSuite has {len(found)} refunds for the order"
+
+
+@then("the storefront has exactly {count:d} refund for the order", "the storefront has exactly 1 refund for the order")
+def storefront_refund_count(world: World, count: int) -> None:
+    """Exactly-once on the storefront side."""
+    found = world.driver(world.order.placed.platform).refunds(world.order.placed)
+    assert len(found) == count, f"the storefront has {len(found)} refunds for the order"
+
+
+@then("the storefront shows a general refund of the same total", "the storefront shows a general refund of the same total")
+def general_refund(world: World) -> None:
+    """An amount-only refund on the storefront for the NetSuite refund's total."""
+    world.assert_general_refund(world.order)
+
+
+@then("the refund is waiting for the storefront to complete it", "the refund is waiting for the storefront to complete it")
+def waiting_for_storefront(world: World) -> None:
+    """Pushed (target id known) but not Posted until the storefront completes it."""
+    refund = world.latest_refund()
+    assert refund.target_id and refund.status is RefundStatus.RETRIEVED, (refund.status.value, refund.target_id)
+
+
+@then("the connector retrieved no refund", "the connector retrieved no refund")
+def nothing_retrieved(world: World) -> None:
+    """Refunds not made from an order this connector synced are left alone."""
+    assert world.connector.refunds(account_id=world.account.id) == []
+
+
+@then("reconciliation finds the refund totals differ", "reconciliation finds the refund totals differ")
+def totals_differ(world: World) -> None:
+    """The deliberate misconfiguration is caught."""
+    result = world.reconcile(world.order)
+    assert not result.matches and result.storefront_total != result.netsuite_total, result.describe()
+
+
+@then("the mismatch names the storefront total, the NetSuite total and the difference",
+      "the mismatch names the storefront total, the NetSuite total and the difference")
+def mismatch_amounts(world: World) -> None:
+    """The message carries both totals and by how much they differ."""
+    result = world.reconcile(world.order)
+    text = result.describe()
+    for value in (result.storefront_total, result.netsuite_total, abs(result.difference)):
+        assert str(value) in text, f"{value} missing from: {text}"
+
+
+@then('the mismatch is attributed to "{cause:Text}"', 'the mismatch is attributed to "NetSuite configuration"')
+def mismatch_cause(world: World, cause: str) -> None:
+    """The likely cause names the side whose configuration to check."""
+    result = world.reconcile(world.order)
+    assert result.likely_cause and cause.lower() in result.likely_cause.lower(), result.describe()

@@ -1,0 +1,159 @@
+"""Given/When steps that set up accounts, orders and refund sync activation."""
+from __future__ import annotations
+
+from connector import ActivationRefused, Direction
+from harness.world import World
+from steps.vocabulary import given, when
+
+
+@given("the refund item and the shipping item are set up in NetSuite",
+       "the refund item and the shipping item are set up in NetSuite")
+def generic_items_exist(world: World) -> None:
+    """The generic Other Charge for Sale items that amount-only and shipping refunds post to exist."""
+    for item_id in (world.refund_item_id, world.shipping_item_id):
+        assert world.netsuite.record("otherChargeSaleItem", item_id)["id"] == item_id
+
+
+@given("a {storefront:Storefront} store connected to NetSuite", "a Shopify store connected to NetSuite")
+def connected_store(world: World, storefront: str) -> None:
+    """A connector account for the storefront, order sync not yet active."""
+    world.connect(storefront)
+
+
+@given("a {storefront:Storefront} store connected to NetSuite with order sync active",
+       "a Square store connected to NetSuite with order sync active")
+def connected_store_with_order_sync(world: World, storefront: str) -> None:
+    """A connector account whose order sync is active (no order synced yet)."""
+    account = world.connect(storefront)
+    world.connector.activate_order_sync(account.id)
+
+
+def _store_with_billed_test_order(world: World, storefront: str) -> None:
+    account = world.connect(storefront)
+    world.connector.activate_order_sync(account.id)
+    order = world.place_order(account)
+    world.sync(order)
+    world.bill(order)
+
+
+@given("a {storefront:Storefront} store connected to NetSuite with the test order billed",
+       "a Shopify store connected to NetSuite with the test order billed")
+def connected_store_ready(world: World, storefront: str) -> None:
+    """All prerequisites met: order sync active, a test order synced and billed in NetSuite."""
+    _store_with_billed_test_order(world, storefront)
+
+
+@given("a second {storefront:Storefront} store connected to NetSuite with the test order billed",
+       "a second Shopify store connected to NetSuite with the test order billed")
+def second_store_ready(world: World, storefront: str) -> None:
+    """Another account of the same storefront, with its prerequisites met."""
+    _store_with_billed_test_order(world, storefront)
+
+
+@given("a paid test order synced to NetSuite", "a paid test order synced to NetSuite")
+def test_order_synced(world: World) -> None:
+    """The order-sync test: a paid storefront order becomes a NetSuite sales order."""
+    world.sync(world.place_order(world.account))
+
+
+@given("the test order is billed in NetSuite", "the test order is billed in NetSuite")
+@when("the order is billed in NetSuite", "the order is billed in NetSuite")
+def bill_test_order(world: World) -> None:
+    """A NetSuite user bills the sales order (cash sale if paid, invoice if on terms)."""
+    world.bill(world.order)
+
+
+def _enable(world: World, direction: Direction, account_index: int = 0) -> None:
+    world.connector.enable_refund_sync(world.scenario.accounts[account_index].id, direction)
+
+
+@given("refund sync is enabled {direction:Direction}", "refund sync is enabled to NetSuite")
+@when("I enable refund sync {direction:Direction}", "I enable refund sync from NetSuite")
+def enable_refund_sync(world: World, direction: Direction) -> None:
+    """Click the Refund Sync button of one direction; it must be accepted."""
+    _enable(world, direction)
+
+
+@when("I enable refund sync {direction:Direction} on the second account",
+      "I enable refund sync from NetSuite on the second account")
+def enable_on_second_account(world: World, direction: Direction) -> None:
+    """Enable refund sync on the second connected account."""
+    _enable(world, direction, account_index=1)
+
+
+@when("I try to enable refund sync {direction:Direction}", "I try to enable refund sync to NetSuite")
+def try_enable_refund_sync(world: World, direction: Direction) -> None:
+    """Click the Refund Sync button; a refusal is remembered for the Then steps."""
+    try:
+        _enable(world, direction)
+    except ActivationRefused as refusal:
+        world.scenario.refusal = refusal
+
+
+@when("I turn refund sync off", "I turn refund sync off")
+def turn_off(world: World) -> None:
+    """Turn refund sync off for the account."""
+    world.connector.disable_refund_sync(world.account.id)
+
+
+@given("NetSuite recalculates tax on refunds instead of keeping the connector's tax",
+       "NetSuite recalculates tax on refunds instead of keeping the connector's tax")
+def misconfigure_netsuite_tax(world: World) -> None:
+    """A misconfigured NetSuite whose tax engine overrides the tax the connector sends."""
+    world.netsuite.settings.ignore_tax_override = True
+    world.scenario.expect_mismatch = True
+
+
+def _order(world: World, *, billed: bool = True, synced: bool = True, **plan) -> None:
+    order = world.place_order(world.account, **plan)
+    if synced:
+        world.sync(order)
+    if billed:
+        world.bill(order)
+
+
+@given("a paid order synced to NetSuite and billed as a cash sale",
+       "a paid order synced to NetSuite and billed as a cash sale")
+def paid_order_billed(world: World) -> None:
+    """A card-paid order with two lines, tax, shipping and a discount, synced and billed."""
+    _order(world)
+
+
+@given("a paid order synced to NetSuite and billed as a cash sale, with {units:d} units on line 1",
+       "a paid order synced to NetSuite and billed as a cash sale, with 3 units on line 1")
+def paid_order_with_units(world: World, units: int) -> None:
+    """As above, with a given quantity on the first line."""
+    _order(world, quantity_first=units)
+
+
+@given("a paid order in {currency} synced to NetSuite and billed as a cash sale, with {units:d} units on line 1",
+       "a paid order in JPY synced to NetSuite and billed as a cash sale, with 3 units on line 1")
+def paid_order_in_currency(world: World, currency: str, units: int) -> None:
+    """As above, in another currency (JPY has no minor units)."""
+    _order(world, currency=currency, quantity_first=units)
+
+
+@given("an order on payment terms synced to NetSuite and billed as an invoice",
+       "an order on payment terms synced to NetSuite and billed as an invoice")
+def terms_order_invoiced(world: World) -> None:
+    """An order paid on terms (no payment method in NetSuite), so billing makes an invoice."""
+    _order(world, on_terms=True)
+
+
+@given("a paid order that was never synced to NetSuite", "a paid order that was never synced to NetSuite")
+def unsynced_order(world: World) -> None:
+    """A storefront order placed before the order-sync cut-off, never sent to NetSuite."""
+    _order(world, synced=False, billed=False)
+
+
+@given("a paid order synced to NetSuite but not billed", "a paid order synced to NetSuite but not billed")
+def unbilled_order(world: World) -> None:
+    """A synced sales order that nobody billed yet."""
+    _order(world, billed=False)
+
+
+@given("an order entered directly in NetSuite and billed as a cash sale",
+       "an order entered directly in NetSuite and billed as a cash sale")
+def order_outside_connector(world: World) -> None:
+    """A sales order typed into NetSuite by hand: the connector did not sync it."""
+    world.enter_order_in_netsuite()
