@@ -1,0 +1,133 @@
+"""Token-Based Authentication (OAuth 1.0a, HMAC-SHA256 with realm) as NetSuite verifies it.
+
+The signature is checked with oauthlib's RFC 5849 primitives over the URL as received (scheme,
+host, non-default port, path; query parameters and oauth_* parameters, never the JSON body).
+oauthlib's endpoint classes are not used because they read the wall clock; freshness is judged
+against the simulator's injected clock instead. Every failure answers the same 401 INVALID_LOGIN,
+as NetSuite does; the reason goes to the account's login audit trail for whoever debugs it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from types import SimpleNamespace
+from typing import NoReturn
+
+import httpx
+from oauthlib.oauth1.rfc5849 import signature, utils
+
+from common.clock import Clock
+from common.seeded import IdSource
+from simulators.netsuite.models import NetSuiteError
+
+INVALID_LOGIN_DETAIL = ("Invalid login attempt. For more details, see the Login Audit Trail in the NetSuite UI "
+                        "at Setup > Users/Roles > User Management > View Login Audit Trail.")
+TIMESTAMP_WINDOW_SECONDS = 300
+REQUIRED_PARAMETERS = ("realm", "oauth_consumer_key", "oauth_token", "oauth_nonce", "oauth_timestamp",
+                       "oauth_signature_method", "oauth_version", "oauth_signature")
+
+
+@dataclass(frozen=True)
+class TbaCredentials:
+    """What an administrator copies out of NetSuite for an integration: its consumer key/secret and
+    one access token (token id/secret) issued to a user for that integration."""
+    consumer_key: str
+    consumer_secret: str
+    token_id: str
+    token_secret: str
+
+
+@dataclass(frozen=True)
+class LoginFailure:
+    at: datetime
+    consumer_key: str | None
+    token_id: str | None
+    reason: str
+
+
+class TokenBasedAuth:
+    """The integration records and access tokens of one account, and the nonces already seen."""
+
+    def __init__(self, realm: str, clock: Clock, secrets: IdSource) -> None:
+        self.realm = realm
+        self.clock = clock
+        self._secrets = secrets
+        self._consumers: dict[str, str] = {}                 # consumer key -> consumer secret
+        self._tokens: dict[str, tuple[str, str]] = {}        # token id -> (consumer key, token secret)
+        self._nonces: dict[tuple[str, str], dict[str, int]] = {}  # (consumer, token) -> nonce -> timestamp
+        self.failures: list[LoginFailure] = []
+
+    def create_integration(self) -> str:
+        """A new integration record; returns its consumer key."""
+        consumer_key = self._secrets.hex(64)
+        self._consumers[consumer_key] = self._secrets.hex(64)
+        return consumer_key
+
+    def issue_token(self, consumer_key: str) -> TbaCredentials:
+        token_id, token_secret = self._secrets.hex(64), self._secrets.hex(64)
+        self._tokens[token_id] = (consumer_key, token_secret)
+        return TbaCredentials(consumer_key, self._consumers[consumer_key], token_id, token_secret)
+
+    def verify(self, request: httpx.Request) -> None:
+        """Raise 401 INVALID_LOGIN unless the request carries a valid, fresh, unused TBA signature."""
+        header = request.headers.get("authorization", "")
+        try:
+            params = {key: utils.unescape(value) for key, value in utils.parse_authorization_header(header)}
+        except ValueError:
+            self._fail(None, None, "no OAuth Authorization header" if not header else "malformed OAuth header")
+        consumer_key, token_id = params.get("oauth_consumer_key"), params.get("oauth_token")
+        missing = [name for name in REQUIRED_PARAMETERS if not params.get(name)]
+        if missing:
+            self._fail(consumer_key, token_id, f"missing {', '.join(missing)}")
+        if params["realm"] != self.realm:
+            self._fail(consumer_key, token_id, f"realm {params['realm']!r} is not account {self.realm!r}")
+        if params["oauth_signature_method"] != "HMAC-SHA256":
+            self._fail(consumer_key, token_id,
+                       f"signature method {params['oauth_signature_method']} is not supported; use HMAC-SHA256")
+        if params["oauth_version"] != "1.0":
+            self._fail(consumer_key, token_id, f"oauth_version {params['oauth_version']!r} is not 1.0")
+        consumer_secret = self._consumers.get(consumer_key or "")
+        if consumer_secret is None:
+            self._fail(consumer_key, token_id, "unknown consumer key")
+        token_owner, token_secret = self._tokens.get(token_id or "", (None, None))
+        if token_owner != consumer_key:
+            self._fail(consumer_key, token_id, "unknown token, or a token of another integration")
+        timestamp = self._fresh_timestamp(params["oauth_timestamp"], consumer_key, token_id)
+        if not self._signature_matches(request, header, params["oauth_signature"], consumer_secret, token_secret):
+            self._fail(consumer_key, token_id, "signature does not match")
+        self._use_nonce(consumer_key, token_id, params["oauth_nonce"], timestamp)  # type: ignore[arg-type]
+
+    # --- the individual checks ---------------------------------------------------------------
+    def _fresh_timestamp(self, raw: str, consumer_key: str | None, token_id: str | None) -> int:
+        now = int(self.clock.now().timestamp())
+        if not raw.isdigit():
+            self._fail(consumer_key, token_id, f"timestamp {raw!r} is not a number of seconds")
+        if abs(now - int(raw)) > TIMESTAMP_WINDOW_SECONDS:
+            self._fail(consumer_key, token_id, f"timestamp {raw} is more than {TIMESTAMP_WINDOW_SECONDS} s "
+                                               f"from the server time {now}")
+        return int(raw)
+
+    @staticmethod
+    def _signature_matches(request: httpx.Request, header: str, sent: str, consumer_secret: str | None,
+                           token_secret: str | None) -> bool:
+        # The parameter set is the query string plus the oauth_* header parameters, without realm
+        # and oauth_signature; the JSON body never takes part.
+        params = signature.collect_parameters(uri_query=request.url.query.decode("ascii"),
+                                              headers={"Authorization": header}, with_realm=False)
+        received = SimpleNamespace(params=params, uri=str(request.url), http_method=request.method,
+                                   signature=sent)
+        return signature.verify_hmac_sha256(received, consumer_secret, token_secret)
+
+    def _use_nonce(self, consumer_key: str, token_id: str, nonce: str, timestamp: int) -> None:
+        seen = self._nonces.setdefault((consumer_key, token_id), {})
+        if nonce in seen:
+            self._fail(consumer_key, token_id, f"nonce {nonce!r} was already used")
+        # A nonce older than the timestamp window can be forgotten: its request would be stale anyway.
+        horizon = int(self.clock.now().timestamp()) - TIMESTAMP_WINDOW_SECONDS
+        for old in [n for n, at in seen.items() if at < horizon]:
+            del seen[old]
+        seen[nonce] = timestamp
+
+    def _fail(self, consumer_key: str | None, token_id: str | None, reason: str) -> NoReturn:
+        self.failures.append(LoginFailure(self.clock.now(), consumer_key, token_id, reason))
+        raise NetSuiteError(401, "INVALID_LOGIN", INVALID_LOGIN_DETAIL)

@@ -1,0 +1,177 @@
+"""SuiteQL of the fake NetSuite: the mirror tables, string values, paging, and read-only enforcement."""
+from __future__ import annotations
+
+import pytest
+
+from tests.unit.netsuite_helpers import (
+    RECORDS,
+    SUITEQL,
+    Catalog,
+    World,
+    created_id,
+    error_detail,
+    make_world,
+    post_sales_order,
+    seed_catalog,
+    transform,
+)
+
+TRANSIENT = {"Prefer": "transient"}
+
+
+@pytest.fixture
+def world() -> World:
+    return make_world()
+
+
+@pytest.fixture
+def catalog(world: World) -> Catalog:
+    return seed_catalog(world)
+
+
+def suiteql(world: World, query: str, **params) -> dict:
+    response = world.client.post(SUITEQL, json={"q": query}, headers=TRANSIENT, params=params or None)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/vnd.oracle.resource+json; type=collection"
+    return response.json()
+
+
+def test_transactions_come_back_as_lower_case_string_columns(world, catalog):
+    so = post_sales_order(world, catalog, memo="web")
+    body = suiteql(world, "SELECT ID, TranId, type, externalid, entity, currency, foreigntotal, trandate, "
+                          "createddate, memo FROM transaction")
+    assert (body["count"], body["hasMore"], body["offset"], body["totalResults"]) == (1, False, 0, 1)
+    assert body["items"] == [{
+        "links": [], "id": so, "tranid": "SO-1001", "type": "SalesOrd", "externalid": "shop-order-1001",
+        "entity": catalog.customer, "currency": "1", "foreigntotal": "59", "trandate": "2026-01-05",
+        "createddate": "2026-01-05T09:00:00Z", "memo": "web"}]
+
+
+def test_nulls_are_omitted(world, catalog):
+    post_sales_order(world, catalog)
+    (row,) = suiteql(world, "SELECT id, memo FROM transaction")["items"]
+    assert "memo" not in row
+
+
+def test_amounts_are_exact_strings(world, catalog):
+    so = post_sales_order(world, catalog, lines=[
+        {"item": {"id": catalog.hat}, "amount": 0.1}, {"item": {"id": catalog.hat}, "amount": 0.2},
+        {"item": {"id": catalog.shirt}, "quantity": 3}])
+    body = suiteql(world, f"SELECT SUM(netamount) AS s, MAX(rate) AS r FROM transactionline "
+                          f"WHERE transaction = {so} AND mainline = 'F' AND item = {catalog.hat}")
+    assert body["items"] == [{"links": [], "s": "0.3", "r": "0.2"}]
+    (shirt,) = suiteql(world, f"SELECT quantity, rate, netamount FROM transactionline WHERE item = {catalog.shirt}")[
+        "items"]
+    assert (shirt["quantity"], shirt["rate"], shirt["netamount"]) == ("3", "24.5", "73.5")
+
+
+def test_lines_main_line_and_createdfrom_join(world, catalog):
+    so = post_sales_order(world, catalog)
+    cs = created_id(transform(world, "salesOrder", so, "cashSale"))
+    body = {"externalId": "r-1", "item": {"items": [{"orderLine": 1, "quantity": 1}]}}
+    cr = created_id(transform(world, "cashSale", cs, "cashRefund", body, replace=True))
+    lines = suiteql(world, f"SELECT id, linesequencenumber, mainline, item, quantity, netamount, createdfrom "
+                           f"FROM transactionline WHERE transaction = {cr} ORDER BY linesequencenumber")["items"]
+    assert lines == [
+        {"links": [], "id": "0", "linesequencenumber": "0", "mainline": "T", "netamount": "24.5", "createdfrom": cs},
+        {"links": [], "id": "1", "linesequencenumber": "1", "mainline": "F", "item": catalog.shirt, "quantity": "1",
+         "netamount": "24.5", "createdfrom": cs},
+    ]
+    # The connector's question: which refunds were created from the billed records of this order?
+    refunds = suiteql(world, f"""
+        SELECT DISTINCT r.id, r.tranid, r.type, r.externalid, b.type AS billedtype
+        FROM transaction r
+        JOIN transactionline rl ON rl.transaction = r.id AND rl.mainline = 'T'
+        JOIN transaction b ON b.id = rl.createdfrom
+        JOIN transactionline bl ON bl.transaction = b.id AND bl.mainline = 'T'
+        WHERE bl.createdfrom = {so} AND r.type IN ('CashRfnd', 'CustCred')""")["items"]
+    assert refunds == [{"links": [], "id": cr, "tranid": "CR-1003", "type": "CashRfnd", "externalid": "r-1",
+                        "billedtype": "CashSale"}]
+
+
+def test_items_customers_and_currencies(world, catalog):
+    items = suiteql(world, "SELECT id, itemid, itemtype, displayname FROM item ORDER BY id")["items"]
+    assert [(i["itemid"], i["itemtype"]) for i in items] == [
+        ("SKU-SHIRT", "InvtPart"), ("SKU-HAT", "InvtPart"), ("Shipping", "OthCharge"),
+        ("Refund Adjustment", "OthCharge")]
+    (customer,) = suiteql(world, "SELECT id, entityid, externalid, email FROM customer")["items"]
+    assert customer == {"links": [], "id": catalog.customer, "entityid": "Jane Doe",
+                        "externalid": "shop-customer-1", "email": "jane@example.com"}
+    currencies = suiteql(world, "SELECT id, symbol, name FROM currency ORDER BY id")["items"]
+    assert [(c["id"], c["symbol"]) for c in currencies] == [("1", "USD"), ("2", "GBP"), ("3", "CAD"),
+                                                             ("4", "EUR"), ("5", "JPY")]
+
+
+def test_writes_show_through_immediately(world, catalog):
+    so = post_sales_order(world, catalog)
+    world.client.patch(f"{RECORDS}/salesOrder/{so}", json={"memo": "changed"})
+    assert suiteql(world, "SELECT memo FROM transaction")["items"][0]["memo"] == "changed"
+    world.sim.reset()
+    assert suiteql(world, "SELECT id FROM transaction")["totalResults"] == 0
+
+
+def test_paging_with_limit_offset_and_has_more(world, catalog):
+    for n in range(5):
+        post_sales_order(world, catalog, external_id=f"o{n}")
+    query = "SELECT externalid FROM transaction ORDER BY id"
+    first = suiteql(world, query, limit=2)
+    assert (first["count"], first["hasMore"], first["totalResults"]) == (2, True, 5)
+    assert [row["externalid"] for row in first["items"]] == ["o0", "o1"]
+    last = suiteql(world, query, limit=2, offset=4)
+    assert (last["count"], last["hasMore"], last["offset"]) == (1, False, 4)
+    assert [row["externalid"] for row in last["items"]] == ["o4"]
+    rels = {link["rel"] for link in first["links"]}
+    assert {"next", "first", "last", "self"} <= rels
+
+
+@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 1001}, {"offset": "-2"}])
+def test_paging_bounds(world, params):
+    response = world.client.post(SUITEQL, json={"q": "SELECT id FROM item"}, headers=TRANSIENT, params=params)
+    assert error_detail(response)["o:errorQueryParam"] == next(iter(params))
+
+
+def test_prefer_transient_is_required(world):
+    response = world.client.post(SUITEQL, json={"q": "SELECT id FROM item"})
+    assert response.status_code == 400
+    detail = error_detail(response)
+    assert (detail["o:errorCode"], detail["o:errorHeader"]) == ("USER_ERROR", "Prefer")
+
+
+@pytest.mark.parametrize("query", [
+    "DELETE FROM transaction",
+    "INSERT INTO item (id, itemid) VALUES (1, 'x')",
+    "UPDATE customer SET email = 'x'",
+    "PRAGMA table_info(item)",
+    "ATTACH DATABASE ':memory:' AS other",
+    "DROP TABLE item",
+    "SELECT id FROM item; DELETE FROM item",
+    "SELECT id FROM item;",
+    "SELECT name FROM sqlite_master",
+    "SELECT * FROM nosuchtable",
+    "SELECT FROM WHERE",
+    "WITH x AS (SELECT 1) DELETE FROM item",
+])
+def test_anything_but_one_select_is_an_invalid_search_query(world, catalog, query):
+    response = world.client.post(SUITEQL, json={"q": query}, headers=TRANSIENT)
+    assert response.status_code == 400
+    detail = error_detail(response)
+    assert detail["o:errorCode"] == "USER_ERROR" and detail["detail"].startswith("Invalid search query")
+    assert len(suiteql(world, "SELECT id FROM item")["items"]) == 4
+
+
+def test_semicolons_and_keywords_inside_strings_are_just_text(world, catalog):
+    post_sales_order(world, catalog, memo="a; transaction")
+    body = suiteql(world, "SELECT memo FROM transaction WHERE memo = 'a; transaction' -- ; trailing comment")
+    assert body["items"][0]["memo"] == "a; transaction"
+
+
+def test_runaway_query_is_stopped(world, catalog):
+    query = "SELECT COUNT(*) FROM " + ", ".join(f"item i{n}" for n in range(14))  # 4**14 rows
+    response = world.client.post(SUITEQL, json={"q": query}, headers=TRANSIENT)
+    assert "too expensive" in error_detail(response)["detail"]
+
+
+@pytest.mark.parametrize("body", [{}, {"q": ""}, {"q": 7}, ["SELECT 1"]])
+def test_body_must_carry_q(world, body):
+    response = world.client.post(SUITEQL, json=body, headers=TRANSIENT)
+    assert error_detail(response)["o:errorPath"] == "q"
