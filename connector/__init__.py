@@ -1,0 +1,19 @@
+"""The refund-sync engine under test, modelled on Oracle NetSuite Connector (formerly FarApp).
+
+Production-shaped: it speaks HTTP (httpx) to the real NetSuite, Shopify and Square hostnames with
+real auth. It never imports ``simulators`` or ``harness``; see docs/connector-api.md.
+"""
+from connector.accounts import Account, AccountSettings, PrerequisiteReport
+from connector.engine import Connector
+from connector.errors import ActivationRefused, ConnectorError, NotFound, RateLimited, RemoteError
+from connector.ledger import LedgerRefund
+from connector.model import Direction, LineKind, OrderLink, RefundLine, RefundStatus, SourceStatus
+from connector.netsuite import NetSuiteConfig, TbaAuth, TbaCredentials
+from connector.order_sync import OrderSyncFailed
+from connector.schedule import RunSummary
+
+__all__ = [
+    "Account", "AccountSettings", "ActivationRefused", "Connector", "ConnectorError", "Direction",
+    "LedgerRefund", "LineKind", "NetSuiteConfig", "NotFound", "OrderLink", "OrderSyncFailed", "PrerequisiteReport", "RateLimited",
+    "RefundLine", "RefundStatus", "RemoteError", "RunSummary", "SourceStatus", "TbaAuth", "TbaCredentials",
+]

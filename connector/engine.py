@@ -1,0 +1,234 @@
+"""The Connector: the one object the outside world talks to. It owns the ledger, the NetSuite
+client and the storefront adapters, and routes each call to the flow that does the work."""
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Mapping
+
+import httpx
+
+from common.clock import Clock
+from connector.accounts import (Account, AccountSettings, PrerequisiteReport, check_direction_change,
+                                check_prerequisites, refusal_message, validate_new_account)
+from connector.errors import ActivationRefused, ConnectorError, RemoteError
+from connector.from_netsuite import FromNetSuite
+from connector.ledger import Ledger, LedgerRefund
+from connector.model import Direction, OrderLink, RefundStatus, SourceStatus
+from connector.netsuite import NetSuiteClient, NetSuiteConfig, NonceSource, TbaAuth
+from connector.order_sync import OrderSync
+from connector.schedule import RunSummary, is_due, look_back_from, next_run_after
+from connector.storefronts.base import StorefrontAdapter
+from connector.storefronts.shopify import ShopifyAdapter
+from connector.storefronts.square import SquareAdapter
+from connector.to_netsuite import ToNetSuite
+from connector.webhooks import ShopifyWebhooks
+
+WEBHOOK_PATH = "/webhooks/shopify"
+
+
+class Connector:
+    def __init__(self, *, ledger_path: str | Path, clock: Clock, netsuite: NetSuiteConfig, http: httpx.Client,
+                 seed: int = 0, webhook_base_url: str = "https://hooks.refund-connector.test") -> None:
+        self.clock = clock
+        self.http = http
+        self.webhook_base_url = webhook_base_url.rstrip("/")
+        self.ledger = Ledger(ledger_path, clock)
+        self.netsuite = NetSuiteClient(netsuite, http, TbaAuth(netsuite, clock, NonceSource(seed, self.ledger.incarnation)))
+        self.order_sync = OrderSync(self.ledger, self.netsuite, clock)
+        self.to_netsuite = ToNetSuite(self.ledger, self.netsuite)
+        self.from_netsuite = FromNetSuite(self.ledger, self.netsuite)
+        self.webhooks = ShopifyWebhooks(self.ledger, self.to_netsuite, self._adapter)
+        self._adapters: dict[int, StorefrontAdapter] = {}
+        self._locks: dict[int, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    def close(self) -> None:
+        self.ledger.close()
+
+    # --- accounts -------------------------------------------------------------------------
+    def add_account(self, name: str, platform: str, store: str, credentials: Mapping[str, str] | None = None,
+                    settings: AccountSettings | None = None) -> Account:
+        credentials = dict(credentials or {})
+        validate_new_account(name, platform, store, credentials)
+        return self.ledger.add_account(name, platform, store, credentials, settings or AccountSettings())
+
+    def account(self, account_id: int) -> Account:
+        return self.ledger.account(account_id)
+
+    def accounts(self) -> list[Account]:
+        return self.ledger.accounts()
+
+    def update_settings(self, account_id: int, settings: AccountSettings) -> Account:
+        return self.ledger.update_account(account_id, settings=settings)
+
+    def _adapter(self, account: Account) -> StorefrontAdapter:
+        adapter = self._adapters.get(account.id)
+        if adapter is None:
+            token = account.credentials.get("access_token", "")
+            if account.platform == "shopify":
+                adapter = ShopifyAdapter(self.http, shop=account.store, access_token=token)
+            else:
+                adapter = SquareAdapter(self.http, location_id=account.store, access_token=token)
+            self._adapters[account.id] = adapter
+        return adapter
+
+    # --- order sync -----------------------------------------------------------------------
+    def activate_order_sync(self, account_id: int) -> Account:
+        """Order sync on; orders created from now on are imported by ``sync_orders`` (the cut-off)."""
+        account = self.account(account_id)
+        if account.order_sync_active:
+            return account
+        return self.ledger.update_account(account_id, order_sync_active=True,
+                                          order_sync_cutoff=account.order_sync_cutoff or self.clock.now())
+
+    def deactivate_order_sync(self, account_id: int) -> Account:
+        return self.ledger.update_account(account_id, order_sync_active=False)
+
+    def sync_order(self, account_id: int, order_id: str) -> OrderLink:
+        account = self.account(account_id)
+        return self.order_sync.sync_order(account, self._adapter(account), str(order_id))
+
+    def sync_orders(self, account_id: int) -> list[OrderLink]:
+        account = self.account(account_id)
+        return self.order_sync.sync_orders(account, self._adapter(account))
+
+    def order_link(self, account_id: int, order_id: str) -> OrderLink | None:
+        return self.ledger.order_link(account_id, str(order_id))
+
+    # --- activation -----------------------------------------------------------------------
+    def check_refund_prerequisites(self, account_id: int) -> PrerequisiteReport:
+        return check_prerequisites(self.account(account_id), self.ledger, self.netsuite)
+
+    def enable_refund_sync(self, account_id: int, direction: Direction) -> Account:
+        direction = Direction(direction)
+        if direction is Direction.OFF:
+            return self.disable_refund_sync(account_id)
+        account = self.account(account_id)
+        check_direction_change(account, direction)
+        if account.direction is direction:
+            return account
+        report = check_prerequisites(account, self.ledger, self.netsuite)
+        if not report.ok:
+            raise ActivationRefused(refusal_message(account, report.missing), missing=report.missing)
+        webhook_registered = account.webhook_registered
+        if direction is Direction.TO_NETSUITE and account.platform == "shopify" and not webhook_registered:
+            try:   # webhooks make refunds arrive at once; the schedule would find them anyway
+                self._adapter(account).register_refund_webhook(f"{self.webhook_base_url}{WEBHOOK_PATH}")
+            except RemoteError as exc:
+                missing = [f"the refunds/create webhook could not be registered in Shopify ({exc})"]
+                raise ActivationRefused(refusal_message(account, missing), missing=missing) from exc
+            webhook_registered = True
+        now = self.clock.now()
+        return self.ledger.update_account(account_id, direction=direction, refund_sync_since=now,
+                                          next_refund_run_at=now, webhook_registered=webhook_registered)
+
+    def disable_refund_sync(self, account_id: int) -> Account:
+        return self.ledger.update_account(account_id, direction=Direction.OFF, next_refund_run_at=None)
+
+    # --- refunds --------------------------------------------------------------------------
+    def retrieve_refunds(self, account_id: int, order_or_transaction_id: str) -> list[LedgerRefund]:
+        """Manual "Retrieve Refund/Return": a storefront order id (to NetSuite), or a NetSuite
+        transaction id / tranId or a storefront order id (from NetSuite)."""
+        account = self.account(account_id)
+        key = str(order_or_transaction_id)
+        if account.direction is Direction.TO_NETSUITE:
+            return self.to_netsuite.retrieve_order(account, self._adapter(account), key)
+        if account.direction is Direction.FROM_NETSUITE:
+            return self.from_netsuite.retrieve(account, self._adapter(account), key)
+        raise ConnectorError(f"Refund sync is off for account '{account.name}': turn on the direction you want "
+                             "before retrieving refunds.")
+
+    def post(self, refund_id: int) -> LedgerRefund:
+        """"Post Order to NetSuite" (to NetSuite) or push to the storefront (from NetSuite)."""
+        row = self.ledger.refund(refund_id)
+        if row.status is RefundStatus.CANCELED:
+            raise ConnectorError(f"Refund {refund_id} is canceled, so it is not posted. Uncancel it first.")
+        return self._post_row(row)
+
+    def _post_row(self, row: LedgerRefund) -> LedgerRefund:
+        with self._lock_for(row.id):
+            row = self.ledger.refund(row.id)   # another thread may have posted it meanwhile
+            if row.status in (RefundStatus.POSTED, RefundStatus.CANCELED):
+                return row
+            account = self.account(row.account_id)
+            adapter = self._adapter(account)
+            try:
+                if row.direction is Direction.TO_NETSUITE:
+                    return self.to_netsuite.post(account, adapter, row)
+                return self.from_netsuite.push(account, adapter, row)
+            except ConnectorError as exc:
+                return self.ledger.mark_error(row.id, str(exc), retryable=exc.retryable)
+            except Exception as exc:   # one broken refund must not stop the others; say what broke
+                return self.ledger.mark_error(row.id, f"Unexpected {type(exc).__name__} while posting: {exc}. "
+                                                      "Re-post it; report it if it keeps happening.")
+
+    def _lock_for(self, refund_id: int) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(refund_id, threading.Lock())
+
+    def refunds(self, account_id: int | None = None, status: RefundStatus | None = None) -> list[LedgerRefund]:
+        return self.ledger.refunds(account_id=account_id, status=status)
+
+    def refund(self, refund_id: int) -> LedgerRefund:
+        return self.ledger.refund(refund_id)
+
+    def cancel(self, refund_id: int) -> LedgerRefund:
+        return self.ledger.cancel(refund_id)
+
+    def uncancel(self, refund_id: int) -> LedgerRefund:
+        return self.ledger.uncancel(refund_id)
+
+    def delete(self, refund_id: int) -> None:
+        self.ledger.delete(refund_id)
+
+    def handle_webhook(self, request: httpx.Request) -> httpx.Response:
+        return self.webhooks.handle(request)
+
+    # --- schedule -------------------------------------------------------------------------
+    def run_scheduled(self) -> RunSummary:
+        """Every account whose 90-minute refund schedule is due: retrieve what is new, post what is open."""
+        now = self.clock.now()
+        summary = RunSummary()
+        for account in self.ledger.accounts():
+            if not is_due(account, now):
+                continue
+            try:
+                summary.add(self._run_account(account))
+            finally:
+                self.ledger.update_account(account.id, last_refund_run_at=now, next_refund_run_at=next_run_after(now))
+        return summary
+
+    def _run_account(self, account: Account) -> RunSummary:
+        summary = RunSummary(accounts=[account.id])
+        adapter = self._adapter(account)
+        try:
+            if account.direction is Direction.TO_NETSUITE:
+                since = look_back_from(account, self._first_possible_refund(account))
+                if since is not None:
+                    summary.retrieved = self.to_netsuite.retrieve_since(account, adapter, since)
+            else:
+                summary.retrieved = self.from_netsuite.discover(account, adapter)
+        except ConnectorError as exc:   # what was retrieved before is still posted below
+            summary.errors += 1
+            summary.messages.append(f"Account '{account.name}': looking for new refunds failed: {exc}")
+        for row in self.ledger.refunds(account_id=account.id, direction=account.direction):
+            if not (row.status is RefundStatus.RETRIEVED or (row.status is RefundStatus.ERROR and row.retryable)):
+                continue
+            result = self._post_row(row)
+            if result.status is RefundStatus.POSTED:
+                summary.posted += 1
+            elif result.status is RefundStatus.ERROR:
+                summary.errors += 1
+                summary.messages.append(f"Refund {result.id} ({result.source_id}): {result.error}")
+            elif result.target_id or result.source_status is SourceStatus.PENDING:
+                summary.pending += 1
+        return summary
+
+    def _first_possible_refund(self, account: Account) -> datetime | None:
+        """No refund of an order this connector synced can be older than the order sync cut-off."""
+        if account.order_sync_cutoff is not None:
+            return account.order_sync_cutoff
+        synced = [link.synced_at for link in self.ledger.order_links(account.id) if link.synced_at]
+        return min(synced) if synced else None

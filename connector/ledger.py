@@ -1,0 +1,455 @@
+"""The durable ledger: accounts, order links and every refund the connector has seen.
+
+SQLite, one file (WAL) or ``:memory:``. Every state change is one transaction, so a crash leaves
+each row either before or after a step, never half-way. The unique key (account, direction,
+source id) is what makes a refund exactly-once: retrieving it again finds the same row, and the
+target id is written the moment the remote system accepted the refund, before anything else.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterator, Mapping, Sequence
+
+from common.clock import Clock, parse_iso
+from connector.accounts import Account, AccountSettings
+from connector.errors import ConnectorError, UnknownAccount, UnknownRefund
+from connector.model import (Direction, LineKind, LineLink, OrderLink, RefundLine, RefundStatus,
+                             SourceStatus)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS accounts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    platform TEXT NOT NULL,
+    store TEXT NOT NULL,
+    credentials TEXT NOT NULL,
+    settings TEXT NOT NULL,
+    direction TEXT NOT NULL DEFAULT 'off',
+    order_sync_active INTEGER NOT NULL DEFAULT 0,
+    order_sync_cutoff TEXT,
+    orders_synced_through TEXT,
+    refund_sync_since TEXT,
+    last_refund_run_at TEXT,
+    next_refund_run_at TEXT,
+    netsuite_watermark INTEGER NOT NULL DEFAULT 0,
+    webhook_registered INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS orders (
+    account_id INTEGER NOT NULL REFERENCES accounts(id),
+    order_id TEXT NOT NULL,
+    order_name TEXT NOT NULL,
+    sales_order_id TEXT NOT NULL,
+    sales_order_tranid TEXT,
+    external_id TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    lines TEXT NOT NULL,
+    payment_ids TEXT NOT NULL,
+    synced_at TEXT NOT NULL,
+    PRIMARY KEY (account_id, order_id)
+);
+CREATE INDEX IF NOT EXISTS orders_by_sales_order ON orders (account_id, sales_order_id);
+CREATE TABLE IF NOT EXISTS refunds (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account_id INTEGER NOT NULL REFERENCES accounts(id),
+    direction TEXT NOT NULL,
+    source_id TEXT NOT NULL,
+    source_name TEXT,
+    source_status TEXT NOT NULL,
+    order_id TEXT NOT NULL,
+    order_name TEXT,
+    status TEXT NOT NULL,
+    error TEXT,
+    retryable INTEGER NOT NULL DEFAULT 0,
+    warning TEXT,
+    target_type TEXT,
+    target_id TEXT,
+    target_name TEXT,
+    currency TEXT NOT NULL,
+    total TEXT NOT NULL,
+    lines TEXT NOT NULL,
+    line_items INTEGER NOT NULL,
+    attempt INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (account_id, direction, source_id)
+);
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+    webhook_id TEXT PRIMARY KEY,
+    account_id INTEGER NOT NULL,
+    received_at TEXT NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class LedgerRefund:
+    id: int
+    account_id: int
+    direction: Direction
+    source_id: str               # storefront refund id (TO_NETSUITE) or NetSuite transaction id
+    order_id: str                # storefront order id
+    status: RefundStatus
+    error: str | None            # why it is not posted, in words a person can act on
+    target_type: str | None      # "cashRefund" | "creditMemo" | "shopify_refund" | "square_refund"
+    target_id: str | None
+    currency: str
+    total: Decimal
+    lines: tuple[RefundLine, ...]
+    line_items: bool             # True when sent by line, False for an amount-only refund
+    created_at: datetime
+    updated_at: datetime
+    # Beyond the documented fields: what operators and the scheduler also need.
+    retryable: bool = False      # an ERROR the next scheduled run tries again by itself
+    source_name: str | None = None   # NetSuite tranId of the source record (FROM_NETSUITE)
+    source_status: SourceStatus = SourceStatus.COMPLETED
+    order_name: str | None = None
+    target_name: str | None = None   # NetSuite tranId of the record created (TO_NETSUITE)
+    warning: str | None = None       # posted, but something a person should look at
+    attempt: int = 1                 # bumps when a storefront refund failed and may be sent afresh
+
+    @property
+    def pending_remote(self) -> bool:
+        """Pushed to a storefront that has not settled the money yet (Square PENDING)."""
+        return self.status is RefundStatus.RETRIEVED and self.target_id is not None
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(timezone.utc).isoformat()
+
+
+def _dt(text: str | None) -> datetime | None:
+    return None if text is None else parse_iso(text)
+
+
+def lines_to_json(lines: Sequence[RefundLine]) -> str:
+    # Money as strings so the ledger keeps "24.50" exactly, whatever JSON does with numbers.
+    return json.dumps([{"sku": l.sku, "quantity": str(l.quantity), "amount": str(l.amount),
+                        "tax": str(l.tax), "line_id": l.line_id, "kind": l.kind.value} for l in lines])
+
+
+def lines_from_json(text: str) -> tuple[RefundLine, ...]:
+    return tuple(RefundLine(sku=d["sku"], quantity=Decimal(d["quantity"]), amount=Decimal(d["amount"]),
+                            tax=Decimal(d["tax"]), line_id=d["line_id"], kind=LineKind(d["kind"]))
+                 for d in json.loads(text))
+
+
+class Ledger:
+    def __init__(self, path: str | Path, clock: Clock) -> None:
+        self.path = str(path)
+        self.clock = clock
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        if self.path != ":memory:":
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript(_SCHEMA)
+        self.incarnation = self._next_incarnation()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _now(self) -> str:
+        return _iso(self.clock.now())  # type: ignore[return-value]
+
+    def _next_incarnation(self) -> int:
+        """Counts how often this ledger was opened; nonces mix it in so a restart never reuses one."""
+        with self._tx() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'incarnation'").fetchone()
+            value = int(row["value"]) + 1 if row else 1
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('incarnation', ?)", (str(value),))
+        return value
+
+    # --- accounts ---------------------------------------------------------------------------
+    def add_account(self, name: str, platform: str, store: str, credentials: Mapping[str, str],
+                    settings: AccountSettings) -> Account:
+        now = self._now()
+        with self._tx() as db:
+            if db.execute("SELECT 1 FROM accounts WHERE name = ?", (name,)).fetchone():
+                raise ConnectorError(f"An account named {name!r} already exists; choose another name.")
+            cur = db.execute(
+                "INSERT INTO accounts (name, platform, store, credentials, settings, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (name, platform, store, json.dumps(dict(credentials)), json.dumps(settings.to_json()), now, now))
+            account_id = cur.lastrowid
+        return self.account(account_id)
+
+    def account(self, account_id: int) -> Account:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM accounts WHERE id = ?", (account_id,)).fetchone()
+        if row is None:
+            raise UnknownAccount(f"There is no connector account with id {account_id}.")
+        return self._account(row)
+
+    def accounts(self) -> list[Account]:
+        with self._lock:
+            rows = self._db.execute("SELECT * FROM accounts ORDER BY id").fetchall()
+        return [self._account(row) for row in rows]
+
+    _ACCOUNT_FIELDS = {"direction", "order_sync_active", "order_sync_cutoff", "orders_synced_through",
+                       "refund_sync_since", "last_refund_run_at", "next_refund_run_at",
+                       "netsuite_watermark", "webhook_registered", "settings"}
+
+    def update_account(self, account_id: int, **changes: Any) -> Account:
+        unknown = set(changes) - self._ACCOUNT_FIELDS
+        if unknown:
+            raise ValueError(f"not an updatable account field: {', '.join(sorted(unknown))}")
+        values = {key: self._encode(value) for key, value in changes.items()}
+        values["updated_at"] = self._now()
+        assignments = ", ".join(f"{key} = ?" for key in values)
+        with self._tx() as db:
+            cur = db.execute(f"UPDATE accounts SET {assignments} WHERE id = ?", (*values.values(), account_id))
+            if cur.rowcount == 0:
+                raise UnknownAccount(f"There is no connector account with id {account_id}.")
+        return self.account(account_id)
+
+    @staticmethod
+    def _encode(value: Any) -> Any:
+        if isinstance(value, Direction):
+            return value.value
+        if isinstance(value, datetime):
+            return _iso(value)
+        if isinstance(value, bool):
+            return int(value)
+        if isinstance(value, AccountSettings):
+            return json.dumps(value.to_json())
+        return value
+
+    @staticmethod
+    def _account(row: sqlite3.Row) -> Account:
+        return Account(
+            id=row["id"], name=row["name"], platform=row["platform"], store=row["store"],
+            direction=Direction(row["direction"]), order_sync_active=bool(row["order_sync_active"]),
+            order_sync_cutoff=_dt(row["order_sync_cutoff"]),
+            settings=AccountSettings.from_json(json.loads(row["settings"])),
+            created_at=_dt(row["created_at"]), updated_at=_dt(row["updated_at"]),  # type: ignore[arg-type]
+            credentials=json.loads(row["credentials"]),
+            orders_synced_through=_dt(row["orders_synced_through"]),
+            refund_sync_since=_dt(row["refund_sync_since"]),
+            last_refund_run_at=_dt(row["last_refund_run_at"]),
+            next_refund_run_at=_dt(row["next_refund_run_at"]),
+            netsuite_watermark=row["netsuite_watermark"], webhook_registered=bool(row["webhook_registered"]))
+
+    # --- order links ------------------------------------------------------------------------
+    def save_order_link(self, link: OrderLink) -> OrderLink:
+        lines = json.dumps([{"line_id": l.line_id, "sku": l.sku, "item_id": l.item_id, "so_line": l.so_line}
+                            for l in link.lines])
+        synced_at = _iso(link.synced_at) or self._now()
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO orders (account_id, order_id, order_name, sales_order_id,"
+                " sales_order_tranid, external_id, currency, lines, payment_ids, synced_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (link.account_id, link.order_id, link.order_name, link.sales_order_id,
+                 link.sales_order_tranid, link.external_id, link.currency, lines,
+                 json.dumps(list(link.payment_ids)), synced_at))
+        return self.order_link(link.account_id, link.order_id)  # type: ignore[return-value]
+
+    def order_link(self, account_id: int, order_id: str) -> OrderLink | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM orders WHERE account_id = ? AND order_id = ?",
+                                   (account_id, str(order_id))).fetchone()
+        return None if row is None else self._order_link(row)
+
+    def order_link_by_sales_order(self, account_id: int, sales_order_id: str) -> OrderLink | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM orders WHERE account_id = ? AND sales_order_id = ?",
+                                   (account_id, str(sales_order_id))).fetchone()
+        return None if row is None else self._order_link(row)
+
+    def order_links(self, account_id: int) -> list[OrderLink]:
+        """Newest first: the most recently synced order is the natural test order."""
+        with self._lock:
+            rows = self._db.execute("SELECT * FROM orders WHERE account_id = ? ORDER BY synced_at DESC, rowid DESC",
+                                    (account_id,)).fetchall()
+        return [self._order_link(row) for row in rows]
+
+    @staticmethod
+    def _order_link(row: sqlite3.Row) -> OrderLink:
+        return OrderLink(
+            account_id=row["account_id"], order_id=row["order_id"], order_name=row["order_name"],
+            sales_order_id=row["sales_order_id"], sales_order_tranid=row["sales_order_tranid"],
+            external_id=row["external_id"], currency=row["currency"],
+            lines=tuple(LineLink(**d) for d in json.loads(row["lines"])),
+            payment_ids=tuple(json.loads(row["payment_ids"])), synced_at=_dt(row["synced_at"]))
+
+    # --- refunds ----------------------------------------------------------------------------
+    def retrieve(self, *, account_id: int, direction: Direction, source_id: str, order_id: str,
+                 currency: str, total: Decimal, lines: Sequence[RefundLine], line_items: bool,
+                 source_status: SourceStatus = SourceStatus.COMPLETED, source_name: str | None = None,
+                 order_name: str | None = None) -> tuple[LedgerRefund, bool]:
+        """Record a refund as RETRIEVED unless the ledger already knows it. Returns (row, is_new)."""
+        now = self._now()
+        key = (account_id, direction.value, str(source_id))
+        select = "SELECT * FROM refunds WHERE account_id = ? AND direction = ? AND source_id = ?"
+        with self._tx() as db:   # look first: an ignored INSERT would still use up an id
+            row = db.execute(select, key).fetchone()
+            created = row is None
+            if created:
+                db.execute(
+                    "INSERT INTO refunds (account_id, direction, source_id, source_name, source_status,"
+                    " order_id, order_name, status, currency, total, lines, line_items, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (*key, source_name, source_status.value, str(order_id), order_name,
+                     RefundStatus.RETRIEVED.value, currency, str(total), lines_to_json(lines), int(line_items),
+                     now, now))
+                row = db.execute(select, key).fetchone()
+        return self._refund(row), created
+
+    def refund(self, refund_id: int) -> LedgerRefund:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM refunds WHERE id = ?", (refund_id,)).fetchone()
+        if row is None:
+            raise UnknownRefund(f"There is no refund {refund_id} in the connector (it may have been deleted).")
+        return self._refund(row)
+
+    def find(self, account_id: int, direction: Direction, source_id: str) -> LedgerRefund | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM refunds WHERE account_id = ? AND direction = ? AND source_id = ?",
+                                   (account_id, direction.value, str(source_id))).fetchone()
+        return None if row is None else self._refund(row)
+
+    def refunds(self, account_id: int | None = None, status: RefundStatus | None = None,
+                direction: Direction | None = None) -> list[LedgerRefund]:
+        clauses, args = [], []
+        for column, value in (("account_id", account_id), ("status", status and RefundStatus(status).value),
+                              ("direction", direction and Direction(direction).value)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                args.append(value)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self._lock:
+            rows = self._db.execute(f"SELECT * FROM refunds {where} ORDER BY id", args).fetchall()
+        return [self._refund(row) for row in rows]
+
+    def refresh_source(self, refund_id: int, source_status: SourceStatus, total: Decimal,
+                       lines: Sequence[RefundLine], line_items: bool) -> LedgerRefund:
+        """The source refund settled (or failed) since it was retrieved: keep what it says now."""
+        return self._change(refund_id, {RefundStatus.RETRIEVED, RefundStatus.ERROR}, "refresh",
+                            source_status=source_status.value, total=str(total), lines=lines_to_json(lines),
+                            line_items=int(line_items))
+
+    def record_target(self, refund_id: int, target_type: str, target_id: str,
+                      target_name: str | None = None) -> LedgerRefund:
+        """The remote accepted the refund: remember what it created before doing anything else."""
+        return self._change(refund_id, {RefundStatus.RETRIEVED, RefundStatus.ERROR}, "record the target of",
+                            target_type=target_type, target_id=str(target_id), target_name=target_name)
+
+    def mark_posted(self, refund_id: int, target_type: str, target_id: str, *, target_name: str | None = None,
+                    line_items: bool | None = None, warning: str | None = None) -> LedgerRefund:
+        changes: dict[str, Any] = dict(status=RefundStatus.POSTED.value, error=None, retryable=0,
+                                       target_type=target_type, target_id=str(target_id), warning=warning)
+        if target_name is not None:
+            changes["target_name"] = target_name
+        if line_items is not None:
+            changes["line_items"] = int(line_items)
+        return self._change(refund_id, {RefundStatus.RETRIEVED, RefundStatus.ERROR}, "post", **changes)
+
+    def mark_error(self, refund_id: int, reason: str, *, retryable: bool = False,
+                   forget_target: bool = False) -> LedgerRefund:
+        changes: dict[str, Any] = dict(status=RefundStatus.ERROR.value, error=reason, retryable=int(retryable))
+        if forget_target:
+            changes.update(target_type=None, target_id=None, target_name=None)
+        return self._change(refund_id, {RefundStatus.RETRIEVED, RefundStatus.ERROR}, "record an error on", **changes)
+
+    def mark_pending(self, refund_id: int) -> LedgerRefund:
+        """Not postable yet (money still pending): stays RETRIEVED, with no error to act on."""
+        return self._change(refund_id, {RefundStatus.RETRIEVED, RefundStatus.ERROR}, "re-queue",
+                            status=RefundStatus.RETRIEVED.value, error=None, retryable=0)
+
+    def next_attempt(self, refund_id: int) -> LedgerRefund:
+        """A storefront refund definitively failed: the next push is a new refund with a new key."""
+        with self._tx() as db:
+            db.execute("UPDATE refunds SET attempt = attempt + 1, target_type = NULL, target_id = NULL,"
+                       " target_name = NULL, updated_at = ? WHERE id = ?", (self._now(), refund_id))
+        return self.refund(refund_id)
+
+    def cancel(self, refund_id: int) -> LedgerRefund:
+        row = self.refund(refund_id)
+        if row.status is RefundStatus.CANCELED:
+            return row
+        if row.status is RefundStatus.POSTED:
+            raise ConnectorError(f"Refund {refund_id} is already posted ({row.target_type} {row.target_id}); "
+                                 "there is nothing left to cancel. Reverse it in the target system if needed.")
+        return self._change(refund_id, {RefundStatus.RETRIEVED, RefundStatus.ERROR}, "cancel",
+                            status=RefundStatus.CANCELED.value, retryable=0)
+
+    def uncancel(self, refund_id: int) -> LedgerRefund:
+        row = self.refund(refund_id)
+        if row.status is not RefundStatus.CANCELED:
+            raise ConnectorError(f"Refund {refund_id} is not canceled (it is {row.status.value}); "
+                                 "only a canceled refund can be uncanceled.")
+        return self._change(refund_id, {RefundStatus.CANCELED}, "uncancel",
+                            status=RefundStatus.RETRIEVED.value, error=None, retryable=0)
+
+    def delete(self, refund_id: int) -> None:
+        with self._tx() as db:
+            cur = db.execute("DELETE FROM refunds WHERE id = ?", (refund_id,))
+        if cur.rowcount == 0:
+            raise UnknownRefund(f"There is no refund {refund_id} in the connector (it may have been deleted).")
+
+    def _change(self, refund_id: int, allowed_from: set[RefundStatus], action: str, **changes: Any) -> LedgerRefund:
+        changes["updated_at"] = self._now()
+        assignments = ", ".join(f"{key} = ?" for key in changes)
+        placeholders = ", ".join("?" for _ in allowed_from)
+        with self._tx() as db:
+            cur = db.execute(f"UPDATE refunds SET {assignments} WHERE id = ? AND status IN ({placeholders})",
+                             (*changes.values(), refund_id, *(s.value for s in allowed_from)))
+            if cur.rowcount == 0:
+                row = db.execute("SELECT status FROM refunds WHERE id = ?", (refund_id,)).fetchone()
+        if cur.rowcount == 0:
+            if row is None:
+                raise UnknownRefund(f"There is no refund {refund_id} in the connector (it may have been deleted).")
+            status = row["status"]
+            hint = " Uncancel it first." if status == RefundStatus.CANCELED.value else ""
+            raise ConnectorError(f"Cannot {action} refund {refund_id}: it is {status}.{hint}")
+        return self.refund(refund_id)
+
+    @staticmethod
+    def _refund(row: sqlite3.Row) -> LedgerRefund:
+        return LedgerRefund(
+            id=row["id"], account_id=row["account_id"], direction=Direction(row["direction"]),
+            source_id=row["source_id"], order_id=row["order_id"], status=RefundStatus(row["status"]),
+            error=row["error"], target_type=row["target_type"], target_id=row["target_id"],
+            currency=row["currency"], total=Decimal(row["total"]), lines=lines_from_json(row["lines"]),
+            line_items=bool(row["line_items"]), created_at=_dt(row["created_at"]),  # type: ignore[arg-type]
+            updated_at=_dt(row["updated_at"]), retryable=bool(row["retryable"]),  # type: ignore[arg-type]
+            source_name=row["source_name"], source_status=SourceStatus(row["source_status"]),
+            order_name=row["order_name"], target_name=row["target_name"], warning=row["warning"],
+            attempt=row["attempt"])
+
+    # --- webhook deliveries -----------------------------------------------------------------
+    def seen_delivery(self, webhook_id: str) -> bool:
+        with self._lock:
+            return self._db.execute("SELECT 1 FROM webhook_deliveries WHERE webhook_id = ?",
+                                    (webhook_id,)).fetchone() is not None
+
+    def remember_delivery(self, webhook_id: str, account_id: int) -> bool:
+        """True the first time a delivery id is seen; False for a re-delivery."""
+        with self._tx() as db:
+            cur = db.execute("INSERT OR IGNORE INTO webhook_deliveries (webhook_id, account_id, received_at)"
+                             " VALUES (?, ?, ?)", (webhook_id, account_id, self._now()))
+        return cur.rowcount == 1

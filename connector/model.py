@@ -1,0 +1,183 @@
+"""The connector's own vocabulary, independent of any platform's wire format.
+
+Storefront adapters turn Shopify or Square JSON into these; the sync flows only ever see these.
+Money is ``Decimal`` in the order's currency (common.money); quantities are ``Decimal`` too,
+because Square sells by weight ("1.5").
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from common import money
+
+
+class Direction(str, enum.Enum):
+    TO_NETSUITE = "to_netsuite"        # storefront refund -> NetSuite cash refund / credit memo
+    FROM_NETSUITE = "from_netsuite"    # NetSuite cash refund / credit memo -> storefront refund
+    OFF = "off"
+
+    @property
+    def label(self) -> str:
+        return {"to_netsuite": "refund sync to NetSuite", "from_netsuite": "refund sync from NetSuite",
+                "off": "refund sync off"}[self.value]
+
+
+class RefundStatus(str, enum.Enum):
+    RETRIEVED = "retrieved"
+    POSTED = "posted"
+    ERROR = "error"
+    CANCELED = "canceled"
+
+
+class LineKind(str, enum.Enum):
+    ITEM = "item"              # a product line, refundable by quantity
+    SHIPPING = "shipping"      # shipping charge (NetSuite: the shipping item)
+    ADJUSTMENT = "adjustment"  # amount-only part (NetSuite: the generic refund item)
+
+
+class SourceStatus(str, enum.Enum):
+    """Where the money of a storefront refund stands. Only COMPLETED money is posted or counted."""
+
+    COMPLETED = "completed"
+    PENDING = "pending"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Customer:
+    id: str | None
+    email: str | None
+    first_name: str
+    last_name: str
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    line_id: str                 # the storefront's own id of the line (Shopify line item id, Square uid)
+    sku: str | None
+    title: str
+    quantity: Decimal
+    unit_price: Decimal          # list price per unit, before discount
+    amount: Decimal              # what the line sold for: quantity * price - discount, before tax
+    tax: Decimal
+    kind: LineKind = LineKind.ITEM
+
+
+@dataclass(frozen=True)
+class Order:
+    id: str
+    name: str                    # what a person calls it: Shopify "#1001"; Square has none, so the id
+    currency: str
+    created_at: datetime
+    updated_at: datetime
+    customer: Customer | None
+    lines: tuple[OrderLine, ...]  # item lines first, then shipping lines
+    paid: bool                   # paid at checkout -> NetSuite bills it as a cash sale
+    payment_ids: tuple[str, ...] = ()   # Square payments (tenders) the order was paid with
+    location_id: str | None = None
+    gateway: str | None = None   # how it was paid ("shopify_payments", "square", "manual"...)
+
+    @property
+    def item_lines(self) -> tuple[OrderLine, ...]:
+        return tuple(line for line in self.lines if line.kind is LineKind.ITEM)
+
+    @property
+    def total(self) -> Decimal:
+        return money.total((line.amount + line.tax for line in self.lines), self.currency)
+
+    def line(self, line_id: str) -> OrderLine | None:
+        return next((line for line in self.lines if line.line_id == line_id), None)
+
+
+@dataclass(frozen=True)
+class RefundLine:
+    """One refunded part. ``amount`` is before tax, ``tax`` the tax refunded with it."""
+
+    sku: str | None
+    quantity: Decimal
+    amount: Decimal
+    tax: Decimal
+    line_id: str | None = None   # storefront line id for item and shipping lines
+    kind: LineKind = LineKind.ITEM
+
+    @property
+    def gross(self) -> Decimal:
+        return self.amount + self.tax
+
+
+@dataclass(frozen=True)
+class StorefrontRefund:
+    """A refund as the storefront reports it: ``total`` is the money that went back."""
+
+    id: str
+    order_id: str
+    currency: str
+    total: Decimal
+    lines: tuple[RefundLine, ...]  # what the storefront says was refunded; may not add up to total
+    status: SourceStatus
+    note: str = ""
+    created_at: datetime | None = None
+
+    @property
+    def has_line_items(self) -> bool:
+        return any(line.kind is LineKind.ITEM for line in self.lines)
+
+
+@dataclass(frozen=True)
+class PushedRefund:
+    """A refund this connector created on a storefront (or found there carrying our marker)."""
+
+    id: str
+    status: SourceStatus
+    amount: Decimal
+    detail: str = ""   # the storefront's words when it failed
+
+
+@dataclass(frozen=True)
+class LineLink:
+    line_id: str        # storefront line id
+    sku: str | None
+    item_id: str        # NetSuite item internal id
+    so_line: int | None  # line number on the sales order
+
+
+@dataclass(frozen=True)
+class OrderLink:
+    """A storefront order this connector synced, and the NetSuite sales order it became."""
+
+    account_id: int
+    order_id: str
+    order_name: str
+    sales_order_id: str
+    sales_order_tranid: str | None
+    external_id: str
+    currency: str
+    lines: tuple[LineLink, ...] = ()
+    payment_ids: tuple[str, ...] = ()
+    synced_at: datetime | None = None
+
+    @property
+    def skus(self) -> tuple[str, ...]:
+        return tuple(sorted({line.sku for line in self.lines if line.sku}))
+
+    @property
+    def sales_order_name(self) -> str:
+        return self.sales_order_tranid or f"#{self.sales_order_id}"
+
+
+@dataclass(frozen=True)
+class NetSuiteRefundSource:
+    """A NetSuite cash refund / credit memo found for FROM_NETSUITE, resolved to our order."""
+
+    record_type: str     # "cashRefund" | "creditMemo"
+    id: str
+    tranid: str | None
+    billed_type: str     # "cashSale" | "invoice"
+    billed_id: str
+    sales_order_id: str
+    total: Decimal
+    currency: str
+    lines: tuple[RefundLine, ...] = field(default=())

@@ -1,0 +1,131 @@
+"""What the sync flows need from a storefront, and the HTTP plumbing every adapter shares.
+
+The to/from NetSuite flows are written once against ``StorefrontAdapter``; Shopify and Square
+are two implementations. An adapter turns the platform's JSON into ``connector.model`` objects
+and back, and nothing else: ledger, NetSuite and business rules are not its business.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence
+
+import httpx
+
+from common import jsonio
+from connector.errors import NotFound, RateLimited, RemoteError
+from connector.model import Order, PushedRefund, SourceStatus, StorefrontRefund
+
+# Written into the note / reason of every refund the connector pushes to a storefront, so it is
+# recognised later: never pushed twice, and never retrieved back into NetSuite as a new refund.
+MARKER_PREFIX = "[netsuite:"
+
+
+def push_marker(record_type: str, record_id: str) -> str:
+    return f"{MARKER_PREFIX}{record_type}:{record_id}]"
+
+
+def carries_marker(text: str | None) -> bool:
+    return bool(text) and MARKER_PREFIX in text  # type: ignore[operator]
+
+
+@dataclass(frozen=True)
+class RefundPush:
+    """A refund to create on a storefront, from a NetSuite cash refund or credit memo."""
+
+    total: Decimal                          # the NetSuite total: the money that must go back
+    currency: str
+    lines: tuple[tuple[str, Decimal], ...]  # (storefront line id, quantity); empty when amount-only
+    shipping: Decimal | None                # shipping amount before tax, when NetSuite refunded shipping
+    note: str                               # human text including the marker
+    idempotency_key: str
+
+
+class StorefrontAdapter(Protocol):
+    platform: str
+    display_name: str
+    supports_line_items: bool
+    refund_target_type: str     # what the ledger calls a refund created here ("shopify_refund", ...)
+
+    def get_order(self, order_id: str) -> Order: ...
+
+    def orders_updated_since(self, since: datetime) -> Iterator[Order]: ...
+
+    def list_refunds(self, order: Order) -> list[StorefrontRefund]: ...
+
+    def refunds_since(self, since: datetime) -> list[StorefrontRefund]: ...
+
+    def refund(self, order_id: str, refund_id: str) -> StorefrontRefund: ...
+
+    def create_refund(self, order: Order, push: RefundPush) -> PushedRefund: ...
+
+    def find_pushed_refund(self, order: Order, marker: str) -> PushedRefund | None: ...
+
+    def pushed_refund(self, order_id: str, refund_id: str, currency: str) -> PushedRefund: ...
+
+    def register_refund_webhook(self, address: str) -> None: ...
+
+
+ErrorReader = Callable[[Any], str]
+
+
+class StorefrontHttp:
+    """Requests to one storefront host with its auth headers; errors become ``RemoteError``."""
+
+    def __init__(self, http: httpx.Client, *, system: str, base_url: str, headers: Mapping[str, str],
+                 read_error: ErrorReader) -> None:
+        self.http = http
+        self.system = system
+        self.base_url = base_url
+        self.headers = dict(headers)
+        self.read_error = read_error
+
+    def request(self, method: str, path_or_url: str, *, what: str, params: Mapping[str, Any] | None = None,
+                body: Any = None) -> tuple[Any, httpx.Response]:
+        url = path_or_url if path_or_url.startswith("https://") else f"{self.base_url}{path_or_url}"
+        headers = {"Accept": "application/json", **self.headers}
+        content = None
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            content = jsonio.dumps(body).encode()
+        try:
+            response = self.http.request(method, url, params=params, content=content, headers=headers)
+        except httpx.TransportError as exc:
+            raise RemoteError(self.system, f"Could not reach {self.system} while trying to {what} "
+                                           f"({type(exc).__name__}: {exc}); it will be retried on the next run.",
+                              retryable=True) from exc
+        if response.status_code >= 400:
+            raise self._error(response, what)
+        data = jsonio.loads(response.content) if response.content else {}
+        return data, response
+
+    def _error(self, response: httpx.Response, what: str) -> RemoteError:
+        status = response.status_code
+        try:
+            detail = self.read_error(jsonio.loads(response.content))
+        except ValueError:
+            detail = response.text[:300]
+        if status == 429:
+            return RateLimited(self.system, f"{self.system} rate limit reached while trying to {what} (HTTP 429: "
+                                            f"{detail}); it will be retried on the next run.", detail=detail)
+        if status == 404:
+            return NotFound(self.system, f"{self.system} has no such record ({what}): {detail}", status=404,
+                            detail=detail)
+        if status in (401, 403):
+            return RemoteError(self.system, f"{self.system} refused the connector's credentials while trying to "
+                                            f"{what}: {detail}. Reconnect the account with a valid access token.",
+                               status=status, detail=detail)
+        return RemoteError(self.system, f"{self.system} rejected the request to {what}: {detail}", status=status,
+                           detail=detail, retryable=status >= 500)
+
+
+def worst_status(statuses: Sequence[SourceStatus]) -> SourceStatus:
+    """Money of a refund settles only when every part did: any pending part keeps it pending."""
+    if not statuses:
+        return SourceStatus.COMPLETED
+    if SourceStatus.PENDING in statuses:
+        return SourceStatus.PENDING
+    if all(s is SourceStatus.FAILED for s in statuses):
+        return SourceStatus.FAILED
+    return SourceStatus.COMPLETED

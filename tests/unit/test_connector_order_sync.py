@@ -1,0 +1,114 @@
+"""Order sync: a Shopify order becomes a NetSuite customer and sales order, once."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from connector import AccountSettings, ConnectorError
+from tests.unit.connector_helpers import SETTINGS, FakeNetSuite, Routes, body_of, make_connector, ns_error, shopify_order
+
+D = Decimal
+
+
+@pytest.fixture
+def world(tmp_path):
+    routes, netsuite = Routes(), FakeNetSuite()
+    netsuite.install(routes)
+    routes.add("GET", r"myshopify\.com/admin/api/2024-10/orders/1001\.json$", {"order": shopify_order()})
+    routes.add("GET", r"myshopify\.com/admin/api/2024-10/orders/1002\.json$",
+               {"order": shopify_order(1002, financial_status="pending") | {"name": "#1002"}})
+    connector = make_connector(tmp_path, routes)
+    account = connector.add_account(name="Acme Shopify", platform="shopify", store="acme-outfitters",
+                                    credentials={"access_token": "shpat", "client_secret": "shpss"}, settings=SETTINGS)
+    yield connector, netsuite, routes, account
+    connector.close()
+
+
+def test_an_order_becomes_a_sales_order(world) -> None:
+    connector, netsuite, routes, account = world
+    link = connector.sync_order(account.id, 1001)
+    ns = [c for c in routes.calls() if "netsuite" in c or "/services/rest/" in c]
+    assert ns == ["GET /services/rest/record/v1/salesOrder/eid:shopify-acme-outfitters-order-1001?expandSubResources=true",
+                  "POST /services/rest/query/v1/suiteql?limit=1000&offset=0",                 # SKUs -> items
+                  "PUT /services/rest/record/v1/customer/eid:shopify-acme-outfitters-customer-77",
+                  "POST /services/rest/query/v1/suiteql?limit=1000&offset=0",                 # USD -> currency id
+                  "POST /services/rest/record/v1/salesOrder",
+                  f"GET /services/rest/record/v1/salesOrder/{link.sales_order_id}?expandSubResources=true"]
+    body = body_of(next(r for r in routes.requests if r.method == "POST" and r.url.path.endswith("/salesOrder")))
+    assert body["externalId"] == "shopify-acme-outfitters-order-1001" and body["taxDetailsOverride"] is True
+    assert body["currency"] == {"id": "1"} and body["paymentMethod"] == {"id": "7"} and body["tranDate"] == "2026-01-05"
+    assert body["entity"]["id"] == netsuite.by_eid("customer", "shopify-acme-outfitters-customer-77")["id"]
+    assert body["item"]["items"] == [
+        {"item": {"id": "201"}, "quantity": 2, "rate": 20, "amount": 35, "taxAmount": D("2.8"), "description": "Tee",
+         "custcol_storefront_line_id": "11"},
+        {"item": {"id": "202"}, "quantity": 1, "rate": D("12.5"), "amount": D("12.5"), "taxAmount": 1, "description": "Mug",
+         "custcol_storefront_line_id": "12"},
+        {"item": {"id": "52"}, "quantity": 1, "rate": 7, "amount": 7, "taxAmount": D("0.56"), "description": "Standard",
+         "custcol_storefront_line_id": "shipping-31"}]
+    assert (link.order_id, link.order_name, link.currency) == ("1001", "#1001", "USD")
+    assert link.sales_order_tranid.startswith("SO-")
+    assert [(l.line_id, l.sku, l.item_id, l.so_line) for l in link.lines] == [
+        ("11", "TEE-1", "201", 1), ("12", "MUG-2", "202", 2), ("shipping-31", None, "52", 3)]
+    assert connector.order_link(account.id, "1001") == link
+
+
+def test_syncing_again_creates_nothing(world) -> None:
+    connector, netsuite, routes, account = world
+    first = connector.sync_order(account.id, 1001)
+    before = len(routes.requests)
+    again = connector.sync_order(account.id, 1001)
+    assert again.sales_order_id == first.sales_order_id and len(netsuite.records["salesOrder"]) == 1
+    assert [r.method for r in routes.requests[before:]] == ["GET", "GET"]   # the order, then eid: found
+
+
+def test_an_existing_sales_order_from_a_lost_answer_is_linked(world) -> None:
+    connector, netsuite, routes, account = world
+    existing = netsuite.sales_order("shopify-acme-outfitters-order-1001", [])
+    misses = iter([ns_error(404, "NONEXISTENT_ID", "not found")])   # the first read misses it
+    routes.add("GET", r"/record/v1/(?P<type>salesOrder)/(?P<key>eid:shopify-acme-outfitters-order-1001)\?",
+               lambda request, match: next(misses, None) or netsuite._get(request, match))
+    link = connector.sync_order(account.id, 1001)
+    assert link.sales_order_id == existing["id"] and len(netsuite.records["salesOrder"]) == 1
+
+
+def test_unpaid_orders_have_no_payment_method_so_they_bill_as_invoices(world) -> None:
+    connector, netsuite, routes, account = world
+    connector.sync_order(account.id, 1002)
+    body = body_of(next(r for r in routes.requests if r.method == "POST" and r.url.path.endswith("/salesOrder")))
+    assert "paymentMethod" not in body
+
+
+def test_payment_method_follows_the_gateway_map(world) -> None:
+    connector, netsuite, routes, account = world
+    connector.update_settings(account.id, AccountSettings(generic_refund_item_id="51", shipping_item_id="52",
+                                                          payment_method_map={"shopify_payments": "9"}))
+    connector.sync_order(account.id, 1001)
+    assert netsuite.records["salesOrder"][max(netsuite.records["salesOrder"])]["paymentMethod"] == {"id": "9"}
+
+
+def test_unmapped_skus_are_named(world) -> None:
+    connector, netsuite, routes, account = world
+    del netsuite.items["202"]
+    with pytest.raises(ConnectorError, match="Order #1001 cannot be synced: SKU MUG-2 has no NetSuite item"):
+        connector.sync_order(account.id, 1001)
+    assert "salesOrder" not in netsuite.records
+    connector.update_settings(account.id, AccountSettings(generic_refund_item_id="51", shipping_item_id="52",
+                                                          item_map={"MUG-2": "201"}))
+    assert connector.sync_order(account.id, 1001).lines[1].item_id == "201"
+
+
+def test_sync_orders_needs_active_order_sync_and_respects_the_cutoff(world) -> None:
+    connector, netsuite, routes, account = world
+    with pytest.raises(ConnectorError, match="Order sync is not active"):
+        connector.sync_orders(account.id)
+    connector.clock.advance(minutes=30)   # cut-off 09:30: order 1001 (09:10) is older
+    connector.activate_order_sync(account.id)
+    newer = shopify_order(1003) | {"name": "#1003", "created_at": "2026-01-05T09:45:00Z"}
+    routes.add("GET", r"/orders\.json\?", {"orders": [shopify_order(), newer]})
+    routes.add("GET", r"/orders/1003\.json$", {"order": newer})
+    synced = connector.sync_orders(account.id)
+    assert [link.order_id for link in synced] == ["1003"]
+    listing = next(r for r in routes.requests if r.url.path.endswith("/orders.json"))
+    assert listing.url.params["updated_at_min"] == "2026-01-05T09:30:00Z"
+    assert connector.account(account.id).orders_synced_through == connector.clock.now()

@@ -1,0 +1,112 @@
+"""The 90-minute schedule on the injected clock, and per-refund isolation within a run."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from connector import Direction, RefundStatus
+from connector.schedule import REFUND_SYNC_INTERVAL
+from tests.unit.connector_helpers import (SETTINGS, FakeNetSuite, Routes, json_response, make_connector,
+                                          shopify_order, shopify_refund)
+
+
+@pytest.fixture
+def world(tmp_path):
+    routes, netsuite = Routes(), FakeNetSuite()
+    netsuite.install(routes)
+    order_1001 = shopify_order(1001) | {"refunds": [shopify_refund(901, 1001)], "updated_at": "2026-01-05T09:30:00Z"}
+    order_1002 = shopify_order(1002) | {"name": "#1002", "refunds": [shopify_refund(902, 1002)],
+                                        "updated_at": "2026-01-05T09:30:00Z"}
+    routes.add("GET", r"/orders/1001\.json$", {"order": order_1001})
+    routes.add("GET", r"/orders/1002\.json$", {"order": order_1002})
+    routes.add("GET", r"/orders\.json\?", {"orders": [order_1001, order_1002]})
+    routes.add("GET", r"/orders/1001/refunds\.json$", {"refunds": order_1001["refunds"]})
+    routes.add("GET", r"/orders/1002/refunds\.json$", {"refunds": order_1002["refunds"]})
+    connector = make_connector(tmp_path, routes)
+    account = connector.add_account(name="Acme Shopify", platform="shopify", store="acme-outfitters",
+                                    credentials={"access_token": "shpat", "client_secret": "shpss"}, settings=SETTINGS)
+    connector.activate_order_sync(account.id)
+    yield connector, netsuite, routes, account
+    connector.close()
+
+
+def _turn_on(connector, account) -> None:
+    connector.ledger.update_account(account.id, direction=Direction.TO_NETSUITE, next_refund_run_at=connector.clock.now())
+
+
+def test_only_due_accounts_run_every_90_minutes(world) -> None:
+    connector, netsuite, routes, account = world
+    assert REFUND_SYNC_INTERVAL == timedelta(minutes=90)
+    assert connector.run_scheduled().accounts == []          # refund sync off: never due
+    _turn_on(connector, account)
+    assert connector.run_scheduled().accounts == [account.id]
+    ran_at = connector.clock.now()
+    assert connector.account(account.id).next_refund_run_at == ran_at + timedelta(minutes=90)
+    connector.clock.advance(minutes=89)
+    assert connector.run_scheduled().accounts == []
+    connector.clock.advance(minutes=1)
+    assert connector.run_scheduled().accounts == [account.id]
+    listing = [r for r in routes.requests if r.url.path.endswith("/orders.json")]
+    # the second run looks back from the first one (with a small overlap), not from the beginning
+    assert listing[-1].url.params["updated_at_min"] == "2026-01-05T08:50:00Z"
+
+
+def test_one_failing_refund_does_not_block_the_others(world) -> None:
+    connector, netsuite, routes, account = world
+    link = connector.sync_order(account.id, "1001")      # 1002 is never synced
+    netsuite.bill(netsuite.records["salesOrder"][link.sales_order_id])
+    _turn_on(connector, account)
+    connector.retrieve_refunds(account.id, "1002")       # retrieved by hand: its order is not ours to find
+    summary = connector.run_scheduled()
+    assert (summary.retrieved, summary.posted, summary.errors) == (1, 1, 1)
+    assert "never synced" in summary.messages[0]
+    by_source = {r.source_id: r for r in connector.refunds(account_id=account.id)}
+    assert by_source["901"].status is RefundStatus.POSTED and by_source["902"].status is RefundStatus.ERROR
+
+
+def test_retryable_errors_are_retried_by_the_next_run(world) -> None:
+    connector, netsuite, routes, account = world
+    link = connector.sync_order(account.id, "1001")
+    _turn_on(connector, account)
+    first = connector.run_scheduled()
+    assert (first.posted, first.errors) == (0, 1) and "not billed yet" in first.messages[0]
+    netsuite.bill(netsuite.records["salesOrder"][link.sales_order_id])
+    connector.clock.advance(minutes=90)
+    second = connector.run_scheduled()
+    assert (second.retrieved, second.posted, second.errors) == (0, 1, 0)
+
+
+def test_errors_a_person_must_fix_are_not_retried(world) -> None:
+    connector, netsuite, routes, account = world
+    link = connector.sync_order(account.id, "1001")
+    del netsuite.records["salesOrder"][link.sales_order_id]   # deleted in NetSuite: cancel and handle by hand
+    _turn_on(connector, account)
+    assert connector.run_scheduled().errors == 1
+    connector.clock.advance(minutes=90)
+    transforms_before = len(routes.requests)
+    second = connector.run_scheduled()
+    assert (second.posted, second.errors) == (0, 0)
+    assert not any("salesOrder/eid" in str(r.url) for r in routes.requests[transforms_before:])
+
+
+def test_a_storefront_rate_limit_is_an_error_for_the_next_run(world) -> None:
+    connector, netsuite, routes, account = world
+    connector.sync_order(account.id, "1001")
+    _turn_on(connector, account)
+    routes.add("GET", r"/orders\.json\?", json_response(429, {"errors": "Exceeded 2 calls per second for api client."},
+                                                        {"Retry-After": "2.0"}))
+    summary = connector.run_scheduled()
+    assert summary.errors == 1 and "rate limit" in summary.messages[0] and "next run" in summary.messages[0]
+    assert connector.account(account.id).next_refund_run_at == connector.clock.now() + timedelta(minutes=90)
+
+
+def test_a_run_that_fails_midway_still_posts_what_was_retrieved(world) -> None:
+    connector, netsuite, routes, account = world
+    link = connector.sync_order(account.id, "1001")
+    netsuite.bill(netsuite.records["salesOrder"][link.sales_order_id])
+    connector.ledger.update_account(account.id, direction=Direction.TO_NETSUITE)
+    connector.retrieve_refunds(account.id, "1001")
+    routes.add("GET", r"/orders\.json\?", json_response(401, {"errors": "[API] Invalid API key or access token"}))
+    summary = connector.run_scheduled()
+    assert (summary.posted, summary.errors) == (1, 1) and "Reconnect the account" in summary.messages[0]

@@ -1,0 +1,113 @@
+"""Shopify refunds/create webhooks: HMAC verified, de-duplicated, recorded only for TO_NETSUITE."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from connector import Direction, RefundStatus
+from connector.webhooks import shopify_signature
+from tests.unit.connector_helpers import SETTINGS, Routes, make_connector, shopify_refund
+
+SECRET = "shpss_secret"
+URL = "https://hooks.refund-connector.test/webhooks/shopify"
+
+
+@pytest.fixture
+def connector(tmp_path):
+    connector = make_connector(tmp_path, Routes())
+    yield connector
+    connector.close()
+
+
+def _account(connector, direction: Direction = Direction.TO_NETSUITE, store: str = "acme-outfitters"):
+    account = connector.add_account(name=f"Shop {store}", platform="shopify", store=store,
+                                    credentials={"access_token": "shpat", "client_secret": SECRET}, settings=SETTINGS)
+    connector.ledger.update_account(account.id, direction=direction)   # the activation gate is tested elsewhere
+    return account
+
+
+def _delivery(body: bytes, *, secret: str = SECRET, webhook_id: str = "wh-1", topic: str = "refunds/create",
+              shop: str = "acme-outfitters.myshopify.com", signature: str | None = None) -> httpx.Request:
+    return httpx.Request("POST", URL, content=body, headers={
+        "X-Shopify-Topic": topic, "X-Shopify-Shop-Domain": shop, "X-Shopify-API-Version": "2024-10",
+        "X-Shopify-Webhook-Id": webhook_id,
+        "X-Shopify-Hmac-Sha256": signature if signature is not None else shopify_signature(secret, body)})
+
+
+BODY = json.dumps(shopify_refund()).encode()
+
+
+def test_signature_is_base64_hmac_sha256_of_the_raw_body() -> None:
+    expected = base64.b64encode(hmac.new(SECRET.encode(), BODY, hashlib.sha256).digest()).decode()
+    assert shopify_signature(SECRET, BODY) == expected
+
+
+def test_a_verified_refund_is_recorded_once(connector) -> None:
+    account = _account(connector)
+    response = connector.handle_webhook(_delivery(BODY))
+    assert response.status_code == 200 and response.json()["status"] == "recorded"
+    [row] = connector.refunds(account_id=account.id)
+    assert (row.source_id, row.order_id, row.status) == ("901", "1001", RefundStatus.RETRIEVED)
+    assert row.total == Decimal("25.48") and row.line_items
+
+    again = connector.handle_webhook(_delivery(BODY))
+    assert again.status_code == 200 and again.json()["status"] == "duplicate delivery ignored"
+    other_delivery_same_refund = connector.handle_webhook(_delivery(BODY, webhook_id="wh-2"))
+    assert other_delivery_same_refund.status_code == 200
+    assert len(connector.refunds(account_id=account.id)) == 1
+
+
+@pytest.mark.parametrize("tamper", ["wrong secret", "edited body", "no signature", "unknown shop"])
+def test_unverifiable_deliveries_get_401(connector, tamper: str) -> None:
+    _account(connector)
+    request = {
+        "wrong secret": lambda: _delivery(BODY, secret="not-the-secret"),
+        "edited body": lambda: httpx.Request("POST", URL, content=BODY.replace(b"25.48", b"99.99"),
+                                             headers=_delivery(BODY).headers),
+        "no signature": lambda: _delivery(BODY, signature=""),
+        "unknown shop": lambda: _delivery(BODY, shop="someone-else.myshopify.com"),
+    }[tamper]()
+    assert connector.handle_webhook(request).status_code == 401
+    assert connector.refunds() == []
+
+
+def test_a_malformed_body_gets_400(connector) -> None:
+    _account(connector)
+    for body in (b"{not json", b'{"id": 5}', b"[1, 2]"):
+        assert connector.handle_webhook(_delivery(body, webhook_id=f"wh-{body!r}")).status_code == 400
+    assert connector.refunds() == []
+
+
+@pytest.mark.parametrize("direction", [Direction.FROM_NETSUITE, Direction.OFF])
+def test_other_directions_ignore_refund_webhooks(connector, direction: Direction) -> None:
+    _account(connector, direction)
+    response = connector.handle_webhook(_delivery(BODY))
+    assert response.status_code == 200 and response.json()["status"].startswith("ignored")
+    assert connector.refunds() == []
+
+
+def test_a_refund_the_connector_pushed_is_not_echoed(connector) -> None:
+    _account(connector)
+    body = json.dumps(shopify_refund(note="Refund from NetSuite CR-7 [netsuite:CR-7:5004]")).encode()
+    response = connector.handle_webhook(_delivery(body))
+    assert response.status_code == 200 and "pushed by the connector" in response.json()["status"]
+    assert connector.refunds() == []
+
+
+def test_other_topics_are_acknowledged(connector) -> None:
+    _account(connector)
+    response = connector.handle_webhook(_delivery(b'{"id": 1}', topic="orders/updated"))
+    assert response.status_code == 200 and "not handled" in response.json()["status"]
+
+
+def test_the_shop_domain_picks_the_account(connector) -> None:
+    _account(connector, store="other-shop")
+    mine = _account(connector)
+    assert connector.handle_webhook(_delivery(BODY)).status_code == 200
+    assert [r.account_id for r in connector.refunds()] == [mine.id]
