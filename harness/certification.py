@@ -77,7 +77,8 @@ def build_report(outcomes: list[ScenarioOutcome]) -> dict[str, Any]:
         if key[2] is None:
             siblings = [k for k in cells if k[:2] == key[:2] and k[2] is not None]
             if siblings:
-                target = cells[sorted(siblings, key=lambda k: k[2] or "")[0]]
+                # fold into the currency that carries most of the evidence
+                target = cells[max(sorted(siblings, key=lambda k: k[2] or ""), key=lambda k: len(cells[k].orders))]
                 target.passed.extend(cell.passed)
                 target.failed.extend(cell.failed)
                 continue

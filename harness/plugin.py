@@ -77,6 +77,7 @@ class _CertificationCollector:
             from rich.console import Console
 
             console = Console(file=reporter._tw._file, force_terminal=False, width=140)  # noqa: SLF001
+            console.print()
             console.print(render_table(report))
             console.print(f"certification report: {self.path}  verdict: {report['verdict']}")
         if report["verdict"] != "certified" and session.exitstatus == 0:

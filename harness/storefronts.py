@@ -123,7 +123,7 @@ class ShopifyDriver:
 
     def redeliver_all(self) -> int:
         sent = 0
-        for delivery in list(self.simulator.deliveries):
+        for delivery in [d for d in self.simulator.deliveries if d.topic == "refunds/create"]:
             self.simulator.redeliver(delivery.webhook_id)
             sent += 1
         return sent
@@ -134,18 +134,20 @@ class SquareDriver:
     display_name = "Square"
     supports_line_items = False
 
-    def __init__(self, simulator: SquareSimulator, http: httpx.Client) -> None:
+    def __init__(self, simulator: SquareSimulator, http: httpx.Client, merchant=None) -> None:
+        # several sellers share Square's one host; each has its own token and location
         self.simulator = simulator
         self._http = http
+        self._merchant = merchant or simulator.merchant
 
     def account_store(self) -> str:
-        return self.simulator.location_id
+        return self._merchant.location_id
 
     def account_credentials(self) -> dict[str, str]:
-        return {"access_token": self.simulator.access_token}
+        return {"access_token": self._merchant.access_token}
 
     def place_order(self, spec: OrderSpec) -> PlacedOrder:
-        order, payment = self.simulator.add_order(spec)
+        order, payment = self.simulator.add_order(spec, self._merchant)
         cur = order["total_money"]["currency"]
         lines = tuple(PlacedLine(li["uid"], li["variation_name"], int(li["quantity"])) for li in order["line_items"])
         return PlacedOrder(self.platform, order["id"], cur, money.from_minor(order["total_money"]["amount"], cur),
@@ -158,13 +160,19 @@ class SquareDriver:
         return refund["id"]
 
     def refunds(self, order: PlacedOrder) -> list[SideRefund]:
+        # the payment (read over the API) lists its refunds; each is read without counting as a
+        # poll, so looking does not move a PENDING refund along
+        response = self._http.get(f"https://{self.simulator.hosts[0]}/v2/payments/{order.payment_id}",
+                                  headers={"Authorization": f"Bearer {self._merchant.access_token}"})
+        response.raise_for_status()
         found = []
-        for refund in self.simulator.refunds_of_payment(order.payment_id):
+        for refund_id in jsonio.loads(response.content)["payment"].get("refund_ids", []):
+            refund = self.simulator.refund(refund_id)
             if refund["status"] == "FAILED":
                 continue
             cur = refund["amount_money"]["currency"]
-            found.append(SideRefund(refund["id"], money.from_minor(refund["amount_money"]["amount"], cur), cur,
-                                    None, (), "square refund"))
+            found.append(SideRefund(refund["id"], money.from_minor(int(refund["amount_money"]["amount"]), cur),
+                                    cur, None, (), "square refund"))
         return found
 
     def deliver_webhooks(self) -> int:

@@ -16,12 +16,14 @@ from typing import Any
 import httpx
 import respx
 
+from common import money
 from common.clock import ManualClock
 from connector import (AccountSettings, Connector, Direction, NetSuiteConfig, TbaCredentials)
 from harness import factories
 from harness.reconcile import OrderEvidence, Reconciliation, SideRefund, reconcile
 from harness.storefronts import (PlacedOrder, ShopifyDriver, SquareDriver, StorefrontDriver,
                                  StorefrontRefundRequest)
+from simulators.core.orders import OrderSpec, price_order
 from simulators.netsuite import NetSuiteSimulator
 from simulators.shopify import ShopifySimulator
 from simulators.square import SquareSimulator
@@ -42,8 +44,10 @@ def seed_for(base_seed: int, name: str) -> int:
 class OrderUnderTest:
     placed: PlacedOrder
     account_id: int
+    spec: OrderSpec
     sales_order_id: str | None = None
     billed: tuple[str, str] | None = None  # (record type, id) once billed
+    in_storefront: bool = True  # False for an order typed into NetSuite by hand
 
 
 @dataclass
@@ -72,15 +76,13 @@ class World:
         self.netsuite = NetSuiteSimulator(account_id=NETSUITE_ACCOUNT, clock=self.clock, seed=seed)
         self.router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
         self.http = httpx.Client(transport=httpx.MockTransport(self.router.handler))
-        shopify = ShopifySimulator(shop="acme-outfitters", clock=self.clock, seed=seed, webhook_client=self.http)
-        square = SquareSimulator(clock=self.clock, seed=seed)
+        self.square = SquareSimulator(clock=self.clock, seed=seed)
+        self._route(self.netsuite)
+        self._route(self.square)
         self.drivers: dict[str, StorefrontDriver] = {
-            "shopify": ShopifyDriver(shopify, self.http),
-            "square": SquareDriver(square, self.http),
+            "shopify": self._shopify_store("acme-outfitters"),
+            "square": SquareDriver(self.square, self.http),
         }
-        for simulator in (self.netsuite, shopify, square):
-            for host in simulator.hosts:
-                self.router.route(host=host).mock(side_effect=simulator.handle)
         self.connector = Connector(
             ledger_path=workdir / "ledger.sqlite3", clock=self.clock,
             netsuite=NetSuiteConfig(account_id=NETSUITE_ACCOUNT, credentials=TbaCredentials(
@@ -94,6 +96,21 @@ class World:
         self.shipping_item_id = self.netsuite.add_other_charge_item("Shipping")
         self.card_payment_method_id = self.netsuite.add_payment_method("Storefront card payments")
         self.scenario = ScenarioState()
+
+    def _route(self, simulator: Any) -> None:
+        for host in simulator.hosts:
+            self.router.route(host=host).mock(side_effect=simulator.handle)
+
+    def _shopify_store(self, shop: str) -> ShopifyDriver:
+        simulator = ShopifySimulator(shop=shop, clock=self.clock, seed=self.seed, webhook_client=self.http)
+        self._route(simulator)
+        return ShopifyDriver(simulator, self.http)
+
+    def _another_store(self, platform: str, number: int) -> StorefrontDriver:
+        """The n-th store of a platform: its own Shopify shop, or another seller on Square."""
+        if platform == "shopify":
+            return self._shopify_store(f"acme-outfitters-{number}")
+        return SquareDriver(self.square, self.http, merchant=self.square.add_merchant(f"Seller {number}"))
 
     def _netsuite_credentials(self) -> tuple[str, str, str, str]:
         c = self.netsuite.credentials
@@ -112,18 +129,22 @@ class World:
                              f"{', '.join(d.display_name for d in self.drivers.values())}") from None
 
     def connect(self, platform: str, name: str | None = None) -> AccountUnderTest:
-        driver = self.driver(platform)
         number = sum(1 for a in self.scenario.accounts if a.platform == platform) + 1
+        driver = self.driver(platform) if number == 1 else self._another_store(platform, number)
         account = self.connector.add_account(
             name=name or f"{driver.display_name} store {number}", platform=platform,
-            store=driver.account_store() if number == 1 else f"{driver.account_store()}-{number}",
-            credentials=driver.account_credentials(),
-            settings=AccountSettings(
-                generic_refund_item_id=self.refund_item_id, shipping_item_id=self.shipping_item_id,
-                payment_method_map={factories.CARD_GATEWAY[platform]: self.card_payment_method_id}))
+            store=driver.account_store(), credentials=driver.account_credentials(),
+            settings=self.default_settings(platform))
         handle = AccountUnderTest(account.id, platform, driver)
         self.scenario.accounts.append(handle)
         return handle
+
+    def default_settings(self, platform: str) -> AccountSettings:
+        """What the deployment guide has a merchant set up: the generic refund and shipping items,
+        and the card gateway mapped to a NetSuite payment method (terms orders bill as invoices)."""
+        return AccountSettings(
+            generic_refund_item_id=self.refund_item_id, shipping_item_id=self.shipping_item_id,
+            payment_method_map={factories.CARD_GATEWAY[platform]: self.card_payment_method_id})
 
     @property
     def account(self) -> AccountUnderTest:
@@ -134,7 +155,7 @@ class World:
     # --- orders --------------------------------------------------------------------------
     def place_order(self, account: AccountUnderTest, **plan: Any) -> OrderUnderTest:
         spec = factories.plan_order(self.catalog, platform=account.platform, **plan)
-        order = OrderUnderTest(account.driver.place_order(spec), account.id)
+        order = OrderUnderTest(account.driver.place_order(spec), account.id, spec)
         self.scenario.orders.append(order)
         return order
 
@@ -155,14 +176,90 @@ class World:
         return self.scenario.orders[-1]
 
     def storefront_refund(self, order: OrderUnderTest, request: StorefrontRefundRequest) -> str:
-        driver = self.driver(order.placed.platform)
+        driver = self.driver_of(order)
         return driver.refund(order.placed, request)
+
+    def refund_at_storefront(self, order: OrderUnderTest, *, lines: tuple[tuple[int, int], ...] = (),
+                             shipping: bool = False, whole_order: bool = False) -> str:
+        """The merchant refunds lines/shipping; where the storefront cannot refund by line, the
+        merchant refunds the same value as an amount (what its admin offers)."""
+        driver = self.driver_of(order)
+        if driver.supports_line_items:
+            return driver.refund(order.placed, StorefrontRefundRequest(lines=lines, shipping=shipping,
+                                                                       whole_order=whole_order))
+        return driver.refund(order.placed, StorefrontRefundRequest(
+            amount=self.value_of(order, lines=lines, shipping=shipping, whole_order=whole_order)))
+
+    @staticmethod
+    def value_of(order: OrderUnderTest, *, lines: tuple[tuple[int, int], ...] = (), shipping: bool = False,
+                 whole_order: bool = False) -> Decimal:
+        """What refunding these units (with their share of discount and tax) is worth."""
+        priced = price_order(order.spec)
+        if whole_order:
+            return priced.total
+        cur = priced.currency
+        value = Decimal(0)
+        for number, quantity in lines:
+            line = priced.lines[number - 1]
+            share = Decimal(quantity) / Decimal(line.spec.quantity)
+            value += money.round_amount(line.net * share, cur) + money.round_amount(line.tax * share, cur)
+        if shipping:
+            value += priced.shipping + priced.shipping_tax
+        return money.amount(value, cur)
+
+    def deliver_webhooks_twice(self) -> None:
+        for driver in self.drivers.values():
+            driver.deliver_webhooks()
+            if hasattr(driver, "redeliver_all"):
+                driver.redeliver_all()
+
+    def refunds_of(self, order: OrderUnderTest) -> list:
+        return [r for r in self.connector.refunds(account_id=order.account_id) if r.order_id == order.placed.order_id]
+
+    def latest_refund(self):
+        rows = self.connector.refunds(account_id=self.account.id)
+        if not rows:
+            raise AssertionError("the connector has no refund for the account")
+        return max(rows, key=lambda r: r.id)
 
     def run_schedule(self) -> Any:
         self.clock.advance(SCHEDULE)
         return self.connector.run_scheduled()
 
     # --- NetSuite side -------------------------------------------------------------------
+    def refund_in_netsuite(self, order: OrderUnderTest, *, lines: tuple[tuple[int, int], ...] = (),
+                           shipping: bool = False, whole: bool = False) -> tuple[str, str]:
+        """A NetSuite user presses Refund on the order's billed record (Cash Sale or Invoice)."""
+        if order.billed is None:
+            raise LookupError(f"order {order.placed.order_id} is not billed in NetSuite; nothing to refund")
+        billed_type, billed_id = order.billed
+        if whole:
+            made = self.netsuite.refund(billed_type, billed_id)
+        else:
+            billed = self.netsuite.record(billed_type, billed_id)
+            item_lines = [l for l in billed["item"]["items"] if l["item"]["id"] != self.shipping_item_id]
+            chosen = {item_lines[number - 1]["line"]: quantity for number, quantity in lines}
+            if shipping:
+                chosen.update({l["line"]: 1 for l in billed["item"]["items"]
+                               if l["item"]["id"] == self.shipping_item_id})
+            made = self.netsuite.refund(billed_type, billed_id, lines=chosen)
+        self.scenario.netsuite_refunds.append(made)
+        return made
+
+    def enter_order_in_netsuite(self) -> OrderUnderTest:
+        """A sales order typed into NetSuite by hand, billed: the connector never synced it."""
+        customer = self.netsuite.enter("customer", {"companyName": "Walk-in customer", "email": "walk-in@example.com"})
+        item = self.catalog[0]
+        so_id = self.netsuite.enter("salesOrder", {
+            "entity": {"id": customer}, "currency": {"id": "1"},  # USD
+            "paymentMethod": {"id": self.card_payment_method_id},
+            "item": {"items": [{"item": {"id": self.item_ids[item.sku]}, "quantity": 1, "rate": item.price}]}})
+        placed = PlacedOrder("netsuite", f"manual-{so_id}", "USD", item.price, (), Decimal(0))
+        order = OrderUnderTest(placed, self.account.id, OrderSpec(), sales_order_id=so_id, in_storefront=False)
+        order.billed = tuple(self.netsuite.bill(so_id))  # type: ignore[assignment]
+        self.scenario.orders.append(order)
+        return order
+
     def netsuite_refunds_of(self, order: OrderUnderTest) -> list[dict]:
         if order.billed is None:
             return []
@@ -181,9 +278,53 @@ class World:
                                     Decimal(str(record["taxTotal"])), lines, kind))
         return found
 
+    # --- assertions shared by Then steps --------------------------------------------------
+    def assert_netsuite_refund_kind(self, billed_type: str, refund_type: str) -> None:
+        order = self.order
+        assert order.billed and order.billed[0] == billed_type, f"the order was billed as {order.billed}"
+        kinds = {r.kind for r in self.netsuite_side(order)}
+        assert kinds == {refund_type}, f"NetSuite refunds made from the {billed_type}: {sorted(kinds) or 'none'}"
+
+    def assert_same_lines(self, order: OrderUnderTest) -> None:
+        storefront = self.driver_of(order).refunds(order.placed)
+        netsuite = self.netsuite_side(order)
+        sf_lines = sorted(l for r in storefront for l in r.lines)
+        ns_lines = sorted(l for r in netsuite for l in r.lines)
+        assert netsuite and storefront, f"refunds: storefront {len(storefront)}, NetSuite {len(netsuite)}"
+        assert ns_lines, "the NetSuite refund has no item lines"
+        assert sf_lines == ns_lines, f"refunded lines differ: storefront {sf_lines}, NetSuite {ns_lines}"
+
+    def _refund_records(self, order: OrderUnderTest) -> list[dict]:
+        records = self.netsuite_refunds_of(order)
+        assert records, f"NetSuite has no refund made from the billed record of order {order.placed.order_id}"
+        return records
+
+    def assert_shipping_line(self, order: OrderUnderTest) -> None:
+        priced = price_order(order.spec)
+        lines = [l for r in self._refund_records(order) for l in r["item"]["items"]
+                 if l["item"]["id"] == self.shipping_item_id]
+        assert len(lines) == 1, f"expected one shipping line, found {len(lines)}"
+        assert Decimal(str(lines[0]["amount"])) == priced.shipping, (lines[0]["amount"], priced.shipping)
+
+    def assert_single_generic_line(self, order: OrderUnderTest) -> None:
+        (record,) = self._refund_records(order)
+        lines = record["item"]["items"]
+        assert [l["item"]["id"] for l in lines] == [self.refund_item_id], (
+            f"lines on items {[l['item']['id'] for l in lines]}, expected only the refund item {self.refund_item_id}")
+
+    def assert_general_refund(self, order: OrderUnderTest) -> None:
+        storefront = self.driver_of(order).refunds(order.placed)
+        netsuite = self.netsuite_side(order)
+        assert len(storefront) == 1 and len(netsuite) == 1, (len(storefront), len(netsuite))
+        assert storefront[0].lines == (), "a general refund carries no lines"
+        assert storefront[0].total == netsuite[0].total, (storefront[0].total, netsuite[0].total)
+
     # --- reconciliation and evidence -----------------------------------------------------
+    def driver_of(self, order: OrderUnderTest) -> StorefrontDriver:
+        return next(a.driver for a in self.scenario.accounts if a.id == order.account_id)
+
     def reconcile(self, order: OrderUnderTest) -> Reconciliation:
-        driver = self.driver(order.placed.platform)
+        driver = self.driver_of(order)
         account = next(a for a in self.scenario.accounts if a.id == order.account_id)
         direction = self.connector_direction(account.id)
         return reconcile(OrderEvidence(
@@ -205,7 +346,7 @@ class World:
                               "line_items": account.driver.supports_line_items})
         orders = []
         for order in self.scenario.orders:
-            if order.billed is None:
+            if order.billed is None or not order.in_storefront:
                 continue
             result = self.reconcile(order)
             if result.direction == "off" or (not result.storefront_total and not result.netsuite_total):

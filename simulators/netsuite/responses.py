@@ -264,6 +264,11 @@ class NetSuiteSimulator(Simulator):
         with self._lock:
             return self._account.add_payment_method(name)
 
+    def enter(self, record_type: str, body: dict[str, Any]) -> str:
+        """A record typed in by a NetSuite user (same rules as a REST create); returns its id."""
+        with self._lock:
+            return self._account.create(record_type, body).id  # type: ignore[return-value]
+
     def bill(self, sales_order_id: str) -> tuple[str, str]:
         """The Bill button: a cash sale when the order has a payment method, else an invoice."""
         with self._lock:
