@@ -30,11 +30,12 @@ WEBHOOK_PATH = "/webhooks/shopify"
 
 class Connector:
     def __init__(self, *, ledger_path: str | Path, clock: Clock, netsuite: NetSuiteConfig, http: httpx.Client,
-                 seed: int = 0, webhook_base_url: str = "https://hooks.refund-connector.test") -> None:
+                 seed: int = 0, webhook_base_url: str = "https://hooks.refund-connector.test",
+                 ledger_synchronous: str = "FULL") -> None:
         self.clock = clock
         self.http = http
         self.webhook_base_url = webhook_base_url.rstrip("/")
-        self.ledger = Ledger(ledger_path, clock)
+        self.ledger = Ledger(ledger_path, clock, synchronous=ledger_synchronous)
         self.netsuite = NetSuiteClient(netsuite, http, TbaAuth(netsuite, clock, NonceSource(seed, self.ledger.incarnation)))
         self.order_sync = OrderSync(self.ledger, self.netsuite, clock)
         self.to_netsuite = ToNetSuite(self.ledger, self.netsuite)

@@ -87,7 +87,9 @@ class World:
             ledger_path=workdir / "ledger.sqlite3", clock=self.clock,
             netsuite=NetSuiteConfig(account_id=NETSUITE_ACCOUNT, credentials=TbaCredentials(
                 *self._netsuite_credentials())),
-            http=self.http, seed=seed, webhook_base_url=f"https://{WEBHOOK_HOST}")
+            http=self.http, seed=seed, webhook_base_url=f"https://{WEBHOOK_HOST}",
+            # a scenario's ledger only has to survive a crash of the process, not of the machine
+            ledger_synchronous="NORMAL")
         self.router.route(host=WEBHOOK_HOST).mock(side_effect=self.connector.handle_webhook)
         self.catalog = factories.CatalogItemFactory.build_batch(6)
         self.item_ids = {item.sku: self.netsuite.add_inventory_item(item.sku, item.name, item.price)

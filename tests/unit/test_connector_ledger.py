@@ -151,3 +151,13 @@ def test_webhook_deliveries_are_remembered(ledger: Ledger) -> None:
     assert not ledger.seen_delivery("w-1")
     assert ledger.remember_delivery("w-1", account_id)
     assert ledger.seen_delivery("w-1") and not ledger.remember_delivery("w-1", account_id)
+
+
+def test_an_unknown_synchronous_mode_is_refused_by_name(tmp_path):
+    import pytest
+
+    from common.clock import ManualClock
+    from connector.ledger import Ledger
+
+    with pytest.raises(ValueError, match="FULL, NORMAL, not 'FAST'"):
+        Ledger(tmp_path / "l.sqlite3", ManualClock(), synchronous="FAST")

@@ -4,16 +4,10 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-import pytest
 
-from tests.unit.netsuite_helpers import RECORDS, TbaSigner, World, client_for, error_detail, make_world
+from tests.unit.netsuite.helpers import RECORDS, TbaSigner, client_for, error_detail
 
 ITEMS = f"{RECORDS}/inventoryItem"
-
-
-@pytest.fixture
-def world() -> World:
-    return make_world()
 
 
 def assert_blocked(response: httpx.Response) -> None:

@@ -3,30 +3,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.netsuite_helpers import (
+from tests.unit.netsuite.helpers import (
     RECORDS,
     SUITEQL,
-    Catalog,
     World,
     created_id,
     error_detail,
-    make_world,
     post_sales_order,
-    seed_catalog,
     transform,
 )
 
 TRANSIENT = {"Prefer": "transient"}
-
-
-@pytest.fixture
-def world() -> World:
-    return make_world()
-
-
-@pytest.fixture
-def catalog(world: World) -> Catalog:
-    return seed_catalog(world)
 
 
 def suiteql(world: World, query: str, **params) -> dict:

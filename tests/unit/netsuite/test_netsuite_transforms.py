@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulators.netsuite import NetSuiteError
-from tests.unit.netsuite_helpers import (
+from tests.unit.netsuite.helpers import (
     RECORDS,
     Catalog,
     World,
@@ -20,16 +20,6 @@ from tests.unit.netsuite_helpers import (
     seed_catalog,
     transform,
 )
-
-
-@pytest.fixture
-def world() -> World:
-    return make_world()
-
-
-@pytest.fixture
-def catalog(world: World) -> Catalog:
-    return seed_catalog(world)
 
 
 def bill(world: World, so: str, to_type: str = "cashSale") -> str:
@@ -77,7 +67,7 @@ def test_a_sales_order_bills_once(world, catalog):
     cs = bill(world, so)
     response = transform(world, "salesOrder", so, "cashSale")
     detail = error_detail(response)
-    assert "already been billed" in detail["detail"] and f"CS-1002" in detail["detail"]
+    assert "already been billed" in detail["detail"] and "CS-1002" in detail["detail"]
     assert [r["id"] for r in world.sim.records("cashSale")] == [cs]
 
 

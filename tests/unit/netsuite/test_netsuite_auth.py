@@ -7,14 +7,9 @@ from oauthlib import oauth1
 
 from simulators.netsuite import TbaCredentials
 from simulators.netsuite.auth import INVALID_LOGIN_DETAIL
-from tests.unit.netsuite_helpers import BASE_URL, RECORDS, TbaSigner, World, client_for, make_world
+from tests.unit.netsuite.helpers import BASE_URL, RECORDS, TbaSigner, World, client_for, make_world
 
 ITEMS = f"{RECORDS}/inventoryItem"
-
-
-@pytest.fixture
-def world() -> World:
-    return make_world()
 
 
 def assert_invalid_login(world: World, response: httpx.Response, reason: str) -> None:

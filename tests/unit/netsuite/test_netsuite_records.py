@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.unit.netsuite_helpers import (
+from tests.unit.netsuite.helpers import (
     BASE_URL,
     RECORDS,
     Catalog,
@@ -13,20 +13,9 @@ from tests.unit.netsuite_helpers import (
     created_id,
     error_detail,
     get_record,
-    make_world,
     post_sales_order,
     seed_catalog,
 )
-
-
-@pytest.fixture
-def world() -> World:
-    return make_world()
-
-
-@pytest.fixture
-def catalog(world: World) -> Catalog:
-    return seed_catalog(world)
 
 
 # --- create and read ---------------------------------------------------------------------------

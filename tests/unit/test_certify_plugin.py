@@ -1,0 +1,48 @@
+"""The certification report end to end: real scenarios through the plugin, serial and under xdist."""
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+FEATURE = '''Feature: Certification plumbing
+  Scenario: A refund synced to NetSuite matches
+    Given a Shopify store connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale
+    When the merchant refunds 1 unit of line 1 in the storefront
+    And I retrieve the refunds of the order and post them to NetSuite
+    Then the refund totals match on both sides
+
+  Scenario: A refusal that does not say what the scenario expects
+    Given a Square store connected to NetSuite
+    When I try to enable refund sync to NetSuite
+    Then activation is refused because "a reason the connector never gives"
+'''
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    (pytester.path / "features").mkdir()
+    (pytester.path / "features" / "plumbing.feature").write_text(FEATURE)
+    pytester.makepyfile(test_plumbing="from pytest_bdd import scenarios\nscenarios('features')\n")
+    shutil.copy(ROOT / "pyproject.toml", pytester.path / "pyproject.toml")  # markers and options
+    return pytester
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_report_rows_and_verdict_come_from_the_scenarios(project: pytest.Pytester, workers):
+    report = project.path / "out" / "certification.json"
+    result = project.runpytest_subprocess("-p", "no:pytester", f"--certification-report={report}",
+                                          "-o", "bdd_features_base_dir=.", *workers)
+    result.assert_outcomes(passed=1, failed=1)
+    data = json.loads(report.read_text())
+    assert data["verdict"] == "failed"
+    (row,) = data["rows"]
+    assert (row["storefront"], row["direction"], row["line_items"]) == ("Shopify", "to_netsuite", True)
+    assert row["verdict"] == "certified" and row["orders"] == 1
+    assert row["storefront_refund_total"] == row["netsuite_refund_total"] != "0"
+    assert data["scenarios"]["failed_without_cell"] == [
+        "Certification plumbing: A refusal that does not say what the scenario expects"]
