@@ -1,12 +1,16 @@
 """Realistic, replayable test data: factory-boy factories fed by faker.
 
-Every World reseeds factory-boy's shared random source (which also seeds its Faker instances), so a
-scenario's customers, items and orders are a function of the world's seed and can be replayed.
-The factories build plain plans; the storefront drivers turn a plan into the simulator's own order.
+factory-boy and Faker draw from one process-wide random source. A ``DataSource`` owns its own state
+of that source and swaps it in only while it draws, so each World's customers, items and orders are
+a function of its seed alone, however many Worlds are alive and in whatever order they draw.
 """
 from __future__ import annotations
 
+import random
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any, Iterator
 from decimal import Decimal
 
 import factory
@@ -15,13 +19,6 @@ import factory.random
 
 from common import money
 from simulators.core.orders import CustomerSpec, LineSpec, OrderSpec
-
-
-def reseed(seed: int) -> None:
-    """Make the next data drawn a pure function of ``seed`` (random source and sequences)."""
-    factory.random.reseed_random(seed)
-    for f in (CatalogItemFactory, CustomerFactory):
-        f.reset_sequence()
 
 
 @dataclass(frozen=True)
@@ -35,7 +32,7 @@ class CatalogItemFactory(factory.Factory):
     class Meta:
         model = CatalogItem
 
-    sku = factory.Sequence(lambda n: f"SKU-{1001 + n}")
+    sku = "SKU-1001"  # DataSource.catalog numbers them; a class-level sequence would be shared state
     name = factory.Faker("catch_phrase")
     price = factory.fuzzy.FuzzyDecimal(4.99, 149.99, precision=2)
 
@@ -97,3 +94,35 @@ def plan_order(catalog: list[CatalogItem], *, platform: str, currency: str = "US
                      shipping_tax_rate=tax_rate if shipping else Decimal(0),
                      gateway=TERMS_GATEWAY if on_terms else CARD_GATEWAY[platform],
                      customer=CustomerFactory(), paid=True)
+
+
+class DataSource:
+    """One World's seeded stream of test data."""
+
+    _swap = threading.Lock()  # the shared source is swapped, so one draw at a time per process
+
+    def __init__(self, seed: int) -> None:
+        self._state = random_state_for(seed)
+
+    @contextmanager
+    def _drawing(self) -> Iterator[None]:
+        with self._swap:
+            outer = factory.random.get_random_state()
+            factory.random.set_random_state(self._state)
+            try:
+                yield
+            finally:
+                self._state = factory.random.get_random_state()
+                factory.random.set_random_state(outer)
+
+    def catalog(self, size: int) -> list[CatalogItem]:
+        with self._drawing():
+            return [CatalogItemFactory.build(sku=f"SKU-{1001 + n}") for n in range(size)]
+
+    def order(self, catalog: list[CatalogItem], **plan: Any) -> OrderSpec:
+        with self._drawing():
+            return plan_order(catalog, **plan)
+
+
+def random_state_for(seed: int) -> Any:
+    return random.Random(seed).getstate()

@@ -71,8 +71,9 @@ class ScenarioState:
 class World:
     def __init__(self, seed: int, workdir: Path) -> None:
         self.seed = seed
+        workdir.mkdir(parents=True, exist_ok=True)
         self.clock = ManualClock()
-        factories.reseed(seed)
+        self.data = factories.DataSource(seed)
         self.netsuite = NetSuiteSimulator(account_id=NETSUITE_ACCOUNT, clock=self.clock, seed=seed)
         self.router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
         self.http = httpx.Client(transport=httpx.MockTransport(self.router.handler))
@@ -91,7 +92,7 @@ class World:
             # a scenario's ledger only has to survive a crash of the process, not of the machine
             ledger_synchronous="NORMAL")
         self.router.route(host=WEBHOOK_HOST).mock(side_effect=self.connector.handle_webhook)
-        self.catalog = factories.CatalogItemFactory.build_batch(6)
+        self.catalog = self.data.catalog(6)
         self.item_ids = {item.sku: self.netsuite.add_inventory_item(item.sku, item.name, item.price)
                          for item in self.catalog}
         self.refund_item_id = self.netsuite.add_other_charge_item("Refund Adjustment")
@@ -131,6 +132,7 @@ class World:
                              f"{', '.join(d.display_name for d in self.drivers.values())}") from None
 
     def connect(self, platform: str, name: str | None = None) -> AccountUnderTest:
+        self.driver(platform)  # an unknown storefront is refused here, by name
         number = sum(1 for a in self.scenario.accounts if a.platform == platform) + 1
         driver = self.driver(platform) if number == 1 else self._another_store(platform, number)
         account = self.connector.add_account(
@@ -156,7 +158,7 @@ class World:
 
     # --- orders --------------------------------------------------------------------------
     def place_order(self, account: AccountUnderTest, **plan: Any) -> OrderUnderTest:
-        spec = factories.plan_order(self.catalog, platform=account.platform, **plan)
+        spec = self.data.order(self.catalog, platform=account.platform, **plan)
         order = OrderUnderTest(account.driver.place_order(spec), account.id, spec)
         self.scenario.orders.append(order)
         return order

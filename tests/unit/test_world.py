@@ -1,0 +1,56 @@
+"""The World: deterministic data, loud failure on unknown hosts and storefronts, no global patching."""
+import httpx
+import pytest
+import respx
+
+from harness.world import World, seed_for
+
+
+def test_same_seed_same_world(tmp_path):
+    a = World(seed=42, workdir=tmp_path / "a")
+    b = World(seed=42, workdir=tmp_path / "b")
+    try:
+        assert a.catalog == b.catalog
+        assert a.netsuite.credentials == b.netsuite.credentials
+        order_a = a.place_order(a.connect("shopify"))
+        order_b = b.place_order(b.connect("shopify"))
+        assert order_a.spec == order_b.spec and order_a.placed == order_b.placed
+    finally:
+        a.close()
+        b.close()
+
+
+def test_scenario_seeds_are_stable_and_distinct():
+    assert seed_for(1, "scenario A") == seed_for(1, "scenario A")
+    assert seed_for(1, "scenario A") != seed_for(1, "scenario B")
+    assert seed_for(1, "scenario A") != seed_for(2, "scenario A")
+
+
+def test_a_request_to_an_unknown_host_fails_loudly(tmp_path):
+    world = World(seed=1, workdir=tmp_path)
+    try:
+        with pytest.raises(respx.models.AllMockedAssertionError, match="api.example.com"):
+            world.http.get("https://api.example.com/anything")
+    finally:
+        world.close()
+
+
+def test_the_world_patches_nothing_globally(tmp_path):
+    world = World(seed=1, workdir=tmp_path)
+    try:
+        seen = []
+        outside = httpx.Client(transport=httpx.MockTransport(lambda r: seen.append(r.url.host) or httpx.Response(204)))
+        # a client the World did not build goes where its own transport sends it, even to a simulated host
+        assert outside.get(f"https://{world.netsuite.hosts[0]}/services/rest/record/v1/customer").status_code == 204
+        assert seen == [world.netsuite.hosts[0]] and len(world.netsuite.journal) == 0
+    finally:
+        world.close()
+
+
+def test_an_unknown_storefront_is_refused_by_name(tmp_path):
+    world = World(seed=1, workdir=tmp_path)
+    try:
+        with pytest.raises(ValueError, match="unknown storefront 'magento'; this harness knows Shopify, Square"):
+            world.connect("magento")
+    finally:
+        world.close()
