@@ -139,6 +139,8 @@ class NetSuiteClient:
         content = None
         if body is not None:
             all_headers["Content-Type"] = "application/json"
+            # a misspelt field is an error, not silently dropped (NetSuite ignores unknown names otherwise)
+            all_headers["X-NetSuite-PropertyNameValidation"] = "error"
             content = jsonio.dumps(body).encode()
         all_headers.update(headers or {})
         try:

@@ -85,7 +85,8 @@ Feature: Refund sync to NetSuite
     And a paid order synced to NetSuite and billed as a cash sale
     When the merchant refunds 1 unit of line 1 in the storefront
     And the storefront delivers its refund webhooks twice
-    And the scheduled refund sync runs
+    Then the connector has retrieved 1 refund for the order
+    When the scheduled refund sync runs
     And the scheduled refund sync runs
     Then the refund has status Posted
     And NetSuite has exactly 1 refund for the order

@@ -151,6 +151,14 @@ def waiting_for_storefront(world: World) -> None:
     assert refund.target_id and refund.status is RefundStatus.RETRIEVED, (refund.status.value, refund.target_id)
 
 
+@then("the connector has retrieved {count:d} refund for the order", "the connector has retrieved 1 refund for the order")
+def retrieved_count(world: World, count: int) -> None:
+    """The ledger holds this many refunds of the order, still waiting to be posted."""
+    rows = world.refunds_of(world.order)
+    assert len(rows) == count, f"the ledger has {len(rows)} refunds of the order"
+    assert all(r.status is RefundStatus.RETRIEVED for r in rows), [(r.source_id, r.status.value) for r in rows]
+
+
 @then("the connector retrieved no refund", "the connector retrieved no refund")
 def nothing_retrieved(world: World) -> None:
     """Refunds not made from an order this connector synced are left alone."""
