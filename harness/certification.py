@@ -143,5 +143,15 @@ def render_table(report: dict[str, Any]):
     return table
 
 
+def failure_reasons(report: dict[str, Any]) -> list[str]:
+    """Why a report is not certified, one line each, for the terminal."""
+    reasons = [f"{row['storefront']} {row['direction']}: {reason}"
+               for row in report["rows"] if row["verdict"] != "certified" for reason in row["reasons"]]
+    reasons += [f"scenario failed: {name}" for name in report["scenarios"]["failed_without_cell"]]
+    if not report["rows"]:
+        reasons.append("no scenario synced refunds for any storefront and direction, so nothing is certified")
+    return reasons
+
+
 def evidence_property(evidence: dict[str, Any]) -> tuple[str, str]:
     return (EVIDENCE_KEY, json.dumps(evidence))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from harness.certification import (EVIDENCE_KEY, ScenarioOutcome, build_report, evidence_property,
-                                   render_table, write_report)
+                                   failure_reasons, render_table, write_report)
 from steps import STEP_MODULES
 
 # Steps live in non-test modules and are loaded once for every feature file.
@@ -79,6 +79,8 @@ class _CertificationCollector:
             console = Console(file=reporter._tw._file, force_terminal=False, width=140)  # noqa: SLF001
             console.print()
             console.print(render_table(report))
+            for reason in failure_reasons(report):
+                console.print(f"  - {reason}")
             console.print(f"certification report: {self.path}  verdict: {report['verdict']}")
         if report["verdict"] != "certified" and session.exitstatus == 0:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -69,3 +69,12 @@ def test_report_is_written_whole(tmp_path):
     write_report(path, {"verdict": "certified", "rows": []})
     assert json.loads(path.read_text()) == {"verdict": "certified", "rows": []}
     assert [p.name for p in path.parent.iterdir()] == ["certification.json"]
+
+
+def test_failure_reasons_explain_a_failed_verdict():
+    from harness.certification import failure_reasons
+
+    assert failure_reasons(build_report([])) == [
+        "no scenario synced refunds for any storefront and direction, so nothing is certified"]
+    report = build_report([ScenarioOutcome("a", "A", False, {"cells": [cell("Shopify", "to_netsuite")]})])
+    assert "Shopify to_netsuite: scenario failed: A" in failure_reasons(report)
