@@ -31,7 +31,6 @@ from simulators.square import SquareSimulator
 NETSUITE_ACCOUNT = "1234567_SB1"
 WEBHOOK_HOST = "hooks.refund-connector.test"
 SCHEDULE = timedelta(minutes=90)
-BILLED_TYPES = ("cashSale", "invoice")
 REFUND_TYPES = ("cashRefund", "creditMemo")
 
 
@@ -64,7 +63,6 @@ class ScenarioState:
     accounts: list[AccountUnderTest] = field(default_factory=list)
     orders: list[OrderUnderTest] = field(default_factory=list)
     refusal: Exception | None = None
-    netsuite_refunds: list[tuple[str, str]] = field(default_factory=list)
     expect_mismatch: bool = False
 
 
@@ -247,7 +245,6 @@ class World:
                 chosen.update({l["line"]: 1 for l in billed["item"]["items"]
                                if l["item"]["id"] == self.shipping_item_id})
             made = self.netsuite.refund(billed_type, billed_id, lines=chosen)
-        self.scenario.netsuite_refunds.append(made)
         return made
 
     def enter_order_in_netsuite(self) -> OrderUnderTest:
@@ -264,20 +261,20 @@ class World:
         self.scenario.orders.append(order)
         return order
 
-    def netsuite_refunds_of(self, order: OrderUnderTest) -> list[dict]:
+    def netsuite_refunds_of(self, order: OrderUnderTest) -> list[tuple[str, dict]]:
+        """(record type, record) of every refund NetSuite made from the order's billed record."""
         if order.billed is None:
             return []
         billed_id = order.billed[1]
-        return [record for kind in REFUND_TYPES for record in self.netsuite.records(kind)
+        return [(kind, record) for kind in REFUND_TYPES for record in self.netsuite.records(kind)
                 if (record.get("createdFrom") or {}).get("id") == billed_id]
 
     def netsuite_side(self, order: OrderUnderTest) -> list[SideRefund]:
         sku_of = {item_id: sku for sku, item_id in self.item_ids.items()}
         found = []
-        for record in self.netsuite_refunds_of(order):
+        for kind, record in self.netsuite_refunds_of(order):
             lines = tuple((sku_of[line["item"]["id"]], int(line["quantity"]))
                           for line in record["item"]["items"] if line["item"]["id"] in sku_of)
-            kind = "cashRefund" if record["tranId"].startswith("CR") else "creditMemo"
             found.append(SideRefund(record["id"], Decimal(str(record["total"])), record["currency"]["refName"],
                                     Decimal(str(record["taxTotal"])), lines, kind))
         return found
@@ -299,7 +296,7 @@ class World:
         assert sf_lines == ns_lines, f"refunded lines differ: storefront {sf_lines}, NetSuite {ns_lines}"
 
     def _refund_records(self, order: OrderUnderTest) -> list[dict]:
-        records = self.netsuite_refunds_of(order)
+        records = [record for _, record in self.netsuite_refunds_of(order)]
         assert records, f"NetSuite has no refund made from the billed record of order {order.placed.order_id}"
         return records
 
