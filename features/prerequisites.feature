@@ -47,3 +47,23 @@ Feature: Refund sync prerequisites
     Given a Shopify store connected to NetSuite with order sync active
     When I try to enable refund sync from NetSuite
     Then activation is refused because "no test order"
+
+  Scenario: An order with an item NetSuite does not know cannot be the test order
+    Given a Shopify store connected to NetSuite with order sync active
+    And a paid test order with an item NetSuite does not know
+    When I sync the test order to NetSuite
+    Then order sync fails because "has no NetSuite item"
+    When I try to enable refund sync to NetSuite
+    Then activation is refused because "no test order"
+
+  Scenario: Refund sync needs a generic refund item for amount-only parts
+    Given a Shopify store connected to NetSuite with the test order billed
+    And the account has no generic refund item configured
+    When I try to enable refund sync to NetSuite
+    Then activation is refused because "generic refund item is not configured"
+
+  Scenario: The generic refund item must be an Other Charge for Sale item
+    Given a Shopify store connected to NetSuite with the test order billed
+    And the account's generic refund item is an inventory item
+    When I try to enable refund sync to NetSuite
+    Then activation is refused because "not an Other Charge for Sale item"

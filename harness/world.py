@@ -7,7 +7,7 @@ and nothing leaves the process: a request to a host nobody owns fails loudly.
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -23,7 +23,7 @@ from harness import factories
 from harness.reconcile import OrderEvidence, Reconciliation, SideRefund, reconcile
 from harness.storefronts import (PlacedOrder, ShopifyDriver, SquareDriver, StorefrontDriver,
                                  StorefrontRefundRequest)
-from simulators.core.orders import OrderSpec, price_order
+from simulators.core.orders import LineSpec, OrderSpec, price_order
 from simulators.netsuite import NetSuiteSimulator
 from simulators.shopify import ShopifySimulator
 from simulators.square import SquareSimulator
@@ -63,6 +63,7 @@ class ScenarioState:
     accounts: list[AccountUnderTest] = field(default_factory=list)
     orders: list[OrderUnderTest] = field(default_factory=list)
     refusal: Exception | None = None
+    failure: Exception | None = None
     expect_mismatch: bool = False
 
 
@@ -155,8 +156,10 @@ class World:
         return self.scenario.accounts[0]
 
     # --- orders --------------------------------------------------------------------------
-    def place_order(self, account: AccountUnderTest, **plan: Any) -> OrderUnderTest:
+    def place_order(self, account: AccountUnderTest, *, unknown_item: bool = False, **plan: Any) -> OrderUnderTest:
         spec = self.data.order(self.catalog, platform=account.platform, **plan)
+        if unknown_item:  # a product the merchant sells but never created in NetSuite
+            spec = replace(spec, lines=spec.lines + (LineSpec("SKU-UNMAPPED-1", "Gift wrap", spec.lines[0].price, 1),))
         order = OrderUnderTest(account.driver.place_order(spec), account.id, spec)
         self.scenario.orders.append(order)
         return order

@@ -20,6 +20,14 @@ def refused_because(world: World, reason: str) -> None:
     assert reason.lower() in message.lower(), f"refusal does not mention {reason!r}: {message}"
 
 
+@then('order sync fails because "{reason:Text}"', 'order sync fails because "has no NetSuite item"')
+def order_sync_failed(world: World, reason: str) -> None:
+    """Order sync refused the order, saying why."""
+    failure = world.scenario.failure
+    assert failure is not None, "order sync succeeded; a failure was expected"
+    assert reason.lower() in str(failure).lower(), f"failure does not mention {reason!r}: {failure}"
+
+
 def _direction_of(world: World, index: int) -> Direction:
     return world.connector.account(world.scenario.accounts[index].id).direction
 

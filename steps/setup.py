@@ -1,7 +1,9 @@
 """Given/When steps that set up accounts, orders and refund sync activation."""
 from __future__ import annotations
 
-from connector import ActivationRefused, Direction
+import dataclasses
+
+from connector import ActivationRefused, ConnectorError, Direction
 from harness.world import World
 from steps.vocabulary import given, when
 
@@ -157,3 +159,35 @@ def unbilled_order(world: World) -> None:
 def order_outside_connector(world: World) -> None:
     """A sales order typed into NetSuite by hand: the connector did not sync it."""
     world.enter_order_in_netsuite()
+
+
+@given("a paid test order with an item NetSuite does not know", "a paid test order with an item NetSuite does not know")
+def order_with_unknown_item(world: World) -> None:
+    """A storefront order with one more line whose SKU has no item in NetSuite."""
+    world.place_order(world.account, unknown_item=True)
+
+
+@when("I sync the test order to NetSuite", "I sync the test order to NetSuite")
+def sync_test_order(world: World) -> None:
+    """Order sync of the latest order; a failure is remembered for the Then steps."""
+    try:
+        world.sync(world.order)
+    except ConnectorError as failure:
+        world.scenario.failure = failure
+
+
+@given("the account has no generic refund item configured", "the account has no generic refund item configured")
+def no_generic_item(world: World) -> None:
+    """Settings > Other Transactions > Refund without the generic refund item."""
+    _change_settings(world, generic_refund_item_id=None)
+
+
+@given("the account's generic refund item is an inventory item", "the account's generic refund item is an inventory item")
+def generic_item_is_inventory(world: World) -> None:
+    """A generic refund item that points at a stocked item instead of an Other Charge for Sale item."""
+    _change_settings(world, generic_refund_item_id=world.item_ids[world.catalog[0].sku])
+
+
+def _change_settings(world: World, **changes) -> None:
+    account = world.connector.account(world.account.id)
+    world.connector.update_settings(account.id, dataclasses.replace(account.settings, **changes))
