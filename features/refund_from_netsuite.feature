@@ -18,15 +18,21 @@ Feature: Refund sync from NetSuite
     And the storefront shows a line-item refund of the same lines
     And the refund totals match on both sides
 
-  Scenario: A Credit Memo with shipping is pushed to Shopify by line with its shipping
-    Given a Shopify store connected to NetSuite with the test order billed
+  Scenario Outline: A Credit Memo with shipping is pushed with its shipping (<storefront>)
+    Given a <storefront> store connected to NetSuite with the test order billed
     And refund sync is enabled from NetSuite
     And an order on payment terms synced to NetSuite and billed as an invoice
     When a NetSuite user refunds 1 unit of line 1 and the shipping on the billed record
     And the scheduled refund sync runs
+    And the scheduled refund sync runs
     Then the refund has status Posted
-    And the storefront shows a line-item refund of the same lines
+    And the refunded lines match where the storefront refunds by line
     And the refund totals match on both sides
+
+    Examples:
+      | storefront |
+      | Shopify    |
+      | Square     |
 
   Scenario: A Cash Refund is pushed to Square as a general refund of the same total
     Given a Square store connected to NetSuite with the test order billed

@@ -9,19 +9,24 @@ Feature: Refund sync to NetSuite
   Background:
     Given the refund item and the shipping item are set up in NetSuite
 
-  Scenario: A line refund on an order billed as a cash sale becomes a Cash Refund
-    Given a Shopify store connected to NetSuite with the test order billed
+  Scenario Outline: A refund on an order billed as a cash sale becomes a Cash Refund (<storefront>)
+    Given a <storefront> store connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
     And a paid order synced to NetSuite and billed as a cash sale
     When the merchant refunds 1 unit of line 1 in the storefront
     And I retrieve the refunds of the order and post them to NetSuite
     Then the refund has status Posted
     And NetSuite has a Cash Refund created from the Cash Sale
-    And the NetSuite refund has the refunded lines and quantities
+    And the refunded lines match where the storefront refunds by line
     And the refund totals match on both sides
 
-  Scenario: A refund on an order billed as an invoice becomes a Credit Memo
-    Given a Shopify store connected to NetSuite with the test order billed
+    Examples:
+      | storefront |
+      | Shopify    |
+      | Square     |
+
+  Scenario Outline: A refund on an order billed as an invoice becomes a Credit Memo (<storefront>)
+    Given a <storefront> store connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
     And an order on payment terms synced to NetSuite and billed as an invoice
     When the merchant refunds 1 unit of line 1 in the storefront
@@ -29,6 +34,11 @@ Feature: Refund sync to NetSuite
     Then the refund has status Posted
     And NetSuite has a Credit Memo created from the Invoice
     And the refund totals match on both sides
+
+    Examples:
+      | storefront |
+      | Shopify    |
+      | Square     |
 
   Scenario: A partial quantity refund keeps the refunded quantity
     Given a Shopify store connected to NetSuite with the test order billed
@@ -49,18 +59,23 @@ Feature: Refund sync to NetSuite
     And the NetSuite refund has a shipping line for the refunded shipping
     And the refund totals match on both sides
 
-  Scenario: A full refund refunds every line and the shipping
-    Given a Shopify store connected to NetSuite with the test order billed
+  Scenario Outline: A full refund refunds every line and the shipping (<storefront>)
+    Given a <storefront> store connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
     And a paid order synced to NetSuite and billed as a cash sale
     When the merchant refunds the whole order in the storefront
     And I retrieve the refunds of the order and post them to NetSuite
     Then the refund has status Posted
-    And the NetSuite refund has the refunded lines and quantities
+    And the refunded lines match where the storefront refunds by line
     And the refund totals match on both sides
 
-  Scenario: Two partial refunds of one order post as two refunds
-    Given a Shopify store connected to NetSuite with the test order billed
+    Examples:
+      | storefront |
+      | Shopify    |
+      | Square     |
+
+  Scenario Outline: Two partial refunds of one order post as two refunds (<storefront>)
+    Given a <storefront> store connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
     And a paid order synced to NetSuite and billed as a cash sale, with 3 units on line 1
     When the merchant refunds 1 unit of line 1 in the storefront
@@ -68,6 +83,11 @@ Feature: Refund sync to NetSuite
     And the scheduled refund sync runs
     Then every refund of the order has status Posted
     And the refund totals match on both sides
+
+    Examples:
+      | storefront |
+      | Shopify    |
+      | Square     |
 
   Scenario: A storefront without line refunds posts an amount-only refund on the refund item
     Given a Square store connected to NetSuite with the test order billed
@@ -92,16 +112,21 @@ Feature: Refund sync to NetSuite
     And NetSuite has exactly 1 refund for the order
     And the refund totals match on both sides
 
-  Scenario: A refund on an order that was never synced shows an error a person can act on
-    Given a Shopify store connected to NetSuite with the test order billed
+  Scenario Outline: A refund on an order that was never synced shows an error a person can act on (<storefront>)
+    Given a <storefront> store connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
     And a paid order that was never synced to NetSuite
     When the merchant refunds 1 unit of line 1 in the storefront
     And I retrieve the refunds of the order and post them to NetSuite
     Then the refund shows an error containing "never synced"
 
-  Scenario: A refund on an order not billed yet errors, then posts once the order is billed
-    Given a Shopify store connected to NetSuite with the test order billed
+    Examples:
+      | storefront |
+      | Shopify    |
+      | Square     |
+
+  Scenario Outline: A refund on an order not billed yet errors, then posts once the order is billed (<storefront>)
+    Given a <storefront> store connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
     And a paid order synced to NetSuite but not billed
     When the merchant refunds 1 unit of line 1 in the storefront
@@ -111,3 +136,8 @@ Feature: Refund sync to NetSuite
     And I post the refund again
     Then the refund has status Posted
     And the refund totals match on both sides
+
+    Examples:
+      | storefront |
+      | Shopify    |
+      | Square     |

@@ -157,6 +157,12 @@ class Payment:
     created_at: datetime
     updated_at: datetime
     refund_ids: list[str] = field(default_factory=list)
+    source_type: str = "CARD"  # CARD, or EXTERNAL: taken outside Square (e.g. an invoice paid on terms)
+
+
+# Gateways that stand for money taken outside Square and recorded on the order (payment terms)
+EXTERNAL_GATEWAYS = frozenset({"manual"})
+EXTERNAL_SOURCE = "EXTERNAL"
 
 
 @dataclass
@@ -234,7 +240,8 @@ class SquareBackend:
                       "COMPLETED" if spec.paid else "OPEN", spec.currency, lines, charges, payment_id,
                       now, now, now if spec.paid else None)
         payment = Payment(payment_id, merchant.id, order_id, merchant.location_id,
-                          "COMPLETED" if spec.paid else "APPROVED", priced.total, spec.currency, now, now)
+                          "COMPLETED" if spec.paid else "APPROVED", priced.total, spec.currency, now, now,
+                          source_type=EXTERNAL_SOURCE if spec.gateway in EXTERNAL_GATEWAYS else "CARD")
         assert order.total == payment.amount, "order and payment totals must agree"
         self.customers[customer.id] = customer
         self.orders[order_id] = order

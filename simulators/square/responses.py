@@ -61,16 +61,35 @@ def refund_json(r: Refund) -> dict[str, Any]:
 def payment_json(p: Payment, backend: SquareBackend) -> dict[str, Any]:
     refunded = backend.held_by_refunds(p)
     return {
-        "id": p.id, "status": p.status, "source_type": "CARD",
+        "id": p.id, "status": p.status, "source_type": p.source_type,
         "amount_money": money_json(p.amount, p.currency), "total_money": money_json(p.amount, p.currency),
         "approved_money": money_json(p.amount, p.currency),
         # money committed back to the buyer: PENDING and COMPLETED refunds (not FAILED ones)
         "refunded_money": money_json(refunded, p.currency), "refund_ids": list(p.refund_ids),
         "order_id": p.order_id, "location_id": p.location_id,
-        "card_details": {"status": "CAPTURED" if p.status == "COMPLETED" else "AUTHORIZED",
-                         "card": {"card_brand": "VISA", "last_4": "1111"}, "entry_method": "KEYED"},
+        **_source_details(p),
         "created_at": rfc3339(p.created_at), "updated_at": rfc3339(p.updated_at),
     }
+
+
+def _card_details(p: Payment) -> dict[str, Any]:
+    return {"status": "CAPTURED" if p.status == "COMPLETED" else "AUTHORIZED",
+            "card": {"card_brand": "VISA", "last_4": "1111"}, "entry_method": "KEYED"}
+
+
+def _source_details(p: Payment) -> dict[str, Any]:
+    """card_details for a card payment; external_details for money taken outside Square."""
+    if p.source_type == "CARD":
+        return {"card_details": _card_details(p)}
+    return {"external_details": {"type": "OTHER", "source": "Invoice paid on terms"}}
+
+
+def _tender(p: Payment, order_id: str, location_id: str, currency: str) -> dict[str, Any]:
+    tender = {"id": p.id, "location_id": location_id, "transaction_id": order_id,
+              "created_at": rfc3339(p.created_at), "payment_id": p.id, "amount_money": money_json(p.amount, currency)}
+    if p.source_type == "CARD":
+        return {**tender, "type": "CARD", "card_details": _card_details(p)}
+    return {**tender, "type": "OTHER"}
 
 
 def order_json(order: Order, backend: SquareBackend) -> dict[str, Any]:
@@ -123,12 +142,7 @@ def order_json(order: Order, backend: SquareBackend) -> dict[str, Any]:
         "created_at": rfc3339(order.created_at), "updated_at": rfc3339(order.updated_at),
         **({"closed_at": rfc3339(order.closed_at)} if order.closed_at else {}),
         "line_items": lines, "taxes": taxes, "discounts": discounts, "service_charges": charges,
-        "tenders": [{"id": payment.id, "location_id": order.location_id, "transaction_id": order.id,
-                     "created_at": rfc3339(payment.created_at), "type": "CARD", "payment_id": payment.id,
-                     "amount_money": money_json(payment.amount, cur),
-                     "card_details": {"status": "CAPTURED" if payment.status == "COMPLETED" else "AUTHORIZED",
-                                      "card": {"card_brand": "VISA", "last_4": "1111"},
-                                      "entry_method": "KEYED"}}],
+        "tenders": [_tender(payment, order.id, order.location_id, cur)],
         # Orders keep the older refund statuses: a completed refund reads APPROVED here.
         "refunds": [{"id": r.id, "location_id": r.location_id, "transaction_id": order.id, "tender_id": payment.id,
                      "created_at": rfc3339(r.created_at), "reason": r.reason,

@@ -213,3 +213,18 @@ def test_journal_and_reset(sim, client):
     assert sim.add_order(usd_order())[0]["id"] == order["id"]
     sim.reset(seed=4)
     assert sim.access_token != token
+
+
+def test_an_order_paid_on_terms_has_an_external_payment_and_an_other_tender(sim, client):
+    order, payment = sim.add_order(usd_order(gateway="manual"))
+    got = jsonio.loads(client.get(f"/v2/payments/{payment['id']}").content)["payment"]
+    assert got["source_type"] == "EXTERNAL" and "card_details" not in got
+    assert got["external_details"]["type"] == "OTHER"
+    tender = jsonio.loads(client.get(f"/v2/orders/{order['id']}").content)["order"]["tenders"][0]
+    assert tender["type"] == "OTHER" and tender["payment_id"] == payment["id"]
+
+
+def test_a_card_checkout_has_a_card_tender(sim, client):
+    order, payment = sim.add_order(usd_order())
+    tender = jsonio.loads(client.get(f"/v2/orders/{order['id']}").content)["order"]["tenders"][0]
+    assert tender["type"] == "CARD" and tender["card_details"]["status"] == "CAPTURED"
