@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -52,6 +53,11 @@ def certify(args: argparse.Namespace) -> int:
         return 4
     report = args.report.resolve()
     junit = (args.junit or report.with_suffix(".junit.xml")).resolve()
+    for target in (report, junit):
+        problem = _unwritable(target)
+        if problem:
+            print(f"refund-harness: cannot write {target}: {problem}", file=sys.stderr)
+            return 4
     pytest_args = [str(suite), "-q", "-p", "no:cacheprovider", f"--rootdir={PROJECT_ROOT}",
                    f"--certification-report={report}", f"--junitxml={junit}"]
     if args.seed is not None:
@@ -61,6 +67,19 @@ def certify(args: argparse.Namespace) -> int:
     if args.workers:
         pytest_args += ["-n", args.workers]
     return int(pytest.main(pytest_args))
+
+
+def _unwritable(path: Path) -> str | None:
+    """Why a report could not be written there, checked before the run rather than after it."""
+    if path.is_dir():
+        return "it is a directory; give a file name"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    if not os.access(path.parent, os.W_OK):
+        return f"{path.parent} is not writable"
+    return None
 
 
 def print_steps() -> int:

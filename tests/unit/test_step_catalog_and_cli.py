@@ -61,3 +61,14 @@ def test_bad_cli_flags_are_named(argv, message, capsys):
         main(argv)
     assert exc.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_an_unwritable_report_path_is_refused_before_the_run(tmp_path, capsys):
+    from harness.cli import main
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["certify", "--report", str(blocker / "sub" / "certification.json")]) == 4
+    assert "cannot write" in capsys.readouterr().err
+    assert main(["certify", "--report", str(tmp_path)]) == 4
+    assert "is a directory" in capsys.readouterr().err
