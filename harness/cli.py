@@ -39,7 +39,11 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "steps":
-        return print_steps()
+        try:
+            return print_steps()
+        except BrokenPipeError:  # piped into `head`: the reader has all it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
     return certify(args)
 
 
