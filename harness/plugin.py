@@ -15,6 +15,7 @@ from steps import STEP_MODULES
 pytest_plugins = STEP_MODULES
 
 DEFAULT_SEED = 20261128
+WORLD_KEY = pytest.StashKey["object"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -33,6 +34,7 @@ def world(request: pytest.FixtureRequest, tmp_path: Path):
 
     seed = seed_for(request.config.getoption("--harness-seed"), request.node.name)
     built = World(seed=seed, workdir=tmp_path)
+    request.node.stash[WORLD_KEY] = built
     request.node.user_properties.append(("harness_seed", str(seed)))
     try:
         yield built
@@ -41,6 +43,18 @@ def world(request: pytest.FixtureRequest, tmp_path: Path):
             request.node.user_properties.append(evidence_property(built.evidence()))
         finally:
             built.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    outcome = yield
+    report = outcome.get_result()
+    built = item.stash.get(WORLD_KEY, None)
+    if report.when == "call" and report.failed and built is not None:
+        # what each simulator was asked and answered: usually the fastest way to see why
+        report.sections.append(("refund-harness: simulator requests", built.journal_summary()))
+        report.sections.append(("refund-harness: replay", f"World seed {built.seed} "
+                                f"(base --harness-seed {item.config.getoption('--harness-seed')})"))
 
 
 def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature, scenario) -> None:

@@ -323,6 +323,23 @@ class World:
         assert storefront[0].lines == (), "a general refund carries no lines"
         assert storefront[0].total == netsuite[0].total, (storefront[0].total, netsuite[0].total)
 
+    def journal_summary(self, last: int = 25) -> str:
+        """The last requests each simulator answered, one line each."""
+        simulators = [("NetSuite", self.netsuite)] + [
+            (f"{a.driver.display_name} ({a.driver.account_store()})", a.driver.simulator) for a in self.scenario.accounts]
+        out, seen = [], set()
+        for name, simulator in simulators:
+            if id(simulator) in seen:
+                continue
+            seen.add(id(simulator))
+            entries = simulator.journal.entries()
+            out.append(f"{name}: {len(entries)} request(s)" + (f", last {last}" if len(entries) > last else ""))
+            for entry in entries[-last:]:
+                query = f"?{entry.url.split('?', 1)[1]}" if "?" in entry.url else ""
+                out.append(f"  {entry.method} {entry.path}{query} -> {entry.status}"
+                           + (f" ({entry.operation})" if entry.operation else ""))
+        return "\n".join(out)
+
     # --- reconciliation and evidence -----------------------------------------------------
     def driver_of(self, order: OrderUnderTest) -> StorefrontDriver:
         return next(a.driver for a in self.scenario.accounts if a.id == order.account_id)
