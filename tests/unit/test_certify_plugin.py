@@ -38,6 +38,8 @@ def test_report_rows_and_verdict_come_from_the_scenarios(project: pytest.Pyteste
     result = project.runpytest_subprocess("-p", "no:pytester", f"--certification-report={report}",
                                           "-o", "bdd_features_base_dir=.", *workers)
     result.assert_outcomes(passed=1, failed=1)
+    # the failure carries what the simulators were asked, and how to replay it
+    result.stdout.fnmatch_lines(["*refund-harness: simulator requests*", "*World seed * (base --harness-seed *"])
     data = json.loads(report.read_text())
     assert data["verdict"] == "failed"
     (row,) = data["rows"]
