@@ -29,20 +29,21 @@ class Cell:
     storefront: str
     direction: str
     line_items: bool
-    currency: str | None = None
     passed: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     orders: list[dict[str, Any]] = field(default_factory=list)
     detected_mismatches: list[dict[str, Any]] = field(default_factory=list)
 
-    def totals(self) -> tuple[Decimal, Decimal]:
-        sf = sum((Decimal(o["storefront_total"]) for o in self.orders), Decimal(0))
-        ns = sum((Decimal(o["netsuite_total"]) for o in self.orders), Decimal(0))
-        return sf, ns
+    def totals(self, side: str) -> dict[str, str]:
+        """Refund totals of one side per currency: amounts in different currencies are never added."""
+        sums: dict[str, Decimal] = {}
+        for order in self.orders:
+            sums[order["currency"]] = sums.get(order["currency"], Decimal(0)) + Decimal(order[side])
+        return {currency: str(amount) for currency, amount in sorted(sums.items())}
 
     def verdict(self) -> str:
-        sf, ns = self.totals()
-        ok = (not self.failed and self.passed and self.orders and sf == ns
+        ok = (not self.failed and self.passed and self.orders
+              and self.totals("storefront_total") == self.totals("netsuite_total")
               and all(o["matches"] for o in self.orders))
         return "certified" if ok else "failed"
 
@@ -55,55 +56,34 @@ class Cell:
 
 
 def build_report(outcomes: list[ScenarioOutcome]) -> dict[str, Any]:
-    cells: dict[tuple[str, str, str | None], Cell] = {}
+    """One row per storefront x direction that some scenario exercised."""
+    cells: dict[tuple[str, str], Cell] = {}
     for outcome in outcomes:
         for exercised in outcome.evidence.get("cells", []):
+            key = (exercised["storefront"], exercised["direction"])
+            cell = cells.setdefault(key, Cell(*key, exercised["line_items"]))
+            (cell.passed if outcome.passed else cell.failed).append(outcome.name)
             orders = [o for o in outcome.evidence.get("orders", [])
-                      if o["platform"] == exercised["storefront"] and o["direction"] == exercised["direction"]]
-            currencies = sorted({o["currency"] for o in orders}) or [None]
-            for currency in currencies:
-                key = (exercised["storefront"], exercised["direction"], currency)
-                cell = cells.setdefault(key, Cell(exercised["storefront"], exercised["direction"],
-                                                  exercised["line_items"], currency))
-                (cell.passed if outcome.passed else cell.failed).append(outcome.name)
-                mine = [o for o in orders if o["currency"] == currency] if currency else []
-                if outcome.evidence.get("expect_mismatch"):
-                    cell.detected_mismatches.extend(mine)
-                else:
-                    cell.orders.extend(mine)
-    # a cell without orders under one currency folds into the same direction's currency rows
-    merged: dict[tuple[str, str, str | None], Cell] = {}
-    for key, cell in sorted(cells.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or "")):
-        if key[2] is None:
-            siblings = [k for k in cells if k[:2] == key[:2] and k[2] is not None]
-            if siblings:
-                # fold into the currency that carries most of the evidence
-                target = cells[max(sorted(siblings, key=lambda k: k[2] or ""), key=lambda k: len(cells[k].orders))]
-                target.passed.extend(cell.passed)
-                target.failed.extend(cell.failed)
-                continue
-        merged[key] = cell
-    rows = []
-    for cell in merged.values():
-        sf, ns = cell.totals()
-        rows.append({
-            "storefront": cell.storefront,
-            "direction": cell.direction,
-            "line_items": cell.line_items,
-            "currency": cell.currency,
-            "scenarios_passed": len(cell.passed),
-            "scenarios_failed": len(cell.failed),
-            "orders": len(cell.orders),
-            "storefront_refund_total": str(sf),
-            "netsuite_refund_total": str(ns),
-            "verdict": cell.verdict(),
-            "reasons": cell.reasons(),
-            "evidence": {
-                "scenarios": sorted(set(cell.passed + cell.failed)),
-                "orders": cell.orders,
-                "detected_mismatches": cell.detected_mismatches,
-            },
-        })
+                      if (o["platform"], o["direction"]) == key]
+            # a deliberate misconfiguration proves detection, not matching totals
+            (cell.detected_mismatches if outcome.evidence.get("expect_mismatch") else cell.orders).extend(orders)
+    rows = [{
+        "storefront": cell.storefront,
+        "direction": cell.direction,
+        "line_items": cell.line_items,
+        "scenarios_passed": len(cell.passed),
+        "scenarios_failed": len(cell.failed),
+        "orders": len(cell.orders),
+        "storefront_refund_total": cell.totals("storefront_total"),
+        "netsuite_refund_total": cell.totals("netsuite_total"),
+        "verdict": cell.verdict(),
+        "reasons": cell.reasons(),
+        "evidence": {
+            "scenarios": sorted(set(cell.passed + cell.failed)),
+            "orders": cell.orders,
+            "detected_mismatches": cell.detected_mismatches,
+        },
+    } for _, cell in sorted(cells.items())]
     failed_outside_cells = sorted(o.name for o in outcomes if not o.passed and not o.evidence.get("cells"))
     verdict = ("certified" if rows and all(r["verdict"] == "certified" for r in rows)
                and not failed_outside_cells else "failed")
@@ -135,12 +115,15 @@ def render_table(report: dict[str, Any]):
                    "storefront total", "NetSuite total", "verdict"):
         table.add_column(column)
     for row in report["rows"]:
-        cur = row["currency"] or ""
         table.add_row(row["storefront"], row["direction"], "yes" if row["line_items"] else "no (general)",
                       str(row["scenarios_passed"]), str(row["scenarios_failed"]), str(row["orders"]),
-                      f"{row['storefront_refund_total']} {cur}".strip(),
-                      f"{row['netsuite_refund_total']} {cur}".strip(), row["verdict"])
+                      _money_text(row["storefront_refund_total"]), _money_text(row["netsuite_refund_total"]),
+                      row["verdict"])
     return table
+
+
+def _money_text(totals: dict[str, str]) -> str:
+    return ", ".join(f"{amount} {currency}" for currency, amount in totals.items()) or "-"
 
 
 def failure_reasons(report: dict[str, Any]) -> list[str]:

@@ -25,7 +25,7 @@ def test_rows_aggregate_scenarios_orders_and_totals():
     assert report["verdict"] == "certified"
     shopify = next(r for r in report["rows"] if r["storefront"] == "Shopify")
     assert shopify["scenarios_passed"] == 2 and shopify["orders"] == 2
-    assert shopify["storefront_refund_total"] == shopify["netsuite_refund_total"] == "15.50"
+    assert shopify["storefront_refund_total"] == shopify["netsuite_refund_total"] == {"USD": "15.50"}
     square = next(r for r in report["rows"] if r["storefront"] == "Square")
     assert square["line_items"] is False and square["direction"] == "from_netsuite"
 
@@ -52,7 +52,7 @@ def test_expected_mismatches_are_evidence_not_totals():
                                          "orders": [order("Shopify", "to_netsuite", "27.00", "25.00", False)]}),
     ]
     row = build_report(outcomes)["rows"][0]
-    assert row["verdict"] == "certified" and row["storefront_refund_total"] == "2.00"
+    assert row["verdict"] == "certified" and row["storefront_refund_total"] == {"USD": "2.00"}
     assert len(row["evidence"]["detected_mismatches"]) == 1
 
 
@@ -78,3 +78,13 @@ def test_failure_reasons_explain_a_failed_verdict():
         "no scenario synced refunds for any storefront and direction, so nothing is certified"]
     report = build_report([ScenarioOutcome("a", "A", False, {"cells": [cell("Shopify", "to_netsuite")]})])
     assert "Shopify to_netsuite: scenario failed: A" in failure_reasons(report)
+
+
+def test_currencies_are_totalled_apart_in_one_row_per_cell():
+    outcomes = [ScenarioOutcome("a", "A", True, {"cells": [cell("Shopify", "to_netsuite")],
+                                                 "orders": [order("Shopify", "to_netsuite", "10.00", "10.00")]}),
+                ScenarioOutcome("j", "J", True, {"cells": [cell("Shopify", "to_netsuite")],
+                                                 "orders": [order("Shopify", "to_netsuite", "500", "500", currency="JPY")]})]
+    (row,) = build_report(outcomes)["rows"]
+    assert row["storefront_refund_total"] == {"JPY": "500", "USD": "10.00"} == row["netsuite_refund_total"]
+    assert row["orders"] == 2 and row["verdict"] == "certified"
