@@ -53,7 +53,7 @@ class OrderUnderTest:
 class AccountUnderTest:
     id: int
     platform: str
-    driver: Any
+    driver: StorefrontDriver
 
 
 @dataclass
@@ -131,9 +131,10 @@ class World:
                              f"{', '.join(d.display_name for d in self.drivers.values())}") from None
 
     def connect(self, platform: str, name: str | None = None) -> AccountUnderTest:
-        self.driver(platform)  # an unknown storefront is refused here, by name
+        driver = self.driver(platform)  # an unknown storefront is refused here, by name
         number = sum(1 for a in self.scenario.accounts if a.platform == platform) + 1
-        driver = self.driver(platform) if number == 1 else self._another_store(platform, number)
+        if number > 1:
+            driver = self._another_store(platform, number)
         account = self.connector.add_account(
             name=name or f"{driver.display_name} store {number}", platform=platform,
             store=driver.account_store(), credentials=driver.account_credentials(),
