@@ -6,10 +6,11 @@ few calls each connector test needs, from handwritten JSON shaped like docs/wire
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator, Sequence
 
 import httpx
 
@@ -238,6 +239,26 @@ def make_connector(tmp_path: Path | str, routes: Routes, clock: ManualClock | No
     return Connector(ledger_path=path, clock=clock or ManualClock(), http=routes.client(), seed=seed,
                      netsuite=NetSuiteConfig(account_id=NS_ACCOUNT, credentials=CREDENTIALS),
                      webhook_base_url="https://hooks.refund-connector.test")
+
+
+@contextmanager
+def connector_on_fake_netsuite(tmp_path: Path | str, answers: Sequence[tuple[str, str, Any]] = ()
+                               ) -> Iterator[tuple[Connector, "FakeNetSuite", Routes]]:
+    """A connector whose NetSuite is the fake above, plus any storefront answers (method, pattern, body)."""
+    routes, netsuite = Routes(), FakeNetSuite()
+    netsuite.install(routes)
+    for method, pattern, answer in answers:
+        routes.add(method, pattern, answer)
+    connector = make_connector(tmp_path, routes)
+    try:
+        yield connector, netsuite, routes
+    finally:
+        connector.close()
+
+
+def add_shopify_account(connector: Connector):
+    return connector.add_account(name="Acme Shopify", platform="shopify", store="acme-outfitters",
+                                 credentials={"access_token": "shpat", "client_secret": "shpss"}, settings=SETTINGS)
 
 
 def shopify_order(order_id: int = 1001, *, financial_status: str = "paid") -> dict:

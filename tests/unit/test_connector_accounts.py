@@ -3,18 +3,15 @@ from __future__ import annotations
 
 import pytest
 
-from connector import (AccountSettings, ActivationRefused, ConnectorError, Direction)
+from connector import AccountSettings, ActivationRefused, ConnectorError, Direction
 from connector.model import LineLink, OrderLink
-from tests.unit.connector_helpers import SETTINGS, FakeNetSuite, Routes, make_connector
+from tests.unit.connector_helpers import SETTINGS, connector_on_fake_netsuite
 
 
 @pytest.fixture
 def world(tmp_path):
-    routes, netsuite = Routes(), FakeNetSuite()
-    netsuite.install(routes)
-    connector = make_connector(tmp_path, routes)
-    yield connector, netsuite, routes
-    connector.close()
+    with connector_on_fake_netsuite(tmp_path) as wired:
+        yield wired
 
 
 def _shopify(connector, name="Acme Shopify", settings=SETTINGS):

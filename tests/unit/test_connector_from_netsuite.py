@@ -12,8 +12,15 @@ from common import jsonio
 from connector import ConnectorError, Direction, RefundStatus
 from connector.from_netsuite import idempotency_key
 from connector.model import LineLink, OrderLink
-from tests.unit.connector_helpers import (SETTINGS, FakeNetSuite, Routes, body_of, json_response, make_connector,
-                                          shopify_order, shopify_refund)
+from tests.unit.connector_helpers import (
+    SETTINGS,
+    Routes,
+    body_of,
+    connector_on_fake_netsuite,
+    json_response,
+    shopify_order,
+    shopify_refund,
+)
 
 D = Decimal
 SO_LINES = [{"item": {"id": "201"}, "quantity": 2, "amount": 35, "taxAmount": 2.8, "custcol_storefront_line_id": "11"},
@@ -81,11 +88,8 @@ class FakeSquare:
 
 @pytest.fixture
 def world(tmp_path):
-    routes, netsuite = Routes(), FakeNetSuite()
-    netsuite.install(routes)
-    connector = make_connector(tmp_path, routes)
-    yield connector, netsuite, routes
-    connector.close()
+    with connector_on_fake_netsuite(tmp_path) as wired:
+        yield wired
 
 
 def _account(connector, netsuite, platform: str, order_id: str):

@@ -7,7 +7,13 @@ from decimal import Decimal
 import pytest
 
 from common.clock import ManualClock
-from connector import AccountSettings, ConnectorError, Direction, RefundLine, RefundStatus
+from connector import (
+    AccountSettings,
+    ConnectorError,
+    Direction,
+    RefundLine,
+    RefundStatus,
+)
 from connector.errors import UnknownRefund
 from connector.ledger import Ledger
 from connector.model import LineKind, SourceStatus

@@ -10,8 +10,23 @@ from oauthlib.oauth1.rfc5849 import signature, utils
 
 from common.clock import ManualClock
 from connector import NetSuiteConfig, RateLimited, RemoteError
-from connector.netsuite import NetSuiteClient, NonceSource, TbaAuth, external_id, host_for, sql_ids, sql_literal
-from tests.unit.connector_helpers import CREDENTIALS, NS_ACCOUNT, NS_BASE, Routes, json_response, ns_error
+from connector.netsuite import (
+    NetSuiteClient,
+    NonceSource,
+    TbaAuth,
+    external_id,
+    host_for,
+    sql_ids,
+    sql_literal,
+)
+from tests.unit.connector_helpers import (
+    CREDENTIALS,
+    NS_ACCOUNT,
+    NS_BASE,
+    Routes,
+    json_response,
+    ns_error,
+)
 
 CONFIG = NetSuiteConfig(account_id=NS_ACCOUNT, credentials=CREDENTIALS)
 

@@ -6,23 +6,24 @@ from decimal import Decimal
 import pytest
 
 from connector import AccountSettings, ConnectorError
-from tests.unit.connector_helpers import SETTINGS, FakeNetSuite, Routes, body_of, make_connector, ns_error, shopify_order
+from tests.unit.connector_helpers import (
+    add_shopify_account,
+    body_of,
+    connector_on_fake_netsuite,
+    ns_error,
+    shopify_order,
+)
 
 D = Decimal
 
 
 @pytest.fixture
 def world(tmp_path):
-    routes, netsuite = Routes(), FakeNetSuite()
-    netsuite.install(routes)
-    routes.add("GET", r"myshopify\.com/admin/api/2024-10/orders/1001\.json$", {"order": shopify_order()})
-    routes.add("GET", r"myshopify\.com/admin/api/2024-10/orders/1002\.json$",
-               {"order": shopify_order(1002, financial_status="pending") | {"name": "#1002"}})
-    connector = make_connector(tmp_path, routes)
-    account = connector.add_account(name="Acme Shopify", platform="shopify", store="acme-outfitters",
-                                    credentials={"access_token": "shpat", "client_secret": "shpss"}, settings=SETTINGS)
-    yield connector, netsuite, routes, account
-    connector.close()
+    answers = [("GET", r"myshopify\.com/admin/api/2024-10/orders/1001\.json$", {"order": shopify_order()}),
+               ("GET", r"myshopify\.com/admin/api/2024-10/orders/1002\.json$",
+                {"order": shopify_order(1002, financial_status="pending") | {"name": "#1002"}})]
+    with connector_on_fake_netsuite(tmp_path, answers) as (connector, netsuite, routes):
+        yield connector, netsuite, routes, add_shopify_account(connector)
 
 
 def test_an_order_becomes_a_sales_order(world) -> None:

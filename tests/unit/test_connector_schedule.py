@@ -7,28 +7,29 @@ import pytest
 
 from connector import Direction, RefundStatus
 from connector.schedule import REFUND_SYNC_INTERVAL
-from tests.unit.connector_helpers import (SETTINGS, FakeNetSuite, Routes, json_response, make_connector,
-                                          shopify_order, shopify_refund)
+from tests.unit.connector_helpers import (
+    add_shopify_account,
+    connector_on_fake_netsuite,
+    json_response,
+    shopify_order,
+    shopify_refund,
+)
 
 
 @pytest.fixture
 def world(tmp_path):
-    routes, netsuite = Routes(), FakeNetSuite()
-    netsuite.install(routes)
     order_1001 = shopify_order(1001) | {"refunds": [shopify_refund(901, 1001)], "updated_at": "2026-01-05T09:30:00Z"}
     order_1002 = shopify_order(1002) | {"name": "#1002", "refunds": [shopify_refund(902, 1002)],
                                         "updated_at": "2026-01-05T09:30:00Z"}
-    routes.add("GET", r"/orders/1001\.json$", {"order": order_1001})
-    routes.add("GET", r"/orders/1002\.json$", {"order": order_1002})
-    routes.add("GET", r"/orders\.json\?", {"orders": [order_1001, order_1002]})
-    routes.add("GET", r"/orders/1001/refunds\.json$", {"refunds": order_1001["refunds"]})
-    routes.add("GET", r"/orders/1002/refunds\.json$", {"refunds": order_1002["refunds"]})
-    connector = make_connector(tmp_path, routes)
-    account = connector.add_account(name="Acme Shopify", platform="shopify", store="acme-outfitters",
-                                    credentials={"access_token": "shpat", "client_secret": "shpss"}, settings=SETTINGS)
-    connector.activate_order_sync(account.id)
-    yield connector, netsuite, routes, account
-    connector.close()
+    answers = [("GET", r"/orders/1001\.json$", {"order": order_1001}),
+               ("GET", r"/orders/1002\.json$", {"order": order_1002}),
+               ("GET", r"/orders\.json\?", {"orders": [order_1001, order_1002]}),
+               ("GET", r"/orders/1001/refunds\.json$", {"refunds": order_1001["refunds"]}),
+               ("GET", r"/orders/1002/refunds\.json$", {"refunds": order_1002["refunds"]})]
+    with connector_on_fake_netsuite(tmp_path, answers) as (connector, netsuite, routes):
+        account = add_shopify_account(connector)
+        connector.activate_order_sync(account.id)
+        yield connector, netsuite, routes, account
 
 
 def _turn_on(connector, account) -> None:

@@ -11,7 +11,14 @@ from connector import RateLimited, RemoteError
 from connector.model import LineKind, SourceStatus
 from connector.storefronts.base import RefundPush
 from connector.storefronts.shopify import ShopifyAdapter
-from tests.unit.connector_helpers import SHOPIFY_BASE, Routes, body_of, json_response, shopify_order, shopify_refund
+from tests.unit.connector_helpers import (
+    SHOPIFY_BASE,
+    Routes,
+    body_of,
+    json_response,
+    shopify_order,
+    shopify_refund,
+)
 
 D = Decimal
 

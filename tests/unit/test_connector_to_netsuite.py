@@ -6,8 +6,13 @@ from decimal import Decimal
 import pytest
 
 from connector import ConnectorError, Direction, RefundStatus
-from tests.unit.connector_helpers import (SETTINGS, FakeNetSuite, Routes, make_connector, ns_error, shopify_order,
-                                          shopify_refund)
+from tests.unit.connector_helpers import (
+    add_shopify_account,
+    connector_on_fake_netsuite,
+    ns_error,
+    shopify_order,
+    shopify_refund,
+)
 
 D = Decimal
 SO_EXT = "shopify-acme-outfitters-order-1001"
@@ -16,16 +21,12 @@ REFUND_EXT = "shopify-acme-outfitters-refund-901"
 
 @pytest.fixture
 def world(tmp_path):
-    routes, netsuite = Routes(), FakeNetSuite()
-    netsuite.install(routes)
-    routes.add("GET", r"/admin/api/2024-10/orders/1001\.json$", {"order": shopify_order()})
-    routes.add("GET", r"/admin/api/2024-10/orders/1001/refunds\.json$", {"refunds": [shopify_refund()]})
-    connector = make_connector(tmp_path, routes)
-    account = connector.add_account(name="Acme Shopify", platform="shopify", store="acme-outfitters",
-                                    credentials={"access_token": "shpat", "client_secret": "shpss"}, settings=SETTINGS)
-    connector.ledger.update_account(account.id, direction=Direction.TO_NETSUITE)   # gate tested elsewhere
-    yield connector, netsuite, routes, account
-    connector.close()
+    answers = [("GET", r"/admin/api/2024-10/orders/1001\.json$", {"order": shopify_order()}),
+               ("GET", r"/admin/api/2024-10/orders/1001/refunds\.json$", {"refunds": [shopify_refund()]})]
+    with connector_on_fake_netsuite(tmp_path, answers) as (connector, netsuite, routes):
+        account = add_shopify_account(connector)
+        connector.ledger.update_account(account.id, direction=Direction.TO_NETSUITE)   # gate tested elsewhere
+        yield connector, netsuite, routes, account
 
 
 def _synced_and_billed(connector, netsuite, account, billed_type="cashSale"):

@@ -12,7 +12,12 @@ import pytest
 
 from connector import Direction, RefundStatus
 from connector.webhooks import shopify_signature
-from tests.unit.connector_helpers import SETTINGS, Routes, make_connector, shopify_refund
+from tests.unit.connector_helpers import (
+    SETTINGS,
+    Routes,
+    make_connector,
+    shopify_refund,
+)
 
 SECRET = "shpss_secret"
 URL = "https://hooks.refund-connector.test/webhooks/shopify"
