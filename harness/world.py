@@ -47,6 +47,9 @@ class OrderUnderTest:
     sales_order_id: str | None = None
     billed: tuple[str, str] | None = None  # (record type, id) once billed
     in_storefront: bool = True  # False for an order typed into NetSuite by hand
+    # what the merchant has refunded so far by line (line number -> units) and whether shipping
+    refunded_units: dict[int, int] = field(default_factory=dict)
+    shipping_refunded: bool = False
 
 
 @dataclass
@@ -190,22 +193,35 @@ class World:
         """The merchant refunds lines/shipping; where the storefront cannot refund by line, the
         merchant refunds the same value as an amount (what its admin offers)."""
         driver = self.driver_of(order)
+        units = dict(order.refunded_units)
+        if whole_order:
+            units = {n: line.quantity for n, line in enumerate(order.spec.lines, start=1)}
+        for number, quantity in lines:
+            units[number] = units.get(number, 0) + quantity
+        with_shipping = order.shipping_refunded or shipping or whole_order
         if driver.supports_line_items:
-            return driver.refund(order.placed, StorefrontRefundRequest(lines=lines, shipping=shipping,
+            made = driver.refund(order.placed, StorefrontRefundRequest(lines=lines, shipping=shipping,
                                                                        whole_order=whole_order))
-        return driver.refund(order.placed, StorefrontRefundRequest(
-            amount=self.value_of(order, lines=lines, shipping=shipping, whole_order=whole_order)))
+        else:
+            amount = (self.value_of(order, units=units, shipping=with_shipping)
+                      - self.value_of(order, units=order.refunded_units, shipping=order.shipping_refunded))
+            made = driver.refund(order.placed, StorefrontRefundRequest(amount=amount))
+        order.refunded_units, order.shipping_refunded = units, with_shipping
+        return made
 
     @staticmethod
-    def value_of(order: OrderUnderTest, *, lines: tuple[tuple[int, int], ...] = (), shipping: bool = False,
-                 whole_order: bool = False) -> Decimal:
-        """What refunding these units (with their share of discount and tax) is worth."""
+    def value_of(order: OrderUnderTest, *, units: dict[int, int], shipping: bool) -> Decimal:
+        """What the order paid for these units in all (line number -> units refunded so far), with
+        their share of discount and tax, and for its shipping.
+
+        It prices what has been refunded *in all*, so a refund's value is the difference of two
+        such figures: refunding a line unit by unit then sums to exactly what the line paid,
+        where rounding each refund alone could drift by a cent past it.
+        """
         priced = price_order(order.spec)
-        if whole_order:
-            return priced.total
         cur = priced.currency
         value = Decimal(0)
-        for number, quantity in lines:
+        for number, quantity in units.items():
             line = priced.lines[number - 1]
             share = Decimal(quantity) / Decimal(line.spec.quantity)
             value += money.round_amount(line.net * share, cur) + money.round_amount(line.tax * share, cur)

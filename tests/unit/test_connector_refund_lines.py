@@ -11,6 +11,7 @@ from common import money
 from connector import ConnectorError, RefundLine
 from connector.model import LineKind
 from connector.to_netsuite import netsuite_refund_lines
+from tests.property_budget import examples
 
 D = Decimal
 BILLED = [{"line": 1, "item": {"id": "201"}, "quantity": 3, "custcol_storefront_line_id": "11"},
@@ -97,7 +98,7 @@ def _money(max_cents: int):
     return st.integers(min_value=0, max_value=max_cents).map(lambda cents: money.from_minor(cents, "USD"))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(lines=st.lists(st.tuples(st.sampled_from(["11", "12", "99"]), st.integers(1, 3), _money(50_000), _money(5_000)),
                       max_size=4),
        shipping=st.one_of(st.none(), st.tuples(_money(3_000), _money(300))),

@@ -12,6 +12,7 @@ from common.clock import ManualClock
 from simulators.core.orders import LineSpec, OrderSpec
 from simulators.shopify import ShopifySimulator
 from tests.unit.storefront_helpers import shopify_client
+from tests.property_budget import examples
 
 CURRENCIES = ("USD", "JPY", "KWD")
 
@@ -30,7 +31,7 @@ def line_and_refunds(draw):
     return currency, LineSpec("SKU-P", "Property", price, quantity, discount, tax_rate), attempts
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(line_and_refunds())
 def test_partial_line_refunds_sum_exactly_to_the_line(case):
     currency, line_spec, attempts = case

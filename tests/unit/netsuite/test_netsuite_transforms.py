@@ -20,6 +20,7 @@ from tests.unit.netsuite.helpers import (
     seed_catalog,
     transform,
 )
+from tests.property_budget import examples
 
 
 def bill(world: World, so: str, to_type: str = "cashSale") -> str:
@@ -371,7 +372,7 @@ def _refunded(world: World) -> tuple[dict[int, Decimal], Decimal, Decimal]:
     return quantities, total, tax
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(attempts=st.lists(refund_attempt, max_size=6), tax_rate=st.sampled_from(["0", "0.0825", "0.2"]))
 def test_cumulative_refunds_never_exceed_the_billed_record(attempts, tax_rate):
     world, catalog, cs = _billed_world(tax_rate)
@@ -393,7 +394,7 @@ def test_cumulative_refunds_never_exceed_the_billed_record(attempts, tax_rate):
         assert total_now <= billed["total"]
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(attempts=st.lists(st.dictionaries(st.sampled_from([1, 2, 3]), st.integers(1, 3), min_size=1, max_size=3),
                          max_size=5),
        tax_rate=st.sampled_from(["0", "0.0825", "0.2"]))
