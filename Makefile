@@ -5,7 +5,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: certify test bench clean
+.PHONY: certify test bench bench-suite clean
+
+# pytest rewrites the asserts of every plugin module in every process (xdist workers, nested runs)
+# and caches the result as bytecode; with bytecode writing off it recompiles them all each time.
+unexport PYTHONDONTWRITEBYTECODE
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +24,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+bench-suite: $(STAMP)
+	$(BIN)/python -m bench.suite
 
 clean:
 	rm -rf $(VENV) reports build *.egg-info

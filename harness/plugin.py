@@ -1,5 +1,5 @@
-"""The pytest plugin (entry point ``refund_harness``): the ``world`` fixture, the shared step
-vocabulary, and the certification report collected from every scenario (xdist-safe)."""
+"""The pytest plugin (entry point ``refund_harness``): the ``world`` fixture and the certification
+report collected from every scenario (xdist-safe). The step vocabulary is loaded by ``steps.plugin``."""
 from __future__ import annotations
 
 import json
@@ -9,11 +9,6 @@ import pytest
 
 from harness.certification import (EVIDENCE_KEY, ScenarioOutcome, build_report, evidence_property,
                                    failure_reasons, render_table, write_report)
-from steps import STEP_MODULES
-
-# Steps live in non-test modules and are loaded once for every feature file.
-pytest_plugins = STEP_MODULES
-
 DEFAULT_SEED = 20261128
 WORLD_KEY = pytest.StashKey["object"]()
 

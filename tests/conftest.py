@@ -7,5 +7,5 @@ from tests.property_budget import PROFILE
 # produces flakes. Examples are bounded by max_examples instead. print_blob puts the line that
 # replays a failure into its report.
 settings.register_profile("refund-harness", deadline=None, print_blob=True)
-settings.register_profile("thorough", parent=settings.get_profile("refund-harness"))
+settings.register_profile("thorough", parent=settings.get_profile("refund-harness"), max_examples=500)
 settings.load_profile(PROFILE)
