@@ -73,7 +73,7 @@ def round_amount(value: object, currency: str) -> Decimal:
 
 
 def to_minor(value: Decimal, currency: str) -> int:
-    """Exact amount -> integer minor units (Square's wire format)."""
+    """Exact amount -> integer minor units (the wire format of storefronts that count in cents)."""
     return int(amount(value, currency).scaleb(exponent(currency)))
 
 

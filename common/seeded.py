@@ -16,14 +16,14 @@ class IdSource:
         self._lock = threading.Lock()
 
     def number(self) -> int:
-        """Strictly increasing integer ids (NetSuite internal ids, Shopify ids)."""
+        """Strictly increasing integer ids (NetSuite internal ids, numeric storefront ids)."""
         with self._lock:
             value = self._next
             self._next += 1 + self._rng.randrange(3)
             return value
 
     def token(self, length: int = 22) -> str:
-        """Opaque base62 ids (Square style)."""
+        """Opaque base62 ids (as storefronts with string ids use)."""
         with self._lock:
             return "".join(self._rng.choice(_ALPHABET) for _ in range(length))
 

@@ -1,6 +1,6 @@
 """The refund-sync engine under test, modelled on Oracle NetSuite Connector (formerly FarApp).
 
-Production-shaped: it speaks HTTP (httpx) to the real NetSuite, Shopify and Square hostnames with
+Production-shaped: it speaks HTTP (httpx) to the real NetSuite and storefront hostnames with
 real auth. It never imports ``simulators`` or ``harness``; see docs/connector-api.md.
 """
 from connector.accounts import Account, AccountSettings, PrerequisiteReport

@@ -14,8 +14,6 @@ if TYPE_CHECKING:  # imported for annotations only; the ledger imports this modu
     from connector.ledger import Ledger
     from connector.netsuite import NetSuiteClient
 
-PLATFORMS = ("shopify", "square")
-
 
 @dataclass(frozen=True)
 class AccountSettings:
@@ -51,8 +49,8 @@ class AccountSettings:
 class Account:
     id: int
     name: str
-    platform: str                    # "shopify" | "square"
-    store: str                       # Shopify shop name, or Square location id
+    platform: str                    # a platform of connector.storefronts
+    store: str                       # the store on that platform (see its StorefrontSpec.store_hint)
     direction: Direction
     order_sync_active: bool
     order_sync_cutoff: datetime | None   # orders created before this are not imported by sync_orders
@@ -82,14 +80,12 @@ class PrerequisiteReport:
 def validate_new_account(name: str, platform: str, store: str, credentials: Mapping[str, str]) -> None:
     if not name or not name.strip():
         raise ConnectorError("An account needs a name, e.g. 'Acme Shopify'.")
-    if platform not in PLATFORMS:
-        raise ConnectorError(f"Unknown platform {platform!r} for account {name!r}: expected one of "
-                             f"{', '.join(PLATFORMS)}.")
+    from connector.storefronts import storefront   # on use: the storefront modules import this one
+
+    spec = storefront(platform)   # an unknown platform is refused here, by name
     if not store:
-        raise ConnectorError(f"Account {name!r} needs a store: the Shopify shop name or the Square "
-                             "location id.")
-    needed = ("access_token", "client_secret") if platform == "shopify" else ("access_token",)
-    absent = [key for key in needed if not credentials.get(key)]
+        raise ConnectorError(f"Account {name!r} needs a store: {spec.store_hint}.")
+    absent = [key for key in spec.credentials if not credentials.get(key)]
     if absent:
         raise ConnectorError(f"Account {name!r} is missing credentials: {', '.join(absent)}.")
 

@@ -19,13 +19,11 @@ from connector.model import Direction, OrderLink, RefundStatus, SourceStatus
 from connector.netsuite import NetSuiteClient, NetSuiteConfig, NonceSource, TbaAuth
 from connector.order_sync import OrderSync
 from connector.schedule import RunSummary, is_due, look_back_from, next_run_after
-from connector.storefronts.base import StorefrontAdapter
-from connector.storefronts.shopify import ShopifyAdapter
-from connector.storefronts.square import SquareAdapter
+from connector.storefronts import storefront, storefronts
+from connector.storefronts.base import StorefrontAdapter, WebhookReceiver
 from connector.to_netsuite import ToNetSuite
-from connector.webhooks import ShopifyWebhooks
 
-WEBHOOK_PATH = "/webhooks/shopify"
+WEBHOOK_PATH = "/webhooks/{platform}"   # where each platform's refund webhooks arrive
 
 
 class Connector:
@@ -40,7 +38,9 @@ class Connector:
         self.order_sync = OrderSync(self.ledger, self.netsuite, clock)
         self.to_netsuite = ToNetSuite(self.ledger, self.netsuite)
         self.from_netsuite = FromNetSuite(self.ledger, self.netsuite)
-        self.webhooks = ShopifyWebhooks(self.ledger, self.to_netsuite, self._adapter)
+        self._webhooks: dict[str, WebhookReceiver] = {
+            name: spec.webhooks(self.ledger, self.to_netsuite, self._adapter)
+            for name, spec in storefronts().items() if spec.webhooks is not None}
         self._adapters: dict[int, StorefrontAdapter] = {}
         self._locks: dict[int, threading.Lock] = {}
         self._locks_guard = threading.Lock()
@@ -67,12 +67,7 @@ class Connector:
     def _adapter(self, account: Account) -> StorefrontAdapter:
         adapter = self._adapters.get(account.id)
         if adapter is None:
-            token = account.credentials.get("access_token", "")
-            if account.platform == "shopify":
-                adapter = ShopifyAdapter(self.http, shop=account.store, access_token=token)
-            else:
-                adapter = SquareAdapter(self.http, location_id=account.store, access_token=token)
-            self._adapters[account.id] = adapter
+            adapter = self._adapters[account.id] = storefront(account.platform).adapter(self.http, account)
         return adapter
 
     # --- order sync -----------------------------------------------------------------------
@@ -114,11 +109,12 @@ class Connector:
         if not report.ok:
             raise ActivationRefused(refusal_message(account, report.missing), missing=report.missing)
         webhook_registered = account.webhook_registered
-        if direction is Direction.TO_NETSUITE and account.platform == "shopify" and not webhook_registered:
+        if direction is Direction.TO_NETSUITE and account.platform in self._webhooks and not webhook_registered:
+            address = f"{self.webhook_base_url}{WEBHOOK_PATH.format(platform=account.platform)}"
             try:   # webhooks make refunds arrive at once; the schedule would find them anyway
-                self._adapter(account).register_refund_webhook(f"{self.webhook_base_url}{WEBHOOK_PATH}")
+                self._adapter(account).register_refund_webhook(address)
             except RemoteError as exc:
-                missing = [f"the refunds/create webhook could not be registered in Shopify ({exc})"]
+                missing = [f"the refund webhook could not be registered with {exc.system} ({exc})"]
                 raise ActivationRefused(refusal_message(account, missing), missing=missing) from exc
             webhook_registered = True
         now = self.clock.now()
@@ -185,7 +181,14 @@ class Connector:
         self.ledger.delete(refund_id)
 
     def handle_webhook(self, request: httpx.Request) -> httpx.Response:
-        return self.webhooks.handle(request)
+        """The webhook receiver: ``/webhooks/<platform>`` goes to that platform's receiver."""
+        prefix, _, platform = request.url.path.rstrip("/").rpartition("/")
+        receiver = self._webhooks.get(platform) if prefix == WEBHOOK_PATH.rpartition("/")[0] else None
+        if receiver is None:
+            known = ", ".join(WEBHOOK_PATH.format(platform=name) for name in self._webhooks)
+            return httpx.Response(404, json={"error": f"no webhook receiver at {request.url.path}; "
+                                                      f"receivers: {known}"})
+        return receiver.handle(request)
 
     # --- schedule -------------------------------------------------------------------------
     def run_scheduled(self) -> RunSummary:

@@ -52,7 +52,7 @@ class RemoteError(ConnectorError):
 
 
 class NotFound(RemoteError):
-    """The remote record does not exist (NetSuite NONEXISTENT_ID, Shopify/Square 404)."""
+    """The remote record does not exist (NetSuite NONEXISTENT_ID, a storefront's 404)."""
 
 
 class RateLimited(RemoteError):

@@ -1,9 +1,9 @@
 """Refund sync FROM NetSuite: cash refunds and credit memos made from billed records of orders this
-connector synced are pushed to the storefront, by line where it can (Shopify), otherwise as one
-amount (Square). Standalone credit memos and refunds on other orders are not ours and are ignored.
+connector synced are pushed to the storefront, by line where it can, otherwise as one
+amount. Standalone credit memos and refunds on other orders are not ours and are ignored.
 
 Exactly-once: before creating anything the storefront is searched for a refund carrying our
-marker, the target id is stored the moment the storefront accepted, and Square gets an
+marker, the target id is stored the moment the storefront accepted, and a storefront that takes one gets an
 idempotency key derived from the ledger row, so a retry after a crash cannot refund twice.
 """
 from __future__ import annotations

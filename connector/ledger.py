@@ -100,7 +100,7 @@ class LedgerRefund:
     order_id: str                # storefront order id
     status: RefundStatus
     error: str | None            # why it is not posted, in words a person can act on
-    target_type: str | None      # "cashRefund" | "creditMemo" | "shopify_refund" | "square_refund"
+    target_type: str | None      # "cashRefund" | "creditMemo" | "<platform>_refund"
     target_id: str | None
     currency: str
     total: Decimal
@@ -119,7 +119,7 @@ class LedgerRefund:
 
     @property
     def pending_remote(self) -> bool:
-        """Pushed to a storefront that has not settled the money yet (Square PENDING)."""
+        """Pushed to a storefront that has not settled the money yet (its refund is still PENDING)."""
         return self.status is RefundStatus.RETRIEVED and self.target_id is not None
 
 

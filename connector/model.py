@@ -1,8 +1,8 @@
 """The connector's own vocabulary, independent of any platform's wire format.
 
-Storefront adapters turn Shopify or Square JSON into these; the sync flows only ever see these.
+Storefront adapters turn each platform's JSON into these; the sync flows only ever see these.
 Money is ``Decimal`` in the order's currency (common.money); quantities are ``Decimal`` too,
-because Square sells by weight ("1.5").
+because some storefronts sell by weight ("1.5").
 """
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ class Customer:
 
 @dataclass(frozen=True)
 class OrderLine:
-    line_id: str                 # the storefront's own id of the line (Shopify line item id, Square uid)
+    line_id: str                 # the storefront's own id of the line (line item id, uid ...)
     sku: str | None
     title: str
     quantity: Decimal
@@ -69,16 +69,16 @@ class OrderLine:
 @dataclass(frozen=True)
 class Order:
     id: str
-    name: str                    # what a person calls it: Shopify "#1001"; Square has none, so the id
+    name: str                    # what a person calls it ("#1001"); the id where the platform has no name
     currency: str
     created_at: datetime
     updated_at: datetime
     customer: Customer | None
     lines: tuple[OrderLine, ...]  # item lines first, then shipping lines
     paid: bool                   # paid at checkout -> NetSuite bills it as a cash sale
-    payment_ids: tuple[str, ...] = ()   # Square payments (tenders) the order was paid with
+    payment_ids: tuple[str, ...] = ()   # the payments (tenders) the order was paid with, where refunds go against payments
     location_id: str | None = None
-    gateway: str | None = None   # how it was paid ("shopify_payments", "square", "manual"...)
+    gateway: str | None = None   # how it was paid (the platform's gateway name, or "manual" for terms)
 
     @property
     def item_lines(self) -> tuple[OrderLine, ...]:

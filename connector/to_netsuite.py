@@ -54,7 +54,7 @@ def netsuite_refund_lines(lines: Sequence[RefundLine], total: Decimal, currency:
     items = [dict(row, quantity=_quantity(row["quantity"])) for row in refunded.values()] + extra
     residual = money.amount(total, currency) - sum((i["amount"] + i["taxAmount"] for i in items), money.ZERO)
     if residual < 0:
-        # Less money went back than the lines are worth (e.g. a Shopify refund discrepancy). NetSuite
+        # Less money went back than the lines are worth (e.g. a storefront's refund discrepancy). NetSuite
         # takes no negative lines, so the refunded lines carry the reduction, in proportion.
         _reduce(items, -residual, currency)
         residual = money.ZERO

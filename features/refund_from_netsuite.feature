@@ -3,13 +3,15 @@ Feature: Refund sync from NetSuite
   A Cash Refund or Credit Memo created in NetSuite from the billed record of an order the connector
   synced goes to the storefront: by line where the storefront can refund by line, otherwise as a
   general (amount-only) refund of the same total. Refunds that did not come from such an order are
-  left alone, and a refund already pushed is never sent again.
+  left alone, and a refund already pushed is never sent again. Each scenario runs for every
+  registered storefront that offers refund sync from NetSuite and fits its tags.
 
   Background:
     Given the refund item and the shipping item are set up in NetSuite
 
-  Scenario: A Cash Refund of one line is pushed to Shopify as a line-item refund
-    Given a Shopify store connected to NetSuite with the test order billed
+  @line_items
+  Scenario: A Cash Refund of one line is pushed as a line-item refund
+    Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled from NetSuite
     And a paid order synced to NetSuite and billed as a cash sale, with 3 units on line 1
     When a NetSuite user refunds 1 unit of line 1 on the billed record
@@ -18,8 +20,9 @@ Feature: Refund sync from NetSuite
     And the storefront shows a line-item refund of the same lines
     And the refund totals match on both sides
 
-  Scenario Outline: A Credit Memo with shipping is pushed with its shipping (<storefront>)
-    Given a <storefront> store connected to NetSuite with the test order billed
+  @storefront
+  Scenario: A Credit Memo with shipping is pushed with its shipping
+    Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled from NetSuite
     And an order on payment terms synced to NetSuite and billed as an invoice
     When a NetSuite user refunds 1 unit of line 1 and the shipping on the billed record
@@ -29,13 +32,9 @@ Feature: Refund sync from NetSuite
     And the refunded lines match where the storefront refunds by line
     And the refund totals match on both sides
 
-    Examples:
-      | storefront |
-      | Shopify    |
-      | Square     |
-
-  Scenario: A Cash Refund is pushed to Square as a general refund of the same total
-    Given a Square store connected to NetSuite with the test order billed
+  @general_refunds @async_settlement
+  Scenario: A Cash Refund is pushed as a general refund of the same total, posted once it settles
+    Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled from NetSuite
     And a paid order synced to NetSuite and billed as a cash sale
     When a NetSuite user refunds 1 unit of line 1 on the billed record
@@ -46,8 +45,9 @@ Feature: Refund sync from NetSuite
     Then the refund has status Posted
     And the refund totals match on both sides
 
-  Scenario Outline: A full refund in NetSuite is pushed once, however often the sync runs (<storefront>)
-    Given a <storefront> store connected to NetSuite with the test order billed
+  @storefront
+  Scenario: A full refund in NetSuite is pushed once, however often the sync runs
+    Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled from NetSuite
     And a paid order synced to NetSuite and billed as a cash sale
     When a NetSuite user refunds the whole billed record
@@ -57,13 +57,9 @@ Feature: Refund sync from NetSuite
     Then the storefront has exactly 1 refund for the order
     And the refund totals match on both sides
 
-    Examples:
-      | storefront |
-      | Shopify    |
-      | Square     |
-
+  @storefront
   Scenario: A refund on an order the connector did not sync is left alone
-    Given a Shopify store connected to NetSuite with the test order billed
+    Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled from NetSuite
     And an order entered directly in NetSuite and billed as a cash sale
     When a NetSuite user refunds the whole billed record

@@ -4,13 +4,15 @@ Feature: Refund sync to NetSuite
   order's billed record: a Cash Sale gets a Cash Refund, an Invoice gets a Credit Memo. Refunded lines
   keep their items and quantities; shipping and amount-only parts land on the generic refund items
   (Other Charge for Sale). The manual test is "Retrieve Refund/Return" by order id, then
-  "Post Order to NetSuite"; success shows the status Posted.
+  "Post Order to NetSuite"; success shows the status Posted. Each scenario runs for every registered
+  storefront that offers refund sync to NetSuite and fits its tags.
 
   Background:
     Given the refund item and the shipping item are set up in NetSuite
 
-  Scenario Outline: A refund on an order billed as a cash sale becomes a Cash Refund (<storefront>)
-    Given a <storefront> store connected to NetSuite with the test order billed
+  @storefront
+  Scenario: A refund on an order billed as a cash sale becomes a Cash Refund
+    Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
     And a paid order synced to NetSuite and billed as a cash sale
     When the merchant refunds 1 unit of line 1 in the storefront
@@ -20,13 +22,9 @@ Feature: Refund sync to NetSuite
     And the refunded lines match where the storefront refunds by line
     And the refund totals match on both sides
 
-    Examples:
-      | storefront |
-      | Shopify    |
-      | Square     |
-
-  Scenario Outline: A refund on an order billed as an invoice becomes a Credit Memo (<storefront>)
-    Given a <storefront> store connected to NetSuite with the test order billed
+  @storefront
+  Scenario: A refund on an order billed as an invoice becomes a Credit Memo
+    Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
     And an order on payment terms synced to NetSuite and billed as an invoice
     When the merchant refunds 1 unit of line 1 in the storefront
@@ -35,13 +33,9 @@ Feature: Refund sync to NetSuite
     And NetSuite has a Credit Memo created from the Invoice
     And the refund totals match on both sides
 
-    Examples:
-      | storefront |
-      | Shopify    |
-      | Square     |
-
+  @line_items
   Scenario: A partial quantity refund keeps the refunded quantity
-    Given a Shopify store connected to NetSuite with the test order billed
+    Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
     And a paid order synced to NetSuite and billed as a cash sale, with 3 units on line 1
     When the merchant refunds 2 units of line 1 in the storefront
@@ -49,8 +43,9 @@ Feature: Refund sync to NetSuite
     Then the NetSuite refund has the refunded lines and quantities
     And the refund totals match on both sides
 
+  @shipping_refunds
   Scenario: A shipping refund lands on the shipping item
-    Given a Shopify store connected to NetSuite with the test order billed
+    Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
     And a paid order synced to NetSuite and billed as a cash sale
     When the merchant refunds the shipping in the storefront
@@ -59,8 +54,9 @@ Feature: Refund sync to NetSuite
     And the NetSuite refund has a shipping line for the refunded shipping
     And the refund totals match on both sides
 
-  Scenario Outline: A full refund refunds every line and the shipping (<storefront>)
-    Given a <storefront> store connected to NetSuite with the test order billed
+  @storefront
+  Scenario: A full refund refunds every line and the shipping
+    Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
     And a paid order synced to NetSuite and billed as a cash sale
     When the merchant refunds the whole order in the storefront
@@ -69,13 +65,9 @@ Feature: Refund sync to NetSuite
     And the refunded lines match where the storefront refunds by line
     And the refund totals match on both sides
 
-    Examples:
-      | storefront |
-      | Shopify    |
-      | Square     |
-
-  Scenario Outline: Two partial refunds of one order post as two refunds (<storefront>)
-    Given a <storefront> store connected to NetSuite with the test order billed
+  @storefront
+  Scenario: Two partial refunds of one order post as two refunds
+    Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
     And a paid order synced to NetSuite and billed as a cash sale, with 3 units on line 1
     When the merchant refunds 1 unit of line 1 in the storefront
@@ -84,13 +76,9 @@ Feature: Refund sync to NetSuite
     Then every refund of the order has status Posted
     And the refund totals match on both sides
 
-    Examples:
-      | storefront |
-      | Shopify    |
-      | Square     |
-
-  Scenario: A storefront without line refunds posts an amount-only refund on the refund item
-    Given a Square store connected to NetSuite with the test order billed
+  @amount_refunds
+  Scenario: An amount-only refund posts on the refund item
+    Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
     And a paid order synced to NetSuite and billed as a cash sale
     When the merchant refunds 12.35 as an amount in the storefront
@@ -99,8 +87,9 @@ Feature: Refund sync to NetSuite
     And the NetSuite refund has a single line on the refund item
     And the refund totals match on both sides
 
+  @refund_webhooks
   Scenario: A refund arriving by webhook is posted by the next scheduled run, once
-    Given a Shopify store connected to NetSuite with the test order billed
+    Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
     And a paid order synced to NetSuite and billed as a cash sale
     When the merchant refunds 1 unit of line 1 in the storefront
@@ -112,21 +101,18 @@ Feature: Refund sync to NetSuite
     And NetSuite has exactly 1 refund for the order
     And the refund totals match on both sides
 
-  Scenario Outline: A refund on an order that was never synced shows an error a person can act on (<storefront>)
-    Given a <storefront> store connected to NetSuite with the test order billed
+  @storefront
+  Scenario: A refund on an order that was never synced shows an error a person can act on
+    Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
     And a paid order that was never synced to NetSuite
     When the merchant refunds 1 unit of line 1 in the storefront
     And I retrieve the refunds of the order and post them to NetSuite
     Then the refund shows an error containing "never synced"
 
-    Examples:
-      | storefront |
-      | Shopify    |
-      | Square     |
-
-  Scenario Outline: A refund on an order not billed yet errors, then posts once the order is billed (<storefront>)
-    Given a <storefront> store connected to NetSuite with the test order billed
+  @storefront
+  Scenario: A refund on an order not billed yet errors, then posts once the order is billed
+    Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
     And a paid order synced to NetSuite but not billed
     When the merchant refunds 1 unit of line 1 in the storefront
@@ -136,8 +122,3 @@ Feature: Refund sync to NetSuite
     And I post the refund again
     Then the refund has status Posted
     And the refund totals match on both sides
-
-    Examples:
-      | storefront |
-      | Shopify    |
-      | Square     |

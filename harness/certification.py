@@ -1,7 +1,9 @@
 """The certification report: a storefront x direction matrix and the evidence behind each cell.
 
-Scenario results arrive from pytest reports (also across xdist workers, through user_properties);
-this module aggregates them, renders the terminal table and writes the JSON atomically.
+The matrix is every registered platform x every direction it offers. Scenario results arrive from
+pytest reports (also across xdist workers, through user_properties); this module aggregates them
+into the matrix, renders the terminal table and writes the JSON atomically. A row no scenario
+exercised is "not covered", never "certified".
 """
 from __future__ import annotations
 
@@ -24,11 +26,20 @@ class ScenarioOutcome:
     evidence: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
-class Cell:
-    storefront: str
+NOT_COVERED = "not covered"
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    platform: str        # registry name
+    storefront: str      # display name
     direction: str
     line_items: bool
+
+
+@dataclass
+class Cell:
+    row: MatrixRow
     passed: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     orders: list[dict[str, Any]] = field(default_factory=list)
@@ -42,12 +53,16 @@ class Cell:
         return {currency: str(amount) for currency, amount in sorted(sums.items())}
 
     def verdict(self) -> str:
+        if not self.failed and not self.passed:
+            return NOT_COVERED
         ok = (not self.failed and self.passed and self.orders
               and self.totals("storefront_total") == self.totals("netsuite_total")
               and all(o["matches"] for o in self.orders))
         return "certified" if ok else "failed"
 
     def reasons(self) -> list[str]:
+        if self.verdict() == NOT_COVERED:
+            return ["no scenario ran for this storefront and direction, so nothing is proven"]
         reasons = [f"scenario failed: {name}" for name in self.failed]
         if not self.orders:
             reasons.append("no refund was synced in this direction, so nothing proves the totals")
@@ -55,22 +70,25 @@ class Cell:
         return reasons
 
 
-def build_report(outcomes: list[ScenarioOutcome]) -> dict[str, Any]:
-    """One row per storefront x direction that some scenario exercised."""
-    cells: dict[tuple[str, str], Cell] = {}
+def build_report(outcomes: list[ScenarioOutcome], matrix: list[MatrixRow], connector: str = "") -> dict[str, Any]:
+    """One row per matrix cell (platform x offered direction), with what the scenarios proved of it."""
+    cells = {(row.platform, row.direction): Cell(row) for row in matrix}
     for outcome in outcomes:
         for exercised in outcome.evidence.get("cells", []):
-            key = (exercised["storefront"], exercised["direction"])
-            cell = cells.setdefault(key, Cell(*key, exercised["line_items"]))
+            key = (exercised["platform"], exercised["direction"])
+            cell = cells.get(key)
+            if cell is None:   # a direction the registry says the platform does not offer
+                continue
             (cell.passed if outcome.passed else cell.failed).append(outcome.name)
             orders = [o for o in outcome.evidence.get("orders", [])
                       if (o["platform"], o["direction"]) == key]
             # a deliberate misconfiguration proves detection, not matching totals
             (cell.detected_mismatches if outcome.evidence.get("expect_mismatch") else cell.orders).extend(orders)
     rows = [{
-        "storefront": cell.storefront,
-        "direction": cell.direction,
-        "line_items": cell.line_items,
+        "storefront": cell.row.storefront,
+        "platform": cell.row.platform,
+        "direction": cell.row.direction,
+        "line_items": cell.row.line_items,
         "scenarios_passed": len(cell.passed),
         "scenarios_failed": len(cell.failed),
         "orders": len(cell.orders),
@@ -85,9 +103,14 @@ def build_report(outcomes: list[ScenarioOutcome]) -> dict[str, Any]:
         },
     } for _, cell in sorted(cells.items())]
     failed_outside_cells = sorted(o.name for o in outcomes if not o.passed and not o.evidence.get("cells"))
-    verdict = ("certified" if rows and all(r["verdict"] == "certified" for r in rows)
-               and not failed_outside_cells else "failed")
-    return {"verdict": verdict, "rows": rows,
+    verdicts = {r["verdict"] for r in rows}
+    if failed_outside_cells or "failed" in verdicts or not rows:
+        verdict = "failed"
+    elif NOT_COVERED in verdicts:
+        verdict = "partial"   # nothing failed, but some storefront x direction was not proven
+    else:
+        verdict = "certified"
+    return {"verdict": verdict, "connector": connector, "rows": rows,
             "scenarios": {"passed": sum(o.passed for o in outcomes),
                           "failed": sum(not o.passed for o in outcomes),
                           "failed_without_cell": failed_outside_cells}}
@@ -132,7 +155,7 @@ def failure_reasons(report: dict[str, Any]) -> list[str]:
                for row in report["rows"] if row["verdict"] != "certified" for reason in row["reasons"]]
     reasons += [f"scenario failed: {name}" for name in report["scenarios"]["failed_without_cell"]]
     if not report["rows"]:
-        reasons.append("no scenario synced refunds for any storefront and direction, so nothing is certified")
+        reasons.append("no storefront is registered, so nothing is certified")
     return reasons
 
 

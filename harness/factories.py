@@ -64,13 +64,12 @@ def price_in(item: CatalogItem, currency: str) -> Decimal:
 TAX_RATES = (Decimal("0.0625"), Decimal("0.08"), Decimal("0.0875"), Decimal("0.10"))
 
 
-# Gateways: a card payment is captured at checkout (NetSuite bills it as a cash sale); "manual"
-# stands for payment terms, paid against an invoice (NetSuite bills it as an invoice).
-CARD_GATEWAY = {"shopify": "shopify_payments", "square": "square"}
+# "manual" stands for payment terms, paid against an invoice (NetSuite bills it as an invoice); a card
+# payment, captured at checkout through the platform's own gateway, bills as a cash sale.
 TERMS_GATEWAY = "manual"
 
 
-def plan_order(catalog: list[CatalogItem], *, platform: str, currency: str = "USD", lines: int = 2,
+def plan_order(catalog: list[CatalogItem], *, card_gateway: str, currency: str = "USD", lines: int = 2,
                quantity_first: int | None = None, on_terms: bool = False,
                shipping: bool = True, discount: bool = True) -> OrderSpec:
     """An order over ``lines`` distinct catalog items with tax, shipping and a discount."""
@@ -92,7 +91,7 @@ def plan_order(catalog: list[CatalogItem], *, platform: str, currency: str = "US
             if shipping else money.amount(0, currency))
     return OrderSpec(currency=currency, lines=tuple(specs), shipping=ship,
                      shipping_tax_rate=tax_rate if shipping else Decimal(0),
-                     gateway=TERMS_GATEWAY if on_terms else CARD_GATEWAY[platform],
+                     gateway=TERMS_GATEWAY if on_terms else card_gateway,
                      customer=CustomerFactory(), paid=True)
 
 

@@ -22,7 +22,7 @@ class SideRefund:
     currency: str
     tax: Decimal | None = None
     lines: tuple[tuple[str, int], ...] = ()  # (sku, quantity) of refunded item lines
-    kind: str = ""  # "cashRefund", "creditMemo", "shopify refund", "square refund"
+    kind: str = ""  # "cashRefund", "creditMemo", or "<platform> refund"
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
-"""A World: the simulators and a real connector, wired through injected httpx transports.
+"""A World: the simulators and a connector under test, wired through injected httpx transports.
 
-Every outbound request of the connector (and of the Shopify simulator's webhook sender) goes through
-one respx router that dispatches by host to the simulator that owns it. Nothing is patched globally
-and nothing leaves the process: a request to a host nobody owns fails loudly.
+Every outbound request of the connector (and of a simulator's webhook sender) goes through one respx
+router that dispatches by host to the simulator that owns it. Nothing is patched globally and
+nothing leaves the process: a request to a host nobody owns fails loudly. Storefront simulators are
+started from the platform registry when a scenario first connects a store of that platform, and the
+connector is driven only through the seam (``harness.seam``).
 """
 from __future__ import annotations
 
@@ -18,15 +20,12 @@ import respx
 
 from common import money
 from common.clock import ManualClock
-from connector import (AccountSettings, Connector, Direction, NetSuiteConfig, TbaCredentials)
-from harness import factories
+from harness import factories, seam
+from harness.platforms import Platform, PlatformRuntime, SimulatorContext, platform as find_platform
 from harness.reconcile import OrderEvidence, Reconciliation, SideRefund, reconcile
-from harness.storefronts import (PlacedOrder, ShopifyDriver, SquareDriver, StorefrontDriver,
-                                 StorefrontRefundRequest)
+from harness.storefronts import PlacedOrder, StorefrontDriver, StorefrontRefundRequest
 from simulators.core.orders import LineSpec, OrderSpec, price_order
 from simulators.netsuite import NetSuiteSimulator
-from simulators.shopify import ShopifySimulator
-from simulators.square import SquareSimulator
 
 NETSUITE_ACCOUNT = "1234567_SB1"
 WEBHOOK_HOST = "hooks.refund-connector.test"
@@ -42,7 +41,7 @@ def seed_for(base_seed: int, name: str) -> int:
 @dataclass
 class OrderUnderTest:
     placed: PlacedOrder
-    account_id: int
+    account_id: str
     spec: OrderSpec
     sales_order_id: str | None = None
     billed: tuple[str, str] | None = None  # (record type, id) once billed
@@ -54,8 +53,8 @@ class OrderUnderTest:
 
 @dataclass
 class AccountUnderTest:
-    id: int
-    platform: str
+    id: str
+    platform: Platform
     driver: StorefrontDriver
 
 
@@ -71,7 +70,8 @@ class ScenarioState:
 
 
 class World:
-    def __init__(self, seed: int, workdir: Path) -> None:
+    def __init__(self, seed: int, workdir: Path, connector_factory: seam.ConnectorFactory | None = None,
+                 connector_name: str = seam.REFERENCE) -> None:
         self.seed = seed
         workdir.mkdir(parents=True, exist_ok=True)
         self.clock = ManualClock()
@@ -79,20 +79,16 @@ class World:
         self.netsuite = NetSuiteSimulator(account_id=NETSUITE_ACCOUNT, clock=self.clock, seed=seed)
         self.router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
         self.http = httpx.Client(transport=httpx.MockTransport(self.router.handler))
-        self.square = SquareSimulator(clock=self.clock, seed=seed)
         self._route(self.netsuite)
-        self._route(self.square)
-        self.drivers: dict[str, StorefrontDriver] = {
-            "shopify": self._shopify_store("acme-outfitters"),
-            "square": SquareDriver(self.square, self.http),
-        }
-        self.connector = Connector(
-            ledger_path=workdir / "ledger.sqlite3", clock=self.clock,
-            netsuite=NetSuiteConfig(account_id=NETSUITE_ACCOUNT, credentials=TbaCredentials(
-                *self._netsuite_credentials())),
-            http=self.http, seed=seed, webhook_base_url=f"https://{WEBHOOK_HOST}",
-            # a scenario's ledger only has to survive a crash of the process, not of the machine
-            ledger_synchronous="NORMAL")
+        self._runtimes: dict[str, PlatformRuntime] = {}
+        self._simulator_context = SimulatorContext(clock=self.clock, seed=seed, http=self.http, serve=self._route)
+        if connector_factory is None:
+            connector_factory = seam.load_factory(connector_name)
+        (connector_dir := workdir / "connector").mkdir(exist_ok=True)
+        self.connector: seam.ConnectorUnderTest = seam.check_connector(connector_factory(seam.ConnectorContext(
+            http=self.http, clock=self.clock, workdir=connector_dir, seed=seed,
+            netsuite=self._netsuite_access(), webhook_base_url=f"https://{WEBHOOK_HOST}",
+            base_urls={"netsuite": f"https://{self.netsuite.hosts[0]}"})), connector_name)
         self.router.route(host=WEBHOOK_HOST).mock(side_effect=self.connector.handle_webhook)
         self.catalog = self.data.catalog(6)
         self.item_ids = {item.sku: self.netsuite.add_inventory_item(item.sku, item.name, item.price)
@@ -106,62 +102,67 @@ class World:
         for host in simulator.hosts:
             self.router.route(host=host).mock(side_effect=simulator.handle)
 
-    def _shopify_store(self, shop: str) -> ShopifyDriver:
-        simulator = ShopifySimulator(shop=shop, clock=self.clock, seed=self.seed, webhook_client=self.http)
-        self._route(simulator)
-        return ShopifyDriver(simulator, self.http)
-
-    def _another_store(self, platform: str, number: int) -> StorefrontDriver:
-        """The n-th store of a platform: its own Shopify shop, or another seller on Square."""
-        if platform == "shopify":
-            return self._shopify_store(f"acme-outfitters-{number}")
-        return SquareDriver(self.square, self.http, merchant=self.square.add_merchant(f"Seller {number}"))
-
-    def _netsuite_credentials(self) -> tuple[str, str, str, str]:
+    def _netsuite_access(self) -> seam.NetSuiteAccess:
         c = self.netsuite.credentials
-        return (c.consumer_key, c.consumer_secret, c.token_id, c.token_secret)
+        return seam.NetSuiteAccess(account_id=NETSUITE_ACCOUNT, base_url=f"https://{self.netsuite.hosts[0]}",
+                                   consumer_key=c.consumer_key, consumer_secret=c.consumer_secret,
+                                   token_id=c.token_id, token_secret=c.token_secret)
+
+    def simulators(self) -> dict[str, Any]:
+        """Every simulator started so far, by system: ``netsuite``, then ``<platform>`` or
+        ``<platform>-<n>`` for a platform's further simulators (each shop of its own)."""
+        found: dict[str, Any] = {"netsuite": self.netsuite}
+        for name, runtime in self._runtimes.items():
+            for number, simulator in enumerate(runtime.simulators(), start=1):
+                found[name if number == 1 else f"{name}-{number}"] = simulator
+        return found
 
     def close(self) -> None:
         self.connector.close()
         self.http.close()
 
     # --- accounts ------------------------------------------------------------------------
-    def driver(self, platform: str) -> StorefrontDriver:
-        try:
-            return self.drivers[platform]
-        except KeyError:
-            raise ValueError(f"unknown storefront {platform!r}; this harness knows "
-                             f"{', '.join(d.display_name for d in self.drivers.values())}") from None
+    def _runtime(self, platform: Platform) -> PlatformRuntime:
+        runtime = self._runtimes.get(platform.name)
+        if runtime is None:
+            runtime = self._runtimes[platform.name] = platform.start(self._simulator_context)
+        return runtime
 
-    def connect(self, platform: str, name: str | None = None) -> AccountUnderTest:
-        driver = self.driver(platform)  # an unknown storefront is refused here, by name
-        number = sum(1 for a in self.scenario.accounts if a.platform == platform) + 1
-        if number > 1:
-            driver = self._another_store(platform, number)
-        account = self.connector.add_account(
-            name=name or f"{driver.display_name} store {number}", platform=platform,
+    def connect(self, platform: str | Platform, name: str | None = None) -> AccountUnderTest:
+        """A connector account for the next store of this platform (refused by name if unknown)."""
+        entry = platform if isinstance(platform, Platform) else find_platform(platform)
+        number = sum(1 for a in self.scenario.accounts if a.platform.name == entry.name) + 1
+        driver = self._runtime(entry).store(number)
+        account_id = self.connector.add_account(
+            name=name or f"{entry.display_name} store {number}", platform=entry.name,
             store=driver.account_store(), credentials=driver.account_credentials(),
-            settings=self.default_settings(platform))
-        handle = AccountUnderTest(account.id, platform, driver)
+            setup=self.default_setup(entry))
+        handle = AccountUnderTest(account_id, entry, driver)
         self.scenario.accounts.append(handle)
         return handle
 
-    def default_settings(self, platform: str) -> AccountSettings:
+    def default_setup(self, platform: Platform) -> seam.AccountSetup:
         """What the deployment guide has a merchant set up: the generic refund and shipping items,
         and the card gateway mapped to a NetSuite payment method (terms orders bill as invoices)."""
-        return AccountSettings(
+        return seam.AccountSetup(
             generic_refund_item_id=self.refund_item_id, shipping_item_id=self.shipping_item_id,
-            payment_method_map={factories.CARD_GATEWAY[platform]: self.card_payment_method_id})
+            payment_method_map={platform.card_gateway: self.card_payment_method_id})
 
     @property
     def account(self) -> AccountUnderTest:
         if not self.scenario.accounts:
-            raise LookupError("no storefront is connected yet; start with 'Given a <storefront> store connected to NetSuite'")
+            raise LookupError("no storefront is connected yet; start with 'Given a storefront connected to NetSuite'")
         return self.scenario.accounts[0]
+
+    def account_of(self, order: OrderUnderTest) -> AccountUnderTest:
+        return next(a for a in self.scenario.accounts if a.id == order.account_id)
 
     # --- orders --------------------------------------------------------------------------
     def place_order(self, account: AccountUnderTest, *, unknown_item: bool = False, **plan: Any) -> OrderUnderTest:
-        spec = self.data.order(self.catalog, platform=account.platform, **plan)
+        if plan.get("currency", "USD") not in account.platform.currencies:
+            raise ValueError(f"{account.platform.display_name} test orders are placed in "
+                             f"{', '.join(account.platform.currencies)}, not {plan['currency']}")
+        spec = self.data.order(self.catalog, card_gateway=account.platform.card_gateway, **plan)
         if unknown_item:  # a product the merchant sells but never created in NetSuite
             spec = replace(spec, lines=spec.lines + (LineSpec("SKU-UNMAPPED-1", "Gift wrap", spec.lines[0].price, 1),))
         order = OrderUnderTest(account.driver.place_order(spec), account.id, spec)
@@ -169,8 +170,7 @@ class World:
         return order
 
     def sync(self, order: OrderUnderTest) -> None:
-        link = self.connector.sync_order(order.account_id, order.placed.order_id)
-        order.sales_order_id = link.sales_order_id
+        order.sales_order_id = self.connector.sync_order(order.account_id, order.placed.order_id)
 
     def bill(self, order: OrderUnderTest) -> tuple[str, str]:
         if order.sales_order_id is None:
@@ -185,8 +185,7 @@ class World:
         return self.scenario.orders[-1]
 
     def storefront_refund(self, order: OrderUnderTest, request: StorefrontRefundRequest) -> str:
-        driver = self.driver_of(order)
-        return driver.refund(order.placed, request)
+        return self.driver_of(order).refund(order.placed, request)
 
     def refund_at_storefront(self, order: OrderUnderTest, *, lines: tuple[tuple[int, int], ...] = (),
                              shipping: bool = False, whole_order: bool = False) -> str:
@@ -230,23 +229,22 @@ class World:
         return money.amount(value, cur)
 
     def deliver_webhooks_twice(self) -> None:
-        for driver in self.drivers.values():
-            driver.deliver_webhooks()
-            if hasattr(driver, "redeliver_all"):
-                driver.redeliver_all()
+        for account in self.scenario.accounts:
+            account.driver.deliver_webhooks()
+            account.driver.redeliver_webhooks()
 
-    def refunds_of(self, order: OrderUnderTest) -> list:
-        return [r for r in self.connector.refunds(account_id=order.account_id) if r.order_id == order.placed.order_id]
+    def refunds_of(self, order: OrderUnderTest) -> list[seam.RefundView]:
+        return [r for r in self.connector.refunds(order.account_id) if r.order_id == order.placed.order_id]
 
-    def latest_refund(self):
-        rows = self.connector.refunds(account_id=self.account.id)
+    def latest_refund(self) -> seam.RefundView:
+        rows = self.connector.refunds(self.account.id)
         if not rows:
             raise AssertionError("the connector has no refund for the account")
-        return max(rows, key=lambda r: r.id)
+        return rows[-1]   # the seam lists refunds in the order they were recorded
 
-    def run_schedule(self) -> Any:
+    def run_schedule(self) -> None:
         self.clock.advance(SCHEDULE)
-        return self.connector.run_scheduled()
+        self.connector.run_scheduled()
 
     # --- NetSuite side -------------------------------------------------------------------
     def refund_in_netsuite(self, order: OrderUnderTest, *, lines: tuple[tuple[int, int], ...] = (),
@@ -275,7 +273,7 @@ class World:
             "entity": {"id": customer}, "currency": {"id": "1"},  # USD
             "paymentMethod": {"id": self.card_payment_method_id},
             "item": {"items": [{"item": {"id": self.item_ids[item.sku]}, "quantity": 1, "rate": item.price}]}})
-        placed = PlacedOrder("netsuite", f"manual-{so_id}", "USD", item.price, (), Decimal(0))
+        placed = PlacedOrder(self.account.platform.name, f"manual-{so_id}", "USD", item.price, (), Decimal(0))
         order = OrderUnderTest(placed, self.account.id, OrderSpec(), sales_order_id=so_id, in_storefront=False)
         order.billed = tuple(self.netsuite.bill(so_id))  # type: ignore[assignment]
         self.scenario.orders.append(order)
@@ -342,13 +340,8 @@ class World:
 
     def journal_summary(self, last: int = 25) -> str:
         """The last requests each simulator answered, one line each."""
-        simulators = [("NetSuite", self.netsuite)] + [
-            (f"{a.driver.display_name} ({a.driver.account_store()})", a.driver.simulator) for a in self.scenario.accounts]
-        out, seen = [], set()
-        for name, simulator in simulators:
-            if id(simulator) in seen:
-                continue
-            seen.add(id(simulator))
+        out = []
+        for name, simulator in self.simulators().items():
             entries = simulator.journal.entries()
             out.append(f"{name}: {len(entries)} request(s)" + (f", last {last}" if len(entries) > last else ""))
             for entry in entries[-last:]:
@@ -359,41 +352,31 @@ class World:
 
     # --- reconciliation and evidence -----------------------------------------------------
     def driver_of(self, order: OrderUnderTest) -> StorefrontDriver:
-        return next(a.driver for a in self.scenario.accounts if a.id == order.account_id)
+        return self.account_of(order).driver
 
     def reconcile(self, order: OrderUnderTest) -> Reconciliation:
-        driver = self.driver_of(order)
-        account = next(a for a in self.scenario.accounts if a.id == order.account_id)
-        direction = self.connector_direction(account.id)
+        account = self.account_of(order)
         return reconcile(OrderEvidence(
-            order_id=order.placed.order_id, platform=driver.display_name, direction=direction,
-            currency=order.placed.currency, line_items=driver.supports_line_items,
-            storefront=tuple(driver.refunds(order.placed)), netsuite=tuple(self.netsuite_side(order))))
-
-    def connector_direction(self, account_id: int) -> str:
-        direction = self.connector.account(account_id).direction
-        return {Direction.TO_NETSUITE: "to_netsuite", Direction.FROM_NETSUITE: "from_netsuite"}.get(direction, "off")
+            order_id=order.placed.order_id, platform=account.platform.display_name,
+            direction=self.connector.direction(account.id), currency=order.placed.currency,
+            line_items=account.platform.capabilities.line_items,
+            storefront=tuple(account.driver.refunds(order.placed)), netsuite=tuple(self.netsuite_side(order))))
 
     def evidence(self) -> dict[str, Any]:
-        """What this scenario proves for the certification matrix."""
-        cells = []
-        for account in self.scenario.accounts:
-            direction = self.connector_direction(account.id)
-            if direction != "off":
-                cells.append({"storefront": account.driver.display_name, "direction": direction,
-                              "line_items": account.driver.supports_line_items})
+        """What this scenario proves for the certification matrix: cells are (platform name, direction)."""
+        cells = {(account.platform.name, self.connector.direction(account.id)) for account in self.scenario.accounts}
         orders = []
         for order in self.scenario.orders:
             if order.billed is None or not order.in_storefront:
                 continue
             result = self.reconcile(order)
-            if result.direction == "off" or (not result.storefront_total and not result.netsuite_total):
+            if result.direction == seam.OFF or (not result.storefront_total and not result.netsuite_total):
                 continue
-            orders.append({"order_id": result.order_id, "platform": result.platform,
+            orders.append({"order_id": result.order_id, "platform": self.account_of(order).platform.name,
                            "direction": result.direction, "currency": result.currency,
                            "storefront_total": str(result.storefront_total),
                            "netsuite_total": str(result.netsuite_total),
                            "matches": result.matches, "description": result.describe()})
-        unique_cells = [dict(t) for t in {tuple(sorted(c.items())) for c in cells}]
-        return {"cells": unique_cells, "orders": orders, "expect_mismatch": self.scenario.expect_mismatch,
-                "seed": self.seed}
+        return {"cells": [{"platform": name, "direction": direction}
+                          for name, direction in sorted(cells) if direction != seam.OFF],
+                "orders": orders, "expect_mismatch": self.scenario.expect_mismatch, "seed": self.seed}

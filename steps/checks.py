@@ -1,7 +1,7 @@
 """Then steps: what must be true on the connector, on NetSuite and on the storefront."""
 from __future__ import annotations
 
-from connector import Direction, RefundStatus
+from harness import seam
 from harness.world import World
 from steps.vocabulary import then
 
@@ -28,42 +28,48 @@ def order_sync_failed(world: World, reason: str) -> None:
     assert reason.lower() in str(failure).lower(), f"failure does not mention {reason!r}: {failure}"
 
 
-def _direction_of(world: World, index: int) -> Direction:
-    return world.connector.account(world.scenario.accounts[index].id).direction
+def _direction_of(world: World, index: int) -> str:
+    return world.connector.direction(world.scenario.accounts[index].id)
 
 
 @then("refund sync is off for the account", "refund sync is off for the account")
 def sync_off(world: World) -> None:
     """Nothing was switched on."""
-    assert _direction_of(world, 0) is Direction.OFF
+    assert _direction_of(world, 0) == seam.OFF
 
 
 @then("refund sync runs {direction:Direction} for the account", "refund sync runs to NetSuite for the account")
 @then("refund sync runs {direction:Direction} for the first account", "refund sync runs to NetSuite for the first account")
-def sync_runs(world: World, direction: Direction) -> None:
+def sync_runs(world: World, direction: str) -> None:
     """The (first) account syncs refunds in exactly this direction."""
-    assert _direction_of(world, 0) is direction
+    assert _direction_of(world, 0) == direction
+
+
+@then("refund sync runs in the direction under test for the account",
+      "refund sync runs in the direction under test for the account")
+def sync_runs_direction_under_test(world: World, direction_under_test: str) -> None:
+    """The account syncs refunds in the direction an @each_direction scenario runs for."""
+    assert _direction_of(world, 0) == direction_under_test
 
 
 @then("refund sync runs {direction:Direction} for the second account",
       "refund sync runs from NetSuite for the second account")
-def sync_runs_second(world: World, direction: Direction) -> None:
+def sync_runs_second(world: World, direction: str) -> None:
     """The second account syncs refunds in exactly this direction."""
-    assert _direction_of(world, 1) is direction
+    assert _direction_of(world, 1) == direction
 
 
 @then("no other setting had to be changed to activate it", "no other setting had to be changed to activate it")
 def no_feature_flag(world: World) -> None:
     """Activation used the account's default settings: no feature flag exists or was touched."""
-    account = world.connector.account(world.account.id)
-    assert account.settings == world.default_settings(world.account.platform)
+    assert world.connector.account_setup(world.account.id) == world.default_setup(world.account.platform)
 
 
 @then("the refund has status Posted", "the refund has status Posted")
 def refund_posted(world: World) -> None:
     """The latest refund row of the account is Posted."""
     refund = world.latest_refund()
-    assert refund.status is RefundStatus.POSTED, f"refund {refund.source_id} is {refund.status.value}: {refund.error}"
+    assert refund.status == seam.POSTED, f"refund {refund.source_id} is {refund.status}: {refund.error}"
 
 
 @then("every refund of the order has status Posted", "every refund of the order has status Posted")
@@ -71,14 +77,14 @@ def all_posted(world: World) -> None:
     """All refund rows of the order are Posted (and there is more than one)."""
     rows = world.refunds_of(world.order)
     assert len(rows) > 1, f"expected several refunds, found {len(rows)}"
-    assert all(r.status is RefundStatus.POSTED for r in rows), [(r.source_id, r.status.value, r.error) for r in rows]
+    assert all(r.status == seam.POSTED for r in rows), [(r.source_id, r.status, r.error) for r in rows]
 
 
 @then('the refund shows an error containing "{text:Text}"', 'the refund shows an error containing "never synced"')
 def refund_error(world: World, text: str) -> None:
     """The row is in Error and its message, the one a person hovers to read, explains why."""
     refund = world.latest_refund()
-    assert refund.status is RefundStatus.ERROR, f"refund is {refund.status.value}, not Error"
+    assert refund.status == seam.ERROR, f"refund is {refund.status}, not Error"
     assert text.lower() in (refund.error or "").lower(), f"error does not mention {text!r}: {refund.error}"
 
 
@@ -105,7 +111,7 @@ def same_lines(world: World) -> None:
       "the refunded lines match where the storefront refunds by line")
 def same_lines_where_supported(world: World) -> None:
     """Same items and quantities on a line-item storefront; a general refund of the same total elsewhere."""
-    if world.driver_of(world.order).supports_line_items:
+    if world.account_of(world.order).platform.capabilities.line_items:
         world.assert_same_lines(world.order)
     else:
         world.assert_general_refund(world.order)
@@ -156,7 +162,7 @@ def general_refund(world: World) -> None:
 def waiting_for_storefront(world: World) -> None:
     """Pushed (target id known) but not Posted until the storefront completes it."""
     refund = world.latest_refund()
-    assert refund.target_id and refund.status is RefundStatus.RETRIEVED, (refund.status.value, refund.target_id)
+    assert refund.target_id and refund.status == seam.RETRIEVED, (refund.status, refund.target_id)
 
 
 @then("the connector has retrieved {count:d} refund for the order", "the connector has retrieved 1 refund for the order")
@@ -164,13 +170,13 @@ def retrieved_count(world: World, count: int) -> None:
     """The ledger holds this many refunds of the order, still waiting to be posted."""
     rows = world.refunds_of(world.order)
     assert len(rows) == count, f"the ledger has {len(rows)} refunds of the order"
-    assert all(r.status is RefundStatus.RETRIEVED for r in rows), [(r.source_id, r.status.value) for r in rows]
+    assert all(r.status == seam.RETRIEVED for r in rows), [(r.source_id, r.status) for r in rows]
 
 
 @then("the connector retrieved no refund", "the connector retrieved no refund")
 def nothing_retrieved(world: World) -> None:
     """Refunds not made from an order this connector synced are left alone."""
-    assert world.connector.refunds(account_id=world.account.id) == []
+    assert world.connector.refunds(world.account.id) == []
 
 
 @then("reconciliation finds the refund totals differ", "reconciliation finds the refund totals differ")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from connector import Direction
+from harness import seam
 from harness.storefronts import StorefrontRefundRequest
 from harness.world import World
 from steps.vocabulary import when
@@ -18,7 +18,8 @@ def _storefront_refund(world: World, request: StorefrontRefundRequest) -> None:
 @when("the merchant refunds {quantity:d} units of line {line:d} in the storefront",
       "the merchant refunds 2 units of line 1 in the storefront")
 def refund_units(world: World, quantity: int, line: int) -> None:
-    """A line refund in the storefront admin (Shopify); amount-only where the storefront has no line refunds."""
+    """A line refund in the storefront's admin; where the storefront cannot refund by line, the same
+    value as an amount (the order's own prices, tax and discount, to the cent over all its refunds)."""
     world.refund_at_storefront(world.order, lines=((line, quantity),))
 
 
@@ -45,7 +46,7 @@ def refund_amount(world: World, amount: str) -> None:
       "2 units of line 1 and the shipping are refunded at the source")
 def refund_at_source(world: World, quantity: int, line: int) -> None:
     """Refund where the account's direction starts: the storefront (to NetSuite) or NetSuite (from NetSuite)."""
-    if world.connector.account(world.account.id).direction is Direction.FROM_NETSUITE:
+    if world.connector.direction(world.account.id) == seam.FROM_NETSUITE:
         world.refund_in_netsuite(world.order, lines=((line, quantity),), shipping=True)
     else:
         world.refund_at_storefront(world.order, lines=((line, quantity),), shipping=True)

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from connector import ActivationRefused, ConnectorError, Direction
+from harness import seam
+from harness.directions import LABELS
 from harness.world import World
-from steps.vocabulary import given, when
+from steps.vocabulary import NAMED_STOREFRONT, given, when
 
 
 @given("the refund item and the shipping item are set up in NetSuite",
@@ -16,40 +17,37 @@ def generic_items_exist(world: World) -> None:
         assert world.netsuite.record("otherChargeSaleItem", item_id)["id"] == item_id
 
 
-@given("a {storefront:Storefront} store connected to NetSuite", "a Shopify store connected to NetSuite")
+@given("a storefront connected to NetSuite", "a storefront connected to NetSuite")
+@given("a {storefront:Storefront} store connected to NetSuite", f"a {NAMED_STOREFRONT} store connected to NetSuite")
 def connected_store(world: World, storefront: str) -> None:
-    """A connector account for the storefront, order sync not yet active."""
+    """A connector account for the storefront under test (or the one named), order sync not yet active."""
     world.connect(storefront)
 
 
+@given("a storefront connected to NetSuite with order sync active",
+       "a storefront connected to NetSuite with order sync active")
 @given("a {storefront:Storefront} store connected to NetSuite with order sync active",
-       "a Square store connected to NetSuite with order sync active")
+       f"a {NAMED_STOREFRONT} store connected to NetSuite with order sync active")
 def connected_store_with_order_sync(world: World, storefront: str) -> None:
     """A connector account whose order sync is active (no order synced yet)."""
     account = world.connect(storefront)
     world.connector.activate_order_sync(account.id)
 
 
-def _store_with_billed_test_order(world: World, storefront: str) -> None:
+@given("a storefront connected to NetSuite with the test order billed",
+       "a storefront connected to NetSuite with the test order billed")
+@given("a {storefront:Storefront} store connected to NetSuite with the test order billed",
+       f"a {NAMED_STOREFRONT} store connected to NetSuite with the test order billed")
+@given("a second store of the storefront connected to NetSuite with the test order billed",
+       "a second store of the storefront connected to NetSuite with the test order billed")
+def connected_store_ready(world: World, storefront: str) -> None:
+    """All prerequisites met: order sync active, a test order synced and billed in NetSuite.
+    Said again, it connects another store of the same platform."""
     account = world.connect(storefront)
     world.connector.activate_order_sync(account.id)
     order = world.place_order(account)
     world.sync(order)
     world.bill(order)
-
-
-@given("a {storefront:Storefront} store connected to NetSuite with the test order billed",
-       "a Shopify store connected to NetSuite with the test order billed")
-def connected_store_ready(world: World, storefront: str) -> None:
-    """All prerequisites met: order sync active, a test order synced and billed in NetSuite."""
-    _store_with_billed_test_order(world, storefront)
-
-
-@given("a second {storefront:Storefront} store connected to NetSuite with the test order billed",
-       "a second Shopify store connected to NetSuite with the test order billed")
-def second_store_ready(world: World, storefront: str) -> None:
-    """Another account of the same storefront, with its prerequisites met."""
-    _store_with_billed_test_order(world, storefront)
 
 
 @given("a paid test order synced to NetSuite", "a paid test order synced to NetSuite")
@@ -65,31 +63,54 @@ def bill_test_order(world: World) -> None:
     world.bill(world.order)
 
 
-def _enable(world: World, direction: Direction, account_index: int = 0) -> None:
-    world.connector.enable_refund_sync(world.scenario.accounts[account_index].id, direction)
+def _enable(world: World, direction: str, account_index: int = 0) -> None:
+    account = world.scenario.accounts[account_index]
+    offered = account.platform.capabilities.directions
+    if direction not in offered:
+        raise AssertionError(f"{account.platform.display_name} does not offer refund sync {LABELS[direction]}; "
+                             f"tag the scenario @{offered[0]} or @each_direction")
+    world.connector.enable_refund_sync(account.id, direction)
 
 
 @given("refund sync is enabled {direction:Direction}", "refund sync is enabled to NetSuite")
 @when("I enable refund sync {direction:Direction}", "I enable refund sync from NetSuite")
-def enable_refund_sync(world: World, direction: Direction) -> None:
+def enable_refund_sync(world: World, direction: str) -> None:
     """Click the Refund Sync button of one direction; it must be accepted."""
     _enable(world, direction)
 
 
+@given("refund sync is enabled in the direction under test", "refund sync is enabled in the direction under test")
+@when("I enable refund sync in the direction under test", "I enable refund sync in the direction under test")
+def enable_direction_under_test(world: World, direction_under_test: str) -> None:
+    """As above, in the direction an @each_direction scenario runs for."""
+    _enable(world, direction_under_test)
+
+
 @when("I enable refund sync {direction:Direction} on the second account",
       "I enable refund sync from NetSuite on the second account")
-def enable_on_second_account(world: World, direction: Direction) -> None:
+def enable_on_second_account(world: World, direction: str) -> None:
     """Enable refund sync on the second connected account."""
     _enable(world, direction, account_index=1)
 
 
-@when("I try to enable refund sync {direction:Direction}", "I try to enable refund sync to NetSuite")
-def try_enable_refund_sync(world: World, direction: Direction) -> None:
-    """Click the Refund Sync button; a refusal is remembered for the Then steps."""
+def _try_enable(world: World, direction: str) -> None:
     try:
         _enable(world, direction)
-    except ActivationRefused as refusal:
+    except seam.ActivationRefused as refusal:
         world.scenario.refusal = refusal
+
+
+@when("I try to enable refund sync {direction:Direction}", "I try to enable refund sync to NetSuite")
+def try_enable_refund_sync(world: World, direction: str) -> None:
+    """Click the Refund Sync button; a refusal is remembered for the Then steps."""
+    _try_enable(world, direction)
+
+
+@when("I try to enable refund sync in the direction under test",
+      "I try to enable refund sync in the direction under test")
+def try_enable_direction_under_test(world: World, direction_under_test: str) -> None:
+    """As above, in the direction an @each_direction scenario runs for."""
+    _try_enable(world, direction_under_test)
 
 
 @when("I turn refund sync off", "I turn refund sync off")
@@ -172,7 +193,7 @@ def sync_test_order(world: World) -> None:
     """Order sync of the latest order; a failure is remembered for the Then steps."""
     try:
         world.sync(world.order)
-    except ConnectorError as failure:
+    except seam.OrderSyncFailed as failure:
         world.scenario.failure = failure
 
 
@@ -189,5 +210,5 @@ def generic_item_is_inventory(world: World) -> None:
 
 
 def _change_settings(world: World, **changes) -> None:
-    account = world.connector.account(world.account.id)
-    world.connector.update_settings(account.id, dataclasses.replace(account.settings, **changes))
+    account_id = world.account.id
+    world.connector.change_setup(account_id, dataclasses.replace(world.connector.account_setup(account_id), **changes))

@@ -8,9 +8,11 @@ from typing import Any, Callable
 import pytest_bdd
 from pytest_bdd import parsers
 
-from connector import Direction
+from harness.directions import parse_direction
+from harness.platforms import platforms
 
-DIRECTIONS = {"to netsuite": Direction.TO_NETSUITE, "from netsuite": Direction.FROM_NETSUITE}
+# The storefront that catalog examples of named-storefront steps use: any registered one will do.
+NAMED_STOREFRONT = platforms()[0].display_name
 
 
 def _storefront(text: str) -> str:
@@ -19,8 +21,8 @@ def _storefront(text: str) -> str:
     return text.strip().lower()
 
 
-def _direction(text: str) -> Direction:
-    return DIRECTIONS[text.strip().lower()]
+def _direction(text: str) -> str:
+    return parse_direction(text)
 
 
 _storefront.pattern = r"[A-Za-z]+"  # type: ignore[attr-defined]

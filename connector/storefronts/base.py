@@ -1,21 +1,25 @@
 """What the sync flows need from a storefront, and the HTTP plumbing every adapter shares.
 
-The to/from NetSuite flows are written once against ``StorefrontAdapter``; Shopify and Square
-are two implementations. An adapter turns the platform's JSON into ``connector.model`` objects
-and back, and nothing else: ledger, NetSuite and business rules are not its business.
+The to/from NetSuite flows are written once against ``StorefrontAdapter``; each platform module of
+this package is one implementation and declares itself with a ``STOREFRONT`` spec. An adapter turns
+the platform's JSON into ``connector.model`` objects and back, and nothing else: ledger, NetSuite
+and business rules are not its business.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Protocol, Sequence
 
 import httpx
 
 from common import jsonio
 from connector.errors import NotFound, RateLimited, RemoteError
 from connector.model import Order, PushedRefund, SourceStatus, StorefrontRefund
+
+if TYPE_CHECKING:
+    from connector.accounts import Account
 
 # Written into the note / reason of every refund the connector pushes to a storefront, so it is
 # recognised later: never pushed twice, and never retrieved back into NetSuite as a new refund.
@@ -46,7 +50,7 @@ class StorefrontAdapter(Protocol):
     platform: str
     display_name: str
     supports_line_items: bool
-    refund_target_type: str     # what the ledger calls a refund created here ("shopify_refund", ...)
+    refund_target_type: str     # what the ledger calls a refund created here ("<platform>_refund")
 
     def get_order(self, order_id: str) -> Order: ...
 
@@ -65,6 +69,25 @@ class StorefrontAdapter(Protocol):
     def pushed_refund(self, order_id: str, refund_id: str, currency: str) -> PushedRefund: ...
 
     def register_refund_webhook(self, address: str) -> None: ...
+
+
+class WebhookReceiver(Protocol):
+    """Takes a platform's refund webhooks: verifies, de-duplicates and records them."""
+
+    def handle(self, request: httpx.Request) -> httpx.Response: ...
+
+
+@dataclass(frozen=True)
+class StorefrontSpec:
+    """One platform as the connector knows it; each platform module of this package defines one."""
+
+    platform: str                           # what accounts carry in their ``platform`` field
+    store_hint: str                         # what an account's ``store`` holds, for messages
+    credentials: tuple[str, ...]            # what an account must carry, under the platform's own names
+    adapter: Callable[[httpx.Client, "Account"], StorefrontAdapter]
+    # Refund webhooks, where the platform sends them: built once per connector with
+    # (ledger, to_netsuite flow, adapter_for) and reached at /webhooks/<platform>.
+    webhooks: Callable[..., WebhookReceiver] | None = None
 
 
 ErrorReader = Callable[[Any], str]

@@ -13,7 +13,7 @@ from common.clock import isoformat, parse_iso
 from connector.errors import RemoteError
 from connector.model import (Customer, LineKind, Order, OrderLine, PushedRefund, RefundLine, SourceStatus,
                              StorefrontRefund)
-from connector.storefronts.base import RefundPush, StorefrontHttp, worst_status
+from connector.storefronts.base import RefundPush, StorefrontHttp, StorefrontSpec, worst_status
 
 API_VERSION = "2024-10"
 PAID_STATUSES = {"paid", "partially_refunded", "refunded", "partially_paid"}
@@ -245,3 +245,19 @@ class ShopifyAdapter:
             if exc.status == 422 and "taken" in exc.detail:
                 return  # already subscribed to this address: that is what we wanted
             raise
+
+
+def _webhook_receiver(ledger: Any, to_netsuite: Any, adapter_for: Any) -> Any:
+    # imported on use: the receiver module imports this one
+    from connector.storefronts.shopify_webhooks import ShopifyWebhooks
+
+    return ShopifyWebhooks(ledger, to_netsuite, adapter_for)
+
+
+STOREFRONT = StorefrontSpec(
+    platform="shopify", store_hint="the Shopify shop name (acme for acme.myshopify.com)",
+    # client_secret: the app secret that signs refunds/create webhooks (HMAC-SHA256)
+    credentials=("access_token", "client_secret"),
+    adapter=lambda http, account: ShopifyAdapter(http, shop=account.store,
+                                                 access_token=account.credentials["access_token"]),
+    webhooks=_webhook_receiver)

@@ -13,7 +13,7 @@ from common.clock import isoformat, parse_iso
 from connector.errors import RemoteError
 from connector.model import (Customer, LineKind, Order, OrderLine, PushedRefund, SourceStatus,
                              StorefrontRefund)
-from connector.storefronts.base import RefundPush, StorefrontHttp
+from connector.storefronts.base import RefundPush, StorefrontHttp, StorefrontSpec
 
 BASE_URL = "https://connect.squareup.com/v2"
 SQUARE_VERSION = "2025-01-23"
@@ -183,3 +183,9 @@ class SquareAdapter:
 
     def register_refund_webhook(self, address: str) -> None:
         """Refunds are polled from Square on the schedule; there is nothing to subscribe to."""
+
+
+STOREFRONT = StorefrontSpec(
+    platform="square", store_hint="the Square location id", credentials=("access_token",),
+    adapter=lambda http, account: SquareAdapter(http, location_id=account.store,
+                                                access_token=account.credentials["access_token"]))

@@ -1,7 +1,7 @@
 """The order a storefront simulator is seeded with, independent of any platform's wire format.
 
 The harness's factories build an ``OrderSpec``; each storefront simulator turns it into its own
-order (Shopify line items and transactions, Square line items, tenders and a payment). The pricing
+order (its own line items, payments or transactions). The pricing
 arithmetic lives here once, so every storefront agrees to the cent on what the customer paid.
 """
 from __future__ import annotations
@@ -35,7 +35,7 @@ class OrderSpec:
     lines: tuple[LineSpec, ...] = ()
     shipping: Decimal = Decimal(0)
     shipping_tax_rate: Decimal = Decimal(0)
-    gateway: str = "shopify_payments"
+    gateway: str = "card"   # the payment gateway in the platform's own name; "manual" is payment on terms
     customer: CustomerSpec = field(default_factory=CustomerSpec)
     paid: bool = True       # False: placed but not paid yet (payment pending / not captured)
     note: str = ""
@@ -71,7 +71,7 @@ class PricedOrder:
 
     @property
     def subtotal(self) -> Decimal:
-        """Line items after discounts, before shipping and tax (Shopify's subtotal_price)."""
+        """Line items after discounts, before shipping and tax (a storefront's "subtotal")."""
         return sum((line.net for line in self.lines), money.ZERO)
 
     @property

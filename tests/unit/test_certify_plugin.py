@@ -5,19 +5,23 @@ from pathlib import Path
 
 import pytest
 
+from harness.platforms import platforms
+
 ROOT = Path(__file__).resolve().parents[2]
 
 FEATURE = '''Feature: Certification plumbing
+  @storefront @to_netsuite
   Scenario: A refund synced to NetSuite matches
-    Given a Shopify store connected to NetSuite with the test order billed
+    Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
     And a paid order synced to NetSuite and billed as a cash sale
     When the merchant refunds 1 unit of line 1 in the storefront
     And I retrieve the refunds of the order and post them to NetSuite
     Then the refund totals match on both sides
 
+  @storefront @to_netsuite
   Scenario: A refusal that does not say what the scenario expects
-    Given a Square store connected to NetSuite
+    Given a storefront connected to NetSuite
     When I try to enable refund sync to NetSuite
     Then activation is refused because "a reason the connector never gives"
 '''
@@ -41,15 +45,22 @@ def test_report_rows_and_verdict_come_from_the_scenarios(project: pytest.Pyteste
     args = (f"--certification-report={report}", "-o", "bdd_features_base_dir=.")
     result = (project.runpytest_inprocess("-p", "no:xdist", *args) if run == "serial"
               else project.runpytest_subprocess("-p", "no:pytester", "-n", "1", *args))
-    result.assert_outcomes(passed=1, failed=1)
+    to_netsuite = [p for p in platforms() if "to_netsuite" in p.capabilities.directions]
+    result.assert_outcomes(passed=len(to_netsuite), failed=len(to_netsuite))
     # the failure carries what the simulators were asked, and how to replay it
     result.stdout.fnmatch_lines(["*refund-harness: simulator requests*", "*World seed * (base --harness-seed *"])
     data = json.loads(report.read_text())
     assert data["verdict"] == "failed"
-    (row,) = data["rows"]
-    assert (row["storefront"], row["direction"], row["line_items"]) == ("Shopify", "to_netsuite", True)
-    assert row["verdict"] == "certified" and row["orders"] == 1
-    assert row["storefront_refund_total"] == row["netsuite_refund_total"]
-    assert list(row["storefront_refund_total"]) == ["USD"] and float(row["storefront_refund_total"]["USD"]) > 0
-    assert data["scenarios"]["failed_without_cell"] == [
-        "Certification plumbing: A refusal that does not say what the scenario expects"]
+    # the matrix is every platform x every direction it offers
+    assert sorted((r["platform"], r["direction"]) for r in data["rows"]) == sorted(
+        (p.name, d) for p in platforms() for d in p.capabilities.directions)
+    for row in data["rows"]:
+        if row["direction"] != "to_netsuite":
+            assert row["verdict"] == "not covered", row
+            continue
+        assert row["verdict"] == "certified" and row["scenarios_passed"] == 1 and row["orders"] == 1
+        assert row["storefront_refund_total"] == row["netsuite_refund_total"]
+        assert list(row["storefront_refund_total"]) == ["USD"] and float(row["storefront_refund_total"]["USD"]) > 0
+    # a refusal never turned a direction on, so it fails the run without belonging to a row
+    assert data["scenarios"]["failed_without_cell"] == sorted(
+        f"Certification plumbing: A refusal that does not say what the scenario expects [{p.name}]" for p in to_netsuite)

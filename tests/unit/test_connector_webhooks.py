@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from connector import Direction, RefundStatus
-from connector.webhooks import shopify_signature
+from connector.storefronts.shopify_webhooks import shopify_signature
 from tests.unit.connector_helpers import (
     SETTINGS,
     Routes,

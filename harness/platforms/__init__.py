@@ -1,0 +1,127 @@
+"""The platform registry: every storefront the harness certifies, each declared once, in its own module.
+
+A module of this package that defines ``PLATFORM`` is a registered platform. It declares the
+simulator (how a World starts it and which hosts it answers), the harness driver, the test-data
+facts, the credential names, the shipped connector's adapter and the platform's capabilities.
+Everything generic (the World, the CLI, the certification matrix, which scenarios run for which
+platform) reads this registry; no other module names a platform. Adding a platform is adding a
+module here (see docs/adding-a-storefront.md).
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import asdict, dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Callable, Protocol
+
+from harness.directions import DIRECTIONS
+
+if TYPE_CHECKING:
+    import httpx
+
+    from common.clock import Clock
+    from harness.storefronts import StorefrontDriver
+    from simulators.core.base import Simulator
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a platform's refunds can do, as far as refund sync is concerned."""
+
+    directions: tuple[str, ...]          # refund directions a connector account may run: "to_netsuite", "from_netsuite"
+    best_practice_direction: str         # the one the connector's documentation recommends for this kind of store
+    line_items: bool                     # refunds name lines and quantities; otherwise a general (amount-only) refund
+    shipping_refunds: bool               # shipping can be refunded as shipping, not only as an amount
+    amount_only: bool                    # the storefront accepts a refund of an amount with no lines
+    async_settlement: bool               # a refund starts PENDING and completes (or fails) later
+    refund_webhooks: bool                # the storefront announces new refunds by signed webhook
+    read_only_refunds: bool              # the API can read refunds but not create them
+    visible_after_settlement: bool       # refunds appear in the API only once a settlement includes them
+
+    def __post_init__(self) -> None:
+        unknown = [d for d in self.directions if d not in DIRECTIONS]
+        if unknown or not self.directions:
+            raise ValueError(f"directions must be a non-empty subset of {', '.join(DIRECTIONS)}, not {self.directions}")
+        if self.best_practice_direction not in self.directions:
+            raise ValueError(f"best_practice_direction {self.best_practice_direction!r} is not one of {self.directions}")
+        if self.read_only_refunds and "from_netsuite" in self.directions:
+            raise ValueError("a platform whose refunds are read-only cannot take refunds from NetSuite")
+
+
+@dataclass(frozen=True)
+class SimulatorContext:
+    """What a World lends a platform's simulators: its clock and seed, the HTTP client for calls a
+    simulator makes itself (webhook deliveries), and ``serve``, which routes a simulator's hosts."""
+
+    clock: "Clock"
+    seed: int
+    http: "httpx.Client"
+    serve: Callable[["Simulator"], None]
+
+
+class PlatformRuntime(Protocol):
+    """One platform's simulators inside one World."""
+
+    def store(self, number: int) -> "StorefrontDriver":
+        """The driver of the n-th store (1-based) connected in this World: its own shop, seller or account."""
+        ...
+
+    def simulators(self) -> list["Simulator"]: ...
+
+
+@dataclass(frozen=True)
+class Platform:
+    name: str                       # the registry key, lower case: what accounts and test ids carry
+    display_name: str               # what people read: reports, steps, messages
+    capabilities: Capabilities
+    hosts: tuple[str, ...]          # the API hosts its simulator answers ("{shop}" stands for a store's own name)
+    credentials: tuple[str, ...]    # what a connector account holds, under the platform's own names
+    card_gateway: str               # the gateway of a card payment taken at checkout (mapped to a NetSuite payment method)
+    currencies: tuple[str, ...]     # currencies its test orders may be placed in
+    connector_adapter: str          # the shipped connector's adapter module for it
+    start: Callable[[SimulatorContext], PlatformRuntime]
+
+    def describe(self) -> dict:
+        """The registry entry as plain data (for `refund-harness storefronts --json`)."""
+        caps = asdict(self.capabilities)
+        return {"name": self.name, "display_name": self.display_name,
+                "directions": list(caps.pop("directions")),
+                "best_practice_direction": caps.pop("best_practice_direction"), **caps,
+                "hosts": list(self.hosts), "credentials": list(self.credentials),
+                "card_gateway": self.card_gateway, "currencies": list(self.currencies),
+                "connector_adapter": self.connector_adapter}
+
+
+class UnknownPlatform(ValueError):
+    """A platform name that no registry entry declares; the message lists the known ones."""
+
+
+@cache
+def registry() -> dict[str, Platform]:
+    """Every platform module of this package, by name, in name order."""
+    found: dict[str, Platform] = {}
+    for module_info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        platform = getattr(module, "PLATFORM", None)
+        if platform is None:
+            continue
+        if platform.name != module_info.name:
+            raise ValueError(f"{module.__name__} declares platform {platform.name!r}; a platform's module "
+                             f"is named after it")
+        found[platform.name] = platform
+    return dict(sorted(found.items()))
+
+
+def platforms() -> list[Platform]:
+    return list(registry().values())
+
+
+def platform(name: str) -> Platform:
+    """The platform called ``name`` (its name or display name, any case); refused by name if unknown."""
+    wanted = name.strip().lower()
+    for entry in registry().values():
+        if wanted in (entry.name, entry.display_name.lower()):
+            return entry
+    known = ", ".join(p.display_name for p in registry().values())
+    raise UnknownPlatform(f"unknown storefront {name!r}; this harness knows {known}")

@@ -1,0 +1,118 @@
+"""Shopify: Admin REST. Refunds by line (with restock), shipping refunds, HMAC-signed refunds/create
+webhooks; a cart, so the connector's documentation recommends refunds from NetSuite."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import httpx
+
+from common import jsonio, money
+from harness.platforms import Capabilities, Platform, SimulatorContext
+from harness.reconcile import SideRefund
+from harness.storefronts import PlacedLine, PlacedOrder, StorefrontRefundRequest
+from simulators.core.orders import OrderSpec
+from simulators.shopify import ShopifySimulator
+
+SHOP = "acme-outfitters"
+
+
+class ShopifyDriver:
+    platform = "shopify"
+    display_name = "Shopify"
+    supports_line_items = True
+
+    def __init__(self, simulator: ShopifySimulator, http: httpx.Client) -> None:
+        self.simulator = simulator
+        self._http = http
+
+    def account_store(self) -> str:
+        return self.simulator.shop
+
+    def account_credentials(self) -> dict[str, str]:
+        return {"access_token": self.simulator.access_token, "client_secret": self.simulator.client_secret}
+
+    def _url(self, path: str) -> str:
+        return f"https://{self.simulator.shop_domain}/admin/api/{self.simulator.api_version}/{path}"
+
+    def _get(self, path: str) -> dict:
+        response = self._http.get(self._url(path), headers={"X-Shopify-Access-Token": self.simulator.access_token})
+        response.raise_for_status()
+        return jsonio.loads(response.content)
+
+    def place_order(self, spec: OrderSpec) -> PlacedOrder:
+        order = self.simulator.add_order(spec)
+        lines = tuple(PlacedLine(str(li["id"]), li["sku"], li["quantity"]) for li in order["line_items"])
+        shipping = sum((Decimal(s["price"]) for s in order.get("shipping_lines", [])), Decimal(0))
+        return PlacedOrder(self.platform, str(order["id"]), order["currency"], Decimal(order["total_price"]),
+                           lines, shipping)
+
+    def refund(self, order: PlacedOrder, request: StorefrontRefundRequest) -> str:
+        if request.amount is not None:
+            refund = self.simulator.refund_in_admin(int(order.order_id), amount=request.amount)
+        else:
+            pairs = ([(int(l.line_id), l.quantity) for l in order.lines] if request.whole_order
+                     else [(int(order.lines[n - 1].line_id), q) for n, q in request.lines])
+            refund = self.simulator.refund_in_admin(
+                int(order.order_id), lines=pairs,
+                shipping=(True if (request.shipping or request.whole_order) else None))
+        return str(refund["id"])
+
+    def refunds(self, order: PlacedOrder) -> list[SideRefund]:
+        sku_of = {l.line_id: l.sku for l in order.lines}
+        found = []
+        for refund in self._get(f"orders/{order.order_id}/refunds.json")["refunds"]:
+            total = sum((Decimal(t["amount"]) for t in refund["transactions"]
+                         if t["kind"] == "refund" and t["status"] == "success"), Decimal(0))
+            tax = sum((Decimal(str(li["total_tax"])) for li in refund["refund_line_items"]), Decimal(0))
+            tax += sum((Decimal(s["tax_amount_set"]["shop_money"]["amount"])
+                        for s in refund.get("refund_shipping_lines", [])), Decimal(0))
+            adjustments = refund.get("order_adjustments", [])
+            tax += sum((Decimal(a.get("tax_amount", "0")) for a in adjustments), Decimal(0))
+            lines = tuple((sku_of[str(li["line_item_id"])], li["quantity"]) for li in refund["refund_line_items"])
+            found.append(SideRefund(str(refund["id"]), money.amount(total, order.currency), order.currency,
+                                    money.amount(tax, order.currency), lines, "shopify refund"))
+        return found
+
+    def deliver_webhooks(self) -> int:
+        return len(self.simulator.deliver_webhooks())
+
+    def redeliver_webhooks(self) -> int:
+        sent = 0
+        for delivery in [d for d in self.simulator.deliveries if d.topic == "refunds/create"]:
+            self.simulator.redeliver(delivery.webhook_id)
+            sent += 1
+        return sent
+
+
+class ShopifyInWorld:
+    """Every store is a shop of its own, on its own host."""
+
+    def __init__(self, context: SimulatorContext) -> None:
+        self._context = context
+        self._shops: list[ShopifySimulator] = []
+
+    def store(self, number: int) -> ShopifyDriver:
+        shop = SHOP if number == 1 else f"{SHOP}-{number}"
+        simulator = ShopifySimulator(shop=shop, clock=self._context.clock, seed=self._context.seed,
+                                     webhook_client=self._context.http)
+        self._context.serve(simulator)
+        self._shops.append(simulator)
+        return ShopifyDriver(simulator, self._context.http)
+
+    def simulators(self) -> list[ShopifySimulator]:
+        return list(self._shops)
+
+
+PLATFORM = Platform(
+    name="shopify", display_name="Shopify",
+    capabilities=Capabilities(
+        directions=("to_netsuite", "from_netsuite"), best_practice_direction="from_netsuite",
+        line_items=True, shipping_refunds=True, amount_only=True, async_settlement=False,
+        refund_webhooks=True, read_only_refunds=False, visible_after_settlement=False),
+    hosts=("{shop}.myshopify.com",),
+    credentials=("access_token", "client_secret"),
+    card_gateway="shopify_payments",
+    currencies=("USD", "EUR", "GBP", "CAD", "JPY"),
+    connector_adapter="connector.storefronts.shopify",
+    start=ShopifyInWorld,
+)

@@ -1,0 +1,100 @@
+"""Square: Orders, Payments and Refunds APIs. A point of sale, so the connector's documentation
+recommends refunds to NetSuite. Square cannot refund by line: every refund is an amount against a
+payment, which starts PENDING and completes (or fails) later. No refund webhooks are modelled."""
+from __future__ import annotations
+
+import httpx
+
+from common import jsonio, money
+from harness.platforms import Capabilities, Platform, SimulatorContext
+from harness.reconcile import SideRefund
+from harness.storefronts import PlacedLine, PlacedOrder, StorefrontRefundRequest
+from simulators.core.orders import OrderSpec
+from simulators.square import SquareSimulator
+
+
+class SquareDriver:
+    platform = "square"
+    display_name = "Square"
+    supports_line_items = False
+
+    def __init__(self, simulator: SquareSimulator, http: httpx.Client, merchant=None) -> None:
+        # several sellers share Square's one host; each has its own token and location
+        self.simulator = simulator
+        self._http = http
+        self._merchant = merchant or simulator.merchant
+
+    def account_store(self) -> str:
+        return self._merchant.location_id
+
+    def account_credentials(self) -> dict[str, str]:
+        return {"access_token": self._merchant.access_token}
+
+    def place_order(self, spec: OrderSpec) -> PlacedOrder:
+        order, payment = self.simulator.add_order(spec, self._merchant)
+        cur = order["total_money"]["currency"]
+        lines = tuple(PlacedLine(li["uid"], li["variation_name"], int(li["quantity"])) for li in order["line_items"])
+        return PlacedOrder(self.platform, order["id"], cur, money.from_minor(order["total_money"]["amount"], cur),
+                           lines, money.amount(spec.shipping, cur), payment_id=payment["id"])
+
+    def refund(self, order: PlacedOrder, request: StorefrontRefundRequest) -> str:
+        if request.amount is None:
+            raise ValueError("Square cannot refund by line; refund an amount instead")
+        refund = self.simulator.refund_in_dashboard(order.payment_id, request.amount, "Customer return")
+        return refund["id"]
+
+    def refunds(self, order: PlacedOrder) -> list[SideRefund]:
+        # the payment (read over the API) lists its refunds; each is read without counting as a
+        # poll, so looking does not move a PENDING refund along
+        response = self._http.get(f"https://{self.simulator.hosts[0]}/v2/payments/{order.payment_id}",
+                                  headers={"Authorization": f"Bearer {self._merchant.access_token}"})
+        response.raise_for_status()
+        found = []
+        for refund_id in jsonio.loads(response.content)["payment"].get("refund_ids", []):
+            refund = self.simulator.refund(refund_id)
+            if refund["status"] == "FAILED":
+                continue
+            cur = refund["amount_money"]["currency"]
+            found.append(SideRefund(refund["id"], money.from_minor(int(refund["amount_money"]["amount"]), cur),
+                                    cur, None, (), "square refund"))
+        return found
+
+    def deliver_webhooks(self) -> int:
+        return 0
+
+    def redeliver_webhooks(self) -> int:
+        return 0
+
+
+class SquareInWorld:
+    """One Square host for every seller: the first store is the simulator's own merchant, each
+    further store another seller told apart by its access token."""
+
+    def __init__(self, context: SimulatorContext) -> None:
+        self._context = context
+        self._simulator: SquareSimulator | None = None
+
+    def store(self, number: int) -> SquareDriver:
+        if self._simulator is None:
+            self._simulator = SquareSimulator(clock=self._context.clock, seed=self._context.seed)
+            self._context.serve(self._simulator)
+        merchant = None if number == 1 else self._simulator.add_merchant(f"Seller {number}")
+        return SquareDriver(self._simulator, self._context.http, merchant=merchant)
+
+    def simulators(self) -> list[SquareSimulator]:
+        return [self._simulator] if self._simulator else []
+
+
+PLATFORM = Platform(
+    name="square", display_name="Square",
+    capabilities=Capabilities(
+        directions=("to_netsuite", "from_netsuite"), best_practice_direction="to_netsuite",
+        line_items=False, shipping_refunds=False, amount_only=True, async_settlement=True,
+        refund_webhooks=False, read_only_refunds=False, visible_after_settlement=False),
+    hosts=("connect.squareup.com",),
+    credentials=("access_token",),
+    card_gateway="square",
+    currencies=("USD", "EUR", "GBP", "CAD", "JPY"),
+    connector_adapter="connector.storefronts.square",
+    start=SquareInWorld,
+)

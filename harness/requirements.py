@@ -1,0 +1,60 @@
+"""What a scenario needs from a storefront, stated by Gherkin tags, and which platforms fit.
+
+A scenario tagged with any tag below runs once for every registered platform whose capabilities
+fit all of its tags (and, for ``@each_direction``, once per direction each platform offers). The
+platform is the test's ``storefront`` parameter, so it shows in the test id and in the
+certification row; feature files never list storefronts. ``@to_netsuite`` and ``@from_netsuite``
+(on a feature or a scenario) narrow the platforms to those offering that direction.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from harness.directions import DIRECTIONS
+from harness.platforms import Capabilities, Platform, platforms
+
+
+@dataclass(frozen=True)
+class Requirement:
+    tag: str
+    meaning: str
+    fits: Callable[[Capabilities], bool]
+
+
+REQUIREMENTS = {r.tag: r for r in (
+    Requirement("storefront", "any registered storefront", lambda c: True),
+    Requirement("each_direction", "any storefront, once per refund direction it offers", lambda c: True),
+    Requirement("both_directions", "a storefront that offers refund sync in both directions",
+                lambda c: len(c.directions) == len(DIRECTIONS)),
+    Requirement("line_items", "a storefront that refunds by line", lambda c: c.line_items),
+    Requirement("general_refunds", "a storefront that cannot refund by line (general, amount-only refunds)",
+                lambda c: not c.line_items),
+    Requirement("amount_refunds", "a storefront that accepts a refund of an amount with no lines",
+                lambda c: c.amount_only),
+    Requirement("shipping_refunds", "a storefront that refunds shipping as shipping", lambda c: c.shipping_refunds),
+    Requirement("refund_webhooks", "a storefront that announces refunds by webhook", lambda c: c.refund_webhooks),
+    Requirement("async_settlement", "a storefront whose refunds settle later (PENDING first)",
+                lambda c: c.async_settlement),
+)}
+
+
+def needs_storefront(tags: Iterable[str]) -> bool:
+    return any(tag in REQUIREMENTS for tag in tags)
+
+
+def fitting(tags: Iterable[str]) -> list[tuple[Platform, str | None]]:
+    """(platform, direction) for every run the tags ask for; direction is None unless ``each_direction``."""
+    tags = set(tags)
+    wanted = [REQUIREMENTS[t] for t in tags if t in REQUIREMENTS]
+    directions = [d for d in DIRECTIONS if d in tags]
+    runs: list[tuple[Platform, str | None]] = []
+    for entry in platforms():
+        caps = entry.capabilities
+        if not all(r.fits(caps) for r in wanted) or not all(d in caps.directions for d in directions):
+            continue
+        if "each_direction" in tags:
+            runs += [(entry, d) for d in caps.directions if not directions or d in directions]
+        else:
+            runs.append((entry, None))
+    return runs

@@ -1,0 +1,164 @@
+"""The connector seam: the only way the harness drives the system under test.
+
+A connector under test is any object with the methods of ``ConnectorUnderTest``, built by a factory
+``factory(context: ConnectorContext) -> ConnectorUnderTest``. The shipped engine is one
+implementation (``harness.connectors.reference``); `refund-harness certify --connector
+package.module:factory` certifies another. Everything crosses the seam as plain data: ids are
+strings, directions and statuses are the strings below, amounts never cross (the harness reads both
+sides' totals from the simulators themselves). docs/connector-seam.md is the user's guide.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Mapping, Protocol, runtime_checkable
+
+import httpx
+
+from harness.directions import DIRECTIONS, FROM_NETSUITE, OFF, TO_NETSUITE  # noqa: F401  (re-exported)
+
+if TYPE_CHECKING:
+    from common.clock import Clock
+
+# The states of a refund in a connector's ledger, as a person sees them in the connector's UI.
+RETRIEVED, POSTED, ERROR, CANCELED = "retrieved", "posted", "error", "canceled"
+STATUSES = (RETRIEVED, POSTED, ERROR, CANCELED)
+
+
+class SeamError(Exception):
+    """Base of what a connector under test raises to refuse an operator's request."""
+
+
+class ActivationRefused(SeamError):
+    """Refund sync cannot be switched on (prerequisites unmet, or the other direction is on).
+    The message is what the connector shows a person; scenarios check that it names the reason."""
+
+
+class OrderSyncFailed(SeamError):
+    """Order sync refused an order; the message says why."""
+
+
+class OperationRefused(SeamError):
+    """Any other refusal of an operator action (post a canceled refund, retrieve with sync off ...)."""
+
+
+@dataclass(frozen=True)
+class NetSuiteAccess:
+    account_id: str            # e.g. "1234567_SB1" (the OAuth realm)
+    base_url: str              # https://<account>.suitetalk.api.netsuite.com
+    consumer_key: str
+    consumer_secret: str
+    token_id: str
+    token_secret: str
+
+
+@dataclass(frozen=True)
+class ConnectorContext:
+    """What the harness hands a connector factory.
+
+    ``http`` is the client to send every request through: in-process it routes by host to the
+    simulators; in loopback mode it reaches them over real sockets. Use it (or its transport) and
+    the real hostnames; ``base_urls`` names each system's base URL for connectors that want them.
+    """
+
+    http: httpx.Client
+    clock: "Clock"                       # the only source of "now"; the harness moves it
+    workdir: Path                        # a private directory (ledger files and the like)
+    seed: int                            # for anything the connector randomises
+    netsuite: NetSuiteAccess
+    webhook_base_url: str                # where storefronts deliver webhooks: POST <this>/webhooks/<platform>
+    base_urls: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AccountSetup:
+    """What a merchant sets up on a connector account before refund sync (all NetSuite internal ids)."""
+
+    generic_refund_item_id: str | None = None   # Other Charge for Sale item for amount-only refund parts
+    shipping_item_id: str | None = None         # Other Charge for Sale item for shipping
+    payment_method_map: Mapping[str, str] = field(default_factory=dict)  # payment gateway -> NetSuite payment method
+
+
+@dataclass(frozen=True)
+class RefundView:
+    """One refund in the connector's ledger, as its UI would show it."""
+
+    id: str
+    account_id: str
+    order_id: str            # the storefront order
+    source_id: str           # the refund where it started (storefront refund id, or NetSuite record id)
+    direction: str           # TO_NETSUITE | FROM_NETSUITE
+    status: str              # one of STATUSES
+    error: str | None = None
+    target_id: str | None = None   # what the connector created on the other side, once known
+
+
+@runtime_checkable
+class ConnectorUnderTest(Protocol):
+    # --- accounts and order sync ---
+    def add_account(self, *, name: str, platform: str, store: str, credentials: Mapping[str, str],
+                    setup: AccountSetup) -> str: ...
+    def account_setup(self, account_id: str) -> AccountSetup: ...
+    def change_setup(self, account_id: str, setup: AccountSetup) -> None: ...
+    def activate_order_sync(self, account_id: str) -> None: ...
+    def sync_order(self, account_id: str, order_id: str) -> str:
+        """Sync one storefront order; returns the NetSuite sales order id; raises OrderSyncFailed."""
+        ...
+    # --- activation and direction ---
+    def enable_refund_sync(self, account_id: str, direction: str) -> None:
+        """Turn refund sync on in one direction; raises ActivationRefused with the reasons."""
+        ...
+    def disable_refund_sync(self, account_id: str) -> None: ...
+    def direction(self, account_id: str) -> str: ...
+    # --- refunds ---
+    def retrieve_refunds(self, account_id: str, order_id: str) -> list[RefundView]:
+        """The manual "Retrieve Refund/Return" of one order."""
+        ...
+    def post(self, refund_id: str) -> RefundView:
+        """The manual "Post": to NetSuite, or to the storefront."""
+        ...
+    def run_scheduled(self) -> None:
+        """Everything the connector does on its schedule, for every account that is due."""
+        ...
+    def refunds(self, account_id: str) -> list[RefundView]: ...
+    def cancel(self, refund_id: str) -> RefundView: ...
+    def uncancel(self, refund_id: str) -> RefundView: ...
+    def delete(self, refund_id: str) -> None: ...
+    # --- webhooks and lifetime ---
+    def handle_webhook(self, request: httpx.Request) -> httpx.Response:
+        """A storefront's webhook delivery to ``<webhook_base_url>/webhooks/<platform>``."""
+        ...
+    def close(self) -> None: ...
+
+
+ConnectorFactory = Callable[[ConnectorContext], ConnectorUnderTest]
+REFERENCE = "harness.connectors.reference:reference_connector"
+
+
+def load_factory(spec: str) -> ConnectorFactory:
+    """``package.module:factory`` -> the factory; anything wrong is refused with what and why."""
+    module_name, sep, attribute = spec.partition(":")
+    if not sep or not module_name or not attribute:
+        raise ValueError(f"--connector {spec!r}: expected package.module:factory")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ValueError(f"--connector {spec!r}: cannot import {module_name} ({exc})") from None
+    factory = getattr(module, attribute, None)
+    if not callable(factory):
+        raise ValueError(f"--connector {spec!r}: {module_name} has no callable {attribute}")
+    return factory
+
+
+def check_connector(connector: object, spec: str) -> ConnectorUnderTest:
+    """Refuse, naming them, a connector that lacks methods of the seam."""
+    missing = [name for name in _SEAM_METHODS if not callable(getattr(connector, name, None))]
+    if missing:
+        raise TypeError(f"the connector built by {spec} does not implement the seam: missing "
+                        f"{', '.join(missing)} (see docs/connector-seam.md)")
+    return connector  # type: ignore[return-value]
+
+
+_SEAM_METHODS = [name for name in vars(ConnectorUnderTest)
+                 if not name.startswith("_") and callable(getattr(ConnectorUnderTest, name))]
