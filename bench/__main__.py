@@ -1,10 +1,12 @@
 """`make bench`: what a simulator call and a synced refund cost, as ratios measured in one run.
 
-1. Per-request cost of a simulator call (a Shopify order GET: auth, leaky bucket, routing, model,
-   JSON) against a bare ``httpx.MockTransport`` handler returning the same JSON bytes, both through
-   a reused ``httpx.Client``; also the same simulator call through the World's respx host router.
+1. Per-request cost of a simulator call (an order GET on the first registered storefront that
+   refunds by line: auth, rate limiting, routing, model, JSON) against a bare ``httpx.MockTransport``
+   handler returning the same JSON bytes, both through a reused ``httpx.Client``; also the same
+   simulator call through the World's respx host router.
 2. End to end: refunds synced to NetSuite per second by the connector's scheduled run, and the HTTP
-   calls each refund costs (from the simulators' request journals).
+   calls each refund costs (from the simulators' request journals); and the same workload driven
+   through the connector seam against the shipped engine called directly (the seam's overhead).
 Timings interleave the contenders and take the median of several rounds to damp noise.
 """
 from __future__ import annotations
@@ -28,17 +30,23 @@ def _per_request(client: httpx.Client, url: str, headers: dict[str, str], n: int
     return (time.perf_counter() - start) / n
 
 
+def _storefront():
+    from harness.platforms import platforms
+
+    return next(p for p in platforms() if p.capabilities.line_items and "to_netsuite" in p.capabilities.directions)
+
+
 def bench_simulator_call() -> dict[str, float]:
     from harness.world import World
 
     with tempfile.TemporaryDirectory() as tmp:
         world = World(seed=7, workdir=Path(tmp))
-        shopify = world.drivers["shopify"]
-        order = world.place_order(world.connect("shopify"))
-        sim = shopify.simulator
-        sim.settings.bucket_size = 10**9  # measure the request path, not throttling
-        url = f"https://{sim.shop_domain}/admin/api/{sim.api_version}/orders/{order.placed.order_id}.json"
-        headers = {"X-Shopify-Access-Token": sim.access_token}
+        account = world.connect(_storefront())
+        order = world.place_order(account)
+        account.driver.lift_rate_limits()  # measure the request path, not throttling
+        sim = account.driver.simulator
+        request = account.driver.order_request(order.placed)
+        url, headers = str(request.url), dict(request.headers)
         body = httpx.Client(transport=httpx.MockTransport(sim.handle)).get(url, headers=headers).content
         bare = httpx.Client(transport=httpx.MockTransport(
             lambda request: httpx.Response(200, content=body, headers={"content-type": "application/json"})))
@@ -54,17 +62,16 @@ def bench_simulator_call() -> dict[str, float]:
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
-def bench_end_to_end() -> dict[str, float]:
+def _end_to_end_round(seed: int, *, through_seam: bool) -> tuple[float, float]:
+    """(refunds synced per second, HTTP calls per refund) of one scheduled run over REFUNDS refunds."""
     from harness.storefronts import StorefrontRefundRequest
-    from harness.world import World
-    from connector import Direction
+    from harness.world import SCHEDULE, World
 
-    rates, calls = [], []
-    for round_no in range(ROUNDS):
-        with tempfile.TemporaryDirectory() as tmp:
-            world = World(seed=100 + round_no, workdir=Path(tmp))
-            account = world.connect("shopify")
-            world.drivers["shopify"].simulator.settings.bucket_size = 10**9
+    with tempfile.TemporaryDirectory() as tmp:
+        world = World(seed=seed, workdir=Path(tmp))
+        try:
+            account = world.connect(_storefront())
+            account.driver.lift_rate_limits()
             world.connector.activate_order_sync(account.id)
             orders = []
             for _ in range(REFUNDS):
@@ -72,22 +79,37 @@ def bench_end_to_end() -> dict[str, float]:
                 world.sync(order)
                 world.bill(order)
                 orders.append(order)
-            world.connector.enable_refund_sync(account.id, Direction.TO_NETSUITE)
+            world.connector.enable_refund_sync(account.id, "to_netsuite")
             for order in orders:
                 world.storefront_refund(order, StorefrontRefundRequest(lines=((1, 1),)))
-            journals = (world.netsuite.journal, world.drivers["shopify"].simulator.journal)
+            journals = (world.netsuite.journal, account.driver.simulator.journal)
             before = sum(len(j) for j in journals)
+            world.clock.advance(SCHEDULE)
             start = time.perf_counter()
-            summary = world.run_schedule()
+            if through_seam:
+                world.connector.run_scheduled()
+                posted = sum(r.status == "posted" for r in world.connector.refunds(account.id))
+            else:   # the foundation's direct wiring: the engine itself, no seam in between
+                engine = world.connector.engine
+                engine.run_scheduled()
+                posted = sum(r.status.value == "posted" for r in engine.refunds(account_id=int(account.id)))
             elapsed = time.perf_counter() - start
-            made = sum(len(j) for j in journals) - before
-            posted = summary.posted
             if posted != REFUNDS:
                 raise SystemExit(f"bench: expected {REFUNDS} refunds posted, the run posted {posted}")
-            rates.append(posted / elapsed)
-            calls.append(made / posted)
+            return posted / elapsed, (sum(len(j) for j in journals) - before) / posted
+        finally:
             world.close()
-    return {"refunds_per_second": statistics.median(rates), "calls_per_refund": statistics.median(calls)}
+
+
+def bench_end_to_end() -> dict[str, float]:
+    seam_rates, direct_rates, calls = [], [], []
+    for round_no in range(ROUNDS):   # interleaved, so machine noise hits both alike
+        rate, per_refund = _end_to_end_round(100 + round_no, through_seam=True)
+        seam_rates.append(rate)
+        calls.append(per_refund)
+        direct_rates.append(_end_to_end_round(100 + round_no, through_seam=False)[0])
+    return {"refunds_per_second": statistics.median(seam_rates), "calls_per_refund": statistics.median(calls),
+            "direct_refunds_per_second": statistics.median(direct_rates)}
 
 
 def main() -> None:
@@ -99,10 +121,13 @@ def main() -> None:
     print(f"  (bare request {call['bare'] * 1e6:.0f} us on this machine, for scale only)")
     e2e = bench_end_to_end()
     per_refund = 1 / e2e["refunds_per_second"]
-    print(f"End to end, Shopify -> NetSuite, {REFUNDS} refunds per scheduled run (median of {ROUNDS} runs)")
+    print(f"End to end, {_storefront().display_name} -> NetSuite, {REFUNDS} refunds per scheduled run "
+          f"(median of {ROUNDS} runs)")
     print(f"  refunds synced per second : {e2e['refunds_per_second']:.0f}")
     print(f"  HTTP calls per refund     : {e2e['calls_per_refund']:.1f}")
     print(f"  one refund costs          : {per_refund / call['bare']:.0f}x a bare request")
+    print(f"  through the seam / engine called directly: "
+          f"{e2e['direct_refunds_per_second'] / e2e['refunds_per_second']:.2f}x the time")
 
 
 if __name__ == "__main__":

@@ -79,7 +79,7 @@ class PrerequisiteReport:
 
 def validate_new_account(name: str, platform: str, store: str, credentials: Mapping[str, str]) -> None:
     if not name or not name.strip():
-        raise ConnectorError("An account needs a name, e.g. 'Acme Shopify'.")
+        raise ConnectorError("An account needs a name, e.g. 'Acme web store'.")
     from connector.storefronts import storefront   # on use: the storefront modules import this one
 
     spec = storefront(platform)   # an unknown platform is refused here, by name

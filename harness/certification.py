@@ -24,6 +24,7 @@ class ScenarioOutcome:
     name: str
     passed: bool
     evidence: dict[str, Any] = field(default_factory=dict)
+    why: str = ""   # for a failed scenario: the assertion or error that failed it, in one line
 
 
 NOT_COVERED = "not covered"
@@ -42,6 +43,7 @@ class Cell:
     row: MatrixRow
     passed: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    why: dict[str, str] = field(default_factory=dict)   # failed scenario -> why
     orders: list[dict[str, Any]] = field(default_factory=list)
     detected_mismatches: list[dict[str, Any]] = field(default_factory=list)
 
@@ -63,7 +65,7 @@ class Cell:
     def reasons(self) -> list[str]:
         if self.verdict() == NOT_COVERED:
             return ["no scenario ran for this storefront and direction, so nothing is proven"]
-        reasons = [f"scenario failed: {name}" for name in self.failed]
+        reasons = [_failed(name, self.why.get(name, "")) for name in self.failed]
         if not self.orders:
             reasons.append("no refund was synced in this direction, so nothing proves the totals")
         reasons += [o["description"] for o in self.orders if not o["matches"]]
@@ -80,6 +82,8 @@ def build_report(outcomes: list[ScenarioOutcome], matrix: list[MatrixRow], conne
             if cell is None:   # a direction the registry says the platform does not offer
                 continue
             (cell.passed if outcome.passed else cell.failed).append(outcome.name)
+            if not outcome.passed:
+                cell.why[outcome.name] = outcome.why
             orders = [o for o in outcome.evidence.get("orders", [])
                       if (o["platform"], o["direction"]) == key]
             # a deliberate misconfiguration proves detection, not matching totals
@@ -113,7 +117,8 @@ def build_report(outcomes: list[ScenarioOutcome], matrix: list[MatrixRow], conne
     return {"verdict": verdict, "connector": connector, "rows": rows,
             "scenarios": {"passed": sum(o.passed for o in outcomes),
                           "failed": sum(not o.passed for o in outcomes),
-                          "failed_without_cell": failed_outside_cells}}
+                          "failed_without_cell": failed_outside_cells,
+                          "why_failed": {o.name: o.why for o in outcomes if not o.passed}}}
 
 
 def write_report(path: Path, report: dict[str, Any]) -> None:
@@ -153,10 +158,15 @@ def failure_reasons(report: dict[str, Any]) -> list[str]:
     """Why a report is not certified, one line each, for the terminal."""
     reasons = [f"{row['storefront']} {row['direction']}: {reason}"
                for row in report["rows"] if row["verdict"] != "certified" for reason in row["reasons"]]
-    reasons += [f"scenario failed: {name}" for name in report["scenarios"]["failed_without_cell"]]
+    why = report["scenarios"].get("why_failed", {})
+    reasons += [_failed(name, why.get(name, "")) for name in report["scenarios"]["failed_without_cell"]]
     if not report["rows"]:
         reasons.append("no storefront is registered, so nothing is certified")
     return reasons
+
+
+def _failed(name: str, why: str) -> str:
+    return f"scenario failed: {name}" + (f" -- {why}" if why else "")
 
 
 def evidence_property(evidence: dict[str, Any]) -> tuple[str, str]:

@@ -1,8 +1,10 @@
 """The `refund-harness` command: `certify` runs the acceptance features and writes the report;
-`steps` prints the step catalog so QA can write scenarios without Python."""
+`steps` prints the step catalog so QA can write scenarios without Python; `storefronts` prints the
+platform registry and each platform's capabilities."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -32,19 +34,24 @@ def _parser() -> argparse.ArgumentParser:
     certify.add_argument("-k", dest="keyword", default=None, help="only scenarios matching this pytest -k expression")
     certify.add_argument("-n", dest="workers", default=None,
                          help="run scenarios in parallel with pytest-xdist (a number or 'auto')")
+    certify.add_argument("--connector", default=None, metavar="MODULE:FACTORY",
+                         help="the connector under test: a factory taking a harness.seam.ConnectorContext "
+                              "(default: the shipped reference connector; see docs/connector-seam.md)")
     sub.add_parser("steps", help="print the step catalog (each step pattern with an example)")
+    storefronts = sub.add_parser("storefronts", help="print the platform registry and each platform's capabilities")
+    storefronts.add_argument("--json", action="store_true", help="print it as JSON")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "steps":
-        try:
-            return print_steps()
-        except BrokenPipeError:  # piped into `head`: the reader has all it wanted
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return 0
-    return certify(args)
+    if args.command == "certify":
+        return certify(args)
+    try:
+        return print_steps() if args.command == "steps" else print_storefronts(as_json=args.json)
+    except BrokenPipeError:  # piped into `head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def certify(args: argparse.Namespace) -> int:
@@ -70,6 +77,15 @@ def certify(args: argparse.Namespace) -> int:
         pytest_args += ["-k", args.keyword]
     if args.workers:
         pytest_args += ["-n", args.workers]
+    if args.connector:
+        from harness.seam import load_factory
+
+        try:   # refuse a bad --connector before a single scenario runs
+            load_factory(args.connector)
+        except ValueError as exc:
+            print(f"refund-harness: {exc}", file=sys.stderr)
+            return 4
+        pytest_args.append(f"--connector={args.connector}")
     return int(pytest.main(pytest_args))
 
 
@@ -99,8 +115,33 @@ def print_steps() -> int:
             if doc.summary:
                 print(f"      {doc.summary}")
         print()
-    print("Placeholders: {storefront:Storefront} is one of Shopify, Square; {direction:Direction} is "
+    from harness.platforms import platforms
+
+    names = ", ".join(p.display_name for p in platforms())
+    print(f"Placeholders: {{storefront:Storefront}} is one of {names}; {{direction:Direction}} is "
           "'to NetSuite' or 'from NetSuite'; {n:d} is a whole number; \"{text:Text}\" is quoted text.")
+    return 0
+
+
+def print_storefronts(*, as_json: bool) -> int:
+    from harness.platforms import platforms
+
+    entries = [p.describe() for p in platforms()]
+    if as_json:
+        print(json.dumps(entries, indent=2))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Registered storefronts")
+    flags = ("line_items", "shipping_refunds", "amount_only", "async_settlement", "refund_webhooks",
+             "read_only_refunds", "visible_after_settlement")
+    for column in ("name", "directions", "best practice", *flags):
+        table.add_column(column.replace("_", " "))
+    for entry in entries:
+        table.add_row(entry["name"], ", ".join(entry["directions"]), entry["best_practice_direction"],
+                      *("yes" if entry[flag] else "no" for flag in flags))
+    Console(width=200).print(table)
     return 0
 
 

@@ -116,8 +116,10 @@ class _CertificationCollector:
         outcome = self.outcomes.setdefault(report.nodeid, ScenarioOutcome(report.nodeid, _scenario_name(report), True))
         if report.failed:
             outcome.passed = False
+            outcome.why = outcome.why or _why(report)
         if report.when == "call" and report.skipped:
             outcome.passed = False  # a skipped scenario proves nothing
+            outcome.why = "skipped: a skipped scenario proves nothing"
         for key, value in report.user_properties:
             if key == "scenario":
                 outcome.name = value
@@ -147,6 +149,14 @@ def certification_matrix() -> list[MatrixRow]:
     """Every registered platform x every direction it offers."""
     return [MatrixRow(p.name, p.display_name, direction, p.capabilities.line_items)
             for p in platforms() for direction in p.capabilities.directions]
+
+
+def _why(report: pytest.TestReport) -> str:
+    """The one line that says why a scenario failed (pytest's crash message), kept short."""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    text = crash.message if crash is not None else str(report.longrepr or "")
+    first = " ".join(text.strip().splitlines()[:1]) or f"failed in {report.when}"
+    return first if len(first) <= 300 else first[:297] + "..."
 
 
 def _scenario_name(report: pytest.TestReport) -> str:

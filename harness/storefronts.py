@@ -69,6 +69,14 @@ class StorefrontDriver(Protocol):
         """The order's refunds, read through the storefront's API."""
         ...
 
+    def order_request(self, order: PlacedOrder) -> httpx.Request:
+        """The storefront API request that reads this order (for benchmarks and smoke checks)."""
+        ...
+
+    def lift_rate_limits(self) -> None:
+        """Let this store's API answer without throttling (benchmarks measure the request path)."""
+        ...
+
     def deliver_webhooks(self) -> int:
         """Send every pending refund webhook once; how many were sent (0 where there are none)."""
         ...

@@ -326,17 +326,20 @@ class World:
         assert Decimal(str(lines[0]["amount"])) == priced.shipping, (lines[0]["amount"], priced.shipping)
 
     def assert_single_generic_line(self, order: OrderUnderTest) -> None:
-        (record,) = self._refund_records(order)
-        lines = record["item"]["items"]
+        records = self._refund_records(order)
+        assert len(records) == 1, f"NetSuite has {len(records)} refunds for the order, expected 1"
+        lines = records[0]["item"]["items"]
         assert [l["item"]["id"] for l in lines] == [self.refund_item_id], (
             f"lines on items {[l['item']['id'] for l in lines]}, expected only the refund item {self.refund_item_id}")
 
     def assert_general_refund(self, order: OrderUnderTest) -> None:
         storefront = self.driver_of(order).refunds(order.placed)
         netsuite = self.netsuite_side(order)
-        assert len(storefront) == 1 and len(netsuite) == 1, (len(storefront), len(netsuite))
+        assert len(storefront) == 1 and len(netsuite) == 1, (
+            f"expected one refund on each side: the storefront has {len(storefront)}, NetSuite has {len(netsuite)}")
         assert storefront[0].lines == (), "a general refund carries no lines"
-        assert storefront[0].total == netsuite[0].total, (storefront[0].total, netsuite[0].total)
+        assert storefront[0].total == netsuite[0].total, (
+            f"the general refund is {storefront[0].total} in the storefront and {netsuite[0].total} in NetSuite")
 
     def journal_summary(self, last: int = 25) -> str:
         """The last requests each simulator answered, one line each."""

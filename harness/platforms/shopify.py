@@ -39,6 +39,13 @@ class ShopifyDriver:
         response.raise_for_status()
         return jsonio.loads(response.content)
 
+    def order_request(self, order: PlacedOrder) -> httpx.Request:
+        return httpx.Request("GET", self._url(f"orders/{order.order_id}.json"),
+                             headers={"X-Shopify-Access-Token": self.simulator.access_token})
+
+    def lift_rate_limits(self) -> None:
+        self.simulator.settings.bucket_size = 10**9
+
     def place_order(self, spec: OrderSpec) -> PlacedOrder:
         order = self.simulator.add_order(spec)
         lines = tuple(PlacedLine(str(li["id"]), li["sku"], li["quantity"]) for li in order["line_items"])

@@ -59,6 +59,13 @@ class SquareDriver:
                                     cur, None, (), "square refund"))
         return found
 
+    def order_request(self, order: PlacedOrder) -> httpx.Request:
+        return httpx.Request("GET", f"https://{self.simulator.hosts[0]}/v2/orders/{order.order_id}",
+                             headers={"Authorization": f"Bearer {self._merchant.access_token}"})
+
+    def lift_rate_limits(self) -> None:
+        """Square's simulator does not throttle."""
+
     def deliver_webhooks(self) -> int:
         return 0
 

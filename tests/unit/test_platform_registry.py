@@ -1,0 +1,93 @@
+"""The platform registry: each platform declared once, in its own modules, and named nowhere else."""
+import importlib
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from connector.storefronts import storefronts
+from harness.cli import main
+from harness.platforms import Capabilities, UnknownPlatform, platform, platforms
+from harness.requirements import fitting
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCT = ("common", "connector", "harness", "simulators", "steps", "bench")
+
+
+def _owner(path: Path, names: set[str]) -> str | None:
+    """The platform a file belongs to: a folder named after it, or a file whose name starts with it."""
+    relative = path.relative_to(ROOT)
+    for part in relative.parts[:-1]:
+        if part in names:
+            return part
+    return next((name for name in names if relative.stem.startswith(name)), None)
+
+
+def test_no_product_code_outside_a_platforms_own_modules_names_a_platform():
+    names = {p.name for p in platforms()}
+    words = {p.name for p in platforms()} | {p.display_name for p in platforms()}
+    pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in sorted(words)) + r")", re.IGNORECASE)
+    offenders = []
+    for folder in PRODUCT:
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            owner = _owner(path, names)
+            for number, line in enumerate(path.read_text().splitlines(), start=1):
+                for found in pattern.finditer(line):
+                    if found.group(1).lower() != owner and platform(found.group(1)).name != owner:
+                        offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not offenders, "platform named outside its own modules:\n" + "\n".join(offenders)
+
+
+def test_every_platform_has_its_module_adapter_and_simulator_hosts():
+    shipped = storefronts()
+    for entry in platforms():
+        assert entry.connector_adapter == f"connector.storefronts.{entry.name}"
+        assert entry.name in shipped, f"the shipped connector has no adapter for {entry.name}"
+        assert set(entry.credentials) >= set(shipped[entry.name].credentials)
+        importlib.import_module(entry.connector_adapter)
+        assert entry.hosts and entry.currencies and entry.card_gateway
+
+
+def test_an_unknown_platform_is_refused_by_name_everywhere():
+    known = ", ".join(p.display_name for p in platforms())
+    with pytest.raises(UnknownPlatform, match=f"unknown storefront 'magento'; this harness knows {known}"):
+        platform("magento")
+    from connector.storefronts import storefront
+    from connector.errors import ConnectorError
+
+    with pytest.raises(ConnectorError, match="Unknown platform 'magento'"):
+        storefront("magento")
+
+
+def test_capabilities_refuse_inconsistent_declarations():
+    base = dict(best_practice_direction="to_netsuite", line_items=True, shipping_refunds=True, amount_only=True,
+                async_settlement=False, refund_webhooks=False, read_only_refunds=False,
+                visible_after_settlement=False)
+    with pytest.raises(ValueError, match="directions must be a non-empty subset"):
+        Capabilities(directions=("sideways",), **base)
+    with pytest.raises(ValueError, match="best_practice_direction 'to_netsuite' is not one of"):
+        Capabilities(directions=("from_netsuite",), **base)
+    with pytest.raises(ValueError, match="read-only cannot take refunds from NetSuite"):
+        Capabilities(directions=("to_netsuite", "from_netsuite"), **{**base, "read_only_refunds": True})
+
+
+def test_scenario_tags_select_platforms_by_capability():
+    line_items = {p.name for p in platforms() if p.capabilities.line_items}
+    assert {p.name for p, _ in fitting({"line_items"})} == line_items
+    assert {p.name for p, _ in fitting({"general_refunds"})} == {p.name for p in platforms()} - line_items
+    runs = fitting({"each_direction", "to_netsuite"})
+    assert runs and all(d == "to_netsuite" for _, d in runs)
+    assert len(fitting({"each_direction"})) == sum(len(p.capabilities.directions) for p in platforms())
+
+
+def test_the_storefronts_command_prints_the_registry(capsys):
+    assert main(["storefronts", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [e["name"] for e in listed] == [p.name for p in platforms()]
+    for entry in listed:
+        assert {"name", "directions", "best_practice_direction", "line_items", "shipping_refunds", "amount_only",
+                "async_settlement", "refund_webhooks", "read_only_refunds", "visible_after_settlement"} <= set(entry)
+    assert main(["storefronts"]) == 0
+    table = capsys.readouterr().out
+    assert all(p.name in table for p in platforms())
