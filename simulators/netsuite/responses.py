@@ -434,7 +434,12 @@ def _paging(request: httpx.Request, default_limit: int) -> tuple[int, int]:
             bounds = f"{low}..{high}" if high is not None else f"{low} or more"
             raise user_error(f"Invalid {name} {raw!r}: a whole number {bounds} is required.", query_param=name)
         values[name] = int(raw)
-    return values["limit"], values["offset"]
+    limit, offset = values["limit"], values["offset"]
+    if offset % limit:
+        # NetSuite pages in whole pages: the offset must be divisible by the limit.
+        raise user_error(f"Invalid offset {offset}: the offset must be a multiple of the limit ({limit}).",
+                         query_param="offset")
+    return limit, offset
 
 
 def _page(request: httpx.Request, items: list[dict[str, Any]], total: int, limit: int,

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from common.clock import isoformat
+from simulators.netsuite import rownum
 from simulators.netsuite.models import ITEM_KINDS, Currency, Customer, Item, NetSuiteError, Transaction
 
 MAX_RESULTS = 100_000                 # NetSuite's cap on one SuiteQL result set
@@ -52,7 +53,11 @@ def prepare(query: str) -> str:
         raise invalid_query("Only one SELECT statement is allowed; remove the ';'.")
     if not re.match(r"\s*select\b", code_only, re.IGNORECASE):
         raise invalid_query("Only SELECT statements are allowed.")
-    return _TOKENS.sub(lambda m: '"transaction"' if m.group(4) else m.group(0), query)
+    sql = _TOKENS.sub(lambda m: '"transaction"' if m.group(4) else m.group(0), query)
+    try:
+        return rownum.translate(sql)
+    except rownum.RownumError as exc:
+        raise invalid_query(str(exc)) from None
 
 
 def as_text(value: Any) -> str:

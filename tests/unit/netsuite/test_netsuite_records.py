@@ -220,11 +220,19 @@ def test_collection_paging(world, catalog):
     assert default["count"] == 5 and not default["hasMore"]
 
 
-@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 1001}, {"limit": "x"}, {"offset": -1}])
+@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 1001}, {"limit": "x"}, {"offset": -1},
+                                    {"offset": 3, "limit": 2}, {"offset": 5}])
 def test_collection_paging_bounds(world, params):
     response = world.client.get(f"{RECORDS}/salesOrder", params=params)
     assert response.status_code == 400
     assert error_detail(response)["o:errorQueryParam"] == next(iter(params))
+
+
+def test_collection_offset_must_be_a_multiple_of_the_limit(world):
+    response = world.client.get(f"{RECORDS}/salesOrder", params={"limit": 2, "offset": 3})
+    detail = error_detail(response)
+    assert response.status_code == 400 and detail["o:errorCode"] == "USER_ERROR"
+    assert "multiple of the limit" in detail["detail"]
 
 
 # --- validation: every bad body names the field and nothing is written ------------------------
