@@ -54,7 +54,7 @@ def translate(sql: str) -> str:
         block = _block(tokens, depths, index)
         clause = _clause(tokens, depths, block, index)
         if clause == "select":
-            tokens[index] = "ROW_NUMBER() OVER ()"
+            tokens[index] = "ROW_NUMBER() OVER ()" + ("" if _has_alias(tokens, depths, block, index) else " AS rownum")
         elif clause == "where":
             cap = _where_cap(tokens, depths, block, index)
             if cap is not None:
@@ -92,6 +92,11 @@ def _level(tokens: list[str], depths: list[int], block: _Block, start: int, stop
     """The significant tokens of ``block`` between ``start`` and ``stop``, lower-cased, at its own depth."""
     return [(i, tokens[i].lower()) for i in range(start, stop)
             if depths[i] == block.depth and tokens[i].strip() and not tokens[i].startswith(("--", "/*"))]
+
+
+def _has_alias(tokens: list[str], depths: list[int], block: _Block, index: int) -> bool:
+    following = _level(tokens, depths, block, index + 1, block.end)
+    return bool(following) and following[0][1] not in (",", "from")
 
 
 def _clause(tokens: list[str], depths: list[int], block: _Block, index: int) -> str:

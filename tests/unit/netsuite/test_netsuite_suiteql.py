@@ -214,3 +214,9 @@ def test_rownum_inside_a_string_is_just_text(world, catalog):
     post_sales_order(world, catalog, memo="ROWNUM <= 1")
     body = suiteql(world, "SELECT memo FROM transaction WHERE memo = 'ROWNUM <= 1'")
     assert body["items"][0]["memo"] == "ROWNUM <= 1"
+
+
+def test_a_bare_rownum_column_is_called_rownum(world, catalog):
+    _five_orders(world, catalog)
+    body = suiteql(world, "SELECT ROWNUM, externalid FROM transaction WHERE ROWNUM <= 2")
+    assert [row["rownum"] for row in body["items"]] == ["1", "2"]
