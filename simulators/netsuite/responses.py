@@ -215,7 +215,7 @@ class NetSuiteSimulator(Simulator):
         self.settings = copy.deepcopy(self._initial_settings)
         self._mirror = SuiteQLMirror()
         self._account = NetSuiteAccount(clock=self.clock, seed=seed, settings=self.settings,
-                                        on_change=self._mirror.write)
+                                        on_change=self._mirror.write, on_delete=self._mirror.forget)
         self._auth = TokenBasedAuth(self.account_id, self.clock, IdSource(seed * 10 + 9))
         self._consumer_key = self._auth.create_integration()
         self.credentials: TbaCredentials = self._auth.issue_token(self._consumer_key)
@@ -268,6 +268,12 @@ class NetSuiteSimulator(Simulator):
         """A record typed in by a NetSuite user (same rules as a REST create); returns its id."""
         with self._lock:
             return self._account.create(record_type, body).id  # type: ignore[return-value]
+
+    def delete(self, record_type: str, record_id: str) -> None:
+        """A NetSuite user deletes a record (the REST API's DELETE is not modelled). Raises
+        ``NetSuiteError`` when NetSuite would refuse: other records were made from it."""
+        with self._lock:
+            self._account.delete(record_type, record_id)
 
     def bill(self, sales_order_id: str) -> tuple[str, str]:
         """The Bill button: a cash sale when the order has a payment method, else an invoice."""

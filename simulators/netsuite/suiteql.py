@@ -88,6 +88,16 @@ class SuiteQLMirror:
         elif isinstance(record, Currency):
             self._upsert("currency", (int(record.id), record.symbol, record.name))
 
+    def forget(self, record: Any) -> None:
+        """Drop a deleted record (and a transaction's lines) from the mirror."""
+        table = ("transaction" if isinstance(record, Transaction) else "customer" if isinstance(record, Customer)
+                 else "item" if isinstance(record, Item) else None)
+        if table is None:
+            return
+        self._db.execute(f'DELETE FROM "{table}" WHERE id = ?', (int(record.id or 0),))
+        if table == "transaction":
+            self._db.execute('DELETE FROM transactionline WHERE "transaction" = ?', (int(record.id or 0),))
+
     def _upsert(self, table: str, row: tuple[Any, ...]) -> None:
         marks = ", ".join("?" for _ in row)
         self._db.execute(f'INSERT OR REPLACE INTO "{table}" VALUES ({marks})', row)
