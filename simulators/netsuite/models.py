@@ -352,10 +352,12 @@ class NetSuiteAccount:
     """All records of one account. Not thread-safe by itself: the simulator's lock guards it."""
 
     def __init__(self, *, clock: Clock, seed: int, settings: NetSuiteSettings,
-                 on_change: Callable[[Any], None] = lambda record: None) -> None:
+                 on_change: Callable[[Any], None] = lambda record: None,
+                 on_delete: Callable[[Any], None] = lambda record: None) -> None:
         self.clock = clock
         self.settings = settings
         self._on_change = on_change
+        self._on_delete = on_delete
         # Separate internal-id sequences per family, as in NetSuite (entities, items, transactions).
         self._ids = {"entity": IdSource(seed * 10 + 1, first=101), "item": IdSource(seed * 10 + 2, first=201),
                      "transaction": IdSource(seed * 10 + 3, first=5001)}
@@ -384,6 +386,18 @@ class NetSuiteAccount:
             raise not_found("The record instance does not exist. Provide a valid record instance ID. "
                             f"No {record_type} has {what}.")
         return records[found]
+
+    def delete(self, record_type: str, ref: str) -> None:
+        """A user deletes a record in the UI. NetSuite keeps a record other records were made from
+        (a billed sales order, a refunded cash sale)."""
+        record = self.get(record_type, ref)
+        if any(isinstance(other, Transaction) and other.created_from == record.id
+               for table in self._records.values() for other in table.values()):
+            raise user_error("This record cannot be deleted because it has dependent records.")
+        del self._records[record_type][record.id]  # type: ignore[arg-type]
+        if record.external_id is not None:
+            self._by_external_id[record_type].pop(record.external_id, None)
+        self._on_delete(record)
 
     def list(self, record_type: str) -> list[Record]:
         return sorted(self._table(record_type).values(), key=lambda r: int(r.id or 0))

@@ -215,7 +215,7 @@ class NetSuiteSimulator(Simulator):
         self.settings = copy.deepcopy(self._initial_settings)
         self._mirror = SuiteQLMirror()
         self._account = NetSuiteAccount(clock=self.clock, seed=seed, settings=self.settings,
-                                        on_change=self._mirror.write)
+                                        on_change=self._mirror.write, on_delete=self._mirror.forget)
         self._auth = TokenBasedAuth(self.account_id, self.clock, IdSource(seed * 10 + 9))
         self._consumer_key = self._auth.create_integration()
         self.credentials: TbaCredentials = self._auth.issue_token(self._consumer_key)
@@ -268,6 +268,12 @@ class NetSuiteSimulator(Simulator):
         """A record typed in by a NetSuite user (same rules as a REST create); returns its id."""
         with self._lock:
             return self._account.create(record_type, body).id  # type: ignore[return-value]
+
+    def delete(self, record_type: str, record_id: str) -> None:
+        """A NetSuite user deletes a record (the REST API's DELETE is not modelled). Raises
+        ``NetSuiteError`` when NetSuite would refuse: other records were made from it."""
+        with self._lock:
+            self._account.delete(record_type, record_id)
 
     def bill(self, sales_order_id: str) -> tuple[str, str]:
         """The Bill button: a cash sale when the order has a payment method, else an invoice."""
@@ -434,7 +440,12 @@ def _paging(request: httpx.Request, default_limit: int) -> tuple[int, int]:
             bounds = f"{low}..{high}" if high is not None else f"{low} or more"
             raise user_error(f"Invalid {name} {raw!r}: a whole number {bounds} is required.", query_param=name)
         values[name] = int(raw)
-    return values["limit"], values["offset"]
+    limit, offset = values["limit"], values["offset"]
+    if offset % limit:
+        # NetSuite pages in whole pages: the offset must be divisible by the limit.
+        raise user_error(f"Invalid offset {offset}: the offset must be a multiple of the limit ({limit}).",
+                         query_param="offset")
+    return limit, offset
 
 
 def _page(request: httpx.Request, items: list[dict[str, Any]], total: int, limit: int,

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from common.clock import isoformat
+from simulators.netsuite import rownum
 from simulators.netsuite.models import ITEM_KINDS, Currency, Customer, Item, NetSuiteError, Transaction
 
 MAX_RESULTS = 100_000                 # NetSuite's cap on one SuiteQL result set
@@ -52,7 +53,11 @@ def prepare(query: str) -> str:
         raise invalid_query("Only one SELECT statement is allowed; remove the ';'.")
     if not re.match(r"\s*select\b", code_only, re.IGNORECASE):
         raise invalid_query("Only SELECT statements are allowed.")
-    return _TOKENS.sub(lambda m: '"transaction"' if m.group(4) else m.group(0), query)
+    sql = _TOKENS.sub(lambda m: '"transaction"' if m.group(4) else m.group(0), query)
+    try:
+        return rownum.translate(sql)
+    except rownum.RownumError as exc:
+        raise invalid_query(str(exc)) from None
 
 
 def as_text(value: Any) -> str:
@@ -82,6 +87,16 @@ class SuiteQLMirror:
             self._upsert("item", (int(record.id or 0), record.item_id, ITEM_KINDS[record.type], record.display_name))
         elif isinstance(record, Currency):
             self._upsert("currency", (int(record.id), record.symbol, record.name))
+
+    def forget(self, record: Any) -> None:
+        """Drop a deleted record (and a transaction's lines) from the mirror."""
+        table = ("transaction" if isinstance(record, Transaction) else "customer" if isinstance(record, Customer)
+                 else "item" if isinstance(record, Item) else None)
+        if table is None:
+            return
+        self._db.execute(f'DELETE FROM "{table}" WHERE id = ?', (int(record.id or 0),))
+        if table == "transaction":
+            self._db.execute('DELETE FROM transactionline WHERE "transaction" = ?', (int(record.id or 0),))
 
     def _upsert(self, table: str, row: tuple[Any, ...]) -> None:
         marks = ", ".join("?" for _ in row)

@@ -9,6 +9,7 @@ before anything is stored, so a rejected request leaves the shop exactly as it w
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -19,10 +20,25 @@ from common.clock import Clock
 from common.seeded import IdSource
 from simulators.core.orders import OrderSpec, price_order
 
-API_VERSIONS = ("2024-07", "2024-10", "2025-01")
+API_VERSIONS = ("2024-07", "2024-10", "2025-01")   # the stable versions this shop serves, oldest first
+_VERSION_HANDLE = re.compile(r"\d{4}-\d{2}")
 RESTOCK_TYPES = ("no_restock", "cancel", "return")
 WEBHOOK_TOPICS = ("refunds/create", "orders/create", "orders/updated")
 ORDER_STATUSES = ("open", "closed", "cancelled", "any")
+
+
+def served_api_version(requested: str | None) -> str | None:
+    """The version Shopify answers a request for ``requested`` in, or None when it answers 404.
+
+    A supported version is served as asked. A date handle older than every supported version falls
+    forward to the oldest supported stable version (Shopify's documented behaviour for versions past
+    end of life). Anything else (not a YYYY-MM handle, or a date this shop has no version for, such
+    as a future quarter) has no route: 404."""
+    if requested in API_VERSIONS:
+        return requested
+    if requested is not None and _VERSION_HANDLE.fullmatch(requested) and requested < API_VERSIONS[0]:
+        return API_VERSIONS[0]
+    return None
 
 
 class ShopifyError(Exception):
@@ -367,6 +383,9 @@ class ShopifySettings:
     bucket_size: int = 40           # Standard plan REST bucket
     leak_per_second: float = 2.0    # Standard plan leak rate (Advanced 4, Plus 20)
     webhook_max_attempts: int = 8   # Shopify gives up on a failing delivery after 8 tries
+    # Shopify only delivers to https:// addresses. Serve mode may turn this on to subscribe a plain
+    # http:// receiver on loopback; never on for a certification run.
+    allow_http_webhooks: bool = False
 
 
 class LeakyBucket:
@@ -628,12 +647,15 @@ class ShopifyBackend:
         return amount
 
     # webhooks ------------------------------------------------------------------------------
-    def subscribe(self, topic: str, address: str, fmt: str, api_version: str) -> WebhookSubscription:
+    def subscribe(self, topic: str, address: str, fmt: str, api_version: str, *,
+                  allow_http: bool = False) -> WebhookSubscription:
         errors = FieldErrors()
         if topic not in WEBHOOK_TOPICS:
             errors.add("topic", f"Invalid topic specified: {topic!r}. Supported here: {', '.join(WEBHOOK_TOPICS)}")
-        if not address.startswith(("https://", "http://")):
-            errors.add("address", f"{address!r} is not an http(s) URL")
+        if address.startswith("http://") and not allow_http:
+            errors.add("address", "protocol http:// is not supported")
+        elif not address.startswith(("https://", "http://")):
+            errors.add("address", f"{address!r} is not an https URL")
         if fmt != "json":
             errors.add("format", f"{fmt!r} is not supported; use \"json\"")
         if any(w.topic == topic and w.address == address for w in self.webhooks.values()):

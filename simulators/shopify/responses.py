@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -22,7 +23,7 @@ from simulators.core.orders import OrderSpec
 from simulators.shopify.models import (
     API_VERSIONS, ORDER_STATUSES, FieldErrors, Invalid, LeakyBucket, LineItem, LineRefundRequest, Order, Refund,
     RefundPlan, RefundRequest, ShippingRefundRequest, ShopifyBackend, ShopifyError, ShopifySettings,
-    Transaction, TransactionRequest, WebhookSubscription,
+    Transaction, TransactionRequest, WebhookSubscription, served_api_version,
 )
 from simulators.shopify.webhooks import WebhookDelivery, WebhookOutbox
 
@@ -30,6 +31,7 @@ DEFAULT_API_VERSION = "2024-10"
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 THROTTLED = "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."
 API = r"/admin/api/(?P<version>[^/]+)"
+_API_PREFIX = re.compile(API + "/")
 
 
 # --- rendering: Python records -> Shopify JSON ---------------------------------------------
@@ -179,6 +181,16 @@ def webhook_json(w: WebhookSubscription) -> dict[str, Any]:
     return {"id": w.id, "address": w.address, "topic": w.topic, "format": w.format,
             "api_version": w.api_version, "fields": [], "metafield_namespaces": [],
             "created_at": isoformat(w.created_at), "updated_at": isoformat(w.updated_at)}
+
+
+def requested_fields(request: httpx.Request) -> frozenset[str]:
+    """Shopify's ``fields=id,name``: the top-level fields to answer with (none asked: all of them)."""
+    return frozenset(name.strip() for name in request.url.params.get("fields", "").split(",") if name.strip())
+
+
+def only_fields(document: dict[str, Any], fields: frozenset[str]) -> dict[str, Any]:
+    """``document`` cut to ``fields``; names the resource does not have are ignored, as Shopify does."""
+    return {key: value for key, value in document.items() if key in fields} if fields else document
 
 
 def as_wire(payload: Any) -> Any:
@@ -411,14 +423,21 @@ class ShopifySimulator(Simulator):
         response = super().handle(request)
         with self._lock:
             response.headers["X-Shopify-Shop-Api-Call-Limit"] = f"{self.bucket.used()}/{self.settings.bucket_size}"
+        # Every answer names the version that served it; a request without a usable one is
+        # answered as an unversioned request is, by the oldest supported stable version.
+        requested = _API_PREFIX.match(request.url.path)
+        response.headers["X-Shopify-API-Version"] = (
+            served_api_version(requested["version"] if requested else None) or API_VERSIONS[0])
         return response
 
     __call__ = handle
 
     def _dispatch(self, request: httpx.Request, handler: Any, groups: dict[str, str]) -> httpx.Response:
         with self._lock:
-            if groups.get("version") not in API_VERSIONS:
+            version = served_api_version(groups.get("version"))
+            if version is None:
                 raise SimulatorError(404, {"errors": "Not Found"})
+            groups = {**groups, "version": version}
             if request.headers.get("X-Shopify-Access-Token") != self.access_token:
                 raise SimulatorError(401, {"errors": INVALID_TOKEN})
             if not self.bucket.try_take():
@@ -427,7 +446,6 @@ class ShopifySimulator(Simulator):
                 response = handler(request, **groups)
             except ShopifyError as err:
                 raise SimulatorError(err.status, {"errors": err.errors}) from None
-            response.headers["X-Shopify-API-Version"] = groups["version"]
             return response
 
     def _no_route(self, request: httpx.Request) -> httpx.Response:
@@ -465,16 +483,20 @@ class ShopifySimulator(Simulator):
         if page and found[-1].id > page[-1].id:
             links.append(self._link(request, version, limit, {"filters": filters, "after": page[-1].id}, "next"))
         headers = {"Link": ", ".join(links)} if links else {}
-        return json_response(200, {"orders": [order_json(o, version) for o in page]}, headers)
+        fields = requested_fields(request)
+        return json_response(200, {"orders": [only_fields(order_json(o, version), fields) for o in page]}, headers)
 
     @route("GET", API + r"/orders/(?P<order_id>\d+)\.json")
     def get_order(self, request: httpx.Request, version: str, order_id: str) -> httpx.Response:
-        return json_response(200, {"order": order_json(self.backend.order(int(order_id)), version)})
+        order = order_json(self.backend.order(int(order_id)), version)
+        return json_response(200, {"order": only_fields(order, requested_fields(request))})
 
     @route("GET", API + r"/orders/(?P<order_id>\d+)/transactions\.json")
     def list_transactions(self, request: httpx.Request, version: str, order_id: str) -> httpx.Response:
         order = self.backend.order(int(order_id))
-        return json_response(200, {"transactions": [transaction_json(t) for t in order.transactions]})
+        fields = requested_fields(request)
+        return json_response(200, {"transactions": [only_fields(transaction_json(t), fields)
+                                                    for t in order.transactions]})
 
     # --- refunds ---------------------------------------------------------------------------
     @route("POST", API + r"/orders/(?P<order_id>\d+)/refunds/calculate\.json")
@@ -495,12 +517,15 @@ class ShopifySimulator(Simulator):
     @route("GET", API + r"/orders/(?P<order_id>\d+)/refunds\.json")
     def list_refunds(self, request: httpx.Request, version: str, order_id: str) -> httpx.Response:
         order = self.backend.order(int(order_id))
-        return json_response(200, {"refunds": [refund_json(order, r, version) for r in order.refunds]})
+        fields = requested_fields(request)
+        return json_response(200, {"refunds": [only_fields(refund_json(order, r, version), fields)
+                                               for r in order.refunds]})
 
     @route("GET", API + r"/orders/(?P<order_id>\d+)/refunds/(?P<refund_id>\d+)\.json")
     def get_refund(self, request: httpx.Request, version: str, order_id: str, refund_id: str) -> httpx.Response:
         refund = self.backend.refund(int(order_id), int(refund_id))
-        return json_response(200, {"refund": refund_json(self.backend.order(int(order_id)), refund, version)})
+        document = refund_json(self.backend.order(int(order_id)), refund, version)
+        return json_response(200, {"refund": only_fields(document, requested_fields(request))})
 
     # --- webhooks --------------------------------------------------------------------------
     @route("POST", API + r"/webhooks\.json")
@@ -512,7 +537,8 @@ class ShopifySimulator(Simulator):
                 errors.add(key, "can't be blank")
         errors.raise_if_any()
         fmt = body.get("format", "json")
-        subscription = self.backend.subscribe(body["topic"], body["address"], str(fmt), version)
+        subscription = self.backend.subscribe(body["topic"], body["address"], str(fmt), version,
+                                              allow_http=self.settings.allow_http_webhooks)
         return json_response(201, {"webhook": webhook_json(subscription)})
 
     @route("GET", API + r"/webhooks\.json")

@@ -247,13 +247,17 @@ def _time(raw: Any, field_name: str) -> datetime | None:
                       f"2026-01-05T09:00:00Z, not {raw!r}.", field_name) from None
 
 
-def _limit(raw: Any, maximum: int, default: int, field_name: str = "limit") -> int:
+def _limit(raw: Any, maximum: int, default: int, field_name: str = "limit", *, cap: bool = False) -> int:
+    """A page size. With ``cap`` a value above ``maximum`` pages at ``maximum`` (endpoints whose
+    reference says "if the supplied value is greater than N, no more than N results are returned")."""
     if raw is None:
         return default
     if isinstance(raw, str) and raw.isdigit():
         raw = int(raw)
     if isinstance(raw, bool) or not isinstance(raw, int):
         raise invalid("EXPECTED_INTEGER", f"{field_name} must be an integer.", field_name)
+    if cap and raw > maximum:
+        return maximum
     if not 1 <= raw <= maximum:
         raise invalid("VALUE_TOO_HIGH" if raw > maximum else "VALUE_TOO_LOW",
                       f"{field_name} must be from 1 to {maximum}, not {raw}.", field_name)
@@ -488,7 +492,7 @@ class SquareSimulator(Simulator):
             raise invalid("INVALID_ENUM_VALUE", f"status must be PENDING, COMPLETED, REJECTED or FAILED, "
                           f"not {status!r}.", "status")
         descending = self._descending(params.get("sort_order"), "sort_order")
-        limit = _limit(params.get("limit"), 100, 100)
+        limit = _limit(params.get("limit"), 100, 100, cap=True)
         paged_query = sorted((k, v) for k, v in params.multi_items() if k not in ("cursor", "limit"))
         offset = Cursors.offset(params.get("cursor"), paged_query)
         found = self.backend.list_refunds(merchant, begin=begin, end=end, descending=descending,

@@ -1,14 +1,18 @@
-"""Test doubles for the connector's unit tests: a recording httpx router and a small fake NetSuite.
+"""Wiring for the connector's unit tests: a recording httpx router, the real NetSuite simulator
+behind NetSuite's host, and storefront answers shaped like docs/wire-contract.md.
 
-The real simulators are tested (and used end to end) elsewhere; these doubles answer only the
-few calls each connector test needs, from handwritten JSON shaped like docs/wire-contract.md.
+NetSuite is never hand-written here: ``connector_on_netsuite`` routes the account's host to
+``simulators.netsuite.NetSuiteSimulator`` (sharing the connector's clock, so TBA timestamps agree),
+and ``SimulatedNetSuite`` sets records up the way a NetSuite user would (control plane) and reads
+what the connector sent from the simulator's journal. Storefronts answer from handwritten JSON: the
+connector's storefront adapters are what these tests pin down.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
@@ -17,6 +21,9 @@ import httpx
 from common import jsonio
 from common.clock import ManualClock
 from connector import AccountSettings, Connector, NetSuiteConfig, TbaCredentials
+from simulators.core.journal import JournalEntry
+from simulators.netsuite import NetSuiteSimulator
+from simulators.netsuite.models import error_document
 
 NS_ACCOUNT = "1234567_SB1"
 NS_HOST = "1234567-sb1.suitetalk.api.netsuite.com"
@@ -25,7 +32,7 @@ CREDENTIALS = TbaCredentials("consumer-key", "consumer-secret", "token-id", "tok
 SHOP = "acme-outfitters"
 SHOPIFY_BASE = f"https://{SHOP}.myshopify.com/admin/api/2024-10"
 SQUARE_BASE = "https://connect.squareup.com/v2"
-SETTINGS = AccountSettings(generic_refund_item_id="51", shipping_item_id="52", payment_method_id="7")
+USD = "1"   # the simulator's seeded currency id for USD
 
 Handler = Callable[[httpx.Request, re.Match], httpx.Response]
 
@@ -33,12 +40,6 @@ Handler = Callable[[httpx.Request, re.Match], httpx.Response]
 def json_response(status: int, body: Any = None, headers: dict[str, str] | None = None) -> httpx.Response:
     content = b"" if body is None else jsonio.dumps(body).encode()
     return httpx.Response(status, content=content, headers={"Content-Type": "application/json", **(headers or {})})
-
-
-def ns_error(status: int, code: str, detail: str, path: str | None = None) -> httpx.Response:
-    error = {"detail": detail, "o:errorCode": code, **({"o:errorPath": path} if path else {})}
-    return json_response(status, {"type": "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.1",
-                                  "title": "Bad Request", "status": status, "o:errorDetails": [error]})
 
 
 def body_of(request: httpx.Request) -> Any:
@@ -78,187 +79,137 @@ class Routes:
                 for r in self.requests if host is None or r.url.host == host]
 
 
-@dataclass
-class FakeNetSuite:
-    """Just enough NetSuite for the connector's flows: records by id and eid, transforms, SuiteQL."""
+# --- NetSuite: the real simulator --------------------------------------------------------------
 
-    items: dict[str, tuple[str, str]] = field(default_factory=lambda: {
-        "201": ("TEE-1", "InvtPart"), "202": ("MUG-2", "InvtPart"), "51": ("Refund Adjustment", "OthCharge"),
-        "52": ("Shipping", "OthCharge")})
-    records: dict[str, dict[str, dict]] = field(default_factory=dict)
-    next_id: int = 1000
-    transforms: list[tuple[str, str, dict, str]] = field(default_factory=list)   # (from, to, body, query)
-    reject_transform: httpx.Response | None = None
+@dataclass(frozen=True)
+class NetSuiteCatalog:
+    """What an administrator set up in the account before the connector ran (ids the simulator gave)."""
 
-    TYPE_CODE = {"salesOrder": "SalesOrd", "cashSale": "CashSale", "invoice": "CustInvc",
-                 "cashRefund": "CashRfnd", "creditMemo": "CustCred"}
-    PREFIX = {"salesOrder": "SO", "cashSale": "CS", "invoice": "INV", "cashRefund": "CR", "creditMemo": "CM"}
-
-    def install(self, routes: Routes) -> None:
-        record = rf"^{re.escape(NS_BASE)}/record/v1/(?P<type>\w+)"
-        routes.add("GET", record + r"/(?P<key>[^/?]+)(\?.*)?$", self._get)
-        routes.add("POST", record + r"(\?.*)?$", self._create)
-        routes.add("PUT", record + r"/eid:(?P<eid>[^/?]+)$", self._upsert)
-        routes.add("POST", record + r"/(?P<id>\d+)/!transform/(?P<to>\w+)(\?.*)?$", self._transform)
-        routes.add("POST", rf"^{re.escape(NS_BASE)}/query/v1/suiteql", self._suiteql)
-
-    # --- state helpers for tests --------------------------------------------------------------
-    def add(self, record_type: str, **fields: Any) -> dict:
-        self.next_id += 1
-        record_id = str(self.next_id)
-        record = {"links": [], "id": record_id, "tranId": f"{self.PREFIX.get(record_type, 'X')}-{record_id}", **fields}
-        for number, line in enumerate(record.get("item", {}).get("items", []), start=1):
-            line.setdefault("line", number)
-        if "item" in record:
-            lines = record["item"]["items"]
-            record["total"] = sum((Decimal(str(l.get("amount", 0))) + Decimal(str(l.get("taxAmount", 0)))
-                                   for l in lines), Decimal(0))
-        self.records.setdefault(record_type, {})[record_id] = record
-        return record
-
-    def sales_order(self, external_id: str, lines: list[dict]) -> dict:
-        return self.add("salesOrder", externalId=external_id, currency={"id": "1", "refName": "USD"},
-                        item={"items": lines})
-
-    def bill(self, sales_order: dict, billed_type: str = "cashSale") -> dict:
-        lines = [dict(line) for line in sales_order["item"]["items"]]
-        return self.add(billed_type, createdFrom={"id": sales_order["id"]}, currency=sales_order["currency"],
-                        item={"items": lines})
-
-    def refund(self, billed: dict, lines: list[dict], refund_type: str = "cashRefund", **fields: Any) -> dict:
-        return self.add(refund_type, createdFrom={"id": billed["id"]}, currency=billed["currency"],
-                        item={"items": lines}, **fields)
-
-    def by_eid(self, record_type: str, external_id: str) -> dict | None:
-        return next((r for r in self.records.get(record_type, {}).values() if r.get("externalId") == external_id), None)
-
-    # --- HTTP ---------------------------------------------------------------------------------
-    @staticmethod
-    def _check_auth(request: httpx.Request) -> None:
-        assert request.headers["Authorization"].startswith(f'OAuth realm="{NS_ACCOUNT}"'), request.headers
-
-    def _get(self, request: httpx.Request, match: re.Match) -> httpx.Response:
-        self._check_auth(request)
-        record_type, key = match["type"], match["key"]
-        if key.startswith("eid:"):
-            found = self.by_eid(record_type, key[4:])
-        else:
-            found = self.records.get(record_type, {}).get(key)
-        if found is None:
-            return ns_error(404, "NONEXISTENT_ID", f"The record instance does not exist: {record_type} {key}.")
-        expand = request.url.params.get("expandSubResources") == "true"
-        shown = dict(found)
-        if "item" in shown and not expand:
-            shown["item"] = {"links": []}
-        return json_response(200, shown)
-
-    def _created(self, record_type: str, record: dict) -> httpx.Response:
-        return httpx.Response(204, headers={"Location": f"{NS_BASE}/record/v1/{record_type}/{record['id']}"})
-
-    def _create(self, request: httpx.Request, match: re.Match) -> httpx.Response:
-        self._check_auth(request)
-        body = body_of(request)
-        if body.get("externalId") and self.by_eid(match["type"], body["externalId"]):
-            return ns_error(400, "USER_ERROR", "This entity already exists.", "externalId")
-        return self._created(match["type"], self.add(match["type"], **body))
-
-    def _upsert(self, request: httpx.Request, match: re.Match) -> httpx.Response:
-        self._check_auth(request)
-        existing = self.by_eid(match["type"], match["eid"])
-        if existing:
-            existing.update(body_of(request))
-            return httpx.Response(204)
-        return self._created(match["type"], self.add(match["type"], externalId=match["eid"], **body_of(request)))
-
-    def _transform(self, request: httpx.Request, match: re.Match) -> httpx.Response:
-        self._check_auth(request)
-        body = body_of(request)
-        self.transforms.append((match["type"], match["to"], body, request.url.query.decode()))
-        if self.reject_transform is not None:
-            return self.reject_transform
-        if body.get("externalId") and self.by_eid(match["to"], body["externalId"]):
-            return ns_error(400, "USER_ERROR", "This entity already exists.", "externalId")
-        source = self.records[match["type"]][match["id"]]
-        billed_lines = {line["line"]: line for line in source["item"]["items"]}
-        lines = []
-        for given in body["item"]["items"]:
-            line = dict(given)
-            if "orderLine" in given:
-                line["item"] = billed_lines[given["orderLine"]]["item"]
-            lines.append(line)
-        fields = {k: v for k, v in body.items() if k != "item"}
-        return self._created(match["to"], self.add(match["to"], createdFrom={"id": source["id"]},
-                                                   currency=source.get("currency"), item={"items": lines}, **fields))
-
-    def _suiteql(self, request: httpx.Request, match: re.Match) -> httpx.Response:
-        self._check_auth(request)
-        assert request.headers.get("Prefer") == "transient"
-        query = body_of(request)["q"]
-        return json_response(200, {"links": [], "count": 0, "hasMore": False, "offset": 0,
-                                   "items": [{"links": [], **row} for row in self._rows(query)]})
-
-    def _rows(self, query: str) -> list[dict]:
-        ids_in = lambda: re.search(r"IN \(([^)]*)\)", query.rsplit("createdfrom", 1)[-1]).group(1)  # noqa: E731
-        if "FROM currency" in query:
-            return [{"id": "1", "symbol": "USD"}] if "'USD'" in query else []
-        if "FROM item WHERE itemid IN" in query:
-            wanted = set(re.findall(r"'([^']*)'", query))
-            return [{"id": i, "itemid": name} for i, (name, _) in self.items.items() if name in wanted]
-        if "FROM item WHERE id =" in query:
-            item_id = re.search(r"id = (\d+)", query).group(1)
-            return [{"id": item_id, "itemtype": self.items[item_id][1]}] if item_id in self.items else []
-        if "'CashSale', 'CustInvc'" in query:
-            wanted = {s.strip() for s in ids_in().split(",")}
-            return [self._row(t, r) for t in ("cashSale", "invoice") for r in self.records.get(t, {}).values()
-                    if r.get("createdFrom", {}).get("id") in wanted]
-        if "'CashRfnd', 'CustCred'" in query:
-            refunds = [(t, r) for t in ("cashRefund", "creditMemo") for r in self.records.get(t, {}).values()]
-            if "t.id >" in query:
-                above = int(re.search(r"t\.id > (\d+)", query).group(1))
-                return [self._row(t, r) for t, r in refunds if int(r["id"]) > above]
-            wanted = {s.strip() for s in ids_in().split(",")}
-            return [self._row(t, r) for t, r in refunds if r.get("createdFrom", {}).get("id") in wanted]
-        if "t.id =" in query or "t.tranid =" in query:
-            key = (re.search(r"t\.id = (\d+)", query) or re.search(r"t\.tranid = '([^']*)'", query)).group(1)
-            return [self._row(t, r) for t, table in self.records.items() for r in table.values()
-                    if key in (r["id"], r.get("tranId"))]
-        raise AssertionError(f"the fake NetSuite does not answer {query}")
-
-    def _row(self, record_type: str, record: dict) -> dict:
-        row = {"id": record["id"], "type": self.TYPE_CODE[record_type], "tranid": record["tranId"]}
-        if record.get("createdFrom"):
-            row["createdfrom"] = record["createdFrom"]["id"]
-        if record.get("externalId"):
-            row["externalid"] = record["externalId"]
-        return row
+    customer: str
+    tee: str            # inventory item TEE-1
+    mug: str | None     # inventory item MUG-2 (None: the account has no such item)
+    generic: str        # Other Charge "Refund Adjustment": generic refund lines
+    shipping: str       # Other Charge "Shipping"
+    visa: str           # payment method
+    amex: str           # another payment method
 
 
-def make_connector(tmp_path: Path | str, routes: Routes, clock: ManualClock | None = None,
-                   seed: int = 1234) -> Connector:
+def seed_catalog(sim: NetSuiteSimulator, *, with_mug: bool = True) -> NetSuiteCatalog:
+    return NetSuiteCatalog(
+        customer=sim.enter("customer", {"externalId": "netsuite-customer-1", "firstName": "Ada",
+                                        "lastName": "Lovelace", "email": "ada@example.com"}),
+        tee=sim.add_inventory_item("TEE-1", "Tee", 20),
+        mug=sim.add_inventory_item("MUG-2", "Mug", 12.5) if with_mug else None,
+        generic=sim.add_other_charge_item("Refund Adjustment"),
+        shipping=sim.add_other_charge_item("Shipping"),
+        visa=sim.add_payment_method("Shop VISA"),
+        amex=sim.add_payment_method("Shop AMEX"))
+
+
+class SimulatedNetSuite:
+    """The NetSuite account of a connector test: the simulator, what is in it, and what was sent."""
+
+    def __init__(self, sim: NetSuiteSimulator, catalog: NetSuiteCatalog) -> None:
+        self.sim = sim
+        self.catalog = catalog
+        self.settings = AccountSettings(generic_refund_item_id=catalog.generic, shipping_item_id=catalog.shipping,
+                                        payment_method_id=catalog.visa)
+
+    # --- a NetSuite user's hands (control plane) ---------------------------------------------
+    def sales_order(self, external_id: str, lines: list[dict], *, paid: bool = True) -> dict:
+        """A sales order as order sync leaves it: storefront taxes kept (taxDetailsOverride)."""
+        body = {"externalId": external_id, "entity": {"id": self.catalog.customer}, "currency": {"id": USD},
+                "taxDetailsOverride": True, "item": {"items": lines}}
+        if paid:
+            body["paymentMethod"] = {"id": self.catalog.visa}
+        return self.record("salesOrder", self.sim.enter("salesOrder", body))
+
+    def bill(self, sales_order: dict) -> dict:
+        """The Bill button: a cash sale for a paid order, else an invoice."""
+        return self.record(*self.sim.bill(sales_order["id"]))
+
+    def refund(self, billed: dict, lines: dict[int, int] | None = None, extra_lines: Sequence[dict] = (),
+               external_id: str | None = None) -> dict:
+        """The Refund button: ``lines`` billed line -> quantity (None: all that remains), plus generic lines."""
+        return self.record(*self.sim.refund(billed["recordType"], billed["id"], lines, extra_lines, external_id))
+
+    def standalone_credit_memo(self, amount: Any) -> dict:
+        """A credit memo typed in by hand, made from no sale."""
+        return self.record("creditMemo", self.sim.enter("creditMemo", {
+            "entity": {"id": self.catalog.customer},
+            "item": {"items": [{"item": {"id": self.catalog.generic}, "amount": amount}]}}))
+
+    # --- reading the account -----------------------------------------------------------------
+    def record(self, record_type: str, record_id: str) -> dict:
+        return {**self.sim.record(record_type, record_id), "recordType": record_type}
+
+    def by_eid(self, record_type: str, external_id: str) -> dict:
+        return self.record(record_type, f"eid:{external_id}")
+
+    def records(self, record_type: str) -> list[dict]:
+        return self.sim.records(record_type)
+
+    # --- what the connector sent (the simulator's journal) -----------------------------------
+    def calls(self) -> list[str]:
+        return [f"{e.method} {e.url.split(NS_HOST, 1)[1]}" for e in self.sim.journal.entries()]
+
+    def transforms(self) -> list[JournalEntry]:
+        return [e for e in self.sim.journal.entries() if e.operation == "transform_record"]
+
+    def sent(self, method: str, path_suffix: str) -> list[Any]:
+        """The JSON bodies of the requests whose path ends with ``path_suffix``."""
+        return [jsonio.loads(e.request_body) for e in self.sim.journal.entries(method)
+                if e.path.endswith(path_suffix)]
+
+    def not_found(self, detail: str) -> httpx.Response:
+        """A NONEXISTENT_ID answer rendered by the simulator, for a read that misses a record
+        NetSuite has not made visible yet (the simulator itself is always consistent)."""
+        return self.sim.error_response(404, error_document(404, "NONEXISTENT_ID", detail), {})
+
+
+def simulated_netsuite(clock: ManualClock, *, with_mug: bool = True) -> SimulatedNetSuite:
+    sim = NetSuiteSimulator(account_id=NS_ACCOUNT, clock=clock, seed=11)
+    return SimulatedNetSuite(sim, seed_catalog(sim, with_mug=with_mug))
+
+
+def route_to_netsuite(routes: Routes, netsuite: SimulatedNetSuite) -> None:
+    """Send everything for NetSuite's host to the simulator; routes added later still take precedence."""
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        routes.add(method, rf"^https://{re.escape(netsuite.sim.host)}/", lambda request, match: netsuite.sim.handle(request))
+
+
+def make_connector(tmp_path: Path | str, routes: Routes, clock: ManualClock | None = None, seed: int = 1234,
+                   credentials: TbaCredentials = CREDENTIALS) -> Connector:
     path = ":memory:" if tmp_path == ":memory:" else Path(tmp_path) / "ledger.sqlite3"
     return Connector(ledger_path=path, clock=clock or ManualClock(), http=routes.client(), seed=seed,
-                     netsuite=NetSuiteConfig(account_id=NS_ACCOUNT, credentials=CREDENTIALS),
+                     netsuite=NetSuiteConfig(account_id=NS_ACCOUNT, credentials=credentials),
                      webhook_base_url="https://hooks.refund-connector.test")
 
 
+def connector_credentials(sim: NetSuiteSimulator) -> TbaCredentials:
+    """The token the simulated account issued, as the connector's own credentials type."""
+    return TbaCredentials(**dataclasses.asdict(sim.credentials))
+
+
 @contextmanager
-def connector_on_fake_netsuite(tmp_path: Path | str, answers: Sequence[tuple[str, str, Any]] = ()
-                               ) -> Iterator[tuple[Connector, "FakeNetSuite", Routes]]:
-    """A connector whose NetSuite is the fake above, plus any storefront answers (method, pattern, body)."""
-    routes, netsuite = Routes(), FakeNetSuite()
-    netsuite.install(routes)
+def connector_on_netsuite(tmp_path: Path | str, answers: Sequence[tuple[str, str, Any]] = (), *,
+                          with_mug: bool = True) -> Iterator[tuple[Connector, SimulatedNetSuite, Routes]]:
+    """A connector whose NetSuite is the simulator, plus any storefront answers (method, pattern, body)."""
+    clock = ManualClock()
+    routes, netsuite = Routes(), simulated_netsuite(clock, with_mug=with_mug)
+    route_to_netsuite(routes, netsuite)
     for method, pattern, answer in answers:
         routes.add(method, pattern, answer)
-    connector = make_connector(tmp_path, routes)
+    connector = make_connector(tmp_path, routes, clock, credentials=connector_credentials(netsuite.sim))
     try:
         yield connector, netsuite, routes
     finally:
         connector.close()
 
 
-def add_shopify_account(connector: Connector):
+def add_shopify_account(connector: Connector, settings: AccountSettings):
     return connector.add_account(name="Acme Shopify", platform="shopify", store="acme-outfitters",
-                                 credentials={"access_token": "shpat", "client_secret": "shpss"}, settings=SETTINGS)
+                                 credentials={"access_token": "shpat", "client_secret": "shpss"}, settings=settings)
 
 
 def shopify_order(order_id: int = 1001, *, financial_status: str = "paid") -> dict:

@@ -1,41 +1,43 @@
-"""Accounts, the one-direction rule and the activation gate (NetSuite answers from a fake)."""
+"""Accounts, the one-direction rule and the activation gate (NetSuite is the simulator)."""
 from __future__ import annotations
 
 import pytest
 
 from connector import AccountSettings, ActivationRefused, ConnectorError, Direction
 from connector.model import LineLink, OrderLink
-from tests.unit.connector_helpers import SETTINGS, connector_on_fake_netsuite
+from tests.unit.connector_helpers import connector_on_netsuite
 
 
 @pytest.fixture
 def world(tmp_path):
-    with connector_on_fake_netsuite(tmp_path) as wired:
+    with connector_on_netsuite(tmp_path) as wired:
         yield wired
 
 
-def _shopify(connector, name="Acme Shopify", settings=SETTINGS):
+def _shopify(connector, netsuite, name="Acme Shopify", settings=None):
+    settings = netsuite.settings if settings is None else settings
     return connector.add_account(name=name, platform="shopify", store="acme-outfitters",
                                  credentials={"access_token": "shpat", "client_secret": "shpss"}, settings=settings)
 
 
 def _synced_order(connector, netsuite, account, order_id="1001", billed=True, sku="TEE-1"):
     """What sync_order leaves behind: a sales order in NetSuite and the link in the ledger."""
+    tee = netsuite.catalog.tee
     so = netsuite.sales_order(f"shopify-acme-outfitters-order-{order_id}",
-                              [{"item": {"id": "201"}, "quantity": 1, "amount": 20, "taxAmount": 0,
+                              [{"item": {"id": tee}, "quantity": 1, "amount": 20, "taxAmount": 0,
                                 "custcol_storefront_line_id": "11"}])
     if billed:
         netsuite.bill(so)
     connector.ledger.save_order_link(OrderLink(
         account_id=account.id, order_id=order_id, order_name=f"#{order_id}", sales_order_id=so["id"],
         sales_order_tranid=so["tranId"], external_id=so["externalId"], currency="USD",
-        lines=(LineLink("11", sku, "201", 1),)))
+        lines=(LineLink("11", sku, tee, 1),)))
     return so
 
 
 def test_add_account_validates(world) -> None:
-    connector, _, _ = world
-    account = _shopify(connector)
+    connector, netsuite, _ = world
+    account = _shopify(connector, netsuite)
     assert account.direction is Direction.OFF and not account.order_sync_active
     assert connector.account(account.id) == account
     with pytest.raises(ConnectorError, match="Unknown platform 'bigcommerce'"):
@@ -47,8 +49,8 @@ def test_add_account_validates(world) -> None:
 
 
 def test_activation_lists_everything_that_is_missing(world) -> None:
-    connector, _, routes = world
-    account = _shopify(connector, settings=AccountSettings())
+    connector, netsuite, routes = world
+    account = _shopify(connector, netsuite, settings=AccountSettings())
     report = connector.check_refund_prerequisites(account.id)
     assert not report.ok and report.test_order is None
     assert report.missing == [
@@ -65,7 +67,7 @@ def test_activation_lists_everything_that_is_missing(world) -> None:
 
 def test_a_synced_but_unbilled_order_is_named(world) -> None:
     connector, netsuite, _ = world
-    account = _shopify(connector)
+    account = _shopify(connector, netsuite)
     connector.activate_order_sync(account.id)
     so = _synced_order(connector, netsuite, account, billed=False)
     with pytest.raises(ActivationRefused) as refused:
@@ -76,19 +78,20 @@ def test_a_synced_but_unbilled_order_is_named(world) -> None:
 
 def test_unmapped_items_and_a_wrong_generic_item_are_refused(world) -> None:
     connector, netsuite, _ = world
-    account = _shopify(connector, settings=AccountSettings(generic_refund_item_id="201"))
+    tee = netsuite.catalog.tee
+    account = _shopify(connector, netsuite, settings=AccountSettings(generic_refund_item_id=tee))
     connector.activate_order_sync(account.id)
     _synced_order(connector, netsuite, account, sku="GONE-9")
     report = connector.check_refund_prerequisites(account.id)
     assert report.test_order == "1001"
     assert report.missing == [
         "items are not mapped: SKU GONE-9 has no NetSuite item (create the item or add it to item_map)",
-        "the generic refund item 201 is not an Other Charge for Sale item (it is InvtPart)"]
+        f"the generic refund item {tee} is not an Other Charge for Sale item (it is InvtPart)"]
 
 
 def test_activation_succeeds_once_prerequisites_are_met(world) -> None:
     connector, netsuite, routes = world
-    account = _shopify(connector)
+    account = _shopify(connector, netsuite)
     connector.activate_order_sync(account.id)
     _synced_order(connector, netsuite, account)
     routes.add("POST", r"/admin/api/2024-10/webhooks\.json$", {"webhook": {"id": 1}})
@@ -107,7 +110,7 @@ def test_activation_succeeds_once_prerequisites_are_met(world) -> None:
 
 def test_one_direction_per_account(world) -> None:
     connector, netsuite, routes = world
-    account = _shopify(connector)
+    account = _shopify(connector, netsuite)
     connector.activate_order_sync(account.id)
     _synced_order(connector, netsuite, account)
     routes.add("POST", r"/webhooks\.json$", {"webhook": {"id": 1}})
@@ -126,7 +129,7 @@ def test_one_direction_per_account(world) -> None:
 def test_accounts_choose_directions_independently(world) -> None:
     connector, netsuite, routes = world
     routes.add("POST", r"/webhooks\.json$", {"webhook": {"id": 1}})
-    first, second = _shopify(connector, "Shop one"), _shopify(connector, "Shop two")
+    first, second = _shopify(connector, netsuite, "Shop one"), _shopify(connector, netsuite, "Shop two")
     for account, order_id in ((first, "1001"), (second, "2002")):
         connector.activate_order_sync(account.id)
         _synced_order(connector, netsuite, account, order_id=order_id)
@@ -136,8 +139,8 @@ def test_accounts_choose_directions_independently(world) -> None:
 
 
 def test_activating_order_sync_records_the_cutoff(world) -> None:
-    connector, _, _ = world
-    account = _shopify(connector)
+    connector, netsuite, _ = world
+    account = _shopify(connector, netsuite)
     active = connector.activate_order_sync(account.id)
     assert active.order_sync_active and active.order_sync_cutoff == connector.clock.now()
     connector.clock.advance(minutes=5)

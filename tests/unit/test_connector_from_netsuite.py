@@ -13,20 +13,31 @@ from connector import ConnectorError, Direction, RefundStatus
 from connector.from_netsuite import idempotency_key
 from connector.model import LineLink, OrderLink
 from tests.unit.connector_helpers import (
-    SETTINGS,
+    NetSuiteCatalog,
     Routes,
     body_of,
-    connector_on_fake_netsuite,
+    connector_on_netsuite,
     json_response,
     shopify_order,
     shopify_refund,
 )
 
 D = Decimal
-SO_LINES = [{"item": {"id": "201"}, "quantity": 2, "amount": 35, "taxAmount": 2.8, "custcol_storefront_line_id": "11"},
-            {"item": {"id": "202"}, "quantity": 1, "amount": 12.5, "taxAmount": 1, "custcol_storefront_line_id": "12"},
-            {"item": {"id": "52"}, "quantity": 1, "amount": 7, "taxAmount": 0.56,
+
+
+def _so_lines(catalog: NetSuiteCatalog) -> list[dict]:
+    """Order 1001 as order sync put it in NetSuite: 2 tees (line 1), a mug (line 2), shipping (line 3)."""
+    return [{"item": {"id": catalog.tee}, "quantity": 2, "amount": 35, "taxAmount": 2.8,
+             "custcol_storefront_line_id": "11"},
+            {"item": {"id": catalog.mug}, "quantity": 1, "amount": 12.5, "taxAmount": 1,
+             "custcol_storefront_line_id": "12"},
+            {"item": {"id": catalog.shipping}, "quantity": 1, "amount": 7, "taxAmount": 0.56,
              "custcol_storefront_line_id": "shipping-31"}]
+
+
+def _generic(netsuite, amount) -> list[dict]:
+    """One generic refund line (the account's Refund Adjustment item) for ``amount``."""
+    return [{"item": netsuite.catalog.generic, "quantity": 1, "amount": amount}]
 
 
 class FakeShopify:
@@ -88,21 +99,23 @@ class FakeSquare:
 
 @pytest.fixture
 def world(tmp_path):
-    with connector_on_fake_netsuite(tmp_path) as wired:
+    with connector_on_netsuite(tmp_path) as wired:
         yield wired
 
 
 def _account(connector, netsuite, platform: str, order_id: str):
     store = "acme-outfitters" if platform == "shopify" else "LOC1"
     account = connector.add_account(name=f"Acme {platform}", platform=platform, store=store,
-                                    credentials={"access_token": "tok", "client_secret": "sec"}, settings=SETTINGS)
+                                    credentials={"access_token": "tok", "client_secret": "sec"},
+                                    settings=netsuite.settings)
     connector.ledger.update_account(account.id, direction=Direction.FROM_NETSUITE)   # gate tested elsewhere
-    so = netsuite.sales_order(f"{platform}-{store}-order-{order_id}", [dict(line) for line in SO_LINES])
+    catalog = netsuite.catalog
+    so = netsuite.sales_order(f"{platform}-{store}-order-{order_id}", _so_lines(catalog))
     connector.ledger.save_order_link(OrderLink(
         account_id=account.id, order_id=order_id, order_name=f"#{order_id}", sales_order_id=so["id"],
         sales_order_tranid=so["tranId"], external_id=so["externalId"], currency="USD",
-        lines=(LineLink("11", "TEE-1", "201", 1), LineLink("12", "MUG-2", "202", 2),
-               LineLink("shipping-31", None, "52", 3)),
+        lines=(LineLink("11", "TEE-1", catalog.tee, 1), LineLink("12", "MUG-2", catalog.mug, 2),
+               LineLink("shipping-31", None, catalog.shipping, 3)),
         payment_ids=("PAY1",) if platform == "square" else ()))
     return account, netsuite.bill(so)
 
@@ -111,9 +124,7 @@ def test_a_netsuite_cash_refund_is_pushed_to_shopify_by_line(world) -> None:
     connector, netsuite, routes = world
     shopify = FakeShopify(routes)
     account, billed = _account(connector, netsuite, "shopify", "1001")
-    refund = netsuite.refund(billed, [{"orderLine": 1, "item": {"id": "201"}, "quantity": 1, "amount": 17.5,
-                                       "taxAmount": 1.4},
-                                      {"item": {"id": "52"}, "quantity": 1, "amount": 7, "taxAmount": 0.56}])
+    refund = netsuite.refund(billed, {1: 1, 3: 1})   # one tee (17.50 + 1.40 tax) and the shipping (7.00 + 0.56)
     summary = connector.run_scheduled()
     assert (summary.retrieved, summary.posted, summary.errors) == (1, 1, 0)
     [row] = connector.refunds(account_id=account.id)
@@ -138,22 +149,22 @@ def test_only_refunds_of_orders_we_synced_are_taken(world) -> None:
     connector, netsuite, routes = world
     FakeShopify(routes)
     account, billed = _account(connector, netsuite, "shopify", "1001")
-    foreign_so = netsuite.sales_order("some-other-system-order-5", [dict(SO_LINES[0])])
-    netsuite.refund(netsuite.bill(foreign_so), [{"orderLine": 1, "quantity": 1, "amount": 5, "taxAmount": 0}])
-    netsuite.add("creditMemo", currency={"id": "1"}, item={"items": [{"item": {"id": "51"}, "amount": 3}]})  # standalone
-    netsuite.refund(billed, [{"item": {"id": "51"}, "amount": 4, "taxAmount": 0}],
-                    externalId="shopify-acme-outfitters-refund-77")   # made by this connector from Shopify
+    foreign_so = netsuite.sales_order("some-other-system-order-5", _so_lines(netsuite.catalog)[:1])
+    netsuite.refund(netsuite.bill(foreign_so), {1: 1})
+    netsuite.standalone_credit_memo(3)
+    netsuite.refund(billed, {}, _generic(netsuite, 4),
+                    external_id="shopify-acme-outfitters-refund-77")   # made by this connector from Shopify
     summary = connector.run_scheduled()
     assert (summary.retrieved, summary.posted) == (0, 0) and connector.refunds() == []
     assert connector.account(account.id).netsuite_watermark == max(
-        int(i) for table in ("cashRefund", "creditMemo") for i in netsuite.records[table])
+        int(r["id"]) for table in ("cashRefund", "creditMemo") for r in netsuite.records(table))
 
 
 def test_an_amount_only_netsuite_refund_goes_to_shopify_without_lines(world) -> None:
     connector, netsuite, routes = world
     FakeShopify(routes)
     account, billed = _account(connector, netsuite, "shopify", "1001")
-    refund = netsuite.refund(billed, [{"item": {"id": "51"}, "quantity": 1, "amount": 4.25, "taxAmount": 0}])
+    refund = netsuite.refund(billed, {}, _generic(netsuite, 4.25))
     [row] = connector.retrieve_refunds(account.id, refund["tranId"])   # by tranId
     posted = connector.post(row.id)
     assert posted.status is RefundStatus.POSTED and not posted.line_items
@@ -166,7 +177,7 @@ def test_read_before_write_never_pushes_twice(world) -> None:
     connector, netsuite, routes = world
     shopify = FakeShopify(routes)
     account, billed = _account(connector, netsuite, "shopify", "1001")
-    refund = netsuite.refund(billed, [{"item": {"id": "51"}, "quantity": 1, "amount": 4.25, "taxAmount": 0}])
+    refund = netsuite.refund(billed, {}, _generic(netsuite, 4.25))
     [row] = connector.retrieve_refunds(account.id, refund["id"])
     connector.post(row.id)
     connector.delete(row.id)                       # forgotten by the connector, still in Shopify
@@ -178,8 +189,7 @@ def test_square_gets_one_amount_and_settles_later(world) -> None:
     connector, netsuite, routes = world
     square = FakeSquare(routes)
     account, billed = _account(connector, netsuite, "square", "ORD1")
-    refund = netsuite.refund(billed, [{"orderLine": 1, "quantity": 1, "amount": 17.5, "taxAmount": 1.4},
-                                      {"item": {"id": "51"}, "quantity": 1, "amount": 3, "taxAmount": 0}])
+    refund = netsuite.refund(billed, {1: 1}, _generic(netsuite, 3))   # 17.50 + 1.40 tax, and 3.00
     first = connector.run_scheduled()
     assert (first.retrieved, first.posted, first.pending) == (1, 0, 1)
     [row] = connector.refunds(account_id=account.id)
@@ -203,7 +213,7 @@ def test_a_failed_square_refund_errors_and_a_repost_sends_a_new_one(world) -> No
     connector, netsuite, routes = world
     square = FakeSquare(routes)
     account, billed = _account(connector, netsuite, "square", "ORD1")
-    refund = netsuite.refund(billed, [{"item": {"id": "51"}, "quantity": 1, "amount": 3, "taxAmount": 0}])
+    refund = netsuite.refund(billed, {}, _generic(netsuite, 3))
     [row] = connector.retrieve_refunds(account.id, refund["id"])
     connector.post(row.id)
     square.settle("FAILED")
@@ -218,7 +228,7 @@ def test_a_lost_answer_is_recovered_without_a_second_refund(world) -> None:
     connector, netsuite, routes = world
     square = FakeSquare(routes)
     account, billed = _account(connector, netsuite, "square", "ORD1")
-    refund = netsuite.refund(billed, [{"item": {"id": "51"}, "quantity": 1, "amount": 3, "taxAmount": 0}])
+    refund = netsuite.refund(billed, {}, _generic(netsuite, 3))
     [row] = connector.retrieve_refunds(account.id, refund["id"])
     square.lose_answer = True
     lost = connector.post(row.id)
@@ -232,7 +242,7 @@ def test_a_lost_answer_is_recovered_without_a_second_refund(world) -> None:
 def test_manual_retrieve_explains_what_is_not_ours(world) -> None:
     connector, netsuite, routes = world
     account, billed = _account(connector, netsuite, "shopify", "1001")
-    standalone = netsuite.add("creditMemo", currency={"id": "1"}, item={"items": []})
+    standalone = netsuite.standalone_credit_memo(3)
     with pytest.raises(ConnectorError, match="is standalone"):
         connector.retrieve_refunds(account.id, standalone["id"])
     with pytest.raises(ConnectorError, match="is a cashSale, not a cash refund or credit memo"):

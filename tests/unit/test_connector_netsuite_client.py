@@ -1,4 +1,7 @@
-"""The NetSuite client: TBA signing, hosts, external ids, Location ids, errors, SuiteQL paging."""
+"""The NetSuite client: TBA signing, hosts, external ids, Location ids, errors, SuiteQL paging.
+
+NetSuite is the simulator (behind a recording router, so the requests themselves can be inspected);
+only a transport failure, which no NetSuite answers, is made up here."""
 from __future__ import annotations
 
 import re
@@ -8,6 +11,7 @@ import httpx
 import pytest
 from oauthlib.oauth1.rfc5849 import signature, utils
 
+from common import jsonio
 from common.clock import ManualClock
 from connector import NetSuiteConfig, RateLimited, RemoteError
 from connector.netsuite import (
@@ -24,16 +28,43 @@ from tests.unit.connector_helpers import (
     NS_ACCOUNT,
     NS_BASE,
     Routes,
-    json_response,
-    ns_error,
+    SimulatedNetSuite,
+    connector_credentials,
+    route_to_netsuite,
+    simulated_netsuite,
 )
 
 CONFIG = NetSuiteConfig(account_id=NS_ACCOUNT, credentials=CREDENTIALS)
 
 
-def _client(routes: Routes, clock: ManualClock | None = None, seed: int = 1234, incarnation: int = 1) -> NetSuiteClient:
-    auth = TbaAuth(CONFIG, clock or ManualClock(), NonceSource(seed, incarnation))
-    return NetSuiteClient(CONFIG, routes.client(), auth)
+def _client(routes: Routes, clock: ManualClock | None = None, seed: int = 1234, incarnation: int = 1,
+            config: NetSuiteConfig = CONFIG) -> NetSuiteClient:
+    auth = TbaAuth(config, clock or ManualClock(), NonceSource(seed, incarnation))
+    return NetSuiteClient(config, routes.client(), auth)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def netsuite(clock) -> SimulatedNetSuite:
+    return simulated_netsuite(clock)
+
+
+@pytest.fixture
+def routes(netsuite) -> Routes:
+    routes = Routes()
+    route_to_netsuite(routes, netsuite)
+    return routes
+
+
+@pytest.fixture
+def client(routes, clock, netsuite) -> NetSuiteClient:
+    """The connector's client with the token the simulated account issued."""
+    config = NetSuiteConfig(account_id=NS_ACCOUNT, credentials=connector_credentials(netsuite.sim))
+    return _client(routes, clock, config=config)
 
 
 def _oauth_params(request: httpx.Request) -> dict[str, str]:
@@ -52,31 +83,30 @@ def _verifies(request: httpx.Request, consumer_secret: str, token_secret: str) -
     return signature.verify_hmac_sha256(received, consumer_secret, token_secret)
 
 
-def test_every_request_is_signed_with_tba_hmac_sha256() -> None:
-    routes, clock = Routes(), ManualClock()
-    routes.add("POST", r"/query/v1/suiteql", {"items": [], "hasMore": False})
-    _client(routes, clock).suiteql("SELECT id FROM currency WHERE symbol = 'USD'")
-    request = routes.requests[0]
+def test_every_request_is_signed_with_tba_hmac_sha256(client, routes, clock, netsuite) -> None:
+    assert [row["symbol"] for row in client.suiteql("SELECT symbol FROM currency WHERE symbol = 'USD'")] == ["USD"]
+    request, credentials = routes.requests[0], netsuite.sim.credentials
     params = _oauth_params(request)
     assert params["realm"] == "1234567_SB1"
     assert params["oauth_signature_method"] == "HMAC-SHA256" and params["oauth_version"] == "1.0"
-    assert params["oauth_consumer_key"] == "consumer-key" and params["oauth_token"] == "token-id"
+    assert params["oauth_consumer_key"] == credentials.consumer_key and params["oauth_token"] == credentials.token_id
     assert params["oauth_timestamp"] == str(int(clock.now().timestamp()))
     assert re.fullmatch(r"[0-9a-f]{32}", params["oauth_nonce"])
     assert "oauth_body_hash" not in params   # the JSON body is not part of a TBA signature
     assert request.url.params["limit"] == "1000" and request.url.params["offset"] == "0"
-    assert _verifies(request, "consumer-secret", "token-secret")
-    assert not _verifies(request, "consumer-secret", "another-token-secret")
+    assert _verifies(request, credentials.consumer_secret, credentials.token_secret)
+    assert not _verifies(request, credentials.consumer_secret, "another-token-secret")
+    assert netsuite.sim.login_failures() == []
 
 
-def test_signature_covers_the_query_string() -> None:
-    routes = Routes()
-    routes.add("GET", r"/record/v1/cashSale/5", json_response(200, {"id": "5"}))
-    _client(routes).get("cashSale", "5", expand=True)
-    request = routes.requests[0]
-    assert request.url.params["expandSubResources"] == "true" and _verifies(request, "consumer-secret", "token-secret")
+def test_signature_covers_the_query_string(client, routes, netsuite) -> None:
+    customer = netsuite.catalog.customer
+    assert client.get("customer", customer, expand=True)["id"] == customer
+    request, credentials = routes.requests[0], netsuite.sim.credentials
+    assert request.url.params["expandSubResources"] == "true"
+    assert _verifies(request, credentials.consumer_secret, credentials.token_secret)
     tampered = httpx.Request("GET", str(request.url).replace("true", "false"), headers=request.headers)
-    assert not _verifies(tampered, "consumer-secret", "token-secret")
+    assert not _verifies(tampered, credentials.consumer_secret, credentials.token_secret)
 
 
 def test_nonces_are_seeded_unique_and_new_after_a_restart() -> None:
@@ -88,13 +118,10 @@ def test_nonces_are_seeded_unique_and_new_after_a_restart() -> None:
     assert NonceSource(99, 1)() != draws[0]
 
 
-def test_timestamp_follows_the_clock() -> None:
-    routes, clock = Routes(), ManualClock()
-    routes.add("GET", r"/record/v1/", json_response(200, {"id": "1"}))
-    client = _client(routes, clock)
-    client.get("customer", "1")
-    clock.advance(minutes=10)
-    client.get("customer", "1")
+def test_timestamp_follows_the_clock(client, routes, clock, netsuite) -> None:
+    client.get("customer", netsuite.catalog.customer)
+    clock.advance(minutes=10)   # NetSuite refuses a timestamp 5 minutes off its own clock
+    client.get("customer", netsuite.catalog.customer)
     stamps = [int(_oauth_params(r)["oauth_timestamp"]) for r in routes.requests]
     assert stamps[1] - stamps[0] == 600
 
@@ -112,35 +139,40 @@ def test_hosts_and_external_ids() -> None:
         sql_ids(["1 OR 1=1"])
 
 
-def test_create_reads_the_id_from_location() -> None:
-    routes = Routes()
-    routes.add("POST", r"/record/v1/salesOrder$",
-               httpx.Response(204, headers={"Location": f"{NS_BASE}/record/v1/salesOrder/647"}))
-    assert _client(routes).create("salesOrder", {"externalId": "x"}) == "647"
+def test_create_reads_the_id_from_location(client, routes, netsuite) -> None:
+    created = client.create("customer", {"externalId": "x", "firstName": "Grace", "lastName": "Hopper"})
+    assert created == netsuite.by_eid("customer", "x")["id"]
     assert routes.requests[0].headers["Content-Type"] == "application/json"
 
 
-def test_transform_posts_to_the_bang_transform_path() -> None:
-    routes = Routes()
-    routes.add("POST", r"!transform/cashRefund", httpx.Response(204, headers={"Location": f"{NS_BASE}/record/v1/cashRefund/9"}))
-    assert _client(routes).transform("cashSale", "5", "cashRefund", {"item": {"items": []}}) == "9"
-    assert routes.calls() == ["POST /services/rest/record/v1/cashSale/5/!transform/cashRefund?replace=item"]
+def _cash_sale(netsuite: SimulatedNetSuite) -> dict:
+    """A billed order of one tee, bought twice."""
+    return netsuite.bill(netsuite.sales_order("client-order-1", [
+        {"item": {"id": netsuite.catalog.tee}, "quantity": 2, "amount": 40, "taxAmount": 0}]))
 
 
-def test_errors_carry_netsuites_detail() -> None:
-    routes = Routes()
-    routes.add("POST", r"!transform", ns_error(400, "USER_ERROR", "Line 1 of CS-1: refund quantity 3 exceeds the "
-                                                               "remaining quantity 1.", "item.items[0].quantity"))
-    routes.add("GET", r"/record/v1/salesOrder/eid:", ns_error(404, "NONEXISTENT_ID", "Record not found."))
-    routes.add("POST", r"/suiteql", ns_error(429, "CONCURRENCY_LIMIT_EXCEEDED", "Concurrent request limit exceeded."))
-    client = _client(routes)
+def test_transform_posts_to_the_bang_transform_path(client, netsuite) -> None:
+    cash_sale = _cash_sale(netsuite)
+    created = client.transform("cashSale", cash_sale["id"], "cashRefund",
+                               {"item": {"items": [{"orderLine": 1, "quantity": 1}]}})
+    assert netsuite.record("cashRefund", created)["createdFrom"]["id"] == cash_sale["id"]
+    assert netsuite.calls() == [f"POST /services/rest/record/v1/cashSale/{cash_sale['id']}/!transform/cashRefund"
+                                "?replace=item"]
+
+
+def test_errors_carry_netsuites_detail(client, netsuite) -> None:
+    cash_sale = _cash_sale(netsuite)
     with pytest.raises(RemoteError) as rejected:
-        client.transform("cashSale", "1", "cashRefund", {})
+        client.transform("cashSale", cash_sale["id"], "cashRefund",
+                         {"item": {"items": [{"orderLine": 1, "quantity": 3}]}})
     assert rejected.value.status == 400 and not rejected.value.retryable
-    assert "remaining quantity 1" in str(rejected.value) and "USER_ERROR at item.items[0].quantity" in str(rejected.value)
+    assert "USER_ERROR at item.items[0].quantity" in str(rejected.value)
+    [detail] = jsonio.loads(netsuite.transforms()[0].response_body)["o:errorDetails"]
+    assert detail["detail"] in str(rejected.value)
     assert client.get_by_external_id("salesOrder", "nope") is None
-    with pytest.raises(RateLimited) as limited:
-        client.suiteql("SELECT 1 FROM currency")
+    with netsuite.sim.concurrent_requests_elsewhere(netsuite.sim.settings.concurrency_limit):
+        with pytest.raises(RateLimited) as limited:
+            client.suiteql("SELECT id FROM currency")
     assert limited.value.retryable and "retried on the next run" in str(limited.value)
 
 
@@ -154,16 +186,15 @@ def test_transport_failures_are_retryable() -> None:
     assert failed.value.retryable and "Could not reach NetSuite" in str(failed.value)
 
 
-def test_suiteql_follows_has_more_and_caches_currencies() -> None:
-    routes, pages = Routes(), iter([
-        {"items": [{"links": [], "id": "1"}, {"links": [], "id": "2"}], "hasMore": True},
-        {"items": [{"links": [], "id": "3"}], "hasMore": False}])
-    routes.add("POST", r"/suiteql", lambda request, match: json_response(200, next(pages)))
-    client = _client(routes)
-    assert [row["id"] for row in client.suiteql("SELECT id FROM item", page_size=2)] == ["1", "2", "3"]
+def test_suiteql_follows_has_more_and_caches_currencies(client, routes, netsuite) -> None:
+    catalog = netsuite.catalog
+    items = [catalog.tee, catalog.mug, catalog.generic]
+    rows = client.suiteql(f"SELECT id FROM item WHERE id IN ({', '.join(items)}) ORDER BY id", page_size=2)
+    assert [row["id"] for row in rows] == sorted(items, key=int)
     assert [r.url.params["offset"] for r in routes.requests] == ["0", "2"]
     assert all(r.headers["Prefer"] == "transient" for r in routes.requests)
 
-    routes.add("POST", r"/suiteql", {"items": [{"links": [], "id": "4", "symbol": "EUR"}], "hasMore": False})
-    assert client.currency_id("EUR") == "4" and client.currency_id("EUR") == "4"
-    assert len(routes.requests) == 3
+    euro = next(row["id"] for row in client.suiteql("SELECT id FROM currency WHERE symbol = 'EUR'"))
+    asked = len(routes.requests)
+    assert client.currency_id("EUR") == euro and client.currency_id("EUR") == euro
+    assert len(routes.requests) == asked + 1

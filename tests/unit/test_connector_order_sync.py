@@ -1,56 +1,59 @@
 """Order sync: a Shopify order becomes a NetSuite customer and sales order, once."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
 from connector import AccountSettings, ConnectorError
-from tests.unit.connector_helpers import (
-    add_shopify_account,
-    body_of,
-    connector_on_fake_netsuite,
-    ns_error,
-    shopify_order,
-)
+from tests.unit.connector_helpers import add_shopify_account, connector_on_netsuite, shopify_order
 
 D = Decimal
 
 
-@pytest.fixture
-def world(tmp_path):
+@contextmanager
+def _wired(tmp_path, *, with_mug: bool = True):
     answers = [("GET", r"myshopify\.com/admin/api/2024-10/orders/1001\.json$", {"order": shopify_order()}),
                ("GET", r"myshopify\.com/admin/api/2024-10/orders/1002\.json$",
                 {"order": shopify_order(1002, financial_status="pending") | {"name": "#1002"}})]
-    with connector_on_fake_netsuite(tmp_path, answers) as (connector, netsuite, routes):
-        yield connector, netsuite, routes, add_shopify_account(connector)
+    with connector_on_netsuite(tmp_path, answers, with_mug=with_mug) as (connector, netsuite, routes):
+        yield connector, netsuite, routes, add_shopify_account(connector, netsuite.settings)
+
+
+@pytest.fixture
+def world(tmp_path):
+    with _wired(tmp_path) as wired:
+        yield wired
 
 
 def test_an_order_becomes_a_sales_order(world) -> None:
     connector, netsuite, routes, account = world
     link = connector.sync_order(account.id, 1001)
-    ns = [c for c in routes.calls() if "netsuite" in c or "/services/rest/" in c]
-    assert ns == ["GET /services/rest/record/v1/salesOrder/eid:shopify-acme-outfitters-order-1001?expandSubResources=true",
+    catalog = netsuite.catalog
+    assert netsuite.calls() == ["GET /services/rest/record/v1/salesOrder/eid:shopify-acme-outfitters-order-1001?expandSubResources=true",
                   "POST /services/rest/query/v1/suiteql?limit=1000&offset=0",                 # SKUs -> items
                   "PUT /services/rest/record/v1/customer/eid:shopify-acme-outfitters-customer-77",
                   "POST /services/rest/query/v1/suiteql?limit=1000&offset=0",                 # USD -> currency id
                   "POST /services/rest/record/v1/salesOrder",
                   f"GET /services/rest/record/v1/salesOrder/{link.sales_order_id}?expandSubResources=true"]
-    body = body_of(next(r for r in routes.requests if r.method == "POST" and r.url.path.endswith("/salesOrder")))
+    [body] = netsuite.sent("POST", "/record/v1/salesOrder")
     assert body["externalId"] == "shopify-acme-outfitters-order-1001" and body["taxDetailsOverride"] is True
-    assert body["currency"] == {"id": "1"} and body["paymentMethod"] == {"id": "7"} and body["tranDate"] == "2026-01-05"
+    assert body["currency"] == {"id": "1"} and body["paymentMethod"] == {"id": catalog.visa}
+    assert body["tranDate"] == "2026-01-05"
     assert body["entity"]["id"] == netsuite.by_eid("customer", "shopify-acme-outfitters-customer-77")["id"]
     assert body["item"]["items"] == [
-        {"item": {"id": "201"}, "quantity": 2, "rate": 20, "amount": 35, "taxAmount": D("2.8"), "description": "Tee",
+        {"item": {"id": catalog.tee}, "quantity": 2, "rate": 20, "amount": 35, "taxAmount": D("2.8"), "description": "Tee",
          "custcol_storefront_line_id": "11"},
-        {"item": {"id": "202"}, "quantity": 1, "rate": D("12.5"), "amount": D("12.5"), "taxAmount": 1, "description": "Mug",
+        {"item": {"id": catalog.mug}, "quantity": 1, "rate": D("12.5"), "amount": D("12.5"), "taxAmount": 1, "description": "Mug",
          "custcol_storefront_line_id": "12"},
-        {"item": {"id": "52"}, "quantity": 1, "rate": 7, "amount": 7, "taxAmount": D("0.56"), "description": "Standard",
+        {"item": {"id": catalog.shipping}, "quantity": 1, "rate": 7, "amount": 7, "taxAmount": D("0.56"), "description": "Standard",
          "custcol_storefront_line_id": "shipping-31"}]
     assert (link.order_id, link.order_name, link.currency) == ("1001", "#1001", "USD")
     assert link.sales_order_tranid.startswith("SO-")
     assert [(l.line_id, l.sku, l.item_id, l.so_line) for l in link.lines] == [
-        ("11", "TEE-1", "201", 1), ("12", "MUG-2", "202", 2), ("shipping-31", None, "52", 3)]
+        ("11", "TEE-1", catalog.tee, 1), ("12", "MUG-2", catalog.mug, 2), ("shipping-31", None, catalog.shipping, 3)]
     assert connector.order_link(account.id, "1001") == link
 
 
@@ -59,44 +62,47 @@ def test_syncing_again_creates_nothing(world) -> None:
     first = connector.sync_order(account.id, 1001)
     before = len(routes.requests)
     again = connector.sync_order(account.id, 1001)
-    assert again.sales_order_id == first.sales_order_id and len(netsuite.records["salesOrder"]) == 1
+    assert again.sales_order_id == first.sales_order_id and len(netsuite.records("salesOrder")) == 1
     assert [r.method for r in routes.requests[before:]] == ["GET", "GET"]   # the order, then eid: found
 
 
 def test_an_existing_sales_order_from_a_lost_answer_is_linked(world) -> None:
     connector, netsuite, routes, account = world
-    existing = netsuite.sales_order("shopify-acme-outfitters-order-1001", [])
-    misses = iter([ns_error(404, "NONEXISTENT_ID", "not found")])   # the first read misses it
-    routes.add("GET", r"/record/v1/(?P<type>salesOrder)/(?P<key>eid:shopify-acme-outfitters-order-1001)\?",
-               lambda request, match: next(misses, None) or netsuite._get(request, match))
+    existing = netsuite.sales_order("shopify-acme-outfitters-order-1001", [
+        {"item": {"id": netsuite.catalog.tee}, "quantity": 1, "amount": 20, "taxAmount": 0}])
+    misses = iter([netsuite.not_found("not found")])   # the first read misses it
+    routes.add("GET", r"/record/v1/salesOrder/eid:shopify-acme-outfitters-order-1001\?",
+               lambda request, match: next(misses, None) or netsuite.sim.handle(request))
     link = connector.sync_order(account.id, 1001)
-    assert link.sales_order_id == existing["id"] and len(netsuite.records["salesOrder"]) == 1
+    assert link.sales_order_id == existing["id"] and len(netsuite.records("salesOrder")) == 1
 
 
 def test_unpaid_orders_have_no_payment_method_so_they_bill_as_invoices(world) -> None:
     connector, netsuite, routes, account = world
     connector.sync_order(account.id, 1002)
-    body = body_of(next(r for r in routes.requests if r.method == "POST" and r.url.path.endswith("/salesOrder")))
+    [body] = netsuite.sent("POST", "/record/v1/salesOrder")
     assert "paymentMethod" not in body
 
 
 def test_payment_method_follows_the_gateway_map(world) -> None:
     connector, netsuite, routes, account = world
-    connector.update_settings(account.id, AccountSettings(generic_refund_item_id="51", shipping_item_id="52",
-                                                          payment_method_map={"shopify_payments": "9"}))
+    amex = netsuite.catalog.amex
+    connector.update_settings(account.id, replace(netsuite.settings, payment_method_id=None,
+                                                  payment_method_map={"shopify_payments": amex}))
     connector.sync_order(account.id, 1001)
-    assert netsuite.records["salesOrder"][max(netsuite.records["salesOrder"])]["paymentMethod"] == {"id": "9"}
+    assert netsuite.records("salesOrder")[-1]["paymentMethod"]["id"] == amex
 
 
-def test_unmapped_skus_are_named(world) -> None:
-    connector, netsuite, routes, account = world
-    del netsuite.items["202"]
-    with pytest.raises(ConnectorError, match="Order #1001 cannot be synced: SKU MUG-2 has no NetSuite item"):
-        connector.sync_order(account.id, 1001)
-    assert "salesOrder" not in netsuite.records
-    connector.update_settings(account.id, AccountSettings(generic_refund_item_id="51", shipping_item_id="52",
-                                                          item_map={"MUG-2": "201"}))
-    assert connector.sync_order(account.id, 1001).lines[1].item_id == "201"
+def test_unmapped_skus_are_named(tmp_path) -> None:
+    with _wired(tmp_path, with_mug=False) as (connector, netsuite, routes, account):   # no MUG-2 item
+        with pytest.raises(ConnectorError, match="Order #1001 cannot be synced: SKU MUG-2 has no NetSuite item"):
+            connector.sync_order(account.id, 1001)
+        assert netsuite.records("salesOrder") == []
+        catalog = netsuite.catalog
+        connector.update_settings(account.id, AccountSettings(generic_refund_item_id=catalog.generic,
+                                                              shipping_item_id=catalog.shipping,
+                                                              item_map={"MUG-2": catalog.tee}))
+        assert connector.sync_order(account.id, 1001).lines[1].item_id == catalog.tee
 
 
 def test_sync_orders_needs_active_order_sync_and_respects_the_cutoff(world) -> None:

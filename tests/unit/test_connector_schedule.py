@@ -9,7 +9,7 @@ from connector import Direction, RefundStatus
 from connector.schedule import REFUND_SYNC_INTERVAL
 from tests.unit.connector_helpers import (
     add_shopify_account,
-    connector_on_fake_netsuite,
+    connector_on_netsuite,
     json_response,
     shopify_order,
     shopify_refund,
@@ -26,8 +26,8 @@ def world(tmp_path):
                ("GET", r"/orders\.json\?", {"orders": [order_1001, order_1002]}),
                ("GET", r"/orders/1001/refunds\.json$", {"refunds": order_1001["refunds"]}),
                ("GET", r"/orders/1002/refunds\.json$", {"refunds": order_1002["refunds"]})]
-    with connector_on_fake_netsuite(tmp_path, answers) as (connector, netsuite, routes):
-        account = add_shopify_account(connector)
+    with connector_on_netsuite(tmp_path, answers) as (connector, netsuite, routes):
+        account = add_shopify_account(connector, netsuite.settings)
         connector.activate_order_sync(account.id)
         yield connector, netsuite, routes, account
 
@@ -56,7 +56,7 @@ def test_only_due_accounts_run_every_90_minutes(world) -> None:
 def test_one_failing_refund_does_not_block_the_others(world) -> None:
     connector, netsuite, routes, account = world
     link = connector.sync_order(account.id, "1001")      # 1002 is never synced
-    netsuite.bill(netsuite.records["salesOrder"][link.sales_order_id])
+    netsuite.bill(netsuite.record("salesOrder", link.sales_order_id))
     _turn_on(connector, account)
     connector.retrieve_refunds(account.id, "1002")       # retrieved by hand: its order is not ours to find
     summary = connector.run_scheduled()
@@ -72,7 +72,7 @@ def test_retryable_errors_are_retried_by_the_next_run(world) -> None:
     _turn_on(connector, account)
     first = connector.run_scheduled()
     assert (first.posted, first.errors) == (0, 1) and "not billed yet" in first.messages[0]
-    netsuite.bill(netsuite.records["salesOrder"][link.sales_order_id])
+    netsuite.bill(netsuite.record("salesOrder", link.sales_order_id))
     connector.clock.advance(minutes=90)
     second = connector.run_scheduled()
     assert (second.retrieved, second.posted, second.errors) == (0, 1, 0)
@@ -81,14 +81,14 @@ def test_retryable_errors_are_retried_by_the_next_run(world) -> None:
 def test_errors_a_person_must_fix_are_not_retried(world) -> None:
     connector, netsuite, routes, account = world
     link = connector.sync_order(account.id, "1001")
-    del netsuite.records["salesOrder"][link.sales_order_id]   # deleted in NetSuite: cancel and handle by hand
+    netsuite.sim.delete("salesOrder", link.sales_order_id)   # deleted in NetSuite: cancel and handle by hand
     _turn_on(connector, account)
     assert connector.run_scheduled().errors == 1
     connector.clock.advance(minutes=90)
-    transforms_before = len(routes.requests)
+    asked_before = len(netsuite.sim.journal)
     second = connector.run_scheduled()
     assert (second.posted, second.errors) == (0, 0)
-    assert not any("salesOrder/eid" in str(r.url) for r in routes.requests[transforms_before:])
+    assert not any("salesOrder/eid" in call for call in netsuite.calls()[asked_before:])
 
 
 def test_a_storefront_rate_limit_is_an_error_for_the_next_run(world) -> None:
@@ -105,7 +105,7 @@ def test_a_storefront_rate_limit_is_an_error_for_the_next_run(world) -> None:
 def test_a_run_that_fails_midway_still_posts_what_was_retrieved(world) -> None:
     connector, netsuite, routes, account = world
     link = connector.sync_order(account.id, "1001")
-    netsuite.bill(netsuite.records["salesOrder"][link.sales_order_id])
+    netsuite.bill(netsuite.record("salesOrder", link.sales_order_id))
     connector.ledger.update_account(account.id, direction=Direction.TO_NETSUITE)
     connector.retrieve_refunds(account.id, "1001")
     routes.add("GET", r"/orders\.json\?", json_response(401, {"errors": "[API] Invalid API key or access token"}))

@@ -10,14 +10,9 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from connector import Direction, RefundStatus
+from connector import AccountSettings, Direction, RefundStatus
 from connector.storefronts.shopify_webhooks import shopify_signature
-from tests.unit.connector_helpers import (
-    SETTINGS,
-    Routes,
-    make_connector,
-    shopify_refund,
-)
+from tests.unit.connector_helpers import Routes, make_connector, shopify_refund
 
 SECRET = "shpss_secret"
 URL = "https://hooks.refund-connector.test/webhooks/shopify"
@@ -32,7 +27,8 @@ def connector(tmp_path):
 
 def _account(connector, direction: Direction = Direction.TO_NETSUITE, store: str = "acme-outfitters"):
     account = connector.add_account(name=f"Shop {store}", platform="shopify", store=store,
-                                    credentials={"access_token": "shpat", "client_secret": SECRET}, settings=SETTINGS)
+                                    credentials={"access_token": "shpat", "client_secret": SECRET},
+                                    settings=AccountSettings())   # webhooks never reach NetSuite
     connector.ledger.update_account(account.id, direction=direction)   # the activation gate is tested elsewhere
     return account
 

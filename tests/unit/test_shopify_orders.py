@@ -103,11 +103,36 @@ def test_unknown_order_is_404_not_found(client):
     assert response.json() == {"errors": "Not Found"}
 
 
-def test_unknown_path_and_unsupported_version_are_404(sim, client):
-    assert client.get("/products.json").json() == {"errors": "Not Found"}
-    with shopify_client(sim, version="2019-04") as old:
-        response = old.get("/orders.json")
+def test_unknown_path_is_404_and_still_names_a_version(client):
+    response = client.get("/products.json")
+    assert response.json() == {"errors": "Not Found"}
+    assert response.headers["X-Shopify-API-Version"] == "2024-10"
+
+
+@pytest.mark.parametrize("version", ["2019-04", "2019-01", "2024-04"])
+def test_version_past_end_of_life_falls_forward_to_the_oldest_supported(sim, version):
+    order_id = sim.add_order(usd_order())["id"]
+    with shopify_client(sim, version=version) as old:
+        response = old.get(f"/orders/{order_id}/refunds.json")
+        listing = old.get("/orders.json", params={"limit": 1})
+        sim.add_order(usd_order())
+        paged = old.get("/orders.json", params={"limit": 1})
+    assert response.status_code == 200 and response.headers["X-Shopify-API-Version"] == "2024-07"
+    assert listing.headers["X-Shopify-API-Version"] == "2024-07"
+    assert "/admin/api/2024-07/" in paged.headers["Link"]   # links point at the version that served
+
+
+@pytest.mark.parametrize("version", ["garbage", "2024", "2099-01", "latest"])
+def test_a_version_that_is_no_date_or_not_yet_released_is_404(sim, version):
+    with shopify_client(sim, version=version) as c:
+        response = c.get("/orders.json")
     assert response.status_code == 404 and response.json() == {"errors": "Not Found"}
+    assert response.headers["X-Shopify-API-Version"] == "2024-07"
+
+
+def test_every_answer_names_its_version_errors_included(sim):
+    with shopify_client(sim, token="shpat_wrong") as c:
+        assert c.get("/orders.json").headers["X-Shopify-API-Version"] == "2024-10"
 
 
 @pytest.mark.parametrize("version", ["2024-07", "2024-10", "2025-01"])
@@ -238,3 +263,35 @@ def test_ids_and_credentials_depend_only_on_the_seed(clock):
     assert a.add_order(usd_order()) == b.add_order(usd_order())
     assert a.shop_domain == "acme-outfitters.myshopify.com" and a.api_version == "2024-10"
     assert ShopifySimulator(shop="other", clock=clock).hosts == ["other.myshopify.com"]
+
+
+# --- fields=: only the listed top-level fields, on every endpoint that takes it -----------------
+
+def test_fields_cuts_an_order_to_the_listed_top_level_fields(sim, client):
+    order = sim.add_order(usd_order())
+    response = client.get(f"/orders/{order['id']}.json", params={"fields": "id, name,total_price,no_such_field"})
+    assert response.json() == {"order": {"id": order["id"], "name": order["name"], "total_price": "77.37"}}
+
+
+def test_fields_applies_to_every_order_of_a_listing(sim, client):
+    ids = [sim.add_order(usd_order())["id"] for _ in range(2)]
+    orders = client.get("/orders.json", params={"fields": "id,line_items"}).json()["orders"]
+    assert [sorted(o) for o in orders] == [["id", "line_items"]] * 2 and {o["id"] for o in orders} == set(ids)
+    assert orders[0]["line_items"][0]["sku"] == "SKU-1001"   # nested objects stay whole
+
+
+def test_fields_applies_to_refunds_and_transactions(sim, client):
+    order = sim.add_order(usd_order())
+    refund = sim.refund_in_admin(order["id"], [(order["line_items"][1]["id"], 1)])
+    base = f"/orders/{order['id']}"
+    assert client.get(f"{base}/refunds/{refund['id']}.json", params={"fields": "id,order_id"}).json() == \
+        {"refund": {"id": refund["id"], "order_id": order["id"]}}
+    assert client.get(f"{base}/refunds.json", params={"fields": "id"}).json() == {"refunds": [{"id": refund["id"]}]}
+    kinds = client.get(f"{base}/transactions.json", params={"fields": "kind"}).json()["transactions"]
+    assert kinds == [{"kind": "sale"}, {"kind": "refund"}]
+
+
+def test_empty_fields_answers_everything(sim, client):
+    order_id = sim.add_order(usd_order())["id"]
+    assert client.get(f"/orders/{order_id}.json", params={"fields": ""}).json() == \
+        client.get(f"/orders/{order_id}.json").json()

@@ -66,6 +66,27 @@ def test_bad_subscriptions_are_422(client, webhook, field):
     assert response.status_code == 422 and field in response.json()["errors"]
 
 
+def test_plain_http_address_is_refused_as_shopify_does(client):
+    response = subscribe(client, address="http://hooks.refund-connector.test/shopify/refunds")
+    assert response.status_code == 422
+    assert response.json() == {"errors": {"address": ["protocol http:// is not supported"]}}
+    assert client.get("/webhooks.json").json() == {"webhooks": []}
+
+
+def test_serve_mode_may_allow_a_plain_http_loopback_receiver(sim, client):
+    sim.settings.allow_http_webhooks = True
+    created = subscribe(client, address="http://127.0.0.1:9/shopify/refunds")
+    assert created.status_code == 201
+    sim.reset()
+    assert sim.settings.allow_http_webhooks   # a setting of the shop, not state
+
+
+def test_a_webhook_made_through_a_fallen_forward_version_is_in_the_served_version(sim):
+    with shopify_client(sim, version="2023-10") as old:
+        webhook = subscribe(old).json()["webhook"]
+    assert webhook["api_version"] == "2024-07"
+
+
 def test_duplicate_subscription_is_422(client):
     assert subscribe(client).status_code == 201
     response = subscribe(client)

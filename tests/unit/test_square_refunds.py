@@ -249,7 +249,8 @@ def test_list_refunds_filters_and_pages(sim, client, clock, payment):
 
 @pytest.mark.parametrize("params,code", [
     ({"sort_order": "SIDEWAYS"}, "INVALID_SORT_ORDER"),
-    ({"limit": "101"}, "VALUE_TOO_HIGH"),
+    ({"limit": "0"}, "VALUE_TOO_LOW"),
+    ({"limit": "many"}, "EXPECTED_INTEGER"),
     ({"status": "DONE"}, "INVALID_ENUM_VALUE"),
     ({"begin_time": "2026-02-01T00:00:00Z", "end_time": "2026-01-01T00:00:00Z"}, "INVALID_TIME_RANGE"),
     ({"cursor": "garbage"}, "INVALID_CURSOR"),
@@ -257,6 +258,17 @@ def test_list_refunds_filters_and_pages(sim, client, clock, payment):
 def test_bad_refund_listings_are_400(client, params, code):
     response = client.get("/v2/refunds", params=params)
     assert response.status_code == 400 and error_of(response)["code"] == code
+
+
+def test_list_refunds_pages_at_most_100_whatever_limit_asks_for(sim, client):
+    for n in range(101):   # a payment takes at most 20 refunds
+        if n % 20 == 0:
+            payment = sim.add_order(usd_order())[1]
+        sim.refund_in_dashboard(payment["id"], 1, f"r{n}")
+    body = client.get("/v2/refunds", params={"limit": "500"}).json()
+    assert len(body["refunds"]) == 100 and "cursor" in body
+    rest = client.get("/v2/refunds", params={"limit": "500", "cursor": body["cursor"]}).json()
+    assert len(rest["refunds"]) == 1 and "cursor" not in rest
 
 
 def test_reset_forgets_refunds_and_idempotency_keys(sim, client, payment):

@@ -5,9 +5,11 @@ from decimal import Decimal
 
 import pytest
 
+from simulators.netsuite import NetSuiteError
 from tests.unit.netsuite.helpers import (
     BASE_URL,
     RECORDS,
+    SUITEQL,
     Catalog,
     World,
     created_id,
@@ -220,11 +222,19 @@ def test_collection_paging(world, catalog):
     assert default["count"] == 5 and not default["hasMore"]
 
 
-@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 1001}, {"limit": "x"}, {"offset": -1}])
+@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 1001}, {"limit": "x"}, {"offset": -1},
+                                    {"offset": 3, "limit": 2}, {"offset": 5}])
 def test_collection_paging_bounds(world, params):
     response = world.client.get(f"{RECORDS}/salesOrder", params=params)
     assert response.status_code == 400
     assert error_detail(response)["o:errorQueryParam"] == next(iter(params))
+
+
+def test_collection_offset_must_be_a_multiple_of_the_limit(world):
+    response = world.client.get(f"{RECORDS}/salesOrder", params={"limit": 2, "offset": 3})
+    detail = error_detail(response)
+    assert response.status_code == 400 and detail["o:errorCode"] == "USER_ERROR"
+    assert "multiple of the limit" in detail["detail"]
 
 
 # --- validation: every bad body names the field and nothing is written ------------------------
@@ -397,3 +407,20 @@ def test_control_plane_record_and_records(world, catalog):
     assert world.sim.record("salesOrder", "eid:shop-order-1001")["id"] == so
     assert [r["id"] for r in world.sim.records("salesOrder")] == [so]
     assert world.sim.add_payment_method("PayPal") == "7"
+
+
+def test_control_plane_delete_removes_the_record_everywhere(world, catalog):
+    so = post_sales_order(world, catalog, external_id="gone-1")
+    world.sim.delete("salesOrder", so)
+    assert world.client.get(f"{RECORDS}/salesOrder/{so}").status_code == 404
+    assert world.client.get(f"{RECORDS}/salesOrder/eid:gone-1").status_code == 404
+    found = world.client.post(SUITEQL, json={"q": "SELECT id FROM transactionline"}, headers={"Prefer": "transient"})
+    assert found.json()["items"] == []
+
+
+def test_a_record_others_were_made_from_cannot_be_deleted(world, catalog):
+    so = post_sales_order(world, catalog)
+    world.sim.bill(so)
+    with pytest.raises(NetSuiteError, match="dependent records"):
+        world.sim.delete("salesOrder", so)
+    assert get_record(world, "salesOrder", so)["id"] == so

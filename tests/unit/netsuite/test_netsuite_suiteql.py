@@ -23,6 +23,15 @@ def suiteql(world: World, query: str, **params) -> dict:
     return response.json()
 
 
+def refusal(world: World, query: str) -> str:
+    """The detail of NetSuite's 400 USER_ERROR for a query it will not run."""
+    response = world.client.post(SUITEQL, json={"q": query}, headers=TRANSIENT)
+    assert response.status_code == 400
+    detail = error_detail(response)
+    assert detail["o:errorCode"] == "USER_ERROR"
+    return detail["detail"]
+
+
 def test_transactions_come_back_as_lower_case_string_columns(world, catalog):
     so = post_sales_order(world, catalog, memo="web")
     body = suiteql(world, "SELECT ID, TranId, type, externalid, entity, currency, foreigntotal, trandate, "
@@ -111,7 +120,8 @@ def test_paging_with_limit_offset_and_has_more(world, catalog):
     assert {"next", "first", "last", "self"} <= rels
 
 
-@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 1001}, {"offset": "-2"}])
+@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 1001}, {"offset": "-2"}, {"offset": 3, "limit": 2},
+                                    {"offset": 1}])
 def test_paging_bounds(world, params):
     response = world.client.post(SUITEQL, json={"q": "SELECT id FROM item"}, headers=TRANSIENT, params=params)
     assert error_detail(response)["o:errorQueryParam"] == next(iter(params))
@@ -139,10 +149,7 @@ def test_prefer_transient_is_required(world):
     "WITH x AS (SELECT 1) DELETE FROM item",
 ])
 def test_anything_but_one_select_is_an_invalid_search_query(world, catalog, query):
-    response = world.client.post(SUITEQL, json={"q": query}, headers=TRANSIENT)
-    assert response.status_code == 400
-    detail = error_detail(response)
-    assert detail["o:errorCode"] == "USER_ERROR" and detail["detail"].startswith("Invalid search query")
+    assert refusal(world, query).startswith("Invalid search query")
     assert len(suiteql(world, "SELECT id FROM item")["items"]) == 4
 
 
@@ -162,3 +169,58 @@ def test_runaway_query_is_stopped(world, catalog):
 def test_body_must_carry_q(world, body):
     response = world.client.post(SUITEQL, json=body, headers=TRANSIENT)
     assert error_detail(response)["o:errorPath"] == "q"
+
+
+# --- Oracle's ROWNUM: SuiteQL takes Oracle syntax, the mirror runs SQLite ------------------------
+
+def _five_orders(world: World, catalog) -> None:
+    for n in range(5):
+        post_sales_order(world, catalog, external_id=f"o{n}")
+
+
+@pytest.mark.parametrize(("condition", "rows"), [
+    ("ROWNUM <= 3", 3), ("ROWNUM < 3", 2), ("3 >= ROWNUM", 3), ("ROWNUM = 1", 1), ("ROWNUM <= 0", 0),
+    ("ROWNUM = 2", 0), ("ROWNUM > 1", 0), ("ROWNUM >= 2", 0), ("ROWNUM > 0", 5), ("ROWNUM >= 1", 5),
+])
+def test_rownum_in_where_caps_the_rows_as_oracle_does(world, catalog, condition, rows):
+    _five_orders(world, catalog)
+    body = suiteql(world, f"SELECT externalid FROM transaction WHERE type = 'SalesOrd' AND {condition}")
+    assert (body["count"], body["totalResults"]) == (rows, rows)
+
+
+def test_rownum_caps_an_ordered_subquery_for_top_n(world, catalog):
+    _five_orders(world, catalog)
+    body = suiteql(world, "SELECT * FROM (SELECT externalid FROM transaction ORDER BY externalid DESC) "
+                          "WHERE ROWNUM <= 2")
+    assert [row["externalid"] for row in body["items"]] == ["o4", "o3"]
+
+
+def test_rownum_in_the_select_list_numbers_rows_for_paging(world, catalog):
+    _five_orders(world, catalog)
+    body = suiteql(world, "SELECT externalid FROM (SELECT ROWNUM AS rn, x.externalid FROM "
+                          "(SELECT externalid FROM transaction ORDER BY externalid) x) WHERE rn BETWEEN 2 AND 3")
+    assert [row["externalid"] for row in body["items"]] == ["o1", "o2"]
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT externalid FROM transaction WHERE ROWNUM <= 2 ORDER BY externalid",   # Oracle caps before sorting
+    "SELECT COUNT(*) FROM transaction WHERE ROWNUM <= 2",                         # ... and before counting
+    "SELECT id FROM transaction WHERE ROWNUM <= 2 OR id = 1",
+    "SELECT id FROM transaction WHERE ROWNUM <= id",
+    "SELECT id FROM transaction ORDER BY ROWNUM",
+])
+def test_rownum_forms_the_mirror_cannot_answer_as_oracle_are_an_invalid_search_query(world, catalog, query):
+    detail = refusal(world, query)
+    assert detail.startswith("Invalid search query") and "ROWNUM" in detail
+
+
+def test_rownum_inside_a_string_is_just_text(world, catalog):
+    post_sales_order(world, catalog, memo="ROWNUM <= 1")
+    body = suiteql(world, "SELECT memo FROM transaction WHERE memo = 'ROWNUM <= 1'")
+    assert body["items"][0]["memo"] == "ROWNUM <= 1"
+
+
+def test_a_bare_rownum_column_is_called_rownum(world, catalog):
+    _five_orders(world, catalog)
+    body = suiteql(world, "SELECT ROWNUM, externalid FROM transaction WHERE ROWNUM <= 2")
+    assert [row["rownum"] for row in body["items"]] == ["1", "2"]
