@@ -57,28 +57,27 @@ def _resend(request: httpx.Request, http: httpx.Client, body: dict[str, Any]) ->
                                    content=jsonio.dumps(body).encode()))
 
 
-def drops_tax(context: seam.ConnectorContext) -> seam.ConnectorUnderTest:
-    """Refunds reach NetSuite without their tax: every refund line's taxAmount is sent as 0."""
+def _changing_refund_lines(context: seam.ConnectorContext, change: Callable[[dict], None]) -> seam.ConnectorUnderTest:
+    """The reference connector, with ``change`` applied to every line of every refund it sends NetSuite."""
     def rewrite(request, http):
         body = _refund_body(request)
         if body is None:
             return None
         for line in body.get("item", {}).get("items", []):
-            line["taxAmount"] = 0
+            change(line)
         return _resend(request, http, body)
     return ReferenceConnector(build_engine(_with_transport(context, rewrite)))
+
+
+def drops_tax(context: seam.ConnectorContext) -> seam.ConnectorUnderTest:
+    """Refunds reach NetSuite without their tax: every refund line's taxAmount is sent as 0."""
+    return _changing_refund_lines(context, lambda line: line.update(taxAmount=0))
 
 
 def loses_cents(context: seam.ConnectorContext) -> seam.ConnectorUnderTest:
     """Amounts on NetSuite refund lines are cut to whole currency units (an int() where a Decimal belonged)."""
-    def rewrite(request, http):
-        body = _refund_body(request)
-        if body is None:
-            return None
-        for line in body.get("item", {}).get("items", []):
-            line["amount"] = Decimal(line["amount"]).quantize(Decimal(1), rounding=ROUND_DOWN)
-        return _resend(request, http, body)
-    return ReferenceConnector(build_engine(_with_transport(context, rewrite)))
+    return _changing_refund_lines(context, lambda line: line.update(
+        amount=Decimal(line["amount"]).quantize(Decimal(1), rounding=ROUND_DOWN)))
 
 
 def posts_twice(context: seam.ConnectorContext) -> seam.ConnectorUnderTest:
