@@ -8,7 +8,7 @@ import pytest
 
 from connector.storefronts import storefronts
 from harness.cli import main
-from harness.platforms import Capabilities, UnknownPlatform, platform, platforms
+from harness.platforms import Capabilities, UnknownPlatform, platform, platforms, registry
 from harness.requirements import fitting
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,3 +91,43 @@ def test_the_storefronts_command_prints_the_registry(capsys):
     assert main(["storefronts"]) == 0
     table = capsys.readouterr().out
     assert all(p.name in table for p in platforms())
+
+
+NEW_PLATFORM_CONFTEST = '''
+import dataclasses
+
+import harness.platforms as registry_module
+
+_original = registry_module.registry
+
+
+def pytest_configure(config):   # this nested run only: the outer process gets its registry back
+    shipped = _original()
+    template = next(iter(shipped.values()))
+    acme = dataclasses.replace(template, name="acme", display_name="Acme", capabilities=dataclasses.replace(
+        template.capabilities, directions=("to_netsuite",), best_practice_direction="to_netsuite"))
+    registry_module.registry = lambda: {**shipped, "acme": acme}
+
+
+def pytest_unconfigure(config):
+    registry_module.registry = _original
+'''
+
+
+def test_a_new_platform_gets_its_scenarios_without_editing_a_feature_file(pytester: pytest.Pytester):
+    """A registry entry is all it takes: every scenario whose tags fit runs for it, none that do not."""
+    import shutil
+
+    shutil.copytree(ROOT / "features", pytester.path / "features")
+    shutil.copy(ROOT / "pyproject.toml", pytester.path / "pyproject.toml")
+    pytester.makeconftest(NEW_PLATFORM_CONFTEST)
+    pytester.makepyfile(test_suite="from pytest_bdd import scenarios\nscenarios('features')\n")
+    result = pytester.runpytest_inprocess("-p", "no:xdist", "--collect-only", "-q", "-o", "bdd_features_base_dir=.")
+    ids = [line for line in result.outlines if "::" in line]
+    acme = [i for i in ids if "[acme" in i]
+    assert acme, "no scenario was collected for the new platform"
+    # it offers only refunds to NetSuite: nothing from NetSuite, nothing needing both directions
+    assert not [i for i in acme if "from_netsuite" in i or "second_direction" in i or "both_directions" in i]
+    assert "test_a_refund_on_an_order_billed_as_a_cash_sale_becomes_a_cash_refund[acme]" in " ".join(acme)
+    assert not [i for i in acme if "pushed" in i]   # the from-NetSuite feature's scenarios
+    assert "acme" not in registry(), "the nested run's registry leaked into this process"
