@@ -313,6 +313,9 @@ class SquareSimulator(Simulator):
         self.merchant = self.backend.add_merchant("Acme Outfitters")
 
     # --- control plane ---------------------------------------------------------------------
+    def client_credentials(self) -> dict[str, str]:
+        return {"access_token": self.access_token, "location_id": self.location_id}
+
     @property
     def access_token(self) -> str:
         return self.merchant.access_token
