@@ -20,6 +20,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "each scenario derives its own seed from it and its name")
     group.addoption("--certification-report", type=Path, default=None,
                     help="write the certification report (JSON) to this path")
+    group.addoption("--harness-transport", choices=("inprocess", "loopback"), default="inprocess",
+                    help="how the connector reaches the simulators: in process (default) or over "
+                         "loopback sockets, each simulator served by uvicorn (docs/serve-mode.md)")
 
 
 @pytest.fixture
@@ -28,7 +31,7 @@ def world(request: pytest.FixtureRequest, tmp_path: Path):
     from harness.world import World, seed_for
 
     seed = seed_for(request.config.getoption("--harness-seed"), request.node.name)
-    built = World(seed=seed, workdir=tmp_path)
+    built = World(seed=seed, workdir=tmp_path, transport=request.config.getoption("--harness-transport"))
     request.node.stash[WORLD_KEY] = built
     request.node.user_properties.append(("harness_seed", str(seed)))
     try:

@@ -13,7 +13,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
 import respx
 
 from common import money
@@ -23,6 +22,7 @@ from harness import factories
 from harness.reconcile import OrderEvidence, Reconciliation, SideRefund, reconcile
 from harness.storefronts import (PlacedOrder, ShopifyDriver, SquareDriver, StorefrontDriver,
                                  StorefrontRefundRequest)
+from harness.wiring import Loopback, wiring_for
 from simulators.core.orders import LineSpec, OrderSpec, price_order
 from simulators.netsuite import NetSuiteSimulator
 from simulators.shopify import ShopifySimulator
@@ -71,14 +71,16 @@ class ScenarioState:
 
 
 class World:
-    def __init__(self, seed: int, workdir: Path) -> None:
+    def __init__(self, seed: int, workdir: Path, transport: str | Loopback = "inprocess") -> None:
         self.seed = seed
         workdir.mkdir(parents=True, exist_ok=True)
         self.clock = ManualClock()
         self.data = factories.DataSource(seed)
         self.netsuite = NetSuiteSimulator(account_id=NETSUITE_ACCOUNT, clock=self.clock, seed=seed)
         self.router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
-        self.http = httpx.Client(transport=httpx.MockTransport(self.router.handler))
+        # serve mode hook: "loopback" serves every simulator on a socket (harness/wiring.py)
+        self.wiring = wiring_for(transport, self.router)
+        self.http = self.wiring.http
         self.square = SquareSimulator(clock=self.clock, seed=seed)
         self._route(self.netsuite)
         self._route(self.square)
@@ -94,6 +96,7 @@ class World:
             # a scenario's ledger only has to survive a crash of the process, not of the machine
             ledger_synchronous="NORMAL")
         self.router.route(host=WEBHOOK_HOST).mock(side_effect=self.connector.handle_webhook)
+        self.wiring.serve_handler("connector-webhooks", [WEBHOOK_HOST], self.connector.handle_webhook)
         self.catalog = self.data.catalog(6)
         self.item_ids = {item.sku: self.netsuite.add_inventory_item(item.sku, item.name, item.price)
                          for item in self.catalog}
@@ -105,6 +108,7 @@ class World:
     def _route(self, simulator: Any) -> None:
         for host in simulator.hosts:
             self.router.route(host=host).mock(side_effect=simulator.handle)
+        self.wiring.serve_simulator(simulator)
 
     def _shopify_store(self, shop: str) -> ShopifyDriver:
         simulator = ShopifySimulator(shop=shop, clock=self.clock, seed=self.seed, webhook_client=self.http)
@@ -123,7 +127,11 @@ class World:
 
     def close(self) -> None:
         self.connector.close()
-        self.http.close()
+        self.wiring.close()
+
+    def simulators(self) -> dict[str, Any]:
+        """The first simulator of each system, by name (what serve mode serves and describes)."""
+        return {"netsuite": self.netsuite, "shopify": self.drivers["shopify"].simulator, "square": self.square}
 
     # --- accounts ------------------------------------------------------------------------
     def driver(self, platform: str) -> StorefrontDriver:
