@@ -5,6 +5,7 @@ reported by number instead of inside a server thread. ``serve`` returns once the
 """
 from __future__ import annotations
 
+import asyncio
 import errno
 import socket
 import threading
@@ -26,15 +27,32 @@ class PortInUse(OSError):
 
 
 class _Server(uvicorn.Server):
-    """A uvicorn server that says when it accepts, and never installs signal handlers."""
+    """A uvicorn server that says when it accepts and stops when told, rather than noticing
+    ``should_exit`` on its next 0.1 s tick (a World in loopback mode stops several per scenario)."""
 
     def __init__(self, config: uvicorn.Config) -> None:
         super().__init__(config)
         self.listening = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
         await super().startup(sockets)
         self.listening.set()
+
+    async def main_loop(self) -> None:
+        assert self._wake is not None
+        while not await self.on_tick(0):  # tick 0 also refreshes the Date header
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+            except TimeoutError:
+                pass
+
+    def request_exit(self) -> None:
+        self.should_exit = True
+        if self._loop is not None and self._wake is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._wake.set)
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -93,7 +111,7 @@ class LoopbackServer:
 
     def request_stop(self) -> None:
         if self._server is not None:
-            self._server.should_exit = True
+            self._server.request_exit()
 
     def join(self) -> None:
         if self._thread is not None:
