@@ -57,9 +57,16 @@ class _Server(uvicorn.Server):
 
 def bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # proto must say TCP: asyncio only turns Nagle off (TCP_NODELAY) on accepted sockets whose proto
+    # is IPPROTO_TCP, and with Nagle on every small response waits ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
-        return socket.create_server((host, port), family=family, backlog=2048)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+        return sock
     except OSError as exc:
+        sock.close()
         if exc.errno == errno.EADDRINUSE:
             raise PortInUse(host, port) from None
         raise OSError(exc.errno, f"cannot listen on {host} port {port}: {exc.strerror}") from None
