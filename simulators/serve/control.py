@@ -17,7 +17,7 @@ import httpx
 from common import jsonio
 from common.clock import ManualClock, isoformat
 from simulators.core.base import Simulator, json_response
-from simulators.core.orders import OrderSpec
+from simulators.core.orders import OrderSpec, price_order
 from simulators.serve.typed import BadInput, changes_for, convert, from_json
 
 CONTROL_PREFIX = "/_sim"
@@ -49,6 +49,7 @@ class SeedKind:
     method: str
     render: Callable[[Any], Any]
     spread: bool = False  # call method(**fields) rather than method(spec)
+    check: Callable[[Any], Any] = lambda spec: None  # raises ValueError before anything is added
 
 
 def _order_result(made: Any) -> dict[str, Any]:
@@ -57,11 +58,18 @@ def _order_result(made: Any) -> dict[str, Any]:
 
 
 SEED_KINDS = {
-    "orders": SeedKind(OrderSpec, "add_order", _order_result),
+    "orders": SeedKind(OrderSpec, "add_order", _order_result, check=price_order),
     "inventory_items": SeedKind(InventoryItemSpec, "add_inventory_item", lambda made: {"id": made}, spread=True),
     "other_charge_items": SeedKind(NamedSpec, "add_other_charge_item", lambda made: {"id": made}, spread=True),
     "payment_methods": SeedKind(NamedSpec, "add_payment_method", lambda made: {"id": made}, spread=True),
 }
+
+
+def _is_refusal(exc: Exception) -> bool:
+    """A bad-input refusal by a model (ValueError, or a platform error carrying a 4xx status), as
+    opposed to a bug, which should still surface as a 500."""
+    status = getattr(exc, "status", None)
+    return isinstance(exc, (ValueError, KeyError)) or (isinstance(status, int) and 400 <= status < 500)
 
 
 def journal_json(simulator: Simulator) -> list[dict[str, Any]]:
@@ -163,14 +171,23 @@ class ControlPlane:
             if not isinstance(entries, list):
                 raise BadInput(f"{name} must be a list")
             kind = SEED_KINDS[name]
-            planned += [(name, i, kind, from_json(kind.spec, entry, f"{name}[{i}]")) for i, entry in enumerate(entries)]
+            for i, entry in enumerate(entries):
+                spec = from_json(kind.spec, entry, f"{name}[{i}]")
+                try:
+                    kind.check(spec)
+                except ValueError as exc:
+                    raise BadInput(f"{name}[{i}]: {exc}") from None
+                planned.append((name, i, kind, spec))
         made: dict[str, list[Any]] = {name: [] for name in body}
-        for name, i, kind, spec in planned:
+        for added, (name, i, kind, spec) in enumerate(planned):
             add = getattr(self.simulator, kind.method)
             try:
                 result = add(**dataclasses.asdict(spec)) if kind.spread else add(spec)
-            except (ValueError, KeyError) as exc:
-                raise BadInput(f"{name}[{i}] was refused ({exc}); the entries before it were added") from None
+            except Exception as exc:  # noqa: BLE001 - a refusal of the simulator's own rules is the client's 4xx
+                if not _is_refusal(exc):
+                    raise
+                before = "1 entry before it was" if added == 1 else f"{added} entries before it were"
+                raise BadInput(f"{name}[{i}] was refused ({exc}); {before} added") from None
             made[name].append(kind.render(result))
         return made
 

@@ -94,6 +94,18 @@ def test_bad_control_input_is_a_4xx_naming_the_problem(served_world, plain_http,
     assert len(served_world.simulators()["shopify"].backend.orders) == before  # nothing half-written
 
 
+def test_seeding_checks_every_order_first_and_reports_a_models_refusal_as_a_400(served_world, plain_http):
+    shopify = served_world.simulators()["shopify"]
+    priced_first = plain_http.post(f"{control(served_world, 'shopify')}/seed",
+                                   json={"orders": [ORDER, {**ORDER, "currency": "XXX"}]})
+    assert priced_first.status_code == 400 and priced_first.json()["error"].startswith("orders[1]: unknown currency 'XXX'")
+    assert shopify.backend.orders == {}
+    taken = plain_http.post(f"{control(served_world, 'netsuite')}/seed", json={"inventory_items": [
+        {"sku": "NEW-1", "name": "New", "price": "3.00"}, {"sku": "NEW-1", "name": "Again", "price": "3.00"}]})
+    assert taken.status_code == 400
+    assert "inventory_items[1] was refused" in taken.json()["error"] and "1 entry before it was added" in taken.json()["error"]
+
+
 def test_malformed_json_and_operations_a_simulator_lacks(served_world, plain_http):
     bad = plain_http.post(f"{control(served_world, 'shopify')}/seed", content=b"{nope")
     assert bad.status_code == 400 and "not valid JSON" in bad.json()["error"]
