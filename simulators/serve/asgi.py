@@ -28,7 +28,9 @@ def request_from_scope(scope: dict[str, Any], body: bytes) -> httpx.Request:
     query = scope.get("query_string", b"")
     target = raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
     url = httpx.URL(f"{scope['scheme']}://{host}{target}")
-    return httpx.Request(scope["method"], url, headers=headers, content=body)
+    request = httpx.Request(scope["method"], url, content=body)
+    request.headers = httpx.Headers(headers)  # exactly as received: nothing added (Content-Length) or dropped
+    return request
 
 
 def asgi_app(handler: Handler) -> ASGIApp:

@@ -24,6 +24,8 @@ def test_the_adapter_preserves_method_url_headers_and_body():
     assert (request.method, str(request.url)) == ("PATCH", url)
     assert request.url.raw_path == b"/a%20b/c?x=1&x=2&y=%C3%A9"
     assert request.headers["x-custom"] == "Kept" and request.content == b'{"n": 1.10}'
+    sent = [(name.lower(), value) for name, value in response.request.headers.raw]
+    assert list(request.headers.raw) == sent  # every header, in order, nothing added
     assert (response.status_code, response.content, response.headers["x-answer"]) == (207, b"\x00raw", "yes")
 
 

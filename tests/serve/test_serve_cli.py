@@ -14,7 +14,7 @@ import pytest
 from harness.cli import main
 from simulators.netsuite import host_for
 
-COMMAND = [sys.executable, "-c", "import sys; from harness.cli import main; sys.exit(main())"]
+COMMAND = [str(Path(sys.executable).with_name("refund-harness"))]  # the installed console script
 
 
 def test_serve_writes_a_manifest_answers_over_http_and_stops_cleanly_on_sigterm(tmp_path: Path):
