@@ -4,7 +4,9 @@
    refunds by line: auth, rate limiting, routing, model, JSON) against a bare ``httpx.MockTransport``
    handler returning the same JSON bytes, both through a reused ``httpx.Client``; also the same
    simulator call through the World's respx host router.
-2. End to end: refunds synced to NetSuite per second by the connector's scheduled run, and the HTTP
+2. Serve mode: the same order GET to the simulator served on loopback by uvicorn, against a bare
+   uvicorn endpoint returning the same bytes (bench/serve.py).
+3. End to end: refunds synced to NetSuite per second by the connector's scheduled run, and the HTTP
    calls each refund costs (from the simulators' request journals); and the same workload driven
    through the connector seam against the shipped engine called directly (the seam's overhead).
 Timings interleave the contenders and take the median of several rounds to damp noise.
@@ -119,6 +121,13 @@ def main() -> None:
     print(f"  simulator / bare          : {call['simulator'] / call['bare']:.2f}x")
     print(f"  via World router / bare   : {call['routed'] / call['bare']:.2f}x")
     print(f"  (bare request {call['bare'] * 1e6:.0f} us on this machine, for scale only)")
+    from bench.serve import REQUESTS as SERVED_REQUESTS, ROUNDS as SERVED_ROUNDS, bench_served_call
+
+    served = bench_served_call(_per_request, _storefront())
+    print("Served simulator vs bare uvicorn endpoint on loopback (same JSON, reused client, median of "
+          f"{SERVED_ROUNDS} rounds x {SERVED_REQUESTS} requests)")
+    print(f"  served / bare             : {served['served'] / served['bare']:.2f}x")
+    print(f"  (bare loopback request {served['bare'] * 1e6:.0f} us on this machine, for scale only)")
     e2e = bench_end_to_end()
     per_refund = 1 / e2e["refunds_per_second"]
     print(f"End to end, {_storefront().display_name} -> NetSuite, {REFUNDS} refunds per scheduled run "

@@ -1,6 +1,7 @@
 """The `refund-harness` command: `certify` runs the acceptance features and writes the report;
 `steps` prints the step catalog so QA can write scenarios without Python; `storefronts` prints the
-platform registry and each platform's capabilities."""
+platform registry and each platform's capabilities; `serve` serves the simulators over HTTP
+(docs/serve-mode.md)."""
 from __future__ import annotations
 
 import argparse
@@ -22,6 +23,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    value = _positive_int(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a TCP port; use 1 to 65535")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="refund-harness", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -37,9 +45,23 @@ def _parser() -> argparse.ArgumentParser:
     certify.add_argument("--connector", default=None, metavar="MODULE:FACTORY",
                          help="the connector under test: a factory taking a harness.seam.ConnectorContext "
                               "(default: the shipped reference connector; see docs/connector-seam.md)")
+    certify.add_argument("--transport", choices=("inprocess", "loopback"), default="inprocess",
+                         help="in process (default), or every call over loopback sockets to served simulators")
     sub.add_parser("steps", help="print the step catalog (each step pattern with an example)")
     storefronts = sub.add_parser("storefronts", help="print the platform registry and each platform's capabilities")
     storefronts.add_argument("--json", action="store_true", help="print it as JSON")
+    serve = sub.add_parser("serve", help="serve a seeded World's simulators over HTTP until Ctrl-C or SIGTERM",
+                           description="Serve the NetSuite simulator and every registered storefront's (with /_sim control "
+                                       "planes) on loopback. Exit codes: 0 stopped cleanly, 2 bad flags, "
+                                       "3 cannot listen (e.g. port in use), 4 cannot write the manifest.")
+    serve.add_argument("--demo", action="store_true",
+                       help="also connect each storefront in the connector and place, sync and bill orders")
+    serve.add_argument("--manifest", type=Path, default=None,
+                       help="write base URLs, credentials and control URLs (JSON) here once every server listens")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    serve.add_argument("--port", type=_port, default=0,
+                       help="first port; the next servers take the following ports (default: any free port)")
+    serve.add_argument("--seed", type=_positive_int, default=1, help="seed for data and credentials (default: %(default)s)")
     return parser
 
 
@@ -47,11 +69,24 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "certify":
         return certify(args)
+    if args.command == "serve":
+        return serve(args)
     try:
         return print_steps() if args.command == "steps" else print_storefronts(as_json=args.json)
     except BrokenPipeError:  # piped into `head`: the reader has all it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+def serve(args: argparse.Namespace) -> int:
+    from harness.serving import EXIT_CANNOT_WRITE, serve as run
+
+    manifest = args.manifest.resolve() if args.manifest else None
+    problem = _unwritable(manifest) if manifest else None
+    if problem:
+        print(f"refund-harness: cannot write {manifest}: {problem}", file=sys.stderr)
+        return EXIT_CANNOT_WRITE
+    return run(seed=args.seed, host=args.host, first_port=args.port, demo=args.demo, manifest_path=manifest)
 
 
 def certify(args: argparse.Namespace) -> int:
@@ -73,6 +108,8 @@ def certify(args: argparse.Namespace) -> int:
                    f"--certification-report={report}", f"--junitxml={junit}"]
     if args.seed is not None:
         pytest_args.append(f"--harness-seed={args.seed}")
+    if args.transport != "inprocess":
+        pytest_args.append(f"--harness-transport={args.transport}")
     if args.keyword:
         pytest_args += ["-k", args.keyword]
     if args.workers:

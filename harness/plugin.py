@@ -65,6 +65,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--connector", default=seam.REFERENCE, metavar="MODULE:FACTORY",
                     help="the connector under test: a factory taking a harness.seam.ConnectorContext "
                          "(default: the shipped reference connector, %(default)s)")
+    group.addoption("--harness-transport", choices=("inprocess", "loopback"), default="inprocess",
+                    help="how the connector reaches the simulators: in process (default) or over "
+                         "loopback sockets, each simulator served by uvicorn (docs/serve-mode.md)")
 
 
 @pytest.fixture
@@ -73,8 +76,9 @@ def world(request: pytest.FixtureRequest, tmp_path: Path):
     from harness.world import World, seed_for
 
     seed = seed_for(request.config.getoption("--harness-seed"), request.node.name)
-    name = request.config.getoption("--connector")
-    built = World(seed=seed, workdir=tmp_path, connector_factory=request.config.stash[FACTORY_KEY], connector_name=name)
+    built = World(seed=seed, workdir=tmp_path, connector_factory=request.config.stash[FACTORY_KEY],
+                  connector_name=request.config.getoption("--connector"),
+                  transport=request.config.getoption("--harness-transport"))
     request.node.stash[WORLD_KEY] = built
     request.node.user_properties.append(("harness_seed", str(seed)))
     try:

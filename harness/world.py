@@ -15,15 +15,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
 import respx
 
 from common import money
 from common.clock import ManualClock
 from harness import factories, seam
-from harness.platforms import Platform, PlatformRuntime, SimulatorContext, platform as find_platform
+from harness.platforms import Platform, PlatformRuntime, SimulatorContext, platform as find_platform, platforms
 from harness.reconcile import OrderEvidence, Reconciliation, SideRefund, reconcile
 from harness.storefronts import PlacedOrder, StorefrontDriver, StorefrontRefundRequest
+from harness.wiring import Loopback, wiring_for
 from simulators.core.orders import LineSpec, OrderSpec, price_order
 from simulators.netsuite import NetSuiteSimulator
 
@@ -71,14 +71,16 @@ class ScenarioState:
 
 class World:
     def __init__(self, seed: int, workdir: Path, connector_factory: seam.ConnectorFactory | None = None,
-                 connector_name: str = seam.REFERENCE) -> None:
+                 connector_name: str = seam.REFERENCE, transport: str | Loopback = "inprocess") -> None:
         self.seed = seed
         workdir.mkdir(parents=True, exist_ok=True)
         self.clock = ManualClock()
         self.data = factories.DataSource(seed)
         self.netsuite = NetSuiteSimulator(account_id=NETSUITE_ACCOUNT, clock=self.clock, seed=seed)
         self.router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
-        self.http = httpx.Client(transport=httpx.MockTransport(self.router.handler))
+        # "loopback" serves every simulator on a socket of its own (harness/wiring.py)
+        self.wiring = wiring_for(transport, self.router)
+        self.http = self.wiring.http
         self._route(self.netsuite)
         self._runtimes: dict[str, PlatformRuntime] = {}
         self._simulator_context = SimulatorContext(clock=self.clock, seed=seed, http=self.http, serve=self._route)
@@ -90,6 +92,7 @@ class World:
             netsuite=self._netsuite_access(), webhook_base_url=f"https://{WEBHOOK_HOST}",
             base_urls={"netsuite": f"https://{self.netsuite.hosts[0]}"})), connector_name)
         self.router.route(host=WEBHOOK_HOST).mock(side_effect=self.connector.handle_webhook)
+        self.wiring.serve_handler("connector-webhooks", [WEBHOOK_HOST], self.connector.handle_webhook)
         self.catalog = self.data.catalog(6)
         self.item_ids = {item.sku: self.netsuite.add_inventory_item(item.sku, item.name, item.price)
                          for item in self.catalog}
@@ -101,6 +104,7 @@ class World:
     def _route(self, simulator: Any) -> None:
         for host in simulator.hosts:
             self.router.route(host=host).mock(side_effect=simulator.handle)
+        self.wiring.serve_simulator(simulator)
 
     def _netsuite_access(self) -> seam.NetSuiteAccess:
         c = self.netsuite.credentials
@@ -117,9 +121,15 @@ class World:
                 found[name if number == 1 else f"{name}-{number}"] = simulator
         return found
 
+    def start_storefronts(self) -> None:
+        """Start every registered platform's simulator now (serve mode serves them all), rather than
+        when a scenario first connects a store of it."""
+        for entry in platforms():
+            self._runtime(entry).store(1)
+
     def close(self) -> None:
         self.connector.close()
-        self.http.close()
+        self.wiring.close()
 
     # --- accounts ------------------------------------------------------------------------
     def _runtime(self, platform: Platform) -> PlatformRuntime:

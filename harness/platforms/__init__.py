@@ -64,7 +64,8 @@ class PlatformRuntime(Protocol):
     """One platform's simulators inside one World."""
 
     def store(self, number: int) -> "StorefrontDriver":
-        """The driver of the n-th store (1-based) connected in this World: its own shop, seller or account."""
+        """The driver of the n-th store (1-based) in this World: its own shop, seller or account.
+        Asked again for the same number, the same driver."""
         ...
 
     def simulators(self) -> list["Simulator"]: ...

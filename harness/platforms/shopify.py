@@ -96,18 +96,19 @@ class ShopifyInWorld:
 
     def __init__(self, context: SimulatorContext) -> None:
         self._context = context
-        self._shops: list[ShopifySimulator] = []
+        self._stores: dict[int, ShopifyDriver] = {}
 
     def store(self, number: int) -> ShopifyDriver:
-        shop = SHOP if number == 1 else f"{SHOP}-{number}"
-        simulator = ShopifySimulator(shop=shop, clock=self._context.clock, seed=self._context.seed,
-                                     webhook_client=self._context.http)
-        self._context.serve(simulator)
-        self._shops.append(simulator)
-        return ShopifyDriver(simulator, self._context.http)
+        if number not in self._stores:
+            shop = SHOP if number == 1 else f"{SHOP}-{number}"
+            simulator = ShopifySimulator(shop=shop, clock=self._context.clock, seed=self._context.seed,
+                                         webhook_client=self._context.http)
+            self._context.serve(simulator)
+            self._stores[number] = ShopifyDriver(simulator, self._context.http)
+        return self._stores[number]
 
     def simulators(self) -> list[ShopifySimulator]:
-        return list(self._shops)
+        return [driver.simulator for _, driver in sorted(self._stores.items())]
 
 
 PLATFORM = Platform(

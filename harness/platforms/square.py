@@ -80,13 +80,16 @@ class SquareInWorld:
     def __init__(self, context: SimulatorContext) -> None:
         self._context = context
         self._simulator: SquareSimulator | None = None
+        self._stores: dict[int, SquareDriver] = {}
 
     def store(self, number: int) -> SquareDriver:
         if self._simulator is None:
             self._simulator = SquareSimulator(clock=self._context.clock, seed=self._context.seed)
             self._context.serve(self._simulator)
-        merchant = None if number == 1 else self._simulator.add_merchant(f"Seller {number}")
-        return SquareDriver(self._simulator, self._context.http, merchant=merchant)
+        if number not in self._stores:
+            merchant = None if number == 1 else self._simulator.add_merchant(f"Seller {number}")
+            self._stores[number] = SquareDriver(self._simulator, self._context.http, merchant=merchant)
+        return self._stores[number]
 
     def simulators(self) -> list[SquareSimulator]:
         return [self._simulator] if self._simulator else []

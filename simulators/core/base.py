@@ -85,6 +85,10 @@ class Simulator:
     def _reset_state(self, seed: int) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def client_credentials(self) -> dict[str, str]:
+        """What a client needs to call this fake, under the platform's own names (serve manifest)."""
+        return {}
+
     # --- HTTP ----------------------------------------------------------------------------
     def handle(self, request: httpx.Request) -> httpx.Response:
         """Answer one request. Thread-safe: serve mode may call it from several threads."""

@@ -220,6 +220,11 @@ class NetSuiteSimulator(Simulator):
         self._consumer_key = self._auth.create_integration()
         self.credentials: TbaCredentials = self._auth.issue_token(self._consumer_key)
 
+    def client_credentials(self) -> dict[str, str]:
+        c = self.credentials
+        return {"account_id": self.account_id, "consumer_key": c.consumer_key, "consumer_secret": c.consumer_secret,
+                "token_id": c.token_id, "token_secret": c.token_secret}
+
     def issue_token(self) -> TbaCredentials:
         """A further access token for the same integration (e.g. a second connector user)."""
         with self._lock:

@@ -333,6 +333,10 @@ class ShopifySimulator(Simulator):
         self.bucket = LeakyBucket(self.clock, self.settings)
 
     # --- control plane ---------------------------------------------------------------------
+    def client_credentials(self) -> dict[str, str]:
+        return {"shop": self.shop_domain, "access_token": self.access_token, "client_secret": self.client_secret,
+                "api_version": self.api_version}
+
     @property
     def location_id(self) -> int:
         return self.backend.location_id

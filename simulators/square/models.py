@@ -269,6 +269,12 @@ class SquareBackend:
             raise not_found(f"Could not find payment with id: {payment_id}")
         return found
 
+    def list_payments(self, merchant: Merchant, *, begin: datetime, end: datetime, descending: bool,
+                      location_id: str) -> list[Payment]:
+        found = [p for p in self.payments.values()
+                 if p.merchant_id == merchant.id and p.location_id == location_id and _within(p.created_at, begin, end)]
+        return sorted(found, key=lambda p: (p.created_at, p.id), reverse=descending)
+
     def order_refunds(self, order: Order) -> list[Refund]:
         return [self.refunds[rid] for rid in self.payments[order.payment_id].refund_ids]
 

@@ -34,6 +34,9 @@ ORDER_STATES = ("OPEN", "COMPLETED", "CANCELED", "DRAFT")
 ORDER_TIME_FIELDS = {"CREATED_AT": "created_at", "UPDATED_AT": "updated_at", "CLOSED_AT": "closed_at"}
 IDEMPOTENCY_KEY_MAX = 45
 REASON_MAX = 192
+# ListPayments filters this fake does not model (refused by name rather than ignored)
+UNMODELLED_PAYMENT_FILTERS = frozenset({"total", "last_4", "card_brand", "is_offline_payment", "offline_begin_time",
+                                        "offline_end_time", "updated_at_begin_time", "updated_at_end_time"})
 
 
 # --- rendering ---------------------------------------------------------------------------------
@@ -317,6 +320,9 @@ class SquareSimulator(Simulator):
         self.merchant = self.backend.add_merchant("Acme Outfitters")
 
     # --- control plane ---------------------------------------------------------------------
+    def client_credentials(self) -> dict[str, str]:
+        return {"access_token": self.access_token, "location_id": self.location_id}
+
     @property
     def access_token(self) -> str:
         return self.merchant.access_token
@@ -460,6 +466,35 @@ class SquareSimulator(Simulator):
         return raw == "DESC"
 
     # --- payments and customers ------------------------------------------------------------
+    @route("GET", r"/v2/payments")
+    def list_payments(self, request: httpx.Request, merchant: Merchant) -> httpx.Response:
+        """ListPayments: by created_at within [begin_time, end_time] (default the last year), newest
+        first unless sort_order=ASC, at the seller's main location unless location_id names another."""
+        params = request.url.params
+        unmodelled = sorted(set(params) & UNMODELLED_PAYMENT_FILTERS)
+        if unmodelled:  # refused rather than silently ignored, so a test never reads a filter as applied
+            raise invalid("BAD_REQUEST", f"This simulator does not filter payments by {', '.join(unmodelled)}.",
+                          unmodelled[0])
+        if params.get("sort_field", "CREATED_AT") != "CREATED_AT":
+            raise invalid("BAD_REQUEST", "This simulator sorts payments by CREATED_AT only.", "sort_field")
+        begin, end = self._time_range(params)
+        descending = self._descending(params.get("sort_order"), "sort_order")
+        limit = _limit(params.get("limit"), 100, 100)
+        paged_query = sorted((k, v) for k, v in params.multi_items() if k not in ("cursor", "limit"))
+        offset = Cursors.offset(params.get("cursor"), paged_query)
+        found = self.backend.list_payments(merchant, begin=begin, end=end, descending=descending,
+                                           location_id=params.get("location_id") or merchant.location_id)
+        page, cursor = _page(found, offset, limit, paged_query)
+        return json_response(200, {"payments": [payment_json(p, self.backend) for p in page], **cursor})
+
+    def _time_range(self, params: httpx.QueryParams) -> tuple[datetime, datetime]:
+        """begin_time/end_time of the list endpoints: default the year up to now."""
+        end = _time(params.get("end_time"), "end_time") or self.clock.now()
+        begin = _time(params.get("begin_time"), "begin_time") or one_year_before(end)
+        if begin > end:
+            raise invalid("INVALID_TIME_RANGE", "begin_time must not be after end_time.", "begin_time")
+        return begin, end
+
     @route("GET", r"/v2/payments/(?P<payment_id>[^/]+)")
     def get_payment(self, request: httpx.Request, merchant: Merchant, payment_id: str) -> httpx.Response:
         return json_response(200, {"payment": payment_json(self.backend.payment(merchant, payment_id), self.backend)})
@@ -482,11 +517,7 @@ class SquareSimulator(Simulator):
     @route("GET", r"/v2/refunds")
     def list_payment_refunds(self, request: httpx.Request, merchant: Merchant) -> httpx.Response:
         params = request.url.params
-        now = self.clock.now()
-        end = _time(params.get("end_time"), "end_time") or now
-        begin = _time(params.get("begin_time"), "begin_time") or one_year_before(end)
-        if begin > end:
-            raise invalid("INVALID_TIME_RANGE", "begin_time must not be after end_time.", "begin_time")
+        begin, end = self._time_range(params)
         status = params.get("status")
         if status is not None and status not in ("PENDING", "COMPLETED", "REJECTED", "FAILED"):
             raise invalid("INVALID_ENUM_VALUE", f"status must be PENDING, COMPLETED, REJECTED or FAILED, "

@@ -1,0 +1,67 @@
+"""How a World's clients reach its simulators: ``inprocess`` (the respx host router, no sockets) or
+``loopback`` (each simulator, and the connector's webhook receiver, served by its own uvicorn server
+on loopback; the client maps real hostnames to them, so every call crosses a real socket)."""
+from __future__ import annotations
+
+from typing import Callable
+
+import httpx
+import respx
+
+from simulators.core.base import Simulator
+from simulators.serve import ControlPlane, HostMappingTransport, ServerSet, asgi_app
+
+TRANSPORTS = ("inprocess", "loopback")
+
+
+class InProcess:
+    name = "inprocess"
+
+    def __init__(self, router: respx.MockRouter) -> None:
+        self.http = httpx.Client(transport=httpx.MockTransport(router.handler))
+
+    def serve_simulator(self, simulator: Simulator) -> None:
+        """Nothing to start: the World's router already dispatches to the simulator by host."""
+
+    def serve_handler(self, name: str, hosts: list[str], handler: Callable[[httpx.Request], httpx.Response]) -> None:
+        """Nothing to start (see serve_simulator)."""
+
+    def close(self) -> None:
+        self.http.close()
+
+
+class Loopback:
+    """One server per simulator (with its ``/_sim`` control plane) and per extra handler."""
+
+    name = "loopback"
+
+    def __init__(self, host: str = "127.0.0.1", first_port: int = 0) -> None:
+        self.servers = ServerSet(host, first_port)
+        self.http = httpx.Client(transport=HostMappingTransport(self.servers.address_for, lambda: self.servers.hosts))
+
+    def serve_simulator(self, simulator: Simulator) -> None:
+        self.servers.serve(simulator.hosts[0], asgi_app(ControlPlane(simulator).handle), simulator.hosts)
+
+    def serve_handler(self, name: str, hosts: list[str], handler: Callable[[httpx.Request], httpx.Response]) -> None:
+        self.servers.serve(name, asgi_app(handler), hosts)
+
+    def base_url(self, simulator: Simulator) -> str:
+        return self.servers[simulator.hosts[0]].base_url
+
+    def close(self) -> None:
+        self.http.close()
+        self.servers.stop()
+
+
+Wiring = InProcess | Loopback
+
+
+def wiring_for(transport: str | Loopback, router: respx.MockRouter) -> Wiring:
+    """``transport`` by name, or a ready ``Loopback`` (to choose the host and first port)."""
+    if isinstance(transport, Loopback):
+        return transport
+    if transport == "inprocess":
+        return InProcess(router)
+    if transport == "loopback":
+        return Loopback()
+    raise ValueError(f"unknown transport {transport!r}; use one of {', '.join(TRANSPORTS)}")

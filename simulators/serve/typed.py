@@ -1,0 +1,96 @@
+"""JSON -> typed Python for the control plane: dataclasses (order specs, settings) from plain JSON,
+each bad value refused with the path of the field that holds it."""
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+
+class BadInput(ValueError):
+    """Input the control plane refuses; the message names the field."""
+
+
+def _kind(hint: Any) -> str:
+    return getattr(hint, "__name__", str(hint))
+
+
+def convert(value: Any, hint: Any, where: str) -> Any:
+    """``value`` (as ``common.jsonio`` parsed it) as an instance of ``hint``."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(hint)
+        if value is None and type(None) in options:
+            return None
+        (inner,) = [o for o in options if o is not type(None)]
+        return convert(value, inner, where)
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise BadInput(f"{where} must be a list")
+        (inner, _ellipsis) = typing.get_args(hint)
+        return tuple(convert(item, inner, f"{where}[{i}]") for i, item in enumerate(value))
+    if dataclasses.is_dataclass(hint):
+        return from_json(hint, value, where)
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise BadInput(f"{where} must be true or false, not {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise BadInput(f"{where} must be a whole number, not {value!r}")
+        return value
+    if hint in (float, Decimal):
+        return _number(value, hint, where)
+    if hint is str:
+        if not isinstance(value, str):
+            raise BadInput(f"{where} must be a string, not {value!r}")
+        return value
+    raise BadInput(f"{where} has type {_kind(hint)}, which the control plane cannot set")
+
+
+def _number(value: Any, hint: type, where: str) -> Any:
+    """Amounts come as JSON numbers or decimal strings ("19.99"); both stay exact as Decimal."""
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
+        raise BadInput(f"{where} must be a number such as \"19.99\", not {value!r}")
+    try:
+        parsed = Decimal(value) if not isinstance(value, str) else Decimal(value.strip())
+    except InvalidOperation:
+        raise BadInput(f"{where} must be a number such as \"19.99\", not {value!r}") from None
+    if not parsed.is_finite():
+        raise BadInput(f"{where} must be a finite number, not {value!r}")
+    return float(parsed) if hint is float else parsed
+
+
+def _fields(cls: type, data: dict[str, Any], where: str) -> tuple[dict[str, Any], list[str]]:
+    """The type hints and field names of ``cls``; a key it does not have is refused by name."""
+    names = [f.name for f in dataclasses.fields(cls)]
+    unknown = sorted(set(data) - set(names))
+    if unknown:
+        raise BadInput(f"{where} has unknown field(s) {', '.join(unknown)}; known: {', '.join(names)}")
+    return typing.get_type_hints(cls), names
+
+
+def from_json(cls: type, data: Any, where: str) -> Any:
+    """A dataclass from a JSON object: unknown keys refused, missing keys take their defaults."""
+    if not isinstance(data, dict):
+        raise BadInput(f"{where} must be a JSON object")
+    hints, names = _fields(cls, data, where)
+    values = {name: convert(data[name], hints[name], f"{where}.{name}") for name in names if name in data}
+    try:
+        return cls(**values)
+    except TypeError as exc:  # a required field is missing
+        raise BadInput(f"{where}: {exc}") from None
+
+
+def changes_for(instance: Any, data: Any, where: str = "settings") -> dict[str, Any]:
+    """Typed values for a partial update of a dataclass instance (a PATCH); nothing is applied."""
+    if not isinstance(data, dict) or not data:
+        raise BadInput(f"{where} must be a JSON object with at least one field to change")
+    hints, _names = _fields(type(instance), data, where)
+    changes = {name: convert(value, hints[name], f"{where}.{name}") for name, value in data.items()}
+    for name, value in changes.items():
+        if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool) and value < 0:
+            raise BadInput(f"{where}.{name} must be 0 or more, not {value}")
+    return changes

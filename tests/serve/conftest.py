@@ -1,0 +1,24 @@
+"""Fixtures for serve mode: a World whose simulators answer on loopback sockets."""
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from harness.world import World
+
+
+@pytest.fixture
+def served_world(tmp_path):
+    world = World(seed=11, workdir=tmp_path, transport="loopback")
+    world.start_storefronts()
+    try:
+        yield world
+    finally:
+        world.close()
+
+
+@pytest.fixture
+def plain_http():
+    """A client that talks to loopback base URLs directly, as an SDK or another process would."""
+    with httpx.Client(timeout=10) as client:
+        yield client

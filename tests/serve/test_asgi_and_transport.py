@@ -1,0 +1,67 @@
+"""One code path in process and on loopback: the ASGI adapter hands a handler the request as sent."""
+from __future__ import annotations
+
+import httpx
+import pytest
+from oauthlib import oauth1
+
+from simulators.netsuite import NetSuiteSimulator
+from simulators.serve import HostMappingTransport, ServerSet, asgi_app
+
+
+def test_the_adapter_preserves_method_url_headers_and_body():
+    seen: list[httpx.Request] = []
+
+    def echo(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(207, content=b"\x00raw", headers={"X-Answer": "yes"})
+
+    with ServerSet() as servers, httpx.Client() as client:
+        server = servers.serve("echo", asgi_app(echo))
+        url = f"{server.base_url}/a%20b/c?x=1&x=2&y=%C3%A9"
+        response = client.request("PATCH", url, content=b'{"n": 1.10}', headers={"X-Custom": "Kept"})
+    (request,) = seen
+    assert (request.method, str(request.url)) == ("PATCH", url)
+    assert request.url.raw_path == b"/a%20b/c?x=1&x=2&y=%C3%A9"
+    assert request.headers["x-custom"] == "Kept" and request.content == b'{"n": 1.10}'
+    sent = [(name.lower(), value) for name, value in response.request.headers.raw]
+    assert list(request.headers.raw) == sent  # every header, in order, nothing added
+    assert (response.status_code, response.content, response.headers["x-answer"]) == (207, b"\x00raw", "yes")
+
+
+def test_the_host_mapping_transport_keeps_the_hostname_and_scheme_the_client_used():
+    seen: list[str] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(204)
+
+    with ServerSet() as servers:
+        servers.serve("shop", asgi_app(record), ["shop.example.com"])
+        with httpx.Client(transport=HostMappingTransport(servers.address_for, lambda: servers.hosts)) as client:
+            assert client.get("https://shop.example.com/admin/x.json?a=1").status_code == 204
+            with pytest.raises(httpx.ConnectError, match="no loopback server serves host 'other.example.com'; "
+                                                         "served: shop.example.com"):
+                client.get("https://other.example.com/")
+    assert seen == ["https://shop.example.com/admin/x.json?a=1"]
+
+
+def test_netsuite_verifies_a_tba_signature_made_over_the_loopback_url():
+    """A client pointed straight at the served NetSuite signs http://127.0.0.1:PORT/...; the
+    simulator sees that same URL, so the signature verifies (and one over another URL does not)."""
+    netsuite = NetSuiteSimulator()
+    c = netsuite.credentials
+    stamp = str(int(netsuite.clock.now().timestamp()))  # fresh on the simulator's clock
+
+    def signed(url: str, nonce: str) -> dict[str, str]:
+        signer = oauth1.Client(c.consumer_key, client_secret=c.consumer_secret, resource_owner_key=c.token_id,
+                               resource_owner_secret=c.token_secret, signature_method="HMAC-SHA256",
+                               realm=netsuite.account_id, nonce=nonce, timestamp=stamp)
+        return signer.sign(url, "GET")[1]
+
+    with ServerSet() as servers, httpx.Client() as client:
+        base = servers.serve("netsuite", asgi_app(netsuite.handle), netsuite.hosts).base_url
+        url = f"{base}/services/rest/record/v1/customer?limit=5"
+        assert client.get(url, headers=signed(url, "nonce1")).status_code == 200
+        assert client.get(url, headers=signed(url.replace("limit=5", "limit=6"), "nonce2")).status_code == 401
+    assert netsuite.login_failures()[-1].reason == "signature does not match"
