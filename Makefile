@@ -20,7 +20,7 @@ certify: $(STAMP)
 	$(BIN)/refund-harness certify --report reports/certification.json
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n auto -q
+	$(BIN)/python -m pytest -n auto --dist worksteal -q
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -1,6 +1,6 @@
 """`make bench-suite`: what `-n 2` buys over a serial run of the whole test suite, measured in one run.
 
-Runs `pytest -n 0` and `pytest -n 2` alternately (ROUNDS each, interleaved so machine noise hits
+Runs `pytest -n 0` and `pytest -n 2 --dist worksteal` alternately (ROUNDS each, interleaved so machine noise hits
 both alike) and prints the median wall time of each and their ratio. Bytecode caching is left on:
 pytest's assertion rewriting recompiles every plugin module of every process without it.
 """
@@ -20,7 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def _wall(workers: str) -> float:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", workers], cwd=ROOT, env=env,
+    # worksteal, as `make test` runs it: a few long tests (nested certification runs) would otherwise
+    # leave one worker idle while the other finishes a pre-assigned batch
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", workers, "--dist", "worksteal"], cwd=ROOT, env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
