@@ -23,6 +23,11 @@ class SideRefund:
     tax: Decimal | None = None
     lines: tuple[tuple[str, int], ...] = ()  # (sku, quantity) of refunded item lines
     kind: str = ""  # "cashRefund", "creditMemo", or "<platform> refund"
+    # What each refunded item line gave back, before tax and its tax: (sku, amount, tax). Empty where
+    # the side does not say what each line refunded (amount-only refunds, refunds adjusted by a
+    # discrepancy), and then not compared.
+    line_values: tuple[tuple[str, Decimal, Decimal], ...] = ()
+    shipping: Decimal | None = None   # shipping refunded before tax; None where the side does not tell it apart
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,24 @@ def _line_counts(refunds: tuple[SideRefund, ...]) -> Counter[str]:
     return counts
 
 
+def _line_values(refunds: tuple[SideRefund, ...]) -> dict[str, tuple[Decimal, Decimal]] | None:
+    """Per SKU, (amount, tax) refunded over all refunds; None unless every refund with lines says."""
+    if any(r.lines and not r.line_values for r in refunds):
+        return None
+    values: dict[str, tuple[Decimal, Decimal]] = {}
+    for refund in refunds:
+        for sku, amount, tax in refund.line_values:
+            before = values.get(sku, (Decimal(0), Decimal(0)))
+            values[sku] = (before[0] + amount, before[1] + tax)
+    return values
+
+
+def _shipping(refunds: tuple[SideRefund, ...]) -> Decimal | None:
+    if not refunds or any(r.shipping is None for r in refunds):
+        return None
+    return sum((r.shipping for r in refunds), Decimal(0))  # type: ignore[misc]
+
+
 def reconcile(evidence: OrderEvidence) -> Reconciliation:
     cur = evidence.currency
     sf_total = _sum((r.total for r in evidence.storefront), cur)
@@ -107,6 +130,20 @@ def reconcile(evidence: OrderEvidence) -> Reconciliation:
                 for sku in sorted(set(sf_lines) | set(ns_lines)) if sf_lines.get(sku) != ns_lines.get(sku))
             problems.append(f"refunded quantities differ ({detail})")
             causes.append("the connector's item mapping (SKU to NetSuite item) or line matching")
+        sf_values, ns_values = _line_values(evidence.storefront), _line_values(evidence.netsuite)
+        if sf_values is not None and ns_values is not None and sf_values != ns_values:
+            zero = (Decimal(0), Decimal(0))
+            detail = ", ".join(
+                f"{sku}: storefront {sf_values.get(sku, zero)[0]} + tax {sf_values.get(sku, zero)[1]} vs NetSuite "
+                f"{ns_values.get(sku, zero)[0]} + tax {ns_values.get(sku, zero)[1]} {cur}"
+                for sku in sorted(set(sf_values) | set(ns_values)) if sf_values.get(sku) != ns_values.get(sku))
+            problems.append(f"refunded line amounts differ ({detail})")
+            causes.append("the connector: a refunded line must carry the storefront's amount and tax for it")
+
+    sf_shipping, ns_shipping = _shipping(evidence.storefront), _shipping(evidence.netsuite)
+    if sf_shipping is not None and ns_shipping is not None and sf_shipping != ns_shipping:
+        problems.append(f"refunded shipping differs: storefront {sf_shipping} {cur}, NetSuite {ns_shipping} {cur}")
+        causes.append("the connector: refunded shipping must land on the shipping item for the same amount")
 
     # the first cause found is the most specific one; later ones are consequences
     return Reconciliation(evidence.order_id, evidence.platform, evidence.direction, cur,

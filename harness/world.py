@@ -301,10 +301,15 @@ class World:
         sku_of = {item_id: sku for sku, item_id in self.item_ids.items()}
         found = []
         for kind, record in self.netsuite_refunds_of(order):
-            lines = tuple((sku_of[line["item"]["id"]], int(line["quantity"]))
-                          for line in record["item"]["items"] if line["item"]["id"] in sku_of)
+            items = record["item"]["items"]
+            lines = tuple((sku_of[line["item"]["id"]], int(line["quantity"])) for line in items
+                          if line["item"]["id"] in sku_of)
+            values = tuple((sku_of[line["item"]["id"]], Decimal(str(line["amount"])),
+                            Decimal(str(line.get("taxAmount", 0)))) for line in items if line["item"]["id"] in sku_of)
+            shipping = sum((Decimal(str(line["amount"])) for line in items
+                            if line["item"]["id"] == self.shipping_item_id), Decimal(0))
             found.append(SideRefund(record["id"], Decimal(str(record["total"])), record["currency"]["refName"],
-                                    Decimal(str(record["taxTotal"])), lines, kind))
+                                    Decimal(str(record["taxTotal"])), lines, kind, values, shipping))
         return found
 
     # --- assertions shared by Then steps --------------------------------------------------

@@ -75,9 +75,17 @@ class ShopifyDriver:
                         for s in refund.get("refund_shipping_lines", [])), Decimal(0))
             adjustments = refund.get("order_adjustments", [])
             tax += sum((Decimal(a.get("tax_amount", "0")) for a in adjustments), Decimal(0))
-            lines = tuple((sku_of[str(li["line_item_id"])], li["quantity"]) for li in refund["refund_line_items"])
+            items = refund["refund_line_items"]
+            lines = tuple((sku_of[str(li["line_item_id"])], li["quantity"]) for li in items)
+            # an order adjustment (a discrepancy) means the lines do not say what went back
+            values = () if adjustments else tuple(
+                (sku_of[str(li["line_item_id"])], Decimal(str(li["subtotal"])), Decimal(str(li["total_tax"])))
+                for li in items)
+            shipping = sum((Decimal(s["subtotal_amount_set"]["shop_money"]["amount"])
+                            for s in refund.get("refund_shipping_lines", [])), Decimal(0))
             found.append(SideRefund(str(refund["id"]), money.amount(total, order.currency), order.currency,
-                                    money.amount(tax, order.currency), lines, "shopify refund"))
+                                    money.amount(tax, order.currency), lines, "shopify refund", values,
+                                    None if adjustments else shipping))
         return found
 
     def deliver_webhooks(self) -> int:

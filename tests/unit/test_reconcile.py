@@ -52,3 +52,31 @@ def test_currency_mismatch_is_reported():
     ns = SideRefund("7", D("10.00"), "EUR", None, (), "cashRefund")
     result = reconcile(evidence([sf], [ns], line_items=False))
     assert "currency" in result.describe() and not result.matches
+
+
+def test_line_amounts_and_tax_are_compared_where_both_sides_state_them():
+    sf = SideRefund("r1", D("27.00"), "USD", D("2.00"), (("SKU-1", 1),), "", (("SKU-1", D("25.00"), D("2.00")),))
+    moved = SideRefund("7", D("27.00"), "USD", D("2.00"), (("SKU-1", 1),), "cashRefund",
+                       (("SKU-1", D("20.00"), D("2.00")),))  # 5.00 moved off the line: the total still matches
+    result = reconcile(evidence([sf], [moved]))
+    assert not result.matches
+    assert "refunded line amounts differ (SKU-1: storefront 25.00 + tax 2.00 vs NetSuite 20.00 + tax 2.00 USD)" \
+        in result.describe()
+    same = SideRefund("7", D("27.00"), "USD", D("2.00"), (("SKU-1", 1),), "cashRefund",
+                      (("SKU-1", D("25.00"), D("2.00")),))
+    assert reconcile(evidence([sf], [same])).matches
+
+
+def test_a_side_that_does_not_state_line_values_is_not_compared_by_value():
+    sf = SideRefund("r1", D("27.00"), "USD", D("2.00"), (("SKU-1", 1),))   # e.g. adjusted by a discrepancy
+    ns = SideRefund("7", D("27.00"), "USD", D("2.00"), (("SKU-1", 1),), "cashRefund",
+                    (("SKU-1", D("20.00"), D("2.00")),))
+    assert reconcile(evidence([sf], [ns])).matches
+
+
+def test_refunded_shipping_is_compared():
+    sf = SideRefund("r1", D("10.00"), "USD", D("0"), (), "", (), D("10.00"))
+    ns = SideRefund("7", D("10.00"), "USD", D("0"), (), "cashRefund", (), D("0"))
+    result = reconcile(evidence([sf], [ns]))
+    assert "refunded shipping differs: storefront 10.00 USD, NetSuite 0 USD" in result.describe()
+    assert reconcile(evidence([sf], [SideRefund("7", D("10.00"), "USD", D("0"), (), "cashRefund", (), None)])).matches
