@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: certify test bench bench-suite clean
+.PHONY: certify test mutants bench bench-suite clean
 
 # pytest rewrites the asserts of every plugin module in every process (xdist workers, nested runs)
 # and caches the result as bytecode; with bytecode writing off it recompiles them all each time.
@@ -21,6 +21,10 @@ certify: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto --dist worksteal -q
+
+# every deliberately broken connector against the certification; prints the kill rate
+mutants: $(STAMP)
+	$(BIN)/refund-harness mutants -n 2
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

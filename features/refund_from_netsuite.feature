@@ -65,3 +65,20 @@ Feature: Refund sync from NetSuite
     When a NetSuite user refunds the whole billed record
     And the scheduled refund sync runs
     Then the connector retrieved no refund
+
+  # Switched right after the run that pushed it: the first run towards NetSuite looks back past its
+  # own start (for refunds stamped late), so it sees the refund the connector just pushed.
+  @both_directions
+  Scenario: After switching to sync towards NetSuite, a refund the connector pushed does not come back
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale
+    When a NetSuite user refunds 1 unit of line 1 on the billed record
+    And the scheduled refund sync runs
+    Then the storefront has exactly 1 refund for the order
+    When I turn refund sync off
+    And I enable refund sync to NetSuite
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then NetSuite has exactly 1 refund for the order
+    And the refund totals match on both sides

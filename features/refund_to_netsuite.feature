@@ -122,3 +122,36 @@ Feature: Refund sync to NetSuite
     And I post the refund again
     Then the refund has status Posted
     And the refund totals match on both sides
+
+  @storefront
+  Scenario: A canceled refund is not posted by scheduled runs, and posts once uncanceled
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale
+    When the merchant refunds 1 unit of line 1 in the storefront
+    And I retrieve the refunds of the order
+    And I cancel the refund
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then the refund has status Canceled
+    And NetSuite has exactly 0 refunds for the order
+    When I uncancel the refund
+    And the scheduled refund sync runs
+    Then the refund has status Posted
+    And NetSuite has exactly 1 refund for the order
+    And the refund totals match on both sides
+
+  @async_settlement
+  Scenario: A storefront refund that stays pending is not posted, and never is once it fails
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And the storefront keeps its refunds pending until told
+    And a paid order synced to NetSuite and billed as a cash sale
+    When the merchant refunds 1 unit of line 1 in the storefront
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then NetSuite has exactly 0 refunds for the order
+    When the storefront's refund fails
+    And the scheduled refund sync runs
+    Then the refund shows an error containing "failed"
+    And NetSuite has exactly 0 refunds for the order

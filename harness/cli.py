@@ -48,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
     certify.add_argument("--transport", choices=("inprocess", "loopback"), default="inprocess",
                          help="in process (default), or every call over loopback sockets to served simulators")
     sub.add_parser("steps", help="print the step catalog (each step pattern with an example)")
+    mutants = sub.add_parser("mutants", help="certify every deliberately broken connector and print the kill rate")
+    mutants.add_argument("-n", dest="workers", type=_positive_int, default=2,
+                         help="certifications run at a time (default: %(default)s)")
+    mutants.add_argument("names", nargs="*", metavar="MUTANT", help="only these mutants (default: all)")
     storefronts = sub.add_parser("storefronts", help="print the platform registry and each platform's capabilities")
     storefronts.add_argument("--json", action="store_true", help="print it as JSON")
     serve = sub.add_parser("serve", help="serve a seeded World's simulators over HTTP until Ctrl-C or SIGTERM",
@@ -71,11 +75,27 @@ def main(argv: list[str] | None = None) -> int:
         return certify(args)
     if args.command == "serve":
         return serve(args)
+    if args.command == "mutants":
+        return mutants(args)
     try:
         return print_steps() if args.command == "steps" else print_storefronts(as_json=args.json)
     except BrokenPipeError:  # piped into `head`: the reader has all it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+def mutants(args: argparse.Namespace) -> int:
+    from harness.mutants import MUTANTS
+    from harness.mutants.run import run
+
+    unknown = [name for name in args.names if name not in MUTANTS]
+    if unknown:
+        print(f"refund-harness: no mutant {', '.join(unknown)}; mutants: {', '.join(sorted(MUTANTS))}", file=sys.stderr)
+        return 4
+    if args.workers < 1:
+        print("refund-harness: -n must be 1 or more", file=sys.stderr)
+        return 4
+    return run(args.names or sorted(MUTANTS), args.workers)
 
 
 def serve(args: argparse.Namespace) -> int:

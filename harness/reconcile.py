@@ -39,6 +39,8 @@ class OrderEvidence:
     line_items: bool  # whether the storefront refunds by line
     storefront: tuple[SideRefund, ...]
     netsuite: tuple[SideRefund, ...]
+    # What the connector recorded of each refund of the order, where it shows it: (currency, total).
+    recorded: tuple[tuple[str | None, Decimal | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,20 @@ def reconcile(evidence: OrderEvidence) -> Reconciliation:
     if sf_shipping is not None and ns_shipping is not None and sf_shipping != ns_shipping:
         problems.append(f"refunded shipping differs: storefront {sf_shipping} {cur}, NetSuite {ns_shipping} {cur}")
         causes.append("the connector: refunded shipping must land on the shipping item for the same amount")
+
+    recorded_currencies = {c for c, _ in evidence.recorded if c is not None}
+    if recorded_currencies - {cur}:
+        problems.append(f"the connector recorded refunds in {', '.join(sorted(recorded_currencies))}; "
+                        f"the order is in {cur}")
+        causes.insert(0, "the connector: it must record a refund in the order's currency")
+    totals = [t for _, t in evidence.recorded]
+    if totals and None not in totals:
+        source_total = sf_total if evidence.direction == "to_netsuite" else ns_total
+        recorded_total = _sum(totals, cur)  # type: ignore[arg-type]
+        if recorded_total != source_total:
+            problems.append(f"the connector recorded {recorded_total} {cur} of refunds where the side they came "
+                            f"from refunded {source_total} {cur}")
+            causes.append("the connector: its ledger must hold what the source refunded")
 
     # the first cause found is the most specific one; later ones are consequences
     return Reconciliation(evidence.order_id, evidence.platform, evidence.direction, cur,

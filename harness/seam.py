@@ -4,13 +4,14 @@ A connector under test is any object with the methods of ``ConnectorUnderTest``,
 ``factory(context: ConnectorContext) -> ConnectorUnderTest``. The shipped engine is one
 implementation (``harness.connectors.reference``); `refund-harness certify --connector
 package.module:factory` certifies another. Everything crosses the seam as plain data: ids are
-strings, directions and statuses are the strings below, amounts never cross (the harness reads both
-sides' totals from the simulators themselves). docs/connector-seam.md is the user's guide.
+strings, directions and statuses are the strings below. The harness reads both sides' refunds from
+the simulators themselves; what a connector says of a refund's money is only checked against them. docs/connector-seam.md is the user's guide.
 """
 from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Mapping, Protocol, runtime_checkable
 
@@ -92,6 +93,10 @@ class RefundView:
     status: str              # one of STATUSES
     error: str | None = None
     target_id: str | None = None   # what the connector created on the other side, once known
+    # What the connector recorded of the refund's money, if it shows it; reconciliation checks both
+    # against the order and the side the refund came from.
+    currency: str | None = None
+    total: Decimal | None = None
 
 
 @runtime_checkable

@@ -77,6 +77,14 @@ class StorefrontDriver(Protocol):
         """Let this store's API answer without throttling (benchmarks measure the request path)."""
         ...
 
+    def hold_refunds_pending(self) -> None:
+        """Refunds made from now on stay PENDING until ``fail_refund`` (platforms that settle later)."""
+        ...
+
+    def fail_refund(self, refund_id: str) -> None:
+        """The storefront's payment processor fails a PENDING refund: no money goes back."""
+        ...
+
     def deliver_webhooks(self) -> int:
         """Send every pending refund webhook once; how many were sent (0 where there are none)."""
         ...

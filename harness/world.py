@@ -49,6 +49,7 @@ class OrderUnderTest:
     # what the merchant has refunded so far by line (line number -> units) and whether shipping
     refunded_units: dict[int, int] = field(default_factory=dict)
     shipping_refunded: bool = False
+    storefront_refund_ids: list[str] = field(default_factory=list)   # refunds made in the storefront, in order
 
 
 @dataclass
@@ -195,7 +196,9 @@ class World:
         return self.scenario.orders[-1]
 
     def storefront_refund(self, order: OrderUnderTest, request: StorefrontRefundRequest) -> str:
-        return self.driver_of(order).refund(order.placed, request)
+        made = self.driver_of(order).refund(order.placed, request)
+        order.storefront_refund_ids.append(made)
+        return made
 
     def refund_at_storefront(self, order: OrderUnderTest, *, lines: tuple[tuple[int, int], ...] = (),
                              shipping: bool = False, whole_order: bool = False) -> str:
@@ -216,6 +219,7 @@ class World:
                       - self.value_of(order, units=order.refunded_units, shipping=order.shipping_refunded))
             made = driver.refund(order.placed, StorefrontRefundRequest(amount=amount))
         order.refunded_units, order.shipping_refunded = units, with_shipping
+        order.storefront_refund_ids.append(made)
         return made
 
     @staticmethod
@@ -378,7 +382,9 @@ class World:
             order_id=order.placed.order_id, platform=account.platform.display_name,
             direction=self.connector.direction(account.id), currency=order.placed.currency,
             line_items=account.platform.capabilities.line_items,
-            storefront=tuple(account.driver.refunds(order.placed)), netsuite=tuple(self.netsuite_side(order))))
+            storefront=tuple(account.driver.refunds(order.placed)), netsuite=tuple(self.netsuite_side(order)),
+            recorded=tuple((row.currency, row.total) for row in self.refunds_of(order)
+                           if row.status != seam.CANCELED)))
 
     def evidence(self) -> dict[str, Any]:
         """What this scenario proves for the certification matrix: cells are (platform name, direction)."""

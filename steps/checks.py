@@ -65,6 +65,13 @@ def no_feature_flag(world: World) -> None:
     assert world.connector.account_setup(world.account.id) == world.default_setup(world.account.platform)
 
 
+@then("the refund has status Canceled", "the refund has status Canceled")
+def refund_canceled(world: World) -> None:
+    """The latest refund row of the account is Canceled."""
+    refund = world.latest_refund()
+    assert refund.status == seam.CANCELED, f"refund {refund.source_id} is {refund.status}, not canceled"
+
+
 @then("the refund has status Posted", "the refund has status Posted")
 def refund_posted(world: World) -> None:
     """The latest refund row of the account is Posted."""
@@ -139,6 +146,7 @@ def totals_match(world: World) -> None:
 
 
 @then("NetSuite has exactly {count:d} refund for the order", "NetSuite has exactly 1 refund for the order")
+@then("NetSuite has exactly {count:d} refunds for the order", "NetSuite has exactly 0 refunds for the order")
 def netsuite_refund_count(world: World, count: int) -> None:
     """Exactly-once: duplicates and re-runs did not create more refunds in NetSuite."""
     found = world.netsuite_side(world.order)
@@ -146,6 +154,7 @@ def netsuite_refund_count(world: World, count: int) -> None:
 
 
 @then("the storefront has exactly {count:d} refund for the order", "the storefront has exactly 1 refund for the order")
+@then("the storefront has exactly {count:d} refunds for the order", "the storefront has exactly 2 refunds for the order")
 def storefront_refund_count(world: World, count: int) -> None:
     """Exactly-once on the storefront side."""
     found = world.driver_of(world.order).refunds(world.order.placed)

@@ -6,7 +6,7 @@ from decimal import Decimal
 from harness import seam
 from harness.storefronts import StorefrontRefundRequest
 from harness.world import World
-from steps.vocabulary import when
+from steps.vocabulary import given, when
 
 
 def _storefront_refund(world: World, request: StorefrontRefundRequest) -> None:
@@ -70,6 +70,39 @@ def netsuite_refund_units_and_shipping(world: World, quantity: int, line: int) -
 def netsuite_refund_all(world: World) -> None:
     """The Refund button with nothing removed: a full refund."""
     world.refund_in_netsuite(world.order, whole=True)
+
+
+@when("I retrieve the refunds of the order", "I retrieve the refunds of the order")
+def retrieve_only(world: World) -> None:
+    """The manual "Retrieve Refund/Return" by order id, without posting."""
+    world.connector.retrieve_refunds(world.account.id, world.order.placed.order_id)
+
+
+@when("I cancel the refund", "I cancel the refund")
+def cancel_refund(world: World) -> None:
+    """Cancel the latest refund row: it must not be posted while canceled."""
+    world.connector.cancel(world.latest_refund().id)
+
+
+@when("I uncancel the refund", "I uncancel the refund")
+def uncancel_refund(world: World) -> None:
+    """Uncancel the latest refund row: it goes back to being posted by the next run."""
+    world.connector.uncancel(world.latest_refund().id)
+
+
+@given("the storefront keeps its refunds pending until told", "the storefront keeps its refunds pending until told")
+def hold_pending(world: World) -> None:
+    """The storefront's payment processor does not settle refunds by itself (they stay PENDING)."""
+    world.account.driver.hold_refunds_pending()
+
+
+@when("the storefront's refund fails", "the storefront's refund fails")
+def storefront_refund_fails(world: World) -> None:
+    """The payment processor fails the latest refund made in the storefront: no money went back."""
+    order = world.order
+    if not order.storefront_refund_ids:
+        raise LookupError("no refund was made in the storefront yet in this scenario")
+    world.driver_of(order).fail_refund(order.storefront_refund_ids[-1])
 
 
 @when("I retrieve the refunds of the order and post them to NetSuite",

@@ -23,7 +23,8 @@ _STATUS = {RefundStatus.RETRIEVED: seam.RETRIEVED, RefundStatus.POSTED: seam.POS
 def view(row: LedgerRefund) -> seam.RefundView:
     return seam.RefundView(id=str(row.id), account_id=str(row.account_id), order_id=row.order_id,
                            source_id=row.source_id, direction=_DIRECTION[row.direction],
-                           status=_STATUS[row.status], error=row.error, target_id=row.target_id)
+                           status=_STATUS[row.status], error=row.error, target_id=row.target_id,
+                           currency=row.currency, total=row.total)
 
 
 class ReferenceConnector:
@@ -80,6 +81,9 @@ class ReferenceConnector:
     def refunds(self, account_id: str) -> list[seam.RefundView]:
         return [view(row) for row in self.engine.refunds(account_id=int(account_id))]
 
+    def refund_view(self, refund_id: str) -> seam.RefundView:
+        return view(_refusing(self.engine.refund, int(refund_id)))
+
     def cancel(self, refund_id: str) -> seam.RefundView:
         return view(_refusing(self.engine.cancel, int(refund_id)))
 
@@ -110,9 +114,10 @@ def _refusing(operation, *args):
         raise seam.OperationRefused(str(exc)) from exc
 
 
-def build_engine(context: seam.ConnectorContext, **engine_options) -> Connector:
+def build_engine(context: seam.ConnectorContext, engine_class: type[Connector] = Connector,
+                 **engine_options) -> Connector:
     access = context.netsuite
-    return Connector(
+    return engine_class(
         ledger_path=context.workdir / "ledger.sqlite3", clock=context.clock,
         netsuite=NetSuiteConfig(account_id=access.account_id, credentials=TbaCredentials(
             access.consumer_key, access.consumer_secret, access.token_id, access.token_secret)),

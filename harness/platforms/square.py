@@ -66,6 +66,12 @@ class SquareDriver:
     def lift_rate_limits(self) -> None:
         """Square's simulator does not throttle."""
 
+    def hold_refunds_pending(self) -> None:
+        self.simulator.settings.polls_to_complete = None   # reading a refund never completes it
+
+    def fail_refund(self, refund_id: str) -> None:
+        self.simulator.fail_refund(refund_id)
+
     def deliver_webhooks(self) -> int:
         return 0
 

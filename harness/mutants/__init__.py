@@ -1,0 +1,34 @@
+"""Deliberately broken connectors that measure the certification itself.
+
+Each mutant is the shipped reference connector with one bug that real sync code has had, made at
+the layer where such a bug lives: on the wire to NetSuite (``wire``), in the storefront adapter
+(``storefront``), or in what the connector lets an operator do (``rules``). A certification worth
+its name rejects every one and says why; the share it rejects is its kill rate (`make mutants`).
+Certify one alone with ``refund-harness certify --connector harness.mutants:<name>``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harness import seam
+from harness.mutants import rules, storefront, wire
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    bug: str                     # the bug, in one sentence
+    build: seam.ConnectorFactory
+
+
+MUTANTS: dict[str, Mutant] = {
+    name: Mutant(name, bug, build)
+    for module in (wire, storefront, rules) for name, (bug, build) in module.MUTANTS.items()}
+
+
+def __getattr__(name: str) -> seam.ConnectorFactory:
+    """``harness.mutants:<name>`` is a connector factory, for ``--connector``."""
+    try:
+        return MUTANTS[name].build
+    except KeyError:
+        raise AttributeError(f"no mutant {name!r}; mutants: {', '.join(sorted(MUTANTS))}") from None

@@ -1,0 +1,142 @@
+"""Bugs in how a connector reads and writes a storefront, made on the engine's storefront adapter.
+
+The engine's adapter for an account is wrapped: every call goes through as shipped except the one
+the bug changes, whatever the platform (the adapter protocol is the same for all of them).
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import replace
+from decimal import ROUND_DOWN, Decimal
+from typing import Any, Callable
+
+from connector import Connector
+from connector.model import LineKind
+from harness import seam
+from harness.connectors.reference import ReferenceConnector, build_engine
+
+
+class _Shipped:
+    """The adapter as shipped: its class's own attributes, looked up past the mutated class."""
+
+    def __init__(self, instance: Any, mutated_class: type) -> None:
+        self._instance = instance
+        self._mutated_class = mutated_class
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(super(self._mutated_class, self._instance), name)
+
+
+def _mutated(shipped: Any, overrides: dict[str, Callable[..., Any]]) -> Any:
+    """The shipped adapter with ``overrides`` (method name -> function(shipped_adapter, *args)) in
+    front. It stays an instance of its platform's adapter class, so the engine treats it as one."""
+    shipped_class = type(shipped)
+    mutated_class: type
+
+    def method(fn: Callable[..., Any]) -> Callable[..., Any]:
+        return lambda self, *args, **kwargs: fn(_Shipped(self, mutated_class), *args, **kwargs)
+
+    mutated_class = type(f"Mutated{shipped_class.__name__}", (shipped_class,),
+                         {name: method(fn) for name, fn in overrides.items()})
+    mutated = object.__new__(mutated_class)
+    mutated.__dict__ = shipped.__dict__
+    return mutated
+
+
+def with_adapter(overrides: dict[str, Callable[..., Any]]) -> seam.ConnectorFactory:
+    def build(context: seam.ConnectorContext) -> seam.ConnectorUnderTest:
+        class Engine(Connector):
+            def _adapter(self, account):   # noqa: ANN001 - the engine's own signature
+                return _mutated(super()._adapter(account), overrides)
+
+        return ReferenceConnector(build_engine(context, engine_class=Engine))
+    return build
+
+
+# --- pushes to the storefront (refunds from NetSuite) ---------------------------------------
+
+def _push_changed(change: Callable[[Any], Any]):
+    return {"create_refund": lambda adapter, order, push: adapter.create_refund(order, change(push))}
+
+
+def _push_twice(adapter, order, push):
+    adapter.create_refund(order, replace(push, idempotency_key=push.idempotency_key + "-again",
+                                         note=push.note + " (again)"))
+    return adapter.create_refund(order, push)
+
+
+def _without_marker(push):
+    return replace(push, note="Refund from NetSuite")
+
+
+def _minus_shipping(push):
+    return replace(push, shipping=None, total=push.total - (push.shipping or 0))
+
+
+def _rounded_down(push):
+    return replace(push, total=push.total.quantize(Decimal(1), rounding=ROUND_DOWN))
+
+
+# --- what the connector reads from the storefront (refunds to NetSuite) ---------------------
+
+def _refunds_changed(change: Callable[[Any], Any]):
+    """Every refund the adapter reports passes through ``change`` (None drops it)."""
+    def each(found):
+        changed = (change(refund) for refund in found)
+        return [refund for refund in changed if refund is not None]
+    return {"list_refunds": lambda adapter, *a, **k: each(adapter.list_refunds(*a, **k)),
+            "refunds_since": lambda adapter, *a, **k: each(adapter.refunds_since(*a, **k)),
+            "refund": lambda adapter, *a, **k: change(adapter.refund(*a, **k)),
+            "parse_refund": lambda adapter, *a, **k: change(adapter.parse_refund(*a, **k))}
+
+
+def _own_refunds_look_new(refund):
+    return replace(refund, note="")   # the push marker gone: echo protection cannot see it
+
+
+def _without_lines(refund):
+    items = tuple(line for line in refund.lines if line.kind is not LineKind.ITEM)
+    return replace(refund, lines=items)
+
+
+def _completed(refund):
+    from connector.model import SourceStatus
+
+    return replace(refund, status=SourceStatus.COMPLETED)
+
+
+def _settled_at_once(adapter, order, push):
+    from connector.model import SourceStatus
+
+    return replace(adapter.create_refund(order, push), status=SourceStatus.COMPLETED)
+
+
+def _first_refund_per_listing(adapter, *args, **kwargs):
+    return list(adapter.refunds_since(*args, **kwargs))[:1]
+
+
+MUTANTS = {
+    "pushes_twice": ("Every refund pushed to the storefront is created twice, the second under a new key.",
+                     with_adapter({"create_refund": _push_twice})),
+    "push_without_marker": ("Refunds pushed to the storefront carry no marker, so the connector cannot recognise "
+                            "its own refunds afterwards.", with_adapter(_push_changed(_without_marker))),
+    "push_random_idempotency_key": ("Each push uses a fresh random idempotency key, so a retry is a new refund.",
+                                    with_adapter(_push_changed(lambda push: replace(
+                                        push, idempotency_key=secrets.token_hex(8))))),
+    "push_amount_only": ("Refunds are pushed as an amount even where the storefront refunds by line.",
+                         with_adapter(_push_changed(lambda push: replace(push, lines=())))),
+    "push_drops_shipping": ("Shipping refunded in NetSuite is left out of the storefront refund.",
+                            with_adapter(_push_changed(_minus_shipping))),
+    "push_rounds_down": ("The pushed amount is cut to whole currency units.",
+                         with_adapter(_push_changed(_rounded_down))),
+    "echo_protection_off": ("The connector does not recognise refunds it pushed itself and syncs them back.",
+                            with_adapter(_refunds_changed(_own_refunds_look_new))),
+    "drops_refund_lines": ("Refund lines read from the storefront are dropped: every refund posts as an amount.",
+                           with_adapter(_refunds_changed(_without_lines))),
+    "pending_is_settled": ("A refund the storefront has not settled (PENDING) is read as completed.",
+                           with_adapter(_refunds_changed(_completed))),
+    "push_posted_while_pending": ("A refund pushed to the storefront is marked Posted before the storefront "
+                                  "settled it.", with_adapter({"create_refund": _settled_at_once})),
+    "first_refund_per_run": ("A scheduled retrieval keeps only the first refund it finds.",
+                             with_adapter({"refunds_since": _first_refund_per_listing})),
+}
