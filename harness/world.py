@@ -24,6 +24,7 @@ from harness.platforms import Platform, PlatformRuntime, SimulatorContext, platf
 from harness.reconcile import OrderEvidence, Reconciliation, SideRefund, reconcile
 from harness.storefronts import PlacedOrder, StorefrontDriver, StorefrontRefundRequest
 from harness.wiring import Loopback, wiring_for
+from simulators.core.faults import FaultPlane
 from simulators.core.orders import LineSpec, OrderSpec, price_order
 from simulators.netsuite import NetSuiteSimulator
 
@@ -77,6 +78,7 @@ class World:
         workdir.mkdir(parents=True, exist_ok=True)
         self.clock = ManualClock()
         self.data = factories.DataSource(seed)
+        self.faults = FaultPlane(seed)  # one rule list for every simulator of this World (docs/faults.md)
         self.netsuite = NetSuiteSimulator(account_id=NETSUITE_ACCOUNT, clock=self.clock, seed=seed)
         self.router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
         # "loopback" serves every simulator on a socket of its own (harness/wiring.py)
@@ -103,6 +105,7 @@ class World:
         self.scenario = ScenarioState()
 
     def _route(self, simulator: Any) -> None:
+        simulator.use_faults(self.faults)
         for host in simulator.hosts:
             self.router.route(host=host).mock(side_effect=simulator.handle)
         self.wiring.serve_simulator(simulator)
@@ -369,7 +372,8 @@ class World:
             for entry in entries[-last:]:
                 query = f"?{entry.url.split('?', 1)[1]}" if "?" in entry.url else ""
                 out.append(f"  {entry.method} {entry.path}{query} -> {entry.status}"
-                           + (f" ({entry.operation})" if entry.operation else ""))
+                           + (f" ({entry.operation})" if entry.operation else "")
+                           + (f" [fault {entry.fault}]" if entry.fault else ""))
         return "\n".join(out)
 
     # --- reconciliation and evidence -----------------------------------------------------

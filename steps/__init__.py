@@ -3,4 +3,4 @@
 These are non-test modules loaded by the harness's pytest plugin (``harness.plugin``), so every
 feature file shares one vocabulary; ``refund-harness steps`` prints it.
 """
-STEP_MODULES = ["steps.setup", "steps.refunds", "steps.checks"]
+STEP_MODULES = ["steps.setup", "steps.refunds", "steps.checks", "steps.faults"]

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Callable, Protocol
+from typing import TYPE_CHECKING, Callable, Mapping, Protocol
 
 from harness.directions import DIRECTIONS
+from simulators.core.faults import FaultTarget
 
 if TYPE_CHECKING:
     import httpx
@@ -82,6 +83,8 @@ class Platform:
     currencies: tuple[str, ...]     # currencies its test orders may be placed in
     connector_adapter: str          # the shipped connector's adapter module for it
     start: Callable[[SimulatorContext], PlatformRuntime]
+    # generic operation names fault steps use ("list refunds") -> that simulator's scope
+    fault_targets: Mapping[str, FaultTarget] = field(default_factory=dict)
 
     def describe(self) -> dict:
         """The registry entry as plain data (for `refund-harness storefronts --json`)."""

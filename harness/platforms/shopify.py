@@ -10,6 +10,7 @@ from common import jsonio, money
 from harness.platforms import Capabilities, Platform, SimulatorContext
 from harness.reconcile import SideRefund
 from harness.storefronts import PlacedLine, PlacedOrder, StorefrontRefundRequest
+from simulators.core.faults import FaultTarget
 from simulators.core.orders import OrderSpec
 from simulators.shopify import ShopifySimulator
 
@@ -137,4 +138,12 @@ PLATFORM = Platform(
     currencies=("USD", "EUR", "GBP", "CAD", "JPY"),
     connector_adapter="connector.storefronts.shopify",
     start=ShopifyInWorld,
+    fault_targets={
+        "list refunds": FaultTarget(operation=("list_refunds",)),
+        "create refund": FaultTarget(operation=("create_refund",)),
+        "read refund": FaultTarget(operation=("get_refund",)),
+        "read order": FaultTarget(operation=("get_order",)),
+        "list orders": FaultTarget(operation=("list_orders",)),
+        "refund webhooks": FaultTarget(topic="refunds/create"),
+    },
 )

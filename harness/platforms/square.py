@@ -9,6 +9,7 @@ from common import jsonio, money
 from harness.platforms import Capabilities, Platform, SimulatorContext
 from harness.reconcile import SideRefund
 from harness.storefronts import PlacedLine, PlacedOrder, StorefrontRefundRequest
+from simulators.core.faults import FaultTarget
 from simulators.core.orders import OrderSpec
 from simulators.square import SquareSimulator
 
@@ -113,4 +114,11 @@ PLATFORM = Platform(
     currencies=("USD", "EUR", "GBP", "CAD", "JPY"),
     connector_adapter="connector.storefronts.square",
     start=SquareInWorld,
+    fault_targets={
+        "list refunds": FaultTarget(operation=("list_payment_refunds",)),
+        "create refund": FaultTarget(operation=("refund_payment",)),
+        "read refund": FaultTarget(operation=("get_payment_refund",)),
+        "read order": FaultTarget(operation=("retrieve_order",)),
+        "list orders": FaultTarget(operation=("search_orders",)),
+    },
 )

@@ -9,13 +9,18 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar
+from datetime import datetime
+from typing import Any, Callable, ClassVar, TypeVar
 
 import httpx
 
 from common import jsonio
 from common.clock import Clock, ManualClock
+from simulators.core import fault_actions
+from simulators.core.faults import Facts, FaultPlane, reason
 from simulators.core.journal import Journal, JournalEntry
+
+T = TypeVar("T")
 
 
 class SimulatorError(Exception):
@@ -45,6 +50,17 @@ def route(method: str, path_regex: str) -> Callable[[Callable[..., Any]], Callab
     return mark
 
 
+class RecordClock:
+    """The clock a simulator stamps its records with: the World clock plus any clock_skew fault."""
+
+    def __init__(self, simulator: Simulator) -> None:
+        self._simulator = simulator
+
+    def now(self) -> datetime:
+        sim = self._simulator
+        return sim.clock.now() + sim.faults.clock_offset(sim.platform)
+
+
 class Simulator:
     """Base of every fake. Subclasses set ``platform`` and ``hosts`` and declare routes.
 
@@ -55,6 +71,8 @@ class Simulator:
 
     platform: ClassVar[str] = "abstract"
     routes: ClassVar[list[Route]] = []
+    # errors a status fault may name (``error``), each made for the status the rule gives
+    fault_errors: ClassVar[dict[str, Callable[[int], SimulatorError]]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -70,8 +88,15 @@ class Simulator:
         self.clock: Clock = clock or ManualClock()
         self.journal = Journal()
         self.seed = seed
+        self.use_faults(FaultPlane(seed))
+        self.record_clock = RecordClock(self)  # platform models stamp records with it
         self._lock = threading.RLock()
         self.reset(seed)
+
+    def use_faults(self, plane: FaultPlane) -> None:
+        """Share a plane (a World's); the plane learns this simulator's operations and named errors."""
+        self.faults = plane
+        plane.attach(self.platform, {r.handler_name for r in self.routes}, self.fault_errors)
 
     # --- control plane -------------------------------------------------------------------
     def reset(self, seed: int | None = None) -> None:
@@ -91,32 +116,49 @@ class Simulator:
 
     # --- HTTP ----------------------------------------------------------------------------
     def handle(self, request: httpx.Request) -> httpx.Response:
-        """Answer one request. Thread-safe: serve mode may call it from several threads."""
+        """Answer one request, unless a fault rule says otherwise. Thread-safe: serve mode may call it
+        from several threads. A dropped answer is journaled, then raised as an httpx error."""
         body = request.read()
-        operation = ""
-        try:
-            matched = self._match(request)
-            if matched is None:
-                response = self._no_route(request)
-            else:
-                handler, groups = matched
-                operation = handler.__name__
-                response = self._dispatch(request, handler, groups)
-        except SimulatorError as err:
-            response = self.error_response(err.status, err.body, err.headers)
+        operation, answer = self._resolve(request)
+        rule = self.faults.decide(Facts(self.platform, self.tenant_of(request), request.method,
+                                        request.url.path, operation))
+        outcome = fault_actions.Outcome(answer()) if rule is None else fault_actions.apply(self, rule, request, answer)
+        response = outcome.response
         self.journal.record(
             JournalEntry(
                 at=self.clock.now(),
                 method=request.method,
                 url=str(request.url),
                 path=request.url.path,
-                status=response.status_code,
+                status=response.status_code if response is not None else 0,
                 request_body=body,
-                response_body=response.content,
+                response_body=response.content if response is not None else b"",
                 operation=operation,
+                fault=rule.describe() if rule else "",
             )
         )
+        if outcome.error is not None:
+            raise outcome.error
+        assert response is not None
         return response
+
+    def _resolve(self, request: httpx.Request) -> tuple[str, Callable[[], httpx.Response]]:
+        """The operation (handler name, "" when none matched) and how to answer normally."""
+        try:
+            matched = self._match(request)
+        except SimulatorError as err:
+            refused = err  # an except target is unbound when the block ends; the lambda runs later
+            return "", lambda: self.error_response(refused.status, refused.body, refused.headers)
+        if matched is None:
+            return "", lambda: self._rendered(lambda: self._no_route(request))
+        handler, groups = matched
+        return handler.__name__, lambda: self._rendered(lambda: self._dispatch(request, handler, groups))
+
+    def _rendered(self, produce: Callable[[], httpx.Response]) -> httpx.Response:
+        try:
+            return produce()
+        except SimulatorError as err:
+            return self.error_response(err.status, err.body, err.headers)
 
     __call__ = handle
 
@@ -141,6 +183,31 @@ class Simulator:
 
     def _no_route(self, request: httpx.Request) -> httpx.Response:
         raise SimulatorError(404, f"no such endpoint: {request.method} {request.url.path}")
+
+    # --- fault hooks: platforms override what they can tell ---------------------------------------
+    def tenant_of(self, request: httpx.Request) -> str | None:
+        """The store/shop/merchant/account a request is for (what a connector account calls it), or
+        None when the simulator cannot tell."""
+        return None
+
+    def injected_error(self, status: int, error: str | None = None) -> SimulatorError:
+        """The error a status fault answers with: a named platform error, or the status's reason
+        phrase, rendered by ``error_response`` in the platform's own shape."""
+        if error is None:
+            return SimulatorError(status, reason(status))
+        return self.fault_errors[error](status)
+
+    def plan_webhooks(self, due: list[T], tenant: str | None,
+                      topic_of: Callable[[T], str]) -> fault_actions.WebhookPlan[T]:
+        """Which of ``due`` to send now and in what order, after the webhook fault rules; every
+        delivery a rule touched is journaled (method WEBHOOK, path its topic)."""
+        plan = fault_actions.plan_webhooks(due, lambda d: self.faults.decide(
+            Facts(self.platform, tenant, topic=topic_of(d), webhook=True)))
+        for delivery, rule in plan.fired:
+            self.journal.record(JournalEntry(at=self.clock.now(), method="WEBHOOK", url="", path=topic_of(delivery),
+                                             status=0, request_body=b"", response_body=b"",
+                                             operation="deliver_webhooks", fault=rule.describe()))
+        return plan
 
     def error_response(self, status: int, body: Any, headers: dict[str, str]) -> httpx.Response:
         """Render an error in the platform's shape. Subclasses override; ``body`` may be a

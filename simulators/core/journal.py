@@ -16,6 +16,7 @@ class JournalEntry:
     request_body: bytes
     response_body: bytes
     operation: str  # the handler that answered, or "" when no route matched
+    fault: str = ""  # the fault rule that fired on it ("f2 status 503"); status 0: no answer was sent
 
 
 class Journal:

@@ -19,6 +19,7 @@ from common.clock import Clock, isoformat
 from common.seeded import IdSource
 from simulators.core import Simulator, route
 from simulators.core.base import json_response, read_json
+from simulators.core.faults import FaultTarget
 from simulators.netsuite.auth import LoginFailure, TbaCredentials, TokenBasedAuth
 from simulators.netsuite.models import (
     ITEM_KINDS,
@@ -54,6 +55,11 @@ def host_for(account_id: str) -> str:
     return f"{account_id.lower().replace('_', '-')}.suitetalk.api.netsuite.com"
 
 
+def concurrency_limit_error(status: int = 429) -> NetSuiteError:
+    """What NetSuite answers over its concurrency limit: 429, or under load sometimes 401."""
+    return NetSuiteError(status, "CONCURRENCY_LIMIT_EXCEEDED", "Concurrent request limit exceeded. Request blocked.")
+
+
 class ConcurrencyGate:
     """The account-wide count of requests in flight. REST, SOAP and RESTlets share one limit, so
     slots can also be held on behalf of other integrations."""
@@ -72,8 +78,7 @@ class ConcurrencyGate:
     def slot(self) -> Iterator[None]:
         with self._changed:
             if self._in_flight >= self._limit():
-                raise NetSuiteError(429, "CONCURRENCY_LIMIT_EXCEEDED",
-                                    "Concurrent request limit exceeded. Request blocked.")
+                raise concurrency_limit_error()
             self._adjust(1)
         try:
             yield
@@ -190,6 +195,13 @@ class NetSuiteSimulator(Simulator):
     """A fake NetSuite account speaking SuiteTalk REST (records, transforms, SuiteQL) with TBA."""
 
     platform = "netsuite"
+    fault_errors = {"concurrency_limit": concurrency_limit_error}
+    # generic operation names fault steps use -> this simulator's scope
+    fault_targets = {
+        "create refund": FaultTarget(method="POST", path=r"/(cashRefund|creditMemo)$"),
+        "create sales order": FaultTarget(method="POST", path=r"/salesOrder$"),
+        "run query": FaultTarget(operation=("suiteql",)),
+    }
 
     def __init__(self, account_id: str = "1234567_SB1", clock: Clock | None = None, seed: int = 0,
                  settings: NetSuiteSettings | None = None) -> None:
@@ -214,7 +226,7 @@ class NetSuiteSimulator(Simulator):
             self._mirror.close()
         self.settings = copy.deepcopy(self._initial_settings)
         self._mirror = SuiteQLMirror()
-        self._account = NetSuiteAccount(clock=self.clock, seed=seed, settings=self.settings,
+        self._account = NetSuiteAccount(clock=self.record_clock, seed=seed, settings=self.settings,
                                         on_change=self._mirror.write, on_delete=self._mirror.forget)
         self._auth = TokenBasedAuth(self.account_id, self.clock, IdSource(seed * 10 + 9))
         self._consumer_key = self._auth.create_integration()
@@ -327,9 +339,13 @@ class NetSuiteSimulator(Simulator):
                 self._auth.verify(request)
                 return handler(request, **groups)
 
+    def tenant_of(self, request: httpx.Request) -> str | None:
+        return self.account_id
+
     def error_response(self, status: int, body: Any, headers: dict[str, str]) -> httpx.Response:
         if not (isinstance(body, dict) and "o:errorDetails" in body):
-            code = {404: "NONEXISTENT_ID", 405: "METHOD_NOT_ALLOWED"}.get(status, "USER_ERROR")
+            code = {401: "INVALID_LOGIN", 404: "NONEXISTENT_ID", 405: "METHOD_NOT_ALLOWED",
+                    429: "CONCURRENCY_LIMIT_EXCEEDED"}.get(status, "UNEXPECTED_ERROR" if status >= 500 else "USER_ERROR")
             body = error_document(status, code, str(body))
         return json_response(status, body, headers, content_type=ERROR)
 

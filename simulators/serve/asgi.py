@@ -13,6 +13,8 @@ from typing import Any, Awaitable, Callable
 
 import httpx
 
+from simulators.core.fault_actions import DroppedAnswer
+
 Handler = Callable[[httpx.Request], httpx.Response]
 ASGIApp = Callable[[dict[str, Any], Callable[[], Awaitable[dict[str, Any]]],
                     Callable[[dict[str, Any]], Awaitable[None]]], Awaitable[None]]
@@ -48,10 +50,42 @@ def asgi_app(handler: Handler) -> ASGIApp:
             if not message.get("more_body", False):
                 break
         request = request_from_scope(scope, bytes(body))
-        response = await asyncio.get_running_loop().run_in_executor(None, handler, request)
+        try:
+            response = await asyncio.get_running_loop().run_in_executor(None, handler, request)
+        except DroppedAnswer as dropped:  # an injected fault: the socket behaves as the fault says
+            if dropped.hold:
+                await _until_client_leaves(receive, dropped.hold)
+            await _drop_connection(send, receive)
+            return
         content = response.read()
         await send({"type": "http.response.start", "status": response.status_code,
                     "headers": list(response.headers.raw)})
+        promised = int(response.headers.get("content-length", len(content)))
+        if len(content) < promised:  # a truncated answer: send what there is, then close mid-body
+            await send({"type": "http.response.body", "body": content, "more_body": True})
+            await _drop_connection(send, receive)
+            return
         await send({"type": "http.response.body", "body": content})
 
     return app
+
+
+async def _until_client_leaves(receive: Callable[[], Awaitable[dict[str, Any]]], hold: float) -> None:
+    """Say nothing until the client gives up (its read timeout) or ``hold`` seconds pass."""
+    try:
+        await asyncio.wait_for(receive(), timeout=hold)  # the next message can only be http.disconnect
+    except TimeoutError:
+        pass
+
+
+async def _drop_connection(send: Callable[[dict[str, Any]], Awaitable[None]],
+                           receive: Callable[[], Awaitable[dict[str, Any]]]) -> None:
+    """Close the client's connection without (the rest of) an answer. ASGI has no message for that,
+    so this reaches the server's transport: uvicorn's ``send`` is a method of the request cycle that
+    holds it. Waiting for the disconnect afterwards tells uvicorn not to answer a 500 itself."""
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    if transport is None:
+        raise RuntimeError("this ASGI server does not expose its connection, so a fault cannot drop it")
+    if not transport.is_closing():
+        transport.close()
+        await receive()  # http.disconnect, once the server has seen the connection go

@@ -17,6 +17,7 @@ import httpx
 from common import jsonio
 from common.clock import ManualClock, isoformat
 from simulators.core.base import Simulator, json_response
+from simulators.core.faults import BadRule, FaultRule
 from simulators.core.orders import OrderSpec, price_order
 from simulators.serve.typed import BadInput, changes_for, convert, from_json
 
@@ -74,7 +75,7 @@ def _is_refusal(exc: Exception) -> bool:
 
 def journal_json(simulator: Simulator) -> list[dict[str, Any]]:
     return [{"at": isoformat(e.at), "method": e.method, "url": e.url, "path": e.path, "status": e.status,
-             "operation": e.operation, "request_body": e.request_body.decode("utf-8", "replace"),
+             "operation": e.operation, "fault": e.fault, "request_body": e.request_body.decode("utf-8", "replace"),
              "response_body": e.response_body.decode("utf-8", "replace")}
             for e in simulator.journal.entries()]
 
@@ -102,6 +103,10 @@ class ControlPlane:
             ("GET", "/settings"): lambda r: {"settings": self.settings()},
             ("PATCH", "/settings"): lambda r: {"settings": self.update_settings(self._body(r))},
             ("GET", "/credentials"): lambda r: {"credentials": self.simulator.client_credentials()},
+            ("GET", "/faults"): lambda r: {"rules": self.faults()},
+            ("POST", "/faults"): lambda r: {"rule": self.add_fault(self._body(r))},
+            ("DELETE", "/faults"): lambda r: {"removed": self.clear_faults()},
+            ("DELETE", "/faults/{id}"): lambda r: {"removed": [self.remove_fault(r.url.path.rsplit("/", 1)[-1])]},
         }
 
     # --- HTTP --------------------------------------------------------------------------------
@@ -111,7 +116,8 @@ class ControlPlane:
             return self.simulator.handle(request)
         operation = path[len(CONTROL_PREFIX):].rstrip("/")
         try:
-            action = self._routes.get((request.method, operation))
+            action = self._routes.get((request.method, operation)) or self._routes.get(
+                (request.method, operation.rsplit("/", 1)[0] + "/{id}"))
             if action is None:
                 raise self._no_route(request.method, operation)
             return json_response(200, action(request))
@@ -214,6 +220,37 @@ class ControlPlane:
         if deliver is None:
             raise ControlError(404, f"{self.simulator.platform} sends no webhooks")
         return [delivery_json(d) for d in deliver()]
+
+    def faults(self) -> list[dict[str, Any]]:
+        """The fault rules that apply to this simulator, in evaluation order."""
+        return [rule.as_json() for rule in self.simulator.faults.rules(self.simulator.platform)]
+
+    def add_fault(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Append a rule; its simulator defaults to this one (another's name is refused)."""
+        name = self.simulator.platform
+        if body.get("simulator", name) != name:
+            raise BadInput(f"simulator must be {name!r} on this control plane, not {body['simulator']!r}")
+        if isinstance(body.get("operation"), str):
+            body = {**body, "operation": [body["operation"]]}
+        given_bookkeeping = sorted({"id", "fired", "seen"} & set(body))
+        if given_bookkeeping:
+            raise BadInput(f"rule.{given_bookkeeping[0]} is set by the simulator, not by a client")
+        if "action" not in body:
+            raise BadInput("action is required: one of the fault actions (see GET /_sim)")
+        try:
+            rule = from_json(FaultRule, {**body, "simulator": name}, "rule")
+            return self.simulator.faults.add(rule).as_json()
+        except BadRule as exc:
+            raise BadInput(f"bad fault rule: {exc}") from None
+
+    def remove_fault(self, rule_id: str) -> dict[str, Any]:
+        try:
+            return self.simulator.faults.remove(rule_id).as_json()
+        except KeyError as exc:
+            raise ControlError(404, exc.args[0]) from None
+
+    def clear_faults(self) -> list[dict[str, Any]]:
+        return [rule.as_json() for rule in self.simulator.faults.clear(self.simulator.platform)]
 
     def _settings_object(self) -> Any:
         settings = getattr(self.simulator, "settings", None)

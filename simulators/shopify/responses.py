@@ -314,6 +314,7 @@ class ShopifySimulator(Simulator):
     """One Shopify shop behind ``https://<shop>.myshopify.com/admin/api/<version>/``."""
 
     platform = "shopify"
+    fault_errors = {"throttled": lambda status: SimulatorError(status, {"errors": THROTTLED})}
 
     def __init__(self, shop: str = "acme-outfitters", clock: Clock | None = None, seed: int = 0,
                  webhook_client: httpx.Client | None = None) -> None:
@@ -328,7 +329,7 @@ class ShopifySimulator(Simulator):
         secrets = IdSource(seed ^ 0x5E0F)  # credentials and webhook ids don't shift the record ids
         self.access_token = f"shpat_{secrets.hex(32)}"
         self.client_secret = f"shpss_{secrets.hex(32)}"
-        self.backend = ShopifyBackend(self.clock, seed, publish=self._on_event)
+        self.backend = ShopifyBackend(self.record_clock, seed, publish=self._on_event)
         self.outbox = WebhookOutbox(self.clock, secrets)
         self.bucket = LeakyBucket(self.clock, self.settings)
 
@@ -386,9 +387,12 @@ class ShopifySimulator(Simulator):
         with self._lock:
             due = self.outbox.due(self.settings.webhook_max_attempts)
             secret = self.client_secret
-        for delivery in due:
+        plan = self.plan_webhooks(due, self.shop, lambda delivery: delivery.topic)  # webhook fault rules
+        for delivery in plan.dropped:
+            delivery.abandoned = True
+        for delivery in plan.send:
             self.outbox.send(delivery, client, shop_domain=self.shop_domain, secret=secret)
-        return due
+        return [delivery for delivery in due if not delivery.abandoned]
 
     def redeliver(self, webhook_id: str) -> WebhookDelivery:
         """Send a delivery again with the same body and ``X-Shopify-Webhook-Id`` (at-least-once)."""
@@ -454,6 +458,9 @@ class ShopifySimulator(Simulator):
 
     def _no_route(self, request: httpx.Request) -> httpx.Response:
         raise SimulatorError(404, {"errors": "Not Found"})
+
+    def tenant_of(self, request: httpx.Request) -> str | None:
+        return self.shop
 
     def error_response(self, status: int, body: Any, headers: dict[str, str]) -> httpx.Response:
         payload = body if isinstance(body, dict) and "errors" in body else {"errors": str(body)}

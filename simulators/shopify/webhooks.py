@@ -43,6 +43,7 @@ class WebhookDelivery:
     body: bytes
     triggered_at: datetime
     attempts: list[DeliveryAttempt] = field(default_factory=list)
+    abandoned: bool = False     # a webhook_never fault lost it: never sent, never due again
 
     @property
     def status_code(self) -> int | None:
@@ -74,7 +75,7 @@ class WebhookOutbox:
     def due(self, max_attempts: int) -> list[WebhookDelivery]:
         """Deliveries not yet acknowledged with a 2xx that still have attempts left."""
         return [d for d in self.deliveries.values()
-                if not d.delivered and len(d.attempts) < max_attempts]
+                if not d.delivered and not d.abandoned and len(d.attempts) < max_attempts]
 
     def get(self, webhook_id: str) -> WebhookDelivery:
         try:

@@ -299,6 +299,12 @@ def _page(items: list[Any], offset: int, limit: int, query: Any) -> tuple[list[A
     return page, ({"cursor": Cursors.make(query, offset + limit)} if more else {})
 
 
+# Square's category and code for statuses a plain message may be answered with
+_ERROR_KINDS = {401: ("AUTHENTICATION_ERROR", "UNAUTHORIZED"), 404: ("INVALID_REQUEST_ERROR", "NOT_FOUND"),
+                405: ("INVALID_REQUEST_ERROR", "METHOD_NOT_ALLOWED"), 429: ("RATE_LIMIT_ERROR", "RATE_LIMITED"),
+                503: ("API_ERROR", "SERVICE_UNAVAILABLE"), 504: ("API_ERROR", "GATEWAY_TIMEOUT")}
+
+
 def _as_simulator_error(err: SquareError) -> SimulatorError:
     entry = {"category": err.category, "code": err.code, "detail": err.detail}
     if err.field:
@@ -316,7 +322,7 @@ class SquareSimulator(Simulator):
         super().__init__(hosts=["connect.squareup.com"], clock=clock, seed=seed)
 
     def _reset_state(self, seed: int) -> None:
-        self.backend = SquareBackend(self.clock, seed, self.settings)
+        self.backend = SquareBackend(self.record_clock, seed, self.settings)
         self.merchant = self.backend.add_merchant("Acme Outfitters")
 
     # --- control plane ---------------------------------------------------------------------
@@ -375,8 +381,7 @@ class SquareSimulator(Simulator):
     # --- platform-wide checks --------------------------------------------------------------
     def _dispatch(self, request: httpx.Request, handler: Any, groups: dict[str, str]) -> httpx.Response:
         with self._lock:
-            scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-            merchant = self.backend.merchant_for_token(token) if scheme == "Bearer" else None
+            merchant = self._merchant_of(request)
             if merchant is None:
                 raise SimulatorError(401, {"errors": [dict(UNAUTHORIZED)]})
             try:
@@ -384,14 +389,25 @@ class SquareSimulator(Simulator):
             except SquareError as err:
                 raise _as_simulator_error(err) from None
 
+    def _merchant_of(self, request: httpx.Request) -> Merchant | None:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        return self.backend.merchant_for_token(token) if scheme == "Bearer" else None
+
+    def tenant_of(self, request: httpx.Request) -> str | None:
+        """The seller's location (what a connector account calls a Square store)."""
+        with self._lock:
+            merchant = self._merchant_of(request)
+        return merchant.location_id if merchant else None
+
     def _no_route(self, request: httpx.Request) -> httpx.Response:
         raise _as_simulator_error(SquareError(404, "INVALID_REQUEST_ERROR", "NOT_FOUND",
                                               f"There is no endpoint {request.method} {request.url.path}."))
 
     def error_response(self, status: int, body: Any, headers: dict[str, str]) -> httpx.Response:
         if not (isinstance(body, dict) and "errors" in body):
-            code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(status, "BAD_REQUEST")
-            body = {"errors": [{"category": "INVALID_REQUEST_ERROR", "code": code, "detail": str(body)}]}
+            category, code = _ERROR_KINDS.get(status, ("API_ERROR", "INTERNAL_SERVER_ERROR") if status >= 500
+                                              else ("INVALID_REQUEST_ERROR", "BAD_REQUEST"))
+            body = {"errors": [{"category": category, "code": code, "detail": str(body)}]}
         return json_response(status, body, headers)
 
     # --- orders ----------------------------------------------------------------------------

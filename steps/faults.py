@@ -1,0 +1,119 @@
+"""Given steps that inject faults: a simulator answering errors, losing answers, a skewed clock,
+misdelivered webhooks. They speak of "NetSuite" or "the storefront" (the storefront under test);
+an operation such as "list refunds" is looked up in that system's own fault targets."""
+from __future__ import annotations
+
+from typing import Any
+
+from harness.world import World
+from simulators.core.faults import FAIL, PASS, FaultTarget
+from steps.vocabulary import TYPES, given
+
+NETSUITE = "netsuite"
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
+WEBHOOK_FAULTS = {"twice": "webhook_twice", "out of order": "webhook_out_of_order", "never": "webhook_never"}
+
+
+def _system(text: str) -> str:
+    return NETSUITE if text == "NetSuite" else "storefront"
+
+
+def _operation(text: str) -> str:
+    return text.strip()
+
+
+def _ordinal(text: str) -> int:
+    return ORDINALS[text]
+
+
+def _webhook_fault(text: str) -> str:
+    return WEBHOOK_FAULTS[text]
+
+
+_system.pattern = r"NetSuite|the storefront"  # type: ignore[attr-defined]
+_operation.pattern = r"[a-z][a-z ]*"  # type: ignore[attr-defined]
+_ordinal.pattern = "|".join(ORDINALS)  # type: ignore[attr-defined]
+_webhook_fault.pattern = "|".join(WEBHOOK_FAULTS)  # type: ignore[attr-defined]
+TYPES.update({"System": _system, "Operation": _operation, "Ordinal": _ordinal, "WebhookFault": _webhook_fault})
+
+
+def _scope(world: World, system: str, operation: str | None = None) -> dict[str, Any]:
+    """The rule scope of a system (NetSuite, or the storefront under test and its store), narrowed to
+    an operation named generically."""
+    if system == NETSUITE:
+        scope: dict[str, Any] = {"simulator": NETSUITE}
+        targets: dict[str, FaultTarget] = world.netsuite.fault_targets
+    else:
+        account = world.account
+        scope = {"simulator": account.platform.name, "tenant": account.driver.account_store()}
+        targets = dict(account.platform.fault_targets)
+    if operation is None:
+        return scope
+    if operation not in targets:
+        raise AssertionError(f"{scope['simulator']} has no fault target {operation!r}; "
+                             f"it has {', '.join(sorted(targets)) or 'none'}")
+    return {**scope, **targets[operation].scope()}
+
+
+@given("{system:System} answers the next request with {status:d}", "NetSuite answers the next request with 503")
+@given("{system:System} answers the next {times:d} requests with {status:d}",
+       "NetSuite answers the next 2 requests with 503")
+def next_requests_fail(world: World, system: str, status: int, times: int = 1) -> None:
+    """The next request(s) of any kind get this error status, in the system's own error shape."""
+    world.faults.add(action="status", status=status, times=times, **_scope(world, system))
+
+
+@given("{system:System} answers the next request to {operation:Operation} with {status:d}",
+       "the storefront answers the next request to list refunds with 503")
+@given("{system:System} answers the next request to {operation:Operation} with {status:d} and Retry-After {seconds:d}",
+       "the storefront answers the next request to list refunds with 429 and Retry-After 2")
+def next_operation_fails(world: World, system: str, operation: str, status: int, seconds: int | None = None) -> None:
+    """The next request for one operation gets this status (with a Retry-After header if given)."""
+    world.faults.add(action="status", status=status, retry_after=seconds, times=1,
+                     **_scope(world, system, operation))
+
+
+@given("NetSuite answers the next request with 401 for exceeding its concurrency limit",
+       "NetSuite answers the next request with 401 for exceeding its concurrency limit")
+def netsuite_concurrency_401(world: World) -> None:
+    """NetSuite under load: its concurrency-limit error, but with status 401."""
+    world.faults.add(action="status", status=401, error="concurrency_limit", times=1, **_scope(world, NETSUITE))
+
+
+@given("{system:System} loses its answer to the next refund it creates",
+       "NetSuite loses its answer to the next refund it creates")
+@given("{system:System} loses its answer to the next request to {operation:Operation}",
+       "the storefront loses its answer to the next request to create refund")
+def answer_lost(world: World, system: str, operation: str = "create refund") -> None:
+    """The write happens, but the caller gets a timeout instead of the answer."""
+    world.faults.add(action="lost_answer", times=1, **_scope(world, system, operation))
+
+
+@given("{system:System} times out on the next request to {operation:Operation}",
+       "NetSuite times out on the next request to run query")
+def next_request_times_out(world: World, system: str, operation: str) -> None:
+    """The next request for the operation is not processed and never answered."""
+    world.faults.add(action="timeout", seconds=0, times=1, **_scope(world, system, operation))
+
+
+@given("the {page:Ordinal} page of the storefront's refund listing fails with {status:d}",
+       "the second page of the storefront's refund listing fails with 503")
+def refund_listing_page_fails(world: World, page: int, status: int) -> None:
+    """Requests listing refunds pass until that one, which fails; later ones pass again."""
+    world.faults.add(action="status", status=status, sequence=[PASS] * (page - 1) + [FAIL],
+                     **_scope(world, "storefront", "list refunds"))
+
+
+@given("the storefront's clock runs {minutes:d} minutes behind", "the storefront's clock runs 5 minutes behind")
+def storefront_clock_behind(world: World, minutes: int) -> None:
+    """The storefront stamps its records (created/updated times) this far behind the World clock."""
+    scope = _scope(world, "storefront")
+    world.faults.add(action="clock_skew", seconds=-60 * minutes, simulator=scope["simulator"])
+
+
+@given("the storefront delivers its refund webhooks {how:WebhookFault}",
+       "the storefront delivers its refund webhooks out of order")
+def refund_webhooks_misdelivered(world: World, how: str) -> None:
+    """Every refund webhook of the storefront is sent twice, held back and sent last, or never sent."""
+    scope = _scope(world, "storefront", "refund webhooks")
+    world.faults.add(action=how, **scope)
