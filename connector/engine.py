@@ -199,12 +199,12 @@ class Connector:
             if not is_due(account, now):
                 continue
             try:
-                summary.add(self._run_account(account))
+                summary.add(self._run_account(account, now))
             finally:
                 self.ledger.update_account(account.id, last_refund_run_at=now, next_refund_run_at=next_run_after(now))
         return summary
 
-    def _run_account(self, account: Account) -> RunSummary:
+    def _run_account(self, account: Account, now: datetime) -> RunSummary:
         summary = RunSummary(accounts=[account.id])
         adapter = self._adapter(account)
         try:
@@ -212,6 +212,8 @@ class Connector:
                 since = look_back_from(account, self._first_possible_refund(account))
                 if since is not None:
                     summary.retrieved = self.to_netsuite.retrieve_since(account, adapter, since)
+                    # the whole window is recorded: the next one starts here (less the overlap)
+                    self.ledger.update_account(account.id, refunds_retrieved_through=now)
             else:
                 summary.retrieved = self.from_netsuite.discover(account, adapter)
         except ConnectorError as exc:   # what was retrieved before is still posted below

@@ -20,75 +20,10 @@ from typing import Any, Iterator, Mapping, Sequence
 from common.clock import Clock, parse_iso
 from connector.accounts import Account, AccountSettings
 from connector.errors import ConnectorError, UnknownAccount, UnknownRefund
+from connector.ledger_schema import migrate
 from connector.model import (Direction, LineKind, LineLink, OrderLink, RefundLine, RefundStatus,
                              SourceStatus)
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS accounts (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    name TEXT NOT NULL UNIQUE,
-    platform TEXT NOT NULL,
-    store TEXT NOT NULL,
-    credentials TEXT NOT NULL,
-    settings TEXT NOT NULL,
-    direction TEXT NOT NULL DEFAULT 'off',
-    order_sync_active INTEGER NOT NULL DEFAULT 0,
-    order_sync_cutoff TEXT,
-    orders_synced_through TEXT,
-    refund_sync_since TEXT,
-    last_refund_run_at TEXT,
-    next_refund_run_at TEXT,
-    netsuite_watermark INTEGER NOT NULL DEFAULT 0,
-    webhook_registered INTEGER NOT NULL DEFAULT 0,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS orders (
-    account_id INTEGER NOT NULL REFERENCES accounts(id),
-    order_id TEXT NOT NULL,
-    order_name TEXT NOT NULL,
-    sales_order_id TEXT NOT NULL,
-    sales_order_tranid TEXT,
-    external_id TEXT NOT NULL,
-    currency TEXT NOT NULL,
-    lines TEXT NOT NULL,
-    payment_ids TEXT NOT NULL,
-    synced_at TEXT NOT NULL,
-    PRIMARY KEY (account_id, order_id)
-);
-CREATE INDEX IF NOT EXISTS orders_by_sales_order ON orders (account_id, sales_order_id);
-CREATE TABLE IF NOT EXISTS refunds (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    account_id INTEGER NOT NULL REFERENCES accounts(id),
-    direction TEXT NOT NULL,
-    source_id TEXT NOT NULL,
-    source_name TEXT,
-    source_status TEXT NOT NULL,
-    order_id TEXT NOT NULL,
-    order_name TEXT,
-    status TEXT NOT NULL,
-    error TEXT,
-    retryable INTEGER NOT NULL DEFAULT 0,
-    warning TEXT,
-    target_type TEXT,
-    target_id TEXT,
-    target_name TEXT,
-    currency TEXT NOT NULL,
-    total TEXT NOT NULL,
-    lines TEXT NOT NULL,
-    line_items INTEGER NOT NULL,
-    attempt INTEGER NOT NULL DEFAULT 1,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    UNIQUE (account_id, direction, source_id)
-);
-CREATE TABLE IF NOT EXISTS webhook_deliveries (
-    webhook_id TEXT PRIMARY KEY,
-    account_id INTEGER NOT NULL,
-    received_at TEXT NOT NULL
-);
-"""
 
 
 @dataclass(frozen=True)
@@ -162,7 +97,12 @@ class Ledger:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA synchronous={synchronous}")
         self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(_SCHEMA)
+        try:
+            with self._tx() as db:   # one opener at a time brings the file up to date
+                migrate(db)
+        except BaseException:
+            self._db.close()
+            raise
         self.incarnation = self._next_incarnation()
 
     def close(self) -> None:
@@ -218,7 +158,7 @@ class Ledger:
         return [self._account(row) for row in rows]
 
     _ACCOUNT_FIELDS = {"direction", "order_sync_active", "order_sync_cutoff", "orders_synced_through",
-                       "refund_sync_since", "last_refund_run_at", "next_refund_run_at",
+                       "refund_sync_since", "last_refund_run_at", "next_refund_run_at", "refunds_retrieved_through",
                        "netsuite_watermark", "webhook_registered", "settings"}
 
     def update_account(self, account_id: int, **changes: Any) -> Account:
@@ -258,6 +198,7 @@ class Ledger:
             orders_synced_through=_dt(row["orders_synced_through"]),
             refund_sync_since=_dt(row["refund_sync_since"]),
             last_refund_run_at=_dt(row["last_refund_run_at"]),
+            refunds_retrieved_through=_dt(row["refunds_retrieved_through"]),
             next_refund_run_at=_dt(row["next_refund_run_at"]),
             netsuite_watermark=row["netsuite_watermark"], webhook_registered=bool(row["webhook_registered"]))
 

@@ -24,9 +24,11 @@ def next_run_after(run_at: datetime) -> datetime:
 
 
 def look_back_from(account: Account, first_possible: datetime | None) -> datetime | None:
-    """Where a scheduled retrieval starts: shortly before the last run, else from ``first_possible``."""
-    if account.last_refund_run_at is not None:
-        return account.last_refund_run_at - LOOKBACK_OVERLAP
+    """Where a scheduled retrieval starts: shortly before the retrieval watermark (the start of the
+    last window that completed), else from ``first_possible``. A window that failed part-way did not
+    move the watermark, so the next one covers it again."""
+    if account.refunds_retrieved_through is not None:
+        return account.refunds_retrieved_through - LOOKBACK_OVERLAP
     return first_possible
 
 
