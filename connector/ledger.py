@@ -12,7 +12,7 @@ import sqlite3
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
@@ -51,6 +51,8 @@ class LedgerRefund:
     target_name: str | None = None   # NetSuite tranId of the record created (TO_NETSUITE)
     warning: str | None = None       # posted, but something a person should look at
     attempt: int = 1                 # bumps when a storefront refund failed and may be sent afresh
+    claimed_by: str | None = None    # the worker posting it right now (see connector/claims.py)
+    claim_expires_at: datetime | None = None
 
     @property
     def pending_remote(self) -> bool:
@@ -76,6 +78,15 @@ def lines_from_json(text: str) -> tuple[RefundLine, ...]:
     return tuple(RefundLine(sku=d["sku"], quantity=Decimal(d["quantity"]), amount=Decimal(d["amount"]),
                             tax=Decimal(d["tax"]), line_id=d["line_id"], kind=LineKind(d["kind"]))
                  for d in json.loads(text))
+
+
+class _Increment:
+    """A ``_change`` value meaning "one more than now" (the attempt counter)."""
+
+
+# A transition may apply unless another worker holds a live claim on the row (args: worker id, now).
+# Times are compared as text: every stored time is UTC ISO 8601 from ``_iso``, which sorts as time.
+_NOT_HELD_BY_ANOTHER = "(claimed_by IS NULL OR claimed_by = ? OR claim_expires_at <= ?)"
 
 
 # How hard each commit is pushed to disk. FULL survives power loss (the production default);
@@ -104,6 +115,8 @@ class Ledger:
             self._db.close()
             raise
         self.incarnation = self._next_incarnation()
+        # Names this opening of the ledger in claims: unique among every worker on the same file.
+        self.worker_id = f"worker-{self.incarnation}"
 
     def close(self) -> None:
         with self._lock:
@@ -331,10 +344,8 @@ class Ledger:
 
     def next_attempt(self, refund_id: int) -> LedgerRefund:
         """A storefront refund definitively failed: the next push is a new refund with a new key."""
-        with self._tx() as db:
-            db.execute("UPDATE refunds SET attempt = attempt + 1, target_type = NULL, target_id = NULL,"
-                       " target_name = NULL, updated_at = ? WHERE id = ?", (self._now(), refund_id))
-        return self.refund(refund_id)
+        return self._change(refund_id, {RefundStatus.RETRIEVED, RefundStatus.ERROR}, "start a new attempt of",
+                            attempt=_Increment(), target_type=None, target_id=None, target_name=None)
 
     def cancel(self, refund_id: int) -> LedgerRefund:
         row = self.refund(refund_id)
@@ -343,7 +354,7 @@ class Ledger:
         if row.status is RefundStatus.POSTED:
             raise ConnectorError(f"Refund {refund_id} is already posted ({row.target_type} {row.target_id}); "
                                  "there is nothing left to cancel. Reverse it in the target system if needed.")
-        return self._change(refund_id, {RefundStatus.RETRIEVED, RefundStatus.ERROR}, "cancel",
+        return self._change(refund_id, {RefundStatus.RETRIEVED, RefundStatus.ERROR}, "cancel", strict=True,
                             status=RefundStatus.CANCELED.value, retryable=0)
 
     def uncancel(self, refund_id: int) -> LedgerRefund:
@@ -351,7 +362,7 @@ class Ledger:
         if row.status is not RefundStatus.CANCELED:
             raise ConnectorError(f"Refund {refund_id} is not canceled (it is {row.status.value}); "
                                  "only a canceled refund can be uncanceled.")
-        return self._change(refund_id, {RefundStatus.CANCELED}, "uncancel",
+        return self._change(refund_id, {RefundStatus.CANCELED}, "uncancel", strict=True,
                             status=RefundStatus.RETRIEVED.value, error=None, retryable=0)
 
     def delete(self, refund_id: int) -> None:
@@ -360,22 +371,55 @@ class Ledger:
         if cur.rowcount == 0:
             raise UnknownRefund(f"There is no refund {refund_id} in the connector (it may have been deleted).")
 
-    def _change(self, refund_id: int, allowed_from: set[RefundStatus], action: str, **changes: Any) -> LedgerRefund:
-        changes["updated_at"] = self._now()
-        assignments = ", ".join(f"{key} = ?" for key in changes)
+    def _change(self, refund_id: int, allowed_from: set[RefundStatus], action: str, *, strict: bool = False,
+                **changes: Any) -> LedgerRefund:
+        """Compare-and-set: applies only while the row is in ``allowed_from`` and no other worker holds a
+        live claim on it. A transition that lost that race is a no-op returning the row as it now is;
+        with ``strict`` (what a person asked for) it is refused with the reason."""
+        now = self._now()
+        changes["updated_at"] = now
+        assignments = ", ".join(f"{key} = {key} + 1" if isinstance(value, _Increment) else f"{key} = ?"
+                                for key, value in changes.items())
+        values = [value for value in changes.values() if not isinstance(value, _Increment)]
         placeholders = ", ".join("?" for _ in allowed_from)
         with self._tx() as db:
-            cur = db.execute(f"UPDATE refunds SET {assignments} WHERE id = ? AND status IN ({placeholders})",
-                             (*changes.values(), refund_id, *(s.value for s in allowed_from)))
-            if cur.rowcount == 0:
-                row = db.execute("SELECT status FROM refunds WHERE id = ?", (refund_id,)).fetchone()
-        if cur.rowcount == 0:
-            if row is None:
-                raise UnknownRefund(f"There is no refund {refund_id} in the connector (it may have been deleted).")
-            status = row["status"]
-            hint = " Uncancel it first." if status == RefundStatus.CANCELED.value else ""
-            raise ConnectorError(f"Cannot {action} refund {refund_id}: it is {status}.{hint}")
-        return self.refund(refund_id)
+            cur = db.execute(f"UPDATE refunds SET {assignments} WHERE id = ? AND status IN ({placeholders})"
+                             f" AND {_NOT_HELD_BY_ANOTHER}",
+                             (*values, refund_id, *(s.value for s in allowed_from), self.worker_id, now))
+        row = self.refund(refund_id)
+        if cur.rowcount == 0 and strict:
+            if row.status not in allowed_from:
+                hint = " Uncancel it first." if row.status is RefundStatus.CANCELED else ""
+                raise ConnectorError(f"Cannot {action} refund {refund_id}: it is {row.status.value}.{hint}")
+            raise ConnectorError(f"Cannot {action} refund {refund_id}: another connector worker ({row.claimed_by}) "
+                                 "is posting it right now. Look at it again in a moment.")
+        return row
+
+    # --- claims: one worker at a time posts a refund -------------------------------------------
+    def claim(self, refund_id: int, lease: timedelta) -> bool:
+        """Take an open (RETRIEVED / ERROR) refund for this worker until ``lease`` from now, unless another
+        worker holds a live claim on it. One UPDATE, so atomic across threads and processes."""
+        now = self.clock.now()
+        with self._tx() as db:
+            cur = db.execute("UPDATE refunds SET claimed_by = ?, claim_expires_at = ? WHERE id = ? AND status IN (?, ?)"
+                             " AND (claimed_by IS NULL OR claim_expires_at <= ?)",
+                             (self.worker_id, _iso(now + lease), refund_id, RefundStatus.RETRIEVED.value,
+                              RefundStatus.ERROR.value, _iso(now)))
+        return cur.rowcount == 1
+
+    def renew_claim(self, refund_id: int, lease: timedelta) -> bool:
+        """Still this worker's (even if the lease ran out and nobody took it)? Then extend the lease."""
+        with self._tx() as db:
+            cur = db.execute("UPDATE refunds SET claim_expires_at = ? WHERE id = ? AND claimed_by = ?",
+                             (_iso(self.clock.now() + lease), refund_id, self.worker_id))
+        return cur.rowcount == 1
+
+    def release_claim(self, refund_id: int) -> bool:
+        """Let the refund go; False when it was no longer this worker's to release."""
+        with self._tx() as db:
+            cur = db.execute("UPDATE refunds SET claimed_by = NULL, claim_expires_at = NULL"
+                             " WHERE id = ? AND claimed_by = ?", (refund_id, self.worker_id))
+        return cur.rowcount == 1
 
     @staticmethod
     def _refund(row: sqlite3.Row) -> LedgerRefund:
@@ -388,7 +432,7 @@ class Ledger:
             updated_at=_dt(row["updated_at"]), retryable=bool(row["retryable"]),  # type: ignore[arg-type]
             source_name=row["source_name"], source_status=SourceStatus(row["source_status"]),
             order_name=row["order_name"], target_name=row["target_name"], warning=row["warning"],
-            attempt=row["attempt"])
+            attempt=row["attempt"], claimed_by=row["claimed_by"], claim_expires_at=_dt(row["claim_expires_at"]))
 
     # --- webhook deliveries -----------------------------------------------------------------
     def seen_delivery(self, webhook_id: str) -> bool:

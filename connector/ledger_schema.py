@@ -84,6 +84,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # which is where its retrievals started from, so that is where the watermark starts.
     ("ALTER TABLE accounts ADD COLUMN refunds_retrieved_through TEXT",
      "UPDATE accounts SET refunds_retrieved_through = last_refund_run_at"),
+    # 3: claims. The worker posting a refund holds it until claim_expires_at (on the connector's clock).
+    ("ALTER TABLE refunds ADD COLUMN claimed_by TEXT",
+     "ALTER TABLE refunds ADD COLUMN claim_expires_at TEXT"),
 )
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
 

@@ -38,6 +38,7 @@ class RunSummary:
     posted: int = 0           # refunds that reached POSTED in this run
     errors: int = 0           # refunds left in ERROR by this run, plus accounts whose run failed
     pending: int = 0          # pushed, the storefront still settling the money
+    skipped: int = 0          # refunds another worker (thread or process) was posting: left to it
     accounts: list[int] = field(default_factory=list)   # accounts that were due and ran
     messages: list[str] = field(default_factory=list)   # one line per error, for people
 
@@ -46,5 +47,6 @@ class RunSummary:
         self.posted += other.posted
         self.errors += other.errors
         self.pending += other.pending
+        self.skipped += other.skipped
         self.accounts.extend(other.accounts)
         self.messages.extend(other.messages)
