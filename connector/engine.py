@@ -15,6 +15,7 @@ from connector.accounts import (Account, AccountSettings, PrerequisiteReport, ch
 from connector.claims import ClaimLost, claimed
 from connector.errors import ActivationRefused, ConnectorError, RemoteError
 from connector.from_netsuite import FromNetSuite
+from connector.identifiers import checked_id
 from connector.ledger import Ledger, LedgerRefund
 from connector.model import Direction, OrderLink, RefundStatus, SourceStatus
 from connector.netsuite import NetSuiteClient, NetSuiteConfig, NonceSource, TbaAuth
@@ -134,7 +135,7 @@ class Connector:
         """Manual "Retrieve Refund/Return": a storefront order id (to NetSuite), or a NetSuite
         transaction id / tranId or a storefront order id (from NetSuite)."""
         account = self.account(account_id)
-        key = str(order_or_transaction_id)
+        key = checked_id(order_or_transaction_id, "order or transaction id")
         if account.direction is Direction.TO_NETSUITE:
             return self.to_netsuite.retrieve_order(account, self._adapter(account), key)
         if account.direction is Direction.FROM_NETSUITE:
