@@ -61,6 +61,9 @@ class Account:
     orders_synced_through: datetime | None = None   # sync_orders asks for orders updated after this
     refund_sync_since: datetime | None = None       # when the current direction was switched on
     last_refund_run_at: datetime | None = None
+    # TO_NETSUITE: every storefront refund created before this is in the ledger. It moves only when
+    # a scheduled retrieval window completed, so a failed listing page is looked at again.
+    refunds_retrieved_through: datetime | None = None
     next_refund_run_at: datetime | None = None
     netsuite_watermark: int = 0      # FROM_NETSUITE: highest NetSuite transaction id already examined
     webhook_registered: bool = False

@@ -2,7 +2,7 @@
 client and the storefront adapters, and routes each call to the flow that does the work."""
 from __future__ import annotations
 
-import threading
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Mapping
@@ -12,8 +12,10 @@ import httpx
 from common.clock import Clock
 from connector.accounts import (Account, AccountSettings, PrerequisiteReport, check_direction_change,
                                 check_prerequisites, refusal_message, validate_new_account)
+from connector.claims import ClaimLost, claimed
 from connector.errors import ActivationRefused, ConnectorError, RemoteError
 from connector.from_netsuite import FromNetSuite
+from connector.identifiers import checked_id
 from connector.ledger import Ledger, LedgerRefund
 from connector.model import Direction, OrderLink, RefundStatus, SourceStatus
 from connector.netsuite import NetSuiteClient, NetSuiteConfig, NonceSource, TbaAuth
@@ -24,6 +26,12 @@ from connector.storefronts.base import StorefrontAdapter, WebhookReceiver
 from connector.to_netsuite import ToNetSuite
 
 WEBHOOK_PATH = "/webhooks/{platform}"   # where each platform's refund webhooks arrive
+
+
+@dataclass(frozen=True)
+class PostAttempt:
+    row: LedgerRefund    # the refund as this attempt left it
+    posted: bool         # this attempt took it to POSTED (not another worker)
 
 
 class Connector:
@@ -42,8 +50,6 @@ class Connector:
             name: spec.webhooks(self.ledger, self.to_netsuite, self._adapter)
             for name, spec in storefronts().items() if spec.webhooks is not None}
         self._adapters: dict[int, StorefrontAdapter] = {}
-        self._locks: dict[int, threading.Lock] = {}
-        self._locks_guard = threading.Lock()
 
     def close(self) -> None:
         self.ledger.close()
@@ -129,7 +135,7 @@ class Connector:
         """Manual "Retrieve Refund/Return": a storefront order id (to NetSuite), or a NetSuite
         transaction id / tranId or a storefront order id (from NetSuite)."""
         account = self.account(account_id)
-        key = str(order_or_transaction_id)
+        key = checked_id(order_or_transaction_id, "order or transaction id")
         if account.direction is Direction.TO_NETSUITE:
             return self.to_netsuite.retrieve_order(account, self._adapter(account), key)
         if account.direction is Direction.FROM_NETSUITE:
@@ -142,28 +148,38 @@ class Connector:
         row = self.ledger.refund(refund_id)
         if row.status is RefundStatus.CANCELED:
             raise ConnectorError(f"Refund {refund_id} is canceled, so it is not posted. Uncancel it first.")
-        return self._post_row(row)
+        attempt = self._post_row(row)
+        if attempt is not None:
+            return attempt.row
+        row = self.ledger.refund(refund_id)
+        if row.status in (RefundStatus.RETRIEVED, RefundStatus.ERROR):
+            raise ConnectorError(f"Refund {refund_id} is being posted by another connector worker ({row.claimed_by}) "
+                                 "right now; look at it again in a moment.")
+        return row   # posted (or canceled) meanwhile
 
-    def _post_row(self, row: LedgerRefund) -> LedgerRefund:
-        with self._lock_for(row.id):
-            row = self.ledger.refund(row.id)   # another thread may have posted it meanwhile
-            if row.status in (RefundStatus.POSTED, RefundStatus.CANCELED):
-                return row
-            account = self.account(row.account_id)
-            adapter = self._adapter(account)
-            try:
-                if row.direction is Direction.TO_NETSUITE:
-                    return self.to_netsuite.post(account, adapter, row)
-                return self.from_netsuite.push(account, adapter, row)
-            except ConnectorError as exc:
-                return self.ledger.mark_error(row.id, str(exc), retryable=exc.retryable)
-            except Exception as exc:   # one broken refund must not stop the others; say what broke
-                return self.ledger.mark_error(row.id, f"Unexpected {type(exc).__name__} while posting: {exc}. "
-                                                      "Re-post it; report it if it keeps happening.")
+    def _post_row(self, row: LedgerRefund) -> PostAttempt | None:
+        """Post one refund under a claim; None when another worker holds it or it is no longer open."""
+        with claimed(self.ledger, row.id) as claim:
+            if not claim.taken:
+                return None
+            status = self._post_claimed(self.ledger.refund(row.id)).status
+        # read again once let go, so the row handed back shows no claim
+        return PostAttempt(self.ledger.refund(row.id), posted=claim.kept and status is RefundStatus.POSTED)
 
-    def _lock_for(self, refund_id: int) -> threading.Lock:
-        with self._locks_guard:
-            return self._locks.setdefault(refund_id, threading.Lock())
+    def _post_claimed(self, row: LedgerRefund) -> LedgerRefund:
+        account = self.account(row.account_id)
+        adapter = self._adapter(account)
+        try:
+            if row.direction is Direction.TO_NETSUITE:
+                return self.to_netsuite.post(account, adapter, row)
+            return self.from_netsuite.push(account, adapter, row)
+        except ClaimLost:
+            return self.ledger.refund(row.id)   # the worker that took it over posts it
+        except ConnectorError as exc:
+            return self.ledger.mark_error(row.id, str(exc), retryable=exc.retryable)
+        except Exception as exc:   # one broken refund must not stop the others; say what broke
+            return self.ledger.mark_error(row.id, f"Unexpected {type(exc).__name__} while posting: {exc}. "
+                                                  "Re-post it; report it if it keeps happening.")
 
     def refunds(self, account_id: int | None = None, status: RefundStatus | None = None) -> list[LedgerRefund]:
         return self.ledger.refunds(account_id=account_id, status=status)
@@ -199,12 +215,12 @@ class Connector:
             if not is_due(account, now):
                 continue
             try:
-                summary.add(self._run_account(account))
+                summary.add(self._run_account(account, now))
             finally:
                 self.ledger.update_account(account.id, last_refund_run_at=now, next_refund_run_at=next_run_after(now))
         return summary
 
-    def _run_account(self, account: Account) -> RunSummary:
+    def _run_account(self, account: Account, now: datetime) -> RunSummary:
         summary = RunSummary(accounts=[account.id])
         adapter = self._adapter(account)
         try:
@@ -212,6 +228,8 @@ class Connector:
                 since = look_back_from(account, self._first_possible_refund(account))
                 if since is not None:
                     summary.retrieved = self.to_netsuite.retrieve_since(account, adapter, since)
+                    # the whole window is recorded: the next one starts here (less the overlap)
+                    self.ledger.update_account(account.id, refunds_retrieved_through=now)
             else:
                 summary.retrieved = self.from_netsuite.discover(account, adapter)
         except ConnectorError as exc:   # what was retrieved before is still posted below
@@ -220,9 +238,15 @@ class Connector:
         for row in self.ledger.refunds(account_id=account.id, direction=account.direction):
             if not (row.status is RefundStatus.RETRIEVED or (row.status is RefundStatus.ERROR and row.retryable)):
                 continue
-            result = self._post_row(row)
-            if result.status is RefundStatus.POSTED:
+            attempt = self._post_row(row)
+            if attempt is None:   # another worker (thread or process) is posting it
+                summary.skipped += 1
+                continue
+            result = attempt.row
+            if attempt.posted:
                 summary.posted += 1
+            elif result.status is RefundStatus.POSTED:   # another worker took it over and posted it
+                summary.skipped += 1
             elif result.status is RefundStatus.ERROR:
                 summary.errors += 1
                 summary.messages.append(f"Refund {result.id} ({result.source_id}): {result.error}")

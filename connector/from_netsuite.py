@@ -14,6 +14,7 @@ from typing import Mapping
 
 from common import money
 from connector.accounts import Account
+from connector.claims import confirm_claim
 from connector.errors import ConnectorError
 from connector.ledger import Ledger, LedgerRefund
 from connector.model import (Direction, LineKind, NetSuiteRefundSource, OrderLink, PushedRefund, RefundLine,
@@ -135,6 +136,7 @@ class FromNetSuite:
                           shipping=shipping if by_line and shipping > 0 else None,
                           note=f"Refund from NetSuite {row.source_name or row.source_id} {marker}",
                           idempotency_key=idempotency_key(account.id, row.source_id, row.attempt))
+        confirm_claim(self.ledger, row.id)
         pushed = adapter.create_refund(order, push)
         self.ledger.record_target(row.id, adapter.refund_target_type, pushed.id)   # exactly-once: remember first
         return self._settle(adapter, self.ledger.refund(row.id), pushed, line_items=bool(items))

@@ -12,7 +12,7 @@ import sqlite3
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
@@ -20,75 +20,10 @@ from typing import Any, Iterator, Mapping, Sequence
 from common.clock import Clock, parse_iso
 from connector.accounts import Account, AccountSettings
 from connector.errors import ConnectorError, UnknownAccount, UnknownRefund
+from connector.ledger_schema import migrate
 from connector.model import (Direction, LineKind, LineLink, OrderLink, RefundLine, RefundStatus,
                              SourceStatus)
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS accounts (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    name TEXT NOT NULL UNIQUE,
-    platform TEXT NOT NULL,
-    store TEXT NOT NULL,
-    credentials TEXT NOT NULL,
-    settings TEXT NOT NULL,
-    direction TEXT NOT NULL DEFAULT 'off',
-    order_sync_active INTEGER NOT NULL DEFAULT 0,
-    order_sync_cutoff TEXT,
-    orders_synced_through TEXT,
-    refund_sync_since TEXT,
-    last_refund_run_at TEXT,
-    next_refund_run_at TEXT,
-    netsuite_watermark INTEGER NOT NULL DEFAULT 0,
-    webhook_registered INTEGER NOT NULL DEFAULT 0,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS orders (
-    account_id INTEGER NOT NULL REFERENCES accounts(id),
-    order_id TEXT NOT NULL,
-    order_name TEXT NOT NULL,
-    sales_order_id TEXT NOT NULL,
-    sales_order_tranid TEXT,
-    external_id TEXT NOT NULL,
-    currency TEXT NOT NULL,
-    lines TEXT NOT NULL,
-    payment_ids TEXT NOT NULL,
-    synced_at TEXT NOT NULL,
-    PRIMARY KEY (account_id, order_id)
-);
-CREATE INDEX IF NOT EXISTS orders_by_sales_order ON orders (account_id, sales_order_id);
-CREATE TABLE IF NOT EXISTS refunds (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    account_id INTEGER NOT NULL REFERENCES accounts(id),
-    direction TEXT NOT NULL,
-    source_id TEXT NOT NULL,
-    source_name TEXT,
-    source_status TEXT NOT NULL,
-    order_id TEXT NOT NULL,
-    order_name TEXT,
-    status TEXT NOT NULL,
-    error TEXT,
-    retryable INTEGER NOT NULL DEFAULT 0,
-    warning TEXT,
-    target_type TEXT,
-    target_id TEXT,
-    target_name TEXT,
-    currency TEXT NOT NULL,
-    total TEXT NOT NULL,
-    lines TEXT NOT NULL,
-    line_items INTEGER NOT NULL,
-    attempt INTEGER NOT NULL DEFAULT 1,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    UNIQUE (account_id, direction, source_id)
-);
-CREATE TABLE IF NOT EXISTS webhook_deliveries (
-    webhook_id TEXT PRIMARY KEY,
-    account_id INTEGER NOT NULL,
-    received_at TEXT NOT NULL
-);
-"""
 
 
 @dataclass(frozen=True)
@@ -116,6 +51,8 @@ class LedgerRefund:
     target_name: str | None = None   # NetSuite tranId of the record created (TO_NETSUITE)
     warning: str | None = None       # posted, but something a person should look at
     attempt: int = 1                 # bumps when a storefront refund failed and may be sent afresh
+    claimed_by: str | None = None    # the worker posting it right now (see connector/claims.py)
+    claim_expires_at: datetime | None = None
 
     @property
     def pending_remote(self) -> bool:
@@ -143,6 +80,15 @@ def lines_from_json(text: str) -> tuple[RefundLine, ...]:
                  for d in json.loads(text))
 
 
+class _Increment:
+    """A ``_change`` value meaning "one more than now" (the attempt counter)."""
+
+
+# A transition may apply unless another worker holds a live claim on the row (args: worker id, now).
+# Times are compared as text: every stored time is UTC ISO 8601 from ``_iso``, which sorts as time.
+_NOT_HELD_BY_ANOTHER = "(claimed_by IS NULL OR claimed_by = ? OR claim_expires_at <= ?)"
+
+
 # How hard each commit is pushed to disk. FULL survives power loss (the production default);
 # NORMAL, in WAL mode, survives a crash of the process but not of the machine, and costs about
 # a third as much per commit, which is what throwaway test ledgers want.
@@ -162,8 +108,15 @@ class Ledger:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA synchronous={synchronous}")
         self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(_SCHEMA)
+        try:
+            with self._tx() as db:   # one opener at a time brings the file up to date
+                migrate(db)
+        except BaseException:
+            self._db.close()
+            raise
         self.incarnation = self._next_incarnation()
+        # Names this opening of the ledger in claims: unique among every worker on the same file.
+        self.worker_id = f"worker-{self.incarnation}"
 
     def close(self) -> None:
         with self._lock:
@@ -218,7 +171,7 @@ class Ledger:
         return [self._account(row) for row in rows]
 
     _ACCOUNT_FIELDS = {"direction", "order_sync_active", "order_sync_cutoff", "orders_synced_through",
-                       "refund_sync_since", "last_refund_run_at", "next_refund_run_at",
+                       "refund_sync_since", "last_refund_run_at", "next_refund_run_at", "refunds_retrieved_through",
                        "netsuite_watermark", "webhook_registered", "settings"}
 
     def update_account(self, account_id: int, **changes: Any) -> Account:
@@ -258,6 +211,7 @@ class Ledger:
             orders_synced_through=_dt(row["orders_synced_through"]),
             refund_sync_since=_dt(row["refund_sync_since"]),
             last_refund_run_at=_dt(row["last_refund_run_at"]),
+            refunds_retrieved_through=_dt(row["refunds_retrieved_through"]),
             next_refund_run_at=_dt(row["next_refund_run_at"]),
             netsuite_watermark=row["netsuite_watermark"], webhook_registered=bool(row["webhook_registered"]))
 
@@ -390,10 +344,8 @@ class Ledger:
 
     def next_attempt(self, refund_id: int) -> LedgerRefund:
         """A storefront refund definitively failed: the next push is a new refund with a new key."""
-        with self._tx() as db:
-            db.execute("UPDATE refunds SET attempt = attempt + 1, target_type = NULL, target_id = NULL,"
-                       " target_name = NULL, updated_at = ? WHERE id = ?", (self._now(), refund_id))
-        return self.refund(refund_id)
+        return self._change(refund_id, {RefundStatus.RETRIEVED, RefundStatus.ERROR}, "start a new attempt of",
+                            attempt=_Increment(), target_type=None, target_id=None, target_name=None)
 
     def cancel(self, refund_id: int) -> LedgerRefund:
         row = self.refund(refund_id)
@@ -402,7 +354,7 @@ class Ledger:
         if row.status is RefundStatus.POSTED:
             raise ConnectorError(f"Refund {refund_id} is already posted ({row.target_type} {row.target_id}); "
                                  "there is nothing left to cancel. Reverse it in the target system if needed.")
-        return self._change(refund_id, {RefundStatus.RETRIEVED, RefundStatus.ERROR}, "cancel",
+        return self._change(refund_id, {RefundStatus.RETRIEVED, RefundStatus.ERROR}, "cancel", strict=True,
                             status=RefundStatus.CANCELED.value, retryable=0)
 
     def uncancel(self, refund_id: int) -> LedgerRefund:
@@ -410,7 +362,7 @@ class Ledger:
         if row.status is not RefundStatus.CANCELED:
             raise ConnectorError(f"Refund {refund_id} is not canceled (it is {row.status.value}); "
                                  "only a canceled refund can be uncanceled.")
-        return self._change(refund_id, {RefundStatus.CANCELED}, "uncancel",
+        return self._change(refund_id, {RefundStatus.CANCELED}, "uncancel", strict=True,
                             status=RefundStatus.RETRIEVED.value, error=None, retryable=0)
 
     def delete(self, refund_id: int) -> None:
@@ -419,22 +371,55 @@ class Ledger:
         if cur.rowcount == 0:
             raise UnknownRefund(f"There is no refund {refund_id} in the connector (it may have been deleted).")
 
-    def _change(self, refund_id: int, allowed_from: set[RefundStatus], action: str, **changes: Any) -> LedgerRefund:
-        changes["updated_at"] = self._now()
-        assignments = ", ".join(f"{key} = ?" for key in changes)
+    def _change(self, refund_id: int, allowed_from: set[RefundStatus], action: str, *, strict: bool = False,
+                **changes: Any) -> LedgerRefund:
+        """Compare-and-set: applies only while the row is in ``allowed_from`` and no other worker holds a
+        live claim on it. A transition that lost that race is a no-op returning the row as it now is;
+        with ``strict`` (what a person asked for) it is refused with the reason."""
+        now = self._now()
+        changes["updated_at"] = now
+        assignments = ", ".join(f"{key} = {key} + 1" if isinstance(value, _Increment) else f"{key} = ?"
+                                for key, value in changes.items())
+        values = [value for value in changes.values() if not isinstance(value, _Increment)]
         placeholders = ", ".join("?" for _ in allowed_from)
         with self._tx() as db:
-            cur = db.execute(f"UPDATE refunds SET {assignments} WHERE id = ? AND status IN ({placeholders})",
-                             (*changes.values(), refund_id, *(s.value for s in allowed_from)))
-            if cur.rowcount == 0:
-                row = db.execute("SELECT status FROM refunds WHERE id = ?", (refund_id,)).fetchone()
-        if cur.rowcount == 0:
-            if row is None:
-                raise UnknownRefund(f"There is no refund {refund_id} in the connector (it may have been deleted).")
-            status = row["status"]
-            hint = " Uncancel it first." if status == RefundStatus.CANCELED.value else ""
-            raise ConnectorError(f"Cannot {action} refund {refund_id}: it is {status}.{hint}")
-        return self.refund(refund_id)
+            cur = db.execute(f"UPDATE refunds SET {assignments} WHERE id = ? AND status IN ({placeholders})"
+                             f" AND {_NOT_HELD_BY_ANOTHER}",
+                             (*values, refund_id, *(s.value for s in allowed_from), self.worker_id, now))
+        row = self.refund(refund_id)
+        if cur.rowcount == 0 and strict:
+            if row.status not in allowed_from:
+                hint = " Uncancel it first." if row.status is RefundStatus.CANCELED else ""
+                raise ConnectorError(f"Cannot {action} refund {refund_id}: it is {row.status.value}.{hint}")
+            raise ConnectorError(f"Cannot {action} refund {refund_id}: another connector worker ({row.claimed_by}) "
+                                 "is posting it right now. Look at it again in a moment.")
+        return row
+
+    # --- claims: one worker at a time posts a refund -------------------------------------------
+    def claim(self, refund_id: int, lease: timedelta) -> bool:
+        """Take an open (RETRIEVED / ERROR) refund for this worker until ``lease`` from now, unless another
+        worker holds a live claim on it. One UPDATE, so atomic across threads and processes."""
+        now = self.clock.now()
+        with self._tx() as db:
+            cur = db.execute("UPDATE refunds SET claimed_by = ?, claim_expires_at = ? WHERE id = ? AND status IN (?, ?)"
+                             " AND (claimed_by IS NULL OR claim_expires_at <= ?)",
+                             (self.worker_id, _iso(now + lease), refund_id, RefundStatus.RETRIEVED.value,
+                              RefundStatus.ERROR.value, _iso(now)))
+        return cur.rowcount == 1
+
+    def renew_claim(self, refund_id: int, lease: timedelta) -> bool:
+        """Still this worker's (even if the lease ran out and nobody took it)? Then extend the lease."""
+        with self._tx() as db:
+            cur = db.execute("UPDATE refunds SET claim_expires_at = ? WHERE id = ? AND claimed_by = ?",
+                             (_iso(self.clock.now() + lease), refund_id, self.worker_id))
+        return cur.rowcount == 1
+
+    def release_claim(self, refund_id: int) -> bool:
+        """Let the refund go; False when it was no longer this worker's to release."""
+        with self._tx() as db:
+            cur = db.execute("UPDATE refunds SET claimed_by = NULL, claim_expires_at = NULL"
+                             " WHERE id = ? AND claimed_by = ?", (refund_id, self.worker_id))
+        return cur.rowcount == 1
 
     @staticmethod
     def _refund(row: sqlite3.Row) -> LedgerRefund:
@@ -447,7 +432,7 @@ class Ledger:
             updated_at=_dt(row["updated_at"]), retryable=bool(row["retryable"]),  # type: ignore[arg-type]
             source_name=row["source_name"], source_status=SourceStatus(row["source_status"]),
             order_name=row["order_name"], target_name=row["target_name"], warning=row["warning"],
-            attempt=row["attempt"])
+            attempt=row["attempt"], claimed_by=row["claimed_by"], claim_expires_at=_dt(row["claim_expires_at"]))
 
     # --- webhook deliveries -----------------------------------------------------------------
     def seen_delivery(self, webhook_id: str) -> bool:

@@ -18,7 +18,8 @@ import oauthlib.oauth1
 
 from common import jsonio
 from common.clock import Clock
-from connector.errors import NotFound, RateLimited, RemoteError
+from connector.errors import ConnectorError, NotFound, RateLimited, RemoteError
+from connector.identifiers import is_internal_id, shown
 
 SYSTEM = "NetSuite"
 # SuiteQL transaction.type codes and the REST record types they are.
@@ -49,8 +50,8 @@ def sql_ids(values: Iterable[str]) -> str:
     """Internal ids are integers; refuse anything else rather than splice it into a query."""
     ids = []
     for value in values:
-        if not str(value).isdigit():
-            raise ValueError(f"{value!r} is not a NetSuite internal id")
+        if not is_internal_id(str(value)):
+            raise ConnectorError(f"{shown(str(value))} is not a NetSuite internal id.")
         ids.append(str(int(value)))
     return ", ".join(ids)
 
@@ -316,7 +317,7 @@ class NetSuiteClient:
 
     def transaction_by_key(self, key: str) -> RefundCandidate | None:
         """A transaction by internal id (digits) or by tranId such as ``CR-17``."""
-        where = f"t.id = {sql_ids([key])}" if str(key).isdigit() else f"t.tranid = {sql_literal(key)}"
+        where = f"t.id = {sql_ids([key])}" if is_internal_id(str(key)) else f"t.tranid = {sql_literal(key)}"
         rows = self.suiteql(
             "SELECT t.id, t.type, t.tranid, t.externalid, tl.createdfrom FROM transaction t"
             " INNER JOIN transactionline tl ON tl.transaction = t.id"

@@ -24,9 +24,11 @@ def next_run_after(run_at: datetime) -> datetime:
 
 
 def look_back_from(account: Account, first_possible: datetime | None) -> datetime | None:
-    """Where a scheduled retrieval starts: shortly before the last run, else from ``first_possible``."""
-    if account.last_refund_run_at is not None:
-        return account.last_refund_run_at - LOOKBACK_OVERLAP
+    """Where a scheduled retrieval starts: shortly before the retrieval watermark (the start of the
+    last window that completed), else from ``first_possible``. A window that failed part-way did not
+    move the watermark, so the next one covers it again."""
+    if account.refunds_retrieved_through is not None:
+        return account.refunds_retrieved_through - LOOKBACK_OVERLAP
     return first_possible
 
 
@@ -36,6 +38,7 @@ class RunSummary:
     posted: int = 0           # refunds that reached POSTED in this run
     errors: int = 0           # refunds left in ERROR by this run, plus accounts whose run failed
     pending: int = 0          # pushed, the storefront still settling the money
+    skipped: int = 0          # refunds another worker (thread or process) was posting: left to it
     accounts: list[int] = field(default_factory=list)   # accounts that were due and ran
     messages: list[str] = field(default_factory=list)   # one line per error, for people
 
@@ -44,5 +47,6 @@ class RunSummary:
         self.posted += other.posted
         self.errors += other.errors
         self.pending += other.pending
+        self.skipped += other.skipped
         self.accounts.extend(other.accounts)
         self.messages.extend(other.messages)

@@ -13,6 +13,7 @@ from typing import Any, Mapping, Sequence
 
 from common import money
 from connector.accounts import Account
+from connector.claims import confirm_claim
 from connector.errors import ConnectorError, RemoteError
 from connector.ledger import Ledger, LedgerRefund
 from connector.model import Direction, LineKind, RefundLine, SourceStatus, StorefrontRefund
@@ -176,6 +177,7 @@ class ToNetSuite:
             return self.ledger.mark_error(row.id, str(exc))
         body = {"externalId": ext, "taxDetailsOverride": True, "item": {"items": items},
                 "memo": f"{adapter.display_name} refund {row.source_id} of order {order_name}"}
+        confirm_claim(self.ledger, row.id)
         try:
             target_id = self.netsuite.transform(billed.record_type, billed.id, refund_type, body, replace="item")
         except RemoteError as exc:

@@ -58,7 +58,9 @@ class StorefrontAdapter(Protocol):
 
     def list_refunds(self, order: Order) -> list[StorefrontRefund]: ...
 
-    def refunds_since(self, since: datetime) -> list[StorefrontRefund]: ...
+    def refunds_since(self, since: datetime) -> Iterator[StorefrontRefund]:
+        """Refunds created (or whose order changed) since ``since``, yielded page by page as the
+        listing arrives, so what came before a failed page is recorded."""
 
     def refund(self, order_id: str, refund_id: str) -> StorefrontRefund: ...
 

@@ -108,13 +108,12 @@ class ShopifyAdapter:
         data, _ = self.api.request("GET", f"/orders/{order.id}/refunds.json", what=f"list refunds of order {order.name}")
         return [self.parse_refund(raw, order.currency) for raw in data.get("refunds", [])]
 
-    def refunds_since(self, since: datetime) -> list[StorefrontRefund]:
-        """Refunds of every order updated since ``since`` (a refund updates its order)."""
-        found = []
+    def refunds_since(self, since: datetime) -> Iterator[StorefrontRefund]:
+        """Refunds of every order updated since ``since`` (a refund updates its order), page by page."""
         for raw_order in self._orders_since(since):
             currency = raw_order.get("presentment_currency") or raw_order["currency"]
-            found.extend(self.parse_refund(raw, currency) for raw in raw_order.get("refunds", []))
-        return found
+            for raw in raw_order.get("refunds", []):
+                yield self.parse_refund(raw, currency)
 
     def refund(self, order_id: str, refund_id: str) -> StorefrontRefund:
         data, _ = self.api.request("GET", f"/orders/{order_id}/refunds/{refund_id}.json",

@@ -119,9 +119,10 @@ class SquareAdapter:
         return [self.parse_refund(raw, order.id) for raw in self._refunds(order.created_at)
                 if raw.get("payment_id") in order.payment_ids or raw.get("order_id") == order.id]
 
-    def refunds_since(self, since: datetime) -> list[StorefrontRefund]:
-        return [self.parse_refund(raw, raw.get("order_id")) for raw in self._refunds(since)
-                if raw.get("location_id") in (None, self.location_id)]
+    def refunds_since(self, since: datetime) -> Iterator[StorefrontRefund]:
+        for raw in self._refunds(since):   # page by page, as the listing arrives
+            if raw.get("location_id") in (None, self.location_id):
+                yield self.parse_refund(raw, raw.get("order_id"))
 
     def refund(self, order_id: str, refund_id: str) -> StorefrontRefund:
         data, _ = self.api.request("GET", f"/refunds/{refund_id}", what=f"read refund {refund_id}")

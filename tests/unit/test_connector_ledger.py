@@ -57,8 +57,8 @@ def test_retrieve_error_retry_post(ledger: Ledger, clock: ManualClock) -> None:
     posted = ledger.mark_posted(row.id, "cashRefund", "5004", target_name="CR-1003")
     assert (posted.status, posted.error, posted.retryable) == (RefundStatus.POSTED, None, False)
     assert (posted.target_type, posted.target_id, posted.target_name) == ("cashRefund", "5004", "CR-1003")
-    with pytest.raises(ConnectorError, match="it is posted"):
-        ledger.mark_error(row.id, "late error")
+    # a transition that lost a race (here: an error arriving after the post) is a no-op, not a crash
+    assert ledger.mark_error(row.id, "late error") == posted
 
 
 def test_the_same_refund_is_retrieved_once(ledger: Ledger) -> None:
@@ -78,8 +78,7 @@ def test_cancel_uncancel(ledger: Ledger) -> None:
     canceled = ledger.cancel(row.id)
     assert canceled.status is RefundStatus.CANCELED
     assert ledger.cancel(row.id).status is RefundStatus.CANCELED   # idempotent
-    with pytest.raises(ConnectorError, match="Uncancel it first"):
-        ledger.mark_posted(row.id, "cashRefund", "1")
+    assert ledger.mark_posted(row.id, "cashRefund", "1") == canceled   # lost to the cancel: a no-op
     restored = ledger.uncancel(row.id)
     assert restored.status is RefundStatus.RETRIEVED and restored.error is None
     with pytest.raises(ConnectorError, match="not canceled"):

@@ -13,7 +13,7 @@ from oauthlib.oauth1.rfc5849 import signature, utils
 
 from common import jsonio
 from common.clock import ManualClock
-from connector import NetSuiteConfig, RateLimited, RemoteError
+from connector import ConnectorError, NetSuiteConfig, RateLimited, RemoteError
 from connector.netsuite import (
     NetSuiteClient,
     NonceSource,
@@ -135,8 +135,9 @@ def test_hosts_and_external_ids() -> None:
     assert re.fullmatch(r"[A-Za-z0-9_-]+", external_id("square", "L 1", "order", "ä+ö;DROP"))
     assert sql_literal("O'Brien") == "'O''Brien'"
     assert sql_ids(["12", "7"]) == "12, 7"
-    with pytest.raises(ValueError):
-        sql_ids(["1 OR 1=1"])
+    for not_an_id in ("1 OR 1=1", "\u00b2", "9" * 5000):   # refused in words, never a bare ValueError
+        with pytest.raises(ConnectorError, match="is not a NetSuite internal id"):
+            sql_ids([not_an_id])
 
 
 def test_create_reads_the_id_from_location(client, routes, netsuite) -> None:
