@@ -8,6 +8,7 @@ connector is driven only through the seam (``harness.seam``).
 """
 from __future__ import annotations
 
+import threading
 import zlib
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -90,10 +91,12 @@ class World:
         if connector_factory is None:
             connector_factory = seam.load_factory(connector_name)
         (connector_dir := workdir / "connector").mkdir(exist_ok=True)
-        self.connector: seam.ConnectorUnderTest = seam.check_connector(connector_factory(seam.ConnectorContext(
+        self._connector_factory, self._connector_name = connector_factory, connector_name
+        self._connector_context = seam.ConnectorContext(
             http=self.http, clock=self.clock, workdir=connector_dir, seed=seed,
             netsuite=self._netsuite_access(), webhook_base_url=f"https://{WEBHOOK_HOST}",
-            base_urls={"netsuite": f"https://{self.netsuite.hosts[0]}"})), connector_name)
+            base_urls={"netsuite": f"https://{self.netsuite.hosts[0]}"})
+        self.connector: seam.ConnectorUnderTest = self._build_connector()
         self.router.route(host=WEBHOOK_HOST).mock(side_effect=self.connector.handle_webhook)
         self.wiring.serve_handler("connector-webhooks", [WEBHOOK_HOST], self.connector.handle_webhook)
         self.catalog = self.data.catalog(6)
@@ -103,6 +106,35 @@ class World:
         self.shipping_item_id = self.netsuite.add_other_charge_item("Shipping")
         self.card_payment_method_id = self.netsuite.add_payment_method("Storefront card payments")
         self.scenario = ScenarioState()
+
+    def _build_connector(self) -> seam.ConnectorUnderTest:
+        return seam.check_connector(self._connector_factory(self._connector_context), self._connector_name)
+
+    def run_schedule_in_two_workers(self) -> None:
+        """Two workers of the connector (two instances on the same work directory, as two processes
+        would be) run the scheduled sync at the same moment."""
+        self.clock.advance(SCHEDULE)
+        second = self._build_connector()
+        start = threading.Barrier(2)
+        failures: list[BaseException] = []
+
+        def run(worker: seam.ConnectorUnderTest) -> None:
+            try:
+                start.wait(timeout=30)
+                worker.run_scheduled()
+            except BaseException as exc:   # reported below, in this thread
+                failures.append(exc)
+
+        threads = [threading.Thread(target=run, args=(worker,)) for worker in (self.connector, second)]
+        try:
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=60)
+        finally:
+            second.close()
+        if failures:
+            raise AssertionError(f"a worker's scheduled run crashed: {failures[0]!r}") from failures[0]
 
     def _route(self, simulator: Any) -> None:
         simulator.use_faults(self.faults)

@@ -65,6 +65,23 @@ def no_feature_flag(world: World) -> None:
     assert world.connector.account_setup(world.account.id) == world.default_setup(world.account.platform)
 
 
+@then("every refund of the order is posted, once on each side", "every refund of the order is posted, once on each side")
+def posted_exactly_once(world: World) -> None:
+    """Every ledger row of the order is Posted, each side holds one refund per row, and the order
+    reconciles by total and by line."""
+    order = world.order
+    rows = world.refunds_of(order)
+    assert rows, "the connector has no refund for the order"
+    assert all(r.status == seam.POSTED for r in rows), [(r.source_id, r.status, r.error) for r in rows]
+    storefront = world.driver_of(order).refunds(order.placed)
+    netsuite = world.netsuite_side(order)
+    assert len(storefront) == len(netsuite) == len(rows), (
+        f"the connector has {len(rows)} refund(s) for the order, the storefront {len(storefront)}, "
+        f"NetSuite {len(netsuite)}")
+    result = world.reconcile(order)
+    assert result.matches, result.describe()
+
+
 @then("the refund has status Canceled", "the refund has status Canceled")
 def refund_canceled(world: World) -> None:
     """The latest refund row of the account is Canceled."""

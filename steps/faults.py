@@ -101,7 +101,15 @@ def next_request_times_out(world: World, system: str, operation: str) -> None:
 def refund_listing_page_fails(world: World, page: int, status: int) -> None:
     """Requests listing refunds pass until that one, which fails; later ones pass again."""
     world.faults.add(action="status", status=status, sequence=[PASS] * (page - 1) + [FAIL],
-                     **_scope(world, "storefront", "list refunds"))
+                     **_scope(world, "storefront", "refund listing"))
+
+
+@given("{system:System} takes {milliseconds:d} milliseconds to create a refund",
+       "the storefront takes 300 milliseconds to create a refund")
+def slow_refund_creation(world: World, system: str, milliseconds: int) -> None:
+    """Every refund create waits this long before the system processes it: a window in which two
+    workers can both decide to create the same refund."""
+    world.faults.add(action="latency", seconds=milliseconds / 1000, **_scope(world, system, "create refund"))
 
 
 @given("the storefront's clock runs {minutes:d} minutes behind", "the storefront's clock runs 5 minutes behind")

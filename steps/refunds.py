@@ -119,6 +119,14 @@ def post_again(world: World) -> None:
     world.connector.post(world.latest_refund().id)
 
 
+@when("two workers of the connector run the scheduled sync at the same time",
+      "two workers of the connector run the scheduled sync at the same time")
+def two_workers(world: World) -> None:
+    """A second instance of the connector on the same work directory (as a second process would be)
+    runs the scheduled sync at the same moment as the first."""
+    world.run_schedule_in_two_workers()
+
+
 @when("the scheduled refund sync runs", "the scheduled refund sync runs")
 def scheduled_run(world: World) -> None:
     """Advance the clock by the 90-minute schedule and let the connector's scheduled run work."""

@@ -2,7 +2,8 @@
 
 Each mutant is the shipped reference connector with one bug that real sync code has had, made at
 the layer where such a bug lives: on the wire to NetSuite (``wire``), in the storefront adapter
-(``storefront``), or in what the connector lets an operator do (``rules``). A certification worth
+(``storefront``), in what the connector lets an operator do (``rules``), or in the engine's own
+bookkeeping (``engine``). A certification worth
 its name rejects every one and says why; the share it rejects is its kill rate (`make mutants`).
 Certify one alone with ``refund-harness certify --connector harness.mutants:<name>``.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from harness import seam
-from harness.mutants import rules, storefront, wire
+from harness.mutants import engine, rules, storefront, wire
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class Mutant:
 
 MUTANTS: dict[str, Mutant] = {
     name: Mutant(name, bug, build)
-    for module in (wire, storefront, rules) for name, (bug, build) in module.MUTANTS.items()}
+    for module in (wire, storefront, rules, engine) for name, (bug, build) in module.MUTANTS.items()}
 
 
 def __getattr__(name: str) -> seam.ConnectorFactory:

@@ -11,6 +11,7 @@ from harness.platforms import Capabilities, Platform, SimulatorContext
 from harness.reconcile import SideRefund
 from harness.storefronts import PlacedLine, PlacedOrder, StorefrontRefundRequest
 from simulators.core.faults import FaultTarget
+from simulators.core.faults import OBSERVER_HEADER
 from simulators.core.orders import OrderSpec
 from simulators.shopify import ShopifySimulator
 
@@ -36,7 +37,8 @@ class ShopifyDriver:
         return f"https://{self.simulator.shop_domain}/admin/api/{self.simulator.api_version}/{path}"
 
     def _get(self, path: str) -> dict:
-        response = self._http.get(self._url(path), headers={"X-Shopify-Access-Token": self.simulator.access_token})
+        response = self._http.get(self._url(path), headers={"X-Shopify-Access-Token": self.simulator.access_token,
+                                                            OBSERVER_HEADER: "1"})
         response.raise_for_status()
         return jsonio.loads(response.content)
 
@@ -140,6 +142,8 @@ PLATFORM = Platform(
     start=ShopifyInWorld,
     fault_targets={
         "list refunds": FaultTarget(operation=("list_refunds",)),
+        # what a connector pages through to find new refunds: orders updated since, refunds embedded
+        "refund listing": FaultTarget(operation=("list_orders",)),
         "create refund": FaultTarget(operation=("create_refund",)),
         "read refund": FaultTarget(operation=("get_refund",)),
         "read order": FaultTarget(operation=("get_order",)),

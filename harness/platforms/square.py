@@ -10,6 +10,7 @@ from harness.platforms import Capabilities, Platform, SimulatorContext
 from harness.reconcile import SideRefund
 from harness.storefronts import PlacedLine, PlacedOrder, StorefrontRefundRequest
 from simulators.core.faults import FaultTarget
+from simulators.core.faults import OBSERVER_HEADER
 from simulators.core.orders import OrderSpec
 from simulators.square import SquareSimulator
 
@@ -48,7 +49,8 @@ class SquareDriver:
         # the payment (read over the API) lists its refunds; each is read without counting as a
         # poll, so looking does not move a PENDING refund along
         response = self._http.get(f"https://{self.simulator.hosts[0]}/v2/payments/{order.payment_id}",
-                                  headers={"Authorization": f"Bearer {self._merchant.access_token}"})
+                                  headers={"Authorization": f"Bearer {self._merchant.access_token}",
+                                           OBSERVER_HEADER: "1"})
         response.raise_for_status()
         found = []
         for refund_id in jsonio.loads(response.content)["payment"].get("refund_ids", []):
@@ -116,6 +118,7 @@ PLATFORM = Platform(
     start=SquareInWorld,
     fault_targets={
         "list refunds": FaultTarget(operation=("list_payment_refunds",)),
+        "refund listing": FaultTarget(operation=("list_payment_refunds",)),   # what a connector pages through
         "create refund": FaultTarget(operation=("refund_payment",)),
         "read refund": FaultTarget(operation=("get_payment_refund",)),
         "read order": FaultTarget(operation=("retrieve_order",)),

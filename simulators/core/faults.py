@@ -28,6 +28,9 @@ STANDING_ACTIONS = ("clock_skew",)
 ACTIONS = REQUEST_ACTIONS + WEBHOOK_ACTIONS + STANDING_ACTIONS
 
 PASS, FAIL = "pass", "fail"
+# A request carrying this header is the harness looking at a simulator to check what happened: faults
+# never apply to it, so a rule meant for the system under test is neither spent nor fired on a check.
+OBSERVER_HEADER = "X-Refund-Harness-Observer"
 LOST_ANSWER_AS = ("timeout", "reset")
 DEFAULT_TIMEOUT_HOLD = 30.0  # serve mode: how long an unanswered request is held if the client never gives up
 

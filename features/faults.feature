@@ -1,0 +1,124 @@
+@faults
+Feature: Refund sync through the faults real systems have
+  Storefronts and NetSuite fail the way real services do: an error on a page of a listing, an answer
+  lost after the write happened, throttling, a clock running behind. A connector may fail a run, but
+  never a refund: every scenario ends with every refund posted exactly once and every line matching.
+  Each scenario runs for every registered storefront whose capabilities fit its tags.
+
+  Background:
+    Given the refund item and the shipping item are set up in NetSuite
+
+  @storefront @to_netsuite
+  Scenario: A failed refund listing loses no refund: a later run finds it
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale
+    And the first page of the storefront's refund listing fails with 503
+    When the merchant refunds 1 unit of line 1 in the storefront
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
+
+  @storefront @to_netsuite
+  Scenario: NetSuite loses its answer after creating a refund that took every line's last unit
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale
+    And NetSuite loses its answer to the next refund it creates
+    When the merchant refunds the whole order in the storefront
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
+
+  @storefront @from_netsuite
+  Scenario: The storefront loses its answer after creating a refund pushed from NetSuite
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale, with 3 units on line 1
+    And the storefront loses its answer to the next refund it creates
+    When a NetSuite user refunds 1 unit of line 1 on the billed record
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
+
+  @storefront @to_netsuite
+  Scenario: NetSuite throttles a run; a later run posts the refund
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale
+    And NetSuite answers the next 2 requests with 429
+    When the merchant refunds 1 unit of line 1 in the storefront
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
+
+  @storefront @to_netsuite
+  Scenario: The storefront throttles its refund listing; a later run posts the refund
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale
+    And the storefront answers the next request to list refunds with 429 and Retry-After 2
+    When the merchant refunds 1 unit of line 1 in the storefront
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
+
+  @storefront @from_netsuite
+  Scenario: A push the storefront refused with 503 is pushed once by later runs
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale
+    And the storefront answers the next request to create refund with 503
+    When a NetSuite user refunds 1 unit of line 1 on the billed record
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
+
+  @storefront @to_netsuite
+  Scenario: An order billed after its refund is picked up by the scheduled run
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a paid order synced to NetSuite but not billed
+    When the merchant refunds 1 unit of line 1 in the storefront
+    And the scheduled refund sync runs
+    Then the refund shows an error containing "not billed"
+    When the order is billed in NetSuite
+    And the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
+
+  @storefront @to_netsuite
+  Scenario: A storefront clock running minutes behind loses no refund
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And the storefront's clock runs 5 minutes behind
+    And a paid order synced to NetSuite and billed as a cash sale
+    When the scheduled refund sync runs
+    And the merchant refunds 1 unit of line 1 in the storefront
+    And the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
+
+  @storefront @from_netsuite
+  Scenario: Two connector workers running at once refund the customer once
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale, with 3 units on line 1
+    And the storefront takes 300 milliseconds to create a refund
+    When a NetSuite user refunds 1 unit of line 1 on the billed record
+    And two workers of the connector run the scheduled sync at the same time
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
+
+  @storefront @to_netsuite
+  Scenario: Two connector workers running at once post a storefront refund to NetSuite once
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale, with 3 units on line 1
+    And NetSuite takes 300 milliseconds to create a refund
+    When the merchant refunds 1 unit of line 1 in the storefront
+    And two workers of the connector run the scheduled sync at the same time
+    And the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
