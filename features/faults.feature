@@ -122,3 +122,24 @@ Feature: Refund sync through the faults real systems have
     And two workers of the connector run the scheduled sync at the same time
     And the scheduled refund sync runs
     Then every refund of the order is posted, once on each side
+
+  @refund_webhooks @to_netsuite
+  Scenario: A forged refund webhook is refused and records nothing
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale
+    When a forged refund webhook for the order reaches the connector
+    And the scheduled refund sync runs
+    Then the connector refused the webhook
+    And the connector retrieved no refund
+
+  @refund_webhooks @to_netsuite
+  Scenario: Refund webhooks that never arrive lose no refund: the schedule finds it
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale
+    And the storefront delivers its refund webhooks never
+    When the merchant refunds 1 unit of line 1 in the storefront
+    And the storefront delivers its refund webhooks twice
+    And the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side

@@ -92,3 +92,8 @@ class StorefrontDriver(Protocol):
     def redeliver_webhooks(self) -> int:
         """Send every refund webhook sent so far once more (at-least-once delivery)."""
         ...
+
+    def send_forged_refund_webhook(self, order: PlacedOrder) -> int:
+        """A refund webhook for this order that the storefront never signed (a wrong signature),
+        sent to the address the connector subscribed; returns the HTTP status the connector answered."""
+        ...

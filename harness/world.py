@@ -70,6 +70,7 @@ class ScenarioState:
     refusal: Exception | None = None
     failure: Exception | None = None
     expect_mismatch: bool = False
+    webhook_status: int | None = None   # what the connector answered the last webhook a step sent
 
 
 class World:

@@ -199,6 +199,14 @@ def retrieved_count(world: World, count: int) -> None:
     assert all(r.status == seam.RETRIEVED for r in rows), [(r.source_id, r.status) for r in rows]
 
 
+@then("the connector refused the webhook", "the connector refused the webhook")
+def webhook_refused(world: World) -> None:
+    """The webhook was answered with a 4xx (an unsigned or forged delivery must not be taken)."""
+    status = world.scenario.webhook_status
+    assert status is not None, "no webhook was sent in this scenario"
+    assert 400 <= status < 500, f"the connector answered the forged webhook with {status}"
+
+
 @then("the connector retrieved no refund", "the connector retrieved no refund")
 def nothing_retrieved(world: World) -> None:
     """Refunds not made from an order this connector synced are left alone."""

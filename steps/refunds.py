@@ -119,6 +119,13 @@ def post_again(world: World) -> None:
     world.connector.post(world.latest_refund().id)
 
 
+@when("a forged refund webhook for the order reaches the connector",
+      "a forged refund webhook for the order reaches the connector")
+def forged_webhook(world: World) -> None:
+    """A refund webhook the storefront never signed arrives at the connector's webhook address."""
+    world.scenario.webhook_status = world.driver_of(world.order).send_forged_refund_webhook(world.order.placed)
+
+
 @when("two workers of the connector run the scheduled sync at the same time",
       "two workers of the connector run the scheduled sync at the same time")
 def two_workers(world: World) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from harness import seam
+from harness.platforms import platforms
 from harness.mutants import engine, rules, storefront, wire
 
 
@@ -25,6 +26,8 @@ class Mutant:
 MUTANTS: dict[str, Mutant] = {
     name: Mutant(name, bug, build)
     for module in (wire, storefront, rules, engine) for name, (bug, build) in module.MUTANTS.items()}
+MUTANTS.update({name: Mutant(name, bug, build)   # bugs only one platform's connector code can have
+                for entry in platforms() for name, (bug, build) in entry.mutants.items()})
 
 
 def __getattr__(name: str) -> seam.ConnectorFactory:

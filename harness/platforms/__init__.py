@@ -85,6 +85,9 @@ class Platform:
     start: Callable[[SimulatorContext], PlatformRuntime]
     # generic operation names fault steps use ("list refunds") -> that simulator's scope
     fault_targets: Mapping[str, FaultTarget] = field(default_factory=dict)
+    # Bugs only this platform's connector code can have (name -> (the bug, connector factory)); they
+    # join `make mutants` beside the platform-neutral ones of harness/mutants.
+    mutants: Mapping[str, tuple[str, Callable]] = field(default_factory=dict)
 
     def describe(self) -> dict:
         """The registry entry as plain data (for `refund-harness storefronts --json`)."""

@@ -13,7 +13,7 @@ from harness.storefronts import PlacedLine, PlacedOrder, StorefrontRefundRequest
 from simulators.core.faults import FaultTarget
 from simulators.core.faults import OBSERVER_HEADER
 from simulators.core.orders import OrderSpec
-from simulators.shopify import ShopifySimulator
+from simulators.shopify import ShopifySimulator, sign
 
 SHOP = "acme-outfitters"
 
@@ -41,6 +41,21 @@ class ShopifyDriver:
                                                             OBSERVER_HEADER: "1"})
         response.raise_for_status()
         return jsonio.loads(response.content)
+
+    def send_forged_refund_webhook(self, order: PlacedOrder) -> int:
+        subscriptions = self.simulator.backend.subscriptions("refunds/create")
+        if not subscriptions:
+            raise AssertionError("the connector subscribed to no refunds/create webhook")
+        refund = {"id": 9_999_000_001, "order_id": int(order.order_id), "note": "", "created_at": "2026-01-01T00:00:00Z",
+                  "refund_line_items": [], "order_adjustments": [], "refund_shipping_lines": [],
+                  "transactions": [{"id": 9_999_000_002, "kind": "refund", "status": "success", "amount": "10.00",
+                                    "currency": order.currency, "gateway": "shopify_payments"}]}
+        body = jsonio.dumps(refund).encode()
+        response = self._http.post(subscriptions[0].address, content=body, headers={
+            "Content-Type": "application/json", "X-Shopify-Topic": "refunds/create",
+            "X-Shopify-Shop-Domain": self.simulator.shop_domain, "X-Shopify-Webhook-Id": "forged-1",
+            "X-Shopify-Hmac-Sha256": sign("not-the-app-secret", body)})
+        return response.status_code
 
     def order_request(self, order: PlacedOrder) -> httpx.Request:
         return httpx.Request("GET", self._url(f"orders/{order.order_id}.json"),
@@ -128,6 +143,21 @@ class ShopifyInWorld:
         return [driver.simulator for _, driver in sorted(self._stores.items())]
 
 
+def _accepts_unsigned_webhooks(context):
+    """The shipped connector with its refunds/create webhook receiver skipping the HMAC check."""
+    from harness.connectors.reference import ReferenceConnector, build_engine
+
+    engine = build_engine(context)
+    receiver = engine._webhooks["shopify"]   # noqa: SLF001 - a mutant patches where the bug lives
+
+    def any_signature(domain: str, body: bytes, given: str):
+        return next((account for account in engine.ledger.accounts() if account.platform == "shopify"
+                     and f"{account.store}.myshopify.com" == domain), None)
+
+    receiver._verified_account = any_signature   # noqa: SLF001
+    return ReferenceConnector(engine)
+
+
 PLATFORM = Platform(
     name="shopify", display_name="Shopify",
     capabilities=Capabilities(
@@ -149,5 +179,9 @@ PLATFORM = Platform(
         "read order": FaultTarget(operation=("get_order",)),
         "list orders": FaultTarget(operation=("list_orders",)),
         "refund webhooks": FaultTarget(topic="refunds/create"),
+    },
+    mutants={
+        "shopify_accepts_unsigned_webhooks": (
+            "refunds/create webhooks are taken without checking their HMAC signature.", _accepts_unsigned_webhooks),
     },
 )

@@ -78,6 +78,9 @@ class SquareDriver:
     def deliver_webhooks(self) -> int:
         return 0
 
+    def send_forged_refund_webhook(self, order: PlacedOrder) -> int:
+        raise NotImplementedError("no refund webhooks are modelled; tag the scenario @refund_webhooks")
+
     def redeliver_webhooks(self) -> int:
         return 0
 
