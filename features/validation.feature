@@ -38,3 +38,31 @@ Feature: Validating refund totals and lines
     Then reconciliation finds the refund totals differ
     And the mismatch names the storefront total, the NetSuite total and the difference
     And the mismatch is attributed to "NetSuite configuration"
+
+  @line_items @to_netsuite
+  Scenario: A line refunded for less money than it is worth posts the money that went back
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale, with 3 units on line 1
+    When the merchant refunds 1 unit of line 1 in the storefront, giving back 2.50 less
+    And the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
+
+  @line_items @to_netsuite
+  Scenario: A line refunded for more money than it is worth posts the extra on the refund item
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale, with 3 units on line 1
+    When the merchant refunds 1 unit of line 1 in the storefront, giving back 2.50 more
+    And the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
+
+  @each_direction
+  Scenario: With the same item on two lines, the line refunded is the line asked for
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled in the direction under test
+    And a paid order with the same item on two lines synced to NetSuite and billed as a cash sale
+    When 1 units of line 2 and the shipping are refunded at the source
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side

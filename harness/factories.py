@@ -71,12 +71,13 @@ TERMS_GATEWAY = "manual"
 
 def plan_order(catalog: list[CatalogItem], *, card_gateway: str, currency: str = "USD", lines: int = 2,
                quantity_first: int | None = None, on_terms: bool = False,
-               shipping: bool = True, discount: bool = True) -> OrderSpec:
-    """An order over ``lines`` distinct catalog items with tax, shipping and a discount."""
+               shipping: bool = True, discount: bool = True, same_item: bool = False) -> OrderSpec:
+    """An order over ``lines`` distinct catalog items with tax, shipping and a discount (with
+    ``same_item``, one item on every line: the same SKU twice, as a split line or a gift would be)."""
     if lines < 1 or lines > len(catalog):
         raise ValueError(f"an order needs 1..{len(catalog)} lines, not {lines}")
     rng = factory.random.randgen
-    chosen = rng.sample(catalog, lines)
+    chosen = rng.sample(catalog, 1) * lines if same_item else rng.sample(catalog, lines)
     tax_rate = rng.choice(TAX_RATES)
     specs = []
     for index, item in enumerate(chosen):

@@ -13,6 +13,12 @@ from decimal import Decimal
 from common import money
 
 
+def line_key(sku: str, number: int | None) -> str:
+    """How both sides name a refunded line: its SKU and, where the side knows it, which line of the
+    order it is (the same SKU can be on two lines, and refunding the wrong one must show)."""
+    return sku if number is None else f"{sku} (line {number})"
+
+
 @dataclass(frozen=True)
 class SideRefund:
     """One refund as one side records it. ``tax`` is None where the side does not split tax out."""
@@ -21,9 +27,9 @@ class SideRefund:
     total: Decimal
     currency: str
     tax: Decimal | None = None
-    lines: tuple[tuple[str, int], ...] = ()  # (sku, quantity) of refunded item lines
+    lines: tuple[tuple[str, int], ...] = ()  # (line_key, quantity) of refunded item lines
     kind: str = ""  # "cashRefund", "creditMemo", or "<platform> refund"
-    # What each refunded item line gave back, before tax and its tax: (sku, amount, tax). Empty where
+    # What each refunded item line gave back, before tax and its tax: (line_key, amount, tax). Empty where
     # the side does not say what each line refunded (amount-only refunds, refunds adjusted by a
     # discrepancy), and then not compared.
     line_values: tuple[tuple[str, Decimal, Decimal], ...] = ()

@@ -37,7 +37,8 @@ class PlacedOrder:
 
 @dataclass(frozen=True)
 class StorefrontRefundRequest:
-    """What the merchant refunds: (line number 1-based, quantity) pairs, shipping, or an amount."""
+    """What the merchant refunds: (line number 1-based, quantity) pairs, shipping, or an amount; lines
+    with an amount give back that amount for them (a discrepancy, where it differs from their worth)."""
 
     lines: tuple[tuple[int, int], ...] = ()
     shipping: bool = False

@@ -22,7 +22,7 @@ from common import money
 from common.clock import ManualClock
 from harness import factories, seam
 from harness.platforms import Platform, PlatformRuntime, SimulatorContext, platform as find_platform, platforms
-from harness.reconcile import OrderEvidence, Reconciliation, SideRefund, reconcile
+from harness.reconcile import OrderEvidence, Reconciliation, SideRefund, line_key, reconcile
 from harness.storefronts import PlacedOrder, StorefrontDriver, StorefrontRefundRequest
 from harness.wiring import Loopback, wiring_for
 from simulators.core.faults import FaultPlane
@@ -237,9 +237,11 @@ class World:
         return made
 
     def refund_at_storefront(self, order: OrderUnderTest, *, lines: tuple[tuple[int, int], ...] = (),
-                             shipping: bool = False, whole_order: bool = False) -> str:
+                             shipping: bool = False, whole_order: bool = False,
+                             discrepancy: Decimal = Decimal(0)) -> str:
         """The merchant refunds lines/shipping; where the storefront cannot refund by line, the
-        merchant refunds the same value as an amount (what its admin offers)."""
+        merchant refunds the same value as an amount (what its admin offers). ``discrepancy`` gives
+        back that much more (or, negative, less) money than the refunded lines are worth."""
         driver = self.driver_of(order)
         units = dict(order.refunded_units)
         if whole_order:
@@ -247,13 +249,14 @@ class World:
         for number, quantity in lines:
             units[number] = units.get(number, 0) + quantity
         with_shipping = order.shipping_refunded or shipping or whole_order
+        worth = (self.value_of(order, units=units, shipping=with_shipping)
+                 - self.value_of(order, units=order.refunded_units, shipping=order.shipping_refunded))
         if driver.supports_line_items:
-            made = driver.refund(order.placed, StorefrontRefundRequest(lines=lines, shipping=shipping,
-                                                                       whole_order=whole_order))
+            made = driver.refund(order.placed, StorefrontRefundRequest(
+                lines=lines, shipping=shipping, whole_order=whole_order,
+                amount=worth + discrepancy if discrepancy else None))
         else:
-            amount = (self.value_of(order, units=units, shipping=with_shipping)
-                      - self.value_of(order, units=order.refunded_units, shipping=order.shipping_refunded))
-            made = driver.refund(order.placed, StorefrontRefundRequest(amount=amount))
+            made = driver.refund(order.placed, StorefrontRefundRequest(amount=worth + discrepancy))
         order.refunded_units, order.shipping_refunded = units, with_shipping
         order.storefront_refund_ids.append(made)
         return made
@@ -339,14 +342,16 @@ class World:
 
     def netsuite_side(self, order: OrderUnderTest) -> list[SideRefund]:
         sku_of = {item_id: sku for sku, item_id in self.item_ids.items()}
+        number_of = {line.line_id: number for number, line in enumerate(order.placed.lines, start=1)}
         found = []
         for kind, record in self.netsuite_refunds_of(order):
-            items = record["item"]["items"]
-            lines = tuple((sku_of[line["item"]["id"]], int(line["quantity"])) for line in items
-                          if line["item"]["id"] in sku_of)
-            values = tuple((sku_of[line["item"]["id"]], Decimal(str(line["amount"])),
-                            Decimal(str(line.get("taxAmount", 0)))) for line in items if line["item"]["id"] in sku_of)
-            shipping = sum((Decimal(str(line["amount"])) for line in items
+            items = [line for line in record["item"]["items"] if line["item"]["id"] in sku_of]
+            keys = [line_key(sku_of[line["item"]["id"]], number_of.get(line.get("custcol_storefront_line_id")))
+                    for line in items]
+            lines = tuple((key, int(line["quantity"])) for key, line in zip(keys, items))
+            values = tuple((key, Decimal(str(line["amount"])), Decimal(str(line.get("taxAmount", 0))))
+                           for key, line in zip(keys, items))
+            shipping = sum((Decimal(str(line["amount"])) for line in record["item"]["items"]
                             if line["item"]["id"] == self.shipping_item_id), Decimal(0))
             found.append(SideRefund(record["id"], Decimal(str(record["total"])), record["currency"]["refName"],
                                     Decimal(str(record["taxTotal"])), lines, kind, values, shipping))

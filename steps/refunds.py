@@ -23,6 +23,21 @@ def refund_units(world: World, quantity: int, line: int) -> None:
     world.refund_at_storefront(world.order, lines=((line, quantity),))
 
 
+@when("the merchant refunds {quantity:d} unit of line {line:d} in the storefront, giving back {amount} less",
+      "the merchant refunds 1 unit of line 1 in the storefront, giving back 2.50 less")
+def refund_units_for_less(world: World, quantity: int, line: int, amount: str) -> None:
+    """A line refund that gives back less money than the line is worth (the storefront records the
+    difference as a discrepancy)."""
+    world.refund_at_storefront(world.order, lines=((line, quantity),), discrepancy=-Decimal(amount))
+
+
+@when("the merchant refunds {quantity:d} unit of line {line:d} in the storefront, giving back {amount} more",
+      "the merchant refunds 1 unit of line 1 in the storefront, giving back 2.50 more")
+def refund_units_for_more(world: World, quantity: int, line: int, amount: str) -> None:
+    """A line refund that gives back more money than the line is worth (goodwill, a fee refunded)."""
+    world.refund_at_storefront(world.order, lines=((line, quantity),), discrepancy=Decimal(amount))
+
+
 @when("the merchant refunds the shipping in the storefront", "the merchant refunds the shipping in the storefront")
 def refund_shipping(world: World) -> None:
     """Refund only the order's shipping."""

@@ -156,6 +156,14 @@ def paid_order_in_currency(world: World, currency: str, units: int) -> None:
     _order(world, currency=currency, quantity_first=units)
 
 
+@given("a paid order with the same item on two lines synced to NetSuite and billed as a cash sale",
+       "a paid order with the same item on two lines synced to NetSuite and billed as a cash sale")
+def same_item_twice(world: World) -> None:
+    """One item on both lines (only the first discounted): a connector must refund the line asked for,
+    not the first line with that SKU."""
+    _order(world, same_item=True)
+
+
 @given("an order on payment terms synced to NetSuite and billed as an invoice",
        "an order on payment terms synced to NetSuite and billed as an invoice")
 def terms_order_invoiced(world: World) -> None:

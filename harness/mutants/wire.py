@@ -136,6 +136,29 @@ def posts_twice(context: seam.ConnectorContext) -> seam.ConnectorUnderTest:
     return ReferenceConnector(engine)
 
 
+def matches_lines_by_sku(context: seam.ConnectorContext) -> seam.ConnectorUnderTest:
+    """A refunded line is matched to the first billed line with the same item, not the line refunded."""
+    engine = None
+
+    def rewrite(request, http):
+        body = _refund_body(request)
+        if body is None:
+            return None
+        billed_type, billed_id, _ = _REFUND_TRANSFORM.search(request.url.path).groups()
+        billed = engine.netsuite.get(billed_type, billed_id, expand=True) or {}
+        lines = {int(line["line"]): line["item"]["id"] for line in billed.get("item", {}).get("items", [])}
+        first_with_item: dict[str, int] = {}
+        for number in sorted(lines):
+            first_with_item.setdefault(lines[number], number)
+        for line in body.get("item", {}).get("items", []):
+            if line.get("orderLine") is not None:
+                line["orderLine"] = first_with_item[lines[int(line["orderLine"])]]
+        return _resend(request, http, body)
+
+    engine = build_engine(rewriting(context, rewrite))
+    return ReferenceConnector(engine)
+
+
 def rate_limit_is_final(context: seam.ConnectorContext) -> seam.ConnectorUnderTest:
     """A 429 from NetSuite is read as a final refusal (a 400), so the refund is never retried."""
     def rewrite(request, http):
@@ -167,5 +190,6 @@ MUTANTS = {
     "no_external_id": ("NetSuite refunds carry no externalId, so nothing stops a retry from posting one again.",
                        changing_refunds(_without_external_id)),
     "posts_twice": (posts_twice.__doc__, posts_twice),
+    "matches_lines_by_sku": (matches_lines_by_sku.__doc__, matches_lines_by_sku),
     "rate_limit_is_final": (rate_limit_is_final.__doc__, rate_limit_is_final),
 }

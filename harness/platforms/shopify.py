@@ -8,7 +8,7 @@ import httpx
 
 from common import jsonio, money
 from harness.platforms import Capabilities, Platform, SimulatorContext
-from harness.reconcile import SideRefund
+from harness.reconcile import SideRefund, line_key
 from harness.storefronts import PlacedLine, PlacedOrder, StorefrontRefundRequest
 from simulators.core.faults import FaultTarget
 from simulators.core.faults import OBSERVER_HEADER
@@ -72,18 +72,18 @@ class ShopifyDriver:
                            lines, shipping)
 
     def refund(self, order: PlacedOrder, request: StorefrontRefundRequest) -> str:
-        if request.amount is not None:
+        if request.amount is not None and not (request.lines or request.whole_order or request.shipping):
             refund = self.simulator.refund_in_admin(int(order.order_id), amount=request.amount)
         else:
             pairs = ([(int(l.line_id), l.quantity) for l in order.lines] if request.whole_order
                      else [(int(order.lines[n - 1].line_id), q) for n, q in request.lines])
             refund = self.simulator.refund_in_admin(
                 int(order.order_id), lines=pairs,
-                shipping=(True if (request.shipping or request.whole_order) else None))
+                shipping=(True if (request.shipping or request.whole_order) else None), amount=request.amount)
         return str(refund["id"])
 
     def refunds(self, order: PlacedOrder) -> list[SideRefund]:
-        sku_of = {l.line_id: l.sku for l in order.lines}
+        sku_of = {l.line_id: line_key(l.sku, number) for number, l in enumerate(order.lines, start=1)}
         found = []
         for refund in self._get(f"orders/{order.order_id}/refunds.json")["refunds"]:
             total = sum((Decimal(t["amount"]) for t in refund["transactions"]
