@@ -26,7 +26,8 @@ _GATEWAY_OF_TENDER = {"CARD": "square"}
 
 def read_error(body: Any) -> str:
     errors = body.get("errors") if isinstance(body, dict) else None
-    if not errors:
+    # a proxy or load balancer in front of Square may answer JSON of its own: say what it said
+    if not isinstance(errors, list) or not errors or not all(isinstance(e, dict) for e in errors):
         return str(body)[:300]
     return "; ".join(f"{e.get('detail') or e.get('code')} ({e.get('code')}"
                      f"{', field ' + e['field'] if e.get('field') else ''})" for e in errors)

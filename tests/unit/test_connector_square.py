@@ -113,3 +113,11 @@ def test_find_pushed_refund_skips_failed_attempts() -> None:
     order = adapter.parse_order(square_order())
     assert adapter.find_pushed_refund(order, "[netsuite:CR-7:5013]").id == "R2"
     assert adapter.find_pushed_refund(order, "[netsuite:CR-1:1]") is None
+
+
+@pytest.mark.parametrize("body", [{"errors": "Service Unavailable"}, {"errors": ["upstream timeout"]},
+                                  {"message": "Bad Gateway"}, ["not", "an", "object"], "plain text"])
+def test_an_error_body_that_is_not_squares_is_reported_as_it_came(body):
+    from connector.storefronts.square import read_error
+
+    assert read_error(body) == str(body)[:300]
