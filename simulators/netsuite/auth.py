@@ -14,6 +14,7 @@ from types import SimpleNamespace
 from typing import NoReturn
 
 import httpx
+from urllib.request import parse_http_list
 from oauthlib.oauth1.rfc5849 import signature, utils
 
 from common.clock import Clock
@@ -72,10 +73,18 @@ class TokenBasedAuth:
         """Raise 401 INVALID_LOGIN unless the request carries a valid, fresh, unused TBA signature."""
         header = request.headers.get("authorization", "")
         try:
-            params = {key: utils.unescape(value) for key, value in utils.parse_authorization_header(header)}
+            pairs = [(key, utils.unescape(value)) for key, value in utils.parse_authorization_header(header)]
         except ValueError:
             self._fail(None, None, "no OAuth Authorization header" if not header else "malformed OAuth header")
+        params = dict(pairs)
         consumer_key, token_id = params.get("oauth_consumer_key"), params.get("oauth_token")
+        # RFC 5849 3.1: each protocol parameter appears once, in one place (not also in the query).
+        # oauthlib's parser keeps the last of repeated keys, so count them in the header as sent.
+        keys = [item.split("=", 1)[0].strip() for item in parse_http_list(header[len("OAuth "):])]
+        in_query = {key for key, _ in request.url.params.multi_items() if key.startswith("oauth_")}
+        repeated = sorted({key for key in keys if keys.count(key) > 1} | (in_query & set(params)))
+        if repeated:
+            self._fail(consumer_key, token_id, f"OAuth parameter(s) {', '.join(repeated)} given more than once")
         missing = [name for name in REQUIRED_PARAMETERS if not params.get(name)]
         if missing:
             self._fail(consumer_key, token_id, f"missing {', '.join(missing)}")
@@ -100,7 +109,7 @@ class TokenBasedAuth:
     # --- the individual checks ---------------------------------------------------------------
     def _fresh_timestamp(self, raw: str, consumer_key: str | None, token_id: str | None) -> int:
         now = int(self.clock.now().timestamp())
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 12):   # "²".isdigit() is True too
             self._fail(consumer_key, token_id, f"timestamp {raw!r} is not a number of seconds")
         if abs(now - int(raw)) > TIMESTAMP_WINDOW_SECONDS:
             self._fail(consumer_key, token_id, f"timestamp {raw} is more than {TIMESTAMP_WINDOW_SECONDS} s "

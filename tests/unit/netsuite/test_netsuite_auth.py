@@ -1,6 +1,8 @@
 """Token-Based Authentication of the fake NetSuite: what passes and every way to get INVALID_LOGIN."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import httpx
 import pytest
 from oauthlib import oauth1
@@ -148,3 +150,29 @@ def test_failed_logins_are_journaled(world):
     client_for(world.sim, None).get(ITEMS)
     (entry,) = world.sim.journal.entries()
     assert (entry.status, entry.operation) == (401, "list_records")
+
+
+@pytest.mark.parametrize("duplicate", ["oauth_nonce", "oauth_timestamp", "oauth_signature"])
+def test_an_oauth_parameter_given_twice_is_refused(world, duplicate):
+    signer = TbaSigner(world.sim.credentials, world.clock)
+    header = signer.authorization("GET", f"{BASE_URL}{ITEMS}")
+    value = next(part for part in header.split(", ") if part.startswith(duplicate + "="))
+    response = client_for(world.sim, None).get(ITEMS, headers={"Authorization": f"{header}, {value}"})
+    assert_invalid_login(world, response, f"OAuth parameter(s) {duplicate} given more than once")
+
+
+def test_an_oauth_parameter_also_in_the_query_is_refused(world):
+    signer = TbaSigner(world.sim.credentials, world.clock)
+    header = signer.authorization("GET", f"{BASE_URL}{ITEMS}?oauth_nonce=again")
+    response = client_for(world.sim, None).get(f"{ITEMS}?oauth_nonce=again", headers={"Authorization": header})
+    assert_invalid_login(world, response, "oauth_nonce given more than once")
+
+
+@pytest.mark.parametrize("timestamp", ["²", "1" * 5000, "٣"])
+def test_a_timestamp_that_only_looks_numeric_is_a_login_failure_not_a_crash(world, timestamp):
+    signer = TbaSigner(world.sim.credentials, world.clock)
+    header = signer.authorization("GET", f"{BASE_URL}{ITEMS}")
+    parts = [f'oauth_timestamp="{quote(timestamp)}"' if part.startswith("oauth_timestamp=") else part
+             for part in header.split(", ")]   # percent-encoded, as OAuth sends any parameter
+    response = client_for(world.sim, None).get(ITEMS, headers={"Authorization": ", ".join(parts)})
+    assert_invalid_login(world, response, "is not a number of seconds")
