@@ -874,7 +874,10 @@ class NetSuiteAccount:
         return self._reference(items, value, path)
 
     def _commit(self, draft: Record) -> Record:
+        """Store a record, its SuiteQL mirror first: if the mirror cannot take it, the record is not
+        stored either, so REST and SuiteQL never disagree about what exists."""
         now = self.clock.now()
+        before = (draft.id, draft.created, draft.modified, getattr(draft, "tran_id", None))
         if draft.id is None:
             family = ("entity" if isinstance(draft, Customer) else "item" if isinstance(draft, Item)
                       else "transaction")
@@ -882,13 +885,20 @@ class NetSuiteAccount:
             draft.created = now
             if isinstance(draft, Transaction):
                 draft.tran_id = f"{draft.kind.prefix}-{self._next_document_number}"
-                self._next_document_number += 1
         draft.modified = now
+        try:
+            self._on_change(draft)
+        except BaseException:
+            draft.id, draft.created, draft.modified = before[:3]
+            if isinstance(draft, Transaction):
+                draft.tran_id = before[3]
+            raise
+        if isinstance(draft, Transaction) and before[0] is None:
+            self._next_document_number += 1
         index = self._by_external_id[draft.type]
         for external_id in [e for e, owner in index.items() if owner == draft.id]:
             del index[external_id]
         if draft.external_id is not None:
             index[draft.external_id] = draft.id
         self._records[draft.type][draft.id] = draft
-        self._on_change(draft)
         return draft

@@ -31,6 +31,14 @@ CREATE TABLE transactionline (id INTEGER, "transaction" INTEGER, linesequencenum
     PRIMARY KEY ("transaction", id));
 """
 _TABLES = frozenset({"currency", "customer", "item", "transaction", "transactionline"})
+# Functions a SuiteQL query may call, by the name SQLite knows them. Anything else (fts3_tokenizer
+# hands out a process pointer, randomblob and zeroblob grow a result at will, load_extension ...)
+# is refused: SuiteQL is a reporting language over the account, not a sandbox escape.
+ALLOWED_FUNCTIONS = frozenset({
+    "abs", "avg", "coalesce", "count", "ifnull", "instr", "length", "like", "lower", "ltrim", "max", "min",
+    "nullif", "replace", "round", "row_number", "rtrim", "substr", "substring", "sum", "total", "trim", "upper",
+    "date", "datetime", "strftime", "julianday", "cast", "printf", "group_concat", "iif"})
+MAX_VALUE_BYTES = 1_000_000   # no single value of a result grows past this
 _ALLOWED_ACTIONS = frozenset({sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION,
                               sqlite3.SQLITE_RECURSIVE})
 
@@ -73,12 +81,24 @@ class SuiteQLMirror:
     def __init__(self) -> None:
         self._db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         self._db.executescript(_SCHEMA)
+        self._db.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
+        self._refused_function: str | None = None
 
     def close(self) -> None:
         self._db.close()
 
     # --- write-through from the account model ------------------------------------------------
     def write(self, record: Any) -> None:
+        """Mirror one record, whole or not at all (a transaction's header and lines together)."""
+        self._db.execute("BEGIN")
+        try:
+            self._write(record)
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _write(self, record: Any) -> None:
         if isinstance(record, Transaction):
             self._write_transaction(record)
         elif isinstance(record, Customer):
@@ -126,6 +146,7 @@ class SuiteQLMirror:
             budget[0] -= 1
             return 1 if budget[0] < 0 else 0
 
+        self._refused_function = None
         self._db.set_authorizer(self._authorize)
         self._db.set_progress_handler(spend, _PROGRESS_STEP)
         try:
@@ -133,7 +154,14 @@ class SuiteQLMirror:
             columns = [description[0].lower() for description in cursor.description or ()]
             rows = cursor.fetchmany(MAX_RESULTS)
         except sqlite3.Error as exc:
-            reason = "The query is too expensive." if budget[0] < 0 else str(exc)
+            if self._refused_function:
+                reason = f"Function {self._refused_function.upper()} is not supported."
+            elif budget[0] < 0:
+                reason = "The query is too expensive."
+            elif "too big" in str(exc):
+                reason = f"A value of the result is larger than {MAX_VALUE_BYTES} bytes."
+            else:
+                reason = str(exc)
             raise invalid_query(reason) from None
         finally:
             self._db.set_authorizer(None)
@@ -142,10 +170,13 @@ class SuiteQLMirror:
         return [{column: as_text(value) for column, value in zip(columns, row) if value is not None}
                 for row in page], len(rows)
 
-    @staticmethod
-    def _authorize(action: int, arg1: str | None, _arg2: str | None, _db: str | None, _trigger: str | None) -> int:
+    def _authorize(self, action: int, arg1: str | None, arg2: str | None, _db: str | None,
+                   _trigger: str | None) -> int:
         if action not in _ALLOWED_ACTIONS:
             return sqlite3.SQLITE_DENY
         if action == sqlite3.SQLITE_READ and (arg1 or "").lower() not in _TABLES:
+            return sqlite3.SQLITE_DENY
+        if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() not in ALLOWED_FUNCTIONS:
+            self._refused_function = arg2 or "?"
             return sqlite3.SQLITE_DENY
         return sqlite3.SQLITE_OK

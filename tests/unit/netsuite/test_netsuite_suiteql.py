@@ -224,3 +224,38 @@ def test_a_bare_rownum_column_is_called_rownum(world, catalog):
     _five_orders(world, catalog)
     body = suiteql(world, "SELECT ROWNUM, externalid FROM transaction WHERE ROWNUM <= 2")
     assert [row["rownum"] for row in body["items"]] == ["1", "2"]
+
+
+@pytest.mark.parametrize("function", ["fts3_tokenizer('simple')", "randomblob(16)", "zeroblob(16)",
+                                      "load_extension('x')", "sqlite_version()"])
+def test_functions_outside_the_allowlist_are_refused_by_name(world, function):
+    name = function.split("(")[0].upper()
+    assert f"Function {name} is not supported." in refusal(world, f"SELECT {function} AS x FROM item")
+
+
+def test_allowed_functions_run(world, catalog):
+    body = suiteql(world, "SELECT upper(itemid) AS name, length(itemid) AS size FROM item WHERE itemid LIKE 'SKU%'")
+    assert body["items"] and all(row["name"].startswith("SKU") for row in body["items"])
+
+
+def test_a_value_cannot_grow_past_the_cap(world, catalog):
+    detail = refusal(world, "SELECT replace(printf('%.*c', 900000, 'x'), 'x', 'xxx') AS big FROM item")
+    assert "larger than" in detail
+
+
+def test_a_record_the_mirror_cannot_take_is_not_stored_either(world, catalog, monkeypatch):
+    """REST and SuiteQL never disagree: a failed mirror write leaves no record, and a retry succeeds."""
+    mirror = world.sim._mirror   # noqa: SLF001 - break the mirror to prove the record follows it
+    real_write = mirror._write   # noqa: SLF001
+
+    def broken(record):
+        raise RuntimeError("mirror unavailable")
+
+    monkeypatch.setattr(mirror, "_write", broken)
+    with pytest.raises(RuntimeError, match="mirror unavailable"):
+        post_sales_order(world, catalog, external_id="so-mirror-1")
+    monkeypatch.setattr(mirror, "_write", real_write)
+    assert world.client.get(f"{RECORDS}/salesOrder/eid:so-mirror-1").status_code == 404
+    assert suiteql(world, "SELECT id FROM transaction WHERE externalid = 'so-mirror-1'")["items"] == []
+    post_sales_order(world, catalog, external_id="so-mirror-1")   # no "already exists"
+    assert len(suiteql(world, "SELECT id FROM transaction WHERE externalid = 'so-mirror-1'")["items"]) == 1
