@@ -249,7 +249,8 @@ def parse_refund_request(body: dict[str, Any]) -> RefundRequest:
     for entry in _list_of_objects(body.get("refund_line_items"), "refund_line_items", errors):
         line_item_id = _integer(entry.get("line_item_id"), "refund_line_items.line_item_id", errors)
         quantity = _integer(entry.get("quantity"), "refund_line_items.quantity", errors)
-        restock_type = entry.get("restock_type") or "no_restock"
+        # absent or null means no_restock; any other falsy value (0, false, []) is a wrong type, not a default
+        restock_type = "no_restock" if entry.get("restock_type") is None else entry["restock_type"]
         location_id = entry.get("location_id")
         if location_id is not None:
             location_id = _integer(location_id, "refund_line_items.location_id", errors)

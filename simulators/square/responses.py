@@ -539,6 +539,13 @@ class SquareSimulator(Simulator):
             raise invalid("INVALID_ENUM_VALUE", f"status must be PENDING, COMPLETED, REJECTED or FAILED, "
                           f"not {status!r}.", "status")
         descending = self._descending(params.get("sort_order"), "sort_order")
+        sort_field = params.get("sort_field", "CREATED_AT")
+        if sort_field not in ("CREATED_AT", "UPDATED_AT"):
+            raise invalid("INVALID_ENUM_VALUE", f"sort_field must be CREATED_AT or UPDATED_AT, not {sort_field!r}.",
+                          "sort_field")
+        if sort_field == "UPDATED_AT":   # refunds are listed by creation time only here; never silently
+            raise invalid("BAD_REQUEST", "sort_field UPDATED_AT is not modelled by this simulator; "
+                                         "use CREATED_AT.", "sort_field")
         limit = _limit(params.get("limit"), 100, 100, cap=True)
         paged_query = sorted((k, v) for k, v in params.multi_items() if k not in ("cursor", "limit"))
         offset = Cursors.offset(params.get("cursor"), paged_query)

@@ -399,3 +399,12 @@ def test_refund_in_admin_follows_the_api_rules(sim, client, order):
         sim.refund_in_admin(1, [(hat["id"], 1)])
     lower = sim.refund_in_admin(order["id"], [(shirt["id"], 1)], amount=D("5.00"))
     assert lower["order_adjustments"][0]["amount"] == "14.48"  # 17.99 + 1.49 - 5.00
+
+
+@pytest.mark.parametrize("restock_type", [0, False, [], {}])
+def test_a_restock_type_of_the_wrong_type_is_a_422_not_the_default(client, order, restock_type):
+    line = order["line_items"][0]["id"]
+    response = client.post(f"/orders/{order['id']}/refunds/calculate.json", json={"refund": {
+        "refund_line_items": [{"line_item_id": line, "quantity": 1, "restock_type": restock_type}]}})
+    assert response.status_code == 422
+    assert "refund_line_items.restock_type" in response.json()["errors"]

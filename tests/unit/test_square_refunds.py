@@ -277,3 +277,17 @@ def test_reset_forgets_refunds_and_idempotency_keys(sim, client, payment):
     payment = sim.add_order(usd_order())[1]
     assert client.get("/v2/refunds").json() == {"refunds": []}
     assert refund(client, payment["id"], 200).status_code == 200  # the key is free again
+
+
+@pytest.mark.parametrize("sort_field, code", [("junk", "INVALID_ENUM_VALUE"), ("UPDATED_AT", "BAD_REQUEST")])
+def test_list_refunds_refuses_a_sort_field_it_cannot_honour(sort_field, code):
+    from common.clock import ManualClock
+    from simulators.square import SquareSimulator
+    from tests.unit.storefront_helpers import square_client
+
+    sim = SquareSimulator(clock=ManualClock(), seed=3)
+    with square_client(sim) as client:
+        response = client.get("/v2/refunds", params={"sort_field": sort_field})
+        assert response.status_code == 400
+        assert response.json()["errors"][0]["code"] == code
+        assert client.get("/v2/refunds", params={"sort_field": "CREATED_AT"}).status_code == 200
