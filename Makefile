@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 certify: $(STAMP)
-	$(BIN)/refund-harness certify --report reports/certification.json
+	$(BIN)/refund-harness certify --report reports/certification.json --cucumber-json reports/cucumber.json
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto --dist worksteal -q

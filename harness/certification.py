@@ -25,6 +25,7 @@ class ScenarioOutcome:
     passed: bool
     evidence: dict[str, Any] = field(default_factory=dict)
     why: str = ""   # for a failed scenario: the assertion or error that failed it, in one line
+    skipped: bool = False   # a skipped scenario proves nothing: it counts against its cell like a failure
 
 
 NOT_COVERED = "not covered"
@@ -72,8 +73,13 @@ class Cell:
         return reasons
 
 
-def build_report(outcomes: list[ScenarioOutcome], matrix: list[MatrixRow], connector: str = "") -> dict[str, Any]:
-    """One row per matrix cell (platform x offered direction), with what the scenarios proved of it."""
+def build_report(outcomes: list[ScenarioOutcome], matrix: list[MatrixRow], connector: str = "",
+                 narrowed_by: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
+    """One row per matrix cell (platform x offered direction), with what the scenarios proved of it.
+
+    ``narrowed_by`` says why the run covered less than the whole suite (-k, -m, a feature or path
+    selection, deselected scenarios): such a run is at best "partial", even if every row it covered
+    is certified, because the scenarios it left out could have failed."""
     cells = {(row.platform, row.direction): Cell(row) for row in matrix}
     for outcome in outcomes:
         for exercised in outcome.evidence.get("cells", []):
@@ -110,25 +116,29 @@ def build_report(outcomes: list[ScenarioOutcome], matrix: list[MatrixRow], conne
     verdicts = {r["verdict"] for r in rows}
     if failed_outside_cells or "failed" in verdicts or not rows:
         verdict = "failed"
-    elif NOT_COVERED in verdicts:
-        verdict = "partial"   # nothing failed, but some storefront x direction was not proven
+    elif NOT_COVERED in verdicts or narrowed_by:
+        verdict = "partial"   # nothing failed, but some storefront x direction or scenario was not proven
     else:
         verdict = "certified"
-    return {"verdict": verdict, "connector": connector, "rows": rows,
+    return {"verdict": verdict, "connector": connector, "rows": rows, "narrowed_by": list(narrowed_by),
             "scenarios": {"passed": sum(o.passed for o in outcomes),
-                          "failed": sum(not o.passed for o in outcomes),
+                          "failed": sum(not o.passed and not o.skipped for o in outcomes),
+                          "skipped": sum(o.skipped for o in outcomes),
                           "failed_without_cell": failed_outside_cells,
                           "why_failed": {o.name: o.why for o in outcomes if not o.passed}}}
 
 
-def write_report(path: Path, report: dict[str, Any]) -> None:
-    """Write atomically: a reader never sees half a report, even if the run is killed."""
+def write_report(path: Path, report: Any) -> None:
+    write_atomically(path, json.dumps(report, indent=2) + "\n")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """A reader never sees half a report, even if the run is killed."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(report, handle, indent=2)
-            handle.write("\n")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
@@ -145,12 +155,12 @@ def render_table(report: dict[str, Any]):
     for row in report["rows"]:
         table.add_row(row["storefront"], row["direction"], "yes" if row["line_items"] else "no (general)",
                       str(row["scenarios_passed"]), str(row["scenarios_failed"]), str(row["orders"]),
-                      _money_text(row["storefront_refund_total"]), _money_text(row["netsuite_refund_total"]),
+                      money_text(row["storefront_refund_total"]), money_text(row["netsuite_refund_total"]),
                       row["verdict"])
     return table
 
 
-def _money_text(totals: dict[str, str]) -> str:
+def money_text(totals: dict[str, str]) -> str:
     return ", ".join(f"{amount} {currency}" for currency, amount in totals.items()) or "-"
 
 
@@ -162,6 +172,7 @@ def failure_reasons(report: dict[str, Any]) -> list[str]:
     reasons += [_failed(name, why.get(name, "")) for name in report["scenarios"]["failed_without_cell"]]
     if not report["rows"]:
         reasons.append("no storefront is registered, so nothing is certified")
+    reasons += [f"partial run: {why}" for why in report.get("narrowed_by", [])]
     return reasons
 
 
@@ -171,3 +182,28 @@ def _failed(name: str, why: str) -> str:
 
 def evidence_property(evidence: dict[str, Any]) -> tuple[str, str]:
     return (EVIDENCE_KEY, json.dumps(evidence))
+
+
+def environment(root: Path) -> dict[str, Any]:
+    """What produced a report: project version and commit, Python and the packages that judge it."""
+    import platform
+    import subprocess
+    from importlib import metadata
+
+    def version(package: str) -> str:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return "unknown"
+
+    try:
+        done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
+        commit = done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else "unknown"
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, timeout=10).stdout.strip() != ""
+    except (OSError, subprocess.SubprocessError):
+        commit, dirty = "unknown", False
+    return {"project_version": version("refund-harness"),
+            "git_commit": commit + ("+uncommitted changes" if dirty and commit != "unknown" else ""),
+            "python": platform.python_version(),
+            "packages": {name: version(name) for name in ("pytest", "pytest-bdd", "pytest-xdist", "httpx")}}

@@ -23,6 +23,31 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _workers(text: str) -> str:
+    if text in ("auto", "logical") or (text.isdigit() and int(text) >= 0):
+        return text
+    raise argparse.ArgumentTypeError(f"{text!r} is not a number of workers; use a whole number, 'auto' or 'logical'")
+
+
+class _CertifyParser(argparse.ArgumentParser):
+    """certify's usage errors: one line, exit 4 (2 means interrupted for a certification run)."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+EXIT_USAGE = 4
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("refund-harness")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def _port(text: str) -> int:
     value = _positive_int(text)
     if not 1 <= value <= 65535:
@@ -32,15 +57,27 @@ def _port(text: str) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="refund-harness", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"refund-harness {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    certify = sub.add_parser("certify", help="run the certification suite on the in-process simulators")
+    certify = sub.add_parser(
+        "certify", help="run the certification suite on the in-process simulators",
+        usage="refund-harness certify [FEATURE ...] [options] [-- pytest options]",
+        description="Exit codes: 0 certified, 1 failed, 2 interrupted or a collection error, 3 internal error, "
+                    "4 usage error, 5 nothing selected, 6 partial (nothing failed, but the run was filtered or a "
+                    "storefront x direction was not covered). Any exit but 0 writes no 'certified' verdict; "
+                    "2, 3, 4 and 5 write no report at all.")
+    certify.__class__ = _CertifyParser
+    certify.add_argument("features", nargs="*", type=Path, metavar="FEATURE",
+                         help="only these feature files (the verdict is then at best partial)")
     certify.add_argument("--report", type=Path, default=Path("reports/certification.json"),
                          help="where to write the JSON report (default: %(default)s)")
     certify.add_argument("--junit", type=Path, default=None,
                          help="also write JUnit XML here (default: next to the report)")
     certify.add_argument("--seed", type=_positive_int, default=None, help="base seed to replay a run")
     certify.add_argument("-k", dest="keyword", default=None, help="only scenarios matching this pytest -k expression")
-    certify.add_argument("-n", dest="workers", default=None,
+    certify.add_argument("--cucumber-json", type=Path, default=None, metavar="PATH",
+                         help="also write Cucumber JSON of every scenario here (also under -n)")
+    certify.add_argument("-n", dest="workers", type=_workers, default=None,
                          help="run scenarios in parallel with pytest-xdist (a number or 'auto')")
     certify.add_argument("--connector", default=None, metavar="MODULE:FACTORY",
                          help="the connector under test: a factory taking a harness.seam.ConnectorContext "
@@ -70,8 +107,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # `certify ... -- -m qa --maxfail 1`: everything after `--` goes to pytest untouched
+    passthrough = argv[argv.index("--") + 1:] if "--" in argv else []
+    args = _parser().parse_args(argv[:len(argv) - len(passthrough) - bool(passthrough or "--" in argv)])
     if args.command == "certify":
+        args.pytest_args = passthrough
         return certify(args)
     if args.command == "serve":
         return serve(args)
@@ -117,15 +158,17 @@ def certify(args: argparse.Namespace) -> int:
         print(f"refund-harness: no features/ or tests/acceptance/ under {PROJECT_ROOT}; "
               "run certify from a checkout of the project", file=sys.stderr)
         return 4
+    problem = _usage_problem(args)
+    if problem:
+        print(f"refund-harness certify: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     report = args.report.resolve()
     junit = (args.junit or report.with_suffix(".junit.xml")).resolve()
-    for target in (report, junit):
-        problem = _unwritable(target)
-        if problem:
-            print(f"refund-harness: cannot write {target}: {problem}", file=sys.stderr)
-            return 4
     pytest_args = [str(suite), "-q", "-p", "no:cacheprovider", f"--rootdir={PROJECT_ROOT}",
                    f"--certification-report={report}", f"--junitxml={junit}"]
+    pytest_args += [f"--harness-feature={feature.resolve()}" for feature in args.features]
+    if args.cucumber_json:
+        pytest_args.append(f"--certification-cucumber-json={args.cucumber_json.resolve()}")
     if args.seed is not None:
         pytest_args.append(f"--harness-seed={args.seed}")
     if args.transport != "inprocess":
@@ -135,15 +178,34 @@ def certify(args: argparse.Namespace) -> int:
     if args.workers:
         pytest_args += ["-n", args.workers]
     if args.connector:
+        pytest_args.append(f"--connector={args.connector}")
+    return int(pytest.main(pytest_args + args.pytest_args))
+
+
+def _usage_problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with a certify command line, found before a single scenario runs."""
+    for feature in args.features:
+        if not feature.is_file() or feature.suffix != ".feature":
+            return f"no feature file {feature}" + ("" if feature.exists() else " (it does not exist)")
+    if args.keyword:
+        from _pytest.mark import expression   # pytest's own -k parser: the same verdict, before the run
+
+        try:
+            expression.Expression.compile(args.keyword)
+        except getattr(expression, "ParseError", SyntaxError) as exc:   # SyntaxError since pytest 8.4
+            return f"-k {args.keyword!r} is not a valid expression: {exc}"
+    for target in filter(None, (args.report, args.junit or args.report.with_suffix(".junit.xml"), args.cucumber_json)):
+        problem = _unwritable(target.resolve())
+        if problem:
+            return f"cannot write {target.resolve()}: {problem}"
+    if args.connector:
         from harness.seam import load_factory
 
-        try:   # refuse a bad --connector before a single scenario runs
+        try:
             load_factory(args.connector)
         except ValueError as exc:
-            print(f"refund-harness: {exc}", file=sys.stderr)
-            return 4
-        pytest_args.append(f"--connector={args.connector}")
-    return int(pytest.main(pytest_args))
+            return str(exc)
+    return None
 
 
 def _unwritable(path: Path) -> str | None:

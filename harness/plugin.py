@@ -3,18 +3,27 @@ report collected from every scenario (xdist-safe). The step vocabulary is loaded
 from __future__ import annotations
 
 import json
+import shlex
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from harness import seam
-from harness.certification import (EVIDENCE_KEY, MatrixRow, ScenarioOutcome, build_report, evidence_property,
-                                   failure_reasons, render_table, write_report)
+from harness.certification import (EVIDENCE_KEY, MatrixRow, ScenarioOutcome, build_report, environment,
+                                   evidence_property, failure_reasons, render_table, write_report)
 from harness.platforms import platforms
 from harness.requirements import REQUIREMENTS, fitting, needs_storefront
 DEFAULT_SEED = 20261128
 WORLD_KEY = pytest.StashKey["object"]()
 FACTORY_KEY = pytest.StashKey["object"]()
+FAILED_STEP_KEY = pytest.StashKey[str]()
+FAILED_STEP = "refund_harness_failed_step"
+CUCUMBER = "refund_harness_cucumber"
+SELECTION = "refund_harness_selection"
+# exit codes of a certification run (README.md, docs/ci.md); the first five are pytest's own
+EXIT_PARTIAL = 6
+_CONFIGS: list[pytest.Config] = []   # the config pytest-bdd applies tags for (nested pytester runs stack)
 
 
 @pytest.fixture
@@ -31,9 +40,13 @@ def direction_under_test() -> str:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_bdd_apply_tag(tag: str, function):
-    """Requirement tags make the scenario ask for the storefront (and direction) under test."""
+    """Requirement tags make the scenario ask for the storefront (and direction) under test. Any other
+    Gherkin tag (``@qa``) becomes a marker registered on the fly, so ``-m qa`` works without editing
+    pyproject.toml while ``--strict-markers`` still catches a misspelt mark in Python."""
     if tag not in REQUIREMENTS:
-        return None
+        if _CONFIGS:
+            _register_marker(_CONFIGS[-1], tag)
+        return None   # pytest-bdd's own implementation applies the marker
     function = pytest.mark.usefixtures("storefront")(function)
     if tag == "each_direction":
         function = pytest.mark.usefixtures("direction_under_test")(function)
@@ -65,6 +78,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--connector", default=seam.REFERENCE, metavar="MODULE:FACTORY",
                     help="the connector under test: a factory taking a harness.seam.ConnectorContext "
                          "(default: the shipped reference connector, %(default)s)")
+    group.addoption("--certification-cucumber-json", type=Path, default=None, metavar="PATH",
+                    help="write Cucumber JSON of every scenario here (also under xdist, unlike --cucumber-json)")
+    group.addoption("--harness-feature", type=Path, action="append", default=[], metavar="FEATURE",
+                    help="only the scenarios of this feature file (repeatable); the verdict is then partial")
     group.addoption("--harness-transport", choices=("inprocess", "loopback"), default="inprocess",
                     help="how the connector reaches the simulators: in process (default) or over "
                          "loopback sockets, each simulator served by uvicorn (docs/serve-mode.md)")
@@ -90,10 +107,22 @@ def world(request: pytest.FixtureRequest, tmp_path: Path):
             built.close()
 
 
+def pytest_bdd_step_error(request: pytest.FixtureRequest, feature, scenario, step, step_func, step_func_args,
+                          exception) -> None:
+    request.node.stash[FAILED_STEP_KEY] = f"{step.keyword} {step.name}  ({feature.rel_filename}:{step.line_number})"
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield
     report = outcome.get_result()
+    step = item.stash.get(FAILED_STEP_KEY, None)
+    if report.failed and step is not None and report.when == "call":
+        # the Gherkin step that failed comes first, then the assertion, then journal and seed
+        _lead_with(report, f"Failed step: {step}")
+        report.user_properties.append((FAILED_STEP, step))
+    if report.when == "call":
+        _attach_scenario_report(item, report)
     built = item.stash.get(WORLD_KEY, None)
     if report.when == "call" and report.failed and built is not None:
         # what each simulator was asked and answered: usually the fastest way to see why
@@ -109,44 +138,255 @@ def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature, scenario
     request.node.user_properties.append(("scenario", name))
 
 
+class _Selection:
+    """What this process collected and what -k, -m, paths or --harness-feature left out. Under xdist each
+    worker collects (identically) and sends this to the controller in its workeroutput."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.deselected: list[pytest.Item] = []
+        self.data = {"selected": 0, "deselected": 0, "suite_scenarios_not_collected": []}
+
+    @pytest.hookimpl
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        self.deselected += items
+        self.data["deselected"] += len(items)
+
+    @pytest.hookimpl
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.data["selected"] = len(session.items)
+        self.data["suite_scenarios_not_collected"] = _scenarios_not_collected(session, self.deselected)
+        if hasattr(self.config, "workerinput"):
+            self.config.workeroutput[SELECTION] = json.dumps(self.data)   # type: ignore[attr-defined]
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node, error) -> None:   # controller under xdist: one worker's view is enough
+        received = getattr(node, "workeroutput", {}).get(SELECTION)
+        if received:
+            self.data = json.loads(received)
+
+
+def _template(item: pytest.Item):
+    from pytest_bdd.scenario import scenario_wrapper_template_registry
+
+    return scenario_wrapper_template_registry.get(getattr(item, "function", None))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """--harness-feature: only the scenarios of those feature files (the others are deselected)."""
+    wanted = {path.resolve() for path in config.getoption("--harness-feature")}
+    if not wanted:
+        return
+    kept = [item for item in items if _template(item) is not None
+            and Path(_template(item).feature.filename).resolve() in wanted]
+    if len(kept) < len(items):
+        kept_ids = set(map(id, kept))
+        config.hook.pytest_deselected(items=[item for item in items if id(item) not in kept_ids])
+        items[:] = kept
+
+
+def _scenarios_not_collected(session: pytest.Session, deselected: list[pytest.Item]) -> list[str]:
+    """Scenarios of the features directory no collected test binds (a path or node id narrowed the run)."""
+    base = session.config.getini("bdd_features_base_dir")
+    if not base:
+        return []
+    from pytest_bdd.feature import get_features
+
+    collected = {(Path(t.feature.filename).resolve(), t.name)
+                 for t in map(_template, session.items + deselected)
+                 if t is not None}
+    if not collected:
+        return []
+    suite = {(Path(f.filename).resolve(), name): f"{f.name}: {name}"
+             for f in get_features([str(session.config.rootpath / base)]) for name in f.scenarios}
+    return sorted(label for key, label in suite.items() if key not in collected)
+
+
 class _CertificationCollector:
-    def __init__(self, path: Path, connector: str) -> None:
+    """On the controller: every scenario's outcome and evidence -> the report, or no report at all when
+    the run was not a certification (nothing selected, a usage or collection error, an interruption)."""
+
+    def __init__(self, config: pytest.Config, path: Path | None, cucumber: Path | None, selection: _Selection) -> None:
+        self.config = config
         self.path = path
-        self.connector = connector
+        self.cucumber = cucumber
+        self.selection = selection
+        self.connector = config.getoption("--connector")
         self.outcomes: dict[str, ScenarioOutcome] = {}
+        self.cucumber_reports: list[tuple[str, dict]] = []
+        self.collection_errors = 0
+        self.started = _now()
+        self.report: dict | None = None
+        self.not_written = ""
+
+    @pytest.hookimpl
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        self.collection_errors += bool(report.failed)
 
     @pytest.hookimpl
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "collect":   # xdist hands a worker's collection error over as a log report
+            self.collection_errors += bool(report.failed)
+            return
         outcome = self.outcomes.setdefault(report.nodeid, ScenarioOutcome(report.nodeid, _scenario_name(report), True))
+        properties = dict(report.user_properties)
         if report.failed:
             outcome.passed = False
-            outcome.why = outcome.why or _why(report)
+            outcome.why = outcome.why or _why(report, properties.get(FAILED_STEP))
         if report.when == "call" and report.skipped:
             outcome.passed = False  # a skipped scenario proves nothing
+            outcome.skipped = True
             outcome.why = "skipped: a skipped scenario proves nothing"
-        for key, value in report.user_properties:
-            if key == "scenario":
-                outcome.name = value
-            if key == EVIDENCE_KEY:
-                outcome.evidence = json.loads(value)
+        outcome.name = properties.get("scenario", outcome.name)
+        if EVIDENCE_KEY in properties:
+            outcome.evidence = json.loads(properties[EVIDENCE_KEY])
+        if CUCUMBER in properties:
+            self.cucumber_reports.append((report.outcome, json.loads(properties[CUCUMBER])))
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        report = build_report(list(self.outcomes.values()), certification_matrix(), self.connector)
-        write_report(self.path, report)
-        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
-            from rich.console import Console
+        status = session.exitstatus
+        if self.collection_errors:
+            self.not_written = f"{self.collection_errors} error(s) while collecting the scenarios (above)"
+            session.exitstatus = pytest.ExitCode.INTERRUPTED
+        elif status in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+            self.not_written = f"the run did not complete ({pytest.ExitCode(status).name.lower()})"
+        elif not self.outcomes:
+            self.not_written = f"nothing selected ({_describe_selection(self.config) or 'no scenario collected'})"
+            session.exitstatus = pytest.ExitCode.NO_TESTS_COLLECTED
+        if self.not_written:
+            return
+        self.report = self._build()
+        if self.path is not None:
+            write_report(self.path, self.report)
+            from harness.html_report import write_html
 
-            console = Console(file=reporter._tw._file, force_terminal=False, width=140)  # noqa: SLF001
-            console.print()
-            console.print(render_table(report))
-            for reason in failure_reasons(report):
-                console.print(f"  - {reason}")
-            console.print(f"connector under test: {self.connector}")
-            console.print(f"certification report: {self.path}  verdict: {report['verdict']}")
-        if report["verdict"] != "certified" and session.exitstatus == 0:
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+            write_html(self.path.with_suffix(".html"), self.report)
+        if self.cucumber is not None:
+            write_report(self.cucumber, _cucumber(self.cucumber_reports))
+        if self.path is not None and session.exitstatus == 0 and self.report["verdict"] != "certified":
+            session.exitstatus = EXIT_PARTIAL if self.report["verdict"] == "partial" else pytest.ExitCode.TESTS_FAILED
+
+    def _build(self) -> dict:
+        selection = self.selection.data
+        narrowed = _narrowing(self.config, selection)
+        report = build_report(list(self.outcomes.values()), certification_matrix(), self.connector, narrowed)
+        report["scenarios"].update(selected=selection["selected"] or len(self.outcomes),
+                                   deselected=selection["deselected"])
+        seed = self.config.getoption("--harness-seed")
+        report["run"] = {"seed": seed, "replay": _replay_command(self.config, seed),
+                         "selection": {"keyword": self.config.getoption("keyword") or None,
+                                       "markers": self.config.getoption("markexpr") or None,
+                                       "paths": list(self.config.args),
+                                       "features": [str(p) for p in self.config.getoption("--harness-feature")]},
+                         "connector": self.connector,
+                         "transport": self.config.getoption("--harness-transport"),
+                         "started_at": self.started, "finished_at": _now(),
+                         **environment(self.config.rootpath)}
+        return report
+
+    @pytest.hookimpl
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        from rich.console import Console
+
+        console = Console(file=terminalreporter._tw._file, force_terminal=False, width=140)  # noqa: SLF001
+        if self.report is None:
+            if self.not_written:
+                where = f"; {self.path} was left as it was" if self.path else ""
+                console.print(f"refund-harness: no report written: {self.not_written}{where}")
+            return
+        console.print()
+        console.print(render_table(self.report))
+        for reason in failure_reasons(self.report):
+            console.print(f"  - {reason}")
+        console.print(f"connector under test: {self.connector}")
+        run = self.report["run"]
+        console.print(f"seed: {run['seed']}   replay: {run['replay']}", soft_wrap=True)
+        for written in filter(None, (self.path, self.path and self.path.with_suffix(".html"), self.cucumber)):
+            console.print(f"wrote {written}", soft_wrap=True)
+        console.print(f"verdict: {self.report['verdict']}")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _describe_selection(config: pytest.Config) -> str:
+    parts = [f"-k {config.getoption('keyword')!r}" if config.getoption("keyword") else "",
+             f"-m {config.getoption('markexpr')!r}" if config.getoption("markexpr") else "",
+             *(f"feature {p}" for p in config.getoption("--harness-feature"))]
+    return ", ".join(filter(None, parts))
+
+
+def _narrowing(config: pytest.Config, selection: dict) -> list[str]:
+    """Why this run is narrower than the whole suite; empty for a full run."""
+    reasons = [f"selected by {_describe_selection(config)}"] if _describe_selection(config) else []
+    if selection["deselected"]:
+        reasons.append(f"{selection['deselected']} scenario(s) deselected")
+    reasons += [f"node id {arg} given" for arg in config.args if "::" in arg]
+    missing = selection["suite_scenarios_not_collected"]
+    if missing:
+        reasons.append(f"{len(missing)} scenario(s) of the suite not collected by the given paths, e.g. {missing[0]}")
+    return reasons
+
+
+def _replay_command(config: pytest.Config, seed: int) -> str:
+    words = ["refund-harness", "certify", *map(str, config.getoption("--harness-feature")), "--seed", str(seed)]
+    for flag, value in (("-k", config.getoption("keyword")), ("-m", config.getoption("markexpr"))):
+        if value:
+            words += ["--", flag, value] if flag == "-m" else [flag, value]
+    if config.getoption("--connector") != seam.REFERENCE:
+        words += ["--connector", config.getoption("--connector")]
+    if config.getoption("--harness-transport") != "inprocess":
+        words += ["--transport", config.getoption("--harness-transport")]
+    return shlex.join(words)
+
+
+def _register_marker(config: pytest.Config, tag: str) -> None:
+    known = {line.split(":")[0].split("(")[0].strip() for line in config.getini("markers")}
+    if tag not in known:
+        config.addinivalue_line("markers", f"{tag}: Gherkin tag (registered by refund-harness)")
+
+
+def _lead_with(report: pytest.TestReport, line: str) -> None:
+    """Put a line before the traceback, in a form that survives the xdist worker -> controller hop."""
+    from _pytest._code.code import ReprEntryNative
+
+    chain = getattr(report.longrepr, "chain", None)
+    traceback = chain[0][0] if chain else getattr(report.longrepr, "reprtraceback", None)
+    if traceback is not None:
+        traceback.reprentries.insert(0, ReprEntryNative([line + "\n\n"]))
+
+
+def _attach_scenario_report(item: pytest.Item, report: pytest.TestReport) -> None:
+    """pytest-bdd's step-by-step record of the scenario, carried to the controller for Cucumber JSON."""
+    from pytest_bdd.reporting import scenario_reports_registry
+
+    scenario = scenario_reports_registry.get(item)
+    if scenario is not None and item.config.getoption("--certification-cucumber-json") is not None:
+        record = {"name": item.name, "scenario": scenario.serialize(), "error": str(report.longrepr or "")}
+        report.user_properties.append((CUCUMBER, json.dumps(record)))
+
+
+def _cucumber(reports: list[tuple[str, dict]]) -> list[dict]:
+    """Cucumber JSON from the scenario records, by pytest-bdd's own formatter (fed on the controller)."""
+    from pytest_bdd.cucumber_json import LogBDDCucumberJSON
+    from pytest_bdd.reporting import ReportContext, test_report_context_registry
+
+    writer = LogBDDCucumberJSON("unused")
+    for outcome, record in reports:
+        stand_in = _Report(outcome=outcome, when="call", longrepr=record.get("error", ""))
+        test_report_context_registry[stand_in] = ReportContext(scenario=record["scenario"], name=record["name"])
+        writer.pytest_runtest_logreport(stand_in)   # type: ignore[arg-type]
+    return list(writer.features.values())
+
+
+class _Report:
+    """Just what pytest-bdd's Cucumber formatter reads of a report (weak-referenceable, unlike a namespace)."""
+
+    def __init__(self, outcome: str, when: str, longrepr: str) -> None:
+        self.outcome, self.when, self.longrepr = outcome, when, longrepr
 
 
 def certification_matrix() -> list[MatrixRow]:
@@ -155,11 +395,13 @@ def certification_matrix() -> list[MatrixRow]:
             for p in platforms() for direction in p.capabilities.directions]
 
 
-def _why(report: pytest.TestReport) -> str:
-    """The one line that says why a scenario failed (pytest's crash message), kept short."""
+def _why(report: pytest.TestReport, step: str | None = None) -> str:
+    """The one line that says why a scenario failed (the step, then pytest's crash message), kept short."""
     crash = getattr(report.longrepr, "reprcrash", None)
     text = crash.message if crash is not None else str(report.longrepr or "")
     first = " ".join(text.strip().splitlines()[:1]) or f"failed in {report.when}"
+    if step:
+        first = f"at step {step.split('  (')[0]!r}: {first}"
     return first if len(first) <= 300 else first[:297] + "..."
 
 
@@ -168,6 +410,7 @@ def _scenario_name(report: pytest.TestReport) -> str:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _CONFIGS.append(config)
     for requirement in REQUIREMENTS.values():
         config.addinivalue_line("markers", f"{requirement.tag}: runs for {requirement.meaning}")
     try:
@@ -175,7 +418,17 @@ def pytest_configure(config: pytest.Config) -> None:
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
     path = config.getoption("--certification-report")
-    # only the controller writes the report; xdist workers ship evidence in user_properties
-    if path is not None and not hasattr(config, "workerinput"):
-        config.pluginmanager.register(_CertificationCollector(path, config.getoption("--connector")),
+    cucumber = config.getoption("--certification-cucumber-json")
+    if path is None and cucumber is None:
+        return
+    selection = _Selection(config)
+    config.pluginmanager.register(selection, "refund_harness_selection")
+    # only the controller writes reports; xdist workers ship evidence in user_properties
+    if not hasattr(config, "workerinput"):
+        config.pluginmanager.register(_CertificationCollector(config, path, cucumber, selection),
                                       "refund_harness_certification")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if config in _CONFIGS:
+        _CONFIGS.remove(config)

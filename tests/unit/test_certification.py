@@ -103,3 +103,27 @@ def test_currencies_are_totalled_apart_in_one_row_per_cell():
     row = row_of(build_report(outcomes, MATRIX), "alpha", "to_netsuite")
     assert row["storefront_refund_total"] == {"JPY": "500", "USD": "10.00"} == row["netsuite_refund_total"]
     assert row["orders"] == 2 and row["verdict"] == "certified"
+
+
+def test_html_report_holds_matrix_evidence_failures_and_run_metadata(tmp_path):
+    from harness.html_report import write_html
+
+    outcomes = [synced("a", "alpha", "to_netsuite", "10.00", "10.00"),
+                ScenarioOutcome("f", "Refund <b>fails</b>", False, {"cells": [cell("alpha", "from_netsuite")]},
+                                why="at step 'Then the totals match': AssertionError: 5.00 != 4.00")]
+    report = build_report(outcomes, MATRIX, "pkg.mod:factory", narrowed_by=["selected by -k 'x'"])
+    report["run"] = {"seed": 42, "replay": "refund-harness certify --seed 42 -k x",
+                     "selection": {"keyword": "x", "markers": None, "paths": [], "features": []},
+                     "transport": "inprocess", "started_at": "2026-01-01T00:00:00+00:00",
+                     "finished_at": "2026-01-01T00:01:00+00:00", "project_version": "0.1.0", "git_commit": "abc123",
+                     "python": "3.11.7", "packages": {"pytest-bdd": "9.0.1"}}
+    path = tmp_path / "certification.html"
+    write_html(path, report)
+    html = path.read_text()
+    assert "Refund sync certification: <span class=\"verdict failed\">FAILED</span>" in html
+    assert "pkg.mod:factory" in html and "refund-harness certify --seed 42 -k x" in html and "abc123" in html
+    assert "pytest-bdd 9.0.1" in html and "2026-01-01T00:01:00+00:00" in html
+    assert html.count("not covered") >= 1 and "10.00 USD" in html   # the matrix and its totals
+    assert "at step &#39;Then the totals match&#39;: AssertionError: 5.00 != 4.00" in html   # why, escaped
+    assert "Refund &lt;b&gt;fails&lt;/b&gt;" in html and "<b>fails" not in html
+    assert "<script" not in html and "http" not in html.replace("http-equiv", "")   # self-contained

@@ -64,3 +64,66 @@ def test_report_rows_and_verdict_come_from_the_scenarios(project: pytest.Pyteste
     # a refusal never turned a direction on, so it fails the run without belonging to a row
     assert data["scenarios"]["failed_without_cell"] == sorted(
         f"Certification plumbing: A refusal that does not say what the scenario expects [{p.name}]" for p in to_netsuite)
+
+
+TAGGED = '''Feature: Tags and steps
+  @qa @storefront @to_netsuite
+  Scenario: A refund synced to NetSuite matches
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale
+    When the merchant refunds 1 unit of line 1 in the storefront
+    And I retrieve the refunds of the order and post them to NetSuite
+    Then the refund totals match on both sides
+'''
+
+
+def test_any_gherkin_tag_selects_and_a_filtered_run_is_only_partial(project: pytest.Pytester):
+    (project.path / "features" / "tagged.feature").write_text(TAGGED)
+    report = project.path / "certification.json"
+    args = (f"--certification-report={report}", "-o", "bdd_features_base_dir=.", "-p", "no:xdist")
+    result = project.runpytest_inprocess("-m", "qa", *args)
+    to_netsuite = [p for p in platforms() if "to_netsuite" in p.capabilities.directions]
+    result.assert_outcomes(passed=len(to_netsuite), deselected=2 * len(to_netsuite))
+    data = json.loads(report.read_text())
+    # every row it covered passed, yet the run left scenarios out: never "certified"
+    assert data["verdict"] == "partial" and result.ret == 6
+    assert data["run"]["selection"]["markers"] == "qa" and data["scenarios"]["deselected"] == 2 * len(to_netsuite)
+    assert data["run"]["seed"] and data["run"]["git_commit"] and data["run"]["packages"]["pytest-bdd"]
+    # strict markers still hold for everything that is not a Gherkin tag
+    project.makepyfile(test_typo="import pytest\n@pytest.mark.qaa\ndef test_x(): pass\n")
+    assert project.runpytest_inprocess("test_typo.py", "-p", "no:xdist").ret == pytest.ExitCode.INTERRUPTED
+
+
+def test_nothing_selected_or_a_collection_error_keeps_the_previous_report(project: pytest.Pytester):
+    report = project.path / "certification.json"
+    report.write_text('{"verdict": "certified"}')
+    args = (f"--certification-report={report}", "-o", "bdd_features_base_dir=.", "-p", "no:xdist")
+    result = project.runpytest_inprocess("-k", "no_such_scenario", *args)
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    result.stdout.fnmatch_lines(["*no report written: nothing selected (-k 'no_such_scenario')*"])
+    project.makepyfile(test_broken="def broken(:\n")
+    result = project.runpytest_inprocess(*args)
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    assert "no report written" in result.stdout.str()
+    assert report.read_text() == '{"verdict": "certified"}'
+
+
+def test_cucumber_json_under_two_workers_holds_every_scenario_and_a_failure_names_its_step(project: pytest.Pytester):
+    cucumber = project.path / "cucumber.json"
+    result = project.runpytest_subprocess("-p", "no:pytester", "-n", "2", "-o", "bdd_features_base_dir=.",
+                                          f"--certification-cucumber-json={cucumber}")
+    to_netsuite = [p for p in platforms() if "to_netsuite" in p.capabilities.directions]
+    result.assert_outcomes(passed=len(to_netsuite), failed=len(to_netsuite))
+    features = json.loads(cucumber.read_text())
+    elements = [e for f in features for e in f["elements"]]
+    assert len(elements) == 2 * len(to_netsuite)
+    assert {e["name"] for e in elements} == {"A refund synced to NetSuite matches",
+                                             "A refusal that does not say what the scenario expects"}
+    failed = [s for e in elements for s in e["steps"] if s["result"]["status"] == "failed"]
+    assert [s["name"] for s in failed] == ['activation is refused because "a reason the connector never gives"'] * len(
+        to_netsuite)
+    # the failing Gherkin step comes before the assertion, which comes before the journal
+    out = result.stdout.str()
+    step = out.index('Failed step: Then activation is refused because "a reason the connector never gives"')
+    assert step < out.index("AssertionError", step) < out.index("refund-harness: simulator requests", step)

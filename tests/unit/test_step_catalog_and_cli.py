@@ -1,5 +1,6 @@
 """The step catalog QA reads must be true: every example matches its own pattern, and every step
 used in a feature file is defined."""
+import json
 import re
 from pathlib import Path
 
@@ -51,16 +52,55 @@ def test_the_cli_prints_the_catalog(capsys):
     assert "e.g. When the scheduled refund sync runs" in out
 
 
-@pytest.mark.parametrize("argv,message", [(["certify", "--seed", "abc"], "not a whole number"),
-                                          (["certify", "--seed", "-3"], "negative"),
-                                          (["bogus"], "invalid choice")])
-def test_bad_cli_flags_are_named(argv, message, capsys):
+@pytest.mark.parametrize("argv,message,code", [(["certify", "--seed", "abc"], "not a whole number", 4),
+                                               (["certify", "--seed", "-3"], "negative", 4),
+                                               (["certify", "-n", "many"], "'many' is not a number of workers", 4),
+                                               (["bogus"], "invalid choice", 2)])
+def test_bad_cli_flags_are_named(argv, message, code, capsys):
     from harness.cli import main
 
     with pytest.raises(SystemExit) as exc:
         main(argv)
-    assert exc.value.code == 2
-    assert message in capsys.readouterr().err
+    assert exc.value.code == code
+    err = capsys.readouterr().err
+    assert message in err
+    if argv[0] == "certify":
+        assert len(err.strip().splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("argv,message", [(["certify", "-k", "refund and"], "-k 'refund and' is not a valid expression"),
+                                          (["certify", "features/nowhere.feature"], "no feature file"),
+                                          (["certify", "--connector", "nowhere:factory"], "nowhere")])
+def test_bad_certify_arguments_are_refused_in_one_line_before_the_run(argv, message, capsys):
+    from harness.cli import main
+
+    assert main(argv) == 4
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_version(capsys):
+    from harness.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0 and capsys.readouterr().out.startswith("refund-harness ")
+
+
+def test_certify_one_feature_with_pytest_options_is_partial(tmp_path, capsys):
+    from harness.cli import main
+
+    report = tmp_path / "certification.json"
+    feature = Path(__file__).resolve().parents[2] / "features" / "activation.feature"
+    code = main(["certify", str(feature), "--report", str(report), "--cucumber-json", str(tmp_path / "c.json"),
+                 "--", "-p", "no:xdist", "--maxfail=50"])
+    data = json.loads(report.read_text())
+    assert data["run"]["selection"]["features"] == [str(feature)] and data["scenarios"]["deselected"] > 0
+    assert data["verdict"] != "certified" and code in (1, 6)
+    assert (tmp_path / "certification.html").exists()
+    cucumber = json.loads((tmp_path / "c.json").read_text())
+    assert [f["uri"] for f in cucumber] == ["features/activation.feature"]
+    assert f"--seed {data['run']['seed']}" in capsys.readouterr().out
 
 
 def test_an_unwritable_report_path_is_refused_before_the_run(tmp_path, capsys):
@@ -69,6 +109,8 @@ def test_an_unwritable_report_path_is_refused_before_the_run(tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     assert main(["certify", "--report", str(blocker / "sub" / "certification.json")]) == 4
+    assert "cannot write" in capsys.readouterr().err
+    assert main(["certify", "--cucumber-json", str(blocker / "c.json")]) == 4
     assert "cannot write" in capsys.readouterr().err
     assert main(["certify", "--report", str(tmp_path)]) == 4
     assert "is a directory" in capsys.readouterr().err
