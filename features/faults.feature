@@ -14,7 +14,7 @@ Feature: Refund sync through the faults real systems have
     And refund sync is enabled to NetSuite
     And a paid order synced to NetSuite and billed as a cash sale
     And the first page of the storefront's refund listing fails with 503
-    When the merchant refunds 1 unit of line 1 in the storefront
+    When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
     And the scheduled refund sync runs
     And the scheduled refund sync runs
     Then every refund of the order is posted, once on each side
@@ -48,7 +48,7 @@ Feature: Refund sync through the faults real systems have
     And refund sync is enabled to NetSuite
     And a paid order synced to NetSuite and billed as a cash sale
     And NetSuite answers the next 2 requests with 429
-    When the merchant refunds 1 unit of line 1 in the storefront
+    When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
     And the scheduled refund sync runs
     And the scheduled refund sync runs
     And the scheduled refund sync runs
@@ -60,7 +60,7 @@ Feature: Refund sync through the faults real systems have
     And refund sync is enabled to NetSuite
     And a paid order synced to NetSuite and billed as a cash sale
     And the storefront answers the next request to list refunds with 429 and Retry-After 2
-    When the merchant refunds 1 unit of line 1 in the storefront
+    When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
     And the scheduled refund sync runs
     And the scheduled refund sync runs
     Then every refund of the order is posted, once on each side
@@ -82,7 +82,7 @@ Feature: Refund sync through the faults real systems have
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
     And a paid order synced to NetSuite but not billed
-    When the merchant refunds 1 unit of line 1 in the storefront
+    When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
     And the scheduled refund sync runs
     Then the refund shows an error containing "not billed"
     When the order is billed in NetSuite
@@ -96,7 +96,7 @@ Feature: Refund sync through the faults real systems have
     And the storefront's clock runs 5 minutes behind
     And a paid order synced to NetSuite and billed as a cash sale
     When the scheduled refund sync runs
-    And the merchant refunds 1 unit of line 1 in the storefront
+    And the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
     And the scheduled refund sync runs
     Then every refund of the order is posted, once on each side
 
@@ -118,7 +118,7 @@ Feature: Refund sync through the faults real systems have
     And refund sync is enabled to NetSuite
     And a paid order synced to NetSuite and billed as a cash sale, with 3 units on line 1
     And NetSuite takes 300 milliseconds to create a refund
-    When the merchant refunds 1 unit of line 1 in the storefront
+    When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
     And two workers of the connector run the scheduled sync at the same time
     And the scheduled refund sync runs
     Then every refund of the order is posted, once on each side
@@ -139,7 +139,7 @@ Feature: Refund sync through the faults real systems have
     And refund sync is enabled to NetSuite
     And a paid order synced to NetSuite and billed as a cash sale
     And the storefront delivers its refund webhooks never
-    When the merchant refunds 1 unit of line 1 in the storefront
+    When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
     And the storefront delivers its refund webhooks twice
     And the scheduled refund sync runs
     Then every refund of the order is posted, once on each side

@@ -15,7 +15,7 @@ Feature: Refund sync to NetSuite
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
     And a paid order synced to NetSuite and billed as a cash sale
-    When the merchant refunds 1 unit of line 1 in the storefront
+    When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
     And I retrieve the refunds of the order and post them to NetSuite
     Then the refund has status Posted
     And NetSuite has a Cash Refund created from the Cash Sale
@@ -27,7 +27,7 @@ Feature: Refund sync to NetSuite
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
     And an order on payment terms synced to NetSuite and billed as an invoice
-    When the merchant refunds 1 unit of line 1 in the storefront
+    When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
     And I retrieve the refunds of the order and post them to NetSuite
     Then the refund has status Posted
     And NetSuite has a Credit Memo created from the Invoice
@@ -70,8 +70,8 @@ Feature: Refund sync to NetSuite
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
     And a paid order synced to NetSuite and billed as a cash sale, with 3 units on line 1
-    When the merchant refunds 1 unit of line 1 in the storefront
-    And the merchant refunds 1 unit of line 1 in the storefront
+    When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
+    And the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
     And the scheduled refund sync runs
     Then every refund of the order has status Posted
     And the refund totals match on both sides
@@ -92,7 +92,7 @@ Feature: Refund sync to NetSuite
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
     And a paid order synced to NetSuite and billed as a cash sale
-    When the merchant refunds 1 unit of line 1 in the storefront
+    When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
     And the storefront delivers its refund webhooks twice
     Then the connector has retrieved 1 refund for the order
     When the scheduled refund sync runs
@@ -106,7 +106,7 @@ Feature: Refund sync to NetSuite
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
     And a paid order that was never synced to NetSuite
-    When the merchant refunds 1 unit of line 1 in the storefront
+    When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
     And I retrieve the refunds of the order and post them to NetSuite
     Then the refund shows an error containing "never synced"
 
@@ -115,7 +115,7 @@ Feature: Refund sync to NetSuite
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
     And a paid order synced to NetSuite but not billed
-    When the merchant refunds 1 unit of line 1 in the storefront
+    When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
     And I retrieve the refunds of the order and post them to NetSuite
     Then the refund shows an error containing "not billed"
     When the order is billed in NetSuite
@@ -128,7 +128,7 @@ Feature: Refund sync to NetSuite
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
     And a paid order synced to NetSuite and billed as a cash sale
-    When the merchant refunds 1 unit of line 1 in the storefront
+    When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
     And I retrieve the refunds of the order
     And I cancel the refund
     And the scheduled refund sync runs
@@ -147,7 +147,7 @@ Feature: Refund sync to NetSuite
     And refund sync is enabled to NetSuite
     And the storefront keeps its refunds pending until told
     And a paid order synced to NetSuite and billed as a cash sale
-    When the merchant refunds 1 unit of line 1 in the storefront
+    When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
     And the scheduled refund sync runs
     And the scheduled refund sync runs
     Then NetSuite has exactly 0 refunds for the order

@@ -11,7 +11,7 @@ Feature: Validating refund totals and lines
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled in the direction under test
     And a paid order synced to NetSuite and billed as a cash sale, with 3 units on line 1
-    When 2 units of line 1 and the shipping are refunded at the source
+    When 2 units of line 1 and the shipping are refunded at the source, as an amount where it cannot refund by line
     And the scheduled refund sync runs
     And the scheduled refund sync runs
     Then the refund totals match on both sides
@@ -22,7 +22,7 @@ Feature: Validating refund totals and lines
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
     And a paid order in JPY synced to NetSuite and billed as a cash sale, with 3 units on line 1
-    When the merchant refunds 1 unit of line 1 in the storefront
+    When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
     And the scheduled refund sync runs
     Then the refund totals match on both sides
 
@@ -62,7 +62,7 @@ Feature: Validating refund totals and lines
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled in the direction under test
     And a paid order with the same item on two lines synced to NetSuite and billed as a cash sale
-    When 1 units of line 2 and the shipping are refunded at the source
+    When 1 unit of line 2 and the shipping are refunded at the source, as an amount where it cannot refund by line
     And the scheduled refund sync runs
     And the scheduled refund sync runs
     Then every refund of the order is posted, once on each side

@@ -96,6 +96,61 @@ def plan_order(catalog: list[CatalogItem], *, card_gateway: str, currency: str =
                      customer=CustomerFactory(), paid=True)
 
 
+@dataclass(frozen=True)
+class ExactLine:
+    """One line of an order QA writes down: a catalog item, a quantity and, if given, a unit price."""
+
+    item: str                       # a catalog SKU ("SKU-1003") or item number ("3": the third item)
+    quantity: int
+    price: Decimal | None = None    # None: the catalog's price in the order's currency
+
+
+@dataclass(frozen=True)
+class ExactOrder:
+    """An order exactly as a QA case states it (``plan_order`` draws one instead)."""
+
+    lines: tuple[ExactLine, ...]
+    currency: str = "USD"
+    tax_rate: Decimal = Decimal(0)      # on every line and on the shipping
+    shipping: Decimal = Decimal(0)
+    discount: Decimal = Decimal(0)      # on the whole order, spread over the lines by their value
+    on_terms: bool = False
+
+
+def catalog_item(catalog: list[CatalogItem], ref: str) -> CatalogItem:
+    """A catalog item by SKU or by its number in the catalog (1-based)."""
+    ref = ref.strip()
+    if ref.isdigit() and 1 <= int(ref) <= len(catalog):
+        return catalog[int(ref) - 1]
+    for item in catalog:
+        if item.sku.lower() == ref.lower():
+            return item
+    raise ValueError(f"no catalog item {ref!r}: use an item number 1..{len(catalog)} or a SKU "
+                     f"({', '.join(item.sku for item in catalog)})")
+
+
+def exact_order(catalog: list[CatalogItem], exact: ExactOrder, *, card_gateway: str) -> OrderSpec:
+    if not exact.lines:
+        raise ValueError("an exact order needs at least one line")
+    cur = exact.currency
+    items = [catalog_item(catalog, line.item) for line in exact.lines]
+    prices = [money.amount(line.price, cur) if line.price is not None else price_in(item, cur)
+              for line, item in zip(exact.lines, items)]
+    grosses = [price * line.quantity for price, line in zip(prices, exact.lines)]
+    discount = money.amount(exact.discount, cur)
+    if discount > sum(grosses, Decimal(0)):
+        raise ValueError(f"an order discount of {discount} {cur} is more than the lines' {sum(grosses)} {cur}")
+    shares = money.allocate(discount, grosses, cur)
+    specs = tuple(LineSpec(sku=item.sku, title=item.name, price=price, quantity=line.quantity,
+                           discount=share, tax_rate=exact.tax_rate)
+                  for line, item, price, share in zip(exact.lines, items, prices, shares))
+    shipping = money.amount(exact.shipping, cur)
+    return OrderSpec(currency=cur, lines=specs, shipping=shipping,
+                     shipping_tax_rate=exact.tax_rate if shipping else Decimal(0),
+                     gateway=TERMS_GATEWAY if exact.on_terms else card_gateway,
+                     customer=CustomerFactory(), paid=True)
+
+
 class DataSource:
     """One World's seeded stream of test data."""
 
@@ -119,8 +174,11 @@ class DataSource:
         with self._drawing():
             return [CatalogItemFactory.build(sku=f"SKU-{1001 + n}") for n in range(size)]
 
-    def order(self, catalog: list[CatalogItem], **plan: Any) -> OrderSpec:
+    def order(self, catalog: list[CatalogItem], *, exact: ExactOrder | None = None, **plan: Any) -> OrderSpec:
+        """A drawn order (``plan_order``), or the ``exact`` one QA wrote down (only its customer drawn)."""
         with self._drawing():
+            if exact is not None:
+                return exact_order(catalog, exact, card_gateway=plan["card_gateway"])
             return plan_order(catalog, **plan)
 
 

@@ -47,6 +47,10 @@ class OrderEvidence:
     netsuite: tuple[SideRefund, ...]
     # What the connector recorded of each refund of the order, where it shows it: (currency, total).
     recorded: tuple[tuple[str | None, Decimal | None], ...] = ()
+    # What the scenario meant, to reconcile each side against intent and not only against the other:
+    paid: Decimal | None = None         # what the order paid in all; None where unknown (no check)
+    fully_refunded: bool = False        # every line and the shipping were refunded for what they were worth
+    asked: tuple[tuple[str, Decimal], ...] = ()   # (storefront refund id, amount the scenario asked it to give back)
 
 
 @dataclass(frozen=True)
@@ -167,9 +171,44 @@ def reconcile(evidence: OrderEvidence) -> Reconciliation:
                             f"from refunded {source_total} {cur}")
             causes.append("the connector: its ledger must hold what the source refunded")
 
+    intent_problems, intent_causes = _against_intent(evidence, sf_total, ns_total)
+    problems += intent_problems
+    causes += intent_causes
+
     # the first cause found is the most specific one; later ones are consequences
     return Reconciliation(evidence.order_id, evidence.platform, evidence.direction, cur,
                           sf_total, ns_total, tuple(problems), causes[0] if causes else None)
+
+
+def _against_intent(evidence: OrderEvidence, sf_total: Decimal,
+                    ns_total: Decimal) -> tuple[list[str], list[str]]:
+    """Each side against what the scenario meant: never more than the order paid, exactly what it paid
+    once refunded in full, and each storefront refund the scenario made for the amount it asked."""
+    cur, paid = evidence.currency, evidence.paid
+    problems: list[str] = []
+    causes: list[str] = []
+    source, target = (("the storefront", "NetSuite") if evidence.direction == "to_netsuite"
+                      else ("NetSuite", "the storefront"))
+    for side, total in (("the storefront", sf_total), ("NetSuite", ns_total)):
+        if paid is None:
+            break
+        if total > paid:
+            problems.append(f"{side} refunded {total} {cur} in all, more than the order paid ({paid} {cur})")
+            causes.append(f"the connector: it gave back more on {side} than was refunded on {source}"
+                          if side == target else f"{side}: it accepted refunds of more than the order paid")
+        elif evidence.fully_refunded and total != paid:
+            problems.append(f"the order was refunded in full, but {side} refunded {total} {cur} of the "
+                            f"{paid} {cur} it paid")
+            causes.append(f"the connector: a full refund must give back on {side} exactly what the order paid"
+                          if side == target else f"{side}: its full refund does not add up to what the order paid")
+    asked = dict(evidence.asked)
+    for refund in evidence.storefront:
+        wanted = asked.get(refund.id)
+        if wanted is not None and refund.total != wanted:
+            problems.append(f"storefront refund {refund.id} gave back {refund.total} {cur} where the scenario "
+                            f"asked for {wanted} {cur}")
+            causes.append("the storefront: it refunded a different amount than the merchant asked for")
+    return problems, causes
 
 
 def _total_mismatch_cause(evidence: OrderEvidence, diff: Decimal) -> str:

@@ -52,6 +52,18 @@ class OrderUnderTest:
     refunded_units: dict[int, int] = field(default_factory=dict)
     shipping_refunded: bool = False
     storefront_refund_ids: list[str] = field(default_factory=list)   # refunds made in the storefront, in order
+    # what the scenario asked each storefront refund it made to give back (refund id -> amount)
+    asked: dict[str, Decimal] = field(default_factory=dict)
+    # some refund gave back other than what the lines and shipping it refunded are worth (an amount,
+    # a discrepancy); the order then is never "fully refunded" for exactly what it paid
+    adjusted: bool = False
+    # the scenario refunded every line and the shipping for exactly what they were worth, on either side
+    fully_refunded: bool = False
+
+
+class CannotRefundByLine(AssertionError):
+    """A scenario refunded lines in a storefront that can only refund an amount, without saying that an
+    amount is acceptable there."""
 
 
 @dataclass
@@ -205,11 +217,15 @@ class World:
         return next(a for a in self.scenario.accounts if a.id == order.account_id)
 
     # --- orders --------------------------------------------------------------------------
-    def place_order(self, account: AccountUnderTest, *, unknown_item: bool = False, **plan: Any) -> OrderUnderTest:
-        if plan.get("currency", "USD") not in account.platform.currencies:
+    def place_order(self, account: AccountUnderTest, *, unknown_item: bool = False,
+                    exact: factories.ExactOrder | None = None, **plan: Any) -> OrderUnderTest:
+        """A paid order in the storefront: drawn from ``plan`` (see ``factories.plan_order``), or
+        ``exact`` as a QA case wrote it down."""
+        currency = exact.currency if exact is not None else plan.get("currency", "USD")
+        if currency not in account.platform.currencies:
             raise ValueError(f"{account.platform.display_name} test orders are placed in "
-                             f"{', '.join(account.platform.currencies)}, not {plan['currency']}")
-        spec = self.data.order(self.catalog, card_gateway=account.platform.card_gateway, **plan)
+                             f"{', '.join(account.platform.currencies)}, not {currency}")
+        spec = self.data.order(self.catalog, card_gateway=account.platform.card_gateway, exact=exact, **plan)
         if unknown_item:  # a product the merchant sells but never created in NetSuite
             spec = replace(spec, lines=spec.lines + (LineSpec("SKU-UNMAPPED-1", "Gift wrap", spec.lines[0].price, 1),))
         order = OrderUnderTest(account.driver.place_order(spec), account.id, spec)
@@ -232,17 +248,27 @@ class World:
         return self.scenario.orders[-1]
 
     def storefront_refund(self, order: OrderUnderTest, request: StorefrontRefundRequest) -> str:
+        """The merchant makes this refund in the storefront; an amount asked is remembered, and
+        reconciliation checks the storefront gave back exactly that."""
         made = self.driver_of(order).refund(order.placed, request)
         order.storefront_refund_ids.append(made)
+        if request.amount is not None:
+            order.asked[made] = request.amount
+            order.adjusted = True
         return made
 
     def refund_at_storefront(self, order: OrderUnderTest, *, lines: tuple[tuple[int, int], ...] = (),
                              shipping: bool = False, whole_order: bool = False,
-                             discrepancy: Decimal = Decimal(0)) -> str:
-        """The merchant refunds lines/shipping; where the storefront cannot refund by line, the
-        merchant refunds the same value as an amount (what its admin offers). ``discrepancy`` gives
-        back that much more (or, negative, less) money than the refunded lines are worth."""
+                             discrepancy: Decimal = Decimal(0), as_amount: bool = False) -> str:
+        """The merchant refunds lines/shipping. Where the storefront cannot refund by line, lines are
+        refunded as an amount of the same value (what its admin offers) only with ``as_amount``;
+        otherwise that is ``CannotRefundByLine``. ``discrepancy`` gives back that much more (or,
+        negative, less) money than the refunded lines are worth."""
         driver = self.driver_of(order)
+        if lines and not driver.supports_line_items and not as_amount:
+            raise CannotRefundByLine(
+                f"{driver.display_name} cannot refund by line, only an amount: say the refund is made "
+                "'as an amount where it cannot refund by line', or tag the scenario @line_items")
         units = dict(order.refunded_units)
         if whole_order:
             units = {n: line.quantity for n, line in enumerate(order.spec.lines, start=1)}
@@ -252,14 +278,24 @@ class World:
         worth = (self.value_of(order, units=units, shipping=with_shipping)
                  - self.value_of(order, units=order.refunded_units, shipping=order.shipping_refunded))
         if driver.supports_line_items:
-            made = driver.refund(order.placed, StorefrontRefundRequest(
-                lines=lines, shipping=shipping, whole_order=whole_order,
-                amount=worth + discrepancy if discrepancy else None))
+            # the merchant asks for lines; the storefront works out their money, unless told an amount
+            request = StorefrontRefundRequest(lines=lines, shipping=shipping, whole_order=whole_order,
+                                              amount=worth + discrepancy if discrepancy else None)
         else:
-            made = driver.refund(order.placed, StorefrontRefundRequest(amount=worth + discrepancy))
+            request = StorefrontRefundRequest(amount=worth + discrepancy)
+        made = driver.refund(order.placed, request)
+        if request.amount is not None:
+            order.asked[made] = request.amount
+        order.adjusted = order.adjusted or bool(discrepancy)
+        order.fully_refunded = not order.adjusted and self._covers_everything(order, units, with_shipping)
         order.refunded_units, order.shipping_refunded = units, with_shipping
         order.storefront_refund_ids.append(made)
         return made
+
+    @staticmethod
+    def _covers_everything(order: OrderUnderTest, units: dict[int, int], shipping: bool) -> bool:
+        every_line = all(units.get(n, 0) >= line.quantity for n, line in enumerate(order.spec.lines, start=1))
+        return every_line and (shipping or not order.spec.shipping)
 
     @staticmethod
     def value_of(order: OrderUnderTest, *, units: dict[int, int], shipping: bool) -> Decimal:
@@ -281,10 +317,12 @@ class World:
             value += priced.shipping + priced.shipping_tax
         return money.amount(value, cur)
 
-    def deliver_webhooks_twice(self) -> None:
+    def deliver_webhooks(self, times: int = 1) -> None:
+        """Every pending refund webhook of every store arrives, then arrives again ``times - 1`` more."""
         for account in self.scenario.accounts:
             account.driver.deliver_webhooks()
-            account.driver.redeliver_webhooks()
+            for _ in range(times - 1):
+                account.driver.redeliver_webhooks()
 
     def refunds_of(self, order: OrderUnderTest) -> list[seam.RefundView]:
         return [r for r in self.connector.refunds(order.account_id) if r.order_id == order.placed.order_id]
@@ -301,13 +339,20 @@ class World:
 
     # --- NetSuite side -------------------------------------------------------------------
     def refund_in_netsuite(self, order: OrderUnderTest, *, lines: tuple[tuple[int, int], ...] = (),
-                           shipping: bool = False, whole: bool = False) -> tuple[str, str]:
-        """A NetSuite user presses Refund on the order's billed record (Cash Sale or Invoice)."""
+                           shipping: bool = False, whole: bool = False,
+                           amount: Decimal | None = None) -> tuple[str, str]:
+        """A NetSuite user presses Refund on the order's billed record (Cash Sale or Invoice): all of
+        it, some lines and/or the shipping, or (``amount``) only an amount on the generic refund item."""
         if order.billed is None:
             raise LookupError(f"order {order.placed.order_id} is not billed in NetSuite; nothing to refund")
         billed_type, billed_id = order.billed
         if whole:
             made = self.netsuite.refund(billed_type, billed_id)
+            order.fully_refunded = not order.adjusted
+        elif amount is not None:
+            order.adjusted = True
+            made = self.netsuite.refund(billed_type, billed_id, lines={},
+                                        extra_lines=[{"item": self.refund_item_id, "amount": amount}])
         else:
             billed = self.netsuite.record(billed_type, billed_id)
             item_lines = [l for l in billed["item"]["items"] if l["item"]["id"] != self.shipping_item_id]
@@ -426,7 +471,9 @@ class World:
             line_items=account.platform.capabilities.line_items,
             storefront=tuple(account.driver.refunds(order.placed)), netsuite=tuple(self.netsuite_side(order)),
             recorded=tuple((row.currency, row.total) for row in self.refunds_of(order)
-                           if row.status != seam.CANCELED)))
+                           if row.status != seam.CANCELED),
+            paid=order.placed.total if order.in_storefront else None,
+            fully_refunded=order.fully_refunded, asked=tuple(order.asked.items())))
 
     def evidence(self) -> dict[str, Any]:
         """What this scenario proves for the certification matrix: cells are (platform name, direction)."""

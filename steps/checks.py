@@ -1,6 +1,9 @@
 """Then steps: what must be true on the connector, on NetSuite and on the storefront."""
 from __future__ import annotations
 
+from decimal import Decimal
+
+from common import money
 from harness import seam
 from harness.world import World
 from steps.vocabulary import then
@@ -162,16 +165,14 @@ def totals_match(world: World) -> None:
     assert result.storefront_total > 0, "no refund on either side: nothing was synced"
 
 
-@then("NetSuite has exactly {count:d} refund for the order", "NetSuite has exactly 1 refund for the order")
-@then("NetSuite has exactly {count:d} refunds for the order", "NetSuite has exactly 0 refunds for the order")
+@then("NetSuite has exactly {count:Refunds} for the order", "NetSuite has exactly 1 refund for the order")
 def netsuite_refund_count(world: World, count: int) -> None:
     """Exactly-once: duplicates and re-runs did not create more refunds in NetSuite."""
     found = world.netsuite_side(world.order)
     assert len(found) == count, f"NetSuite has {len(found)} refunds for the order"
 
 
-@then("the storefront has exactly {count:d} refund for the order", "the storefront has exactly 1 refund for the order")
-@then("the storefront has exactly {count:d} refunds for the order", "the storefront has exactly 2 refunds for the order")
+@then("the storefront has exactly {count:Refunds} for the order", "the storefront has exactly 2 refunds for the order")
 def storefront_refund_count(world: World, count: int) -> None:
     """Exactly-once on the storefront side."""
     found = world.driver_of(world.order).refunds(world.order.placed)
@@ -191,12 +192,51 @@ def waiting_for_storefront(world: World) -> None:
     assert refund.target_id and refund.status == seam.RETRIEVED, (refund.status, refund.target_id)
 
 
-@then("the connector has retrieved {count:d} refund for the order", "the connector has retrieved 1 refund for the order")
+@then("the connector has retrieved {count:Refunds} for the order", "the connector has retrieved 1 refund for the order")
 def retrieved_count(world: World, count: int) -> None:
     """The ledger holds this many refunds of the order, still waiting to be posted."""
     rows = world.refunds_of(world.order)
     assert len(rows) == count, f"the ledger has {len(rows)} refunds of the order"
     assert all(r.status == seam.RETRIEVED for r in rows), [(r.source_id, r.status) for r in rows]
+
+
+@then("the connector has {count:Refunds} for the order", "the connector has 0 refunds for the order")
+def ledger_count(world: World, count: int) -> None:
+    """The connector's ledger holds this many refund rows of the order, whatever their status."""
+    rows = world.refunds_of(world.order)
+    assert len(rows) == count, f"the connector has {len(rows)} refunds of the order: {[(r.source_id, r.status) for r in rows]}"
+
+
+@then("every refund of the order has status Canceled", "every refund of the order has status Canceled")
+def all_canceled(world: World) -> None:
+    """Every refund row of the order is Canceled (and there is one at least)."""
+    rows = world.refunds_of(world.order)
+    assert rows, "the connector has no refund for the order"
+    assert all(r.status == seam.CANCELED for r in rows), [(r.source_id, r.status) for r in rows]
+
+
+def _refunded_in_all(world: World, side: str, refunds, amount: Decimal, currency: str) -> None:
+    order = world.order
+    assert currency == order.placed.currency, f"the order is in {order.placed.currency}, not {currency}"
+    currencies = sorted({r.currency for r in refunds} - {currency})
+    assert not currencies, f"{side} refunded the order in {', '.join(currencies)} as well as {currency}"
+    total = money.total((r.total for r in refunds), currency)
+    assert total == money.amount(amount, currency), (
+        f"{side} refunded {total} {currency} in all for the order ({len(refunds)} refunds), not {amount} {currency}")
+
+
+@then("the storefront refunded {amount:Amount} {currency:Currency} in all for the order",
+      "the storefront refunded 12.35 USD in all for the order")
+def storefront_refunded_in_all(world: World, amount: Decimal, currency: str) -> None:
+    """The storefront's refunds of the order add up to exactly this, in this currency."""
+    _refunded_in_all(world, "the storefront", world.driver_of(world.order).refunds(world.order.placed), amount, currency)
+
+
+@then("NetSuite refunded {amount:Amount} {currency:Currency} in all for the order",
+      "NetSuite refunded 12.35 USD in all for the order")
+def netsuite_refunded_in_all(world: World, amount: Decimal, currency: str) -> None:
+    """NetSuite's refunds made from the order's billed record add up to exactly this, in this currency."""
+    _refunded_in_all(world, "NetSuite", world.netsuite_side(world.order), amount, currency)
 
 
 @then("the connector refused the webhook", "the connector refused the webhook")

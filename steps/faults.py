@@ -7,34 +7,32 @@ from typing import Any
 
 from harness.world import World
 from simulators.core.faults import FAIL, PASS, FaultTarget
-from steps.vocabulary import TYPES, given
+from steps.vocabulary import given, register_type
 
 NETSUITE = "netsuite"
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
 WEBHOOK_FAULTS = {"twice": "webhook_twice", "out of order": "webhook_out_of_order", "never": "webhook_never"}
 
 
+@register_type("System", r"NetSuite|the storefront", "the storefront", "NetSuite, or the storefront under test")
 def _system(text: str) -> str:
     return NETSUITE if text == "NetSuite" else "storefront"
 
 
+@register_type("Operation", r"[a-z][a-z ]*", "list refunds",
+               "an operation among the system's fault targets (`docs/faults.md`)")
 def _operation(text: str) -> str:
     return text.strip()
 
 
+@register_type("Ordinal", "|".join(ORDINALS), "second", "first to fifth")
 def _ordinal(text: str) -> int:
     return ORDINALS[text]
 
 
+@register_type("WebhookFault", "|".join(WEBHOOK_FAULTS), "out of order", "twice, out of order or never")
 def _webhook_fault(text: str) -> str:
     return WEBHOOK_FAULTS[text]
-
-
-_system.pattern = r"NetSuite|the storefront"  # type: ignore[attr-defined]
-_operation.pattern = r"[a-z][a-z ]*"  # type: ignore[attr-defined]
-_ordinal.pattern = "|".join(ORDINALS)  # type: ignore[attr-defined]
-_webhook_fault.pattern = "|".join(WEBHOOK_FAULTS)  # type: ignore[attr-defined]
-TYPES.update({"System": _system, "Operation": _operation, "Ordinal": _ordinal, "WebhookFault": _webhook_fault})
 
 
 def _scope(world: World, system: str, operation: str | None = None) -> dict[str, Any]:

@@ -2,40 +2,50 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Callable
 
 from harness import seam
 from harness.storefronts import StorefrontRefundRequest
 from harness.world import World
-from steps.vocabulary import given, when
+from steps.vocabulary import given, register_type, when
 
 
 def _storefront_refund(world: World, request: StorefrontRefundRequest) -> None:
     world.storefront_refund(world.order, request)
 
 
-@when("the merchant refunds {quantity:d} unit of line {line:d} in the storefront",
-      "the merchant refunds 1 unit of line 1 in the storefront")
-@when("the merchant refunds {quantity:d} units of line {line:d} in the storefront",
+AS_AMOUNT = "as an amount where it cannot refund by line"
+
+
+@when("the merchant refunds {units:Units} of line {line:d} in the storefront",
       "the merchant refunds 2 units of line 1 in the storefront")
-def refund_units(world: World, quantity: int, line: int) -> None:
-    """A line refund in the storefront's admin; where the storefront cannot refund by line, the same
-    value as an amount (the order's own prices, tax and discount, to the cent over all its refunds)."""
-    world.refund_at_storefront(world.order, lines=((line, quantity),))
+def refund_units(world: World, units: int, line: int) -> None:
+    """A line refund in the storefront's admin; a storefront that cannot refund by line fails it
+    (say so with the next step where an amount is acceptable)."""
+    world.refund_at_storefront(world.order, lines=((line, units),))
 
 
-@when("the merchant refunds {quantity:d} unit of line {line:d} in the storefront, giving back {amount} less",
+@when(f"the merchant refunds {{units:Units}} of line {{line:d}} in the storefront, {AS_AMOUNT}",
+      f"the merchant refunds 1 unit of line 1 in the storefront, {AS_AMOUNT}")
+def refund_units_or_amount(world: World, units: int, line: int) -> None:
+    """A line refund; where the storefront cannot refund by line, the same value as an amount (the
+    order's own prices, tax and discount, to the cent over all its refunds)."""
+    world.refund_at_storefront(world.order, lines=((line, units),), as_amount=True)
+
+
+@when("the merchant refunds {units:Units} of line {line:d} in the storefront, giving back {amount:Amount} less",
       "the merchant refunds 1 unit of line 1 in the storefront, giving back 2.50 less")
-def refund_units_for_less(world: World, quantity: int, line: int, amount: str) -> None:
+def refund_units_for_less(world: World, units: int, line: int, amount: Decimal) -> None:
     """A line refund that gives back less money than the line is worth (the storefront records the
     difference as a discrepancy)."""
-    world.refund_at_storefront(world.order, lines=((line, quantity),), discrepancy=-Decimal(amount))
+    world.refund_at_storefront(world.order, lines=((line, units),), discrepancy=-amount)
 
 
-@when("the merchant refunds {quantity:d} unit of line {line:d} in the storefront, giving back {amount} more",
+@when("the merchant refunds {units:Units} of line {line:d} in the storefront, giving back {amount:Amount} more",
       "the merchant refunds 1 unit of line 1 in the storefront, giving back 2.50 more")
-def refund_units_for_more(world: World, quantity: int, line: int, amount: str) -> None:
+def refund_units_for_more(world: World, units: int, line: int, amount: Decimal) -> None:
     """A line refund that gives back more money than the line is worth (goodwill, a fee refunded)."""
-    world.refund_at_storefront(world.order, lines=((line, quantity),), discrepancy=Decimal(amount))
+    world.refund_at_storefront(world.order, lines=((line, units),), discrepancy=amount)
 
 
 @when("the merchant refunds the shipping in the storefront", "the merchant refunds the shipping in the storefront")
@@ -50,35 +60,62 @@ def refund_whole_order(world: World) -> None:
     world.refund_at_storefront(world.order, whole_order=True)
 
 
-@when("the merchant refunds {amount} as an amount in the storefront",
+@when("the merchant refunds {amount:Amount} as an amount in the storefront",
       "the merchant refunds 12.35 as an amount in the storefront")
-def refund_amount(world: World, amount: str) -> None:
+def refund_amount(world: World, amount: Decimal) -> None:
     """An amount-only (general) refund, the only kind some storefronts can make."""
-    _storefront_refund(world, StorefrontRefundRequest(amount=Decimal(amount)))
+    _storefront_refund(world, StorefrontRefundRequest(amount=amount))
 
 
-@when("{quantity:d} units of line {line:d} and the shipping are refunded at the source",
-      "2 units of line 1 and the shipping are refunded at the source")
-def refund_at_source(world: World, quantity: int, line: int) -> None:
-    """Refund where the account's direction starts: the storefront (to NetSuite) or NetSuite (from NetSuite)."""
+def _refund_at_source(world: World, units: int, line: int, *, as_amount: bool) -> None:
     if world.connector.direction(world.account.id) == seam.FROM_NETSUITE:
-        world.refund_in_netsuite(world.order, lines=((line, quantity),), shipping=True)
+        world.refund_in_netsuite(world.order, lines=((line, units),), shipping=True)
     else:
-        world.refund_at_storefront(world.order, lines=((line, quantity),), shipping=True)
+        world.refund_at_storefront(world.order, lines=((line, units),), shipping=True, as_amount=as_amount)
 
 
-@when("a NetSuite user refunds {quantity:d} unit of line {line:d} on the billed record",
+@when("{units:Units} of line {line:d} and the shipping are refunded at the source",
+      "2 units of line 1 and the shipping are refunded at the source")
+def refund_at_source(world: World, units: int, line: int) -> None:
+    """Refund where the account's direction starts: the storefront (to NetSuite, by line) or NetSuite
+    (from NetSuite)."""
+    _refund_at_source(world, units, line, as_amount=False)
+
+
+@when(f"{{units:Units}} of line {{line:d}} and the shipping are refunded at the source, {AS_AMOUNT}",
+      f"1 unit of line 2 and the shipping are refunded at the source, {AS_AMOUNT}")
+def refund_at_source_or_amount(world: World, units: int, line: int) -> None:
+    """As above; a storefront that cannot refund by line refunds the same value as an amount."""
+    _refund_at_source(world, units, line, as_amount=True)
+
+
+@when("a NetSuite user refunds {units:Units} of line {line:d} on the billed record",
       "a NetSuite user refunds 1 unit of line 1 on the billed record")
-def netsuite_refund_units(world: World, quantity: int, line: int) -> None:
+def netsuite_refund_units(world: World, units: int, line: int) -> None:
     """The Refund button on the billed record, keeping only the given line and quantity."""
-    world.refund_in_netsuite(world.order, lines=((line, quantity),))
+    world.refund_in_netsuite(world.order, lines=((line, units),))
 
 
-@when("a NetSuite user refunds {quantity:d} unit of line {line:d} and the shipping on the billed record",
+@when("a NetSuite user refunds {units:Units} of line {line:d} and the shipping on the billed record",
       "a NetSuite user refunds 1 unit of line 1 and the shipping on the billed record")
-def netsuite_refund_units_and_shipping(world: World, quantity: int, line: int) -> None:
+def netsuite_refund_units_and_shipping(world: World, units: int, line: int) -> None:
     """The Refund button, keeping a line and the shipping line."""
-    world.refund_in_netsuite(world.order, lines=((line, quantity),), shipping=True)
+    world.refund_in_netsuite(world.order, lines=((line, units),), shipping=True)
+
+
+@when("a NetSuite user refunds the shipping on the billed record",
+      "a NetSuite user refunds the shipping on the billed record")
+def netsuite_refund_shipping(world: World) -> None:
+    """The Refund button, keeping only the shipping line."""
+    world.refund_in_netsuite(world.order, shipping=True)
+
+
+@when("a NetSuite user refunds {amount:Amount} on the refund item of the billed record",
+      "a NetSuite user refunds 12.35 on the refund item of the billed record")
+def netsuite_refund_amount(world: World, amount: Decimal) -> None:
+    """The Refund button with every item line removed and one line on the generic refund item for
+    the amount: a refund of money, not of goods."""
+    world.refund_in_netsuite(world.order, amount=amount)
 
 
 @when("a NetSuite user refunds the whole billed record", "a NetSuite user refunds the whole billed record")
@@ -93,16 +130,35 @@ def retrieve_only(world: World) -> None:
     world.connector.retrieve_refunds(world.account.id, world.order.placed.order_id)
 
 
-@when("I cancel the refund", "I cancel the refund")
-def cancel_refund(world: World) -> None:
-    """Cancel the latest refund row: it must not be posted while canceled."""
-    world.connector.cancel(world.latest_refund().id)
+# The operator's actions on the connector's refund rows, each on the latest row or on every row of the order.
+OPERATOR_ACTIONS: dict[str, Callable[[seam.ConnectorUnderTest, str], object]] = {
+    "cancel": lambda connector, refund_id: connector.cancel(refund_id),
+    "uncancel": lambda connector, refund_id: connector.uncancel(refund_id),
+    "delete": lambda connector, refund_id: connector.delete(refund_id),
+}
 
 
-@when("I uncancel the refund", "I uncancel the refund")
-def uncancel_refund(world: World) -> None:
-    """Uncancel the latest refund row: it goes back to being posted by the next run."""
-    world.connector.uncancel(world.latest_refund().id)
+@register_type("OperatorAction", "|".join(OPERATOR_ACTIONS), "cancel",
+               "what an operator does to a refund row: " + ", ".join(OPERATOR_ACTIONS))
+def _operator_action(text: str) -> Callable[[seam.ConnectorUnderTest, str], object]:
+    return OPERATOR_ACTIONS[text]
+
+
+@when("I {action:OperatorAction} the refund", "I cancel the refund")
+def act_on_refund(world: World, action: Callable[[seam.ConnectorUnderTest, str], object]) -> None:
+    """On the latest refund row: cancel (never posted while canceled), uncancel (posted by the next
+    run) or delete (forgotten: it can be retrieved again)."""
+    action(world.connector, world.latest_refund().id)
+
+
+@when("I {action:OperatorAction} every refund of the order", "I cancel every refund of the order")
+def act_on_every_refund(world: World, action: Callable[[seam.ConnectorUnderTest, str], object]) -> None:
+    """The same action on every refund row of the order (in bulk)."""
+    rows = world.refunds_of(world.order)
+    if not rows:
+        raise AssertionError("the connector has no refund of the order to act on; retrieve them first")
+    for row in rows:
+        action(world.connector, row.id)
 
 
 @given("the storefront keeps its refunds pending until told", "the storefront keeps its refunds pending until told")
@@ -155,7 +211,8 @@ def scheduled_run(world: World) -> None:
     world.run_schedule()
 
 
-@when("the storefront delivers its refund webhooks twice", "the storefront delivers its refund webhooks twice")
-def webhooks_twice(world: World) -> None:
-    """At-least-once delivery: every pending refund webhook arrives, then arrives again."""
-    world.deliver_webhooks_twice()
+@when("the storefront delivers its refund webhooks {times:Times}",
+      "the storefront delivers its refund webhooks 3 times")
+def webhooks_delivered(world: World, times: int) -> None:
+    """At-least-once delivery: every pending refund webhook arrives, then arrives again, as often as said."""
+    world.deliver_webhooks(times)

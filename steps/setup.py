@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import dataclasses
+from decimal import Decimal
 
-from harness import seam
+from harness import factories, seam
 from harness.directions import LABELS
 from harness.world import World
 from steps.vocabulary import NAMED_STOREFRONT, given, when
@@ -142,18 +143,68 @@ def paid_order_billed(world: World) -> None:
     _order(world)
 
 
-@given("a paid order synced to NetSuite and billed as a cash sale, with {units:d} units on line 1",
+@given("a paid order synced to NetSuite and billed as a cash sale, with {units:Units} on line 1",
        "a paid order synced to NetSuite and billed as a cash sale, with 3 units on line 1")
 def paid_order_with_units(world: World, units: int) -> None:
     """As above, with a given quantity on the first line."""
     _order(world, quantity_first=units)
 
 
-@given("a paid order in {currency} synced to NetSuite and billed as a cash sale, with {units:d} units on line 1",
+@given("a paid order in {currency:Currency} synced to NetSuite and billed as a cash sale, with {units:Units} on line 1",
        "a paid order in JPY synced to NetSuite and billed as a cash sale, with 3 units on line 1")
 def paid_order_in_currency(world: World, currency: str, units: int) -> None:
     """As above, in another currency (JPY has no minor units)."""
     _order(world, currency=currency, quantity_first=units)
+
+
+CASH_SALE = "synced to NetSuite and billed as a cash sale"
+INVOICE = "an order on payment terms synced to NetSuite and billed as an invoice"
+TABLE = "item | quantity | unit price"
+
+
+def _exact_lines(datatable: list[list[str]] | None) -> tuple[factories.ExactLine, ...]:
+    """The lines of a datatable headed ``| item | quantity | unit price |`` (unit price optional: the
+    catalog's price). An item is a catalog SKU or item number."""
+    if not datatable or len(datatable) < 2:
+        raise AssertionError(f"the step needs a table of lines under it, headed | {TABLE} |")
+    header = [cell.strip().lower() for cell in datatable[0]]
+    unknown = set(header) - {"item", "quantity", "unit price"}
+    if unknown or not {"item", "quantity"} <= set(header):
+        raise AssertionError(f"the lines table is headed | {' | '.join(datatable[0])} |; use | {TABLE} |")
+    rows = [dict(zip(header, (cell.strip() for cell in row))) for row in datatable[1:]]
+    return tuple(factories.ExactLine(row["item"], int(row["quantity"]),
+                                     Decimal(row["unit price"]) if row.get("unit price") else None)
+                 for row in rows)
+
+
+def _exact_order(world: World, datatable: list[list[str]] | None, *, currency: str,
+                 terms: dict[str, Decimal] | None, on_terms: bool) -> None:
+    exact = factories.ExactOrder(_exact_lines(datatable), currency=currency, on_terms=on_terms, **(terms or {}))
+    _order(world, exact=exact)
+
+
+@given(f"a paid order {CASH_SALE}, with these lines:", f"a paid order {CASH_SALE}, with these lines:")
+@given(f"a paid order {CASH_SALE}, with {{terms:OrderTerms}} and these lines:",
+       f"a paid order {CASH_SALE}, with shipping 7.50 and tax rate 8.25% and these lines:")
+@given(f"a paid order in {{currency:Currency}} {CASH_SALE}, with these lines:",
+       f"a paid order in EUR {CASH_SALE}, with these lines:")
+@given(f"a paid order in {{currency:Currency}} {CASH_SALE}, with {{terms:OrderTerms}} and these lines:",
+       f"a paid order in JPY {CASH_SALE}, with shipping 500 and an order discount of 300 and these lines:")
+def exact_paid_order(world: World, datatable: list[list[str]] | None = None, currency: str = "USD",
+                     terms: dict[str, Decimal] | None = None) -> None:
+    """An order exactly as written: a table | item | quantity | unit price | (item: SKU or catalog
+    number; unit price optional) and, if said, shipping, one tax rate for lines and shipping, and an
+    order discount spread over the lines by value. Card-paid, synced and billed as a cash sale."""
+    _exact_order(world, datatable, currency=currency, terms=terms, on_terms=False)
+
+
+@given(f"{INVOICE}, with these lines:", f"{INVOICE}, with these lines:")
+@given(f"{INVOICE}, with {{terms:OrderTerms}} and these lines:",
+       f"{INVOICE}, with tax rate 10% and these lines:")
+def exact_terms_order(world: World, datatable: list[list[str]] | None = None,
+                      terms: dict[str, Decimal] | None = None) -> None:
+    """As above, paid on terms: billed as an invoice."""
+    _exact_order(world, datatable, currency="USD", terms=terms, on_terms=True)
 
 
 @given("a paid order with the same item on two lines synced to NetSuite and billed as a cash sale",

@@ -2,7 +2,9 @@
 step catalog can be printed for QA and every example is checked against its own pattern."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Callable
 
 import pytest_bdd
@@ -15,27 +17,129 @@ from harness.platforms import platforms
 NAMED_STOREFRONT = platforms()[0].display_name
 
 
+@dataclass(frozen=True)
+class TypeDoc:
+    """A placeholder type of the step patterns, as ``refund-harness steps`` documents it."""
+
+    name: str
+    pattern: str
+    example: str
+    meaning: str
+
+
+TYPES: dict[str, Callable[[str], Any]] = {}
+TYPE_DOCS: dict[str, TypeDoc] = {"d": TypeDoc("d", r"\d+", "3", "a whole number (a line number, a count)")}
+
+
+def register_type(name: str, pattern: str, example: str, meaning: str) -> Callable[[Callable[[str], Any]], Callable[[str], Any]]:
+    """Make ``{x:name}`` usable in step patterns: ``pattern`` is the regular expression it matches
+    (non-capturing groups only), ``example`` a real value QA can copy. Register a type before the
+    steps that use it: a pattern is compiled when its step is registered."""
+
+    def wrap(converter: Callable[[str], Any]) -> Callable[[str], Any]:
+        converter.pattern = pattern  # type: ignore[attr-defined]
+        TYPES[name] = converter
+        TYPE_DOCS[name] = TypeDoc(name, pattern, example, meaning)
+        return converter
+
+    return wrap
+
+
+def describe_types() -> list[TypeDoc]:
+    """Every placeholder type the catalog's patterns use, each with a real example (for the CLI)."""
+    load_catalog()
+    return [TYPE_DOCS[name] for name in sorted(TYPE_DOCS, key=str.lower)]
+
+
+def type_example_converts(doc: TypeDoc) -> bool:
+    """The example matches the type's whole pattern and its converter accepts it."""
+    if doc.name == "d":
+        return doc.example.isdigit()
+    if re.fullmatch(doc.pattern, doc.example) is None:
+        return False
+    TYPES[doc.name](doc.example)
+    return True
+
+
+@register_type("Storefront", r"[A-Za-z]+", NAMED_STOREFRONT, "a registered storefront by name")
 def _storefront(text: str) -> str:
     # Not validated here: a converter error would make pytest-bdd report "step not found". The
     # World refuses an unknown storefront with a message that lists the known ones.
     return text.strip().lower()
 
 
+@register_type("Direction", r"(?:to|from) NetSuite", "from NetSuite", "a refund direction")
 def _direction(text: str) -> str:
     return parse_direction(text)
 
 
-_storefront.pattern = r"[A-Za-z]+"  # type: ignore[attr-defined]
-_direction.pattern = r"(?:to|from) NetSuite"  # type: ignore[attr-defined]
-
-
+@register_type("Text", r'[^"]*', "order sync is not active", "any text between double quotes")
 def _quoted(text: str) -> str:
     return text
 
 
-_quoted.pattern = r'[^"]*'  # type: ignore[attr-defined]
+_NUMBER = r"\d+(?:\.\d+)?"
 
-TYPES: dict[str, Callable[[str], Any]] = {"Storefront": _storefront, "Direction": _direction, "Text": _quoted}
+
+@register_type("Amount", _NUMBER, "12.35", "an amount of money in the order's currency (no sign, no symbol)")
+def _amount(text: str) -> Decimal:
+    return Decimal(text)
+
+
+@register_type("Currency", r"[A-Z]{3}", "EUR", "an ISO 4217 currency code")
+def _currency(text: str) -> str:
+    return text
+
+
+@register_type("Percent", _NUMBER + "%", "8.25%", "a tax rate in percent")
+def _percent(text: str) -> Decimal:
+    return Decimal(text[:-1]) / 100
+
+
+def _counted(noun: str) -> str:
+    """``1 <noun>`` or ``N <noun>s`` for any other N: the plural must agree with the number."""
+    return rf"1 {noun}|(?:0|[2-9]|[1-9]\d+) {noun}s"
+
+
+def _count(text: str) -> int:
+    return int(text.split()[0])
+
+
+@register_type("Units", _counted("unit"), "2 units", "a number of units: '1 unit' or 'N units'")
+def _units(text: str) -> int:
+    return _count(text)
+
+
+@register_type("Refunds", _counted("refund"), "1 refund", "a number of refunds: '1 refund' or 'N refunds'")
+def _refunds(text: str) -> int:
+    return _count(text)
+
+
+_TIMES = {"once": 1, "twice": 2}
+
+
+@register_type("Times", r"once|twice|(?:[3-9]|[1-9]\d+) times", "3 times", "how often: once, twice, or 'N times'")
+def _times(text: str) -> int:
+    return _TIMES.get(text) or _count(text)
+
+
+_TERM = rf"shipping {_NUMBER}|tax rate {_NUMBER}%|an order discount of {_NUMBER}"
+
+
+@register_type("OrderTerms", rf"(?:{_TERM})(?:(?:, | and )(?:{_TERM}))*",
+               "shipping 7.50, tax rate 8.25% and an order discount of 5.00",
+               "what an exact order has besides its lines: any of 'shipping X', 'tax rate R%', "
+               "'an order discount of X', joined by ', ' or ' and '")
+def _order_terms(text: str) -> dict[str, Decimal]:
+    terms: dict[str, Decimal] = {}
+    for term in re.split(r", | and (?=shipping|tax rate|an order discount)", text):
+        if term.startswith("shipping "):
+            terms["shipping"] = Decimal(term.removeprefix("shipping "))
+        elif term.startswith("tax rate "):
+            terms["tax_rate"] = _percent(term.removeprefix("tax rate "))
+        else:
+            terms["discount"] = Decimal(term.removeprefix("an order discount of "))
+    return terms
 
 
 @dataclass(frozen=True)

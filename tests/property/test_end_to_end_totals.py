@@ -73,7 +73,7 @@ def _check(workdir, seed, platform, direction, currency, units, steps):
                 continue
             lines = ((line, quantity),) if quantity else ()
             if direction == TO_NETSUITE:
-                world.refund_at_storefront(order, lines=lines, shipping=shipping)
+                world.refund_at_storefront(order, lines=lines, shipping=shipping, as_amount=True)
             else:
                 world.refund_in_netsuite(order, lines=lines, shipping=shipping)
             refunded[line] = refunded.get(line, 0) + quantity

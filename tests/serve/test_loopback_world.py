@@ -23,7 +23,7 @@ def test_a_storefront_refund_reaches_netsuite_the_same_way_on_either_transport(t
         world.sync(order)
         world.bill(order)
         world.connector.enable_refund_sync(account.id, seam.TO_NETSUITE)
-        world.refund_at_storefront(order, lines=((1, 1),))  # without line refunds: the same value, as an amount
+        world.refund_at_storefront(order, lines=((1, 1),), as_amount=True)  # without line refunds: the same value, as an amount
         account.driver.deliver_webhooks()
         world.clock.advance(minutes=90)
         world.run_schedule()

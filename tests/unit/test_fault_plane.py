@@ -230,7 +230,7 @@ def test_a_lost_netsuite_answer_then_a_scheduled_run_leaves_exactly_one_refund(t
         world.sync(order)
         world.bill(order)
         world.connector.enable_refund_sync(account.id, "to_netsuite")
-        world.refund_at_storefront(order, lines=((1, 1),))
+        world.refund_at_storefront(order, lines=((1, 1),), as_amount=True)
         target = world.netsuite.fault_targets["create refund"].scope()
         rule = world.faults.add(action="lost_answer", simulator="netsuite", times=1, **target)
         world.run_schedule()

@@ -80,3 +80,55 @@ def test_refunded_shipping_is_compared():
     result = reconcile(evidence([sf], [ns]))
     assert "refunded shipping differs: storefront 10.00 USD, NetSuite 0 USD" in result.describe()
     assert reconcile(evidence([sf], [SideRefund("7", D("10.00"), "USD", D("0"), (), "cashRefund", (), None)])).matches
+
+
+# --- against intent: each side against what the scenario meant, not only against the other side ---
+
+def intent(storefront, netsuite, *, paid=D("50.00"), fully_refunded=False, asked=(), direction="to_netsuite"):
+    return OrderEvidence("1001", "Shopify", direction, "USD", False, tuple(storefront), tuple(netsuite),
+                         paid=paid, fully_refunded=fully_refunded, asked=tuple(asked))
+
+
+def test_refunds_within_what_was_paid_and_as_asked_reconcile():
+    result = reconcile(intent([SideRefund("r1", D("12.35"), "USD")], [SideRefund("7", D("12.35"), "USD")],
+                              asked=[("r1", D("12.35"))]))
+    assert result.matches, result.describe()
+
+
+def test_both_sides_refunding_more_than_the_order_paid_is_a_problem_even_when_they_agree():
+    result = reconcile(intent([SideRefund("r1", D("60.00"), "USD")], [SideRefund("7", D("60.00"), "USD")]))
+    text = result.describe()
+    assert not result.matches
+    assert "the storefront refunded 60.00 USD in all, more than the order paid (50.00 USD)" in text
+    assert "NetSuite refunded 60.00 USD in all, more than the order paid (50.00 USD)" in text
+    assert result.likely_cause.startswith("the storefront: it accepted refunds")  # the source side, to NetSuite
+
+
+def test_more_than_paid_on_the_target_side_is_the_connectors():
+    result = reconcile(intent([SideRefund("r1", D("50.01"), "USD")], [SideRefund("7", D("50.01"), "USD")],
+                              direction="from_netsuite"))
+    assert "the storefront refunded 50.01 USD in all, more than the order paid" in result.describe()
+    assert result.likely_cause.startswith("the connector: it gave back more on the storefront")
+
+
+def test_a_full_refund_must_give_back_exactly_what_was_paid_on_each_side():
+    short = intent([SideRefund("r1", D("49.99"), "USD")], [SideRefund("7", D("49.99"), "USD")], fully_refunded=True)
+    text = reconcile(short).describe()
+    assert "refunded in full, but the storefront refunded 49.99 USD of the 50.00 USD it paid" in text
+    assert "refunded in full, but NetSuite refunded 49.99 USD" in text
+    exact = intent([SideRefund("r1", D("50.00"), "USD")], [SideRefund("7", D("50.00"), "USD")], fully_refunded=True)
+    assert reconcile(exact).matches
+
+
+def test_a_storefront_refund_must_give_back_what_the_scenario_asked():
+    result = reconcile(intent([SideRefund("r1", D("12.36"), "USD"), SideRefund("r2", D("1.00"), "USD")],
+                              [SideRefund("7", D("12.36"), "USD"), SideRefund("8", D("1.00"), "USD")],
+                              asked=[("r1", D("12.35"))]))   # r2 was not asked by the scenario: not compared
+    assert result.problems == ("storefront refund r1 gave back 12.36 USD where the scenario asked for 12.35 USD",)
+    assert result.likely_cause.startswith("the storefront: it refunded a different amount")
+
+
+def test_without_a_paid_total_nothing_is_checked_against_it():
+    result = reconcile(intent([SideRefund("r1", D("60.00"), "USD")], [SideRefund("7", D("60.00"), "USD")],
+                              paid=None, fully_refunded=True))
+    assert result.matches
