@@ -235,10 +235,13 @@ def print_steps() -> int:
                 print(f"      {doc.summary}")
         print()
     from harness.platforms import platforms
+    from steps.vocabulary import describe_types
 
-    names = ", ".join(p.display_name for p in platforms())
-    print(f"Placeholders: {{storefront:Storefront}} is one of {names}; {{direction:Direction}} is "
-          "'to NetSuite' or 'from NetSuite'; {n:d} is a whole number; \"{text:Text}\" is quoted text.")
+    print("Placeholders")
+    print("------------")
+    for doc in describe_types():
+        print(f"  {{...:{doc.name}}}  {doc.meaning}, e.g. {doc.example}")
+    print(f"  (storefronts registered: {', '.join(p.display_name for p in platforms())})")
     return 0
 
 

@@ -72,7 +72,7 @@ TAGGED = '''Feature: Tags and steps
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
     And a paid order synced to NetSuite and billed as a cash sale
-    When the merchant refunds 1 unit of line 1 in the storefront
+    When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
     And I retrieve the refunds of the order and post them to NetSuite
     Then the refund totals match on both sides
 '''
