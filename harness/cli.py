@@ -165,7 +165,7 @@ def certify(args: argparse.Namespace) -> int:
     report = args.report.resolve()
     junit = (args.junit or report.with_suffix(".junit.xml")).resolve()
     pytest_args = [str(suite), "-q", "-p", "no:cacheprovider", f"--rootdir={PROJECT_ROOT}",
-                   f"--certification-report={report}", f"--junitxml={junit}"]
+                   f"--certification-report={report}", f"--junitxml={junit}", "--harness-progress=terminal"]
     pytest_args += [f"--harness-feature={feature.resolve()}" for feature in args.features]
     if args.cucumber_json:
         pytest_args.append(f"--certification-cucumber-json={args.cucumber_json.resolve()}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -82,6 +83,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="write Cucumber JSON of every scenario here (also under xdist, unlike --cucumber-json)")
     group.addoption("--harness-feature", type=Path, action="append", default=[], metavar="FEATURE",
                     help="only the scenarios of this feature file (repeatable); the verdict is then partial")
+    group.addoption("--harness-progress", choices=("off", "terminal", "always"), default="off",
+                    help="a progress bar of scenarios instead of pytest's dots: 'terminal' where stderr is "
+                         "a terminal (what `refund-harness certify` asks for), 'always' even when it is not")
     group.addoption("--harness-transport", choices=("inprocess", "loopback"), default="inprocess",
                     help="how the connector reaches the simulators: in process (default) or over "
                          "loopback sockets, each simulator served by uvicorn (docs/serve-mode.md)")
@@ -411,6 +415,12 @@ def _scenario_name(report: pytest.TestReport) -> str:
 
 def pytest_configure(config: pytest.Config) -> None:
     _CONFIGS.append(config)
+    progress = config.getoption("--harness-progress")
+    if not hasattr(config, "workerinput") and config.getoption("verbose") <= 0 and (
+            progress == "always" or (progress == "terminal" and sys.stderr.isatty())):
+        from harness.progress import ScenarioProgress
+
+        config.pluginmanager.register(ScenarioProgress(config), "refund_harness_progress")
     for requirement in REQUIREMENTS.values():
         config.addinivalue_line("markers", f"{requirement.tag}: runs for {requirement.meaning}")
     try:

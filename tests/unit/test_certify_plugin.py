@@ -127,3 +127,13 @@ def test_cucumber_json_under_two_workers_holds_every_scenario_and_a_failure_name
     out = result.stdout.str()
     step = out.index('Failed step: Then activation is refused because "a reason the connector never gives"')
     assert step < out.index("AssertionError", step) < out.index("refund-harness: simulator requests", step)
+
+
+def test_the_progress_bar_counts_scenarios_instead_of_pytest_dots(project: pytest.Pytester):
+    result = project.runpytest_inprocess("-p", "no:xdist", "-q", "--harness-progress=always",
+                                         "-o", "bdd_features_base_dir=.")
+    total = 2 * len([p for p in platforms() if "to_netsuite" in p.capabilities.directions])
+    assert f"{total}/{total}" in result.stderr.str()
+    assert f"{total // 2} failed" in result.stderr.str()
+    assert not any(set(line.split("[")[0].strip()) <= {".", "F"} and line.strip().startswith((".", "F"))
+                   for line in result.outlines), result.outlines   # no line of dots
