@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any, Callable
 
 from common import money
 
@@ -93,6 +94,12 @@ def _line_counts(refunds: tuple[SideRefund, ...]) -> Counter[str]:
     return counts
 
 
+def _differences(storefront: dict, netsuite: dict, show: Callable[[Any], str], unit: str = "") -> str:
+    """'key: storefront X vs NetSuite Y' for every line the two sides disagree on."""
+    return ", ".join(f"{key}: storefront {show(storefront.get(key))} vs NetSuite {show(netsuite.get(key))}{unit}"
+                     for key in sorted(set(storefront) | set(netsuite)) if storefront.get(key) != netsuite.get(key))
+
+
 def _line_values(refunds: tuple[SideRefund, ...]) -> dict[str, tuple[Decimal, Decimal]] | None:
     """Per SKU, (amount, tax) refunded over all refunds; None unless every refund with lines says."""
     if any(r.lines and not r.line_values for r in refunds):
@@ -137,18 +144,13 @@ def reconcile(evidence: OrderEvidence) -> Reconciliation:
     if evidence.line_items:
         sf_lines, ns_lines = _line_counts(evidence.storefront), _line_counts(evidence.netsuite)
         if sf_lines != ns_lines:
-            detail = ", ".join(
-                f"{sku}: storefront {sf_lines.get(sku, 0)} vs NetSuite {ns_lines.get(sku, 0)}"
-                for sku in sorted(set(sf_lines) | set(ns_lines)) if sf_lines.get(sku) != ns_lines.get(sku))
+            detail = _differences(sf_lines, ns_lines, lambda count: str(count or 0))
             problems.append(f"refunded quantities differ ({detail})")
             causes.append("the connector's item mapping (SKU to NetSuite item) or line matching")
         sf_values, ns_values = _line_values(evidence.storefront), _line_values(evidence.netsuite)
         if sf_values is not None and ns_values is not None and sf_values != ns_values:
-            zero = (Decimal(0), Decimal(0))
-            detail = ", ".join(
-                f"{sku}: storefront {sf_values.get(sku, zero)[0]} + tax {sf_values.get(sku, zero)[1]} vs NetSuite "
-                f"{ns_values.get(sku, zero)[0]} + tax {ns_values.get(sku, zero)[1]} {cur}"
-                for sku in sorted(set(sf_values) | set(ns_values)) if sf_values.get(sku) != ns_values.get(sku))
+            detail = _differences(sf_values, ns_values, lambda value: "{} + tax {}".format(
+                *(value or (Decimal(0), Decimal(0)))), unit=f" {cur}")
             problems.append(f"refunded line amounts differ ({detail})")
             causes.append("the connector: a refunded line must carry the storefront's amount and tax for it")
 
