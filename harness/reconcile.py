@@ -48,6 +48,9 @@ class OrderEvidence:
     netsuite: tuple[SideRefund, ...]
     # What the connector recorded of each refund of the order, where it shows it: (currency, total).
     recorded: tuple[tuple[str | None, Decimal | None], ...] = ()
+    # The tax the connector put on the refunds it created in NetSuite for this order, as NetSuite
+    # received it (None where unknown): tells a connector's tax bug from NetSuite's tax set-up.
+    sent_tax: Decimal | None = None
     # What the scenario meant, to reconcile each side against intent and not only against the other:
     paid: Decimal | None = None         # what the order paid in all; None where unknown (no check)
     fully_refunded: bool = False        # every line and the shipping were refunded for what they were worth
@@ -219,6 +222,9 @@ def _total_mismatch_cause(evidence: OrderEvidence, diff: Decimal) -> str:
     ns_tax = [r.tax for r in evidence.netsuite]
     if (len(sf_tax) == len(ns_tax) and sf_tax and None not in sf_tax and None not in ns_tax):
         tax_diff = _sum(sf_tax, cur) - _sum(ns_tax, cur)  # type: ignore[arg-type]
+        if tax_diff == diff and evidence.sent_tax is not None and evidence.sent_tax == _sum(ns_tax, cur):
+            return (f"the connector: it sent NetSuite {evidence.sent_tax} {cur} of tax for these refunds where "
+                    f"the storefront's is {_sum(sf_tax, cur)} {cur}, and NetSuite kept what it was sent")
         if tax_diff == diff:
             return (f"NetSuite configuration: NetSuite's tax on the refund is {_sum(ns_tax, cur)} {cur} "
                     f"where the storefront's is {_sum(sf_tax, cur)} {cur}, and everything else matches. "

@@ -8,6 +8,7 @@ connector is driven only through the seam (``harness.seam``).
 """
 from __future__ import annotations
 
+import re
 import threading
 import zlib
 from dataclasses import dataclass, field, replace
@@ -18,7 +19,7 @@ from typing import Any
 
 import respx
 
-from common import money
+from common import jsonio, money
 from common.clock import ManualClock
 from harness import factories, seam
 from harness.platforms import Platform, PlatformRuntime, SimulatorContext, platform as find_platform, platforms
@@ -385,6 +386,21 @@ class World:
         return [(kind, record) for kind in REFUND_TYPES for record in self.netsuite.records(kind)
                 if (record.get("createdFrom") or {}).get("id") == billed_id]
 
+    def tax_sent_to_netsuite(self, order: OrderUnderTest) -> Decimal | None:
+        """The tax on every refund NetSuite accepted from the billed record of this order, as the
+        requests carried it (NetSuite's own journal); None if the order was never billed."""
+        if order.billed is None:
+            return None
+        billed_type, billed_id = order.billed
+        made_from = re.compile(rf"/{billed_type}/{re.escape(billed_id)}/!transform/(cashRefund|creditMemo)$")
+        sent = Decimal(0)
+        for entry in self.netsuite.journal.entries():
+            if entry.method == "POST" and entry.status < 300 and made_from.search(entry.path):
+                body = jsonio.loads(entry.request_body)
+                sent += sum((Decimal(str(line.get("taxAmount", 0))) for line in body.get("item", {}).get("items", [])),
+                            Decimal(0))
+        return sent
+
     def netsuite_side(self, order: OrderUnderTest) -> list[SideRefund]:
         sku_of = {item_id: sku for sku, item_id in self.item_ids.items()}
         number_of = {line.line_id: number for number, line in enumerate(order.placed.lines, start=1)}
@@ -472,6 +488,7 @@ class World:
             storefront=tuple(account.driver.refunds(order.placed)), netsuite=tuple(self.netsuite_side(order)),
             recorded=tuple((row.currency, row.total) for row in self.refunds_of(order)
                            if row.status != seam.CANCELED),
+            sent_tax=self.tax_sent_to_netsuite(order),
             paid=order.placed.total if order.in_storefront else None,
             fully_refunded=order.fully_refunded, asked=tuple(order.asked.items())))
 

@@ -132,3 +132,12 @@ def test_without_a_paid_total_nothing_is_checked_against_it():
     result = reconcile(intent([SideRefund("r1", D("60.00"), "USD")], [SideRefund("7", D("60.00"), "USD")],
                               paid=None, fully_refunded=True))
     assert result.matches
+
+
+def test_a_tax_difference_the_connector_sent_is_the_connectors_not_netsuites():
+    sf = SideRefund("r1", D("27.00"), "USD", D("2.00"), (("SKU-1", 1),))
+    ns = SideRefund("7781", D("25.00"), "USD", D("0.00"), (("SKU-1", 1),), "cashRefund")
+    sent_nothing = OrderEvidence("1001", "Shopify", "to_netsuite", "USD", True, (sf,), (ns,), sent_tax=D("0.00"))
+    assert reconcile(sent_nothing).likely_cause.startswith("the connector: it sent NetSuite 0.00 USD of tax")
+    sent_right = OrderEvidence("1001", "Shopify", "to_netsuite", "USD", True, (sf,), (ns,), sent_tax=D("2.00"))
+    assert reconcile(sent_right).likely_cause.startswith("NetSuite configuration")
