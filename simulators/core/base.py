@@ -6,6 +6,7 @@ table declared with ``@route`` on the adapter. This base only knows about httpx 
 """
 from __future__ import annotations
 
+import decimal
 import re
 import threading
 from dataclasses import dataclass
@@ -16,11 +17,16 @@ import httpx
 
 from common import jsonio
 from common.clock import Clock, ManualClock
-from simulators.core import fault_actions
+from simulators.core import fault_actions, safe
 from simulators.core.faults import OBSERVER_HEADER, Facts, FaultPlane, reason
 from simulators.core.journal import Journal, JournalEntry
 
 T = TypeVar("T")
+
+# What malformed input makes ordinary Python code raise. Caught at the dispatch boundary and answered
+# with the platform's 400 (the cause journaled); any other exception is a real bug and escapes.
+BAD_INPUT_ERRORS: tuple[type[BaseException], ...] = (
+    ValueError, TypeError, KeyError, decimal.InvalidOperation, RecursionError, OverflowError, UnicodeError)
 
 
 class SimulatorError(Exception):
@@ -135,6 +141,7 @@ class Simulator:
                 response_body=response.content if response is not None else b"",
                 operation=operation,
                 fault=rule.describe() if rule else "",
+                cause=response.extensions.get("bad_input_cause", "") if response is not None else "",
             )
         )
         if outcome.error is not None:
@@ -159,6 +166,17 @@ class Simulator:
             return produce()
         except SimulatorError as err:
             return self.error_response(err.status, err.body, err.headers)
+        except BAD_INPUT_ERRORS as exc:
+            # Bad input that reached code expecting good input: the platform's 400, never a 500 or a
+            # traceback. The journal keeps the Python cause so a real bug here is still visible.
+            err = self.bad_request(bad_input_message(exc))
+            response = self.error_response(err.status, err.body, err.headers)
+            response.extensions["bad_input_cause"] = f"{type(exc).__name__}: {str(exc)[:200]}"
+            return response
+
+    def bad_request(self, message: str) -> SimulatorError:
+        """The platform's 400 for input it cannot use; platforms override with their own shape."""
+        return SimulatorError(400, message)
 
     __call__ = handle
 
@@ -225,12 +243,23 @@ def json_response(status: int, payload: Any, headers: dict[str, str] | None = No
     return httpx.Response(status, content=jsonio.dumps(payload).encode(), headers=merged)
 
 
+def bad_input_message(exc: BaseException) -> str:
+    """What a client is told about input that made the simulator's code raise."""
+    if isinstance(exc, safe.BadInput):
+        return str(exc)
+    if isinstance(exc, RecursionError):
+        return "the request is nested too deeply"
+    if isinstance(exc, UnicodeError):
+        return "the request contains text that is not valid Unicode"
+    return f"the request has a malformed value ({type(exc).__name__})"
+
+
 def read_json(request: httpx.Request, on_error: Callable[[str], SimulatorError]) -> Any:
-    """Parse a JSON body (numbers as Decimal); malformed JSON becomes the platform's 400."""
+    """Parse a JSON body (numbers as Decimal) with bounded nesting; malformed JSON becomes the platform's 400."""
     raw = request.content
     if not raw:
         raise on_error("the request body is empty; a JSON object is required")
     try:
-        return jsonio.loads(raw)
-    except ValueError as exc:
-        raise on_error(f"the request body is not valid JSON: {exc}") from None
+        return safe.loads(raw)
+    except safe.BadInput as exc:
+        raise on_error(str(exc)) from None

@@ -17,6 +17,7 @@ class JournalEntry:
     response_body: bytes
     operation: str  # the handler that answered, or "" when no route matched
     fault: str = ""  # the fault rule that fired on it ("f2 status 503"); status 0: no answer was sent
+    cause: str = ""  # the Python exception bad input raised, answered as the platform's 400 ("ValueError: ...")
 
 
 class Journal:

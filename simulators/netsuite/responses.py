@@ -342,6 +342,9 @@ class NetSuiteSimulator(Simulator):
     def tenant_of(self, request: httpx.Request) -> str | None:
         return self.account_id
 
+    def bad_request(self, message: str) -> NetSuiteError:
+        return user_error(message[:1].upper() + message[1:] + ".")
+
     def error_response(self, status: int, body: Any, headers: dict[str, str]) -> httpx.Response:
         if not (isinstance(body, dict) and "o:errorDetails" in body):
             code = {401: "INVALID_LOGIN", 404: "NONEXISTENT_ID", 405: "METHOD_NOT_ALLOWED",
@@ -457,7 +460,7 @@ def _paging(request: httpx.Request, default_limit: int) -> tuple[int, int]:
         if raw is None:
             values[name] = default
             continue
-        if not raw.isdigit() or int(raw) < low or (high is not None and int(raw) > high):
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or int(raw) < low or (high is not None and int(raw) > high):
             bounds = f"{low}..{high}" if high is not None else f"{low} or more"
             raise user_error(f"Invalid {name} {raw!r}: a whole number {bounds} is required.", query_param=name)
         values[name] = int(raw)

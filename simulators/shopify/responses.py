@@ -10,14 +10,15 @@ import base64
 import binascii
 import json
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import httpx
 
 from common import jsonio, money
-from common.clock import Clock, isoformat, parse_iso
+from common.clock import Clock, isoformat
 from common.seeded import IdSource
+from simulators.core import safe
 from simulators.core.base import Simulator, SimulatorError, json_response, read_json, route
 from simulators.core.orders import OrderSpec
 from simulators.shopify.models import (
@@ -224,14 +225,11 @@ def _decimal(value: Any, field_name: str, errors: FieldErrors) -> Decimal | None
     if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
         errors.add(field_name, f"must be an amount such as \"10.00\", not {json.dumps(value, default=str)}")
         return None
-    try:
-        parsed = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
-    except InvalidOperation:
-        parsed = None
-    if parsed is None or not parsed.is_finite():
-        errors.add(field_name, f"{value!r} is not a number")
+    try:  # finite and bounded; exactness to the currency is the shop's rule (a 422 naming the places)
+        return safe.parse_decimal(value, field_name, places=40)
+    except safe.BadInput as exc:
+        errors.add(field_name, f"{str(value)[:40]!r} is not a usable amount: {exc}")
         return None
-    return parsed
 
 
 def _list_of_objects(value: Any, field_name: str, errors: FieldErrors) -> list[dict[str, Any]]:
@@ -460,6 +458,9 @@ class ShopifySimulator(Simulator):
     def _no_route(self, request: httpx.Request) -> httpx.Response:
         raise SimulatorError(404, {"errors": "Not Found"})
 
+    def bad_request(self, message: str) -> SimulatorError:
+        return _bad_request(message)
+
     def tenant_of(self, request: httpx.Request) -> str | None:
         return self.shop
 
@@ -576,7 +577,7 @@ class ShopifySimulator(Simulator):
     def _limit(raw: str | None) -> int:
         if raw is None:
             return 50
-        if not raw.isdigit() or not 1 <= int(raw) <= 250:
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 3 or not 1 <= int(raw) <= 250:
             raise _bad_request(f"limit - must be a whole number from 1 to 250, not {raw!r}")
         return int(raw)
 
@@ -588,13 +589,14 @@ class ShopifySimulator(Simulator):
             raise _bad_request(f"status - {status!r} is not one of {', '.join(ORDER_STATUSES)}")
         filters: dict[str, Any] = {"status": status}
         if "since_id" in raw:
-            if not str(raw["since_id"]).isdigit():
-                raise _bad_request(f"since_id - must be an order id, not {raw['since_id']!r}")
-            filters["since_id"] = int(raw["since_id"])
+            try:
+                filters["since_id"] = safe.parse_id(raw["since_id"], "since_id")
+            except safe.BadInput as exc:
+                raise _bad_request(f"since_id - {exc}") from None
         if "updated_at_min" in raw:
             try:
-                filters["updated_at_min"] = parse_iso(str(raw["updated_at_min"]))
-            except ValueError:
+                filters["updated_at_min"] = safe.parse_time(raw["updated_at_min"], "updated_at_min")
+            except safe.BadInput:
                 raise _bad_request(f"updated_at_min - {raw['updated_at_min']!r} is not an ISO 8601 time") from None
         return filters
 

@@ -16,7 +16,8 @@ from typing import Any
 import httpx
 
 from common import jsonio, money
-from common.clock import Clock, parse_iso
+from common.clock import Clock
+from simulators.core import safe
 from simulators.core.base import Simulator, SimulatorError, json_response, read_json, route
 from simulators.core.orders import OrderSpec
 from simulators.square.models import (
@@ -33,6 +34,7 @@ LINE_ITEM_FIELDS = ("line_items", "refund_line_items", "return_line_items", "lin
 ORDER_STATES = ("OPEN", "COMPLETED", "CANCELED", "DRAFT")
 ORDER_TIME_FIELDS = {"CREATED_AT": "created_at", "UPDATED_AT": "updated_at", "CLOSED_AT": "closed_at"}
 IDEMPOTENCY_KEY_MAX = 45
+MAX_MINOR_UNITS = 10 ** 14  # beyond any real payment; keeps Decimal arithmetic inside its context
 REASON_MAX = 192
 # ListPayments filters this fake does not model (refused by name rather than ignored)
 UNMODELLED_PAYMENT_FILTERS = frozenset({"total", "last_4", "card_brand", "is_offline_payment", "offline_begin_time",
@@ -207,6 +209,8 @@ def parse_money(raw: Any, field_name: str) -> tuple[Decimal, str]:
     if isinstance(units, bool) or not isinstance(units, int):
         raise invalid("EXPECTED_INTEGER", f"{field_name}.amount is an integer number of the currency's smallest "
                       f"unit (cents for USD), not {units!r}.", f"{field_name}.amount")
+    if units > MAX_MINOR_UNITS:
+        raise invalid("VALUE_TOO_HIGH", f"{field_name}.amount must be at most {MAX_MINOR_UNITS}.", f"{field_name}.amount")
     if units < 1:
         raise invalid("VALUE_TOO_LOW", f"{field_name}.amount must be at least 1, not {units}.", f"{field_name}.amount")
     if currency is None:
@@ -244,10 +248,10 @@ def _time(raw: Any, field_name: str) -> datetime | None:
     if raw is None:
         return None
     try:
-        return parse_iso(str(raw))
-    except ValueError:
+        return safe.parse_time(raw, field_name)
+    except safe.BadInput:
         raise invalid("INVALID_TIME", f"{field_name} must be an RFC 3339 time such as "
-                      f"2026-01-05T09:00:00Z, not {raw!r}.", field_name) from None
+                      f"2026-01-05T09:00:00Z (years {safe.MIN_YEAR}-{safe.MAX_YEAR}), not {str(raw)[:40]!r}.", field_name) from None
 
 
 def _limit(raw: Any, maximum: int, default: int, field_name: str = "limit", *, cap: bool = False) -> int:
@@ -255,7 +259,7 @@ def _limit(raw: Any, maximum: int, default: int, field_name: str = "limit", *, c
     reference says "if the supplied value is greater than N, no more than N results are returned")."""
     if raw is None:
         return default
-    if isinstance(raw, str) and raw.isdigit():
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 9:
         raw = int(raw)
     if isinstance(raw, bool) or not isinstance(raw, int):
         raise invalid("EXPECTED_INTEGER", f"{field_name} must be an integer.", field_name)
@@ -402,6 +406,9 @@ class SquareSimulator(Simulator):
     def _no_route(self, request: httpx.Request) -> httpx.Response:
         raise _as_simulator_error(SquareError(404, "INVALID_REQUEST_ERROR", "NOT_FOUND",
                                               f"There is no endpoint {request.method} {request.url.path}."))
+
+    def bad_request(self, message: str) -> SimulatorError:
+        return _as_simulator_error(invalid("BAD_REQUEST", message))
 
     def error_response(self, status: int, body: Any, headers: dict[str, str]) -> httpx.Response:
         if not (isinstance(body, dict) and "errors" in body):
