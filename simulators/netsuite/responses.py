@@ -404,7 +404,7 @@ class NetSuiteSimulator(Simulator):
                                    "items": [documents.line(txn, line) for line in txn.lines]},
                              content_type=COLLECTION)
 
-    @route("GET", _ONE + r"/item/(?P<line>\d+)")
+    @route("GET", _ONE + r"/item/(?P<line>[0-9]{1,9})")
     def get_item_line(self, request: httpx.Request, record_type: str, ref: str, line: str) -> httpx.Response:
         txn = self._transaction(record_type, ref)
         found = next((candidate for candidate in txn.lines if candidate.line == int(line)), None)
@@ -429,6 +429,8 @@ class NetSuiteSimulator(Simulator):
         query = body.get("q") if isinstance(body, dict) else None
         if not isinstance(query, str) or not query.strip():
             raise user_error('The body must be {"q": "<SELECT statement>"}.', "q")
+        if any("\ud800" <= char <= "\udfff" for char in query):   # JSON may escape half a surrogate pair
+            raise user_error("The query is not valid text: it holds half of a UTF-16 surrogate pair.", "q")
         rows, total = self._mirror.query(query, limit, offset)
         return _page(request, [{"links": [], **row} for row in rows], total, limit, offset)
 

@@ -499,12 +499,12 @@ class ShopifySimulator(Simulator):
         fields = requested_fields(request)
         return json_response(200, {"orders": [only_fields(order_json(o, version), fields) for o in page]}, headers)
 
-    @route("GET", API + r"/orders/(?P<order_id>\d+)\.json")
+    @route("GET", API + r"/orders/(?P<order_id>[0-9]{1,19})\.json")
     def get_order(self, request: httpx.Request, version: str, order_id: str) -> httpx.Response:
         order = order_json(self.backend.order(int(order_id)), version)
         return json_response(200, {"order": only_fields(order, requested_fields(request))})
 
-    @route("GET", API + r"/orders/(?P<order_id>\d+)/transactions\.json")
+    @route("GET", API + r"/orders/(?P<order_id>[0-9]{1,19})/transactions\.json")
     def list_transactions(self, request: httpx.Request, version: str, order_id: str) -> httpx.Response:
         order = self.backend.order(int(order_id))
         fields = requested_fields(request)
@@ -512,7 +512,7 @@ class ShopifySimulator(Simulator):
                                                     for t in order.transactions]})
 
     # --- refunds ---------------------------------------------------------------------------
-    @route("POST", API + r"/orders/(?P<order_id>\d+)/refunds/calculate\.json")
+    @route("POST", API + r"/orders/(?P<order_id>[0-9]{1,19})/refunds/calculate\.json")
     def calculate_refund(self, request: httpx.Request, version: str, order_id: str) -> httpx.Response:
         self.backend.order(int(order_id))  # unknown order -> 404 before looking at the body
         wanted = parse_refund_request(_root(request, "refund"))
@@ -521,20 +521,20 @@ class ShopifySimulator(Simulator):
         plan = self.backend.plan_refund(int(order_id), wanted, suggest=True)
         return json_response(200, {"refund": calculate_json(plan)})
 
-    @route("POST", API + r"/orders/(?P<order_id>\d+)/refunds\.json")
+    @route("POST", API + r"/orders/(?P<order_id>[0-9]{1,19})/refunds\.json")
     def create_refund(self, request: httpx.Request, version: str, order_id: str) -> httpx.Response:
         order = self.backend.order(int(order_id))
         refund = self.backend.create_refund(order.id, parse_refund_request(_root(request, "refund")))
         return json_response(201, {"refund": refund_json(order, refund, version)})
 
-    @route("GET", API + r"/orders/(?P<order_id>\d+)/refunds\.json")
+    @route("GET", API + r"/orders/(?P<order_id>[0-9]{1,19})/refunds\.json")
     def list_refunds(self, request: httpx.Request, version: str, order_id: str) -> httpx.Response:
         order = self.backend.order(int(order_id))
         fields = requested_fields(request)
         return json_response(200, {"refunds": [only_fields(refund_json(order, r, version), fields)
                                                for r in order.refunds]})
 
-    @route("GET", API + r"/orders/(?P<order_id>\d+)/refunds/(?P<refund_id>\d+)\.json")
+    @route("GET", API + r"/orders/(?P<order_id>[0-9]{1,19})/refunds/(?P<refund_id>[0-9]{1,19})\.json")
     def get_refund(self, request: httpx.Request, version: str, order_id: str, refund_id: str) -> httpx.Response:
         refund = self.backend.refund(int(order_id), int(refund_id))
         document = refund_json(self.backend.order(int(order_id)), refund, version)
@@ -560,14 +560,14 @@ class ShopifySimulator(Simulator):
         found = [w for w in self.backend.webhooks.values() if topic is None or w.topic == topic]
         return json_response(200, {"webhooks": [webhook_json(w) for w in found]})
 
-    @route("GET", API + r"/webhooks/(?P<webhook_id>\d+)\.json")
+    @route("GET", API + r"/webhooks/(?P<webhook_id>[0-9]{1,19})\.json")
     def get_webhook(self, request: httpx.Request, version: str, webhook_id: str) -> httpx.Response:
         found = self.backend.webhooks.get(int(webhook_id))
         if found is None:
             raise SimulatorError(404, {"errors": "Not Found"})
         return json_response(200, {"webhook": webhook_json(found)})
 
-    @route("DELETE", API + r"/webhooks/(?P<webhook_id>\d+)\.json")
+    @route("DELETE", API + r"/webhooks/(?P<webhook_id>[0-9]{1,19})\.json")
     def delete_webhook(self, request: httpx.Request, version: str, webhook_id: str) -> httpx.Response:
         self.backend.unsubscribe(int(webhook_id))
         return json_response(200, {})

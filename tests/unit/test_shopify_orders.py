@@ -295,3 +295,13 @@ def test_empty_fields_answers_everything(sim, client):
     order_id = sim.add_order(usd_order())["id"]
     assert client.get(f"/orders/{order_id}.json", params={"fields": ""}).json() == \
         client.get(f"/orders/{order_id}.json").json()
+
+
+@pytest.mark.parametrize("order_id", ["\u0663", "1" * 5000, "12a"])
+def test_an_order_id_that_is_not_a_plain_number_is_not_found(order_id):
+    from simulators.shopify import ShopifySimulator
+    from tests.unit.storefront_helpers import shopify_client
+
+    with shopify_client(ShopifySimulator(seed=1)) as client:
+        response = client.get(f"/orders/{order_id}.json")
+    assert (response.status_code, response.json()) == (404, {"errors": "Not Found"})

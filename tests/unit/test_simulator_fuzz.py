@@ -268,10 +268,16 @@ def test_reported_cause_gets_the_platforms_4xx(case: str) -> None:
 
 
 def test_a_caught_exception_is_journaled_with_its_cause() -> None:
-    target, response = _one("netsuite", "POST", "/services/rest/query/v1/suiteql", None,
-                             b'{"q": "SELECT id FROM transaction WHERE memo = \'\\ud800\'"}')
+    """A ValueError no parser named becomes the platform's 400, and its cause is kept in the journal."""
+    target = TARGETS["square"]()
+
+    def unexpected(*args: Any, **kwargs: Any) -> Any:
+        raise ValueError("a value nobody checked")
+
+    target.sim.backend.list_payments = unexpected  # type: ignore[method-assign]
+    response = send(target, "GET", "/v2/payments", {}, b"")
     assert response.status_code == 400
-    assert target.sim.journal.entries()[-1].cause.startswith("UnicodeEncodeError")
+    assert target.sim.journal.entries()[-1].cause.startswith("ValueError")
 
 
 def test_an_unlisted_exception_still_escapes() -> None:

@@ -259,3 +259,10 @@ def test_a_record_the_mirror_cannot_take_is_not_stored_either(world, catalog, mo
     assert suiteql(world, "SELECT id FROM transaction WHERE externalid = 'so-mirror-1'")["items"] == []
     post_sales_order(world, catalog, external_id="so-mirror-1")   # no "already exists"
     assert len(suiteql(world, "SELECT id FROM transaction WHERE externalid = 'so-mirror-1'")["items"]) == 1
+
+
+def test_a_lone_surrogate_in_a_query_is_named(world):
+    response = world.client.post(SUITEQL, content=b'{"q": "SELECT id FROM item WHERE itemid = \'\\udcff\'"}',
+                                 headers={**TRANSIENT, "Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert "half of a UTF-16 surrogate pair" in error_detail(response)["detail"]
