@@ -325,7 +325,8 @@ def _describe_selection(config: pytest.Config) -> str:
 
 def _narrowing(config: pytest.Config, selection: dict) -> list[str]:
     """Why this run is narrower than the whole suite; empty for a full run."""
-    reasons = [f"selected by {_describe_selection(config)}"] if _describe_selection(config) else []
+    described = _describe_selection(config)
+    reasons = [f"selected by {described}"] if described else []
     if selection["deselected"]:
         reasons.append(f"{selection['deselected']} scenario(s) deselected")
     reasons += [f"node id {arg} given" for arg in config.args if "::" in arg]

@@ -34,6 +34,9 @@ NETSUITE_ACCOUNT = "1234567_SB1"
 WEBHOOK_HOST = "hooks.refund-connector.test"
 SCHEDULE = timedelta(minutes=90)
 REFUND_TYPES = ("cashRefund", "creditMemo")
+# A NetSuite refund made the way the Refund button makes it: a transform of the billed record
+# (groups: billed record type, billed record id, refund type).
+REFUND_TRANSFORM = re.compile(r"/record/v1/(cashSale|invoice)/([^/]+)/!transform/(cashRefund|creditMemo)$")
 
 
 def seed_for(base_seed: int, name: str) -> int:
@@ -251,11 +254,16 @@ class World:
     def storefront_refund(self, order: OrderUnderTest, request: StorefrontRefundRequest) -> str:
         """The merchant makes this refund in the storefront; an amount asked is remembered, and
         reconciliation checks the storefront gave back exactly that."""
+        if request.amount is not None:
+            order.adjusted = True
+        return self._refund(order, request)
+
+    def _refund(self, order: OrderUnderTest, request: StorefrontRefundRequest) -> str:
+        """Make the refund in the storefront and remember it (and any amount it was asked to give back)."""
         made = self.driver_of(order).refund(order.placed, request)
         order.storefront_refund_ids.append(made)
         if request.amount is not None:
             order.asked[made] = request.amount
-            order.adjusted = True
         return made
 
     def refund_at_storefront(self, order: OrderUnderTest, *, lines: tuple[tuple[int, int], ...] = (),
@@ -284,13 +292,10 @@ class World:
                                               amount=worth + discrepancy if discrepancy else None)
         else:
             request = StorefrontRefundRequest(amount=worth + discrepancy)
-        made = driver.refund(order.placed, request)
-        if request.amount is not None:
-            order.asked[made] = request.amount
+        made = self._refund(order, request)
         order.adjusted = order.adjusted or bool(discrepancy)
         order.fully_refunded = not order.adjusted and self._covers_everything(order, units, with_shipping)
         order.refunded_units, order.shipping_refunded = units, with_shipping
-        order.storefront_refund_ids.append(made)
         return made
 
     @staticmethod
@@ -391,11 +396,10 @@ class World:
         requests carried it (NetSuite's own journal); None if the order was never billed."""
         if order.billed is None:
             return None
-        billed_type, billed_id = order.billed
-        made_from = re.compile(rf"/{billed_type}/{re.escape(billed_id)}/!transform/(cashRefund|creditMemo)$")
         sent = Decimal(0)
         for entry in self.netsuite.journal.entries():
-            if entry.method == "POST" and entry.status < 300 and made_from.search(entry.path):
+            made = REFUND_TRANSFORM.search(entry.path)
+            if entry.method == "POST" and entry.status < 300 and made and made.group(1, 2) == order.billed:
                 body = jsonio.loads(entry.request_body)
                 sent += sum((Decimal(str(line.get("taxAmount", 0))) for line in body.get("item", {}).get("items", [])),
                             Decimal(0))

@@ -11,7 +11,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any, Callable
 
 from connector import Connector
-from connector.model import LineKind
+from connector.model import LineKind, SourceStatus
 from harness import seam
 from harness.connectors.reference import ReferenceConnector, build_engine
 
@@ -80,14 +80,8 @@ def _rounded_down(push):
 # --- what the connector reads from the storefront (refunds to NetSuite) ---------------------
 
 def _refunds_changed(change: Callable[[Any], Any]):
-    """Every refund the adapter reports passes through ``change`` (None drops it)."""
-    def each(found):
-        changed = (change(refund) for refund in found)
-        return [refund for refund in changed if refund is not None]
-    return {"list_refunds": lambda adapter, *a, **k: each(adapter.list_refunds(*a, **k)),
-            "refunds_since": lambda adapter, *a, **k: each(adapter.refunds_since(*a, **k)),
-            "refund": lambda adapter, *a, **k: change(adapter.refund(*a, **k)),
-            "parse_refund": lambda adapter, *a, **k: change(adapter.parse_refund(*a, **k))}
+    """Every refund the adapter reads passes through ``change``: all its reads go through ``parse_refund``."""
+    return {"parse_refund": lambda adapter, *a, **k: change(adapter.parse_refund(*a, **k))}
 
 
 def _own_refunds_look_new(refund):
@@ -100,14 +94,10 @@ def _without_lines(refund):
 
 
 def _completed(refund):
-    from connector.model import SourceStatus
-
     return replace(refund, status=SourceStatus.COMPLETED)
 
 
 def _settled_at_once(adapter, order, push):
-    from connector.model import SourceStatus
-
     return replace(adapter.create_refund(order, push), status=SourceStatus.COMPLETED)
 
 

@@ -7,8 +7,7 @@ twice, a rate limit read as a final refusal.
 """
 from __future__ import annotations
 
-import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import ROUND_DOWN, Decimal
 from typing import Any, Callable
 
@@ -16,10 +15,10 @@ import httpx
 
 from common import jsonio
 from harness import seam
+from connector import Connector
 from harness.connectors.reference import ReferenceConnector, build_engine
+from harness.world import REFUND_TRANSFORM
 
-# A NetSuite refund made the way the Refund button makes it: a transform of the billed record.
-_REFUND_TRANSFORM = re.compile(r"/record/v1/(cashSale|invoice)/([^/]+)/!transform/(cashRefund|creditMemo)$")
 Rewrite = Callable[[httpx.Request, httpx.Client], "httpx.Response | None"]
 
 
@@ -42,7 +41,7 @@ def rewriting(context: seam.ConnectorContext, rewrite: Rewrite) -> seam.Connecto
 
 
 def _refund_body(request: httpx.Request) -> dict[str, Any] | None:
-    if request.method != "POST" or not _REFUND_TRANSFORM.search(request.url.path):
+    if request.method != "POST" or not REFUND_TRANSFORM.search(request.url.path):
         return None
     return jsonio.loads(request.content)
 
@@ -53,9 +52,23 @@ def _resend(request: httpx.Request, http: httpx.Client, body: dict[str, Any]) ->
                                    content=jsonio.dumps(body).encode()))
 
 
-def changing_refunds(change: Callable[[dict[str, Any], dict[str, str]], None]) -> seam.ConnectorFactory:
-    """A reference connector whose every NetSuite refund body is passed through ``change(body, setup)``
-    first; ``setup`` names the account's generic refund and shipping items."""
+@dataclass
+class RefundPost:
+    """One refund the connector is sending NetSuite, for a mutant to change before it goes."""
+
+    body: dict[str, Any]
+    billed_type: str
+    billed_id: str
+    setup: dict[str, str]     # the account's generic refund and shipping items: {"refund_item", "shipping_item"}
+    engine: Connector         # the connector's own engine (to read NetSuite as the connector would)
+
+    @property
+    def lines(self) -> list[dict[str, Any]]:
+        return self.body.get("item", {}).get("items", [])
+
+
+def changing_refunds(change: Callable[[RefundPost], None]) -> seam.ConnectorFactory:
+    """A reference connector whose every NetSuite refund is passed through ``change`` before it is sent."""
     def build(context: seam.ConnectorContext) -> seam.ConnectorUnderTest:
         engine = None
 
@@ -63,8 +76,10 @@ def changing_refunds(change: Callable[[dict[str, Any], dict[str, str]], None]) -
             body = _refund_body(request)
             if body is None:
                 return None
+            billed_type, billed_id, _ = REFUND_TRANSFORM.search(request.url.path).groups()
             settings = engine.accounts()[0].settings
-            change(body, {"refund_item": settings.generic_refund_item_id, "shipping_item": settings.shipping_item_id})
+            change(RefundPost(body, billed_type, billed_id, {"refund_item": settings.generic_refund_item_id,
+                                                              "shipping_item": settings.shipping_item_id}, engine))
             return _resend(request, http, body)
 
         engine = build_engine(rewriting(context, rewrite))
@@ -72,19 +87,19 @@ def changing_refunds(change: Callable[[dict[str, Any], dict[str, str]], None]) -
     return build
 
 
-def each_line(change: Callable[[dict[str, Any]], None]):
-    def apply(body: dict[str, Any], setup: dict[str, str]) -> None:
-        for line in body.get("item", {}).get("items", []):
+def each_line(change: Callable[[dict[str, Any]], None]) -> Callable[[RefundPost], None]:
+    def apply(post: RefundPost) -> None:
+        for line in post.lines:
             change(line)
     return apply
 
 
 def lines_on_item(which: Callable[[dict[str, Any], dict[str, str]], bool], item: str):
     """Lines picked by ``which`` go onto the account's ``item`` instead (same money, wrong line)."""
-    def apply(body: dict[str, Any], setup: dict[str, str]) -> None:
-        for line in body.get("item", {}).get("items", []):
-            if which(line, setup):
-                line["item"] = {"id": setup[item]}
+    def apply(post: RefundPost) -> None:
+        for line in post.lines:
+            if which(line, post.setup):
+                line["item"] = {"id": post.setup[item]}
                 line.pop("orderLine", None)
                 line["quantity"] = 1
     return apply
@@ -98,17 +113,29 @@ def _is_shipping_line(line: dict[str, Any], setup: dict[str, str]) -> bool:
     return (line.get("item") or {}).get("id") == setup["shipping_item"]
 
 
-def _drop_shipping(body: dict[str, Any], setup: dict[str, str]) -> None:
-    body["item"]["items"] = [line for line in body["item"]["items"] if not _is_shipping_line(line, setup)]
+def _drop_shipping(post: RefundPost) -> None:
+    post.body["item"]["items"] = [line for line in post.lines if not _is_shipping_line(line, post.setup)]
 
 
-def _without_external_id(body: dict[str, Any], setup: dict[str, str]) -> None:
-    body.pop("externalId", None)
+def _without_external_id(post: RefundPost) -> None:
+    post.body.pop("externalId", None)
 
 
 def _one_more_unit(line: dict[str, Any]) -> None:
     if line.get("orderLine") is not None:
         line["quantity"] = int(line["quantity"]) + 1
+
+
+def _first_line_with_the_item(post: RefundPost) -> None:
+    """A refunded line is matched to the first billed line with the same item, not the line refunded."""
+    billed = post.engine.netsuite.get(post.billed_type, post.billed_id, expand=True) or {}
+    item_of = {int(line["line"]): line["item"]["id"] for line in billed.get("item", {}).get("items", [])}
+    first_with_item: dict[str, int] = {}
+    for number in sorted(item_of):
+        first_with_item.setdefault(item_of[number], number)
+    for line in post.lines:
+        if line.get("orderLine") is not None:
+            line["orderLine"] = first_with_item[item_of[int(line["orderLine"])]]
 
 
 def posts_twice(context: seam.ConnectorContext) -> seam.ConnectorUnderTest:
@@ -123,7 +150,7 @@ def posts_twice(context: seam.ConnectorContext) -> seam.ConnectorUnderTest:
             return None
         first = http.send(request)
         if first.status_code < 300:
-            billed_type, billed_id, refund_type = _REFUND_TRANSFORM.search(request.url.path).groups()
+            billed_type, billed_id, refund_type = REFUND_TRANSFORM.search(request.url.path).groups()
             body.pop("externalId", None)
             resending = True
             try:   # through the engine's own NetSuite client, so the request is signed afresh
@@ -131,29 +158,6 @@ def posts_twice(context: seam.ConnectorContext) -> seam.ConnectorUnderTest:
             finally:
                 resending = False
         return first
-
-    engine = build_engine(rewriting(context, rewrite))
-    return ReferenceConnector(engine)
-
-
-def matches_lines_by_sku(context: seam.ConnectorContext) -> seam.ConnectorUnderTest:
-    """A refunded line is matched to the first billed line with the same item, not the line refunded."""
-    engine = None
-
-    def rewrite(request, http):
-        body = _refund_body(request)
-        if body is None:
-            return None
-        billed_type, billed_id, _ = _REFUND_TRANSFORM.search(request.url.path).groups()
-        billed = engine.netsuite.get(billed_type, billed_id, expand=True) or {}
-        lines = {int(line["line"]): line["item"]["id"] for line in billed.get("item", {}).get("items", [])}
-        first_with_item: dict[str, int] = {}
-        for number in sorted(lines):
-            first_with_item.setdefault(lines[number], number)
-        for line in body.get("item", {}).get("items", []):
-            if line.get("orderLine") is not None:
-                line["orderLine"] = first_with_item[lines[int(line["orderLine"])]]
-        return _resend(request, http, body)
 
     engine = build_engine(rewriting(context, rewrite))
     return ReferenceConnector(engine)
@@ -190,6 +194,6 @@ MUTANTS = {
     "no_external_id": ("NetSuite refunds carry no externalId, so nothing stops a retry from posting one again.",
                        changing_refunds(_without_external_id)),
     "posts_twice": (posts_twice.__doc__, posts_twice),
-    "matches_lines_by_sku": (matches_lines_by_sku.__doc__, matches_lines_by_sku),
+    "matches_lines_by_sku": (_first_line_with_the_item.__doc__, changing_refunds(_first_line_with_the_item)),
     "rate_limit_is_final": (rate_limit_is_final.__doc__, rate_limit_is_final),
 }

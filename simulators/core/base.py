@@ -126,7 +126,7 @@ class Simulator:
         from several threads. A dropped answer is journaled, then raised as an httpx error."""
         body = request.read()
         operation, answer = self._resolve(request)
-        rule = None if request.headers.get(OBSERVER_HEADER) else self.faults.decide(
+        rule = None if self.faults.idle or request.headers.get(OBSERVER_HEADER) else self.faults.decide(
             Facts(self.platform, self.tenant_of(request), request.method, request.url.path, operation))
         outcome = fault_actions.Outcome(answer()) if rule is None else fault_actions.apply(self, rule, request, answer)
         response = outcome.response

@@ -225,6 +225,11 @@ class FaultPlane:
         self._next_id = 1
         self._lock = threading.Lock()
 
+    @property
+    def idle(self) -> bool:
+        """No rule is set: every request goes through untouched (the common case, checked lock-free)."""
+        return not self._rules
+
     def attach(self, simulator: str, operations: Iterable[str], errors: Iterable[str]) -> None:
         """Tell the plane a simulator's operations and named errors, so rules naming others are refused."""
         with self._lock:
