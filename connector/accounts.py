@@ -113,7 +113,8 @@ def check_prerequisites(account: Account, ledger: "Ledger", netsuite: "NetSuiteC
     test_order: str | None = None
     try:
         if not links:
-            missing.append("no test order has been synced to NetSuite")
+            missing.append("no test order has been synced to NetSuite (sync a test order, then bill it in "
+                           "NetSuite with a cash sale or an invoice)")
         else:
             billed = netsuite.billed_records([link.sales_order_id for link in links])
             test_order = next((link.order_id for link in links if link.sales_order_id in billed), None)

@@ -34,7 +34,8 @@ Feature: Refund sync prerequisites
   Scenario: A test order that was never synced cannot satisfy the prerequisites
     Given a storefront connected to NetSuite with order sync active
     When I try to enable refund sync in the direction under test
-    Then activation is refused because "no test order"
+    Then activation is refused because "no test order has been synced"
+    And activation is refused because "then bill it in NetSuite"
 
   @storefront @to_netsuite
   Scenario: An order with an item NetSuite does not know cannot be the test order

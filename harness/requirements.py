@@ -36,6 +36,18 @@ REQUIREMENTS = {r.tag: r for r in (
     Requirement("refund_webhooks", "a storefront that announces refunds by webhook", lambda c: c.refund_webhooks),
     Requirement("async_settlement", "a storefront whose refunds settle later (PENDING first)",
                 lambda c: c.async_settlement),
+    Requirement("read_only_refunds", "a storefront whose API reads refunds but cannot create them",
+                lambda c: c.read_only_refunds),
+    Requirement("settlement_visibility", "a storefront whose refunds appear only once a settlement report includes them",
+                lambda c: c.visible_after_settlement),
+    Requirement("shipped_lines_only", "a storefront that refunds only lines that have shipped",
+                lambda c: c.shipped_lines_only),
+    Requirement("buyer_requested_refunds", "a storefront where a seller refund without a buyer request is invisible",
+                lambda c: c.buyer_requested_refunds),
+    Requirement("offline_payments", "a storefront that refunds offline-paid orders through another route",
+                lambda c: c.offline_payments),
+    Requirement("store_credit_refunds", "a storefront that can refund as store credit", lambda c: c.store_credit_refunds),
+    Requirement("exchanges", "a storefront whose exchanges can leave a refund", lambda c: c.exchanges),
 )}
 
 

@@ -46,6 +46,11 @@ class StorefrontRefundRequest:
     whole_order: bool = False
 
 
+class LineRefundsUnsupported(ValueError):
+    """The storefront's admin cannot refund by line: a merchant refunds an amount there instead.
+    Drivers raise it for a refund request naming lines; the capability probe relies on it."""
+
+
 class StorefrontDriver(Protocol):
     platform: str               # the registry name
     display_name: str
@@ -63,7 +68,8 @@ class StorefrontDriver(Protocol):
     def place_order(self, spec: OrderSpec) -> PlacedOrder: ...
 
     def refund(self, order: PlacedOrder, request: StorefrontRefundRequest) -> str:
-        """The merchant refunds in the storefront's own admin; returns the storefront refund id."""
+        """The merchant refunds in the storefront's own admin; returns the storefront refund id.
+        Raises ``LineRefundsUnsupported`` for lines where the admin refunds only amounts."""
         ...
 
     def refunds(self, order: PlacedOrder) -> list[SideRefund]:

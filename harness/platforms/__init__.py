@@ -39,6 +39,13 @@ class Capabilities:
     refund_webhooks: bool                # the storefront announces new refunds by signed webhook
     read_only_refunds: bool              # the API can read refunds but not create them
     visible_after_settlement: bool       # refunds appear in the API only once a settlement includes them
+    # Platform rules that only some storefronts have; each admits the scenarios of its own tag
+    # (harness/requirements.py), so a rule is certified for every platform that declares it.
+    shipped_lines_only: bool = False     # only lines that have shipped can be refunded
+    buyer_requested_refunds: bool = False  # a seller refund is visible to the connector only when the buyer asked first
+    offline_payments: bool = False       # orders paid offline refund through another route than card orders
+    store_credit_refunds: bool = False   # a refund can go back as store credit (a gift-card order, when the setting is on)
+    exchanges: bool = False              # an exchange (a return plus a new sale) can leave a refund to sync
 
     def __post_init__(self) -> None:
         unknown = [d for d in self.directions if d not in DIRECTIONS]

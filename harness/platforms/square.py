@@ -8,7 +8,7 @@ import httpx
 from common import jsonio, money
 from harness.platforms import Capabilities, Platform, SimulatorContext
 from harness.reconcile import SideRefund
-from harness.storefronts import PlacedLine, PlacedOrder, StorefrontRefundRequest
+from harness.storefronts import LineRefundsUnsupported, PlacedLine, PlacedOrder, StorefrontRefundRequest
 from simulators.core.faults import FaultTarget
 from simulators.core.faults import OBSERVER_HEADER
 from simulators.core.orders import OrderSpec
@@ -41,7 +41,7 @@ class SquareDriver:
 
     def refund(self, order: PlacedOrder, request: StorefrontRefundRequest) -> str:
         if request.amount is None:
-            raise ValueError("Square cannot refund by line; refund an amount instead")
+            raise LineRefundsUnsupported("Square cannot refund by line; refund an amount instead")
         refund = self.simulator.refund_in_dashboard(order.payment_id, request.amount, "Customer return")
         return refund["id"]
 

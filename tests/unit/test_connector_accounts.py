@@ -54,7 +54,9 @@ def test_activation_lists_everything_that_is_missing(world) -> None:
     report = connector.check_refund_prerequisites(account.id)
     assert not report.ok and report.test_order is None
     assert report.missing == [
-        "order sync is not active", "no test order has been synced to NetSuite",
+        "order sync is not active",
+        "no test order has been synced to NetSuite (sync a test order, then bill it in NetSuite with a "
+        "cash sale or an invoice)",
         "the generic refund item is not configured (set generic_refund_item_id to an Other Charge for Sale item)"]
     with pytest.raises(ActivationRefused) as refused:
         connector.enable_refund_sync(account.id, Direction.TO_NETSUITE)
