@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: certify test mutants bench bench-suite clean
+.PHONY: certify test fuzz mutants bench bench-suite clean
 
 # pytest rewrites the asserts of every plugin module in every process (xdist workers, nested runs)
 # and caches the result as bytecode; with bytecode writing off it recompiles them all each time.
@@ -21,6 +21,10 @@ certify: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto --dist worksteal -q
+
+# 2,000 malformed requests to every route table of every simulator (make test sends 50 each)
+fuzz: $(STAMP)
+	FUZZ_REQUESTS=2000 $(BIN)/python -m pytest -n auto --dist worksteal -q tests -k malformed_requests_get_the_platforms_4xx
 
 # every deliberately broken connector against the certification; prints the kill rate
 mutants: $(STAMP)
