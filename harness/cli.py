@@ -91,6 +91,14 @@ def _parser() -> argparse.ArgumentParser:
     mutants.add_argument("names", nargs="*", metavar="MUTANT", help="only these mutants (default: all)")
     storefronts = sub.add_parser("storefronts", help="print the platform registry and each platform's capabilities")
     storefronts.add_argument("--json", action="store_true", help="print it as JSON")
+    probe = sub.add_parser(
+        "probe", help="find out whether a storefront refunds by line: a manual refund, then read it back",
+        description="Refund one unit of a line in the storefront's simulator (an amount where its admin offers "
+                    "only amounts), read the refund back through its API, and compare with the registry. "
+                    "Exit codes: 0 every probe agrees with the registry, 1 some probe disagrees, 4 usage error.")
+    probe.add_argument("names", nargs="*", metavar="PLATFORM", help="the storefronts to probe (default: all)")
+    probe.add_argument("--json", action="store_true", help="print one JSON object per storefront")
+    probe.add_argument("--seed", type=_positive_int, default=1, help="seed for the probe's order (default: %(default)s)")
     serve = sub.add_parser("serve", help="serve a seeded World's simulators over HTTP until Ctrl-C or SIGTERM",
                            description="Serve the NetSuite simulator and every registered storefront's (with /_sim control "
                                        "planes) on loopback. Exit codes: 0 stopped cleanly, 2 bad flags, "
@@ -118,11 +126,30 @@ def main(argv: list[str] | None = None) -> int:
         return serve(args)
     if args.command == "mutants":
         return mutants(args)
+    if args.command == "probe":
+        return probe(args)
     try:
         return print_steps() if args.command == "steps" else print_storefronts(as_json=args.json)
     except BrokenPipeError:  # piped into `head`: the reader has all it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+def probe(args: argparse.Namespace) -> int:
+    from harness.platforms import UnknownPlatform, platform, platforms
+    from harness.probe import probe as run_probe
+
+    try:
+        chosen = [platform(name) for name in args.names] or platforms()
+    except UnknownPlatform as exc:
+        print(f"refund-harness: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    disagree = 0
+    for entry in chosen:
+        result = run_probe(entry, seed=args.seed)
+        disagree += not result.agrees
+        print(json.dumps(result.as_dict()) if args.json else result.describe(), flush=True)
+    return 1 if disagree else 0
 
 
 def mutants(args: argparse.Namespace) -> int:
@@ -132,7 +159,7 @@ def mutants(args: argparse.Namespace) -> int:
     unknown = [name for name in args.names if name not in MUTANTS]
     if unknown:
         print(f"refund-harness: no mutant {', '.join(unknown)}; mutants: {', '.join(sorted(MUTANTS))}", file=sys.stderr)
-        return 4
+        return EXIT_USAGE
     if args.workers < 1:
         print("refund-harness: -n must be 1 or more", file=sys.stderr)
         return 4
@@ -246,7 +273,9 @@ def print_steps() -> int:
 
 
 def print_storefronts(*, as_json: bool) -> int:
-    from harness.platforms import platforms
+    from dataclasses import fields
+
+    from harness.platforms import Capabilities, platforms
 
     entries = [p.describe() for p in platforms()]
     if as_json:
@@ -256,8 +285,7 @@ def print_storefronts(*, as_json: bool) -> int:
     from rich.table import Table
 
     table = Table(title="Registered storefronts")
-    flags = ("line_items", "shipping_refunds", "amount_only", "async_settlement", "refund_webhooks",
-             "read_only_refunds", "visible_after_settlement")
+    flags = [f.name for f in fields(Capabilities) if f.type in (bool, "bool")]
     for column in ("name", "directions", "best practice", *flags):
         table.add_column(column.replace("_", " "))
     for entry in entries:
