@@ -284,13 +284,15 @@ def print_storefronts(*, as_json: bool) -> int:
     from rich.console import Console
     from rich.table import Table
 
+    # one column per storefront and a row per capability: the table stays readable as the fleet grows
     table = Table(title="Registered storefronts")
-    flags = [f.name for f in fields(Capabilities) if f.type in (bool, "bool")]
-    for column in ("name", "directions", "best practice", *flags):
-        table.add_column(column.replace("_", " "))
+    table.add_column("capability")
     for entry in entries:
-        table.add_row(entry["name"], ", ".join(entry["directions"]), entry["best_practice_direction"],
-                      *("yes" if entry[flag] else "no" for flag in flags))
+        table.add_column(entry["name"])
+    table.add_row("directions", *("\n".join(entry["directions"]) for entry in entries))
+    table.add_row("best practice", *(entry["best_practice_direction"] for entry in entries))
+    for flag in [f.name for f in fields(Capabilities) if f.type in (bool, "bool")]:
+        table.add_row(flag.replace("_", " "), *("yes" if entry[flag] else "no" for entry in entries))
     Console(width=200).print(table)
     return 0
 
