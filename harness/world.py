@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+import urllib.parse
 import zlib
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -37,6 +38,20 @@ REFUND_TYPES = ("cashRefund", "creditMemo")
 # A NetSuite refund made the way the Refund button makes it: a transform of the billed record
 # (groups: billed record type, billed record id, refund type).
 REFUND_TRANSFORM = re.compile(r"/record/v1/(cashSale|invoice)/([^/]+)/!transform/(cashRefund|creditMemo)$")
+
+
+# Query parameters that carry credentials on some platforms (OAuth 1.0a in the query string, keys in
+# the query): the journal summary goes into reports, which must never hold a secret.
+_CREDENTIAL_PARAM = re.compile(r"(secret|signature|token|key|password|oauth_|auth)", re.IGNORECASE)
+
+
+def redact_query(query: str) -> str:
+    """A query string with the value of every credential-like parameter replaced by ``***``."""
+    parts = []
+    for part in query.split("&"):
+        name, sep, _ = part.partition("=")
+        parts.append(f"{name}{sep}***" if sep and _CREDENTIAL_PARAM.search(urllib.parse.unquote(name)) else part)
+    return "&".join(parts)
 
 
 def seed_for(base_seed: int, name: str) -> int:
@@ -476,7 +491,7 @@ class World:
             entries = simulator.journal.entries()
             out.append(f"{name}: {len(entries)} request(s)" + (f", last {last}" if len(entries) > last else ""))
             for entry in entries[-last:]:
-                query = f"?{entry.url.split('?', 1)[1]}" if "?" in entry.url else ""
+                query = f"?{redact_query(entry.url.split('?', 1)[1])}" if "?" in entry.url else ""
                 out.append(f"  {entry.method} {entry.path}{query} -> {entry.status}"
                            + (f" ({entry.operation})" if entry.operation else "")
                            + (f" [fault {entry.fault}]" if entry.fault else ""))

@@ -29,6 +29,8 @@ def test_serve_writes_a_manifest_answers_over_http_and_stops_cleanly_on_sigterm(
                 break
         assert lines and lines[-1].startswith("ready:"), "".join(lines) + process.stderr.read()
         manifest = json.loads(manifest_path.read_text())
+        # no --host given: every server listens on loopback only
+        assert {httpx.URL(entry["base_url"]).host for entry in manifest["simulators"].values()} == {"127.0.0.1"}
         shopify, square, netsuite = (manifest["simulators"][n] for n in ("shopify", "square", "netsuite"))
         assert set(netsuite["credentials"]) == {"account_id", "consumer_key", "consumer_secret", "token_id",
                                                 "token_secret"}

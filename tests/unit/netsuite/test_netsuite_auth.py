@@ -176,3 +176,26 @@ def test_a_timestamp_that_only_looks_numeric_is_a_login_failure_not_a_crash(worl
              for part in header.split(", ")]   # percent-encoded, as OAuth sends any parameter
     response = client_for(world.sim, None).get(ITEMS, headers={"Authorization": ", ".join(parts)})
     assert_invalid_login(world, response, "is not a number of seconds")
+
+
+def test_wrong_token_secret(world):
+    credentials = world.sim.credentials
+    wrong = TbaCredentials(credentials.consumer_key, credentials.consumer_secret, credentials.token_id, "f" * 64)
+    response = client_for(world.sim, TbaSigner(wrong, world.clock)).get(ITEMS)
+    assert_invalid_login(world, response, "signature does not match")
+
+
+def test_a_signature_made_for_another_url_is_refused(world):
+    signer = TbaSigner(world.sim.credentials, world.clock)
+    header = signer.authorization("GET", f"{BASE_URL}{RECORDS}/customer")
+    response = client_for(world.sim, None).get(ITEMS, headers={"Authorization": header})
+    assert_invalid_login(world, response, "signature does not match")
+
+
+def test_a_signature_made_for_another_method_is_refused(world):
+    signer = TbaSigner(world.sim.credentials, world.clock)
+    url = f"{BASE_URL}{ITEMS}"
+    header = signer.authorization("GET", url)
+    response = client_for(world.sim, None).post(url, json={"itemId": "SKU-C"}, headers={"Authorization": header})
+    assert_invalid_login(world, response, "signature does not match")
+    assert all(r.get("itemId") != "SKU-C" for r in world.sim.records("inventoryItem"))
