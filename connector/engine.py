@@ -28,6 +28,13 @@ from connector.to_netsuite import ToNetSuite
 WEBHOOK_PATH = "/webhooks/{platform}"   # where each platform's refund webhooks arrive
 
 
+# What a receiver raises on a delivery it could not parse: a payload of the wrong shape fails anywhere in
+# the parsing (an object where a list belongs gives an AttributeError). Answering 400 loses nothing even
+# if a real bug hides here: webhooks only hasten retrieval, and the scheduled run still finds the refund.
+WEBHOOK_BAD_INPUT = (ValueError, KeyError, TypeError, AttributeError, ArithmeticError, RecursionError,
+                     UnicodeError, IndexError)
+
+
 @dataclass(frozen=True)
 class PostAttempt:
     row: LedgerRefund    # the refund as this attempt left it
@@ -204,7 +211,12 @@ class Connector:
             known = ", ".join(WEBHOOK_PATH.format(platform=name) for name in self._webhooks)
             return httpx.Response(404, json={"error": f"no webhook receiver at {request.url.path}; "
                                                       f"receivers: {known}"})
-        return receiver.handle(request)
+        try:
+            return receiver.handle(request)
+        except WEBHOOK_BAD_INPUT as exc:
+            # A delivery is outside input: whatever a receiver failed to parse is the sender's 400, named,
+            # never an exception for the web server to turn into a 500 (and so a redelivery storm).
+            return httpx.Response(400, json={"error": f"malformed webhook delivery: {type(exc).__name__}: {exc}"[:500]})
 
     # --- schedule -------------------------------------------------------------------------
     def run_scheduled(self) -> RunSummary:
