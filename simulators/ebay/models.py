@@ -31,6 +31,10 @@ REASONS = ("BUYER_CANCEL", "SELLER_CANCEL", "ITEM_NOT_RECEIVED", "BUYER_RETURN",
            "OTHER_ADJUSTMENT", "SHIPPING_DISCOUNT")
 COMMENT_MAX = 100
 PENDING, REFUNDED, FAILED = "PENDING", "REFUNDED", "FAILED"
+# Gateways of an order paid outside eBay (the harness's payment on terms): eBay names no invoice
+# payment, so such an order is shown as paid on pickup.
+OFFLINE_GATEWAYS = frozenset({"manual"})
+OFFLINE_PAYMENT = "CASH_ON_PICKUP"
 
 
 class EbayError(Exception):
@@ -109,6 +113,7 @@ class Order:
     paid: bool
     created: datetime
     modified: datetime
+    payment_method: str = "EBAY"   # eBay managed payments; "CASH_ON_PICKUP" for an order paid outside eBay
     refund_ids: list[str] = field(default_factory=list)
 
     @property
@@ -193,7 +198,8 @@ class EbayBackend:
                                   priced.shipping if first else money.ZERO, priced.shipping_tax if first else money.ZERO))
         order_id = f"{self._digits(2)}-{self._digits(5)}-{self._digits(5)}"
         buyer = (spec.customer.first_name + spec.customer.last_name).lower() + "_" + self._digits(3)
-        order = Order(order_id, seller.username, buyer, spec.currency, lines, spec.paid, now, now)
+        order = Order(order_id, seller.username, buyer, spec.currency, lines, spec.paid, now, now,
+                      payment_method=OFFLINE_PAYMENT if spec.gateway in OFFLINE_GATEWAYS else "EBAY")
         assert order.total == priced.total, "order and priced totals must agree"
         self.orders[order_id] = order
         return order

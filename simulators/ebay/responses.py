@@ -88,7 +88,7 @@ def order_json(order: Order, backend: EbayBackend) -> dict[str, Any]:
         pricing["priceDiscount"] = amount_json(-discount, cur)
     if tax:
         pricing["tax"] = amount_json(tax, cur)
-    payments = [{"paymentMethod": "EBAY", "amount": amount_json(order.total, cur),
+    payments = [{"paymentMethod": order.payment_method, "amount": amount_json(order.total, cur),
                  "paymentStatus": "PAID" if order.paid else "PENDING",
                  **({"paymentDate": stamp(order.created)} if order.paid else {})}]
     return {
