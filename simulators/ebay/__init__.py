@@ -1,0 +1,6 @@
+"""eBay simulator (Sell Fulfillment API: amount refunds, PENDING then REFUNDED; buyer-requested refunds
+listed, unrequested Seller Hub refunds not). See docs/wire-contract.d/ebay.md."""
+from simulators.ebay.models import EbayBackend, EbayError, EbaySettings, Seller
+from simulators.ebay.responses import EbaySimulator
+
+__all__ = ["EbayBackend", "EbayError", "EbaySettings", "EbaySimulator", "Seller"]

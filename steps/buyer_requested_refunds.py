@@ -1,0 +1,43 @@
+"""Steps for ``@buyer_requested_refunds``: a marketplace lists a seller refund only when the buyer
+asked for it first; an unrequested one is an external transaction the connector cannot retrieve.
+
+Driver hooks these steps call (on platforms declaring ``buyer_requested_refunds``):
+- ``refund(order, StorefrontRefundRequest(amount=...))``: the buyer asks, then the seller refunds
+  the amount; the refund is listed by the API (the generic refund every other scenario uses);
+- ``refund_without_request(order, amount) -> str``: the seller refunds with no buyer request; the
+  API does not list it; returns the storefront's id for that money movement;
+- ``unlisted_refunds(order) -> list[Decimal]``: the amounts that went back outside the listed
+  refunds (read from the simulator's control plane, so a scenario proves the refund really happened).
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from harness.storefronts import StorefrontRefundRequest
+from harness.world import World
+from steps.vocabulary import then, when
+
+
+@when("the buyer asks for a refund and the merchant refunds {amount:Amount} in the storefront",
+      "the buyer asks for a refund and the merchant refunds 12.35 in the storefront")
+def requested_refund(world: World, amount: Decimal) -> None:
+    """The buyer requests a refund from their account, then the merchant refunds the amount."""
+    world.storefront_refund(world.order, StorefrontRefundRequest(amount=amount))
+
+
+@when("the merchant refunds {amount:Amount} in the storefront without a buyer request",
+      "the merchant refunds 12.35 in the storefront without a buyer request")
+def unrequested_refund(world: World, amount: Decimal) -> None:
+    """The merchant refunds though the buyer asked for nothing (an external transaction)."""
+    world.driver_of(world.order).refund_without_request(world.order.placed, amount)  # type: ignore[attr-defined]
+
+
+@then("the storefront's API lists no refund of the order, though {amount:Amount} went back to the buyer",
+      "the storefront's API lists no refund of the order, though 12.35 went back to the buyer")
+def unlisted(world: World, amount: Decimal) -> None:
+    """The API shows no refund of the order, yet the control plane shows the money did go back."""
+    driver = world.driver_of(world.order)
+    listed = driver.refunds(world.order.placed)
+    assert listed == [], f"the storefront's API lists refunds it should not: {listed}"
+    assert driver.unlisted_refunds(world.order.placed) == [amount], \
+        "the unrequested refund was not made"  # type: ignore[attr-defined]
