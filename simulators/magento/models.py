@@ -8,8 +8,9 @@ Creditmemo\\Total\\Shipping and the Creditmemo validators):
 - ``shipping_amount`` absent means all shipping still refundable (on the order route) or the
   invoice's shipping (on the invoice route); above what is left: "Maximum shipping amount allowed
   to refund is: %1";
-- the REST services (not the admin) also refuse a memo with no quantity when the order has no
-  shipping left to refund ("You can't create a creditmemo without products.");
+- a memo of only an adjustment (every item at qty 0, shipping 0) is accepted, as Magento 2.4.2 and
+  later do (magento/magento2#23069: before, the REST services refused it on an order with no
+  shipping left with "You can't create a creditmemo without products.");
 - never more money than paid ("The most money available to refund is %1."), and a memo's total
   must be positive ("The credit memo's total must be positive.");
 - the invoice route refuses an invoice whose payment method cannot refund online (an offline
@@ -320,14 +321,14 @@ class MagentoBackend:
     def refund(self, order: Order, asked: RefundAsked, *, invoice: Invoice | None = None, online: bool = False,
                admin: bool = False) -> Creditmemo:
         """RefundOrder (``invoice`` None: offline) or RefundInvoice; ``admin`` is the merchant's form,
-        which skips the REST services' item and quantity validators."""
+        which skips the REST services' item validator."""
         memo = self._draft(order, asked, invoice)
         messages = self._order_messages(order)
         if invoice is not None:
             messages += self._invoice_messages(order, invoice, memo)
         if not admin:
             messages += self._item_messages(order, asked)
-        messages += self._memo_messages(order, memo, quantity_rule=not admin)
+        messages += self._memo_messages(order, memo)
         if messages:
             raise MagentoError(400, "Creditmemo Document Validation Error(s):\n" + "\n".join(messages))
         return self._register(order, memo, invoice, online)
@@ -394,21 +395,16 @@ class MagentoBackend:
         return messages
 
     @staticmethod
-    def _memo_messages(order: Order, memo: Creditmemo, *, quantity_rule: bool) -> list[str]:
+    def _memo_messages(order: Order, memo: Creditmemo) -> list[str]:
         messages = []
-        total_qty = Decimal(0)
         for line in memo.items:
             item = order.item(line.order_item_id)
             assert item is not None
             if line.qty < 0 or line.qty > item.qty_to_refund:
                 messages.append("The quantity to creditmemo must not be greater than the unrefunded quantity "
                                 f'for product SKU "{item.sku}".')
-            else:
-                total_qty += line.qty
         if memo.grand_total <= 0:
             messages.append("The credit memo's total must be positive.")
-        elif quantity_rule and total_qty <= 0 and order.shipping_amount == order.shipping_refunded:
-            messages.append("You can't create a creditmemo without products.")
         if order.total_refunded + memo.grand_total > order.total_paid:
             messages.append(f"The most money available to refund is "
                             f"{php_number(order.total_paid - order.total_refunded)}.")
