@@ -240,14 +240,17 @@ class World:
 
     # --- orders --------------------------------------------------------------------------
     def place_order(self, account: AccountUnderTest, *, unknown_item: bool = False,
-                    exact: factories.ExactOrder | None = None, **plan: Any) -> OrderUnderTest:
+                    exact: factories.ExactOrder | None = None, gateway: str | None = None,
+                    **plan: Any) -> OrderUnderTest:
         """A paid order in the storefront: drawn from ``plan`` (see ``factories.plan_order``), or
-        ``exact`` as a QA case wrote it down."""
+        ``exact`` as a QA case wrote it down; paid through ``gateway`` (the platform's own name)
+        instead of its card gateway where given."""
         currency = exact.currency if exact is not None else plan.get("currency", "USD")
         if currency not in account.platform.currencies:
             raise ValueError(f"{account.platform.display_name} test orders are placed in "
                              f"{', '.join(account.platform.currencies)}, not {currency}")
-        spec = self.data.order(self.catalog, card_gateway=account.platform.card_gateway, exact=exact, **plan)
+        spec = self.data.order(self.catalog, card_gateway=gateway or account.platform.card_gateway, exact=exact,
+                               **plan)
         if unknown_item:  # a product the merchant sells but never created in NetSuite
             spec = replace(spec, lines=spec.lines + (LineSpec("SKU-UNMAPPED-1", "Gift wrap", spec.lines[0].price, 1),))
         order = OrderUnderTest(account.driver.place_order(spec), account.id, spec)

@@ -51,13 +51,13 @@ def test_every_platform_has_its_module_adapter_and_simulator_hosts():
 
 def test_an_unknown_platform_is_refused_by_name_everywhere():
     known = ", ".join(p.display_name for p in platforms())
-    with pytest.raises(UnknownPlatform, match=f"unknown storefront 'magento'; this harness knows {known}"):
-        platform("magento")
+    with pytest.raises(UnknownPlatform, match=f"unknown storefront 'no-such-cart'; this harness knows {known}"):
+        platform("no-such-cart")
     from connector.storefronts import storefront
     from connector.errors import ConnectorError
 
-    with pytest.raises(ConnectorError, match="Unknown platform 'magento'"):
-        storefront("magento")
+    with pytest.raises(ConnectorError, match="Unknown platform 'no-such-cart'"):
+        storefront("no-such-cart")
 
 
 def test_capabilities_refuse_inconsistent_declarations():

@@ -1,0 +1,48 @@
+"""Steps of features/offline_payments.feature: orders paid offline, and the route each refund took.
+
+Driver hooks a platform declaring ``offline_payments`` provides (harness/storefronts.py drivers):
+- ``offline_gateway``: the payment method, in the platform's own name, of an order paid offline
+  (a check or money order, a bank transfer, cash on delivery);
+- ``refund_route(order, refund_id) -> "online" | "offline"``: read back through the storefront's API,
+  "online" where the refund went back through the payment gateway that captured the order, "offline"
+  where the storefront only recorded it.
+"""
+from __future__ import annotations
+
+from harness.world import World
+from steps.vocabulary import given, then
+
+
+@given("an order paid offline synced to NetSuite and billed as an invoice",
+       "an order paid offline synced to NetSuite and billed as an invoice")
+def offline_paid_order(world: World) -> None:
+    """An order paid with the storefront's offline payment method (no NetSuite payment method is
+    mapped to it, so billing makes an invoice), synced and billed."""
+    order = world.place_order(world.account, gateway=world.account.driver.offline_gateway)
+    world.sync(order)
+    world.bill(order)
+
+
+def _routes(world: World) -> list[str]:
+    order = world.order
+    driver = world.driver_of(order)
+    refunds = driver.refunds(order.placed)
+    assert refunds, f"the storefront has no refund for order {order.placed.order_id}"
+    return [driver.refund_route(order.placed, refund.id) for refund in refunds]
+
+
+@then("the storefront refunded the order online, through its payment gateway",
+      "the storefront refunded the order online, through its payment gateway")
+def refunded_online(world: World) -> None:
+    """Every refund of the order went back through the gateway that captured it."""
+    routes = _routes(world)
+    assert routes == ["online"] * len(routes), (
+        f"the storefront recorded {routes.count('offline')} of {len(routes)} refund(s) offline: the card "
+        "was never refunded through its gateway")
+
+
+@then("the storefront refunded the order offline", "the storefront refunded the order offline")
+def refunded_offline(world: World) -> None:
+    """Every refund of the order was recorded offline (the order's payment was taken offline)."""
+    routes = _routes(world)
+    assert routes == ["offline"] * len(routes), f"refund routes {routes}; an order paid offline refunds offline"
