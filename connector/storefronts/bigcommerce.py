@@ -224,26 +224,22 @@ class BigCommerceAdapter:
                                                  for method in quote.get("refund_methods") or []
                                                  if len(method) == 1]}
         body["payments"] = self._payments(order, quote, store_credit=gift_card)
+        data = self._payment_action(f"/v3/orders/{order.id}/payment_actions/refunds", body, f"refund order {order.name}")
+        return self._pushed(data["data"], push.currency)
+
+    def _payment_action(self, path: str, body: dict[str, Any], what: str) -> Any:
         try:
-            data, _ = self.api.request("POST", f"/v3/orders/{order.id}/payment_actions/refunds", body=body,
-                                       what=f"refund order {order.name}")
+            data, _ = self.api.request("POST", path, body=body, what=what)
         except RemoteError as exc:
             if exc.status == 409:   # another refund of the order is in flight: BigCommerce takes them one at a time
                 raise RemoteError("BigCommerce", f"{exc} It will be retried on the next run.", status=409,
                                   detail=exc.detail, retryable=True) from exc
             raise
-        return self._pushed(data["data"], push.currency)
+        return data
 
     def _quote(self, order: Order, items: list[dict[str, Any]]) -> dict[str, Any]:
-        try:
-            data, _ = self.api.request("POST", f"/v3/orders/{order.id}/payment_actions/refund_quotes",
-                                       body={"items": items}, what=f"quote a refund of order {order.name}")
-        except RemoteError as exc:
-            if exc.status == 409:
-                raise RemoteError("BigCommerce", f"{exc} It will be retried on the next run.", status=409,
-                                  detail=exc.detail, retryable=True) from exc
-            raise
-        return data["data"]
+        return self._payment_action(f"/v3/orders/{order.id}/payment_actions/refund_quotes", {"items": items},
+                                    f"quote a refund of order {order.name}")["data"]
 
     @staticmethod
     def _payments(order: Order, quote: Mapping[str, Any], *, store_credit: bool) -> list[dict[str, Any]]:
