@@ -65,3 +65,14 @@ def refunded_as_store_credit(world: World) -> None:
     refunded = money.total((r.total for r in refunds), order.placed.currency)
     credit = _hook(world, "store_credit_refunded")(order.placed)
     assert credit == refunded, f"{credit} {order.placed.currency} went back as store credit of {refunded} refunded"
+
+
+@then("the storefront refunded nothing, leaving the refund to the operator",
+      "the storefront refunded nothing, leaving the refund to the operator")
+def left_to_operator(world: World) -> None:
+    """No refund reached the storefront: NetSuite's refund stands alone on purpose, so the totals of
+    this order differ by design (recorded as a deliberate, detected mismatch, not a matched order)."""
+    order = world.order
+    found = world.driver_of(order).refunds(order.placed)
+    assert not found, f"the storefront has {len(found)} refunds for the order; none was expected"
+    world.scenario.expect_mismatch = True
