@@ -24,6 +24,9 @@ class AccountSettings:
     # Payment gateway -> NetSuite payment method id; wins over payment_method_id. A paid order whose
     # gateway maps to nothing (and no default is set) goes to NetSuite without one: it bills as an invoice.
     payment_method_map: Mapping[str, str] = field(default_factory=dict)
+    # The connector never refunds a gift card; with this on, a gift-card order's refund from NetSuite
+    # goes back as store credit where the storefront offers it (off: the refund is an error to settle by hand).
+    refund_gift_cards_as_store_credit: bool = False
 
     def payment_method_for(self, gateway: str | None) -> str | None:
         if gateway and gateway in self.payment_method_map:
@@ -34,7 +37,8 @@ class AccountSettings:
         return {"generic_refund_item_id": self.generic_refund_item_id,
                 "shipping_item_id": self.shipping_item_id,
                 "payment_method_id": self.payment_method_id,
-                "item_map": dict(self.item_map), "payment_method_map": dict(self.payment_method_map)}
+                "item_map": dict(self.item_map), "payment_method_map": dict(self.payment_method_map),
+                "refund_gift_cards_as_store_credit": self.refund_gift_cards_as_store_credit}
 
     @classmethod
     def from_json(cls, data: Mapping) -> "AccountSettings":
@@ -42,7 +46,8 @@ class AccountSettings:
                    shipping_item_id=data.get("shipping_item_id"),
                    payment_method_id=data.get("payment_method_id"),
                    item_map=dict(data.get("item_map") or {}),
-                   payment_method_map=dict(data.get("payment_method_map") or {}))
+                   payment_method_map=dict(data.get("payment_method_map") or {}),
+                   refund_gift_cards_as_store_credit=bool(data.get("refund_gift_cards_as_store_credit", False)))
 
 
 @dataclass(frozen=True)

@@ -135,7 +135,8 @@ class FromNetSuite:
         push = RefundPush(total=row.total, currency=row.currency, lines=items,
                           shipping=shipping if by_line and shipping > 0 else None,
                           note=f"Refund from NetSuite {row.source_name or row.source_id} {marker}",
-                          idempotency_key=idempotency_key(account.id, row.source_id, row.attempt))
+                          idempotency_key=idempotency_key(account.id, row.source_id, row.attempt),
+                          store_credit=account.settings.refund_gift_cards_as_store_credit)
         confirm_claim(self.ledger, row.id)
         pushed = adapter.create_refund(order, push)
         self.ledger.record_target(row.id, adapter.refund_target_type, pushed.id)   # exactly-once: remember first

@@ -79,6 +79,7 @@ class AccountSetup:
     generic_refund_item_id: str | None = None   # Other Charge for Sale item for amount-only refund parts
     shipping_item_id: str | None = None         # Other Charge for Sale item for shipping
     payment_method_map: Mapping[str, str] = field(default_factory=dict)  # payment gateway -> NetSuite payment method
+    refund_gift_cards_as_store_credit: bool = False  # a gift-card order's refund from NetSuite goes back as store credit
 
 
 @dataclass(frozen=True)

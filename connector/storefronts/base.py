@@ -44,6 +44,8 @@ class RefundPush:
     shipping: Decimal | None                # shipping amount before tax, when NetSuite refunded shipping
     note: str                               # human text including the marker
     idempotency_key: str
+    # the account lets a gift-card order's refund go back as store credit (the adapter says how, or refuses)
+    store_credit: bool = False
 
 
 class StorefrontAdapter(Protocol):

@@ -41,7 +41,8 @@ class ReferenceConnector:
         settings = self.engine.account(int(account_id)).settings
         return seam.AccountSetup(generic_refund_item_id=settings.generic_refund_item_id,
                                  shipping_item_id=settings.shipping_item_id,
-                                 payment_method_map=dict(settings.payment_method_map))
+                                 payment_method_map=dict(settings.payment_method_map),
+                                 refund_gift_cards_as_store_credit=settings.refund_gift_cards_as_store_credit)
 
     def change_setup(self, account_id: str, setup: seam.AccountSetup) -> None:
         self.engine.update_settings(int(account_id), _settings(setup))
@@ -104,7 +105,8 @@ class ReferenceConnector:
 def _settings(setup: seam.AccountSetup) -> AccountSettings:
     return AccountSettings(generic_refund_item_id=setup.generic_refund_item_id,
                            shipping_item_id=setup.shipping_item_id,
-                           payment_method_map=dict(setup.payment_method_map))
+                           payment_method_map=dict(setup.payment_method_map),
+                           refund_gift_cards_as_store_credit=setup.refund_gift_cards_as_store_credit)
 
 
 def _refusing(operation, *args):

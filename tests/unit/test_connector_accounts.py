@@ -40,8 +40,8 @@ def test_add_account_validates(world) -> None:
     account = _shopify(connector, netsuite)
     assert account.direction is Direction.OFF and not account.order_sync_active
     assert connector.account(account.id) == account
-    with pytest.raises(ConnectorError, match="Unknown platform 'bigcommerce'"):
-        connector.add_account(name="B", platform="bigcommerce", store="s", credentials={"access_token": "t"})
+    with pytest.raises(ConnectorError, match="Unknown platform 'no-such-cart'"):
+        connector.add_account(name="B", platform="no-such-cart", store="s", credentials={"access_token": "t"})
     with pytest.raises(ConnectorError, match="missing credentials: client_secret"):
         connector.add_account(name="C", platform="shopify", store="s", credentials={"access_token": "t"})
     square = connector.add_account(name="Sq", platform="square", store="L1", credentials={"access_token": "t"})

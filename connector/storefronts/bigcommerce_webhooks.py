@@ -1,0 +1,120 @@
+"""BigCommerce ``store/order/refund/created`` webhooks: verified, de-duplicated, and recorded for
+TO_NETSUITE accounts.
+
+Deliveries are signed per Standard Webhooks: ``webhook-signature`` holds ``v1,<base64 HMAC-SHA256 of
+"{webhook-id}.{webhook-timestamp}.{body}">`` keyed by the app's client secret. The check is written
+here with ``hmac.compare_digest`` rather than with the ``standardwebhooks`` package because that
+package judges a timestamp's age by the machine's clock; the connector's clock is its own (and the
+harness's is injectable). A delivery is refused when the signature does not verify, when its
+timestamp is more than ``TOLERANCE`` away from now (a replay of an old capture), or when its id was
+seen before (acknowledged, ignored). The payload is light (the refund id); the refund itself is read
+back through the API, so nothing in the body is trusted beyond naming which refund to read.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from datetime import timedelta
+from typing import Any, Callable
+
+import httpx
+
+from common import jsonio
+from connector.accounts import Account
+from connector.errors import ConnectorError
+from connector.ledger import Ledger
+from connector.model import Direction
+from connector.storefronts.bigcommerce import REFUND_CREATED
+from connector.to_netsuite import ToNetSuite
+
+TOLERANCE = timedelta(minutes=5)   # Standard Webhooks' recommended replay window
+
+
+def expected_signature(secret: str, webhook_id: str, timestamp: str, body: bytes) -> bytes:
+    signed = f"{webhook_id}.{timestamp}.".encode() + body
+    return base64.b64encode(hmac.new(secret.encode(), signed, hashlib.sha256).digest())
+
+
+def signature_matches(secret: str, webhook_id: str, timestamp: str, body: bytes, header: str) -> bool:
+    """Any ``v1,<sig>`` of the space-separated list matches (senders list several while rotating keys)."""
+    expected = expected_signature(secret, webhook_id, timestamp, body)
+    found = False
+    for part in header.split():
+        version, _, given = part.partition(",")
+        if version == "v1" and hmac.compare_digest(expected, given.encode()):
+            found = True   # no early exit: the time taken does not depend on which entry matched
+    return found
+
+
+def _answer(http_status: int, /, **body: Any) -> httpx.Response:
+    return httpx.Response(http_status, content=jsonio.dumps(body).encode(), headers={"Content-Type": "application/json"})
+
+
+class BigCommerceWebhooks:
+    def __init__(self, ledger: Ledger, to_netsuite: ToNetSuite, adapter_for: Callable[[Account], Any]) -> None:
+        self.ledger = ledger
+        self.to_netsuite = to_netsuite
+        self.adapter_for = adapter_for
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        if request.method != "POST":
+            return _answer(405, error="webhooks are delivered with POST")
+        body = request.read()
+        webhook_id = request.headers.get("webhook-id", "")
+        timestamp = request.headers.get("webhook-timestamp", "")
+        signature = request.headers.get("webhook-signature", "")
+        if not webhook_id or not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12 or not signature:
+            return _answer(400, error="a Standard Webhooks delivery needs webhook-id, webhook-timestamp and "
+                                      "webhook-signature headers")
+        try:
+            payload = jsonio.loads(body)
+            producer = payload.get("producer") if isinstance(payload, dict) else None
+        except ValueError:
+            payload, producer = None, None
+        store_hash = producer.removeprefix("stores/") if isinstance(producer, str) else ""
+        account = self._verified_account(store_hash, webhook_id, timestamp, body, signature)
+        if account is None:
+            return _answer(401, error="the webhook signature does not verify for any account of this store")
+        sent = int(timestamp)
+        now = self.ledger.clock.now().timestamp()
+        if abs(now - sent) > TOLERANCE.total_seconds():
+            return _answer(401, error=f"the webhook timestamp is more than {int(TOLERANCE.total_seconds())} s from "
+                                      "now; a stale delivery (a replay) is refused")
+        if self.ledger.seen_delivery(webhook_id):
+            return _answer(200, status="duplicate delivery ignored", webhook_id=webhook_id)
+        scope = payload.get("scope") if isinstance(payload, dict) else None
+        if scope != REFUND_CREATED:
+            return self._done(webhook_id, account, status=f"scope {scope or '(none)'} is not handled")
+        if account.direction is not Direction.TO_NETSUITE:
+            # Refunds flow from NetSuite (or not at all) for this account: recording this one would echo it back.
+            return self._done(webhook_id, account,
+                              status=f"ignored: refund sync to NetSuite is not on for '{account.name}'")
+        data = payload.get("data")
+        refund_ref = data.get("refund") if isinstance(data, dict) else None
+        if not isinstance(refund_ref, dict) or refund_ref.get("refund_id") is None or data.get("id") is None:
+            return _answer(400, error="malformed store/order/refund/created payload: expected data.id and "
+                                      "data.refund.refund_id")
+        try:
+            refund = self.adapter_for(account).refund(str(data["id"]), str(refund_ref["refund_id"]))
+        except ConnectorError as exc:
+            # not remembered: BigCommerce retries the delivery, and the scheduled sync finds the refund anyway
+            return _answer(503 if getattr(exc, "retryable", False) else 400, error=str(exc))
+        row = self.to_netsuite.record(account, refund)
+        if row is None:
+            return self._done(webhook_id, account, status="ignored: this refund was pushed by the connector itself")
+        return self._done(webhook_id, account, status="recorded", refund_id=row.id)
+
+    def _verified_account(self, store_hash: str, webhook_id: str, timestamp: str, body: bytes,
+                          signature: str) -> Account | None:
+        for account in self.ledger.accounts():
+            if account.platform != "bigcommerce" or account.store != store_hash:
+                continue
+            secret = account.credentials.get("client_secret") or ""
+            if secret and signature_matches(secret, webhook_id, timestamp, body, signature):
+                return account
+        return None
+
+    def _done(self, webhook_id: str, account: Account, **body: Any) -> httpx.Response:
+        self.ledger.remember_delivery(webhook_id, account.id)
+        return _answer(200, **body)

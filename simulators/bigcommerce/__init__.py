@@ -1,0 +1,5 @@
+"""BigCommerce simulator (v2 orders, v3 refund quotes and refunds, hooks). See docs/wire-contract.d/bigcommerce.md."""
+from simulators.bigcommerce.models import BigCommerceBackend, BigCommerceError, BigCommerceSettings, Store
+from simulators.bigcommerce.responses import BigCommerceSimulator
+
+__all__ = ["BigCommerceBackend", "BigCommerceError", "BigCommerceSettings", "BigCommerceSimulator", "Store"]
