@@ -9,7 +9,7 @@ Feature: Storefronts whose refunds are read-only
   Background:
     Given the refund item and the shipping item are set up in NetSuite
 
-  Scenario: Refund sync from NetSuite is refused for a storefront that cannot create refunds
+  Scenario: Refund sync towards a storefront that cannot create refunds is refused, saying why
     Given a storefront connected to NetSuite with the test order billed
     When I try to turn on refund sync from NetSuite, which the storefront cannot take
     Then activation is refused because "refunds cannot be created in the storefront"

@@ -39,7 +39,8 @@ class AmazonDriver:
         return {"access_token": self._seller.access_token}
 
     def place_order(self, spec: OrderSpec) -> PlacedOrder:
-        order, items = self.simulator.add_order(spec, self._seller)
+        order = self.simulator.add_order(spec, self._seller)
+        items = self.simulator.order_items(order["AmazonOrderId"])
         cur = order["OrderTotal"]["CurrencyCode"]
         lines = tuple(PlacedLine(i["OrderItemId"], i["SellerSKU"], i["QuantityOrdered"]) for i in items)
         return PlacedOrder(self.platform, order["AmazonOrderId"], cur, Decimal(order["OrderTotal"]["Amount"]),

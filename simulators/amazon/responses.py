@@ -179,11 +179,16 @@ class AmazonSimulator(Simulator):
         with self._lock:
             return self.backend.add_seller(name)
 
-    def add_order(self, spec: OrderSpec, seller: Seller | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        """A checkout; returns (order, order items) as the Orders API shows them."""
+    def add_order(self, spec: OrderSpec, seller: Seller | None = None) -> dict[str, Any]:
+        """A checkout; returns the order as the Orders API shows it (its items: ``order_items``)."""
         with self._lock:
-            order = self.backend.add_order(spec, seller or self.seller)
-            return _wire(order_json(order)), [_wire(order_item_json(order, n)) for n in range(len(order.items))]
+            return _wire(order_json(self.backend.add_order(spec, seller or self.seller)))
+
+    def order_items(self, order_id: str) -> list[dict[str, Any]]:
+        """The order's items as getOrderItems shows them."""
+        with self._lock:
+            order = self.backend.orders[order_id]
+            return [_wire(order_item_json(order, n)) for n in range(len(order.items))]
 
     def refund_in_seller_central(self, order_id: str, units: dict[str, int], *, shipping: bool = False,
                                  amount: Decimal | None = None) -> dict[str, Any]:

@@ -31,7 +31,8 @@ def adapter(sim: AmazonSimulator) -> AmazonAdapter:
 
 
 def test_an_order_reads_with_its_items_and_shipping_line(sim):
-    placed, items = sim.add_order(usd_order())
+    placed = sim.add_order(usd_order())
+    items = sim.order_items(placed["AmazonOrderId"])
     order = adapter(sim).get_order(placed["AmazonOrderId"])
     shirt, hat, shipping = order.lines
     assert (shirt.line_id, shirt.sku, shirt.quantity, shirt.amount, shirt.tax) == \
@@ -41,12 +42,13 @@ def test_an_order_reads_with_its_items_and_shipping_line(sim):
 
 
 def test_an_invoice_order_is_not_paid_at_checkout(sim):
-    placed, _ = sim.add_order(usd_order(gateway="manual"))
+    placed = sim.add_order(usd_order(gateway="manual"))
     assert not adapter(sim).get_order(placed["AmazonOrderId"]).paid
 
 
 def test_a_refund_event_becomes_item_and_shipping_lines(sim):
-    placed, items = sim.add_order(usd_order())
+    placed = sim.add_order(usd_order())
+    items = sim.order_items(placed["AmazonOrderId"])
     sim.refund_in_seller_central(placed["AmazonOrderId"], {items[0]["OrderItemId"]: 1}, shipping=True)
     a = adapter(sim)
     [refund] = a.list_refunds(a.get_order(placed["AmazonOrderId"]))
@@ -72,7 +74,8 @@ def test_money_not_tied_to_a_line_stays_in_the_total():
 
 def test_a_refund_released_days_late_is_still_found_by_the_scheduled_search(sim):
     sim.settings.settle_at_once = False
-    placed, items = sim.add_order(usd_order())
+    placed = sim.add_order(usd_order())
+    items = sim.order_items(placed["AmazonOrderId"])
     sim.refund_in_seller_central(placed["AmazonOrderId"], {items[1]["OrderItemId"]: 1})
     sim.clock.advance(days=5)
     since = sim.clock.now() - timedelta(hours=2)   # the last run's watermark: after the refund's date
@@ -84,7 +87,7 @@ def test_a_refund_released_days_late_is_still_found_by_the_scheduled_search(sim)
 
 
 def test_the_connector_cannot_create_amazon_refunds(sim):
-    placed, _ = sim.add_order(usd_order())
+    placed = sim.add_order(usd_order())
     a = adapter(sim)
     order = a.get_order(placed["AmazonOrderId"])
     with pytest.raises(ConnectorError, match="read-only"):

@@ -32,7 +32,8 @@ def refund_events(sim: AmazonSimulator, order_id: str) -> list[dict]:
 
 
 def test_an_order_and_its_items_read_as_the_orders_api_writes_them(sim):
-    order, items = sim.add_order(usd_order())
+    order = sim.add_order(usd_order())
+    items = sim.order_items(order["AmazonOrderId"])
     got = client(sim).get(f"/orders/v0/orders/{order['AmazonOrderId']}").json()["payload"]
     assert got["OrderTotal"] == {"CurrencyCode": "USD", "Amount": "77.37"}
     assert got["OrderStatus"] == "Shipped" and got["PaymentMethodDetails"] == ["Standard"]
@@ -44,7 +45,8 @@ def test_an_order_and_its_items_read_as_the_orders_api_writes_them(sim):
 
 
 def test_a_refund_is_itemised_with_negative_charges_and_a_positive_promotion(sim):
-    order, items = sim.add_order(usd_order())
+    order = sim.add_order(usd_order())
+    items = sim.order_items(order["AmazonOrderId"])
     sim.refund_in_seller_central(order["AmazonOrderId"], {items[0]["OrderItemId"]: 1}, shipping=True)
     [event] = refund_events(sim, order["AmazonOrderId"])
     [item] = event["ShipmentItemAdjustmentList"]
@@ -56,7 +58,8 @@ def test_a_refund_is_itemised_with_negative_charges_and_a_positive_promotion(sim
 
 
 def test_unit_by_unit_refunds_add_up_to_exactly_the_line(sim):
-    order, items = sim.add_order(usd_order())
+    order = sim.add_order(usd_order())
+    items = sim.order_items(order["AmazonOrderId"])
     for _ in range(3):
         sim.refund_in_seller_central(order["AmazonOrderId"], {items[0]["OrderItemId"]: 1})
     principal = promo = Decimal(0)
@@ -71,7 +74,8 @@ def test_unit_by_unit_refunds_add_up_to_exactly_the_line(sim):
 
 
 def test_a_yen_refund_has_no_minor_units(sim):
-    order, items = sim.add_order(jpy_order())
+    order = sim.add_order(jpy_order())
+    items = sim.order_items(order["AmazonOrderId"])
     sim.refund_in_seller_central(order["AmazonOrderId"], {items[0]["OrderItemId"]: 1})
     [event] = refund_events(sim, order["AmazonOrderId"])
     amounts = [c["ChargeAmount"]["CurrencyAmount"] for c in event["ShipmentItemAdjustmentList"][0]["ItemChargeAdjustmentList"]]
@@ -80,7 +84,8 @@ def test_a_yen_refund_has_no_minor_units(sim):
 
 def test_refunds_stay_out_of_the_finances_api_until_the_settlement_report(sim):
     sim.settings.settle_at_once = False
-    order, items = sim.add_order(usd_order())
+    order = sim.add_order(usd_order())
+    items = sim.order_items(order["AmazonOrderId"])
     sim.refund_in_seller_central(order["AmazonOrderId"], {items[1]["OrderItemId"]: 1})
     assert refund_events(sim, order["AmazonOrderId"]) == []
     sim.clock.advance(days=3)
@@ -102,7 +107,8 @@ def test_posted_before_must_be_two_minutes_old_and_the_range_at_most_180_days(si
 
 
 def test_the_refund_listing_pages_with_next_token(sim):
-    order, items = sim.add_order(usd_order())
+    order = sim.add_order(usd_order())
+    items = sim.order_items(order["AmazonOrderId"])
     for _ in range(3):
         sim.refund_in_seller_central(order["AmazonOrderId"], {items[0]["OrderItemId"]: 1})
     sim.clock.advance(minutes=5)
@@ -119,7 +125,7 @@ def test_the_refund_listing_pages_with_next_token(sim):
 
 
 def test_each_operation_has_its_own_token_bucket_on_the_clock(sim):
-    order, _ = sim.add_order(usd_order())
+    order = sim.add_order(usd_order())
     c = client(sim)
     statuses = [c.get(f"/orders/v0/orders/{order['AmazonOrderId']}").status_code for _ in range(31)]
     assert statuses[:30] == [200] * 30 and statuses[30] == 429
@@ -131,7 +137,7 @@ def test_each_operation_has_its_own_token_bucket_on_the_clock(sim):
 
 
 def test_sellers_are_told_apart_by_token_and_bad_tokens_are_refused(sim):
-    order, _ = sim.add_order(usd_order())
+    order = sim.add_order(usd_order())
     other = sim.add_seller("Other")
     assert client(sim, other.access_token).get(f"/orders/v0/orders/{order['AmazonOrderId']}").status_code == 404
     denied = client(sim, "Atza|nope").get(f"/orders/v0/orders/{order['AmazonOrderId']}")
@@ -149,7 +155,8 @@ def test_get_orders_needs_marketplaces_and_exactly_one_time_filter(sim):
 
 
 def test_giving_back_less_or_more_than_the_items_are_worth(sim):
-    order, items = sim.add_order(usd_order())
+    order = sim.add_order(usd_order())
+    items = sim.order_items(order["AmazonOrderId"])
     less = sim.refund_in_seller_central(order["AmazonOrderId"], {items[0]["OrderItemId"]: 1}, amount=Decimal("16.97"))
     charges = dict((c["ChargeType"], c["ChargeAmount"]["CurrencyAmount"])
                    for c in less["ShipmentItemAdjustmentList"][0]["ItemChargeAdjustmentList"])

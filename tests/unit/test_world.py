@@ -3,6 +3,7 @@ import httpx
 import pytest
 import respx
 
+from harness.platforms import platforms
 from harness.world import World, seed_for
 
 
@@ -50,7 +51,8 @@ def test_the_world_patches_nothing_globally(tmp_path):
 def test_an_unknown_storefront_is_refused_by_name(tmp_path):
     world = World(seed=1, workdir=tmp_path)
     try:
-        with pytest.raises(ValueError, match="unknown storefront 'magento'; this harness knows Shopify, Square"):
+        known = ", ".join(p.display_name for p in platforms())   # every registered platform, by name
+        with pytest.raises(ValueError, match=f"unknown storefront 'magento'; this harness knows {known}$"):
             world.connect("magento")
     finally:
         world.close()
