@@ -99,7 +99,16 @@ def validate_new_account(name: str, platform: str, store: str, credentials: Mapp
 
 
 def check_direction_change(account: Account, wanted: Direction) -> None:
-    """One direction per account: a refund synced both ways would echo back and be paid twice."""
+    """One direction per account: a refund synced both ways would echo back and be paid twice. And
+    refunds go from NetSuite only to a storefront whose API can create them."""
+    if wanted is Direction.FROM_NETSUITE:
+        from connector.storefronts import storefront   # on use: the storefront modules import this one
+
+        read_only = storefront(account.platform).refunds_read_only
+        if read_only:
+            missing = [f"refunds cannot be created in the storefront: {read_only}"]
+            raise ActivationRefused(refusal_message(account, missing) + " Turn on refund sync to NetSuite instead.",
+                                    missing=missing)
     if account.direction in (Direction.OFF, wanted) or wanted is Direction.OFF:
         return
     current = account.direction.label

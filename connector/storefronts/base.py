@@ -92,6 +92,9 @@ class StorefrontSpec:
     # Refund webhooks, where the platform sends them: built once per connector with
     # (ledger, to_netsuite flow, adapter_for) and reached at /webhooks/<platform>.
     webhooks: Callable[..., WebhookReceiver] | None = None
+    # Why refunds cannot be created through this platform's API, where they cannot (they are only
+    # read there); such an account may not turn on refund sync from NetSuite. Empty: they can.
+    refunds_read_only: str = ""
 
 
 ErrorReader = Callable[[Any], str]

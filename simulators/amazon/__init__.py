@@ -1,0 +1,6 @@
+"""Amazon simulator (Selling Partner API: Orders v0, Finances v0; refunds are read-only and appear
+once a settlement report includes them). See docs/wire-contract.d/amazon.md."""
+from simulators.amazon.models import AmazonBackend, AmazonError, AmazonSettings, Seller
+from simulators.amazon.responses import AmazonSimulator
+
+__all__ = ["AmazonBackend", "AmazonError", "AmazonSettings", "AmazonSimulator", "Seller"]
