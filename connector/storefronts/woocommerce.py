@@ -17,13 +17,12 @@ from typing import Any, Iterator, Mapping
 import httpx
 
 from common import money
-from connector.errors import RemoteError
+from connector.errors import NotFound, RemoteError
 from connector.model import (Customer, LineKind, Order, OrderLine, PushedRefund, RefundLine, SourceStatus,
                              StorefrontRefund)
 from connector.storefronts.base import RefundPush, StorefrontHttp, StorefrontSpec
 
 PER_PAGE = 100
-OFFLINE_GATEWAYS = ("bacs", "cheque", "cod")   # WooCommerce core's own gateways, none of which refunds by API
 REFUND_TOPIC = "action.woocommerce_order_refunded"
 CANNOT_CREATE_REFUND = "woocommerce_rest_cannot_create_order_refund"
 # the one answer under that code that means "something broke, try again" rather than a refusal
@@ -165,10 +164,9 @@ class WooCommerceAdapter:
         body: dict[str, Any] = {
             # the amount is what WooCommerce refunds; the lines say what it was for
             "amount": money.format_amount(push.total, push.currency), "reason": push.note,
-            # money goes back through the gateway when the customer paid at checkout with one that can
-            # refund; an order on terms was never charged and an offline payment goes back offline, so
-            # those refunds are recorded only
-            "api_refund": order.paid and order.gateway not in OFFLINE_GATEWAYS,
+            # money goes back through the gateway when the order's gateway can refund by API; otherwise
+            # (an order on terms, an offline payment) the refund is recorded and the money moves outside
+            "api_refund": self._gateway_refunds(order),
             "api_restock": False,   # NetSuite owns inventory
             "line_items": self._refund_lines(raw, push)}
         try:
@@ -181,6 +179,17 @@ class WooCommerceAdapter:
                                   code=CANNOT_CREATE_REFUND, detail=exc.detail, retryable=False) from exc
             raise
         return self._pushed(data, order.currency)
+
+    def _gateway_refunds(self, order: Order) -> bool:
+        """Whether the order's payment gateway is installed and supports refunds through its API."""
+        if not order.gateway:
+            return False
+        try:
+            data, _ = self.api.request("GET", f"/payment_gateways/{order.gateway}",
+                                       what=f"read payment gateway {order.gateway}")
+        except NotFound:
+            return False
+        return "refunds" in (data.get("method_supports") or [])
 
     @staticmethod
     def _refund_lines(raw: Mapping[str, Any], push: RefundPush) -> list[dict]:

@@ -28,7 +28,7 @@ from simulators.core.base import Simulator, SimulatorError, json_response, route
 from simulators.core.orders import OrderSpec
 from simulators.woocommerce.auth import ALGORITHMS, REQUIRED, parse_oauth_header, php_get, woocommerce_signature
 from simulators.woocommerce.models import (
-    DISABLE_AFTER_FAILURES, REFUND_GATEWAYS, ApiKey, Item, LineRefund, Order, Refund, RefundRequest, Webhook, WooBackend, WooError,
+    DISABLE_AFTER_FAILURES, OFFLINE_GATEWAYS, REFUND_GATEWAYS, ApiKey, Item, LineRefund, Order, Refund, RefundRequest, Webhook, WooBackend, WooError,
     invalid_param,
 )
 
@@ -589,6 +589,17 @@ class WooCommerceSimulator(Simulator):
         if order is None:
             raise WooError(404, "woocommerce_rest_invalid_order_id", "Invalid order ID.")
         return order
+
+    # --- payment gateways ------------------------------------------------------------------
+    @route("GET", API + r"/payment_gateways/(?P<gateway_id>[a-z0-9_-]+)")
+    def get_payment_gateway(self, request: httpx.Request, gateway_id: str) -> httpx.Response:
+        title = REFUND_GATEWAYS.get(gateway_id) or OFFLINE_GATEWAYS.get(gateway_id)
+        if title is None:
+            raise WooError(404, "woocommerce_rest_payment_gateway_invalid", "Invalid payment gateway ID.")
+        supports = ["products", "refunds"] if gateway_id in REFUND_GATEWAYS else ["products"]
+        return json_response(200, {"id": gateway_id, "title": title, "description": "", "order": "", "enabled": True,
+                                   "method_title": title, "method_description": "", "method_supports": supports,
+                                   "settings": {}})
 
     # --- webhooks --------------------------------------------------------------------------
     @route("POST", API + r"/webhooks")
