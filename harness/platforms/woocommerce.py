@@ -145,6 +145,21 @@ class WooCommerceInWorld:
         return [driver.simulator for _, driver in sorted(self._stores.items())]
 
 
+def _accepts_unsigned_webhooks(context):
+    """The shipped connector with its WooCommerce webhook receiver skipping the signature check."""
+    from harness.connectors.reference import ReferenceConnector, build_engine
+
+    engine = build_engine(context)
+    receiver = engine._webhooks["woocommerce"]   # noqa: SLF001 - a mutant patches where the bug lives
+
+    def any_signature(host: str, body: bytes, given: str):
+        return next((account for account in engine.ledger.accounts()
+                     if account.platform == "woocommerce" and account.store.lower() == host), None)
+
+    receiver._verified_account = any_signature   # noqa: SLF001
+    return ReferenceConnector(engine)
+
+
 PLATFORM = Platform(
     name="woocommerce", display_name="WooCommerce",
     capabilities=Capabilities(
@@ -166,5 +181,9 @@ PLATFORM = Platform(
         "read order": FaultTarget(operation=("get_order",)),
         "list orders": FaultTarget(operation=("list_orders",)),
         "refund webhooks": FaultTarget(topic=REFUND_TOPIC),
+    },
+    mutants={
+        "woocommerce_accepts_unsigned_webhooks": (
+            "WooCommerce refund webhooks are taken without checking their signature.", _accepts_unsigned_webhooks),
     },
 )

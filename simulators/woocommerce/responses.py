@@ -300,7 +300,7 @@ class WooCommerceSimulator(Simulator):
             return key.consumer_key, key.consumer_secret
 
     def _render(self) -> Render:
-        return Render(f"https://{self.host}{API}".replace("\\", ""), None)
+        return Render(f"https://{self.host}{API}", None)
 
     def add_order(self, spec: OrderSpec) -> dict[str, Any]:
         """A customer checks out; returns the order as ``GET orders/{id}`` shows it."""
@@ -417,8 +417,8 @@ class WooCommerceSimulator(Simulator):
         try:
             return super()._match(request)
         except SimulatorError:   # WordPress answers a known path with the wrong method as no route
-            self._no_route(request)
-            raise
+            raise SimulatorError(404, WooError(404, "rest_no_route",
+                                               "No route was found matching the URL and request method.").body()) from None
 
     def tenant_of(self, request: httpx.Request) -> str | None:
         return self.host
