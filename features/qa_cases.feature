@@ -95,7 +95,7 @@ Feature: Refund cases QA writes down, with exact amounts
     And the storefront refunded 12.35 USD in all for the order
     And NetSuite refunded 12.35 USD in all for the order
 
-  @amount_refunds @to_netsuite
+  @amount_refunds @to_netsuite @sells_eur
   Scenario: An amount refund in euros stays in euros on both sides
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
@@ -121,7 +121,7 @@ Feature: Refund cases QA writes down, with exact amounts
     And the storefront refunded 8.25 USD in all for the order
     And NetSuite refunded 8.25 USD in all for the order
 
-  @each_direction
+  @each_direction @sells_jpy
   Scenario: A unit and the shipping of a yen order refund to the yen in either direction
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled in the direction under test

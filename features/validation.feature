@@ -17,7 +17,7 @@ Feature: Validating refund totals and lines
     Then the refund totals match on both sides
     And the refunded lines match where the storefront refunds by line
 
-  @storefront @to_netsuite
+  @storefront @to_netsuite @sells_jpy
   Scenario: Totals match to the cent in a currency without minor units
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite

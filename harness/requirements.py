@@ -8,6 +8,7 @@ certification row; feature files never list storefronts. ``@to_netsuite`` and ``
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
@@ -51,6 +52,15 @@ REQUIREMENTS = {r.tag: r for r in (
 )}
 
 
+# ``@sells_jpy``: the scenario's orders are in that currency, so it runs only for platforms that sell
+# in it (a storefront's test orders are placed in its declared currencies).
+CURRENCY_TAG = re.compile(r"sells_([a-z]{3})$")
+
+
+def currencies_named(tags: Iterable[str]) -> list[str]:
+    return [m.group(1).upper() for tag in tags if (m := CURRENCY_TAG.match(tag))]
+
+
 def needs_storefront(tags: Iterable[str]) -> bool:
     return any(tag in REQUIREMENTS for tag in tags)
 
@@ -60,10 +70,13 @@ def fitting(tags: Iterable[str]) -> list[tuple[Platform, str | None]]:
     tags = set(tags)
     wanted = [REQUIREMENTS[t] for t in tags if t in REQUIREMENTS]
     directions = [d for d in DIRECTIONS if d in tags]
+    currencies = currencies_named(tags)
     runs: list[tuple[Platform, str | None]] = []
     for entry in platforms():
         caps = entry.capabilities
         if not all(r.fits(caps) for r in wanted) or not all(d in caps.directions for d in directions):
+            continue
+        if not all(c in entry.currencies for c in currencies):
             continue
         if "each_direction" in tags:
             runs += [(entry, d) for d in caps.directions if not directions or d in directions]

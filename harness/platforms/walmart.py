@@ -182,7 +182,7 @@ PLATFORM = Platform(
     card_gateway="walmart",
     # Walmart's US marketplace sells in USD; the simulator prices any currency, and JPY (no minor unit)
     # is kept so the zero-decimal QA case also runs through this adapter (see the wire contract)
-    currencies=("USD", "JPY"),
+    currencies=("USD",),   # the US marketplace sells in dollars only
     connector_adapter="connector.storefronts.walmart",
     start=WalmartInWorld,
     fault_targets={

@@ -131,3 +131,10 @@ def test_a_new_platform_gets_its_scenarios_without_editing_a_feature_file(pytest
     assert "test_a_refund_on_an_order_billed_as_a_cash_sale_becomes_a_cash_refund[acme]" in " ".join(acme)
     assert not [i for i in acme if "pushed" in i]   # the from-NetSuite feature's scenarios
     assert "acme" not in registry(), "the nested run's registry leaked into this process"
+
+
+def test_a_currency_tag_narrows_a_scenario_to_the_platforms_selling_in_it() -> None:
+    for code in ("JPY", "EUR", "AUD"):
+        chosen = {p.name for p, _ in fitting({"storefront", f"sells_{code.lower()}"})}
+        assert chosen == {p.name for p in platforms() if code in p.currencies}
+    assert {p.name for p, _ in fitting({"storefront"})} == {p.name for p in platforms()}
