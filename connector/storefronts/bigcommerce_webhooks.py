@@ -12,28 +12,23 @@ back through the API, so nothing in the body is trusted beyond naming which refu
 """
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 from datetime import timedelta
-from typing import Any, Callable
 
 import httpx
 
 from common import jsonio
 from connector.accounts import Account
 from connector.errors import ConnectorError
-from connector.ledger import Ledger
 from connector.model import Direction
 from connector.storefronts.bigcommerce import REFUND_CREATED
-from connector.to_netsuite import ToNetSuite
+from connector.storefronts.webhook_receiver import (WebhookReceiverBase, base64_hmac_sha256, json_answer as _answer,
+                                                    same_signature)
 
 TOLERANCE = timedelta(minutes=5)   # Standard Webhooks' recommended replay window
 
 
 def expected_signature(secret: str, webhook_id: str, timestamp: str, body: bytes) -> bytes:
-    signed = f"{webhook_id}.{timestamp}.".encode() + body
-    return base64.b64encode(hmac.new(secret.encode(), signed, hashlib.sha256).digest())
+    return base64_hmac_sha256(secret, f"{webhook_id}.{timestamp}.".encode() + body).encode()
 
 
 def signature_matches(secret: str, webhook_id: str, timestamp: str, body: bytes, header: str) -> bool:
@@ -42,20 +37,13 @@ def signature_matches(secret: str, webhook_id: str, timestamp: str, body: bytes,
     found = False
     for part in header.split():
         version, _, given = part.partition(",")
-        if version == "v1" and hmac.compare_digest(expected, given.encode()):
+        if version == "v1" and same_signature(expected, given):
             found = True   # no early exit: the time taken does not depend on which entry matched
     return found
 
 
-def _answer(http_status: int, /, **body: Any) -> httpx.Response:
-    return httpx.Response(http_status, content=jsonio.dumps(body).encode(), headers={"Content-Type": "application/json"})
-
-
-class BigCommerceWebhooks:
-    def __init__(self, ledger: Ledger, to_netsuite: ToNetSuite, adapter_for: Callable[[Account], Any]) -> None:
-        self.ledger = ledger
-        self.to_netsuite = to_netsuite
-        self.adapter_for = adapter_for
+class BigCommerceWebhooks(WebhookReceiverBase):
+    platform = "bigcommerce"
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         if request.method != "POST":
@@ -85,10 +73,10 @@ class BigCommerceWebhooks:
             return _answer(200, status="duplicate delivery ignored", webhook_id=webhook_id)
         scope = payload.get("scope") if isinstance(payload, dict) else None
         if scope != REFUND_CREATED:
-            return self._done(webhook_id, account, status=f"scope {scope or '(none)'} is not handled")
+            return self.done(webhook_id, account, status=f"scope {scope or '(none)'} is not handled")
         if account.direction is not Direction.TO_NETSUITE:
             # Refunds flow from NetSuite (or not at all) for this account: recording this one would echo it back.
-            return self._done(webhook_id, account,
+            return self.done(webhook_id, account,
                               status=f"ignored: refund sync to NetSuite is not on for '{account.name}'")
         data = payload.get("data")
         refund_ref = data.get("refund") if isinstance(data, dict) else None
@@ -102,19 +90,11 @@ class BigCommerceWebhooks:
             return _answer(503 if getattr(exc, "retryable", False) else 400, error=str(exc))
         row = self.to_netsuite.record(account, refund)
         if row is None:
-            return self._done(webhook_id, account, status="ignored: this refund was pushed by the connector itself")
-        return self._done(webhook_id, account, status="recorded", refund_id=row.id)
+            return self.done(webhook_id, account, status="ignored: this refund was pushed by the connector itself")
+        return self.done(webhook_id, account, status="recorded", refund_id=row.id)
 
     def _verified_account(self, store_hash: str, webhook_id: str, timestamp: str, body: bytes,
                           signature: str) -> Account | None:
-        for account in self.ledger.accounts():
-            if account.platform != "bigcommerce" or account.store != store_hash:
-                continue
-            secret = account.credentials.get("client_secret") or ""
-            if secret and signature_matches(secret, webhook_id, timestamp, body, signature):
-                return account
-        return None
-
-    def _done(self, webhook_id: str, account: Account, **body: Any) -> httpx.Response:
-        self.ledger.remember_delivery(webhook_id, account.id)
-        return _answer(200, **body)
+        return self.account_for(lambda account: account.store == store_hash,
+                                lambda account: bool(secret := account.credentials.get("client_secret"))
+                                and signature_matches(secret, webhook_id, timestamp, body, signature))

@@ -7,10 +7,6 @@ back through the API and recorded; the ledger keeps a refund once however often 
 """
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-from typing import Any, Callable
 from urllib.parse import urlsplit
 
 import httpx
@@ -19,31 +15,24 @@ from common import jsonio
 from common.money import MoneyError
 from connector.accounts import Account
 from connector.errors import ConnectorError
-from connector.ledger import Ledger
 from connector.model import Direction
+from connector.storefronts.webhook_receiver import (WebhookReceiverBase, base64_hmac_sha256, json_answer as _answer,
+                                                    same_signature)
 from connector.storefronts.woocommerce import REFUND_TOPIC, WooCommerceAdapter
-from connector.to_netsuite import ToNetSuite
 
 TOPICS = (REFUND_TOPIC, "order.updated")
 
 
 def woocommerce_signature(secret: str, body: bytes) -> str:
-    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+    return base64_hmac_sha256(secret, body)
 
 
 def signature_matches(secret: str, body: bytes, given: str) -> bool:
-    return hmac.compare_digest(woocommerce_signature(secret, body).encode(), given.strip().encode())
+    return same_signature(woocommerce_signature(secret, body), given)
 
 
-def _answer(http_status: int, /, **body: Any) -> httpx.Response:
-    return httpx.Response(http_status, content=jsonio.dumps(body).encode(), headers={"Content-Type": "application/json"})
-
-
-class WooCommerceWebhooks:
-    def __init__(self, ledger: Ledger, to_netsuite: ToNetSuite, adapter_for: Callable[[Account], Any]) -> None:
-        self.ledger = ledger
-        self.to_netsuite = to_netsuite
-        self.adapter_for = adapter_for
+class WooCommerceWebhooks(WebhookReceiverBase):
+    platform = "woocommerce"
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         if request.method != "POST":
@@ -60,10 +49,10 @@ class WooCommerceWebhooks:
             return _answer(200, status="duplicate delivery ignored", delivery_id=delivery)
         topic = request.headers.get("X-WC-Webhook-Topic", "")
         if topic not in TOPICS:
-            return self._done(delivery, account, status=f"topic {topic or '(none)'} is not handled")
+            return self.done(delivery, account, status=f"topic {topic or '(none)'} is not handled")
         if account.direction is not Direction.TO_NETSUITE:
             # Refunds flow from NetSuite (or not at all) for this account: recording them would echo them back.
-            return self._done(delivery, account, status=f"ignored: refund sync to NetSuite is not on for '{account.name}'")
+            return self.done(delivery, account, status=f"ignored: refund sync to NetSuite is not on for '{account.name}'")
         try:
             raw = jsonio.loads(body)
             order_id = raw.get("arg") if topic == REFUND_TOPIC else raw.get("id")
@@ -79,20 +68,11 @@ class WooCommerceWebhooks:
             # not remembered: a redelivery may succeed, and polling finds the refunds anyway
             return _answer(502, error=f"could not read the refunds of order {order_id}: {exc}")
         recorded = [row.id for row in (self.to_netsuite.record(account, refund) for refund in refunds) if row is not None]
-        return self._done(delivery, account, status="recorded", refund_ids=recorded)
+        return self.done(delivery, account, status="recorded", refund_ids=recorded)
 
     def _verified_account(self, host: str, body: bytes, given: str) -> Account | None:
         if not given or not host:
             return None
-        for account in self.ledger.accounts():
-            if account.platform != "woocommerce" or account.store.lower() != host:
-                continue
-            secret = account.credentials.get("webhook_secret") or ""
-            if secret and signature_matches(secret, body, given):
-                return account
-        return None
-
-    def _done(self, delivery: str, account: Account, **body: Any) -> httpx.Response:
-        if delivery:
-            self.ledger.remember_delivery(delivery, account.id)
-        return _answer(200, **body)
+        return self.account_for(lambda account: account.store.lower() == host,
+                                lambda account: bool(secret := account.credentials.get("webhook_secret"))
+                                and signature_matches(secret, body, given))
