@@ -39,7 +39,12 @@ def _set(config: dict, dotted: str, value) -> dict:
     return config
 
 
-_DELETE = object()
+class _Delete:
+    def __repr__(self) -> str:   # a stable test id under xdist
+        return "<absent>"
+
+
+_DELETE = _Delete()
 
 BAD_VALUES = [
     ("accounts.0.platform", "shopfiy", "accounts[0]: Unknown platform 'shopfiy'"),
