@@ -6,12 +6,12 @@ Shape (every key not marked optional is required; no other key is accepted)::
       "ledger": "/var/lib/refund-connector/ledger.sqlite",   # its directory must exist
       "netsuite": {"account_id": "1234567_SB1", "consumer_key": "...", "consumer_secret": "...",
                    "token_id": "...", "token_secret": "..."},
-      "accounts": [{"name": "Acme web store", "platform": "shopify", "store": "acme",
-                    "credentials": {"access_token": "...", "client_secret": "..."},
+      "accounts": [{"name": "Acme web store", "platform": "<a platform of connector.storefronts>",
+                    "store": "<its store_hint>", "credentials": {"<its credential names>": "..."},
                     "settings": {"generic_refund_item_id": "12", ...},   # optional, AccountSettings fields
                     "order_sync": true,                                  # optional, default true
                     "direction": "to_netsuite"}],                       # to_netsuite | from_netsuite | off
-      "hosts": {"acme.myshopify.com": "http://127.0.0.1:8001"},          # optional, see below
+      "hosts": {"acme.example-store.com": "http://127.0.0.1:8001"},       # optional, see below
       "clock": {"start": "2026-01-05T10:30:00Z", "step_seconds": 5400},  # optional, see below
       "passes": 1,                                                       # optional, default 1
       "seed": 0,                                                         # optional, seeds TBA nonces
