@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Iterator
 
+from connector.crashpoints import reached
 from connector.errors import ConnectorError
 from connector.ledger import Ledger
 
@@ -32,14 +33,18 @@ class Claim:
 @contextmanager
 def claimed(ledger: Ledger, refund_id: int) -> Iterator[Claim]:
     claim = Claim(taken=ledger.claim(refund_id, CLAIM_LEASE))
+    if claim.taken:
+        reached("claims.claim_taken")
     try:
         yield claim
     finally:
         if claim.taken:
             claim.kept = ledger.release_claim(refund_id)
+            reached("claims.claim_released")
 
 
 def confirm_claim(ledger: Ledger, refund_id: int) -> None:
     """Right before a remote write: the refund is still this worker's (lease renewed), or stop here."""
     if not ledger.renew_claim(refund_id, CLAIM_LEASE):
         raise ClaimLost(f"Refund {refund_id} was taken over by another connector worker; it posts it.")
+    reached("claims.claim_confirmed")

@@ -13,6 +13,7 @@ from common.clock import Clock
 from connector.accounts import (Account, AccountSettings, PrerequisiteReport, check_direction_change,
                                 check_prerequisites, refusal_message, validate_new_account)
 from connector.claims import ClaimLost, claimed
+from connector.crashpoints import reached
 from connector.errors import ActivationRefused, ConnectorError, RemoteError
 from connector.from_netsuite import FromNetSuite
 from connector.identifiers import checked_id
@@ -228,8 +229,10 @@ class Connector:
                 continue
             try:
                 summary.add(self._run_account(account, now))
+                reached("engine.account_run_done")
             finally:
                 self.ledger.update_account(account.id, last_refund_run_at=now, next_refund_run_at=next_run_after(now))
+            reached("engine.next_run_scheduled")
         return summary
 
     def _run_account(self, account: Account, now: datetime) -> RunSummary:
@@ -240,8 +243,10 @@ class Connector:
                 since = look_back_from(account, self._first_possible_refund(account))
                 if since is not None:
                     summary.retrieved = self.to_netsuite.retrieve_since(account, adapter, since)
+                    reached("engine.retrieval_window_done")
                     # the whole window is recorded: the next one starts here (less the overlap)
                     self.ledger.update_account(account.id, refunds_retrieved_through=now)
+                    reached("engine.retrieval_watermark_advanced")
             else:
                 summary.retrieved = self.from_netsuite.discover(account, adapter)
         except ConnectorError as exc:   # what was retrieved before is still posted below

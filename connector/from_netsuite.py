@@ -15,6 +15,7 @@ from typing import Mapping
 from common import money
 from connector.accounts import Account
 from connector.claims import confirm_claim
+from connector.crashpoints import reached
 from connector.errors import ConnectorError
 from connector.ledger import Ledger, LedgerRefund
 from connector.model import (Direction, LineKind, NetSuiteRefundSource, OrderLink, PushedRefund, RefundLine,
@@ -47,10 +48,12 @@ class FromNetSuite:
                 if source is not None:
                     _, created = self._record(account, adapter, source)
                     new += created
+                    reached("from_netsuite.candidate_recorded")
                 watermark = max(watermark, int(candidate.id))
         finally:   # progress is kept even when a later candidate fails, and nothing is skipped
             if watermark != account.netsuite_watermark:
                 self.ledger.update_account(account.id, netsuite_watermark=watermark)
+                reached("from_netsuite.watermark_advanced")
         return new
 
     def retrieve(self, account: Account, adapter: StorefrontAdapter, key: str) -> list[LedgerRefund]:
@@ -118,7 +121,9 @@ class FromNetSuite:
     # --- push to the storefront ---------------------------------------------------------------
     def push(self, account: Account, adapter: StorefrontAdapter, row: LedgerRefund) -> LedgerRefund:
         if row.target_id:   # sent before; the storefront was still settling it
-            return self._settle(adapter, row, adapter.pushed_refund(row.order_id, row.target_id, row.currency))
+            pushed = adapter.pushed_refund(row.order_id, row.target_id, row.currency)
+            reached("from_netsuite.pending_rechecked")
+            return self._settle(adapter, row, pushed)
         if row.total <= 0:
             return self.ledger.mark_error(row.id, f"NetSuite refund {row.source_name or row.source_id} has a total of "
                                                   f"{row.total} {row.currency}; there is no money to refund. Cancel it.")
@@ -128,6 +133,7 @@ class FromNetSuite:
         if found is not None:   # pushed before and the answer was lost: adopt it, never send twice
             self.ledger.record_target(row.id, adapter.refund_target_type, found.id)
             return self._settle(adapter, row, found)
+        reached("from_netsuite.storefront_searched")
         by_line = adapter.supports_line_items
         items = tuple((line.line_id, line.quantity) for line in row.lines
                       if by_line and line.kind is LineKind.ITEM and line.line_id)
@@ -139,11 +145,19 @@ class FromNetSuite:
                           store_credit=account.settings.refund_gift_cards_as_store_credit)
         confirm_claim(self.ledger, row.id)
         pushed = adapter.create_refund(order, push)
+        reached("from_netsuite.storefront_refund_created")
         self.ledger.record_target(row.id, adapter.refund_target_type, pushed.id)   # exactly-once: remember first
+        reached("from_netsuite.target_recorded")
         return self._settle(adapter, self.ledger.refund(row.id), pushed, line_items=bool(items))
 
     def _settle(self, adapter: StorefrontAdapter, row: LedgerRefund, pushed: PushedRefund,
                 line_items: bool | None = None) -> LedgerRefund:
+        settled = self._settle_row(adapter, row, pushed, line_items)
+        reached("from_netsuite.settled")
+        return settled
+
+    def _settle_row(self, adapter: StorefrontAdapter, row: LedgerRefund, pushed: PushedRefund,
+                    line_items: bool | None) -> LedgerRefund:
         if pushed.status is SourceStatus.PENDING:
             return self.ledger.mark_pending(row.id)
         if pushed.status is SourceStatus.FAILED:

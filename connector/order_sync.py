@@ -8,6 +8,7 @@ from typing import Any
 
 from common.clock import Clock
 from connector.accounts import Account
+from connector.crashpoints import reached
 from connector.errors import ConnectorError, RemoteError
 from connector.ledger import Ledger
 from connector.model import LineKind, LineLink, Order, OrderLink
@@ -61,6 +62,7 @@ class OrderSync:
             except ConnectorError as exc:
                 failures.append((order.name, str(exc)))
         self.ledger.update_account(account.id, orders_synced_through=started)
+        reached("order_sync.watermark_advanced")
         if failures:
             listed = "; ".join(f"{name}: {why}" for name, why in failures)
             raise OrderSyncFailed(f"{len(failures)} of {len(synced) + len(failures)} orders could not be synced "
@@ -74,6 +76,7 @@ class OrderSync:
             body = self._sales_order(account, order, ext)
             try:
                 sales_order_id = self.netsuite.create("salesOrder", body)
+                reached("order_sync.sales_order_created")
             except RemoteError as exc:
                 if exc.status != 400 or "already exists" not in exc.detail:
                     raise ConnectorError(f"Order {order.name} could not be synced to NetSuite: {exc}",
@@ -83,7 +86,9 @@ class OrderSync:
             if existing is None:
                 raise ConnectorError(f"NetSuite accepted sales order {ext} for order {order.name} but cannot find it.",
                                      retryable=True)
-        return self.ledger.save_order_link(self._link(account, order, ext, existing))
+        link = self.ledger.save_order_link(self._link(account, order, ext, existing))
+        reached("order_sync.link_saved")
+        return link
 
     def _sales_order(self, account: Account, order: Order, ext: str) -> dict[str, Any]:
         settings = account.settings
@@ -102,6 +107,7 @@ class OrderSync:
             raise ConnectorError(f"Order {order.name} has shipping but account '{account.name}' has no shipping item "
                                  "configured (set shipping_item_id).")
         entity = self.netsuite.upsert("customer", customer_external_id(account, order), self._customer(order))
+        reached("order_sync.customer_upserted")
         body: dict[str, Any] = {
             "externalId": ext,
             "entity": {"id": entity},

@@ -14,6 +14,7 @@ from typing import Any, Mapping, Sequence
 from common import money
 from connector.accounts import Account
 from connector.claims import confirm_claim
+from connector.crashpoints import reached
 from connector.errors import ConnectorError, RemoteError
 from connector.ledger import Ledger, LedgerRefund
 from connector.model import Direction, LineKind, RefundLine, SourceStatus, StorefrontRefund
@@ -116,6 +117,7 @@ class ToNetSuite:
             before = self.ledger.find(account.id, self.direction, refund.id)
             if self.record(account, refund, link.order_name) is not None and before is None:
                 new += 1
+            reached("to_netsuite.refund_recorded")
         return new
 
     def record(self, account: Account, refund: StorefrontRefund, order_name: str | None = None) -> LedgerRefund | None:
@@ -186,10 +188,14 @@ class ToNetSuite:
                 if found is not None:
                     return self.ledger.mark_posted(row.id, refund_type, str(found["id"]), target_name=found.get("tranId"))
             return self.ledger.mark_error(row.id, _rejected(exc, refund_type, billed.tranid or billed.id), retryable=exc.retryable)
+        reached("to_netsuite.netsuite_refund_created")
         self.ledger.record_target(row.id, refund_type, target_id)   # exactly-once: remember it first
+        reached("to_netsuite.target_recorded")
         created = self.netsuite.get(refund_type, target_id) or {}
-        return self.ledger.mark_posted(row.id, refund_type, target_id, target_name=created.get("tranId"),
-                                       warning=_total_warning(created, row))
+        posted = self.ledger.mark_posted(row.id, refund_type, target_id, target_name=created.get("tranId"),
+                                         warning=_total_warning(created, row))
+        reached("to_netsuite.marked_posted")
+        return posted
 
     def _refresh(self, adapter: StorefrontAdapter, row: LedgerRefund) -> LedgerRefund:
         """A refund whose money was not settled when retrieved: ask the storefront again."""

@@ -1,0 +1,38 @@
+"""An httpx transport that sends a request for a real hostname to the loopback server serving it.
+
+Shared by the harness (loopback wiring) and the connector's process entry point (``python -m connector``
+with a ``hosts`` map), so both reach served simulators the same way.
+
+``https://acme.myshopify.com/admin/...`` goes to ``http://127.0.0.1:PORT/admin/...`` with the
+original ``Host`` header kept and the original scheme in ``X-Forwarded-Proto``, so the simulator
+sees the URL the client built (and signed). A host nobody serves fails loudly, like DNS would.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import httpx
+
+AddressLookup = Callable[[str], "tuple[str, int] | None"]
+
+
+class HostMappingTransport(httpx.BaseTransport):
+    def __init__(self, address_for: AddressLookup, served_hosts: Callable[[], list[str]] | None = None) -> None:
+        self._address_for = address_for
+        self._served_hosts = served_hosts or (lambda: [])
+        self._inner = httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        address = self._address_for(request.url.host)
+        if address is None:
+            raise httpx.ConnectError(f"no loopback server serves host {request.url.host!r}; "
+                                     f"served: {', '.join(self._served_hosts()) or 'none'}", request=request)
+        host, port = address
+        headers = request.headers.copy()  # keeps Host: the original hostname
+        headers["X-Forwarded-Proto"] = request.url.scheme
+        loopback = httpx.Request(request.method, request.url.copy_with(scheme="http", host=host, port=port),
+                                 headers=headers, stream=request.stream, extensions=request.extensions)
+        return self._inner.handle_request(loopback)
+
+    def close(self) -> None:
+        self._inner.close()

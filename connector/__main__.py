@@ -1,0 +1,6 @@
+"""``python -m connector --config FILE`` (see connector/cli.py)."""
+import sys
+
+from connector.cli import main
+
+sys.exit(main())
