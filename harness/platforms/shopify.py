@@ -63,6 +63,8 @@ class ShopifyDriver:
 
     def lift_rate_limits(self) -> None:
         self.simulator.settings.bucket_size = 10**9
+        self.simulator.settings.graphql_maximum_available = 10.0**12
+        self.simulator.settings.graphql_restore_rate = 10.0**12
 
     def place_order(self, spec: OrderSpec) -> PlacedOrder:
         order = self.simulator.add_order(spec)

@@ -155,6 +155,7 @@ MUTATION_COST = 10          # a mutation's own cost
 CONNECTION_COST = 2         # a connection's own cost, before the objects it returns
 UNSIZED_LIST = 1            # a list field without `first`: priced as one object (not confirmed; see docs)
 MAX_PAGE = 250              # Shopify refuses `first` above 250
+MAX_QUERY_COST = 1000       # a single query may not request more, whatever the bucket holds
 _SEARCH_TERM = re.compile(r"(?P<field>updated_at|created_at):(?P<op>>=|<=|>|<)'?(?P<value>[^' ]+)'?")
 
 
@@ -499,9 +500,10 @@ def _argument(field: FieldNode, name: str, variables: dict[str, Any]) -> Any:
 
 def cost(selection_set: SelectionSetNode | None, parent: GraphQLObjectType, fragments: dict[str, FragmentDefinitionNode],
          variables: dict[str, Any], data: Any = None) -> int:
-    """The cost of a selection: scalars and enums 0, an object 1, a connection 2 plus its objects
-    (``first`` of them when priced in advance, the objects returned once ``data`` is known), each
-    object's own selection priced in."""
+    """The cost of a selection: scalars and enums 0, an object 1, a connection 2 plus its objects, each
+    object's own selection priced in. In advance (``data`` None) a connection or list counts ``first``
+    objects; once ``data`` is known, the objects actually returned."""
+    known = isinstance(data, dict)
     total = 0
     for field in _fields(selection_set, fragments):
         definition = parent.fields.get(field.name.value)
@@ -510,21 +512,47 @@ def cost(selection_set: SelectionSetNode | None, parent: GraphQLObjectType, frag
         named = get_named_type(definition.type)
         if not isinstance(named, GraphQLObjectType):
             continue
-        key = field.alias.value if field.alias else field.name.value
-        value = data.get(key) if isinstance(data, dict) else None
-        known = isinstance(data, dict)
+        value = data.get(field.alias.value if field.alias else field.name.value) if known else None
         if named.name.endswith("Connection"):
             node = get_named_type(named.fields["nodes"].type)
-            inner = max((cost(f.selection_set, node, fragments, variables) for f in _node_selections(field, fragments)),
-                        default=0)
-            size = _size(field, variables) if not known else _returned(value)
-            total += CONNECTION_COST + size * (1 + inner)
+            selections = _node_selections(field, fragments)
+            if not known:
+                inner = max((cost(f.selection_set, node, fragments, variables) for f in selections), default=0)
+                total += CONNECTION_COST + _size(field, variables) * (1 + inner)
+            else:
+                total += CONNECTION_COST + max(
+                    (sum(1 + cost(f.selection_set, node, fragments, variables, item) for item in items)
+                     for f, items in _returned_nodes(field, selections, value, fragments)), default=0)
         elif _is_list(definition.type):
-            size = (_size(field, variables, UNSIZED_LIST) if not known else len(value or []))
-            total += size * (1 + cost(field.selection_set, named, fragments, variables, None))
-        else:
-            total += 1 + cost(field.selection_set, named, fragments, variables, value if known else None)
+            if not known:
+                total += _size(field, variables, UNSIZED_LIST) * (
+                    1 + cost(field.selection_set, named, fragments, variables))
+            else:
+                total += sum(1 + cost(field.selection_set, named, fragments, variables, item) for item in value or [])
+        elif not known:
+            total += 1 + cost(field.selection_set, named, fragments, variables)
+        elif value is not None:
+            total += 1 + cost(field.selection_set, named, fragments, variables, value)
     return total
+
+
+def _returned_nodes(field: FieldNode, selections: list[FieldNode], value: Any,
+                    fragments: dict[str, FragmentDefinitionNode]) -> list[tuple[FieldNode, list[Any]]]:
+    """Each node selection of a connection with the objects it returned."""
+    if not isinstance(value, dict):
+        return []
+    found = []
+    for child in _fields(field.selection_set, fragments):
+        key = child.alias.value if child.alias else child.name.value
+        if child.name.value == "nodes":
+            found.append((child, [n for n in value.get(key) or [] if isinstance(n, dict)]))
+        elif child.name.value == "edges":
+            for grand in _fields(child.selection_set, fragments):
+                if grand.name.value == "node":
+                    grand_key = grand.alias.value if grand.alias else "node"
+                    found.append((grand, [e.get(grand_key) for e in value.get(key) or []
+                                          if isinstance(e, dict) and isinstance(e.get(grand_key), dict)]))
+    return [(f, items) for f, items in found if f in selections]
 
 
 def _node_selections(field: FieldNode, fragments: dict[str, FragmentDefinitionNode]) -> list[FieldNode]:
@@ -550,12 +578,6 @@ def _size(field: FieldNode, variables: dict[str, Any], default: int = 0) -> int:
         if isinstance(value, int) and not isinstance(value, bool):
             return max(0, min(value, MAX_PAGE))
     return default
-
-
-def _returned(value: Any) -> int:
-    if not isinstance(value, dict):
-        return 0
-    return max(len(value.get("nodes") or []), len(value.get("edges") or []))
 
 
 # --- one request ---------------------------------------------------------------------------------
@@ -603,7 +625,7 @@ class GraphQLEndpoint:
         vars_ = variables or {}
         requested = cost(operation.selection_set, root, fragments, vars_) + (
             MUTATION_COST if operation.operation.value == "mutation" else 0)
-        limit = int(bucket.settings.graphql_maximum_available)
+        limit = MAX_QUERY_COST
         if requested > limit:
             return {"errors": [{"message": f"Query cost is {requested}, which exceeds the single query max cost "
                                            f"limit ({limit}).", "extensions": {"code": "MAX_COST_EXCEEDED",
