@@ -24,8 +24,8 @@ API_VERSION = "2024-10"
 PAID_STATUSES = {"paid", "partially_refunded", "refunded", "partially_paid"}
 _TRANSACTION_STATUS = {"success": SourceStatus.COMPLETED, "pending": SourceStatus.PENDING,
                        "failure": SourceStatus.FAILED, "error": SourceStatus.FAILED}
-PRESENTMENT = "presentment_money"   # the REST MoneyBag side this adapter reads
-PRESENTMENT_GQL = "presentmentMoney"
+PRESENTMENT = "presentment_money"   # the MoneyBag side holding what the customer paid (REST)
+PRESENTMENT_GQL = "presentmentMoney"   # (GraphQL)
 
 
 def shipping_line_id(shipping_line_id: object) -> str:
@@ -40,18 +40,18 @@ def read_error(body: Any) -> str:
     return str(errors)
 
 
-def _money_set(value: Mapping[str, Any] | None) -> Any:
+def _money_set(value: Mapping[str, Any] | None, side: str = PRESENTMENT) -> Any:
     """The amount a REST MoneyBag holds in the currency the customer paid."""
     if not value:
         return None
-    return (value.get(PRESENTMENT) or {}).get("amount")
+    return (value.get(side) or {}).get("amount")
 
 
-def _bag(value: Mapping[str, Any] | None, currency: str) -> Decimal:
+def _bag(value: Mapping[str, Any] | None, currency: str, side: str = PRESENTMENT_GQL) -> Decimal:
     """A GraphQL MoneyBag's amount in the currency the customer paid; a missing bag is zero."""
     if not value:
         return money.amount(0, currency)
-    return money.amount((value.get(PRESENTMENT_GQL) or {}).get("amount") or 0, currency)
+    return money.amount((value.get(side) or {}).get("amount") or 0, currency)
 
 
 def legacy_id(gid: Any) -> str:
@@ -119,16 +119,17 @@ M_REFUND_CREATE = ("mutation RefundCreate($input: RefundInput!) { refundCreate(i
 ORDERS_PAGE = 100
 
 
-def parse_rest_refund(raw: Mapping[str, Any], currency: str | None) -> StorefrontRefund:
-    """A refund as REST and refunds/create webhooks carry it, read in the currency the customer paid."""
+def parse_rest_refund(raw: Mapping[str, Any], currency: str | None, side: str = PRESENTMENT) -> StorefrontRefund:
+    """A refund as REST and refunds/create webhooks carry it, read in the currency the customer paid
+    (``*_set.presentment_money``; the plain amounts are the shop's and only stand in when no set is sent)."""
     transactions = [t for t in raw.get("transactions", []) if t.get("kind") == "refund"]
     currency = currency or next((t.get("currency") for t in transactions if t.get("currency")), None)
     if not currency:
         raise RemoteError("Shopify", f"Refund {raw.get('id')} names no currency; cannot read its amounts.")
     lines: list[RefundLine] = []
     for item in raw.get("refund_line_items", []):
-        amount = _money_set(item.get("subtotal_set"))
-        tax = _money_set(item.get("total_tax_set"))
+        amount = _money_set(item.get("subtotal_set"), side)
+        tax = _money_set(item.get("total_tax_set"), side)
         line_item = item.get("line_item") or {}
         lines.append(RefundLine(
             sku=line_item.get("sku") or None, quantity=Decimal(item["quantity"]),
@@ -138,13 +139,14 @@ def parse_rest_refund(raw: Mapping[str, Any], currency: str | None) -> Storefron
     for ship in raw.get("refund_shipping_lines", []):
         lines.append(RefundLine(
             sku=None, quantity=Decimal(1),
-            amount=money.amount(_money_set(ship.get("subtotal_amount_set")) or ship.get("subtotal") or 0, currency),
-            tax=money.amount(_money_set(ship.get("tax_amount_set")) or ship.get("tax") or 0, currency),
+            amount=money.amount(_money_set(ship.get("subtotal_amount_set"), side) or ship.get("subtotal") or 0,
+                                currency),
+            tax=money.amount(_money_set(ship.get("tax_amount_set"), side) or ship.get("tax") or 0, currency),
             line_id=shipping_line_id(ship.get("shipping_line_id")), kind=LineKind.SHIPPING))
     for adjustment in raw.get("order_adjustments", []):
         if adjustment.get("kind") == "shipping_refund":   # API versions before 2024-10
-            amount = _money_set(adjustment.get("amount_set"))
-            tax = _money_set(adjustment.get("tax_amount_set"))
+            amount = _money_set(adjustment.get("amount_set"), side)
+            tax = _money_set(adjustment.get("tax_amount_set"), side)
             lines.append(RefundLine(sku=None, quantity=Decimal(1),
                                     amount=-money.amount(amount or adjustment.get("amount") or 0, currency),
                                     tax=-money.amount(tax or adjustment.get("tax_amount") or 0, currency),
@@ -165,12 +167,18 @@ class ShopifyAdapter:
     display_name = "Shopify"
     supports_line_items = True
     refund_target_type = "shopify_refund"
+    # which side of every MoneyBag is read: the currency the customer paid, which the order is synced in
+    paid_side = PRESENTMENT_GQL
+    rest_paid_side = PRESENTMENT
 
     def __init__(self, http: httpx.Client, *, shop: str, access_token: str) -> None:
         self.shop = shop
         self.domain = f"{shop}.myshopify.com"
         self.api = StorefrontHttp(http, system="Shopify", base_url=f"https://{self.domain}/admin/api/{API_VERSION}",
                                   headers={"X-Shopify-Access-Token": access_token}, read_error=read_error)
+
+    def _paid(self, bag: Mapping[str, Any] | None, currency: str) -> Decimal:
+        return _bag(bag, currency, self.paid_side)
 
     # --- GraphQL ----------------------------------------------------------------------------
     def graphql(self, query: str, variables: Mapping[str, Any], *, what: str) -> dict[str, Any]:
@@ -236,16 +244,16 @@ class ShopifyAdapter:
         lines: list[OrderLine] = []
         for item in self._nodes(raw.get("lineItems"), f"the line items of order {raw.get('name')}"):
             quantity = Decimal(item["quantity"])
-            price = _bag(item.get("originalUnitPriceSet"), currency)
-            discount = sum((_bag(a.get("allocatedAmountSet"), currency) for a in item.get("discountAllocations") or []),
-                           money.ZERO)
-            tax = sum((_bag(t.get("priceSet"), currency) for t in item.get("taxLines") or []), money.ZERO)
+            price = self._paid(item.get("originalUnitPriceSet"), currency)
+            discount = sum((self._paid(a.get("allocatedAmountSet"), currency)
+                            for a in item.get("discountAllocations") or []), money.ZERO)
+            tax = sum((self._paid(t.get("priceSet"), currency) for t in item.get("taxLines") or []), money.ZERO)
             lines.append(OrderLine(line_id=legacy_id(item["id"]), sku=item.get("sku") or None,
                                    title=item.get("title") or item.get("name") or "", quantity=quantity,
                                    unit_price=price, amount=price * quantity - discount, tax=tax))
         for ship in self._nodes(raw.get("shippingLines"), f"the shipping lines of order {raw.get('name')}"):
-            charged = _bag(ship.get("discountedPriceSet") or ship.get("originalPriceSet"), currency)
-            tax = sum((_bag(t.get("priceSet"), currency) for t in ship.get("taxLines") or []), money.ZERO)
+            charged = self._paid(ship.get("discountedPriceSet") or ship.get("originalPriceSet"), currency)
+            tax = sum((self._paid(t.get("priceSet"), currency) for t in ship.get("taxLines") or []), money.ZERO)
             lines.append(OrderLine(line_id=shipping_line_id(legacy_id(ship["id"])), sku=None,
                                    title=ship.get("title") or "Shipping", quantity=Decimal(1),
                                    unit_price=charged, amount=charged, tax=tax, kind=LineKind.SHIPPING))
@@ -272,7 +280,7 @@ class ShopifyAdapter:
 
     def list_refunds(self, order: Order) -> list[StorefrontRefund]:
         currency, refunds = self._order_refunds(order.id, f"list refunds of order {order.name}")
-        return [self.parse_graphql_refund(raw, order.id, currency) for raw in refunds]
+        return [self.parse_refund(raw, currency, order_id=order.id) for raw in refunds]
 
     def refunds_since(self, since: datetime) -> Iterator[StorefrontRefund]:
         """Refunds of every order updated since ``since`` (a refund updates its order): the listing
@@ -282,7 +290,7 @@ class ShopifyAdapter:
                 order_id = legacy_id(node["id"])
                 currency, refunds = self._order_refunds(order_id, f"list refunds of order {order_id}")
                 for raw in refunds:
-                    yield self.parse_graphql_refund(raw, order_id, currency)
+                    yield self.parse_refund(raw, currency, order_id=order_id)
 
     def refund(self, order_id: str, refund_id: str) -> StorefrontRefund:
         data = self.graphql(Q_REFUND, {"id": _gid("Refund", refund_id)},
@@ -291,24 +299,31 @@ class ShopifyAdapter:
         if raw is None or legacy_id((raw.get("order") or {}).get("id")) != str(order_id):
             raise NotFound("Shopify", f"Shopify has no such record (read refund {refund_id} of order {order_id})",
                            status=404, detail="refund not found")
-        return self.parse_graphql_refund(raw, order_id, raw["order"]["presentmentCurrencyCode"])
+        return self.parse_refund(raw, raw["order"]["presentmentCurrencyCode"], order_id=order_id)
 
-    def parse_refund(self, raw: Mapping[str, Any], currency: str | None) -> StorefrontRefund:
-        """A REST-shaped refund (refunds/create webhooks)."""
-        return parse_rest_refund(raw, currency)
+    def parse_refund(self, raw: Mapping[str, Any], currency: str | None,
+                     order_id: str | None = None) -> StorefrontRefund:
+        """Every refund this adapter reads comes through here: a GraphQL ``Refund`` node (of order
+        ``order_id``), or a REST-shaped one (refunds/create webhooks)."""
+        if str(raw.get("id", "")).startswith("gid://"):
+            if order_id is None or currency is None:
+                raise RemoteError("Shopify", f"Refund {raw.get('id')} was read without its order and currency.")
+            return self._parse_graphql_refund(raw, order_id, currency)
+        return parse_rest_refund(raw, currency, self.rest_paid_side)
 
-    def parse_graphql_refund(self, raw: Mapping[str, Any], order_id: str, currency: str) -> StorefrontRefund:
+    def _parse_graphql_refund(self, raw: Mapping[str, Any], order_id: str, currency: str) -> StorefrontRefund:
         what = f"refund {legacy_id(raw.get('id'))}"
         lines: list[RefundLine] = []
         for item in self._nodes(raw.get("refundLineItems"), f"the lines of {what}"):
             line_item = item.get("lineItem") or {}
             lines.append(RefundLine(sku=line_item.get("sku") or None, quantity=Decimal(item["quantity"]),
-                                    amount=_bag(item.get("subtotalSet"), currency),
-                                    tax=_bag(item.get("totalTaxSet"), currency),
+                                    amount=self._paid(item.get("subtotalSet"), currency),
+                                    tax=self._paid(item.get("totalTaxSet"), currency),
                                     line_id=legacy_id(line_item.get("id")), kind=LineKind.ITEM))
         for ship in self._nodes(raw.get("refundShippingLines"), f"the shipping lines of {what}"):
-            lines.append(RefundLine(sku=None, quantity=Decimal(1), amount=_bag(ship.get("subtotalAmountSet"), currency),
-                                    tax=_bag(ship.get("taxAmountSet"), currency),
+            lines.append(RefundLine(sku=None, quantity=Decimal(1),
+                                    amount=self._paid(ship.get("subtotalAmountSet"), currency),
+                                    tax=self._paid(ship.get("taxAmountSet"), currency),
                                     line_id=shipping_line_id(legacy_id((ship.get("shippingLine") or {}).get("id"))),
                                     kind=LineKind.SHIPPING))
         transactions = [t for t in self._nodes(raw.get("transactions"), f"the transactions of {what}")
@@ -316,7 +331,7 @@ class ShopifyAdapter:
         statuses = [_TRANSACTION_STATUS.get(str(t.get("status") or "SUCCESS").lower(), SourceStatus.PENDING)
                     for t in transactions]
         # The refund's total is the money that went back, whatever the lines say it should be.
-        total = sum((_bag(t.get("amountSet"), currency) for t, s in zip(transactions, statuses)
+        total = sum((self._paid(t.get("amountSet"), currency) for t, s in zip(transactions, statuses)
                      if s is SourceStatus.COMPLETED), money.ZERO)
         return StorefrontRefund(id=legacy_id(raw["id"]), order_id=str(order_id), currency=currency,
                                 total=money.amount(total, currency), lines=tuple(lines),
@@ -346,7 +361,7 @@ class ShopifyAdapter:
         if not payload.get("refund"):
             raise RemoteError("Shopify", f"Shopify answered the refund of order {order.name} without a refund.",
                               retryable=True)
-        return self._pushed(self.parse_graphql_refund(payload["refund"], order.id, order.currency))
+        return self._pushed(self.parse_refund(payload["refund"], order.currency, order_id=order.id))
 
     def _parents(self, order: Order, lines: list, shipping: str | None,
                  currency: str) -> list[tuple[Any, str | None, Decimal]]:
@@ -356,7 +371,7 @@ class ShopifyAdapter:
                                 what=f"calculate a refund of order {order.name}")
             suggested = ((data.get("order") or {}).get("suggestedRefund") or {}).get("suggestedTransactions") or []
             found = [((t.get("parentTransaction") or {}).get("id"), t.get("gateway"),
-                      _bag(t.get("maximumRefundableSet") or t.get("amountSet"), currency))
+                      self._paid(t.get("maximumRefundableSet") or t.get("amountSet"), currency))
                      for t in suggested if (t.get("parentTransaction") or {}).get("id")]
             if found:
                 return found
@@ -367,8 +382,9 @@ class ShopifyAdapter:
         for t in transactions:
             if t.get("kind") == "REFUND" and t.get("status") == "SUCCESS":
                 parent = (t.get("parentTransaction") or {}).get("id")
-                refunded[parent] = refunded.get(parent, money.ZERO) + _bag(t.get("amountSet"), currency)
-        return [(t["id"], t.get("gateway"), _bag(t.get("amountSet"), currency) - refunded.get(t["id"], money.ZERO))
+                refunded[parent] = refunded.get(parent, money.ZERO) + self._paid(t.get("amountSet"), currency)
+        return [(t["id"], t.get("gateway"),
+                 self._paid(t.get("amountSet"), currency) - refunded.get(t["id"], money.ZERO))
                 for t in transactions if t.get("kind") in ("SALE", "CAPTURE") and t.get("status") == "SUCCESS"]
 
     @staticmethod
@@ -396,7 +412,7 @@ class ShopifyAdapter:
         currency, refunds = self._order_refunds(order.id, f"list refunds of order {order.name}")
         for raw in refunds:
             if marker in (raw.get("note") or ""):
-                pushed = self._pushed(self.parse_graphql_refund(raw, order.id, currency))
+                pushed = self._pushed(self.parse_refund(raw, currency, order_id=order.id))
                 if pushed.status is not SourceStatus.FAILED:
                     return pushed
         return None
