@@ -195,14 +195,15 @@ PLATFORM = Platform(
     currencies=("USD", "EUR", "GBP", "CAD", "JPY"),
     connector_adapter="connector.storefronts.shopify",
     start=ShopifyInWorld,
+    # each operation twice: the REST route and the GraphQL operation the connector's adapter sends
     fault_targets={
-        "list refunds": FaultTarget(operation=("list_refunds",)),
-        # what a connector pages through to find new refunds: orders updated since, refunds embedded
-        "refund listing": FaultTarget(operation=("list_orders",)),
-        "create refund": FaultTarget(operation=("create_refund",)),
-        "read refund": FaultTarget(operation=("get_refund",)),
-        "read order": FaultTarget(operation=("get_order",)),
-        "list orders": FaultTarget(operation=("list_orders",)),
+        "list refunds": FaultTarget(operation=("list_refunds", "graphql:order.refunds")),
+        # what a connector pages through to find new refunds: orders updated since
+        "refund listing": FaultTarget(operation=("list_orders", "graphql:orders")),
+        "create refund": FaultTarget(operation=("create_refund", "graphql:refundCreate")),
+        "read refund": FaultTarget(operation=("get_refund", "graphql:refund")),
+        "read order": FaultTarget(operation=("get_order", "graphql:order")),
+        "list orders": FaultTarget(operation=("list_orders", "graphql:orders")),
         "refund webhooks": FaultTarget(topic="refunds/create"),
     },
     mutants={
