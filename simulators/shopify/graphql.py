@@ -44,7 +44,9 @@ enum OrderTransactionStatus { SUCCESS FAILURE PENDING ERROR AWAITING_RESPONSE UN
 enum SuggestedOrderTransactionKind { SUGGESTED_REFUND }
 enum RefundLineItemRestockType { RETURN CANCEL LEGACY_RESTOCK NO_RESTOCK }
 enum OrderDisplayFinancialStatus { PENDING AUTHORIZED PARTIALLY_PAID PARTIALLY_REFUNDED VOIDED PAID REFUNDED EXPIRED }
-enum OrderAdjustmentDiscrepancyReason { RESTOCK DAMAGE CUSTOMER PENDING_REFUND_DISCREPANCY FULL_RETURN_BALANCING_ADJUSTMENT REFUND_DISCREPANCY }
+enum OrderAdjustmentDiscrepancyReason {
+  RESTOCK DAMAGE CUSTOMER PENDING_REFUND_DISCREPANCY FULL_RETURN_BALANCING_ADJUSTMENT REFUND_DISCREPANCY
+}
 enum OrderSortKeys { ID UPDATED_AT CREATED_AT PROCESSED_AT }
 
 type MoneyV2 { amount: Decimal! currencyCode: CurrencyCode! }
@@ -155,6 +157,7 @@ MUTATION_COST = 10          # a mutation's own cost
 CONNECTION_COST = 2         # a connection's own cost, before the objects it returns
 UNSIZED_LIST = 1            # a list field without `first`: priced as one object (not confirmed; see docs)
 MAX_PAGE = 250              # Shopify refuses `first` above 250
+RATE_DOCS = "https://shopify.dev/api/usage/rate-limits"
 MAX_QUERY_COST = 1000       # a single query may not request more, whatever the bucket holds
 _SEARCH_TERM = re.compile(r"(?P<field>updated_at|created_at):(?P<op>>=|<=|>|<)'?(?P<value>[^' ]+)'?")
 
@@ -294,7 +297,8 @@ def refund_node(order: Order, refund: Refund) -> dict[str, Any]:
         "order": lambda **_: order_node(order), "totalRefundedSet": money_bag(order, refunded),
         "refundLineItems": _paged([(r.id, refund_line(r)) for r in refund.refund_line_items]),
         "refundShippingLines": _paged([(s.id, {
-            "id": gid("RefundShippingLine", s.id), "shippingLine": shipping_line_node(order, shipping[s.shipping_line_id]),
+            "id": gid("RefundShippingLine", s.id),
+            "shippingLine": shipping_line_node(order, shipping[s.shipping_line_id]),
             "subtotalAmountSet": money_bag(order, s.subtotal), "taxAmountSet": money_bag(order, s.tax),
         }) for s in refund.refund_shipping_lines]),
         "transactions": _paged([(t.id, transaction_node(order, t)) for t in refund.transactions]),
@@ -319,8 +323,9 @@ def order_node(order: Order, backend: ShopifyBackend | None = None) -> dict[str,
         "cancelledAt": isoformat(order.cancelled_at) if order.cancelled_at else None,
         "paymentGatewayNames": [order.gateway],
         "customer": {"id": gid("Customer", c.id), "email": c.email, "firstName": c.first_name, "lastName": c.last_name},
-        "subtotalPriceSet": money_bag(order, order.subtotal_price), "totalPriceSet": money_bag(order, order.total_price),
-        "totalTaxSet": money_bag(order, order.total_tax), "totalShippingPriceSet": money_bag(order, order.total_shipping),
+        "subtotalPriceSet": money_bag(order, order.subtotal_price),
+        "totalPriceSet": money_bag(order, order.total_price), "totalTaxSet": money_bag(order, order.total_tax),
+        "totalShippingPriceSet": money_bag(order, order.total_shipping),
         "totalDiscountsSet": money_bag(order, order.total_discounts), "totalRefundedSet": money_bag(order, refunded),
         "lineItems": _paged([(line.id, line_item_node(order, line)) for line in order.line_items]),
         "shippingLines": _paged([(s.id, shipping_line_node(order, s)) for s in order.shipping_lines]),
@@ -472,7 +477,8 @@ class OrderSearch:
         return cls(tuple(terms))
 
     def matches(self, order: Order) -> bool:
-        checks = {">": lambda a, b: a > b, ">=": lambda a, b: a >= b, "<": lambda a, b: a < b, "<=": lambda a, b: a <= b}
+        checks = {">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
+                  "<": lambda a, b: a < b, "<=": lambda a, b: a <= b}
         return all(checks[op](order.updated_at if name == "updated_at" else order.created_at, at)
                    for name, op, at in self.terms)
 
@@ -498,8 +504,8 @@ def _argument(field: FieldNode, name: str, variables: dict[str, Any]) -> Any:
     return None
 
 
-def cost(selection_set: SelectionSetNode | None, parent: GraphQLObjectType, fragments: dict[str, FragmentDefinitionNode],
-         variables: dict[str, Any], data: Any = None) -> int:
+def cost(selection_set: SelectionSetNode | None, parent: GraphQLObjectType,
+         fragments: dict[str, FragmentDefinitionNode], variables: dict[str, Any], data: Any = None) -> int:
     """The cost of a selection: scalars and enums 0, an object 1, a connection 2 plus its objects, each
     object's own selection priced in. In advance (``data`` None) a connection or list counts ``first``
     objects; once ``data`` is known, the objects actually returned."""
@@ -625,15 +631,14 @@ class GraphQLEndpoint:
         vars_ = variables or {}
         requested = cost(operation.selection_set, root, fragments, vars_) + (
             MUTATION_COST if operation.operation.value == "mutation" else 0)
-        limit = MAX_QUERY_COST
-        if requested > limit:
-            return {"errors": [{"message": f"Query cost is {requested}, which exceeds the single query max cost "
-                                           f"limit ({limit}).", "extensions": {"code": "MAX_COST_EXCEEDED",
-                                                                               "cost": requested, "maxCost": limit}}],
+        if requested > MAX_QUERY_COST:
+            message = (f"Query cost is {requested}, which exceeds the single query max cost limit "
+                       f"({MAX_QUERY_COST}).")
+            return {"errors": [{"message": message, "extensions": {
+                        "code": "MAX_COST_EXCEEDED", "cost": requested, "maxCost": MAX_QUERY_COST}}],
                     "extensions": {"cost": _cost_json(requested, None, bucket)}}
         if not bucket.try_take(requested):
-            return {"errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED",
-                                                                        "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
+            return {"errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED", "documentation": RATE_DOCS}}],
                     "extensions": {"cost": _cost_json(requested, None, bucket)}}
         try:
             result = execute(SCHEMA, document, root_value=_Root(self._backend()), variable_values=vars_,
