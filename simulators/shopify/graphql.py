@@ -12,6 +12,7 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Callable
@@ -235,14 +236,17 @@ def connection(items: list[tuple[int, dict[str, Any]]], first: int | None = None
     }
 
 
-def _listed(items: list[dict[str, Any]]) -> Callable[..., list[dict[str, Any]]]:
+def _listed(items: Callable[[], list[dict[str, Any]]]) -> Callable[..., list[dict[str, Any]]]:
+    """A list field, rendered only when a query selects it."""
     def resolve(first: int | None = None, **_: Any) -> list[dict[str, Any]]:
-        return items if first is None else items[:_page_size(first)]
+        rendered = items()
+        return rendered if first is None else rendered[:_page_size(first)]
     return resolve
 
 
-def _paged(items: list[tuple[int, dict[str, Any]]]) -> Callable[..., dict[str, Any]]:
-    return lambda **args: connection(items, **args)
+def _paged(items: Callable[[], list[tuple[int, dict[str, Any]]]]) -> Callable[..., dict[str, Any]]:
+    """A connection field, rendered only when a query selects it."""
+    return lambda **args: connection(items(), **args)
 
 
 def _tax_lines(order: Order, amount: Decimal, rate: Decimal) -> list[dict[str, Any]]:
@@ -261,7 +265,7 @@ def line_item_node(order: Order, line: LineItem) -> dict[str, Any]:
         "originalTotalSet": money_bag(order, line.price * line.quantity),
         "totalDiscountSet": money_bag(order, line.discount),
         "discountAllocations": ([{"allocatedAmountSet": money_bag(order, line.discount)}] if line.discount else []),
-        "taxLines": _listed(_tax_lines(order, line.tax, line.tax_rate)),
+        "taxLines": _listed(lambda: _tax_lines(order, line.tax, line.tax_rate)),
     }
 
 
@@ -295,14 +299,14 @@ def refund_node(order: Order, refund: Refund) -> dict[str, Any]:
         "id": gid("Refund", refund.id), "legacyResourceId": str(refund.id), "note": refund.note,
         "createdAt": isoformat(refund.created_at), "updatedAt": isoformat(refund.created_at),
         "order": lambda **_: order_node(order), "totalRefundedSet": money_bag(order, refunded),
-        "refundLineItems": _paged([(r.id, refund_line(r)) for r in refund.refund_line_items]),
-        "refundShippingLines": _paged([(s.id, {
+        "refundLineItems": _paged(lambda: [(r.id, refund_line(r)) for r in refund.refund_line_items]),
+        "refundShippingLines": _paged(lambda: [(s.id, {
             "id": gid("RefundShippingLine", s.id),
             "shippingLine": shipping_line_node(order, shipping[s.shipping_line_id]),
             "subtotalAmountSet": money_bag(order, s.subtotal), "taxAmountSet": money_bag(order, s.tax),
         }) for s in refund.refund_shipping_lines]),
-        "transactions": _paged([(t.id, transaction_node(order, t)) for t in refund.transactions]),
-        "orderAdjustments": _paged([(a.id, {
+        "transactions": _paged(lambda: [(t.id, transaction_node(order, t)) for t in refund.transactions]),
+        "orderAdjustments": _paged(lambda: [(a.id, {
             "id": gid("OrderAdjustment", a.id), "amountSet": money_bag(order, a.amount),
             "taxAmountSet": money_bag(order, a.tax_amount), "reason": a.kind.upper(),
         }) for a in refund.order_adjustments]),
@@ -327,10 +331,10 @@ def order_node(order: Order, backend: ShopifyBackend | None = None) -> dict[str,
         "totalPriceSet": money_bag(order, order.total_price), "totalTaxSet": money_bag(order, order.total_tax),
         "totalShippingPriceSet": money_bag(order, order.total_shipping),
         "totalDiscountsSet": money_bag(order, order.total_discounts), "totalRefundedSet": money_bag(order, refunded),
-        "lineItems": _paged([(line.id, line_item_node(order, line)) for line in order.line_items]),
-        "shippingLines": _paged([(s.id, shipping_line_node(order, s)) for s in order.shipping_lines]),
-        "transactions": _listed([transaction_node(order, t) for t in order.transactions]),
-        "refunds": _listed([refund_node(order, r) for r in order.refunds]),
+        "lineItems": _paged(lambda: [(line.id, line_item_node(order, line)) for line in order.line_items]),
+        "shippingLines": _paged(lambda: [(s.id, shipping_line_node(order, s)) for s in order.shipping_lines]),
+        "transactions": _listed(lambda: [transaction_node(order, t) for t in order.transactions]),
+        "refunds": _listed(lambda: [refund_node(order, r) for r in order.refunds]),
     }
     if backend is not None:
         node["suggestedRefund"] = lambda **args: suggested_refund_node(backend, order, args)
@@ -614,12 +618,8 @@ class GraphQLEndpoint:
             return {"errors": [{"message": "Variables must be a JSON object"}]}
         if operation_name is not None and not isinstance(operation_name, str):
             return {"errors": [{"message": "operationName must be a string"}]}
-        try:
-            document = parse(query, max_tokens=20_000)
-        except GraphQLError as err:
-            return {"errors": [_error_json(err)]}
-        errors = validate(SCHEMA, document, max_errors=20)
-        if errors:
+        document, errors = checked_document(query)
+        if document is None or errors:
             return {"errors": [_error_json(e) for e in errors]}
         operation = _operation(document, operation_name)
         if operation is None:
@@ -638,7 +638,8 @@ class GraphQLEndpoint:
                         "code": "MAX_COST_EXCEEDED", "cost": requested, "maxCost": MAX_QUERY_COST}}],
                     "extensions": {"cost": _cost_json(requested, None, bucket)}}
         if not bucket.try_take(requested):
-            return {"errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED", "documentation": RATE_DOCS}}],
+            throttled = {"message": "Throttled", "extensions": {"code": "THROTTLED", "documentation": RATE_DOCS}}
+            return {"errors": [throttled],
                     "extensions": {"cost": _cost_json(requested, None, bucket)}}
         try:
             result = execute(SCHEMA, document, root_value=_Root(self._backend()), variable_values=vars_,
@@ -658,6 +659,16 @@ class GraphQLEndpoint:
         bucket.give_back(requested - actual)
         answer["extensions"] = {"cost": _cost_json(requested, actual, bucket)}
         return answer
+
+
+@lru_cache(maxsize=256)
+def checked_document(query: str) -> tuple[DocumentNode | None, tuple[GraphQLError, ...]]:
+    """A query parsed and validated once (a client sends the same few documents again and again)."""
+    try:
+        document = parse(query, max_tokens=20_000)
+    except GraphQLError as err:
+        return None, (err,)
+    return document, tuple(validate(SCHEMA, document, max_errors=20))
 
 
 def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
@@ -750,8 +761,8 @@ def operation_of(body: bytes) -> str:
     try:
         payload = safe.loads(body)
         query = payload.get("query") if isinstance(payload, dict) else None
-        document = parse(query, max_tokens=20_000) if isinstance(query, str) else None
-    except (GraphQLError, ValueError, RecursionError):
+        document = checked_document(query)[0] if isinstance(query, str) else None
+    except (ValueError, RecursionError):
         return "graphql"
     if document is None:
         return "graphql"

@@ -438,30 +438,35 @@ class LeakyBucket:
 
 class CostBucket:
     """GraphQL's limiter: a query may run when the bucket holds its requested cost; it is charged the
-    requested cost up front and refunded the difference once its actual cost is known."""
+    requested cost up front and refunded the difference once its actual cost is known. The bucket
+    counts points spent (restored over time), so a change of its size applies at once."""
 
     def __init__(self, clock: Clock, settings: ShopifySettings) -> None:
         self.clock = clock
         self.settings = settings
-        self._available = settings.graphql_maximum_available
+        self._spent = 0.0
         self._at = clock.now()
 
     def available(self) -> float:
         now = self.clock.now()
         elapsed = (now - self._at).total_seconds()
-        self._available = min(self.settings.graphql_maximum_available,
-                              self._available + elapsed * self.settings.graphql_restore_rate)
+        self._spent = max(0.0, self._spent - elapsed * self.settings.graphql_restore_rate)
         self._at = now
-        return self._available
+        return max(0.0, self.settings.graphql_maximum_available - self._spent)
 
     def try_take(self, cost: int) -> bool:
         if self.available() < cost:
             return False
-        self._available -= cost
+        self._spent += cost
         return True
 
     def give_back(self, points: int) -> None:
-        self._available = min(self.settings.graphql_maximum_available, self.available() + max(points, 0))
+        self.available()
+        self._spent = max(0.0, self._spent - max(points, 0))
+
+    def drain_to(self, points: float) -> None:
+        """Leave ``points`` available (a test's way to start from a bucket other calls emptied)."""
+        self._spent = max(0.0, self.settings.graphql_maximum_available - points)
 
     def status(self) -> dict[str, float]:
         return {"maximumAvailable": float(self.settings.graphql_maximum_available),

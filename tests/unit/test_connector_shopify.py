@@ -143,7 +143,7 @@ def test_user_errors_and_throttling_are_translated(shop: Shop) -> None:
     with pytest.raises(NotFound):
         shop.adapter.get_order("1")
     shop.sim.settings.graphql_restore_rate = 0.0
-    shop.sim.cost_bucket._available = 5.0   # noqa: SLF001 - an almost empty bucket
+    shop.sim.cost_bucket.drain_to(5.0)   # an almost empty bucket
     with pytest.raises(RateLimited, match="throttled") as throttled:
         shop.adapter.get_order(order.id)
     assert throttled.value.code == "THROTTLED" and throttled.value.retryable

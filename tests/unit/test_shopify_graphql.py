@@ -142,7 +142,7 @@ def test_a_query_the_bucket_cannot_pay_for_is_throttled_and_the_bucket_refills_w
     query = "{ orders(first: 250) { nodes { id } } }"   # requests 2 + 250 = 252, costs 2 + 1 = 3
     for _ in range(3):
         assert "data" in shop.gql(query)
-    shop.sim.cost_bucket._available = 100.0   # noqa: SLF001 - drained by other calls
+    shop.sim.cost_bucket.drain_to(100.0)   # drained by other calls
     throttled = shop.gql(query)
     assert throttled["errors"] == [{"message": "Throttled", "extensions": {
         "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}]
