@@ -76,15 +76,19 @@ class ShopifyWebhooks:
         return self._done(delivery, account, status="recorded", refund_id=row.id)
 
     def _verified_account(self, domain: str, body: bytes, given: str) -> Account | None:
+        """The account a delivery belongs to. One shop may have several accounts signing with the same
+        app secret (one per direction): the delivery is the refund-to-NetSuite account's, whichever
+        was added first, so its refund is recorded now rather than at the next scheduled run."""
         if not given:
             return None
+        verified = []
         for account in self.ledger.accounts():
             if account.platform != "shopify" or f"{account.store}.myshopify.com".lower() != domain:
                 continue
             secret = account.credentials.get("client_secret") or ""
             if secret and signature_matches(secret, body, given):
-                return account
-        return None
+                verified.append(account)
+        return next((a for a in verified if a.direction is Direction.TO_NETSUITE), verified[0] if verified else None)
 
     def _done(self, delivery: str, account: Account, **body: Any) -> httpx.Response:
         if delivery:

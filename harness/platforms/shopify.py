@@ -18,6 +18,11 @@ from simulators.shopify import ShopifySimulator, sign
 SHOP = "acme-outfitters"
 
 
+def _paid(money_set: dict) -> Decimal:
+    """A REST MoneyBag's amount in the currency the customer paid."""
+    return Decimal(str(money_set["presentment_money"]["amount"]))
+
+
 class ShopifyDriver:
     platform = "shopify"
     display_name = "Shopify"
@@ -63,13 +68,16 @@ class ShopifyDriver:
 
     def lift_rate_limits(self) -> None:
         self.simulator.settings.bucket_size = 10**9
+        self.simulator.settings.graphql_maximum_available = 10.0**12
+        self.simulator.settings.graphql_restore_rate = 10.0**12
 
     def place_order(self, spec: OrderSpec) -> PlacedOrder:
+        """The order in the currency the customer paid (its presentment currency), whatever the shop's."""
         order = self.simulator.add_order(spec)
         lines = tuple(PlacedLine(str(li["id"]), li["sku"], li["quantity"]) for li in order["line_items"])
-        shipping = sum((Decimal(s["price"]) for s in order.get("shipping_lines", [])), Decimal(0))
-        return PlacedOrder(self.platform, str(order["id"]), order["currency"], Decimal(order["total_price"]),
-                           lines, shipping)
+        shipping = sum((_paid(s["price_set"]) for s in order.get("shipping_lines", [])), Decimal(0))
+        return PlacedOrder(self.platform, str(order["id"]), order["presentment_currency"],
+                           _paid(order["total_price_set"]), lines, shipping)
 
     def refund(self, order: PlacedOrder, request: StorefrontRefundRequest) -> str:
         if request.amount is not None and not (request.lines or request.whole_order or request.shipping):
@@ -83,24 +91,24 @@ class ShopifyDriver:
         return str(refund["id"])
 
     def refunds(self, order: PlacedOrder) -> list[SideRefund]:
+        """The order's refunds as the admin shows them, every amount in the currency the customer paid."""
         sku_of = {l.line_id: line_key(l.sku, number) for number, l in enumerate(order.lines, start=1)}
         found = []
         for refund in self._get(f"orders/{order.order_id}/refunds.json")["refunds"]:
             total = sum((Decimal(t["amount"]) for t in refund["transactions"]
                          if t["kind"] == "refund" and t["status"] == "success"), Decimal(0))
-            tax = sum((Decimal(str(li["total_tax"])) for li in refund["refund_line_items"]), Decimal(0))
-            tax += sum((Decimal(s["tax_amount_set"]["shop_money"]["amount"])
-                        for s in refund.get("refund_shipping_lines", [])), Decimal(0))
-            adjustments = refund.get("order_adjustments", [])
-            tax += sum((Decimal(a.get("tax_amount", "0")) for a in adjustments), Decimal(0))
             items = refund["refund_line_items"]
+            shipping_lines = refund.get("refund_shipping_lines", [])
+            adjustments = refund.get("order_adjustments", [])
+            tax = (sum((_paid(li["total_tax_set"]) for li in items), Decimal(0))
+                   + sum((_paid(s["tax_amount_set"]) for s in shipping_lines), Decimal(0))
+                   + sum((_paid(a["tax_amount_set"]) for a in adjustments), Decimal(0)))
             lines = tuple((sku_of[str(li["line_item_id"])], li["quantity"]) for li in items)
             # an order adjustment (a discrepancy) means the lines do not say what went back
             values = () if adjustments else tuple(
-                (sku_of[str(li["line_item_id"])], Decimal(str(li["subtotal"])), Decimal(str(li["total_tax"])))
+                (sku_of[str(li["line_item_id"])], _paid(li["subtotal_set"]), _paid(li["total_tax_set"]))
                 for li in items)
-            shipping = sum((Decimal(s["subtotal_amount_set"]["shop_money"]["amount"])
-                            for s in refund.get("refund_shipping_lines", [])), Decimal(0))
+            shipping = sum((_paid(s["subtotal_amount_set"]) for s in shipping_lines), Decimal(0))
             found.append(SideRefund(str(refund["id"]), money.amount(total, order.currency), order.currency,
                                     money.amount(tax, order.currency), lines, "shopify refund", values,
                                     None if adjustments else shipping))
@@ -158,30 +166,50 @@ def _accepts_unsigned_webhooks(context):
     return ReferenceConnector(engine)
 
 
+def _reads_shop_currency(context):
+    """The shipped connector reading every Shopify amount in the shop's currency (``shopMoney`` /
+    ``shop_money``) while labelling the order with the currency the customer paid."""
+    from connector import Connector
+    from connector.storefronts.shopify import ShopifyAdapter
+    from harness.connectors.reference import ReferenceConnector, build_engine
+
+    class Engine(Connector):
+        def _adapter(self, account):   # noqa: ANN001 - the engine's own signature
+            adapter = super()._adapter(account)
+            if isinstance(adapter, ShopifyAdapter):
+                adapter.paid_side, adapter.rest_paid_side = "shopMoney", "shop_money"
+            return adapter
+
+    return ReferenceConnector(build_engine(context, engine_class=Engine))
+
+
 PLATFORM = Platform(
     name="shopify", display_name="Shopify",
     capabilities=Capabilities(
         directions=("to_netsuite", "from_netsuite"), best_practice_direction="from_netsuite",
         line_items=True, shipping_refunds=True, amount_only=True, async_settlement=False,
-        refund_webhooks=True, read_only_refunds=False, visible_after_settlement=False),
+        refund_webhooks=True, read_only_refunds=False, visible_after_settlement=False, multi_currency=True),
     hosts=("{shop}.myshopify.com",),
     credentials=("access_token", "client_secret"),
     card_gateway="shopify_payments",
     currencies=("USD", "EUR", "GBP", "CAD", "JPY"),
     connector_adapter="connector.storefronts.shopify",
     start=ShopifyInWorld,
+    # each operation twice: the REST route and the GraphQL operation the connector's adapter sends
     fault_targets={
-        "list refunds": FaultTarget(operation=("list_refunds",)),
-        # what a connector pages through to find new refunds: orders updated since, refunds embedded
-        "refund listing": FaultTarget(operation=("list_orders",)),
-        "create refund": FaultTarget(operation=("create_refund",)),
-        "read refund": FaultTarget(operation=("get_refund",)),
-        "read order": FaultTarget(operation=("get_order",)),
-        "list orders": FaultTarget(operation=("list_orders",)),
+        "list refunds": FaultTarget(operation=("list_refunds", "graphql:order.refunds")),
+        # what a connector pages through to find new refunds: orders updated since
+        "refund listing": FaultTarget(operation=("list_orders", "graphql:orders")),
+        "create refund": FaultTarget(operation=("create_refund", "graphql:refundCreate")),
+        "read refund": FaultTarget(operation=("get_refund", "graphql:refund")),
+        "read order": FaultTarget(operation=("get_order", "graphql:order")),
+        "list orders": FaultTarget(operation=("list_orders", "graphql:orders")),
         "refund webhooks": FaultTarget(topic="refunds/create"),
     },
     mutants={
         "shopify_accepts_unsigned_webhooks": (
             "refunds/create webhooks are taken without checking their HMAC signature.", _accepts_unsigned_webhooks),
+        "shopify_reads_shop_currency": (
+            "Amounts of an order paid in another currency are read in the shop's currency.", _reads_shop_currency),
     },
 )

@@ -39,6 +39,11 @@ class OrderSpec:
     customer: CustomerSpec = field(default_factory=CustomerSpec)
     paid: bool = True       # False: placed but not paid yet (payment pending / not captured)
     note: str = ""
+    # A multi-currency order: the customer pays in ``currency`` (the presentment currency; every amount
+    # above is in it) at a shop whose own currency is ``shop_currency``. ``exchange_rate`` is shop units
+    # per unit of ``currency``. None: the shop sells in the order's currency.
+    shop_currency: str | None = None
+    exchange_rate: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,12 @@ def price_order(spec: OrderSpec) -> PricedOrder:
         rate = _rate(line.tax_rate, f"{where}.tax_rate")
         net = gross - discount
         priced.append(PricedLine(line, gross, discount, net, money.round_amount(net * rate, currency)))
+    if (spec.shop_currency is None) != (spec.exchange_rate is None):
+        raise ValueError("shop_currency and exchange_rate go together: give both or neither")
+    if spec.shop_currency is not None:
+        money.exponent(spec.shop_currency)
+        if not Decimal(spec.exchange_rate).is_finite() or Decimal(spec.exchange_rate) <= 0:
+            raise ValueError(f"exchange_rate must be a positive number, not {spec.exchange_rate}")
     shipping = _exact(spec.shipping, currency, "shipping")
     shipping_rate = _rate(spec.shipping_tax_rate, "shipping_tax_rate")
     return PricedOrder(spec, tuple(priced), shipping, money.round_amount(shipping * shipping_rate, currency))

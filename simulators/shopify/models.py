@@ -191,6 +191,20 @@ class Order:
     updated_at: datetime
     closed_at: datetime | None = None
     cancelled_at: datetime | None = None
+    # Every amount above is in ``currency``, what the customer paid (Shopify's presentment currency).
+    # The shop's own currency and its rate (shop units per presentment unit) give each amount's
+    # shop_money; a single-currency order has shop_currency == currency and rate 1.
+    shop_currency: str = ""
+    rate: Decimal = Decimal(1)
+
+    def __post_init__(self) -> None:
+        self.shop_currency = self.shop_currency or self.currency
+
+    def in_shop_currency(self, value: Decimal) -> Decimal:
+        """An amount of this order converted to the shop's currency, rounded to its places."""
+        if self.shop_currency == self.currency:
+            return value
+        return money.round_amount(value * self.rate, self.shop_currency)
 
     @property
     def name(self) -> str:
@@ -386,6 +400,10 @@ class ShopifySettings:
     # Shopify only delivers to https:// addresses. Serve mode may turn this on to subscribe a plain
     # http:// receiver on loopback; never on for a certification run.
     allow_http_webhooks: bool = False
+    # GraphQL Admin calculated query cost: a bucket of points per app and shop (the long-standing
+    # Standard-plan figures; shopify.dev now lists 100 points/second for Standard, so both are knobs)
+    graphql_maximum_available: float = 1000.0
+    graphql_restore_rate: float = 50.0
 
 
 class LeakyBucket:
@@ -418,6 +436,44 @@ class LeakyBucket:
         return whole + (1 if self._level > whole else 0)
 
 
+class CostBucket:
+    """GraphQL's limiter: a query may run when the bucket holds its requested cost; it is charged the
+    requested cost up front and refunded the difference once its actual cost is known. The bucket
+    counts points spent (restored over time), so a change of its size applies at once."""
+
+    def __init__(self, clock: Clock, settings: ShopifySettings) -> None:
+        self.clock = clock
+        self.settings = settings
+        self._spent = 0.0
+        self._at = clock.now()
+
+    def available(self) -> float:
+        now = self.clock.now()
+        elapsed = (now - self._at).total_seconds()
+        self._spent = max(0.0, self._spent - elapsed * self.settings.graphql_restore_rate)
+        self._at = now
+        return max(0.0, self.settings.graphql_maximum_available - self._spent)
+
+    def try_take(self, cost: int) -> bool:
+        if self.available() < cost:
+            return False
+        self._spent += cost
+        return True
+
+    def give_back(self, points: int) -> None:
+        self.available()
+        self._spent = max(0.0, self._spent - max(points, 0))
+
+    def drain_to(self, points: float) -> None:
+        """Leave ``points`` available (a test's way to start from a bucket other calls emptied)."""
+        self._spent = max(0.0, self.settings.graphql_maximum_available - points)
+
+    def status(self) -> dict[str, float]:
+        return {"maximumAvailable": float(self.settings.graphql_maximum_available),
+                "currentlyAvailable": float(int(self.available())),
+                "restoreRate": float(self.settings.graphql_restore_rate)}
+
+
 # --- the shop --------------------------------------------------------------------------------
 
 Publisher = Callable[[str, Order, "Refund | None"], None]
@@ -448,7 +504,8 @@ class ShopifyBackend:
         shipping = ([ShippingLine(self.ids.number(), "Standard Shipping", priced.shipping,
                                   spec.shipping_tax_rate, priced.shipping_tax)] if priced.shipping else [])
         order = Order(order_id, self._next_order_number, spec.customer.email, spec.currency, spec.gateway,
-                      spec.note, customer, lines, shipping, [], [], now, now)
+                      spec.note, customer, lines, shipping, [], [], now, now,
+                      shop_currency=spec.shop_currency or spec.currency, rate=Decimal(spec.exchange_rate or 1))
         if spec.paid:
             order.transactions.append(Transaction(self.ids.number(), order_id, "sale", "success", priced.total,
                                                   spec.currency, spec.gateway, None, now))

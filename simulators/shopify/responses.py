@@ -21,8 +21,9 @@ from common.seeded import IdSource
 from simulators.core import safe
 from simulators.core.base import Simulator, SimulatorError, json_response, read_json, route
 from simulators.core.orders import OrderSpec
+from simulators.shopify.graphql import GRAPHQL_OPERATIONS, GraphQLEndpoint, operation_of
 from simulators.shopify.models import (
-    API_VERSIONS, ORDER_STATUSES, FieldErrors, Invalid, LeakyBucket, LineItem, LineRefundRequest, Order, Refund,
+    API_VERSIONS, ORDER_STATUSES, CostBucket, FieldErrors, Invalid, LeakyBucket, LineItem, LineRefundRequest, Order, Refund,
     RefundPlan, RefundRequest, ShippingRefundRequest, ShopifyBackend, ShopifyError, ShopifySettings,
     Transaction, TransactionRequest, WebhookSubscription, served_api_version,
 )
@@ -42,31 +43,38 @@ def money_text(value: Decimal, currency: str) -> str:
     return money.format_amount(value, currency)
 
 
-def money_set(value: Decimal, currency: str) -> dict[str, Any]:
-    """A MoneyBag; this shop sells in one currency, so shop and presentment money agree."""
-    amount = {"amount": money_text(value, currency), "currency_code": currency}
-    return {"shop_money": amount, "presentment_money": dict(amount)}
+def money_set(order: Order, value: Decimal) -> dict[str, Any]:
+    """A MoneyBag: the amount in the shop's currency and in the one the customer paid (the same
+    amount twice on a single-currency order)."""
+    return {"shop_money": {"amount": money_text(order.in_shop_currency(value), order.shop_currency),
+                           "currency_code": order.shop_currency},
+            "presentment_money": {"amount": money_text(value, order.currency), "currency_code": order.currency}}
 
 
-def _tax_lines(amount: Decimal, rate: Decimal, currency: str) -> list[dict[str, Any]]:
+def shop_text(order: Order, value: Decimal) -> str:
+    """A plain REST amount: in the shop's currency (the ``currency`` field of the order)."""
+    return money_text(order.in_shop_currency(value), order.shop_currency)
+
+
+def _tax_lines(order: Order, amount: Decimal, rate: Decimal) -> list[dict[str, Any]]:
     if not rate and not amount:
         return []
-    return [{"title": "Sales Tax", "rate": rate, "price": money_text(amount, currency),
-             "price_set": money_set(amount, currency)}]
+    return [{"title": "Sales Tax", "rate": rate, "price": shop_text(order, amount),
+             "price_set": money_set(order, amount)}]
 
 
 def line_item_json(order: Order, line: LineItem) -> dict[str, Any]:
-    cur = order.currency
     remaining = line.quantity - order.refunded_quantity(line.id)
     return {
         "id": line.id, "admin_graphql_api_id": f"gid://shopify/LineItem/{line.id}",
         "sku": line.sku, "title": line.title, "name": line.title, "variant_title": None,
         "quantity": line.quantity, "current_quantity": remaining, "fulfillable_quantity": remaining,
-        "price": money_text(line.price, cur), "price_set": money_set(line.price, cur),
-        "total_discount": money_text(line.discount, cur), "total_discount_set": money_set(line.discount, cur),
-        "discount_allocations": ([{"amount": money_text(line.discount, cur), "amount_set": money_set(line.discount, cur),
+        "price": shop_text(order, line.price), "price_set": money_set(order, line.price),
+        "total_discount": shop_text(order, line.discount), "total_discount_set": money_set(order, line.discount),
+        "discount_allocations": ([{"amount": shop_text(order, line.discount),
+                                   "amount_set": money_set(order, line.discount),
                                    "discount_application_index": 0}] if line.discount else []),
-        "tax_lines": _tax_lines(line.tax, line.tax_rate, cur),
+        "tax_lines": _tax_lines(order, line.tax, line.tax_rate),
         "taxable": bool(line.tax_rate), "requires_shipping": True, "gift_card": False,
     }
 
@@ -84,10 +92,9 @@ def transaction_json(t: Transaction) -> dict[str, Any]:
 
 
 def refund_json(order: Order, refund: Refund, version: str) -> dict[str, Any]:
-    cur = order.currency
     adjustments = [{"id": a.id, "order_id": a.order_id, "refund_id": a.refund_id,
-                    "amount": money_text(a.amount, cur), "amount_set": money_set(a.amount, cur),
-                    "tax_amount": money_text(a.tax_amount, cur), "tax_amount_set": money_set(a.tax_amount, cur),
+                    "amount": shop_text(order, a.amount), "amount_set": money_set(order, a.amount),
+                    "tax_amount": shop_text(order, a.tax_amount), "tax_amount_set": money_set(order, a.tax_amount),
                     "kind": a.kind, "reason": a.reason} for a in refund.order_adjustments]
     body: dict[str, Any] = {
         "id": refund.id, "admin_graphql_api_id": f"gid://shopify/Refund/{refund.id}",
@@ -97,9 +104,9 @@ def refund_json(order: Order, refund: Refund, version: str) -> dict[str, Any]:
         "refund_line_items": [{
             "id": r.id, "line_item_id": r.line_item_id, "quantity": r.quantity,
             "restock_type": r.restock_type, "location_id": r.location_id,
-            # numbers here, unlike every other amount of the REST API
-            "subtotal": r.subtotal, "total_tax": r.total_tax,
-            "subtotal_set": money_set(r.subtotal, cur), "total_tax_set": money_set(r.total_tax, cur),
+            # numbers here (in the shop's currency), unlike every other amount of the REST API
+            "subtotal": order.in_shop_currency(r.subtotal), "total_tax": order.in_shop_currency(r.total_tax),
+            "subtotal_set": money_set(order, r.subtotal), "total_tax_set": money_set(order, r.total_tax),
             "line_item": line_item_json(order, order.line_item(r.line_item_id)),  # type: ignore[arg-type]
         } for r in refund.refund_line_items],
         "transactions": [transaction_json(t) for t in refund.transactions],
@@ -108,44 +115,44 @@ def refund_json(order: Order, refund: Refund, version: str) -> dict[str, Any]:
     if version >= "2024-10":
         body["refund_shipping_lines"] = [{
             "id": s.id, "shipping_line_id": s.shipping_line_id,
-            "subtotal_amount_set": money_set(s.subtotal, cur), "tax_amount_set": money_set(s.tax, cur),
+            "subtotal_amount_set": money_set(order, s.subtotal), "tax_amount_set": money_set(order, s.tax),
         } for s in refund.refund_shipping_lines]
     else:  # before 2024-10 refunded shipping was a negative shipping_refund order adjustment
         adjustments.extend({
             "id": s.id, "order_id": order.id, "refund_id": refund.id,
-            "amount": money_text(-s.subtotal, cur), "amount_set": money_set(-s.subtotal, cur),
-            "tax_amount": money_text(-s.tax, cur), "tax_amount_set": money_set(-s.tax, cur),
+            "amount": shop_text(order, -s.subtotal), "amount_set": money_set(order, -s.subtotal),
+            "tax_amount": shop_text(order, -s.tax), "tax_amount_set": money_set(order, -s.tax),
             "kind": "shipping_refund", "reason": "Shipping refund",
         } for s in refund.refund_shipping_lines)
     return body
 
 
 def order_json(order: Order, version: str) -> dict[str, Any]:
-    cur = order.currency
     c = order.customer
+
+    def amounts(name: str, value: Decimal) -> dict[str, Any]:
+        return {name: shop_text(order, value), f"{name}_set": money_set(order, value)}
+
     return {
         "id": order.id, "admin_graphql_api_id": f"gid://shopify/Order/{order.id}",
         "name": order.name, "order_number": order.number, "email": order.email, "note": order.note or None,
-        "currency": cur, "presentment_currency": cur, "financial_status": order.financial_status,
+        "currency": order.shop_currency, "presentment_currency": order.currency,
+        "financial_status": order.financial_status,
         "fulfillment_status": None, "taxes_included": False, "test": False,
         "created_at": isoformat(order.created_at), "updated_at": isoformat(order.updated_at),
         "processed_at": isoformat(order.created_at),
         "closed_at": isoformat(order.closed_at) if order.closed_at else None,
         "cancelled_at": isoformat(order.cancelled_at) if order.cancelled_at else None,
         "payment_gateway_names": [order.gateway],
-        "total_line_items_price": money_text(order.total_line_items_price, cur),
-        "subtotal_price": money_text(order.subtotal_price, cur), "subtotal_price_set": money_set(order.subtotal_price, cur),
-        "total_tax": money_text(order.total_tax, cur), "total_tax_set": money_set(order.total_tax, cur),
-        "total_discounts": money_text(order.total_discounts, cur),
-        "total_discounts_set": money_set(order.total_discounts, cur),
-        "total_price": money_text(order.total_price, cur), "total_price_set": money_set(order.total_price, cur),
-        "total_shipping_price_set": money_set(order.total_shipping, cur),
+        **amounts("total_line_items_price", order.total_line_items_price),
+        **amounts("subtotal_price", order.subtotal_price), **amounts("total_tax", order.total_tax),
+        **amounts("total_discounts", order.total_discounts), **amounts("total_price", order.total_price),
+        "total_shipping_price_set": money_set(order, order.total_shipping),
         "customer": {"id": c.id, "email": c.email, "first_name": c.first_name, "last_name": c.last_name},
         "line_items": [line_item_json(order, line) for line in order.line_items],
         "shipping_lines": [{
-            "id": s.id, "title": s.title, "code": s.title, "price": money_text(s.price, cur),
-            "price_set": money_set(s.price, cur), "discounted_price": money_text(s.price, cur),
-            "discounted_price_set": money_set(s.price, cur), "tax_lines": _tax_lines(s.tax, s.tax_rate, cur),
+            "id": s.id, "title": s.title, "code": s.title, **amounts("price", s.price),
+            **amounts("discounted_price", s.price), "tax_lines": _tax_lines(order, s.tax, s.tax_rate),
         } for s in order.shipping_lines],
         "refunds": [refund_json(order, r, version) for r in order.refunds],
     }
@@ -331,6 +338,17 @@ class ShopifySimulator(Simulator):
         self.backend = ShopifyBackend(self.record_clock, seed, publish=self._on_event)
         self.outbox = WebhookOutbox(self.clock, secrets)
         self.bucket = LeakyBucket(self.clock, self.settings)
+        self.cost_bucket = CostBucket(self.clock, self.settings)
+        self.graphql_endpoint = GraphQLEndpoint(lambda: self.backend, lambda: self.cost_bucket)
+
+    def use_faults(self, plane: Any) -> None:
+        """As every simulator, plus the GraphQL operations (one route, told apart by root field)."""
+        super().use_faults(plane)
+        plane.attach(self.platform, {r.handler_name for r in self.routes} | set(GRAPHQL_OPERATIONS), self.fault_errors)
+
+    def _resolve(self, request: httpx.Request) -> tuple[str, Any]:
+        operation, answer = super()._resolve(request)
+        return (operation_of(request.content) if operation == "graphql" else operation), answer
 
     # --- control plane ---------------------------------------------------------------------
     def client_credentials(self) -> dict[str, str]:
@@ -447,7 +465,8 @@ class ShopifySimulator(Simulator):
             groups = {**groups, "version": version}
             if request.headers.get("X-Shopify-Access-Token") != self.access_token:
                 raise SimulatorError(401, {"errors": INVALID_TOKEN})
-            if not self.bucket.try_take():
+            # GraphQL is priced by query cost (its own bucket, checked in the endpoint), not per call
+            if handler.__name__ != "graphql" and not self.bucket.try_take():
                 raise SimulatorError(429, {"errors": THROTTLED}, {"Retry-After": "2.0"})
             try:
                 response = handler(request, **groups)
@@ -539,6 +558,23 @@ class ShopifySimulator(Simulator):
         refund = self.backend.refund(int(order_id), int(refund_id))
         document = refund_json(self.backend.order(int(order_id)), refund, version)
         return json_response(200, {"refund": only_fields(document, requested_fields(request))})
+
+    # --- GraphQL Admin API -----------------------------------------------------------------
+    @route("POST", API + r"/graphql\.json")
+    def graphql(self, request: httpx.Request, version: str) -> httpx.Response:
+        """GraphQL errors (syntax, validation, throttling, userErrors) are HTTP 200; only a body with no
+        usable query is a 400, as Shopify answers it."""
+        if request.headers.get("content-type", "").split(";")[0].strip() == "application/graphql":
+            try:
+                body: Any = {"query": request.content.decode()}
+            except UnicodeDecodeError:
+                raise _bad_request("the request contains text that is not valid Unicode") from None
+        else:
+            body = read_json(request, _bad_request)
+        if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+            raise SimulatorError(400, {"errors": {"query": "Required parameter missing or invalid"}})
+        answer = self.graphql_endpoint.run(body["query"], body.get("variables"), body.get("operationName"))
+        return json_response(200, answer)
 
     # --- webhooks --------------------------------------------------------------------------
     @route("POST", API + r"/webhooks\.json")

@@ -59,3 +59,20 @@ def test_an_over_refund_is_a_422_that_save_reports(shop):
     assert "cannot refund more items than were purchased" in message
     assert simulator.journal.entries()[-1].status == 422
     assert shopify.Refund.find(order_id=order.id) == []
+
+
+def test_the_sdks_graphql_client_reads_an_order_and_its_query_cost(shop):
+    """``shopify.GraphQL()`` posts to ``<site>/graphql.json`` and returns the raw answer."""
+    import json
+
+    simulator, orders = shop
+    answer = json.loads(shopify.GraphQL().execute(
+        "query($id: ID!) { order(id: $id) { legacyResourceId presentmentCurrencyCode "
+        "totalPriceSet { presentmentMoney { amount } } } }",
+        variables={"id": f"gid://shopify/Order/{orders[0].placed.order_id}"}))
+    order = answer["data"]["order"]
+    assert order["legacyResourceId"] == orders[0].placed.order_id
+    assert order["totalPriceSet"]["presentmentMoney"]["amount"] == str(orders[0].placed.total)
+    assert answer["extensions"]["cost"]["throttleStatus"]["maximumAvailable"] == 1000.0
+    broken = json.loads(shopify.GraphQL().execute("{ order(id: "))
+    assert broken["errors"][0]["locations"] and "data" not in broken

@@ -40,6 +40,12 @@ def _generic(netsuite, amount) -> list[dict]:
     return [{"item": netsuite.catalog.generic, "quantity": 1, "amount": amount}]
 
 
+def _graphql(routes: Routes, operation: str) -> list[dict]:
+    """The variables of every Shopify GraphQL request of one operation the connector sent."""
+    return [body_of(r)["variables"] for r in routes.requests
+            if r.url.path.endswith("/graphql.json") and body_of(r)["operationName"] == operation]
+
+
 class FakeShopify:
     """Refunds created through the API are kept, so they can be listed back."""
 
@@ -132,13 +138,15 @@ def test_a_netsuite_cash_refund_is_pushed_to_shopify_by_line(world) -> None:
         (Direction.FROM_NETSUITE, refund["id"], refund["tranId"], "1001")
     assert (row.status, row.target_type, row.target_id, row.total, row.line_items) == \
         (RefundStatus.POSTED, "shopify_refund", "901", D("26.46"), True)
-    calculate = body_of(next(r for r in routes.requests if r.url.path.endswith("calculate.json")))["refund"]
-    create = body_of(next(r for r in routes.requests if r.method == "POST" and r.url.path.endswith("/refunds.json")))
-    assert calculate["refund_line_items"] == [{"line_item_id": 11, "quantity": 1, "restock_type": "no_restock"}]
-    assert create["refund"]["shipping"] == {"amount": "7.00"}
-    assert create["refund"]["transactions"] == [{"parent_id": 3, "amount": "26.46", "kind": "refund",
-                                                 "gateway": "shopify_payments"}]
-    assert f"[netsuite:{refund['tranId']}:{refund['id']}]" in create["refund"]["note"]
+    [suggested] = _graphql(routes, "SuggestedRefund")
+    [create] = [variables["input"] for variables in _graphql(routes, "RefundCreate")]
+    assert suggested["lines"] == [{"lineItemId": "gid://shopify/LineItem/11", "quantity": 1,
+                                   "restockType": "NO_RESTOCK"}]
+    assert create["shipping"] == {"amount": "7.00"}
+    assert create["transactions"] == [{"orderId": "gid://shopify/Order/1001",
+                                       "parentId": "gid://shopify/OrderTransaction/3", "amount": "26.46",
+                                       "kind": "REFUND", "gateway": "shopify_payments"}]
+    assert f"[netsuite:{refund['tranId']}:{refund['id']}]" in create["note"]
     assert connector.account(account.id).netsuite_watermark == int(refund["id"])
 
     connector.clock.advance(minutes=90)
@@ -168,9 +176,9 @@ def test_an_amount_only_netsuite_refund_goes_to_shopify_without_lines(world) -> 
     [row] = connector.retrieve_refunds(account.id, refund["tranId"])   # by tranId
     posted = connector.post(row.id)
     assert posted.status is RefundStatus.POSTED and not posted.line_items
-    assert not any(r.url.path.endswith("calculate.json") for r in routes.requests)
-    create = body_of(next(r for r in routes.requests if r.method == "POST" and r.url.path.endswith("/refunds.json")))
-    assert create["refund"]["refund_line_items"] == [] and create["refund"]["transactions"][0]["amount"] == "4.25"
+    assert _graphql(routes, "SuggestedRefund") == []
+    [create] = [variables["input"] for variables in _graphql(routes, "RefundCreate")]
+    assert create["refundLineItems"] == [] and create["transactions"][0]["amount"] == "4.25"
 
 
 def test_read_before_write_never_pushes_twice(world) -> None:

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from connector import AccountSettings, ConnectorError
-from tests.unit.connector_helpers import add_shopify_account, connector_on_netsuite, shopify_order
+from tests.unit.connector_helpers import add_shopify_account, body_of, connector_on_netsuite, shopify_order
 
 D = Decimal
 
@@ -63,7 +63,7 @@ def test_syncing_again_creates_nothing(world) -> None:
     before = len(routes.requests)
     again = connector.sync_order(account.id, 1001)
     assert again.sales_order_id == first.sales_order_id and len(netsuite.records("salesOrder")) == 1
-    assert [r.method for r in routes.requests[before:]] == ["GET", "GET"]   # the order, then eid: found
+    assert [r.method for r in routes.requests[before:]] == ["POST", "GET"]   # the order (GraphQL), then eid: found
 
 
 def test_an_existing_sales_order_from_a_lost_answer_is_linked(world) -> None:
@@ -116,6 +116,7 @@ def test_sync_orders_needs_active_order_sync_and_respects_the_cutoff(world) -> N
     routes.add("GET", r"/orders/1003\.json$", {"order": newer})
     synced = connector.sync_orders(account.id)
     assert [link.order_id for link in synced] == ["1003"]
-    listing = next(r for r in routes.requests if r.url.path.endswith("/orders.json"))
-    assert listing.url.params["updated_at_min"] == "2026-01-05T09:30:00Z"
+    listing = next(body_of(r) for r in routes.requests if r.url.path.endswith("/graphql.json")
+                   and body_of(r)["operationName"] == "OrdersSince")
+    assert listing["variables"]["query"] == "updated_at:>='2026-01-05T09:30:00Z'"
     assert connector.account(account.id).orders_synced_through == connector.clock.now()

@@ -7,7 +7,7 @@ import pytest
 
 from connector import Direction, RefundStatus
 from connector.schedule import REFUND_SYNC_INTERVAL
-from tests.unit.connector_helpers import (
+from tests.unit.connector_helpers import (body_of, 
     add_shopify_account,
     connector_on_netsuite,
     json_response,
@@ -48,9 +48,10 @@ def test_only_due_accounts_run_every_90_minutes(world) -> None:
     assert connector.run_scheduled().accounts == []
     connector.clock.advance(minutes=1)
     assert connector.run_scheduled().accounts == [account.id]
-    listing = [r for r in routes.requests if r.url.path.endswith("/orders.json")]
+    listing = [body_of(r)["variables"] for r in routes.requests if r.url.path.endswith("/graphql.json")
+               and body_of(r)["operationName"] == "OrdersSince"]
     # the second run looks back from the first one (with a small overlap), not from the beginning
-    assert listing[-1].url.params["updated_at_min"] == "2026-01-05T08:50:00Z"
+    assert listing[-1]["query"] == "updated_at:>='2026-01-05T08:50:00Z'"
 
 
 def test_one_failing_refund_does_not_block_the_others(world) -> None:

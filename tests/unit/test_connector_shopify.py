@@ -1,156 +1,189 @@
-"""The Shopify adapter against handwritten Admin REST answers: what it reads and what it sends."""
+"""The Shopify adapter: GraphQL Admin against the simulator (what it reads and what it sends), and the
+REST refund parser refunds/create webhooks go through."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from decimal import Decimal
 
+import httpx
 import pytest
 
 from common import jsonio
 from connector import RateLimited, RemoteError
+from connector.errors import NotFound
 from connector.model import LineKind, SourceStatus
+from connector.storefronts import shopify as shopify_module
 from connector.storefronts.base import RefundPush
-from connector.storefronts.shopify import ShopifyAdapter
-from tests.unit.connector_helpers import (
-    SHOPIFY_BASE,
-    Routes,
-    body_of,
-    json_response,
-    shopify_order,
-    shopify_refund,
-)
+from connector.storefronts.shopify import ShopifyAdapter, parse_rest_refund
+from simulators.core.orders import CustomerSpec, LineSpec, OrderSpec
+from simulators.shopify import ShopifySimulator
+from simulators.shopify.responses import refund_json
+from tests.unit.connector_helpers import Routes, json_response, shopify_refund
 
 D = Decimal
 
 
-def _adapter(routes: Routes) -> ShopifyAdapter:
-    return ShopifyAdapter(routes.client(), shop="acme-outfitters", access_token="shpat_token")
+def eur_at_a_usd_shop(**overrides: object) -> OrderSpec:
+    """A customer pays in EUR at a shop selling in USD (1 EUR = 1.0850 USD): every amount differs."""
+    fields: dict[str, object] = dict(
+        currency="EUR", shop_currency="USD", exchange_rate=D("1.0850"),
+        lines=(LineSpec("TEE-1", "Tee", D("20.00"), 2, discount=D("5.00"), tax_rate=D("0.08")),
+               LineSpec("MUG-2", "Mug", D("12.50"), 1, tax_rate=D("0.08"))),
+        shipping=D("7.00"), shipping_tax_rate=D("0.08"), gateway="shopify_payments",
+        customer=CustomerSpec("Ada", "Lovelace", "ada@example.com"))
+    fields.update(overrides)
+    return OrderSpec(**fields)  # type: ignore[arg-type]
 
 
-def test_order_is_read_net_of_discount_with_shipping_as_a_line() -> None:
-    routes = Routes()
-    routes.add("GET", r"/orders/1001\.json$", {"order": shopify_order()})
-    order = _adapter(routes).get_order("1001")
-    assert routes.requests[0].headers["X-Shopify-Access-Token"] == "shpat_token"
-    assert str(routes.requests[0].url) == f"{SHOPIFY_BASE}/orders/1001.json"
-    assert (order.id, order.name, order.currency, order.paid, order.gateway) == ("1001", "#1001", "USD", True,
-                                                                                  "shopify_payments")
+class Shop:
+    def __init__(self) -> None:
+        self.sim = ShopifySimulator(seed=7)
+        self.client = httpx.Client(transport=httpx.MockTransport(self.sim.handle))
+        self.adapter = ShopifyAdapter(self.client, shop=self.sim.shop, access_token=self.sim.access_token)
+
+    def graphql_calls(self) -> list[dict]:
+        return [jsonio.loads(e.request_body) for e in self.sim.journal.entries() if e.path.endswith("/graphql.json")]
+
+
+@pytest.fixture
+def shop() -> Shop:
+    return Shop()
+
+
+def test_order_is_read_in_the_currency_the_customer_paid(shop: Shop) -> None:
+    placed = shop.sim.add_order(eur_at_a_usd_shop())
+    assert (placed["currency"], placed["presentment_currency"]) == ("USD", "EUR")
+    order = shop.adapter.get_order(str(placed["id"]))
+    assert (order.id, order.name, order.currency, order.paid, order.gateway) == \
+        (str(placed["id"]), "#1001", "EUR", True, "shopify_payments")
     tee, mug, shipping = order.lines
     assert (tee.line_id, tee.sku, tee.quantity, tee.unit_price, tee.amount, tee.tax) == \
-        ("11", "TEE-1", D(2), D("20.00"), D("35.00"), D("2.80"))
+        (str(placed["line_items"][0]["id"]), "TEE-1", D(2), D("20.00"), D("35.00"), D("2.80"))
     assert (mug.amount, mug.tax) == (D("12.50"), D("1.00"))
-    assert (shipping.line_id, shipping.kind, shipping.amount, shipping.tax) == \
-        ("shipping-31", LineKind.SHIPPING, D("7.00"), D("0.56"))
-    assert order.total == D("58.86") and order.customer.email == "ada@example.com"
-    assert not _adapter_order(shopify_order(financial_status="pending")).paid
+    assert (shipping.kind, shipping.amount, shipping.tax) == (LineKind.SHIPPING, D("7.00"), D("0.56"))
+    assert shipping.line_id == f"shipping-{placed['shipping_lines'][0]['id']}"
+    # the total the customer paid, not the shop's converted 63.86 USD
+    assert order.total == D(placed["total_price_set"]["presentment_money"]["amount"]) == D("58.86")
+    assert D(placed["total_price"]) != order.total
+    [call] = shop.graphql_calls()
+    assert call["operationName"] == "Order" and call["variables"] == {"id": f"gid://shopify/Order/{placed['id']}"}
 
 
-def _adapter_order(raw):
-    return _adapter(Routes()).parse_order(raw)
-
-
-def test_refund_total_is_the_money_that_went_back() -> None:
-    refund = _adapter(Routes()).parse_refund(shopify_refund(amount="25.48"), "USD")
-    assert refund.total == D("25.48") and refund.status is SourceStatus.COMPLETED
+def test_a_refund_is_read_in_the_paid_currency_and_its_total_is_the_money_that_went_back(shop: Shop) -> None:
+    placed = shop.sim.add_order(eur_at_a_usd_shop())
+    made = shop.sim.refund_in_admin(placed["id"], [(placed["line_items"][0]["id"], 1)], shipping=True,
+                                    amount=D("25.00"))   # less than the 26.46 calculated: a discrepancy
+    order = shop.adapter.get_order(str(placed["id"]))
+    [refund] = shop.adapter.list_refunds(order)
+    assert (refund.id, refund.order_id, refund.currency, refund.total, refund.status) == \
+        (str(made["id"]), order.id, "EUR", D("25.00"), SourceStatus.COMPLETED)
     tee, shipping = refund.lines
-    assert (tee.sku, tee.line_id, tee.quantity, tee.amount, tee.tax) == ("TEE-1", "11", D(1), D("17.50"), D("1.40"))
-    assert (shipping.kind, shipping.line_id, shipping.amount, shipping.tax) == \
-        (LineKind.SHIPPING, "shipping-31", D("7.00"), D("0.56"))
-    pending = _adapter(Routes()).parse_refund(shopify_refund(status="pending"), "USD")
+    assert (tee.sku, tee.quantity, tee.amount, tee.tax) == ("TEE-1", D(1), D("17.50"), D("1.40"))
+    assert (shipping.kind, shipping.amount, shipping.tax) == (LineKind.SHIPPING, D("7.00"), D("0.56"))
+    assert shop.adapter.refund(order.id, refund.id) == refund
+    with pytest.raises(NotFound):
+        shop.adapter.refund("1", refund.id)   # a refund of another order is not this one
+
+
+def test_refunds_since_pages_through_orders_and_reads_those_with_refunds(shop: Shop, monkeypatch) -> None:
+    monkeypatch.setattr(shopify_module, "ORDERS_PAGE", 2)
+    since = shop.sim.clock.now()
+    placed = [shop.sim.add_order(eur_at_a_usd_shop()) for _ in range(5)]
+    for order in placed[::2]:
+        shop.sim.refund_in_admin(order["id"], [(order["line_items"][1]["id"], 1)])
+    found = list(shop.adapter.refunds_since(since))
+    assert sorted(r.order_id for r in found) == sorted(str(o["id"]) for o in placed[::2])
+    listings = [c for c in shop.graphql_calls() if c["operationName"] == "OrdersSince"]
+    assert len(listings) == 3 and listings[1]["variables"]["after"]
+    assert listings[0]["variables"]["query"] == f"updated_at:>='{since.strftime('%Y-%m-%dT%H:%M:%SZ')}'"
+
+
+def _push(total: str, lines=(), shipping=None, note="[netsuite:cashrefund:77] from NetSuite") -> RefundPush:
+    return RefundPush(total=D(total), currency="EUR", lines=tuple(lines), shipping=shipping, note=note,
+                      idempotency_key="k")
+
+
+def test_create_refund_asks_for_a_suggestion_then_refunds_against_the_sale_in_the_paid_currency(shop: Shop) -> None:
+    placed = shop.sim.add_order(eur_at_a_usd_shop())
+    order = shop.adapter.get_order(str(placed["id"]))
+    tee = order.lines[0].line_id
+    pushed = shop.adapter.create_refund(order, _push("18.90", [(tee, D(1))]))
+    assert pushed.status is SourceStatus.COMPLETED and pushed.amount == D("18.90")
+    suggested, created = shop.graphql_calls()[1:]
+    assert suggested["operationName"] == "SuggestedRefund"
+    assert created["operationName"] == "RefundCreate"
+    refund_input = created["variables"]["input"]
+    sale = shop.sim.backend.order(placed["id"]).sale()
+    assert refund_input["currency"] == "EUR" and refund_input["notify"] is False
+    assert refund_input["refundLineItems"] == [{"lineItemId": f"gid://shopify/LineItem/{tee}", "quantity": 1,
+                                                "restockType": "NO_RESTOCK"}]
+    assert refund_input["transactions"] == [{"orderId": f"gid://shopify/Order/{placed['id']}",
+                                             "parentId": f"gid://shopify/OrderTransaction/{sale.id}",
+                                             "amount": "18.90", "kind": "REFUND", "gateway": "shopify_payments"}]
+    [stored] = shop.sim.order(placed["id"])["refunds"]
+    assert stored["transactions"][0]["amount"] == "18.90" and stored["transactions"][0]["currency"] == "EUR"
+    assert shop.adapter.find_pushed_refund(order, "[netsuite:cashrefund:77]").id == pushed.id
+    assert shop.adapter.find_pushed_refund(order, "[netsuite:cashrefund:78]") is None
+
+
+def test_an_amount_only_refund_finds_the_sale_in_the_transactions(shop: Shop) -> None:
+    placed = shop.sim.add_order(eur_at_a_usd_shop())
+    order = shop.adapter.get_order(str(placed["id"]))
+    pushed = shop.adapter.create_refund(order, _push("5.00"))
+    assert pushed.amount == D("5.00")
+    assert [c["operationName"] for c in shop.graphql_calls()[1:]] == ["OrderTransactions", "RefundCreate"]
+
+
+def test_user_errors_and_throttling_are_translated(shop: Shop) -> None:
+    placed = shop.sim.add_order(eur_at_a_usd_shop())
+    order = shop.adapter.get_order(str(placed["id"]))
+    with pytest.raises(RemoteError, match="Amount cannot be greater than the refundable amount") as refused:
+        shop.adapter.create_refund(order, _push("500.00"))
+    assert refused.value.status == 422 and not refused.value.retryable
+    with pytest.raises(NotFound):
+        shop.adapter.get_order("1")
+    shop.sim.settings.graphql_restore_rate = 0.0
+    shop.sim.cost_bucket.drain_to(5.0)   # an almost empty bucket
+    with pytest.raises(RateLimited, match="throttled") as throttled:
+        shop.adapter.get_order(order.id)
+    assert throttled.value.code == "THROTTLED" and throttled.value.retryable
+
+
+def test_an_http_429_on_the_graphql_endpoint_is_a_rate_limit_too(shop: Shop) -> None:
+    shop.sim.faults.add(action="status", status=429, retry_after=2, times=1, operation=("graphql:order",))
+    with pytest.raises(RateLimited):
+        shop.adapter.get_order("5")
+
+
+def test_rest_refunds_from_webhooks_are_read_in_the_paid_currency(shop: Shop) -> None:
+    """The webhook payload of a two-currency order: plain REST amounts are the shop's (USD); a parser
+    reading them instead of ``presentment_money`` would post USD figures as EUR."""
+    placed = shop.sim.add_order(eur_at_a_usd_shop())
+    shop.sim.refund_in_admin(placed["id"], [(placed["line_items"][0]["id"], 1)], shipping=True)
+    order = shop.sim.backend.order(placed["id"])
+    payload = jsonio.loads(jsonio.dumps(refund_json(order, order.refunds[0], "2024-10")))
+    assert payload["refund_line_items"][0]["subtotal"] != D("17.50")   # the shop's USD figure
+    refund = parse_rest_refund(payload, "EUR")
+    tee, shipping = refund.lines
+    assert (tee.amount, tee.tax, shipping.amount, shipping.tax) == (D("17.50"), D("1.40"), D("7.00"), D("0.56"))
+    assert refund.total == D("26.46") and refund.currency == "EUR"
+    old = jsonio.loads(jsonio.dumps(refund_json(order, order.refunds[0], "2024-07")))   # shipping as an adjustment
+    assert [(l.kind, l.amount, l.tax) for l in parse_rest_refund(old, "EUR").lines][1:] == \
+        [(LineKind.SHIPPING, D("7.00"), D("0.56"))]
+
+
+def test_rest_refund_total_is_the_money_that_went_back() -> None:
+    refund = parse_rest_refund(shopify_refund(amount="25.48"), "USD")
+    assert refund.total == D("25.48") and refund.status is SourceStatus.COMPLETED
+    pending = parse_rest_refund(shopify_refund(status="pending"), "USD")
     assert pending.status is SourceStatus.PENDING and pending.total == 0
-
-
-def test_pre_2024_10_shipping_adjustments_are_read_as_shipping() -> None:
-    raw = shopify_refund(shipping=False)
-    raw["order_adjustments"] = [{"amount": "-7.00", "tax_amount": "-0.56", "kind": "shipping_refund"},
-                                {"amount": "0.98", "tax_amount": "0.00", "kind": "refund_discrepancy"}]
-    lines = _adapter(Routes()).parse_refund(raw, "USD").lines
-    assert [(l.kind, l.amount, l.tax) for l in lines][1:] == [(LineKind.SHIPPING, D("7.00"), D("0.56"))]
-
-
-def test_refunds_since_follows_link_pagination() -> None:
-    routes = Routes()
-    first = shopify_order(1001) | {"refunds": [shopify_refund(901, 1001)]}
-    second = shopify_order(1002) | {"refunds": [shopify_refund(902, 1002)]}
-    routes.add("GET", r"/orders\.json\?status=any", json_response(
-        200, {"orders": [first]}, {"Link": f'<{SHOPIFY_BASE}/orders.json?limit=50&page_info=abc>; rel="next"'}))
-    routes.add("GET", r"page_info=abc", {"orders": [second]})
-    found = _adapter(routes).refunds_since(datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc))
-    assert [(r.id, r.order_id) for r in found] == [("901", "1001"), ("902", "1002")]
-    assert routes.requests[0].url.params["updated_at_min"] == "2026-01-05T09:00:00Z"
-    assert routes.requests[1].url.params["page_info"] == "abc"
-
-
-def test_create_refund_calculates_then_refunds_against_the_sale() -> None:
-    routes = Routes()
-    routes.add("POST", r"/refunds/calculate\.json$", {"refund": {"transactions": [
-        {"kind": "suggested_refund", "parent_id": 3, "amount": "26.46", "maximum_refundable": "58.86",
-         "gateway": "shopify_payments"}]}})
-    routes.add("POST", r"/orders/1001/refunds\.json$", json_response(201, {"refund": shopify_refund(
-        950, note="Refund from NetSuite CR-7 [netsuite:CR-7:5004]", amount="26.00")}))
-    adapter = _adapter(routes)
-    order = adapter.parse_order(shopify_order())
-    pushed = adapter.create_refund(order, RefundPush(
-        total=D("26.00"), currency="USD", lines=(("11", D(1)),), shipping=D("7.00"),
-        note="Refund from NetSuite CR-7 [netsuite:CR-7:5004]", idempotency_key="unused-by-shopify"))
-    assert (pushed.id, pushed.status, pushed.amount) == ("950", SourceStatus.COMPLETED, D("26.00"))
-    calculate, create = (body_of(r)["refund"] for r in routes.requests)
-    assert calculate == {"currency": "USD", "refund_line_items": [
-        {"line_item_id": 11, "quantity": 1, "restock_type": "no_restock"}], "shipping": {"amount": "7.00"}}
-    assert create == {"note": "Refund from NetSuite CR-7 [netsuite:CR-7:5004]", "notify": False, "currency": "USD",
-                      "refund_line_items": [{"line_item_id": 11, "quantity": 1, "restock_type": "no_restock"}],
-                      "shipping": {"amount": "7.00"},
-                      "transactions": [{"parent_id": 3, "amount": "26.00", "kind": "refund",
-                                        "gateway": "shopify_payments"}]}
-    # money as strings on the wire, as Shopify writes it
-    assert b'"amount":"26.00"' in routes.requests[1].content
-
-
-def test_an_amount_only_refund_finds_the_sale_in_the_transactions() -> None:
-    routes = Routes()
-    routes.add("GET", r"/orders/1001/transactions\.json$", {"transactions": [
-        {"id": 3, "kind": "sale", "status": "success", "amount": "58.86", "gateway": "shopify_payments"},
-        {"id": 4, "kind": "refund", "status": "success", "amount": "10.00", "parent_id": 3}]})
-    routes.add("POST", r"/orders/1001/refunds\.json$", json_response(201, {"refund": shopify_refund(951, amount="5.00")}))
-    adapter = _adapter(routes)
-    adapter.create_refund(adapter.parse_order(shopify_order()), RefundPush(
-        total=D("5.00"), currency="USD", lines=(), shipping=None, note="n", idempotency_key="k"))
-    assert routes.calls() == ["GET /admin/api/2024-10/orders/1001/transactions.json",
-                              "POST /admin/api/2024-10/orders/1001/refunds.json"]
-    assert body_of(routes.requests[1])["refund"]["transactions"] == [
-        {"parent_id": 3, "amount": "5.00", "kind": "refund", "gateway": "shopify_payments"}]
-
-
-def test_find_pushed_refund_looks_for_the_marker() -> None:
-    routes = Routes()
-    routes.add("GET", r"/orders/1001/refunds\.json$", {"refunds": [
-        shopify_refund(901, note="customer called"), shopify_refund(902, note="Refund from NetSuite [netsuite:CR-7:5004]")]})
-    adapter = _adapter(routes)
-    order = adapter.parse_order(shopify_order())
-    assert adapter.find_pushed_refund(order, "[netsuite:CR-7:5004]").id == "902"
-    assert adapter.find_pushed_refund(order, "[netsuite:CR-8:5005]") is None
-
-
-def test_errors_are_translated() -> None:
-    routes = Routes()
-    routes.add("GET", r"/orders/1\.json", json_response(429, {"errors": "Exceeded 2 calls per second for api client."},
-                                                        {"Retry-After": "2.0"}))
-    routes.add("GET", r"/orders/2\.json", json_response(404, {"errors": "Not Found"}))
-    routes.add("POST", r"/refunds\.json", json_response(422, {"errors": {"transactions": [
-        "Amount cannot be greater than the refundable amount"]}}))
-    adapter = _adapter(routes)
-    with pytest.raises(RateLimited, match="rate limit"):
-        adapter.get_order("1")
-    with pytest.raises(RemoteError, match="Not Found") as missing:
-        adapter.get_order("2")
-    assert missing.value.status == 404
-    with pytest.raises(RemoteError, match="transactions: Amount cannot be greater than the refundable amount"):
-        adapter.api.request("POST", "/orders/1/refunds.json", body={"refund": {}}, what="refund")
+    assert refund.created_at == datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc)
 
 
 def test_webhook_subscription_is_idempotent() -> None:
     routes = Routes()
     routes.add("POST", r"/webhooks\.json$", json_response(422, {"errors": {"address": ["for this topic has already been taken"]}}))
-    _adapter(routes).register_refund_webhook("https://hooks.refund-connector.test/webhooks/shopify")
+    ShopifyAdapter(routes.client(), shop="acme-outfitters", access_token="shpat_token").register_refund_webhook(
+        "https://hooks.refund-connector.test/webhooks/shopify")
     assert jsonio.loads(routes.requests[0].content) == {"webhook": {
         "topic": "refunds/create", "address": "https://hooks.refund-connector.test/webhooks/shopify", "format": "json"}}

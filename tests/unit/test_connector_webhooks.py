@@ -112,3 +112,17 @@ def test_the_shop_domain_picks_the_account(connector) -> None:
     mine = _account(connector)
     assert connector.handle_webhook(_delivery(BODY)).status_code == 200
     assert [r.account_id for r in connector.refunds()] == [mine.id]
+
+
+def test_a_shop_with_an_account_per_direction_records_the_delivery_for_the_to_netsuite_one(connector) -> None:
+    """Both accounts verify the signature (same app secret); the from-NetSuite one was added first.
+    The delivery belongs to the account that syncs refunds to NetSuite, so it is recorded now."""
+    from_ns = _account(connector, Direction.FROM_NETSUITE)
+    to_ns = connector.add_account(name="Shop (to NetSuite)", platform="shopify", store="acme-outfitters",
+                                  credentials={"access_token": "shpat2", "client_secret": SECRET},
+                                  settings=AccountSettings())
+    connector.ledger.update_account(to_ns.id, direction=Direction.TO_NETSUITE)
+    response = connector.handle_webhook(_delivery(BODY))
+    assert response.status_code == 200 and response.json()["status"] == "recorded"
+    [row] = connector.refunds(account_id=to_ns.id)
+    assert row.source_id == "901" and connector.refunds(account_id=from_ns.id) == []

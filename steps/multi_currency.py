@@ -1,0 +1,53 @@
+"""Steps for orders paid in a currency other than the shop's (features/multi_currency.feature)."""
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+from harness.world import OrderUnderTest, World
+from steps.vocabulary import given, then
+
+# Shop-currency units per unit of the currency the customer paid: fixed, so amounts are reproducible.
+# Not 1, and not a round number, so every converted amount differs from the paid one.
+RATES = {("EUR", "USD"): Decimal("1.0850"), ("GBP", "USD"): Decimal("1.2710"), ("CAD", "USD"): Decimal("0.7342"),
+         ("USD", "EUR"): Decimal("0.9217"), ("JPY", "USD"): Decimal("0.006712")}
+
+
+@given("a paid order in {currency:Currency} at a shop selling in {shop:Currency}, "
+       "synced to NetSuite and billed as a cash sale",
+       "a paid order in EUR at a shop selling in USD, synced to NetSuite and billed as a cash sale")
+def paid_order_in_another_currency(world: World, currency: str, shop: str) -> None:
+    """A card-paid order (two lines, tax, shipping, a discount) the customer pays in ``currency`` at a
+    shop whose own currency is ``shop``; synced to NetSuite (in ``currency``) and billed."""
+    account = world.account
+    if not account.platform.capabilities.multi_currency:
+        raise AssertionError(f"{account.platform.display_name} does not take orders paid in another currency")
+    if (currency, shop) not in RATES:
+        raise AssertionError(f"no exchange rate for {currency} at a {shop} shop; known: "
+                             f"{', '.join(f'{c} at {s}' for c, s in RATES)}")
+    spec = world.data.order(world.catalog, card_gateway=account.platform.card_gateway, currency=currency)
+    spec = replace(spec, shop_currency=shop, exchange_rate=RATES[(currency, shop)])
+    order = OrderUnderTest(account.driver.place_order(spec), account.id, spec)
+    world.scenario.orders.append(order)
+    world.sync(order)
+    world.bill(order)
+
+
+@then("both sides hold the order's refunds in the currency the customer paid",
+      "both sides hold the order's refunds in the currency the customer paid")
+def refunds_in_the_paid_currency(world: World) -> None:
+    """The order was placed in two currencies; the storefront's refunds and NetSuite's are all in the
+    one the customer paid, and each NetSuite refund's total is the storefront's, to the cent."""
+    order = world.order
+    paid, shop = order.spec.currency, order.spec.shop_currency
+    assert shop and shop != paid, f"the order is not a two-currency order ({paid} at a {shop} shop)"
+    assert order.placed.currency == paid, f"the storefront placed the order in {order.placed.currency}, not {paid}"
+    storefront = world.driver_of(order).refunds(order.placed)
+    netsuite = world.netsuite_side(order)
+    assert storefront and netsuite, "no refund on one side"
+    wrong = [(side, r.id, r.currency) for side, refunds in (("storefront", storefront), ("NetSuite", netsuite))
+             for r in refunds if r.currency != paid]
+    assert not wrong, f"refunds not in {paid}, the currency the customer paid: {wrong}"
+    assert sorted(r.total for r in storefront) == sorted(r.total for r in netsuite), (
+        f"storefront refunds {sorted(r.total for r in storefront)} {paid}, "
+        f"NetSuite {sorted(r.total for r in netsuite)} {paid}")
