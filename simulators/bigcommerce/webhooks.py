@@ -7,15 +7,12 @@ hears of a refund.
 """
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 
 import httpx
 
 from common.clock import Clock
+from simulators.core.webhooks import Delivery, DeliveryAttempt, hmac_sha256_base64
 
 REFUND_CREATED = "store/order/refund/created"
 
@@ -23,19 +20,11 @@ REFUND_CREATED = "store/order/refund/created"
 def sign(secret: str, webhook_id: str, timestamp: int, body: bytes) -> str:
     """``webhook-signature``: ``v1,`` and base64 of HMAC-SHA256 over ``id.timestamp.body``, keyed by the
     app's client secret (its UTF-8 bytes: the Standard Webhooks secret is base64 of the client secret)."""
-    signed = f"{webhook_id}.{timestamp}.".encode() + body
-    return "v1," + base64.b64encode(hmac.new(secret.encode(), signed, hashlib.sha256).digest()).decode()
-
-
-@dataclass(frozen=True)
-class DeliveryAttempt:
-    at: datetime
-    status_code: int | None     # None when the request never got an answer
-    error: str | None = None
+    return "v1," + hmac_sha256_base64(secret, f"{webhook_id}.{timestamp}.".encode() + body)
 
 
 @dataclass
-class WebhookDelivery:
+class WebhookDelivery(Delivery):
     webhook_id: str
     hook_id: int
     store_hash: str
@@ -43,12 +32,6 @@ class WebhookDelivery:
     destination: str
     headers: dict[str, str]     # the custom headers the hook was created with
     body: bytes
-    attempts: list[DeliveryAttempt] = field(default_factory=list)
-    abandoned: bool = False     # a webhook_never fault lost it: never sent, never due again
-
-    @property
-    def delivered(self) -> bool:
-        return any(a.status_code is not None and 200 <= a.status_code < 300 for a in self.attempts)
 
 
 def send(delivery: WebhookDelivery, client: httpx.Client, clock: Clock, secret: str) -> DeliveryAttempt:

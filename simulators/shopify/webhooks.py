@@ -7,33 +7,23 @@ and redeliveries; receivers are expected to de-duplicate on ``X-Shopify-Webhook-
 """
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import httpx
 
 from common.clock import Clock, isoformat
 from common.seeded import IdSource
+from simulators.core.webhooks import Delivery, DeliveryAttempt, hmac_sha256_base64
 
 
 def sign(secret: str, body: bytes) -> str:
     """``X-Shopify-Hmac-Sha256``: base64 of HMAC-SHA256 over the raw body, keyed by the client secret."""
-    digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
-    return base64.b64encode(digest).decode()
-
-
-@dataclass(frozen=True)
-class DeliveryAttempt:
-    at: datetime
-    status_code: int | None     # None when the request never got an answer
-    error: str | None = None
+    return hmac_sha256_base64(secret, body)
 
 
 @dataclass
-class WebhookDelivery:
+class WebhookDelivery(Delivery):
     webhook_id: str
     event_id: str
     subscription_id: int
@@ -42,16 +32,6 @@ class WebhookDelivery:
     api_version: str
     body: bytes
     triggered_at: datetime
-    attempts: list[DeliveryAttempt] = field(default_factory=list)
-    abandoned: bool = False     # a webhook_never fault lost it: never sent, never due again
-
-    @property
-    def status_code(self) -> int | None:
-        return self.attempts[-1].status_code if self.attempts else None
-
-    @property
-    def delivered(self) -> bool:
-        return any(a.status_code is not None and 200 <= a.status_code < 300 for a in self.attempts)
 
 
 class WebhookOutbox:

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import math
 import urllib.parse
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
@@ -26,6 +25,7 @@ from common.seeded import IdSource
 from simulators.core import safe
 from simulators.core.base import Simulator, SimulatorError, json_response, route
 from simulators.core.orders import OrderSpec
+from simulators.core.webhooks import Delivery, DeliveryAttempt, hmac_sha256_base64
 from simulators.woocommerce.auth import ALGORITHMS, REQUIRED, parse_oauth_header, php_get, woocommerce_signature
 from simulators.woocommerce.models import (
     DISABLE_AFTER_FAILURES, OFFLINE_GATEWAYS, REFUND_GATEWAYS, ApiKey, Item, LineRefund, Order, Refund, RefundRequest, Webhook, WooBackend, WooError,
@@ -40,7 +40,7 @@ AUTH_PARAMS = frozenset(REQUIRED) | {"consumer_key", "consumer_secret"}
 
 def sign_webhook(secret: str, body: bytes) -> str:
     """``X-WC-Webhook-Signature``: base64 of HMAC-SHA256 over the raw body, keyed by the webhook secret."""
-    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+    return hmac_sha256_base64(secret, body)
 
 
 # --- rendering -------------------------------------------------------------------------------
@@ -230,30 +230,13 @@ def _id(text: str) -> int:
 
 # --- outbound webhooks -----------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class DeliveryAttempt:
-    at: datetime
-    status_code: int | None     # None when the request never got an answer
-    error: str | None = None
-
-
 @dataclass
-class Delivery:
+class WooDelivery(Delivery):
     delivery_id: str
     webhook_id: int
     topic: str
     address: str
     body: bytes
-    attempts: list[DeliveryAttempt] = field(default_factory=list)
-    abandoned: bool = False     # a webhook_never fault lost it: never sent, never due again
-
-    @property
-    def status_code(self) -> int | None:
-        return self.attempts[-1].status_code if self.attempts else None
-
-    @property
-    def delivered(self) -> bool:
-        return any(a.status_code is not None and 200 <= a.status_code < 300 for a in self.attempts)
 
 
 @dataclass
@@ -286,7 +269,7 @@ class WooCommerceSimulator(Simulator):
         self.consumer_secret = f"cs_{secrets.hex(40)}"
         self.backend.add_key(self.consumer_key, self.consumer_secret, "read_write")
         self._secrets = secrets
-        self.deliveries: list[Delivery] = []
+        self.deliveries: list[WooDelivery] = []
 
     # --- control plane ---------------------------------------------------------------------
     def client_credentials(self) -> dict[str, str]:
@@ -348,7 +331,7 @@ class WooCommerceSimulator(Simulator):
         total, tax = share(item.total, done_total), share(item.tax, done_tax)
         return LineRefund(item.id, quantity, total, ((item.tax_rate_id, tax),) if item.tax_rate_id else ())
 
-    def deliver_webhooks(self) -> list[Delivery]:
+    def deliver_webhooks(self) -> list[WooDelivery]:
         """Send every delivery not yet acknowledged once (outside the lock: a receiver may call back)."""
         client = self._require_webhook_client()
         with self._lock:
@@ -361,10 +344,10 @@ class WooCommerceSimulator(Simulator):
             self._send(delivery, client)
         return [d for d in due if not d.abandoned]
 
-    def redeliver(self, delivery: Delivery) -> None:
+    def redeliver(self, delivery: WooDelivery) -> None:
         self._send(delivery, self._require_webhook_client())
 
-    def _send(self, delivery: Delivery, client: httpx.Client) -> None:
+    def _send(self, delivery: WooDelivery, client: httpx.Client) -> None:
         hook = self.backend.webhooks[delivery.webhook_id]
         headers = {"Content-Type": "application/json", "X-WC-Webhook-Source": f"https://{self.host}/",
                    "X-WC-Webhook-Topic": hook.topic, "X-WC-Webhook-Resource": hook.resource,
@@ -396,7 +379,7 @@ class WooCommerceSimulator(Simulator):
         for hook in self.backend.subscriptions(topic):
             payload = ({"action": topic.split(".", 1)[1], "arg": order.id} if hook.resource == "action"
                        else self._render().order(order))
-            self.deliveries.append(Delivery(self._secrets.hex(40), hook.id, topic, hook.delivery_url,
+            self.deliveries.append(WooDelivery(self._secrets.hex(40), hook.id, topic, hook.delivery_url,
                                            jsonio.dumps(payload).encode()))
 
     # --- platform-wide checks --------------------------------------------------------------
