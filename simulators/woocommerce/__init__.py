@@ -3,5 +3,5 @@ from simulators.woocommerce.auth import woocommerce_signature
 from simulators.woocommerce.models import WooBackend, WooError
 from simulators.woocommerce.responses import WooCommerceSimulator, WooDelivery, WooSettings, sign_webhook
 
-__all__ = ["WooBackend", "WooCommerceSimulator", "WooError", "WooSettings", "sign_webhook",
+__all__ = ["WooBackend", "WooCommerceSimulator", "WooDelivery", "WooError", "WooSettings", "sign_webhook",
            "woocommerce_signature"]
