@@ -58,7 +58,7 @@ class EbayAdapter:
                                   headers={"Authorization": f"Bearer {access_token}"})
         # eBay returns no refund comment, so the marker of a pushed refund cannot be read back: the
         # adapter remembers what it pushed (refund id -> marker, and pushes whose answer was lost).
-        # This memory lives as long as the connector process; see docs/wire-contract.d/ebay.md.
+        # This memory lives as long as the connector process; see docs/wire-contract.md (its section).
         self._pushed: dict[str, str] = {}
         self._unanswered: dict[str, _Push] = {}
         self._last_raw: dict[str, Mapping[str, Any]] = {}
