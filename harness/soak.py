@@ -59,6 +59,7 @@ class SoakConfig:
     workers: int = 1
     batch: int = BATCH
     cells: tuple[tuple[str, str], ...] | None = None   # only these (platform, direction); None: every one
+    netsuite_latency_s: float = 0.0   # every NetSuite request during sync runs takes this long (benchmarks)
 
     def __post_init__(self) -> None:
         if self.refunds < 1:
@@ -93,6 +94,9 @@ class Batch:
     cpu_s: float
     wall_s: float
     calls: int                                  # requests the simulators answered during its sync run(s)
+    sync_wall_s: float = 0.0                    # wall seconds of its sync run
+    netsuite_calls: int = 0                     # of ``calls``, those NetSuite answered
+    netsuite_throttled: int = 0                 # NetSuite requests answered 429 (its concurrency limit)
 
 
 @dataclass
@@ -206,8 +210,8 @@ class Soak:
             for order in orders:
                 if cell.made < cell.quota:
                     made += self._refund(cell, order)
-        calls = self._sync_run(faulty=True)
-        return Batch(made, time.process_time() - cpu, time.perf_counter() - wall, calls)
+        run = self._sync_run(faulty=True)
+        return Batch(made, time.process_time() - cpu, time.perf_counter() - wall, **run)
 
     def _order(self, cell: Cell) -> OrderUnderTest:
         order = self.world.place_order(cell.account, quantity_first=2)
@@ -230,12 +234,17 @@ class Soak:
         cell.made += made
         return made
 
-    def _sync_run(self, *, faulty: bool) -> int:
+    def _sync_run(self, *, faulty: bool) -> dict[str, Any]:
         """Webhooks, then one scheduled run of every worker at once; the requests it cost."""
         world = self.world
         rules = self._faults_on() if faulty and self.config.fault_rate else []
+        if self.config.netsuite_latency_s:
+            rules.append(world.faults.add(FaultRule(action="latency", simulator="netsuite",
+                                                    seconds=self.config.netsuite_latency_s)))
         simulators = list(world.simulators().values())
-        before = sum(len(s.journal) for s in simulators)
+        for simulator in simulators:   # what came before (order sync, refunds made) is not this run's cost
+            simulator.journal.clear()
+        start = time.perf_counter()
         try:
             world.deliver_webhooks()
             world.clock.advance(SCHEDULE)
@@ -243,11 +252,14 @@ class Soak:
         finally:
             for rule in rules:
                 world.faults.remove(rule.id)
-        calls = sum(len(s.journal) for s in simulators) - before
+        wall = time.perf_counter() - start
+        calls = sum(len(s.journal) for s in simulators)
+        netsuite = world.netsuite.journal.entries()
         for simulator in simulators:   # counted; a soak keeps no history it does not read
             simulator.journal.clear()
         self.calls += calls
-        return calls
+        return {"calls": calls, "sync_wall_s": wall, "netsuite_calls": len(netsuite),
+                "netsuite_throttled": sum(e.status == 429 and not e.fault for e in netsuite)}
 
     def _faults_on(self) -> list[FaultRule]:
         # k rules firing independently at p each fire on 1 - (1 - p)^k of requests: the rate asked
