@@ -257,6 +257,7 @@ class Soak:
         netsuite = world.netsuite.journal.entries()
         for simulator in simulators:   # counted; a soak keeps no history it does not read
             simulator.journal.clear()
+        world.router.reset()   # respx keeps every request and response it routed until told to forget them
         self.calls += calls
         return {"calls": calls, "sync_wall_s": wall, "netsuite_calls": len(netsuite),
                 "netsuite_throttled": sum(e.status == 429 and not e.fault for e in netsuite)}
