@@ -9,6 +9,8 @@
 3. End to end: refunds synced to NetSuite per second by the connector's scheduled run, and the HTTP
    calls each refund costs (from the simulators' request journals); and the same workload driven
    through the connector seam against the shipped engine called directly (the seam's overhead).
+4. At scale (bench/scale.py): soak cost per refund late against early in one long soak, calls per refund
+   for each platform and direction, the share of NetSuite's concurrency limit kept busy, peak memory.
 Timings interleave the contenders and take the median of several rounds to damp noise.
 """
 from __future__ import annotations
@@ -137,6 +139,9 @@ def main() -> None:
     print(f"  one refund costs          : {per_refund / call['bare']:.0f}x a bare request")
     print(f"  through the seam / engine called directly: "
           f"{e2e['direct_refunds_per_second'] / e2e['refunds_per_second']:.2f}x the time")
+    from bench.scale import main as scale
+
+    scale()
 
 
 if __name__ == "__main__":

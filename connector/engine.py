@@ -252,7 +252,7 @@ class Connector:
         except ConnectorError as exc:   # what was retrieved before is still posted below
             summary.errors += 1
             summary.messages.append(f"Account '{account.name}': looking for new refunds failed: {exc}")
-        for row in self.ledger.refunds(account_id=account.id, direction=account.direction):
+        for row in self.ledger.open_refunds(account.id, account.direction):
             if not (row.status is RefundStatus.RETRIEVED or (row.status is RefundStatus.ERROR and row.retryable)):
                 continue
             attempt = self._post_row(row)
@@ -275,5 +275,4 @@ class Connector:
         """No refund of an order this connector synced can be older than the order sync cut-off."""
         if account.order_sync_cutoff is not None:
             return account.order_sync_cutoff
-        synced = [link.synced_at for link in self.ledger.order_links(account.id) if link.synced_at]
-        return min(synced) if synced else None
+        return self.ledger.first_synced_at(account.id)

@@ -307,6 +307,24 @@ class Ledger:
             rows = self._db.execute(f"SELECT * FROM refunds {where} ORDER BY id", args).fetchall()
         return [self._refund(row) for row in rows]
 
+    def open_refunds(self, account_id: int, direction: Direction) -> list[LedgerRefund]:
+        """What a scheduled run posts: RETRIEVED rows and retryable ERRORs, oldest first (by index; posted,
+        canceled and final errors are never read)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM refunds WHERE account_id = ? AND direction = ? AND status = ?"
+                " UNION ALL SELECT * FROM refunds WHERE account_id = ? AND direction = ? AND status = ? AND retryable = 1"
+                " ORDER BY id",
+                (account_id, Direction(direction).value, RefundStatus.RETRIEVED.value,
+                 account_id, Direction(direction).value, RefundStatus.ERROR.value)).fetchall()
+        return [self._refund(row) for row in rows]
+
+    def first_synced_at(self, account_id: int) -> datetime | None:
+        """When the earliest order link of the account was synced (None without any)."""
+        with self._lock:
+            row = self._db.execute("SELECT MIN(synced_at) FROM orders WHERE account_id = ?", (account_id,)).fetchone()
+        return _dt(row[0])
+
     def refresh_source(self, refund_id: int, source_status: SourceStatus, total: Decimal,
                        lines: Sequence[RefundLine], line_items: bool) -> LedgerRefund:
         """The source refund settled (or failed) since it was retrieved: keep what it says now."""

@@ -87,6 +87,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 3: claims. The worker posting a refund holds it until claim_expires_at (on the connector's clock).
     ("ALTER TABLE refunds ADD COLUMN claimed_by TEXT",
      "ALTER TABLE refunds ADD COLUMN claim_expires_at TEXT"),
+    # 4: the scheduled run reads only the open refunds of an account, by index, so its cost does not grow
+    # with every refund ever posted; the earliest synced order is read the same way.
+    ("CREATE INDEX IF NOT EXISTS refunds_open ON refunds (account_id, direction, status, retryable)",
+     "CREATE INDEX IF NOT EXISTS orders_by_synced_at ON orders (account_id, synced_at)"),
 )
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
 

@@ -1,7 +1,7 @@
 """The `refund-harness` command: `certify` runs the acceptance features and writes the report;
 `steps` prints the step catalog so QA can write scenarios without Python; `storefronts` prints the
 platform registry and each platform's capabilities; `serve` serves the simulators over HTTP
-(docs/serve-mode.md)."""
+(docs/serve-mode.md); `soak` syncs many refunds through transient faults and reconciles them."""
 from __future__ import annotations
 
 import argparse
@@ -111,7 +111,32 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, default=0,
                        help="first port; the next servers take the following ports (default: any free port)")
     serve.add_argument("--seed", type=_positive_int, default=1, help="seed for data and credentials (default: %(default)s)")
+    soak = sub.add_parser(
+        "soak", help="sync many refunds over every platform and direction through transient faults, then reconcile",
+        usage="refund-harness soak --refunds N --fault-rate R --seed S [--workers W]",
+        description="Spread N refunds over every registered platform and each direction it offers, with R of "
+                    "requests answered by a transient fault (429, 500, 503, timeout, reset, lost answer), on the "
+                    "in-process simulators and the reference connector; quiet runs then converge and both sides "
+                    "are reconciled per order. A progress bar goes to stderr, one JSON line to stdout. Exit codes: "
+                    "0 nothing lost, doubled or mismatched; 1 otherwise; 4 usage error.")
+    soak.__class__ = _CertifyParser
+    soak.add_argument("--refunds", type=_positive_int, required=True, metavar="N", help="refunds to make in all")
+    soak.add_argument("--fault-rate", type=_rate, required=True, metavar="R",
+                      help="share of requests answered by a transient fault, 0 to below 1")
+    soak.add_argument("--seed", type=_positive_int, required=True, metavar="S", help="seed (same seed, same soak)")
+    soak.add_argument("--workers", type=_positive_int, default=1, metavar="W",
+                      help="connector workers running each scheduled run at once (default: %(default)s)")
     return parser
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a rate from 0 to below 1 (0.1 is one request in ten)")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         return mutants(args)
     if args.command == "probe":
         return probe(args)
+    if args.command == "soak":
+        return soak(args)
     try:
         return print_steps() if args.command == "steps" else print_storefronts(as_json=args.json)
     except BrokenPipeError:  # piped into `head`: the reader has all it wanted
@@ -164,6 +191,39 @@ def mutants(args: argparse.Namespace) -> int:
         print("refund-harness: -n must be 1 or more", file=sys.stderr)
         return 4
     return run(args.names or sorted(MUTANTS), args.workers)
+
+
+def soak(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from harness.soak import SoakConfig, SoakError, run_soak
+
+    try:
+        config = SoakConfig(refunds=args.refunds, fault_rate=args.fault_rate, seed=args.seed, workers=args.workers)
+    except SoakError as exc:
+        print(f"refund-harness soak: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=Console(stderr=True), transient=True)
+    tasks: dict[str, object] = {}
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if phase not in tasks:
+            tasks[phase] = bar.add_task(phase, total=total)
+        bar.update(tasks[phase], completed=done, total=total)  # type: ignore[arg-type]
+
+    try:
+        with bar:
+            result = run_soak(config, progress)
+    except SoakError as exc:
+        print(f"refund-harness soak: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(json.dumps(result.summary()), flush=True)
+    for line in result.mismatches:
+        print(f"refund-harness soak: {line}", file=sys.stderr)
+    clean = not (result.lost or result.duplicated or result.mismatched_orders) and result.converged
+    return 0 if clean else 1
 
 
 def serve(args: argparse.Namespace) -> int:

@@ -408,9 +408,7 @@ class World:
         """(record type, record) of every refund NetSuite made from the order's billed record."""
         if order.billed is None:
             return []
-        billed_id = order.billed[1]
-        return [(kind, record) for kind in REFUND_TYPES for record in self.netsuite.records(kind)
-                if (record.get("createdFrom") or {}).get("id") == billed_id]
+        return self.netsuite.refunds_from(*order.billed)
 
     def tax_sent_to_netsuite(self, order: OrderUnderTest) -> Decimal | None:
         """The tax on every refund NetSuite accepted from the billed record of this order, as the
@@ -504,16 +502,20 @@ class World:
     def driver_of(self, order: OrderUnderTest) -> StorefrontDriver:
         return self.account_of(order).driver
 
-    def reconcile(self, order: OrderUnderTest) -> Reconciliation:
+    def reconcile(self, order: OrderUnderTest, recorded: list[seam.RefundView] | None = None, *,
+                  read_journal: bool = True) -> Reconciliation:
+        """Both sides of one order, reconciled. ``recorded``: the connector's rows of this order when the
+        caller already read them; without ``read_journal`` the tax sent to NetSuite is left unknown
+        (for callers that trim the journals, e.g. a soak)."""
         account = self.account_of(order)
+        rows = self.refunds_of(order) if recorded is None else recorded
         return reconcile(OrderEvidence(
             order_id=order.placed.order_id, platform=account.platform.display_name,
             direction=self.connector.direction(account.id), currency=order.placed.currency,
             line_items=account.platform.capabilities.line_items,
             storefront=tuple(account.driver.refunds(order.placed)), netsuite=tuple(self.netsuite_side(order)),
-            recorded=tuple((row.currency, row.total) for row in self.refunds_of(order)
-                           if row.status != seam.CANCELED),
-            sent_tax=self.tax_sent_to_netsuite(order),
+            recorded=tuple((row.currency, row.total) for row in rows if row.status != seam.CANCELED),
+            sent_tax=self.tax_sent_to_netsuite(order) if read_journal else None,
             paid=order.placed.total if order.in_storefront else None,
             fully_refunded=order.fully_refunded, asked=tuple(order.asked.items())))
 

@@ -8,6 +8,7 @@ as NetSuite does; the reason goes to the account's login audit trail for whoever
 """
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
@@ -56,6 +57,8 @@ class TokenBasedAuth:
         self._consumers: dict[str, str] = {}                 # consumer key -> consumer secret
         self._tokens: dict[str, tuple[str, str]] = {}        # token id -> (consumer key, token secret)
         self._nonces: dict[tuple[str, str], dict[str, int]] = {}  # (consumer, token) -> nonce -> timestamp
+        # the same nonces as a min-heap of (timestamp, nonce), so expiry looks only at the expired ones
+        self._expiry: dict[tuple[str, str], list[tuple[int, str]]] = {}
         self.failures: list[LoginFailure] = []
 
     def create_integration(self) -> str:
@@ -133,9 +136,12 @@ class TokenBasedAuth:
             self._fail(consumer_key, token_id, f"nonce {nonce!r} was already used")
         # A nonce older than the timestamp window can be forgotten: its request would be stale anyway.
         horizon = int(self.clock.now().timestamp()) - TIMESTAMP_WINDOW_SECONDS
-        for old in [n for n, at in seen.items() if at < horizon]:
+        expiry = self._expiry.setdefault((consumer_key, token_id), [])
+        while expiry and expiry[0][0] < horizon:
+            _, old = heapq.heappop(expiry)
             del seen[old]
         seen[nonce] = timestamp
+        heapq.heappush(expiry, (timestamp, nonce))
 
     def _fail(self, consumer_key: str | None, token_id: str | None, reason: str) -> NoReturn:
         self.failures.append(LoginFailure(self.clock.now(), consumer_key, token_id, reason))

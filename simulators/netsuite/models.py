@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Callable, Iterable, Union
+from typing import Any, Callable, Container, Iterable, Union
 
 from common import money
 from common.clock import Clock
@@ -346,6 +346,16 @@ def derived_rate(amount: Decimal, quantity: Decimal) -> Decimal:
     return Decimal(format(rate.normalize(), "f"))
 
 
+class _Either:
+    """Membership in any of several tables, without copying them (a lookup, not a scan)."""
+
+    def __init__(self, *tables: dict[str, Any]) -> None:
+        self._tables = tables
+
+    def __contains__(self, key: object) -> bool:
+        return any(key in table for table in self._tables)
+
+
 # --- the account -----------------------------------------------------------------------------
 
 class NetSuiteAccount:
@@ -364,6 +374,10 @@ class NetSuiteAccount:
         self._next_document_number = 1001
         self._records: dict[str, dict[str, Record]] = {t: {} for t in RECORD_TYPES}
         self._by_external_id: dict[str, dict[str, str]] = {t: {} for t in RECORD_TYPES}
+        # Indexes, so no lookup costs more as the account grows: the records made from each
+        # transaction (by transform), in id order, and which item holds each item name.
+        self._children: dict[str, list[str]] = {}
+        self._item_names: dict[str, str] = {}
         self.currencies: dict[str, Currency] = {}
         self.payment_methods: dict[str, PaymentMethod] = {}
         for currency_id, symbol, name in SEED_CURRENCIES:
@@ -391,12 +405,15 @@ class NetSuiteAccount:
         """A user deletes a record in the UI. NetSuite keeps a record other records were made from
         (a billed sales order, a refunded cash sale)."""
         record = self.get(record_type, ref)
-        if any(isinstance(other, Transaction) and other.created_from == record.id
-               for table in self._records.values() for other in table.values()):
+        if self._children.get(record.id or ""):
             raise user_error("This record cannot be deleted because it has dependent records.")
         del self._records[record_type][record.id]  # type: ignore[arg-type]
         if record.external_id is not None:
             self._by_external_id[record_type].pop(record.external_id, None)
+        if isinstance(record, Transaction) and record.created_from is not None:
+            self._children[record.created_from].remove(record.id)  # type: ignore[arg-type]
+        if isinstance(record, Item) and self._item_names.get(record.item_id or "") == record.id:
+            del self._item_names[record.item_id]  # type: ignore[arg-type]
         self._on_delete(record)
 
     def list(self, record_type: str) -> list[Record]:
@@ -419,9 +436,8 @@ class NetSuiteAccount:
 
     def children(self, source: Transaction, exclude_id: str | None = None) -> list[Transaction]:
         """Records created from ``source`` by a transform, oldest first."""
-        found = [t for record_type in TRANSACTION_KINDS for t in self._records[record_type].values()
-                 if t.created_from == source.id and t.id != exclude_id]
-        return sorted(found, key=lambda t: int(t.id or 0))  # type: ignore[arg-type, return-value]
+        return [self.transaction(child_id) for child_id in self._children.get(source.id or "", ())
+                if child_id != exclude_id]
 
     def remaining(self, source: Transaction, exclude_id: str | None = None) -> dict[int, Remaining]:
         used: dict[int, list[Decimal]] = defaultdict(lambda: [money.ZERO, money.ZERO, money.ZERO])
@@ -745,10 +761,9 @@ class NetSuiteAccount:
         elif isinstance(draft, Item):
             if not draft.item_id:
                 raise user_error("Please enter value(s) for: itemId.", "itemId")
-            clash = [i for kind in ITEM_KINDS for i in self._records[kind].values()
-                     if i.item_id == draft.item_id and i.id != draft.id]  # type: ignore[union-attr]
-            if clash:
-                raise user_error(f"An item named {draft.item_id!r} already exists (id {clash[0].id}).", "itemId")
+            holder = self._item_names.get(draft.item_id)
+            if holder is not None and holder != draft.id:
+                raise user_error(f"An item named {draft.item_id!r} already exists (id {holder}).", "itemId")
         else:
             self._check_transaction(draft, source, origins)
 
@@ -853,7 +868,7 @@ class NetSuiteAccount:
                 raise user_error(f'Invalid property name "{key}": {where} has no writable field of that '
                                  "name.", prefix + key)
 
-    def _reference(self, table: Iterable[str], value: Any, path: str) -> str:
+    def _reference(self, table: Container[str], value: Any, path: str) -> str:
         ref_id = read_ref(value, path)
         if ref_id not in table:
             raise NetSuiteError(400, "INVALID_KEY_OR_REF", f"Invalid {path.rsplit('.', 1)[-1]} reference key "
@@ -870,8 +885,8 @@ class NetSuiteAccount:
         return self._reference(self.payment_methods, value, path)
 
     def _item_ref(self, value: Any, path: str) -> str:
-        items = set(self._records["inventoryItem"]) | set(self._records["otherChargeSaleItem"])
-        return self._reference(items, value, path)
+        return self._reference(_Either(self._records["inventoryItem"], self._records["otherChargeSaleItem"]),
+                               value, path)
 
     def _commit(self, draft: Record) -> Record:
         """Store a record, its SuiteQL mirror first: if the mirror cannot take it, the record is not
@@ -895,10 +910,17 @@ class NetSuiteAccount:
             raise
         if isinstance(draft, Transaction) and before[0] is None:
             self._next_document_number += 1
+        stored = self._records[draft.type].get(draft.id)   # the version this draft replaces, if any
         index = self._by_external_id[draft.type]
-        for external_id in [e for e, owner in index.items() if owner == draft.id]:
-            del index[external_id]
+        if stored is not None and stored.external_id is not None and index.get(stored.external_id) == draft.id:
+            del index[stored.external_id]
         if draft.external_id is not None:
             index[draft.external_id] = draft.id
+        if isinstance(draft, Item):
+            if stored is not None and self._item_names.get(stored.item_id or "") == draft.id:  # type: ignore[union-attr]
+                del self._item_names[stored.item_id]  # type: ignore[union-attr, arg-type]
+            self._item_names[draft.item_id] = draft.id  # type: ignore[index]
+        if stored is None and isinstance(draft, Transaction) and draft.created_from is not None:
+            self._children.setdefault(draft.created_from, []).append(draft.id)
         self._records[draft.type][draft.id] = draft
         return draft

@@ -325,6 +325,15 @@ class NetSuiteSimulator(Simulator):
         with self._lock:
             return Documents(self._account, self.base_url).record(self._account.get(record_type, record_id), True)
 
+    def refunds_from(self, billed_type: str, billed_id: str) -> list[tuple[str, dict[str, Any]]]:
+        """(record type, record) of every cash refund or credit memo made from one billed record, oldest
+        first: read through the account's index of records made from a record, not by listing them all."""
+        with self._lock:
+            documents = Documents(self._account, self.base_url)
+            billed = self._account.get(billed_type, billed_id)
+            return [(child.type, documents.record(child, True)) for child in self._account.children(billed)
+                    if child.type in REFUND_TYPES]  # type: ignore[arg-type]
+
     def records(self, record_type: str) -> list[dict[str, Any]]:
         with self._lock:
             documents = Documents(self._account, self.base_url)

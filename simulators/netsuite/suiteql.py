@@ -29,6 +29,13 @@ CREATE TABLE "transaction" (id INTEGER PRIMARY KEY, tranid TEXT, type TEXT, exte
 CREATE TABLE transactionline (id INTEGER, "transaction" INTEGER, linesequencenumber INTEGER, mainline TEXT,
     item INTEGER, quantity NUMERIC, rate NUMERIC, netamount NUMERIC, createdfrom INTEGER,
     PRIMARY KEY ("transaction", id));
+-- what clients look records up by, so a lookup costs the same however many records the account holds
+CREATE INDEX transactionline_createdfrom ON transactionline (createdfrom);
+CREATE INDEX transaction_tranid ON "transaction" (tranid);
+CREATE INDEX transaction_externalid ON "transaction" (externalid);
+CREATE INDEX transaction_type ON "transaction" (type, id);
+CREATE INDEX item_itemid ON item (itemid);
+CREATE INDEX customer_externalid ON customer (externalid);
 """
 _TABLES = frozenset({"currency", "customer", "item", "transaction", "transactionline"})
 # Functions a SuiteQL query may call, by the name SQLite knows them. Anything else (fts3_tokenizer

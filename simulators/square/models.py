@@ -14,15 +14,18 @@ Sellers share one host and are told apart by access token; one seller never sees
 """
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TypeVar
 
 from common import money
 from common.clock import Clock
 from common.seeded import IdSource
 from simulators.core.orders import OrderSpec, price_order
 
+T = TypeVar("T")
 _UPPER_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
@@ -206,6 +209,10 @@ class SquareBackend:
         self.refunds: dict[str, Refund] = {}
         self._idempotency: dict[tuple[str, str], tuple[RefundAsked, str]] = {}
         self._catalog: dict[tuple[str, str], str] = {}     # (merchant, sku) -> catalog object id
+        # Each seller's payments and refunds in (created_at, id) order, so a time-window listing reads
+        # only the window (by bisection), however many records the seller has.
+        self._payments_by_time: dict[str, list[tuple[datetime, str]]] = {}
+        self._refunds_by_time: dict[str, list[tuple[datetime, str]]] = {}
 
     # sellers -------------------------------------------------------------------------------
     def add_merchant(self, name: str) -> Merchant:
@@ -246,6 +253,7 @@ class SquareBackend:
         self.customers[customer.id] = customer
         self.orders[order_id] = order
         self.payments[payment_id] = payment
+        bisect.insort(self._payments_by_time.setdefault(merchant.id, []), (payment.created_at, payment.id))
         return order, payment
 
     def _catalog_id(self, merchant: Merchant, sku: str) -> str:
@@ -271,9 +279,9 @@ class SquareBackend:
 
     def list_payments(self, merchant: Merchant, *, begin: datetime, end: datetime, descending: bool,
                       location_id: str) -> list[Payment]:
-        found = [p for p in self.payments.values()
-                 if p.merchant_id == merchant.id and p.location_id == location_id and _within(p.created_at, begin, end)]
-        return sorted(found, key=lambda p: (p.created_at, p.id), reverse=descending)
+        found = [p for p in _window(self.payments, self._payments_by_time.get(merchant.id, []), begin, end)
+                 if p.location_id == location_id]
+        return found[::-1] if descending else found
 
     def order_refunds(self, order: Order) -> list[Refund]:
         return [self.refunds[rid] for rid in self.payments[order.payment_id].refund_ids]
@@ -311,6 +319,7 @@ class SquareBackend:
                         payment.location_id, asked.amount, asked.currency, asked.reason, "PENDING", now, now,
                         idempotency_key)
         self.refunds[refund.id] = refund
+        bisect.insort(self._refunds_by_time.setdefault(merchant.id, []), (refund.created_at, refund.id))
         payment.refund_ids.append(refund.id)
         self._touch(payment, now)
         self._idempotency[(merchant.id, idempotency_key)] = (asked, refund.id)
@@ -363,11 +372,9 @@ class SquareBackend:
 
     def list_refunds(self, merchant: Merchant, *, begin: datetime, end: datetime, descending: bool,
                      location_id: str | None = None, status: str | None = None) -> list[Refund]:
-        found = [r for r in self.refunds.values()
-                 if r.merchant_id == merchant.id and _within(r.created_at, begin, end)
-                 and (location_id is None or r.location_id == location_id)
-                 and (status is None or r.status == status)]
-        return sorted(found, key=lambda r: (r.created_at, r.id), reverse=descending)
+        found = [r for r in _window(self.refunds, self._refunds_by_time.get(merchant.id, []), begin, end)
+                 if (location_id is None or r.location_id == location_id) and (status is None or r.status == status)]
+        return found[::-1] if descending else found
 
     def settle(self, refund_id: str, status: str) -> Refund:
         """Control plane: finish a PENDING refund now (COMPLETED or FAILED)."""
@@ -391,6 +398,14 @@ class SquareBackend:
         order = self.orders[payment.order_id]
         order.updated_at = now
         order.version += 1
+
+
+def _window(records: dict[str, T], by_time: list[tuple[datetime, str]], begin: datetime,
+            end: datetime) -> list[T]:
+    """The records whose (created_at, id) key falls within [begin, end], oldest first, found by bisection."""
+    start = bisect.bisect_left(by_time, begin, key=lambda entry: entry[0])
+    stop = bisect.bisect_right(by_time, end, key=lambda entry: entry[0])
+    return [records[record_id] for _, record_id in by_time[start:stop]]
 
 
 def _within(moment: datetime | None, start: datetime | None, end: datetime | None) -> bool:

@@ -80,6 +80,8 @@ class FakeSquare:
             "total_money": {"amount": 5886, "currency": "USD"}}})
         routes.add("POST", r"/v2/refunds$", self._create)
         routes.add("GET", r"/v2/refunds\?", lambda r, m: json_response(200, {"refunds": list(self.refunds.values())}))
+        routes.add("GET", r"/v2/payments/PAY1$", lambda r, m: json_response(200, {"payment": {
+            "id": "PAY1", "status": "COMPLETED", "refund_ids": list(self.refunds)}}))
         routes.add("GET", r"/v2/refunds/(?P<id>\w+)$",
                    lambda r, m: json_response(200, {"refund": self.refunds[m["id"]]}))
 

@@ -1,0 +1,87 @@
+"""Cost at scale, as ratios and shares measured within one run (`make bench` prints them; no thresholds).
+
+(a) Soak cost per refund late in a long soak against early in it: one soak of ``SOAK_REFUNDS`` refunds
+    (env ``BENCH_SOAK_REFUNDS``, default 20,000; the aim is 50,000) with faults off; CPU seconds per
+    refund of the batches that made the last 1,000 refunds against those that made the first 1,000.
+    Each batch's cost is everything it did: placing, syncing and billing its orders, making its
+    refunds and the scheduled run that synced them.
+(b) HTTP calls per refund for each platform and direction (requests the simulators answered during
+    refund sync runs, per refund made), from a small fault-free soak of that one cell.
+(c) The share of NetSuite's concurrency limit the engine keeps busy when each NetSuite request takes
+    ``LATENCY_S`` (a latency fault on NetSuite during sync runs), with as many connector workers as the
+    limit allows: mean NetSuite requests under way (their count x the latency / the runs' wall time,
+    Little's law) over the limit; and how many NetSuite answered 429 for its concurrency limit.
+(d) Peak resident memory of the process after (a).
+"""
+from __future__ import annotations
+
+import os
+
+from harness.directions import TO_NETSUITE
+from harness.platforms import platforms
+from harness.soak import SoakConfig, run_soak
+from simulators.netsuite import NetSuiteSimulator
+
+SOAK_REFUNDS = int(os.environ.get("BENCH_SOAK_REFUNDS", "20000"))
+WINDOW = 1000
+CELL_REFUNDS = 200
+LATENCY_S = 0.02
+CEILING_REFUNDS = 300
+
+
+def _cost_per_refund(batches) -> float:
+    return sum(b.cpu_s for b in batches) / sum(b.refunds for b in batches)
+
+
+def _window(batches, first: bool):
+    """The batches that made the first (or last) WINDOW refunds."""
+    chosen, made = [], 0
+    for batch in (batches if first else reversed(batches)):
+        if made >= WINDOW:
+            break
+        chosen.append(batch)
+        made += batch.refunds
+    return chosen
+
+
+def bench_scale() -> None:
+    result = run_soak(SoakConfig(refunds=SOAK_REFUNDS, fault_rate=0, seed=11))
+    early, late = _cost_per_refund(_window(result.batches, True)), _cost_per_refund(_window(result.batches, False))
+    print(f"Soak of {result.refunds} refunds over every platform and direction, faults off (one run)")
+    print(f"  CPU per refund, last {WINDOW} / first {WINDOW} : {late / early:.2f}x  "
+          f"(first {early * 1e3:.1f} ms, last {late * 1e3:.1f} ms per refund, setup and sync included)")
+    print(f"  lost / duplicated / mismatched orders   : {result.lost} / {result.duplicated} / {result.mismatched_orders}")
+    print(f"  peak resident memory                    : {result.peak_rss_mb:.0f} MB")
+
+
+def bench_calls() -> None:
+    print(f"HTTP calls per refund during refund sync runs ({CELL_REFUNDS} refunds per platform and direction, faults off)")
+    for entry in platforms():
+        for direction in entry.capabilities.directions:
+            result = run_soak(SoakConfig(refunds=CELL_REFUNDS, fault_rate=0, seed=12, cells=((entry.name, direction),)))
+            print(f"  {entry.display_name:>12} {direction:<14}: {result.calls / result.refunds:.2f}")
+
+
+def bench_ceiling() -> None:
+    limit = NetSuiteSimulator().settings.concurrency_limit
+    entry = next(p for p in platforms() if TO_NETSUITE in p.capabilities.directions)
+    result = run_soak(SoakConfig(refunds=CEILING_REFUNDS, fault_rate=0, seed=13, workers=limit,
+                                 batch=CEILING_REFUNDS, cells=((entry.name, TO_NETSUITE),), netsuite_latency_s=LATENCY_S))
+    calls = sum(b.netsuite_calls for b in result.batches)
+    wall = sum(b.sync_wall_s for b in result.batches)
+    busy = calls * LATENCY_S / wall
+    print(f"NetSuite concurrency under {LATENCY_S * 1e3:.0f} ms per request, {limit} connector workers, "
+          f"{entry.display_name} -> NetSuite, {result.refunds} refunds")
+    print(f"  share of the concurrency limit ({limit}) kept busy: {busy / limit:.2f}  "
+          f"({busy:.2f} requests under way on average)")
+    print(f"  answered 429 for the concurrency limit    : {sum(b.netsuite_throttled for b in result.batches)}")
+
+
+def main() -> None:
+    bench_calls()
+    bench_ceiling()
+    bench_scale()   # last: its peak memory is the process's
+
+
+if __name__ == "__main__":
+    main()
