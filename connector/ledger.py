@@ -288,6 +288,14 @@ class Ledger:
             raise UnknownRefund(f"There is no refund {refund_id} in the connector (it may have been deleted).")
         return self._refund(row)
 
+    def pushed_to_storefront(self, account_id: int, storefront_refund_id: str) -> bool:
+        """Whether this storefront refund is one the connector created there, pushing a NetSuite refund."""
+        with self._lock:
+            row = self._db.execute("SELECT 1 FROM refunds WHERE account_id = ? AND target_id = ? AND direction = ?"
+                                   " LIMIT 1", (account_id, str(storefront_refund_id),
+                                                Direction.FROM_NETSUITE.value)).fetchone()
+        return row is not None
+
     def find(self, account_id: int, direction: Direction, source_id: str) -> LedgerRefund | None:
         with self._lock:
             row = self._db.execute("SELECT * FROM refunds WHERE account_id = ? AND direction = ? AND source_id = ?",

@@ -91,6 +91,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # with every refund ever posted; the earliest synced order is read the same way.
     ("CREATE INDEX IF NOT EXISTS refunds_open ON refunds (account_id, direction, status, retryable)",
      "CREATE INDEX IF NOT EXISTS orders_by_synced_at ON orders (account_id, synced_at)"),
+    # 5: what a refund pushed to a storefront became there, by index: a storefront refund the connector
+    # made is never retrieved back into NetSuite, even where the storefront cannot carry a marker.
+    ("CREATE INDEX IF NOT EXISTS refunds_by_target ON refunds (account_id, target_id)",),
 )
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
 

@@ -121,8 +121,9 @@ class ToNetSuite:
         return new
 
     def record(self, account: Account, refund: StorefrontRefund, order_name: str | None = None) -> LedgerRefund | None:
-        """Into the ledger as RETRIEVED (once). A refund the connector itself pushed is never echoed back."""
-        if carries_marker(refund.note):
+        """Into the ledger as RETRIEVED (once). A refund the connector itself pushed is never echoed back:
+        it carries the push marker, or (where the storefront keeps no note) the ledger knows its id."""
+        if carries_marker(refund.note) or self.ledger.pushed_to_storefront(account.id, refund.id):
             return None
         if order_name is None:
             link = self.ledger.order_link(account.id, refund.order_id)

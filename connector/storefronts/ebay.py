@@ -56,9 +56,10 @@ class EbayAdapter:
         self.seller = seller
         self.api = StorefrontHttp(http, system="eBay", base_url=BASE_URL, read_error=read_error,
                                   headers={"Authorization": f"Bearer {access_token}"})
-        # eBay returns no refund comment, so the marker of a pushed refund cannot be read back: the
-        # adapter remembers what it pushed (refund id -> marker, and pushes whose answer was lost).
-        # This memory lives as long as the connector process; see docs/wire-contract.md (its section).
+        # eBay returns no refund comment, so the marker of a pushed refund cannot be read back. That a
+        # refund was pushed (never to be retrieved back) is kept durably by the ledger, which knows each
+        # push's target id. Only a push whose answer was lost is matched here, by memory that lives as
+        # long as the connector process; see docs/wire-contract.md (its section).
         self._pushed: dict[str, str] = {}
         self._unanswered: dict[str, _Push] = {}
         self._last_raw: dict[str, Mapping[str, Any]] = {}

@@ -166,3 +166,22 @@ def test_an_unknown_synchronous_mode_is_refused_by_name(tmp_path):
 
     with pytest.raises(ValueError, match="FULL, NORMAL, not 'FAST'"):
         Ledger(tmp_path / "l.sqlite3", ManualClock(), synchronous="FAST")
+
+
+def test_a_refund_pushed_to_a_storefront_is_known_by_its_target_id(tmp_path) -> None:
+    """What the connector created in a storefront is never retrieved back, even where the storefront
+    keeps no marker: the ledger answers by the target id, durably."""
+    from connector import AccountSettings
+    from connector.model import Direction
+
+    path = tmp_path / "ledger.sqlite3"
+    ledger = Ledger(path, ManualClock())
+    account = ledger.add_account(name="A", platform="shopify", store="s", credentials={},
+                                 settings=AccountSettings())
+    row, _ = ledger.retrieve(account_id=account.id, direction=Direction.FROM_NETSUITE, source_id="CR1",
+                             order_id="1", currency="USD", total=Decimal("5.00"), lines=(), line_items=False)
+    ledger.record_target(row.id, "shopify_refund", "777")
+    ledger.close()
+    reopened = Ledger(path, ManualClock())
+    assert reopened.pushed_to_storefront(account.id, "777")
+    assert not reopened.pushed_to_storefront(account.id, "778")
