@@ -48,7 +48,6 @@ REQUIREMENTS = {r.tag: r for r in (
     Requirement("offline_payments", "a storefront that refunds offline-paid orders through another route",
                 lambda c: c.offline_payments),
     Requirement("store_credit_refunds", "a storefront that can refund as store credit", lambda c: c.store_credit_refunds),
-    Requirement("exchanges", "a storefront whose exchanges can leave a refund", lambda c: c.exchanges),
     Requirement("multi_currency", "a storefront that takes orders paid in a currency other than its own",
                 lambda c: c.multi_currency),
 )}

@@ -45,7 +45,6 @@ class Capabilities:
     buyer_requested_refunds: bool = False  # a seller refund is visible to the connector only when the buyer asked first
     offline_payments: bool = False       # orders paid offline refund through another route than card orders
     store_credit_refunds: bool = False   # a refund can go back as store credit (a gift-card order, when the setting is on)
-    exchanges: bool = False              # an exchange (a return plus a new sale) can leave a refund to sync
     multi_currency: bool = False         # a shop in one currency takes orders paid in another (shop vs presentment money)
 
     def __post_init__(self) -> None:
