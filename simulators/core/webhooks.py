@@ -1,5 +1,5 @@
 """What every simulator's outbound webhooks share: the record of a delivery and its attempts, and the
-base64 HMAC-SHA256 that Shopify, WooCommerce and Standard Webhooks signatures are built on."""
+base64 HMAC-SHA256 that the platforms' webhook signatures (and Standard Webhooks) are built on."""
 from __future__ import annotations
 
 import base64
