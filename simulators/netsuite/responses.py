@@ -330,7 +330,10 @@ class NetSuiteSimulator(Simulator):
         first: read through the account's index of records made from a record, not by listing them all."""
         with self._lock:
             documents = Documents(self._account, self.base_url)
-            billed = self._account.get(billed_type, billed_id)
+            try:
+                billed = self._account.get(billed_type, billed_id)
+            except NetSuiteError:   # deleted: NetSuite keeps a record refunds were made from, so there were none
+                return []
             return [(child.type, documents.record(child, True)) for child in self._account.children(billed)
                     if child.type in REFUND_TYPES]  # type: ignore[arg-type]
 
