@@ -140,7 +140,8 @@ PLATFORM = Platform(
     hosts=("api.ebay.com",),
     credentials=("access_token",),
     card_gateway="ebay",
-    currencies=("USD", "GBP", "EUR", "CAD", "AUD", "JPY"),   # JPY: see the wire contract
+    # JPY: see the wire contract. Not AUD: the catalog has no AUD prices and the NetSuite account no AUD
+    currencies=("USD", "GBP", "EUR", "CAD", "JPY"),
     connector_adapter="connector.storefronts.ebay",
     start=EbayInWorld,
     fault_targets={
