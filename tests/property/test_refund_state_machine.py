@@ -39,6 +39,7 @@ from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, p
 from common import money
 from harness import seam
 from harness.directions import TO_NETSUITE
+from harness.mutants import MUTANTS
 from harness.platforms import Platform, platform as find_platform, platforms
 from harness.reconcile import SideRefund
 from harness.storefronts import StorefrontRefundRequest
@@ -109,8 +110,12 @@ class RefundMachine(RuleBasedStateMachine):
         self.orders: list[Tracked] = []
 
     # --- set-up ------------------------------------------------------------------------------
-    @initialize(platform=st.sampled_from(PLATFORMS), seed=st.integers(min_value=0, max_value=2**31 - 1))
-    def start(self, platform: str, seed: int) -> None:
+    # one initialize rule: hypothesis runs several in no set order, and the orders need the accounts
+    @initialize(platform=st.sampled_from(PLATFORMS), seed=st.integers(min_value=0, max_value=2**31 - 1),
+                currencies=st.lists(PICK, min_size=1, max_size=2), units=st.integers(min_value=1, max_value=3))
+    def start(self, platform: str, seed: int, currencies: list[int], units: int) -> None:
+        """The World, an account per direction the platform offers, and a billed order or two on each,
+        so refunds can start at the first step."""
         self.platform = find_platform(platform)
         world = self.world = World(seed=seed, workdir=Path(self.tmp.name), connector_factory=self.connector_factory)
         # webhooks reach whichever connector is running now, also after a restart
@@ -126,10 +131,6 @@ class RefundMachine(RuleBasedStateMachine):
             world.bill(test_order)
             world.connector.enable_refund_sync(account.id, direction)
             self.accounts.append((account, direction))
-
-    @initialize(currencies=st.lists(PICK, min_size=1, max_size=2), units=st.integers(min_value=1, max_value=3))
-    def first_orders(self, currencies: list[int], units: int) -> None:
-        """A billed order or two on each account, so refunds can start at the first step."""
         for account in range(len(self.accounts)):
             for currency in currencies:
                 self.place_order(account, currency, units, "billed")
@@ -438,3 +439,20 @@ class RefundMachine(RuleBasedStateMachine):
 
 TestRefundStateMachine = RefundMachine.TestCase
 TestRefundStateMachine.settings = SETTINGS
+
+
+# The machine can fail: deliberately broken connectors (harness/mutants), each caught by the invariant
+# named, on a small fixed budget (derandomized, so the same examples every run; no shrinking).
+CAUGHT_BY = [("loses_cents", QUIET), ("push_without_marker", SOURCE)]
+
+
+@pytest.mark.parametrize(("mutant", "invariant"), CAUGHT_BY, ids=[m for m, _ in CAUGHT_BY])
+def test_the_machine_catches_a_broken_connector(mutant: str, invariant: str) -> None:
+    class Broken(RefundMachine):
+        connector_factory = staticmethod(MUTANTS[mutant].build)
+
+    with pytest.raises(InvariantBroken) as caught:
+        run_state_machine_as_test(Broken, settings=settings(
+            max_examples=20, stateful_step_count=20, deadline=None, database=None, derandomize=True,
+            phases=[Phase.generate], print_blob=False, suppress_health_check=list(HealthCheck)))
+    assert caught.value.invariant == invariant, str(caught.value)
