@@ -55,7 +55,7 @@ REFUND_KINDS = ("full", "line", "partial", "amount")
 FAULT_ACTIONS = ("429", "500", "503", "timeout", "lost_answer")
 
 STEPS = 60 if PROFILE == "thorough" else 30
-SETTINGS = settings(max_examples=examples(30), stateful_step_count=STEPS, deadline=None,
+SETTINGS = settings(max_examples=examples(20), stateful_step_count=STEPS, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
