@@ -400,6 +400,7 @@ class RefundMachine(RuleBasedStateMachine):
             world.run_schedule()
             if self._settled():
                 break
+        self.refunds_have_sources_and_no_duplicates()   # the named safety invariants first: they say more
         for tracked in self._billed():
             order_id = tracked.order.placed.order_id
             rows = self._rows(tracked)
@@ -443,7 +444,7 @@ TestRefundStateMachine.settings = SETTINGS
 
 # The machine can fail: deliberately broken connectors (harness/mutants), each caught by the invariant
 # named, on a small fixed budget (derandomized, so the same examples every run; no shrinking).
-CAUGHT_BY = [("loses_cents", QUIET), ("push_without_marker", SOURCE)]
+CAUGHT_BY = [("loses_cents", SOURCE), ("push_without_marker", SOURCE), ("drops_refund_lines", QUIET)]
 
 
 @pytest.mark.parametrize(("mutant", "invariant"), CAUGHT_BY, ids=[m for m, _ in CAUGHT_BY])
