@@ -72,8 +72,11 @@ def broken(invariant: str, holds: bool, detail) -> None:
         raise InvariantBroken(invariant, detail() if callable(detail) else detail)
 
 
-SOURCE, DUPLICATE, OVER_PAID, QUIET = "no refund without a source", "no duplicates", "never more than paid", \
-    "quiet run matches"
+# the invariants, as a failure names them
+SOURCE = "no refund without a source"
+DUPLICATE = "no duplicates"
+OVER_PAID = "never more than paid"
+QUIET = "quiet run matches"
 
 
 @dataclass
