@@ -308,6 +308,19 @@ class RefundMachine(RuleBasedStateMachine):
             rule_ = self.world.faults.add(action="lost_answer", times=times, **scope)
         note(f"fault {rule_.describe()} on {scope['simulator']} {name or 'any request'} x{times}")
 
+    @precondition(lambda self: any(t.billed for t in self.orders))
+    @rule(pick=PICK, kind=st.sampled_from(REFUND_KINDS), line=PICK, units=st.integers(min_value=1, max_value=3),
+          shipping=st.booleans(), quarters=st.integers(min_value=1, max_value=2), on_netsuite=st.booleans(),
+          account=PICK, operation=PICK, action=st.sampled_from(FAULT_ACTIONS), times=st.integers(min_value=1, max_value=3),
+          two_workers=st.booleans())
+    def refund_under_fault(self, pick: int, kind: str, line: int, units: int, shipping: bool, quarters: int,
+                           on_netsuite: bool, account: int, operation: int, action: str, times: int,
+                           two_workers: bool) -> None:
+        """A fault is set, a refund is made and the schedule comes round into it: the fault meets the
+        refund's own sync far more often than when the three are drawn apart."""
+        self.fault(on_netsuite, account, operation, action, times)
+        self.refund_then_run_schedule(pick, kind, line, units, shipping, quarters, two_workers)
+
     @rule()
     def clear_faults(self) -> None:
         self.world.faults.clear()
