@@ -33,8 +33,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, Phase, event, note, settings, strategies as st
-from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, precondition, rule,
-                                 run_state_machine_as_test)
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from common import money
 from harness import seam
@@ -102,6 +101,10 @@ class Tracked:
 
 
 class RefundMachine(RuleBasedStateMachine):
+    """No rule has a precondition: whether a fault met the first or the second of two racing workers
+    can change which orders synced, and a precondition on that makes hypothesis' replay flaky. A rule
+    with nothing to act on does nothing."""
+
     connector_factory: seam.ConnectorFactory | None = None   # None: the reference connector
 
     def __init__(self) -> None:
@@ -202,10 +205,10 @@ class RefundMachine(RuleBasedStateMachine):
         if stage == "billed" and tracked.synced:
             self.world.bill(tracked.order)
 
-    @precondition(lambda self: any(not t.synced for t in self.orders))
     @rule(pick=PICK)
     def sync_order(self, pick: int) -> None:
-        self._sync(self._pick([t for t in self.orders if not t.synced], pick))
+        if unsynced := [t for t in self.orders if not t.synced]:
+            self._sync(self._pick(unsynced, pick))
 
     def _sync(self, tracked: Tracked) -> None:
         try:
@@ -215,17 +218,18 @@ class RefundMachine(RuleBasedStateMachine):
             return
         tracked.synced = True
 
-    @precondition(lambda self: any(t.synced and not t.billed for t in self.orders))
     @rule(pick=PICK)
     def bill_order(self, pick: int) -> None:
-        self.world.bill(self._pick([t for t in self.orders if t.synced and not t.billed], pick).order)
+        if unbilled := [t for t in self.orders if t.synced and not t.billed]:
+            self.world.bill(self._pick(unbilled, pick).order)
 
     # --- refunds where they start --------------------------------------------------------------
-    @precondition(lambda self: any(t.billed for t in self.orders))
     @rule(pick=PICK, kind=st.sampled_from(REFUND_KINDS), line=PICK, units=st.integers(min_value=1, max_value=3),
           shipping=st.booleans(), quarters=st.integers(min_value=1, max_value=2))
     def refund(self, pick: int, kind: str, line: int, units: int, shipping: bool, quarters: int) -> None:
         """A merchant (to NetSuite accounts) or a NetSuite user (from NetSuite accounts) refunds."""
+        if not self._billed():
+            return
         tracked = self._pick(self._billed(), pick)
         caps = tracked.account.platform.capabilities
         left = self._left(tracked)
@@ -273,7 +277,6 @@ class RefundMachine(RuleBasedStateMachine):
                 tracked.netsuite_units[n] = tracked.netsuite_units.get(n, 0) + q
             tracked.netsuite_shipping = tracked.netsuite_shipping or with_shipping
 
-    @precondition(lambda self: any(t.billed for t in self.orders))
     @rule(pick=PICK, kind=st.sampled_from(REFUND_KINDS), line=PICK, units=st.integers(min_value=1, max_value=3),
           shipping=st.booleans(), quarters=st.integers(min_value=1, max_value=2), two_workers=st.booleans())
     def refund_then_run_schedule(self, pick: int, kind: str, line: int, units: int, shipping: bool, quarters: int,
@@ -308,7 +311,6 @@ class RefundMachine(RuleBasedStateMachine):
             rule_ = self.world.faults.add(action="lost_answer", times=times, **scope)
         note(f"fault {rule_.describe()} on {scope['simulator']} {name or 'any request'} x{times}")
 
-    @precondition(lambda self: any(t.billed for t in self.orders))
     @rule(pick=PICK, kind=st.sampled_from(REFUND_KINDS), line=PICK, units=st.integers(min_value=1, max_value=3),
           shipping=st.booleans(), quarters=st.integers(min_value=1, max_value=2), on_netsuite=st.booleans(),
           account=PICK, operation=PICK, action=st.sampled_from(FAULT_ACTIONS), times=st.integers(min_value=1, max_value=3),
@@ -470,6 +472,6 @@ def test_the_machine_catches_a_broken_connector(mutant: str, invariant: str) -> 
 
     with pytest.raises(InvariantBroken) as caught:
         run_state_machine_as_test(Broken, settings=settings(
-            max_examples=20, stateful_step_count=20, deadline=None, database=None, derandomize=True,
+            max_examples=30, stateful_step_count=25, deadline=None, database=None, derandomize=True,
             phases=[Phase.generate], print_blob=False, suppress_health_check=list(HealthCheck)))
     assert caught.value.invariant == invariant, str(caught.value)
