@@ -370,7 +370,9 @@ class MagentoBackend:
         messages = []
         if order.state in ("payment_review", "holded", "canceled", "closed"):
             messages.append(f"A creditmemo can not be created when an order has a status of {order.status}")
-        elif not any(item.qty_to_refund for item in order.items):
+        elif order.total_paid == order.total_refunded:
+            # Magento 2.4's CanRefund looks at money, not items: with every item refunded, the shipping
+            # or an adjustment left can still be refunded (2.1 refused once no item quantity was left)
             messages.append("The order does not allow a creditmemo to be created.")
         if order.total_paid == order.total_refunded:
             messages.append("We can't create creditmemo for the order.")
