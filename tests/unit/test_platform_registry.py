@@ -138,19 +138,3 @@ def test_a_currency_tag_narrows_a_scenario_to_the_platforms_selling_in_it() -> N
         chosen = {p.name for p, _ in fitting({"storefront", f"sells_{code.lower()}"})}
         assert chosen == {p.name for p in platforms() if code in p.currencies}
     assert {p.name for p, _ in fitting({"storefront"})} == {p.name for p in platforms()}
-
-
-@pytest.mark.parametrize("entry", platforms(), ids=lambda p: p.name)
-def test_every_declared_currency_can_be_priced_and_posted(entry) -> None:
-    """A platform's test orders are placed in its declared currencies: the catalog must price them and
-    the NetSuite account must know them, or an order in one could never be synced."""
-    from decimal import Decimal
-
-    from harness.factories import CatalogItem, price_in
-
-    from simulators.netsuite.models import SEED_CURRENCIES
-
-    known = {symbol for _, symbol, _ in SEED_CURRENCIES}
-    for code in entry.currencies:
-        assert code in known, f"{entry.display_name} declares {code}, which the NetSuite account does not have"
-        price_in(CatalogItem("SKU-1", "Widget", Decimal("10.00")), code)
