@@ -20,6 +20,7 @@ from common.clock import Clock, isoformat
 from common.seeded import IdSource
 from simulators.core import safe
 from simulators.core.base import Simulator, SimulatorError, json_response, read_json, route
+from simulators.core.faults import OBSERVER_HEADER
 from simulators.core.orders import OrderSpec
 from simulators.shopify.graphql import GRAPHQL_OPERATIONS, GraphQLEndpoint, operation_of
 from simulators.shopify.models import (
@@ -465,8 +466,10 @@ class ShopifySimulator(Simulator):
             groups = {**groups, "version": version}
             if request.headers.get("X-Shopify-Access-Token") != self.access_token:
                 raise SimulatorError(401, {"errors": INVALID_TOKEN})
-            # GraphQL is priced by query cost (its own bucket, checked in the endpoint), not per call
-            if handler.__name__ != "graphql" and not self.bucket.try_take():
+            # GraphQL is priced by query cost (its own bucket, checked in the endpoint), not per call; the
+            # harness's own reads (the observer header) spend nothing, so checking never throttles the connector
+            observed = bool(request.headers.get(OBSERVER_HEADER))
+            if handler.__name__ != "graphql" and not observed and not self.bucket.try_take():
                 raise SimulatorError(429, {"errors": THROTTLED}, {"Retry-After": "2.0"})
             try:
                 response = handler(request, **groups)

@@ -71,3 +71,14 @@ def test_bucket_size_and_leak_rate_are_settings(sim, clock):
     assert sim.settings.bucket_size == 3  # settings configure the shop; reset keeps them
     with shopify_client(sim) as client:
         assert client.get("/orders.json").headers["X-Shopify-Shop-Api-Call-Limit"] == "1/3"  # bucket emptied
+
+
+def test_the_harness_own_reads_spend_nothing(sim):
+    """Reads the harness makes to check a run (the observer header) leave the connector's bucket alone,
+    so checking can never throttle the connector under test."""
+    from simulators.core.faults import OBSERVER_HEADER
+
+    with shopify_client(sim) as client:
+        for _ in range(50):
+            assert client.get("/orders.json", headers={OBSERVER_HEADER: "1"}).status_code == 200
+        assert client.get("/orders.json").headers["X-Shopify-Shop-Api-Call-Limit"] == "1/40"
