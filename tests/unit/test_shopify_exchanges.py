@@ -81,3 +81,12 @@ def test_a_refused_exchange_leaves_nothing_behind() -> None:
         shop.sim.exchange_in_admin(order["id"], [(tee, 1)], [])
     seen = read(shop, order["id"])
     assert seen["returns"]["nodes"] == [] and seen["refunds"] == []
+
+
+@pytest.mark.parametrize("selection", ["returns { nodes { id } }", 'returns(first: 5, after: "not-a-cursor") { nodes { id } }',
+                                       "returns(first: 251) { nodes { id } }"])
+def test_a_malformed_returns_read_is_a_graphql_error(selection: str) -> None:
+    shop = Shop()
+    order = placed(shop)
+    answer = shop.gql("query($id: ID!) { order(id: $id) { %s } }" % selection, {"id": f"gid://shopify/Order/{order['id']}"})
+    assert answer.get("errors") and answer["errors"][0]["message"], answer
