@@ -50,6 +50,7 @@ REQUIREMENTS = {r.tag: r for r in (
     Requirement("store_credit_refunds", "a storefront that can refund as store credit", lambda c: c.store_credit_refunds),
     Requirement("multi_currency", "a storefront that takes orders paid in a currency other than its own",
                 lambda c: c.multi_currency),
+    Requirement("exchanges", "a storefront whose exchanges can leave a refund", lambda c: c.exchanges),
 )}
 
 

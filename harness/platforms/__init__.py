@@ -46,6 +46,7 @@ class Capabilities:
     offline_payments: bool = False       # orders paid offline refund through another route than card orders
     store_credit_refunds: bool = False   # a refund can go back as store credit (a gift-card order, when the setting is on)
     multi_currency: bool = False         # a shop in one currency takes orders paid in another (shop vs presentment money)
+    exchanges: bool = False              # an exchange (a return plus new items) can leave a refund of the balance
 
     def __post_init__(self) -> None:
         unknown = [d for d in self.directions if d not in DIRECTIONS]

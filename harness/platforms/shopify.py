@@ -90,8 +90,23 @@ class ShopifyDriver:
                 shipping=(True if (request.shipping or request.whole_order) else None), amount=request.amount)
         return str(refund["id"])
 
+    def exchange(self, order: PlacedOrder, lines: tuple[tuple[int, int], ...], worth: Decimal) -> str:
+        """The merchant exchanges these (line number, quantity) for one new item worth ``worth`` in all,
+        taxed at the first returned line's rate (steps/exchanges.py). Returns the id of the refund that
+        settles the exchange (its money is the balance in the customer's favour, possibly none)."""
+        placed = self.simulator.backend.order(int(order.order_id))
+        first = placed.line_item(int(order.lines[lines[0][0] - 1].line_id))
+        assert first is not None
+        price = money.round_amount(worth / (1 + first.tax_rate), order.currency)
+        made = self.simulator.exchange_in_admin(
+            int(order.order_id), [(int(order.lines[n - 1].line_id), q) for n, q in lines],
+            [(f"{first.sku}-EXCHANGE", f"{first.title} (exchange)", price, 1, worth - price)])
+        return str(made["refund"]["id"])
+
     def refunds(self, order: PlacedOrder) -> list[SideRefund]:
-        """The order's refunds as the admin shows them, every amount in the currency the customer paid."""
+        """The order's refunds as the admin shows them, every amount in the currency the customer paid.
+        The refund of an exchange (it settles a Return) carries the returned lines at their value but
+        gives back only the balance: its lines and tax then do not say what went back."""
         sku_of = {l.line_id: line_key(l.sku, number) for number, l in enumerate(order.lines, start=1)}
         found = []
         for refund in self._get(f"orders/{order.order_id}/refunds.json")["refunds"]:
@@ -104,14 +119,16 @@ class ShopifyDriver:
                    + sum((_paid(s["tax_amount_set"]) for s in shipping_lines), Decimal(0))
                    + sum((_paid(a["tax_amount_set"]) for a in adjustments), Decimal(0)))
             lines = tuple((sku_of[str(li["line_item_id"])], li["quantity"]) for li in items)
-            # an order adjustment (a discrepancy) means the lines do not say what went back
-            values = () if adjustments else tuple(
+            worth = sum((_paid(li["subtotal_set"]) + _paid(li["total_tax_set"]) for li in items), Decimal(0))
+            exchanged = refund.get("return") is not None and total < worth
+            # an order adjustment (a discrepancy) or an exchange means the lines do not say what went back
+            values = () if adjustments or exchanged else tuple(
                 (sku_of[str(li["line_item_id"])], _paid(li["subtotal_set"]), _paid(li["total_tax_set"]))
                 for li in items)
             shipping = sum((_paid(s["subtotal_amount_set"]) for s in shipping_lines), Decimal(0))
             found.append(SideRefund(str(refund["id"]), money.amount(total, order.currency), order.currency,
-                                    money.amount(tax, order.currency), lines, "shopify refund", values,
-                                    None if adjustments else shipping))
+                                    None if exchanged else money.amount(tax, order.currency), lines,
+                                    "shopify refund", values, None if adjustments else shipping))
         return found
 
     def hold_refunds_pending(self) -> None:
@@ -183,12 +200,39 @@ def _reads_shop_currency(context):
     return ReferenceConnector(build_engine(context, engine_class=Engine))
 
 
+def _refunds_what_the_lines_are_worth(context):
+    """The shipped connector taking a Shopify refund's total from its refunded lines (subtotal + tax)
+    instead of the money that went back: an exchange's refund then posts the returned line's full
+    value, not the balance (the bug a Business Central connector shipped with exchange items)."""
+    import dataclasses
+
+    from connector import Connector
+    from connector.storefronts.shopify import ShopifyAdapter
+    from harness.connectors.reference import ReferenceConnector, build_engine
+
+    class Adapter(ShopifyAdapter):
+        def _parse_graphql_refund(self, raw, order_id, currency):   # noqa: ANN001, ANN202 - the adapter's own
+            refund = super()._parse_graphql_refund(raw, order_id, currency)
+            worth = money.total((line.amount + line.tax for line in refund.lines), currency)
+            return dataclasses.replace(refund, total=max(worth, refund.total))
+
+    class Engine(Connector):
+        def _adapter(self, account):   # noqa: ANN001 - the engine's own signature
+            adapter = super()._adapter(account)
+            if isinstance(adapter, ShopifyAdapter):
+                adapter.__class__ = Adapter
+            return adapter
+
+    return ReferenceConnector(build_engine(context, engine_class=Engine))
+
+
 PLATFORM = Platform(
     name="shopify", display_name="Shopify",
     capabilities=Capabilities(
         directions=("to_netsuite", "from_netsuite"), best_practice_direction="from_netsuite",
         line_items=True, shipping_refunds=True, amount_only=True, async_settlement=False,
-        refund_webhooks=True, read_only_refunds=False, visible_after_settlement=False, multi_currency=True),
+        refund_webhooks=True, read_only_refunds=False, visible_after_settlement=False, multi_currency=True,
+        exchanges=True),
     hosts=("{shop}.myshopify.com",),
     credentials=("access_token", "client_secret"),
     card_gateway="shopify_payments",
@@ -211,5 +255,8 @@ PLATFORM = Platform(
             "refunds/create webhooks are taken without checking their HMAC signature.", _accepts_unsigned_webhooks),
         "shopify_reads_shop_currency": (
             "Amounts of an order paid in another currency are read in the shop's currency.", _reads_shop_currency),
+        "shopify_refunds_what_the_lines_are_worth": (
+            "A refund's total is read from its refunded lines, not from the money that went back "
+            "(an exchange posts the returned line's value instead of the balance).", _refunds_what_the_lines_are_worth),
     },
 )

@@ -29,7 +29,8 @@ from common import money
 from common.clock import isoformat
 from simulators.core import safe
 from simulators.shopify.models import (
-    CostBucket, LineItem, LineRefundRequest, NotFound, Order, Refund, RefundPlan, RefundRequest, ShippingLine,
+    CostBucket, LineItem, LineRefundRequest, NotFound, Order, Refund, RefundPlan, RefundRequest, Return,
+    ReturnLineItem, ShippingLine,
     ShippingRefundRequest, ShopifyBackend, ShopifyError, Transaction, TransactionRequest,
 )
 
@@ -97,9 +98,34 @@ type OrderAdjustment { id: ID! amountSet: MoneyBag! taxAmountSet: MoneyBag! reas
 type OrderAdjustmentEdge { cursor: String! node: OrderAdjustment! }
 type OrderAdjustmentConnection { edges: [OrderAdjustmentEdge!]! nodes: [OrderAdjustment!]! pageInfo: PageInfo! }
 
+enum ReturnStatus { CANCELED CLOSED DECLINED OPEN REQUESTED }
+enum ReturnReason {
+  COLOR DEFECTIVE NOT_AS_DESCRIBED OTHER SIZE_TOO_LARGE SIZE_TOO_SMALL STYLE UNKNOWN UNWANTED WRONG_ITEM
+}
+type FulfillmentLineItem { id: ID! lineItem: LineItem! quantity: Int }
+type ReturnLineItem {
+  id: ID! fulfillmentLineItem: FulfillmentLineItem! quantity: Int! refundableQuantity: Int! refundedQuantity: Int!
+  returnReason: ReturnReason!
+}
+type ReturnLineItemEdge { cursor: String! node: ReturnLineItem! }
+type ReturnLineItemConnection { edges: [ReturnLineItemEdge!]! nodes: [ReturnLineItem!]! pageInfo: PageInfo! }
+type ExchangeLineItem { id: ID! lineItem: LineItem }
+type ExchangeLineItemEdge { cursor: String! node: ExchangeLineItem! }
+type ExchangeLineItemConnection { edges: [ExchangeLineItemEdge!]! nodes: [ExchangeLineItem!]! pageInfo: PageInfo! }
+type RefundEdge { cursor: String! node: Refund! }
+type RefundConnection { edges: [RefundEdge!]! nodes: [Refund!]! pageInfo: PageInfo! }
+type Return {
+  id: ID! name: String! status: ReturnStatus! order: Order!
+  returnLineItems(first: Int, after: String): ReturnLineItemConnection!
+  exchangeLineItems(first: Int, after: String): ExchangeLineItemConnection!
+  refunds(first: Int, after: String): RefundConnection!
+}
+type ReturnEdge { cursor: String! node: Return! }
+type ReturnConnection { edges: [ReturnEdge!]! nodes: [Return!]! pageInfo: PageInfo! }
+
 type Refund {
   id: ID! legacyResourceId: String! note: String createdAt: DateTime updatedAt: DateTime! order: Order!
-  totalRefundedSet: MoneyBag!
+  totalRefundedSet: MoneyBag! return: Return
   refundLineItems(first: Int, after: String): RefundLineItemConnection!
   refundShippingLines(first: Int, after: String): RefundShippingLineConnection!
   transactions(first: Int, after: String): OrderTransactionConnection!
@@ -129,6 +155,7 @@ type Order {
   shippingLines(first: Int, after: String): ShippingLineConnection!
   transactions(first: Int): [OrderTransaction!]!
   refunds(first: Int): [Refund!]!
+  returns(first: Int, after: String): ReturnConnection!
   suggestedRefund(refundLineItems: [RefundLineItemInput!], refundShipping: Boolean, shippingAmount: Money,
                   suggestFullRefund: Boolean = false): SuggestedRefund
 }
@@ -310,6 +337,32 @@ def refund_node(order: Order, refund: Refund) -> dict[str, Any]:
             "id": gid("OrderAdjustment", a.id), "amountSet": money_bag(order, a.amount),
             "taxAmountSet": money_bag(order, a.tax_amount), "reason": a.kind.upper(),
         }) for a in refund.order_adjustments]),
+        "return": lambda **_: next((return_node(order, r) for r in order.returns if r.id == refund.return_id), None),
+    }
+
+
+def return_node(order: Order, the_return: Return) -> dict[str, Any]:
+    """A Return: what came back (each via its fulfillment line item), what went out in exchange, and
+    the refunds that settled it."""
+    def returned(r: ReturnLineItem) -> dict[str, Any]:
+        line = order.line_item(r.line_item_id)
+        assert line is not None
+        refunded = sum(rl.quantity for refund in order.refunds if refund.return_id == the_return.id
+                       for rl in refund.refund_line_items if rl.line_item_id == r.line_item_id)
+        return {"id": gid("ReturnLineItem", r.id), "quantity": r.quantity, "returnReason": r.return_reason,
+                "refundableQuantity": r.quantity - refunded, "refundedQuantity": refunded,
+                "fulfillmentLineItem": {"id": gid("FulfillmentLineItem", r.fulfillment_line_item_id),
+                                        "lineItem": line_item_node(order, line), "quantity": line.quantity}}
+
+    return {
+        "id": gid("Return", the_return.id), "name": the_return.name, "status": the_return.status.upper(),
+        "order": lambda **_: order_node(order),
+        "returnLineItems": _paged(lambda: [(r.id, returned(r)) for r in the_return.return_line_items]),
+        "exchangeLineItems": _paged(lambda: [(e.id, {"id": gid("ExchangeLineItem", e.id),
+                                                     "lineItem": line_item_node(order, e.line)})
+                                             for e in the_return.exchange_line_items]),
+        "refunds": _paged(lambda: [(r.id, refund_node(order, r)) for r in order.refunds
+                                   if r.return_id == the_return.id]),
     }
 
 
@@ -335,6 +388,7 @@ def order_node(order: Order, backend: ShopifyBackend | None = None) -> dict[str,
         "shippingLines": _paged(lambda: [(s.id, shipping_line_node(order, s)) for s in order.shipping_lines]),
         "transactions": _listed(lambda: [transaction_node(order, t) for t in order.transactions]),
         "refunds": _listed(lambda: [refund_node(order, r) for r in order.refunds]),
+        "returns": _paged(lambda: [(r.id, return_node(order, r)) for r in order.returns]),
     }
     if backend is not None:
         node["suggestedRefund"] = lambda **args: suggested_refund_node(backend, order, args)

@@ -10,7 +10,7 @@ before anything is stored, so a rejected request leaves the shop exactly as it w
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Callable
@@ -168,10 +168,44 @@ class Refund:
     refund_shipping_lines: list[RefundShippingLine]
     transactions: list[Transaction]
     order_adjustments: list[OrderAdjustment]
+    return_id: int | None = None   # the Return this refund settles (Refund.return), if any
 
     @property
     def restock(self) -> bool:
         return any(line.restock_type != "no_restock" for line in self.refund_line_items)
+
+
+@dataclass
+class ReturnLineItem:
+    """A returned quantity of an order line (GraphQL ``ReturnLineItem``; its ``fulfillmentLineItem``
+    is simulated as one fulfillment line per order line: the simulator keeps no fulfillments)."""
+    id: int
+    fulfillment_line_item_id: int
+    line_item_id: int
+    quantity: int
+    return_reason: str
+
+
+@dataclass
+class ExchangeLineItem:
+    """A new item the customer takes in exchange (GraphQL ``ExchangeLineItem``), priced by the merchant."""
+    id: int
+    line: LineItem   # the item as a line item of its own (not added to ``Order.line_items``: see the wire contract)
+
+
+@dataclass
+class Return:
+    id: int
+    order_id: int
+    name: str
+    status: str      # ReturnStatus, lower case: "open" | "closed" | ...
+    created_at: datetime
+    return_line_items: list[ReturnLineItem]
+    exchange_line_items: list[ExchangeLineItem]
+
+    def exchange_value(self) -> Decimal:
+        """What the exchange items are worth, tax included."""
+        return sum((e.line.net + e.line.tax for e in self.exchange_line_items), money.ZERO)
 
 
 @dataclass
@@ -196,6 +230,7 @@ class Order:
     # shop_money; a single-currency order has shop_currency == currency and rate 1.
     shop_currency: str = ""
     rate: Decimal = Decimal(1)
+    returns: list[Return] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.shop_currency = self.shop_currency or self.currency
@@ -544,8 +579,12 @@ class ShopifyBackend:
         plan = RefundPlan(order, lines, shipping, transactions, (), request.note)
         return replace(plan, suggested=self._suggest(order, plan.calculated_total)) if suggest else plan
 
-    def create_refund(self, order_id: int, request: RefundRequest) -> Refund:
-        """Store a refund: either all of it (lines, shipping, money, adjustment) or nothing."""
+    def create_refund(self, order_id: int, request: RefundRequest, *, of_return: Return | None = None) -> Refund:
+        """Store a refund: either all of it (lines, shipping, money, adjustment) or nothing.
+
+        ``of_return``: the refund settles that return. Its returned lines are worth more than the money
+        when the customer took exchange items; that gap is the exchange, not a refund discrepancy, so
+        no order adjustment is made for it."""
         plan = self.plan_refund(order_id, request)
         if not (plan.lines or plan.shipping or plan.transactions):
             raise Invalid({"base": ["a refund needs refund_line_items, shipping or transactions"]})
@@ -554,6 +593,7 @@ class ShopifyBackend:
         refund_id = self.ids.number()
         refund = Refund(
             id=refund_id, order_id=order.id, created_at=now, note=plan.note,
+            return_id=of_return.id if of_return else None,
             refund_line_items=[RefundLineItem(self.ids.number(), p.line.id, p.request.quantity,
                                               p.request.restock_type, self._restock_location(p.request),
                                               p.subtotal, p.tax) for p in plan.lines],
@@ -569,6 +609,8 @@ class ShopifyBackend:
                                                    money.amount(wanted.amount, order.currency), order.currency,
                                                    parent.gateway, parent.id, now))
         discrepancy = plan.calculated_total - plan.money_refunded
+        if of_return is not None and of_return.exchange_line_items:
+            discrepancy -= min(of_return.exchange_value(), plan.calculated_total)
         if discrepancy:
             refund.order_adjustments.append(OrderAdjustment(
                 self.ids.number(), order.id, refund_id, discrepancy, money.amount(0, order.currency),
@@ -579,6 +621,45 @@ class ShopifyBackend:
         self._publish("refunds/create", order, refund)
         self._publish("orders/updated", order, None)
         return refund
+
+    # returns and exchanges --------------------------------------------------------------------
+    def exchange(self, order_id: int, returned: tuple[tuple[int, int], ...],
+                 new_items: tuple[tuple[str, str, Decimal, int, Decimal], ...], *, note: str | None = None
+                 ) -> tuple[Return, Refund]:
+        """The merchant's exchange, processed at once: a Return of ``returned`` (line item id, quantity)
+        with ``new_items`` (sku, title, unit price, quantity, tax) as its exchange line items, and the
+        refund that settles it. The refund carries the returned lines at their value and gives back
+        in money only the balance in the customer's favour (returned value minus exchange value, never
+        below zero); a customer who owes the difference pays it apart from refunds (not simulated)."""
+        order = self.order(order_id)
+        if not returned:
+            raise Invalid({"return_line_items": ["an exchange returns at least one line"]})
+        if not new_items:
+            raise Invalid({"exchange_line_items": ["an exchange takes at least one new item"]})
+        errors = FieldErrors()
+        lines = tuple(LineRefundRequest(int(line_id), int(quantity), "return") for line_id, quantity in returned)
+        planned = self._plan_lines(order, lines, errors)
+        exchange_lines = []
+        for sku, title, price, quantity, tax in new_items:
+            if quantity < 1 or price < 0 or tax < 0:
+                errors.add("exchange_line_items", f"{sku}: quantity must be positive, price and tax not negative")
+                continue
+            exchange_lines.append(LineItem(self.ids.number(), sku, title, money.amount(price, order.currency),
+                                           quantity, money.ZERO, Decimal(0), money.amount(tax, order.currency)))
+        errors.raise_if_any()
+        now = self.clock.now()
+        the_return = Return(
+            self.ids.number(), order.id, f"{order.name}-R{len(order.returns) + 1}", "closed", now,
+            [ReturnLineItem(self.ids.number(), self.ids.number(), p.line.id, p.request.quantity, "OTHER")
+             for p in planned],
+            [ExchangeLineItem(self.ids.number(), line) for line in exchange_lines])
+        returned_value = sum((p.subtotal + p.tax for p in planned), money.ZERO)
+        balance = returned_value - the_return.exchange_value()
+        sale = order.sale()
+        money_moves = ((TransactionRequest(sale.id, balance),) if balance > 0 and sale is not None else ())
+        refund = self.create_refund(order.id, RefundRequest(lines, None, money_moves, note), of_return=the_return)
+        order.returns.append(the_return)   # after the refund: a refused exchange leaves no return behind
+        return the_return, refund
 
     def _restock_location(self, request: LineRefundRequest) -> int | None:
         """Items going back to stock go to the named location, else the shop's default one."""

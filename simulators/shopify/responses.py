@@ -101,7 +101,9 @@ def refund_json(order: Order, refund: Refund, version: str) -> dict[str, Any]:
         "id": refund.id, "admin_graphql_api_id": f"gid://shopify/Refund/{refund.id}",
         "order_id": refund.order_id, "created_at": isoformat(refund.created_at),
         "processed_at": isoformat(refund.created_at), "note": refund.note, "restock": refund.restock,
-        "user_id": None, "duties": [], "return": None,
+        "user_id": None, "duties": [],
+        "return": ({"id": refund.return_id, "admin_graphql_api_id": f"gid://shopify/Return/{refund.return_id}"}
+                   if refund.return_id else None),
         "refund_line_items": [{
             "id": r.id, "line_item_id": r.line_item_id, "quantity": r.quantity,
             "restock_type": r.restock_type, "location_id": r.location_id,
@@ -395,6 +397,22 @@ class ShopifySimulator(Simulator):
             refund = self.backend.create_refund(order_id, RefundRequest(
                 wanted.lines, wanted.shipping, money_moves, note))
             return as_wire(refund_json(self.backend.order(order_id), refund, self.api_version))
+
+    def exchange_in_admin(self, order_id: int | str, returned: list[tuple[int, int]] | tuple[()],
+                          new_items: list[tuple[str, str, Decimal, int, Decimal]] | tuple[()], *,
+                          note: str | None = None) -> dict[str, Any]:
+        """The merchant's exchange in the admin, processed at once: ``returned`` (line item id, quantity)
+        come back, ``new_items`` (sku, title, unit price, quantity, tax) go out. Makes a Return (in
+        ``order.returns``) and its refund, which gives back only the balance in the customer's favour.
+        Returns ``{"return_id": ..., "refund": <REST refund>}``. Raises ``ShopifyError``."""
+        order_id = int(order_id)
+        with self._lock:
+            the_return, refund = self.backend.exchange(
+                order_id, tuple((int(line_id), int(qty)) for line_id, qty in returned),
+                tuple((sku, title, Decimal(price), int(qty), Decimal(tax)) for sku, title, price, qty, tax in new_items),
+                note=note)
+            return {"return_id": the_return.id,
+                    "refund": as_wire(refund_json(self.backend.order(order_id), refund, self.api_version))}
 
     def deliver_webhooks(self) -> list[WebhookDelivery]:
         """Send every queued (or earlier failed) delivery once; returns the deliveries attempted.
