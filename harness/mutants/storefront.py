@@ -88,6 +88,14 @@ def _own_refunds_look_new(refund):
     return replace(refund, note="")   # the push marker gone: echo protection cannot see it
 
 
+def _echo_protection_off(context: seam.ConnectorContext) -> seam.ConnectorUnderTest:
+    """Neither of the connector's two ways of recognising its own pushes: the marker read back from the
+    storefront is gone, and the ledger's record of what each push became is ignored."""
+    connector = with_adapter(_refunds_changed(_own_refunds_look_new))(context)
+    connector.engine.ledger.pushed_to_storefront = lambda account_id, refund_id: False
+    return connector
+
+
 def _without_lines(refund):
     items = tuple(line for line in refund.lines if line.kind is not LineKind.ITEM)
     return replace(refund, lines=items)
@@ -120,7 +128,7 @@ MUTANTS = {
     "push_rounds_down": ("The pushed amount is cut to whole currency units.",
                          with_adapter(_push_changed(_rounded_down))),
     "echo_protection_off": ("The connector does not recognise refunds it pushed itself and syncs them back.",
-                            with_adapter(_refunds_changed(_own_refunds_look_new))),
+                            _echo_protection_off),
     "drops_refund_lines": ("Refund lines read from the storefront are dropped: every refund posts as an amount.",
                            with_adapter(_refunds_changed(_without_lines))),
     "pending_is_settled": ("A refund the storefront has not settled (PENDING) is read as completed.",
