@@ -340,13 +340,16 @@ class NetSuiteSimulator(Simulator):
             return [documents.record(record, True) for record in self._account.list(record_type)]
 
     # --- platform-wide checks around every call ------------------------------------------------
+    def concurrency_slot(self, request: httpx.Request) -> ContextManager[None]:
+        # Counted before any simulated latency and before waiting for the state lock: a slow request, or
+        # one queued behind others, is in flight for NetSuite's limit.
+        return self._gate.slot()
+
     def _dispatch(self, request: httpx.Request, handler: Callable[..., httpx.Response],
                   groups: dict[str, str]) -> httpx.Response:
-        # Counted before waiting for the state lock: a request queued behind others is in flight.
-        with self._gate.slot():
-            with self._lock:
-                self._auth.verify(request)
-                return handler(request, **groups)
+        with self._lock:
+            self._auth.verify(request)
+            return handler(request, **groups)
 
     def tenant_of(self, request: httpx.Request) -> str | None:
         return self.account_id
