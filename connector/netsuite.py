@@ -64,10 +64,27 @@ class TbaCredentials:
     token_secret: str
 
 
+# NetSuite's account-wide limit on requests in flight at once (REST, SOAP and RESTlets together) on the
+# shared/standard service tier; higher tiers and SuiteCloud Plus licences raise it.
+DEFAULT_CONCURRENCY_LIMIT = 5
+MAX_CONCURRENCY_LIMIT = 100
+
+
 @dataclass(frozen=True)
 class NetSuiteConfig:
     account_id: str          # e.g. "1234567_SB1": the OAuth realm keeps this spelling
     credentials: TbaCredentials
+    # How many refunds one connector worker posts to NetSuite at once (each a chain of requests, one in
+    # flight at a time): the account's concurrency limit, less what other integrations and other
+    # connector workers on the same account use. Over the limit NetSuite answers 429 and the refund
+    # waits for the next run.
+    concurrency_limit: int = DEFAULT_CONCURRENCY_LIMIT
+
+    def __post_init__(self) -> None:
+        limit = self.concurrency_limit
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_CONCURRENCY_LIMIT:
+            raise ValueError(f"the NetSuite concurrency limit must be a whole number from 1 to "
+                             f"{MAX_CONCURRENCY_LIMIT}, not {self.concurrency_limit!r}")
 
     @property
     def base_url(self) -> str:
