@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import re
 import threading
+import time
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, Callable, ContextManager, Iterator
@@ -64,10 +65,20 @@ class ConcurrencyGate:
     """The account-wide count of requests in flight. REST, SOAP and RESTlets share one limit, so
     slots can also be held on behalf of other integrations."""
 
-    def __init__(self, limit: Callable[[], int]) -> None:
+    def __init__(self, limit: Callable[[], int], timer: Callable[[], float] = time.perf_counter) -> None:
         self._limit = limit
         self._in_flight = 0
         self._changed = threading.Condition()
+        self._timer = timer
+        self._slot_seconds = 0.0
+
+    @property
+    def slot_seconds(self) -> float:
+        """Wall seconds requests have held a slot, summed over requests (not slots held for others): over
+        a stretch of wall time, the mean number of requests in flight (Little's law). For benchmarks;
+        nothing the simulator decides depends on it."""
+        with self._changed:
+            return self._slot_seconds
 
     @property
     def in_flight(self) -> int:
@@ -80,11 +91,14 @@ class ConcurrencyGate:
             if self._in_flight >= self._limit():
                 raise concurrency_limit_error()
             self._adjust(1)
+        start = self._timer()
         try:
             yield
         finally:
+            held = self._timer() - start
             with self._changed:
                 self._adjust(-1)
+                self._slot_seconds += held
 
     @contextmanager
     def held(self, count: int) -> Iterator[None]:
@@ -251,6 +265,11 @@ class NetSuiteSimulator(Simulator):
     def in_flight(self) -> int:
         """Requests currently counted against the account's concurrency limit."""
         return self._gate.in_flight
+
+    @property
+    def slot_seconds(self) -> float:
+        """Wall seconds this account's requests have held a concurrency slot, summed (for benchmarks)."""
+        return self._gate.slot_seconds
 
     def wait_for_in_flight(self, count: int, timeout: float = 10.0) -> bool:
         """Block until at least ``count`` requests are in flight (for tests that drive threads)."""
