@@ -74,10 +74,10 @@ MAX_CONCURRENCY_LIMIT = 100
 class NetSuiteConfig:
     account_id: str          # e.g. "1234567_SB1": the OAuth realm keeps this spelling
     credentials: TbaCredentials
-    # How many refunds one connector worker posts to NetSuite at once (each a chain of requests, one in
-    # flight at a time): the account's concurrency limit, less what other integrations and other
-    # connector workers on the same account use. Over the limit NetSuite answers 429 and the refund
-    # waits for the next run.
+    # How many requests one connector worker (a Connector, all its threads together) keeps in flight at
+    # NetSuite, and so how many refunds it posts at once (each a chain of requests, one at a time): the
+    # account's concurrency limit, less what other integrations and other connector workers on the same
+    # account use. Over the limit NetSuite answers 429 and the refund waits for the next run.
     concurrency_limit: int = DEFAULT_CONCURRENCY_LIMIT
 
     def __post_init__(self) -> None:
@@ -149,6 +149,9 @@ class NetSuiteClient:
         self.auth = auth
         self._currency_ids: dict[str, str] = {}
         self._lock = threading.Lock()
+        # Every thread of this connector together keeps at most the limit in flight (overlapping runs,
+        # a webhook while a run posts): one over it would be refused with 429 rather than queued.
+        self._slots = threading.BoundedSemaphore(config.concurrency_limit)
 
     # --- transport --------------------------------------------------------------------------
     def _request(self, method: str, path: str, *, what: str, params: Mapping[str, Any] | None = None,
@@ -162,8 +165,9 @@ class NetSuiteClient:
             content = jsonio.dumps(body).encode()
         all_headers.update(headers or {})
         try:
-            response = self.http.request(method, f"{self.config.base_url}{path}", params=params,
-                                         content=content, headers=all_headers, auth=self.auth)
+            with self._slots:
+                response = self.http.request(method, f"{self.config.base_url}{path}", params=params,
+                                             content=content, headers=all_headers, auth=self.auth)
         except httpx.TransportError as exc:
             raise RemoteError(SYSTEM, f"Could not reach NetSuite while trying to {what} "
                                       f"({type(exc).__name__}: {exc}); it will be retried on the next run.",
