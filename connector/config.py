@@ -5,7 +5,8 @@ Shape (every key not marked optional is required; no other key is accepted)::
     {
       "ledger": "/var/lib/refund-connector/ledger.sqlite",   # its directory must exist
       "netsuite": {"account_id": "1234567_SB1", "consumer_key": "...", "consumer_secret": "...",
-                   "token_id": "...", "token_secret": "..."},
+                   "token_id": "...", "token_secret": "...",
+                   "concurrency_limit": 5},          # optional, default 5: refunds posted to NetSuite at once
       "accounts": [{"name": "Acme web store", "platform": "<a platform of connector.storefronts>",
                     "store": "<its store_hint>", "credentials": {"<its credential names>": "..."},
                     "settings": {"generic_refund_item_id": "12", ...},   # optional, AccountSettings fields
@@ -41,7 +42,7 @@ import httpx
 from connector.accounts import AccountSettings, validate_new_account
 from connector.errors import ConnectorError
 from connector.model import Direction
-from connector.netsuite import NetSuiteConfig, TbaCredentials
+from connector.netsuite import DEFAULT_CONCURRENCY_LIMIT, MAX_CONCURRENCY_LIMIT, NetSuiteConfig, TbaCredentials
 
 TBA_KEYS = ("account_id", "consumer_key", "consumer_secret", "token_id", "token_secret")
 TOP_KEYS = {"ledger", "netsuite", "accounts", "hosts", "clock", "passes", "seed", "webhook_base_url"}
@@ -138,7 +139,7 @@ def _ledger(value: Any) -> Path:
 
 def _netsuite(value: Any) -> NetSuiteConfig:
     obj = _object(value, "netsuite")
-    _known(obj, set(TBA_KEYS), "netsuite")
+    _known(obj, set(TBA_KEYS) | {"concurrency_limit"}, "netsuite")
     absent = [key for key in TBA_KEYS if key not in obj]
     if absent:
         raise ConfigError(f"netsuite: missing {', '.join(absent)}")
@@ -146,7 +147,9 @@ def _netsuite(value: Any) -> NetSuiteConfig:
     account_id = values.pop("account_id")
     if not all(ch.isascii() and (ch.isalnum() or ch == "_") for ch in account_id):
         raise ConfigError(f"netsuite.account_id: {account_id!r} is not a NetSuite account id (e.g. 1234567_SB1)")
-    return NetSuiteConfig(account_id=account_id, credentials=TbaCredentials(**values))
+    limit = _integer(obj.get("concurrency_limit", DEFAULT_CONCURRENCY_LIMIT), "netsuite.concurrency_limit", 1,
+                     MAX_CONCURRENCY_LIMIT)
+    return NetSuiteConfig(account_id=account_id, credentials=TbaCredentials(**values), concurrency_limit=limit)
 
 
 def _account(value: Any, where: str) -> AccountConfig:

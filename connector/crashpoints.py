@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 
 ENV = "REFUND_CONNECTOR_CRASH_AT"
 
@@ -46,6 +47,7 @@ POINTS: dict[str, str] = {
 
 _WANTED: tuple[str, int] | None = None
 _SEEN: dict[str, int] = {}
+_COUNTING = threading.Lock()   # refunds are posted from several threads at once
 
 
 def _parse(value: str | None) -> tuple[str, int] | None:
@@ -69,6 +71,7 @@ def arm(value: str | None = None) -> None:
 def reached(name: str) -> None:
     if _WANTED is None or _WANTED[0] != name:
         return
-    _SEEN[name] = count = _SEEN.get(name, 0) + 1
+    with _COUNTING:
+        _SEEN[name] = count = _SEEN.get(name, 0) + 1
     if count == _WANTED[1]:
         os.kill(os.getpid(), signal.SIGKILL)

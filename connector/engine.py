@@ -2,10 +2,12 @@
 client and the storefront adapters, and routes each call to the flow that does the work."""
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Mapping
+from typing import Iterator, Mapping, Sequence
 
 import httpx
 
@@ -58,6 +60,7 @@ class Connector:
             name: spec.webhooks(self.ledger, self.to_netsuite, self._adapter)
             for name, spec in storefronts().items() if spec.webhooks is not None}
         self._adapters: dict[int, StorefrontAdapter] = {}
+        self._adapters_lock = threading.Lock()   # posting threads share the cache
 
     def close(self) -> None:
         self.ledger.close()
@@ -79,10 +82,11 @@ class Connector:
         return self.ledger.update_account(account_id, settings=settings)
 
     def _adapter(self, account: Account) -> StorefrontAdapter:
-        adapter = self._adapters.get(account.id)
-        if adapter is None:
-            adapter = self._adapters[account.id] = storefront(account.platform).adapter(self.http, account)
-        return adapter
+        with self._adapters_lock:
+            adapter = self._adapters.get(account.id)
+            if adapter is None:
+                adapter = self._adapters[account.id] = storefront(account.platform).adapter(self.http, account)
+            return adapter
 
     # --- order sync -----------------------------------------------------------------------
     def activate_order_sync(self, account_id: int) -> Account:
@@ -252,10 +256,9 @@ class Connector:
         except ConnectorError as exc:   # what was retrieved before is still posted below
             summary.errors += 1
             summary.messages.append(f"Account '{account.name}': looking for new refunds failed: {exc}")
-        for row in self.ledger.open_refunds(account.id, account.direction):
-            if not (row.status is RefundStatus.RETRIEVED or (row.status is RefundStatus.ERROR and row.retryable)):
-                continue
-            attempt = self._post_row(row)
+        due = [row for row in self.ledger.open_refunds(account.id, account.direction)
+               if row.status is RefundStatus.RETRIEVED or (row.status is RefundStatus.ERROR and row.retryable)]
+        for attempt in self._post_rows(account, due):
             if attempt is None:   # another worker (thread or process) is posting it
                 summary.skipped += 1
                 continue
@@ -270,6 +273,23 @@ class Connector:
             elif result.target_id or result.source_status is SourceStatus.PENDING:
                 summary.pending += 1
         return summary
+
+    def _post_rows(self, account: Account, rows: Sequence[LedgerRefund]) -> Iterator[PostAttempt | None]:
+        """Post ``rows``, each under its own claim, and yield each attempt in the order of ``rows``.
+
+        To NetSuite, up to the NetSuite account's concurrency limit (``NetSuiteConfig.concurrency_limit``)
+        are posted at once: each refund is a short chain of requests that waits on NetSuite, so one at a
+        time leaves most of the account's request slots idle. Each refund's own steps keep their order
+        (claim, reads, confirm, create, record, release). A refund NetSuite refuses with 429 is marked a
+        retryable error like any other and tried on the next run; nothing here retries it.
+        From NetSuite, the writes go to the storefront, whose limits are rate limits per store, not
+        NetSuite's: refunds are pushed one at a time."""
+        threads = min(self.netsuite.config.concurrency_limit, len(rows))
+        if account.direction is not Direction.TO_NETSUITE or threads <= 1:
+            yield from (self._post_row(row) for row in rows)
+            return
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix=f"post-{account.id}") as pool:
+            yield from pool.map(self._post_row, rows)
 
     def _first_possible_refund(self, account: Account) -> datetime | None:
         """No refund of an order this connector synced can be older than the order sync cut-off."""

@@ -64,10 +64,27 @@ class TbaCredentials:
     token_secret: str
 
 
+# NetSuite's account-wide limit on requests in flight at once (REST, SOAP and RESTlets together) on the
+# shared/standard service tier; higher tiers and SuiteCloud Plus licences raise it.
+DEFAULT_CONCURRENCY_LIMIT = 5
+MAX_CONCURRENCY_LIMIT = 100
+
+
 @dataclass(frozen=True)
 class NetSuiteConfig:
     account_id: str          # e.g. "1234567_SB1": the OAuth realm keeps this spelling
     credentials: TbaCredentials
+    # How many requests one connector worker (a Connector, all its threads together) keeps in flight at
+    # NetSuite, and so how many refunds it posts at once (each a chain of requests, one at a time): the
+    # account's concurrency limit, less what other integrations and other connector workers on the same
+    # account use. Over the limit NetSuite answers 429 and the refund waits for the next run.
+    concurrency_limit: int = DEFAULT_CONCURRENCY_LIMIT
+
+    def __post_init__(self) -> None:
+        limit = self.concurrency_limit
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_CONCURRENCY_LIMIT:
+            raise ValueError(f"the NetSuite concurrency limit must be a whole number from 1 to "
+                             f"{MAX_CONCURRENCY_LIMIT}, not {self.concurrency_limit!r}")
 
     @property
     def base_url(self) -> str:
@@ -132,6 +149,9 @@ class NetSuiteClient:
         self.auth = auth
         self._currency_ids: dict[str, str] = {}
         self._lock = threading.Lock()
+        # Every thread of this connector together keeps at most the limit in flight (overlapping runs,
+        # a webhook while a run posts): one over it would be refused with 429 rather than queued.
+        self._slots = threading.BoundedSemaphore(config.concurrency_limit)
 
     # --- transport --------------------------------------------------------------------------
     def _request(self, method: str, path: str, *, what: str, params: Mapping[str, Any] | None = None,
@@ -145,8 +165,9 @@ class NetSuiteClient:
             content = jsonio.dumps(body).encode()
         all_headers.update(headers or {})
         try:
-            response = self.http.request(method, f"{self.config.base_url}{path}", params=params,
-                                         content=content, headers=all_headers, auth=self.auth)
+            with self._slots:
+                response = self.http.request(method, f"{self.config.base_url}{path}", params=params,
+                                             content=content, headers=all_headers, auth=self.auth)
         except httpx.TransportError as exc:
             raise RemoteError(SYSTEM, f"Could not reach NetSuite while trying to {what} "
                                       f"({type(exc).__name__}: {exc}); it will be retried on the next run.",

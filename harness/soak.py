@@ -97,6 +97,7 @@ class Batch:
     sync_wall_s: float = 0.0                    # wall seconds of its sync run
     netsuite_calls: int = 0                     # of ``calls``, those NetSuite answered
     netsuite_throttled: int = 0                 # NetSuite requests answered 429 (its concurrency limit)
+    netsuite_slot_s: float = 0.0                # wall seconds NetSuite requests held a concurrency slot, summed
 
 
 @dataclass
@@ -244,7 +245,7 @@ class Soak:
         simulators = list(world.simulators().values())
         for simulator in simulators:   # what came before (order sync, refunds made) is not this run's cost
             simulator.journal.clear()
-        start = time.perf_counter()
+        start, slots = time.perf_counter(), world.netsuite.slot_seconds
         try:
             world.deliver_webhooks()
             world.clock.advance(SCHEDULE)
@@ -252,15 +253,17 @@ class Soak:
         finally:
             for rule in rules:
                 world.faults.remove(rule.id)
-        wall = time.perf_counter() - start
+        wall, slot_s = time.perf_counter() - start, world.netsuite.slot_seconds - slots
         calls = sum(len(s.journal) for s in simulators)
         netsuite = world.netsuite.journal.entries()
         for simulator in simulators:   # counted; a soak keeps no history it does not read
             simulator.journal.clear()
         world.router.reset()   # respx keeps every request and response it routed until told to forget them
         self.calls += calls
-        return {"calls": calls, "sync_wall_s": wall, "netsuite_calls": len(netsuite),
-                "netsuite_throttled": sum(e.status == 429 and not e.fault for e in netsuite)}
+        return {"calls": calls, "sync_wall_s": wall, "netsuite_calls": len(netsuite), "netsuite_slot_s": slot_s,
+                # NetSuite's own 429s: a latency rule fires on every request (refused ones too), a status rule
+                # answers 429 itself and is not the concurrency limit
+                "netsuite_throttled": sum(e.status == 429 and e.fault.split(" ")[1:2] != ["status"] for e in netsuite)}
 
     def _faults_on(self) -> list[FaultRule]:
         # k rules firing independently at p each fire on 1 - (1 - p)^k of requests: the rate asked

@@ -9,9 +9,10 @@ from __future__ import annotations
 import decimal
 import re
 import threading
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, ClassVar, TypeVar
+from typing import Any, Callable, ClassVar, ContextManager, TypeVar
 
 import httpx
 
@@ -128,7 +129,7 @@ class Simulator:
         operation, answer = self._resolve(request)
         rule = None if self.faults.idle or request.headers.get(OBSERVER_HEADER) else self.faults.decide(
             Facts(self.platform, self.tenant_of(request), request.method, request.url.path, operation))
-        outcome = fault_actions.Outcome(answer()) if rule is None else fault_actions.apply(self, rule, request, answer)
+        outcome = fault_actions.Outcome(answer(0.0)) if rule is None else fault_actions.apply(self, rule, request, answer)
         response = outcome.response
         self.journal.record(
             JournalEntry(
@@ -149,17 +150,39 @@ class Simulator:
         assert response is not None
         return response
 
-    def _resolve(self, request: httpx.Request) -> tuple[str, Callable[[], httpx.Response]]:
-        """The operation (handler name, "" when none matched) and how to answer normally."""
+    def _resolve(self, request: httpx.Request) -> tuple[str, fault_actions.Answer]:
+        """The operation (handler name, "" when none matched) and how to answer normally, after ``delay``
+        seconds of simulated processing time (a latency fault)."""
         try:
             matched = self._match(request)
         except SimulatorError as err:
-            refused = err  # an except target is unbound when the block ends; the lambda runs later
-            return "", lambda: self.error_response(refused.status, refused.body, refused.headers)
+            refused = err  # an except target is unbound when the block ends; the closure runs later
+            return "", lambda delay: self._after(delay, lambda: self.error_response(
+                refused.status, refused.body, refused.headers))
         if matched is None:
-            return "", lambda: self._rendered(lambda: self._no_route(request))
+            return "", lambda delay: self._after(delay, lambda: self._rendered(lambda: self._no_route(request)))
         handler, groups = matched
-        return handler.__name__, lambda: self._rendered(lambda: self._dispatch(request, handler, groups))
+
+        def routed(delay: float) -> httpx.Response:
+            def produce() -> httpx.Response:
+                # The delay is spent inside the concurrency slot: a slow request holds its slot for its
+                # whole duration, as on the real platform, so latency can make others hit the limit.
+                with self.concurrency_slot(request):
+                    return self._after(delay, lambda: self._dispatch(request, handler, groups))
+            return self._rendered(produce)
+
+        return handler.__name__, routed
+
+    def _after(self, delay: float, produce: Callable[[], httpx.Response]) -> httpx.Response:
+        if delay:
+            self.faults.sleep(delay)
+        return produce()
+
+    def concurrency_slot(self, request: httpx.Request) -> ContextManager[None]:
+        """Count a routed request against the platform's concurrency limit for as long as it is processed
+        (simulated latency included), or raise ``SimulatorError`` when the limit is reached. Platforms with
+        a concurrency limit override this; the default has none."""
+        return nullcontext()
 
     def _rendered(self, produce: Callable[[], httpx.Response]) -> httpx.Response:
         try:

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from simulators.core.base import Simulator
 
 T = TypeVar("T")
+# How a simulator answers a request normally, after the given seconds of simulated processing time.
+Answer = Callable[[float], httpx.Response]
 
 
 class DroppedAnswer(Exception):
@@ -62,9 +64,9 @@ def truncated(response: httpx.Response, keep_bytes: int | None) -> httpx.Respons
     return httpx.Response(response.status_code, headers=headers, content=content[:keep])
 
 
-def apply(simulator: Simulator, rule: FaultRule, request: httpx.Request,
-          answer: Callable[[], httpx.Response]) -> Outcome:
-    """Answer ``request`` as ``rule`` says; ``answer`` runs the simulator normally."""
+def apply(simulator: Simulator, rule: FaultRule, request: httpx.Request, answer: Answer) -> Outcome:
+    """Answer ``request`` as ``rule`` says; ``answer`` runs the simulator normally. A latency is spent
+    inside ``answer``, after the request is counted against any concurrency limit (it holds its slot)."""
     action = rule.action
     if action == "status":
         err = simulator.injected_error(rule.status or 500, rule.error)
@@ -73,14 +75,13 @@ def apply(simulator: Simulator, rule: FaultRule, request: httpx.Request,
             headers["Retry-After"] = f"{rule.retry_after:g}"
         return Outcome(simulator.error_response(err.status, err.body, headers))
     if action == "latency":
-        simulator.faults.sleep(rule.seconds or 0)
-        return Outcome(answer())
+        return Outcome(answer(rule.seconds or 0))
     if action in ("timeout", "reset"):
         return Outcome(None, dropped(rule, request, action, "the request was not processed"))
     if action == "lost_answer":
-        return Outcome(answer(), dropped(rule, request, rule.lost_as, "the request was processed but its answer lost"))
+        return Outcome(answer(0.0), dropped(rule, request, rule.lost_as, "the request was processed but its answer lost"))
     if action == "truncated":
-        return Outcome(truncated(answer(), rule.keep_bytes))
+        return Outcome(truncated(answer(0.0), rule.keep_bytes))
     raise ValueError(f"{action} is not a request action")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import re
 import threading
+import time
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, Callable, ContextManager, Iterator
@@ -64,10 +65,20 @@ class ConcurrencyGate:
     """The account-wide count of requests in flight. REST, SOAP and RESTlets share one limit, so
     slots can also be held on behalf of other integrations."""
 
-    def __init__(self, limit: Callable[[], int]) -> None:
+    def __init__(self, limit: Callable[[], int], timer: Callable[[], float] = time.perf_counter) -> None:
         self._limit = limit
         self._in_flight = 0
         self._changed = threading.Condition()
+        self._timer = timer
+        self._slot_seconds = 0.0
+
+    @property
+    def slot_seconds(self) -> float:
+        """Wall seconds requests have held a slot, summed over requests (not slots held for others): over
+        a stretch of wall time, the mean number of requests in flight (Little's law). For benchmarks;
+        nothing the simulator decides depends on it."""
+        with self._changed:
+            return self._slot_seconds
 
     @property
     def in_flight(self) -> int:
@@ -80,11 +91,14 @@ class ConcurrencyGate:
             if self._in_flight >= self._limit():
                 raise concurrency_limit_error()
             self._adjust(1)
+        start = self._timer()
         try:
             yield
         finally:
+            held = self._timer() - start
             with self._changed:
                 self._adjust(-1)
+                self._slot_seconds += held
 
     @contextmanager
     def held(self, count: int) -> Iterator[None]:
@@ -252,6 +266,11 @@ class NetSuiteSimulator(Simulator):
         """Requests currently counted against the account's concurrency limit."""
         return self._gate.in_flight
 
+    @property
+    def slot_seconds(self) -> float:
+        """Wall seconds this account's requests have held a concurrency slot, summed (for benchmarks)."""
+        return self._gate.slot_seconds
+
     def wait_for_in_flight(self, count: int, timeout: float = 10.0) -> bool:
         """Block until at least ``count`` requests are in flight (for tests that drive threads)."""
         return self._gate.wait_for(count, timeout)
@@ -343,13 +362,16 @@ class NetSuiteSimulator(Simulator):
             return [documents.record(record, True) for record in self._account.list(record_type)]
 
     # --- platform-wide checks around every call ------------------------------------------------
+    def concurrency_slot(self, request: httpx.Request) -> ContextManager[None]:
+        # Counted before any simulated latency and before waiting for the state lock: a slow request, or
+        # one queued behind others, is in flight for NetSuite's limit.
+        return self._gate.slot()
+
     def _dispatch(self, request: httpx.Request, handler: Callable[..., httpx.Response],
                   groups: dict[str, str]) -> httpx.Response:
-        # Counted before waiting for the state lock: a request queued behind others is in flight.
-        with self._gate.slot():
-            with self._lock:
-                self._auth.verify(request)
-                return handler(request, **groups)
+        with self._lock:
+            self._auth.verify(request)
+            return handler(request, **groups)
 
     def tenant_of(self, request: httpx.Request) -> str | None:
         return self.account_id

@@ -54,6 +54,8 @@ class CrashScenario:
     tmp: Path
     crash_at: str | None = None          # "name" or "name#n"; armed on every run until one dies
     command: Sequence[str] = (sys.executable, "-m", "connector")
+    # refunds the connector posts to NetSuite at once (its default when None: all three at once here)
+    netsuite_concurrency: int | None = None
     runs: list[Run] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -85,7 +87,8 @@ class CrashScenario:
         return {"ledger": str(self.tmp / "ledger.sqlite"),
                 "netsuite": {"account_id": NETSUITE_ACCOUNT, "consumer_key": c.consumer_key,
                              "consumer_secret": c.consumer_secret, "token_id": c.token_id,
-                             "token_secret": c.token_secret},
+                             "token_secret": c.token_secret,
+                             **({"concurrency_limit": self.netsuite_concurrency} if self.netsuite_concurrency else {})},
                 "accounts": [account("Shopify to NetSuite", self.shop, "to_netsuite"),
                              account("Square from NetSuite", self.square, "from_netsuite")],
                 "hosts": hosts, "clock": {"start": self.world.clock.now().isoformat(), "step_seconds": 0},

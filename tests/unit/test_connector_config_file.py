@@ -59,6 +59,8 @@ BAD_VALUES = [
     ("accounts", {"name": "Acme"}, "'accounts': expected a list, got an object"),
     ("netsuite.token_secret", _DELETE, "netsuite: missing token_secret"),
     ("netsuite.account_id", "1234567 SB1", "netsuite.account_id: '1234567 SB1' is not a NetSuite account id"),
+    ("netsuite.concurrency_limit", 0, "netsuite.concurrency_limit: expected a whole number from 1 to 100, got a number"),
+    ("netsuite.concurrency_limit", "5", "netsuite.concurrency_limit: expected a whole number from 1 to 100, got a string"),
     ("ledger", _DELETE, "'ledger' is missing"),
     ("ledger", 7, "ledger: expected a non-empty string, got a number"),
     ("passes", 0, "passes: expected a whole number from 1 to 10000, got a number"),
