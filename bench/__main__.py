@@ -141,7 +141,7 @@ def main() -> None:
           f"{e2e['direct_refunds_per_second'] / e2e['refunds_per_second']:.2f}x the time")
     from bench.scale import main as scale
 
-    scale()
+    scale([])
 
 
 if __name__ == "__main__":

@@ -1,10 +1,13 @@
 """Cost at scale, as ratios and shares measured within one run (`make bench` prints them; no thresholds).
 
 (a) Soak cost per refund late in a long soak against early in it: one soak of ``SOAK_REFUNDS`` refunds
-    (env ``BENCH_SOAK_REFUNDS``, default 20,000; the aim is 50,000) with faults off; CPU seconds per
-    refund of the batches that made the last 1,000 refunds against those that made the first 1,000.
-    Each batch's cost is everything it did: placing, syncing and billing its orders, making its
-    refunds and the scheduled run that synced them.
+    (env ``BENCH_SOAK_REFUNDS`` or ``python -m bench.scale --refunds N``; default 20,000; the issue's
+    figure is N=50,000) with faults off; CPU seconds per refund of the batches that made the last
+    1,000 refunds (made with N-1,000 already stored) against those that made the first 1,000, and the
+    same figure for the 1,000 refunds made after each milestone of stored refunds on the way (how the
+    cost grows, if it does). Each batch's cost is everything it did: placing, syncing and billing its
+    orders, making its refunds and the scheduled run that synced them. CPU time of this process, so
+    other load on the machine barely moves it.
 (b) HTTP calls per refund for each platform and direction (requests the simulators answered during
     refund sync runs, per refund made), from a small fault-free soak of that one cell.
 (c) The share of NetSuite's concurrency limit the engine keeps busy when each NetSuite request takes
@@ -20,6 +23,7 @@
 """
 from __future__ import annotations
 
+import argparse
 import os
 
 from connector.netsuite import DEFAULT_CONCURRENCY_LIMIT
@@ -50,12 +54,46 @@ def _window(batches, first: bool):
     return chosen
 
 
-def bench_scale() -> None:
-    result = run_soak(SoakConfig(refunds=SOAK_REFUNDS, fault_rate=0, seed=11))
-    early, late = _cost_per_refund(_window(result.batches, True)), _cost_per_refund(_window(result.batches, False))
+def _after(batches, stored: int):
+    """The batches that made the WINDOW refunds after ``stored`` refunds were made (whole batches)."""
+    made = 0
+    for index, batch in enumerate(batches):
+        if made >= stored:
+            return _window(batches[index:], True)
+        made += batch.refunds
+    return []
+
+
+def milestones(total: int) -> list[int]:
+    """Stored volumes to report the cost at: 1k, 2k, 5k, 10k, 20k, 50k ... below the last window."""
+    marks, scale = [], 1000
+    while scale < total - WINDOW:
+        marks += [m for m in (scale, 2 * scale, 5 * scale) if m < total - WINDOW]
+        scale *= 10
+    return marks
+
+
+def _whole(batches):
+    """The batches without a short last one: its run's fixed cost (listings of every cell) over a few
+    refunds would read as a cost per refund that grew."""
+    if len(batches) > 2 and batches[-1].refunds < batches[0].refunds / 2:
+        return batches[:-1]
+    return batches
+
+
+def bench_scale(refunds: int = SOAK_REFUNDS) -> None:
+    result = run_soak(SoakConfig(refunds=refunds, fault_rate=0, seed=11))
+    batches = _whole(result.batches)
+    early, late = _cost_per_refund(_window(batches, True)), _cost_per_refund(_window(batches, False))
     print(f"Soak of {result.refunds} refunds over every platform and direction, faults off (one run)")
     print(f"  CPU per refund, last {WINDOW} / first {WINDOW} : {late / early:.2f}x  "
-          f"(first {early * 1e3:.1f} ms, last {late * 1e3:.1f} ms per refund, setup and sync included)")
+          f"(first {early * 1e3:.1f} ms, last {late * 1e3:.1f} ms per refund, setup and sync included; "
+          f"{result.refunds // 1000}k vs 1k)")
+    print(f"  ({len(result.batches)} batches of about {result.batches[0].refunds} refunds; a window is whole batches)")
+    for stored in milestones(result.refunds):
+        if _after(batches, stored):
+            print(f"  CPU per refund after {stored:>6} stored / first {WINDOW}: "
+                  f"{_cost_per_refund(_after(batches, stored)) / early:.2f}x")
     print(f"  lost / duplicated / mismatched orders   : {result.lost} / {result.duplicated} / {result.mismatched_orders}")
     print(f"  peak resident memory                    : {result.peak_rss_mb:.0f} MB")
 
@@ -90,10 +128,15 @@ def bench_ceiling() -> None:
     print(f"  answered 429 for the concurrency limit    : {sum(b.netsuite_throttled for b in result.batches)}")
 
 
-def main() -> None:
-    bench_calls()
-    bench_ceiling()
-    bench_scale()   # last: its peak memory is the process's
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.scale", description="cost at scale (make bench runs all)")
+    parser.add_argument("--refunds", type=int, metavar="N",
+                        help="only the long soak (a) and its peak memory (d), with N refunds (50000: the issue's figure)")
+    args = parser.parse_args(argv)
+    if args.refunds is None:
+        bench_calls()
+        bench_ceiling()
+    bench_scale(args.refunds or SOAK_REFUNDS)   # last: its peak memory is the process's
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from harness.directions import TO_NETSUITE
 from harness.platforms import platforms
 from harness.world import SCHEDULE, AccountUnderTest, OrderUnderTest, World
 from simulators.core.faults import FaultRule
+from simulators.core.journal import Journal, JournalEntry
 
 # The transient faults a soak injects: (action, its parameters). One rule each; together they fire on
 # the fault rate's share of requests.
@@ -152,6 +153,41 @@ def error_reason(message: str) -> str:
 
 
 # --- the soak ---------------------------------------------------------------------------------------
+class Tally(Journal):
+    """A simulator journal that keeps only what the soak reads: how many requests were answered, and how
+    many of them were 429s the simulator itself gave (not a 429 a status fault injected). Keeping every entry (both
+    bodies) for a sync run made memory grow with the run: the quiet run after a faulty soak catches up on
+    everything the faulty runs deferred, tens of thousands of requests at N=10,000."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answered = 0
+        self.throttled = 0
+
+    def record(self, entry: JournalEntry) -> None:
+        with self._lock:
+            self.answered += 1
+            # NetSuite's own 429s: a latency rule marks every request it slows (refused ones too); only a
+            # status rule answers 429 itself, and that is not the concurrency limit
+            self.throttled += entry.status == 429 and (entry.fault or "").split(" ")[1:2] != ["status"]
+
+    def __len__(self) -> int:
+        return self.answered
+
+    def clear(self) -> None:
+        with self._lock:
+            self.answered = self.throttled = 0
+
+
+def keep_no_history(world: World) -> None:
+    """Count requests instead of keeping them: every simulator journals into a ``Tally``, and the respx
+    router (which otherwise keeps each request and response it routed, bodies included, until reset)
+    records no calls. Nothing a soak reads (the simulators' state, the ledger) is lost."""
+    for simulator in world.simulators().values():
+        simulator.journal = Tally()
+    world.router.record = lambda request, *, response=None, route=None: None   # type: ignore[method-assign]
+
+
 class Soak:
     def __init__(self, config: SoakConfig, workdir: Path,
                  progress: Callable[[str, int, int], None] = lambda phase, done, total: None) -> None:
@@ -161,7 +197,8 @@ class Soak:
         self.progress = progress
         self.errors: Counter[str] = Counter()
         self.calls = 0
-        self.cells = self._cells()
+        self.cells = self._cells()   # starts every simulator the soak uses
+        keep_no_history(self.world)
         self.workers = [self.world.connector.engine] + [
             self.world._build_connector().engine for _ in range(config.workers - 1)]   # noqa: SLF001
 
@@ -242,9 +279,9 @@ class Soak:
         if self.config.netsuite_latency_s:
             rules.append(world.faults.add(FaultRule(action="latency", simulator="netsuite",
                                                     seconds=self.config.netsuite_latency_s)))
-        simulators = list(world.simulators().values())
-        for simulator in simulators:   # what came before (order sync, refunds made) is not this run's cost
-            simulator.journal.clear()
+        tallies: list[Tally] = [s.journal for s in world.simulators().values()]
+        for tally in tallies:   # what came before (order sync, refunds made) is not this run's cost
+            tally.clear()
         start, slots = time.perf_counter(), world.netsuite.slot_seconds
         try:
             world.deliver_webhooks()
@@ -254,16 +291,11 @@ class Soak:
             for rule in rules:
                 world.faults.remove(rule.id)
         wall, slot_s = time.perf_counter() - start, world.netsuite.slot_seconds - slots
-        calls = sum(len(s.journal) for s in simulators)
-        netsuite = world.netsuite.journal.entries()
-        for simulator in simulators:   # counted; a soak keeps no history it does not read
-            simulator.journal.clear()
-        world.router.reset()   # respx keeps every request and response it routed until told to forget them
+        calls = sum(tally.answered for tally in tallies)
+        netsuite: Tally = world.netsuite.journal
         self.calls += calls
-        return {"calls": calls, "sync_wall_s": wall, "netsuite_calls": len(netsuite), "netsuite_slot_s": slot_s,
-                # NetSuite's own 429s: a latency rule fires on every request (refused ones too), a status rule
-                # answers 429 itself and is not the concurrency limit
-                "netsuite_throttled": sum(e.status == 429 and e.fault.split(" ")[1:2] != ["status"] for e in netsuite)}
+        return {"calls": calls, "sync_wall_s": wall, "netsuite_calls": netsuite.answered, "netsuite_slot_s": slot_s,
+                "netsuite_throttled": netsuite.throttled}
 
     def _faults_on(self) -> list[FaultRule]:
         # k rules firing independently at p each fire on 1 - (1 - p)^k of requests: the rate asked

@@ -175,6 +175,8 @@ class AmazonBackend:
         self.sellers: dict[str, Seller] = {}          # by access token
         self.orders: dict[str, Order] = {}
         self.refunds: list[RefundEvent] = []
+        self._events_of: dict[str, list[RefundEvent]] = {}   # by AmazonOrderId: an order's events without a scan
+        self._unreleased: list[RefundEvent] = []              # events no settlement report has released yet
         self.reports: list[SettlementReport] = []
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
 
@@ -287,6 +289,8 @@ class AmazonBackend:
             for kind, value in adjustment.charges:
                 item.refunded[kind] = item.refunded.get(kind, money.ZERO) - value
         self.refunds.append(event)
+        self._events_of.setdefault(event.amazon_order_id, []).append(event)
+        self._unreleased.append(event)
         return event
 
     @staticmethod
@@ -312,7 +316,7 @@ class AmazonBackend:
         for seller in self.sellers.values():
             if seller_id not in (None, seller.seller_id):
                 continue
-            due = [e for e in self.refunds if e.seller_id == seller.seller_id and not e.released
+            due = [e for e in self._unreleased if e.seller_id == seller.seller_id and not e.released
                    and e.posted_date <= now]
             if not due:
                 continue
@@ -321,12 +325,15 @@ class AmazonBackend:
             report = SettlementReport(self._digits(11), seller.seller_id, now, len(due))
             self.reports.append(report)
             made.append(report)
+        if made:
+            self._unreleased = [e for e in self._unreleased if not e.released]
         return made
 
     def refund_events(self, seller: Seller, *, order_id: str | None = None, after: datetime | None = None,
                       before: datetime | None = None) -> list[RefundEvent]:
         """What the Finances API shows: released events only."""
-        found = [e for e in self.refunds if e.seller_id == seller.seller_id and e.released
+        candidates = self.refunds if order_id is None else self._events_of.get(order_id, [])
+        found = [e for e in candidates if e.seller_id == seller.seller_id and e.released
                  and (order_id is None or e.amazon_order_id == order_id)
                  and (after is None or e.posted_date >= after) and (before is None or e.posted_date <= before)]
         return sorted(found, key=lambda e: e.posted_date)

@@ -545,7 +545,11 @@ class BigCommerceBackend:
 
     def list_refunds(self, store: Store, *, order_ids: list[int] | None = None, ids: list[int] | None = None,
                      created_min: datetime | None = None, created_max: datetime | None = None) -> list[Refund]:
-        return sorted((r for r in self.refunds.values() if r.store_hash == store.hash
+        # an order's own refunds are read through the order, not found by scanning every refund
+        candidates = (self.refunds.values() if order_ids is None else
+                      (self.refunds[rid] for oid in dict.fromkeys(order_ids) if oid in self.orders
+                       for rid in self.orders[oid].refund_ids))
+        return sorted((r for r in candidates if r.store_hash == store.hash
                        and (order_ids is None or r.order_id in order_ids) and (ids is None or r.id in ids)
                        and (created_min is None or r.created >= created_min)
                        and (created_max is None or r.created <= created_max)), key=lambda r: r.id)

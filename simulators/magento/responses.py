@@ -285,6 +285,23 @@ def search(params: httpx.QueryParams, records: list[Any], fields: dict[str, Fiel
     return found, criteria, total
 
 
+def of_one_order(params: httpx.QueryParams) -> int | None:
+    """The order id a search is narrowed to by a filter group of its own (one filter, ``order_id eq N``;
+    groups are AND'd), so the search can start from that order's records instead of every record."""
+    groups: dict[str, dict[str, dict[str, str]]] = {}
+    for key, value in params.multi_items():
+        m = _CRITERIA.fullmatch(key)
+        if m is not None and m.group(1) is not None:
+            groups.setdefault(m.group(1), {}).setdefault(m.group(2), {})[m.group(3)] = value
+    for filters in groups.values():
+        only = next(iter(filters.values())) if len(filters) == 1 else {}
+        value = only.get("value", "")
+        if (only.get("field") == "order_id" and only.get("condition_type", "eq") == "eq"
+                and value.isascii() and value.isdigit() and len(value) <= 18):
+            return int(value)
+    return None
+
+
 def _filter(f: dict[str, str], fields: dict[str, Field]) -> Callable[[Any], bool]:
     name = f.get("field")
     if name is None:
@@ -457,7 +474,7 @@ class MagentoSimulator(Simulator):
 
     @route("GET", STORE + r"/invoices")
     def list_invoices(self, request: httpx.Request) -> httpx.Response:
-        found, criteria, total = search(request.url.params, sorted(self.backend.invoices.values(), key=lambda i: i.entity_id),
+        found, criteria, total = search(request.url.params, self._records(request, self.backend.invoices, "invoice_ids"),
                                         INVOICE_FIELDS)
         return json_response(200, {"items": [invoice_json(i, self.backend) for i in found],
                                    "search_criteria": criteria, "total_count": total})
@@ -470,10 +487,19 @@ class MagentoSimulator(Simulator):
     @route("GET", STORE + r"/creditmemos")
     def list_creditmemos(self, request: httpx.Request) -> httpx.Response:
         found, criteria, total = search(request.url.params,
-                                        sorted(self.backend.creditmemos.values(), key=lambda m: m.entity_id),
+                                        self._records(request, self.backend.creditmemos, "creditmemo_ids"),
                                         CREDITMEMO_FIELDS)
         return json_response(200, {"items": [creditmemo_json(m) for m in found],
                                    "search_criteria": criteria, "total_count": total})
+
+    def _records(self, request: httpx.Request, table: dict[int, Any], ids_on_order: str) -> list[Any]:
+        """The records a search of ``table`` starts from, by entity id: one order's own (read through the
+        order) when a filter narrows it to that order, otherwise all of them."""
+        order_id = of_one_order(request.url.params)
+        if order_id is None:
+            return sorted(table.values(), key=lambda r: r.entity_id)
+        order = self.backend.orders.get(order_id)
+        return sorted((table[i] for i in getattr(order, ids_on_order)), key=lambda r: r.entity_id) if order else []
 
     @route("POST", STORE + r"/order/(?P<order_id>[^/]+)/refund")
     def refund_order(self, request: httpx.Request, order_id: str) -> httpx.Response:

@@ -167,3 +167,39 @@ def test_with_every_item_refunded_what_money_is_left_still_refunds(sim, then):
     assert call(sim, "POST", route, {"items": every_item, "arguments": {"shipping_amount": 0}})[0] == 200
     status, body = call(sim, "POST", route, {"items": zero_items(order), "arguments": then})
     assert status == 200, body
+
+
+def _group(g: int, field: str, value: str, condition: str | None = None, index: int = 0) -> dict[str, str]:
+    prefix = f"searchCriteria[filter_groups][{g}][filters][{index}]"
+    return {f"{prefix}[field]": field, f"{prefix}[value]": value,
+            **({f"{prefix}[condition_type]": condition} if condition else {})}
+
+
+@pytest.mark.parametrize("extra", [
+    {}, _group(1, "entity_id", "2", "gteq"), _group(0, "entity_id", "1", index=1), _group(0, "order_id", "2", "neq")])
+def test_a_search_narrowed_to_one_order_finds_what_a_scan_finds(sim, extra):
+    """Invoices and credit memos filtered on one order are read through the order (no scan of every
+    record); any other filter still applies, and a filter OR'd into the group keeps the scan."""
+    orders = [sim.add_order(usd_order()) for _ in range(3)]
+    for order in orders:
+        assert call(sim, "POST", f"/order/{order['entity_id']}/refund", {})[0] == 200
+    target = orders[1]["entity_id"]
+    for path in ("/invoices", "/creditmemos"):
+        everything = call(sim, "GET", path, params={"searchCriteria": ""})[1]["items"]
+        status, body = call(sim, "GET", path, params={**_group(0, "order_id", str(target)), **extra})
+        expected = [r["entity_id"] for r in everything if r["order_id"] == target
+                    and ("searchCriteria[filter_groups][1][filters][0][field]" not in extra or r["entity_id"] >= 2)]
+        if "searchCriteria[filter_groups][0][filters][1][field]" in extra:   # OR'd: order_id = target or entity_id = 1
+            expected = [r["entity_id"] for r in everything if r["order_id"] == target or r["entity_id"] == 1]
+        if extra.get("searchCriteria[filter_groups][0][filters][0][condition_type]") == "neq":
+            expected = [r["entity_id"] for r in everything if r["order_id"] != 2]
+        assert status == 200 and [r["entity_id"] for r in body["items"]] == expected, (path, extra)
+
+
+def test_only_a_group_of_its_own_on_order_id_eq_narrows_a_search():
+    from simulators.magento.responses import of_one_order
+    assert of_one_order(httpx.QueryParams({**_group(0, "updated_at", "2024-01-01 00:00:00", "gteq"),
+                                           **_group(1, "order_id", "7")})) == 7
+    for params in ({}, _group(0, "order_id", "7", "gteq"), {**_group(0, "order_id", "7"), **_group(0, "order_id", "8", index=1)},
+                   _group(0, "order_id", "٧"), _group(0, "increment_id", "7")):
+        assert of_one_order(httpx.QueryParams(params)) is None, params

@@ -26,17 +26,18 @@ def test_a_small_soak_through_faults_loses_and_doubles_nothing(capsys) -> None:
     assert sum(summary["errors"].values()) > 0, "a fault rate of 0.1 over a soak must make the connector see errors"
 
 
-CELLS = sum(len(p.capabilities.directions) for p in platforms())   # every platform x direction it offers
+CELLS = sum(len(p.capabilities.directions) for p in platforms())   # platform x direction pairs
 
 
 def test_the_refunds_are_spread_over_every_platform_and_direction(tmp_path) -> None:
-    soak = Soak(SoakConfig(refunds=CELLS + 3, fault_rate=0, seed=1), tmp_path)
+    refunds = CELLS + 3   # some pairs make one more than others
+    soak = Soak(SoakConfig(refunds=refunds, fault_rate=0, seed=1), tmp_path)
     try:
         cells = {(cell.platform, cell.direction): cell.quota for cell in soak.cells}
     finally:
         soak.close()
     assert set(cells) == {(p.name, d) for p in platforms() for d in p.capabilities.directions}
-    assert sum(cells.values()) == CELLS + 3 and max(cells.values()) - min(cells.values()) <= 1
+    assert sum(cells.values()) == refunds and max(cells.values()) - min(cells.values()) <= 1
 
 
 def test_a_refund_posted_twice_is_counted_as_duplicated(tmp_path) -> None:
@@ -54,7 +55,7 @@ def test_a_refund_posted_twice_is_counted_as_duplicated(tmp_path) -> None:
 
 def test_the_same_seed_makes_the_same_soak(tmp_path) -> None:
     def counts(name: str) -> tuple:
-        soak = Soak(SoakConfig(refunds=CELLS, fault_rate=0.2, seed=5), tmp_path / name)
+        soak = Soak(SoakConfig(refunds=CELLS + 4, fault_rate=0.2, seed=5), tmp_path / name)
         try:
             result = soak.run()
         finally:
@@ -98,3 +99,17 @@ def test_config_refuses_what_cli_flags_cannot_say() -> None:
 ])
 def test_errors_are_counted_by_reason(message, reason) -> None:
     assert error_reason(message) == reason
+
+
+def test_a_soak_counts_requests_without_keeping_them(tmp_path) -> None:
+    """Memory must not grow with a sync run's size: the journals and the respx router keep no entries."""
+    entry = next(p for p in platforms() if TO_NETSUITE in p.capabilities.directions)
+    soak = Soak(SoakConfig(refunds=6, fault_rate=0.2, seed=4, batch=3, cells=((entry.name, TO_NETSUITE),)), tmp_path)
+    try:
+        result = soak.run()
+        kept = {name: len(s.journal.entries()) for name, s in soak.world.simulators().items()}
+        routed = len(soak.world.router.calls)
+    finally:
+        soak.close()
+    assert result.calls > 0 and sum(b.netsuite_calls for b in result.batches) > 0
+    assert set(kept.values()) == {0} and routed == 0, (kept, routed)
