@@ -176,7 +176,17 @@ class EbayBackend:
         self.requests: dict[str, list[str]] = {}      # order id -> open buyer requests (their reasons)
 
     def _digits(self, n: int) -> str:
+        """n digits that look random (a buyer's name suffix); not unique."""
         return "".join(str(self.ids.number() % 10) for _ in range(n))
+
+    def _unique(self, n: int) -> str:
+        """An n-digit id no other id of this simulator has: a strictly increasing number, zero-padded.
+        (Digits drawn one at a time from consecutive numbers repeat: two refunds once got one id, and the
+        second overwrote the first.)"""
+        value = self.ids.number()
+        if value >= 10 ** n:
+            raise OverflowError(f"the simulator ran out of {n}-digit ids")
+        return f"{value:0{n}d}"
 
     def add_seller(self, username: str) -> Seller:
         seller = Seller(username, "v^1.1#i^1#r^0#" + self.ids.token(48))
@@ -193,10 +203,10 @@ class EbayBackend:
         lines = []
         for index, p in enumerate(priced.lines):
             first = index == 0
-            lines.append(LineItem(self._digits(14), "1" + self._digits(11), p.spec.sku, p.spec.title, p.spec.quantity,
+            lines.append(LineItem(self._unique(14), "1" + self._unique(11), p.spec.sku, p.spec.title, p.spec.quantity,
                                   money.amount(p.spec.price, spec.currency), p.discount, p.tax,
                                   priced.shipping if first else money.ZERO, priced.shipping_tax if first else money.ZERO))
-        order_id = f"{self._digits(2)}-{self._digits(5)}-{self._digits(5)}"
+        order_id = "{0}-{1}-{2}".format(*(lambda d: (d[:2], d[2:7], d[7:]))(self._unique(12)))
         buyer = (spec.customer.first_name + spec.customer.last_name).lower() + "_" + self._digits(3)
         order = Order(order_id, seller.username, buyer, spec.currency, lines, spec.paid, now, now,
                       payment_method=OFFLINE_PAYMENT if spec.gateway in OFFLINE_GATEWAYS else "EBAY")
@@ -270,7 +280,7 @@ class EbayBackend:
     def issue(self, order: Order, asked: RefundAsked, origin: str) -> Refund:
         self.check(order, asked)
         now = self.clock.now()
-        refund = Refund(f"5{self._digits(11)}", order.order_id, asked.total, asked.currency, asked.reason,
+        refund = Refund(f"5{self._unique(11)}", order.order_id, asked.total, asked.currency, asked.reason,
                         asked.comment, PENDING, now, dict(asked.lines), origin)
         self.refunds[refund.refund_id] = refund
         order.refund_ids.append(refund.refund_id)
@@ -290,7 +300,7 @@ class EbayBackend:
             open_requests.pop(0)
             return self.issue(order, asked, "buyer_request")
         self.check(order, asked)
-        made = ExternalTransaction(f"EXT-{self._digits(12)}", order.order_id, asked.total, asked.currency,
+        made = ExternalTransaction(f"EXT-{self._unique(12)}", order.order_id, asked.total, asked.currency,
                                    asked.reason, self.clock.now())
         self.external.setdefault(order.order_id, []).append(made)
         return made
@@ -309,5 +319,5 @@ class EbayBackend:
         refund.status = status
         if status == REFUNDED:
             refund.refunded = now
-            refund.reference_id = self._digits(17)
+            refund.reference_id = self._unique(17)
         self.orders[refund.order_id].modified = now

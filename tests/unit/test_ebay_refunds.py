@@ -158,3 +158,19 @@ def test_adapter_adopts_a_push_whose_answer_was_lost(sim: EbaySimulator) -> None
     found = ebay.find_pushed_refund(ebay.get_order(order.id), "[netsuite:cashrefund:9]")
     assert found is not None and found.id == made.id
     assert ebay.find_pushed_refund(ebay.get_order(order.id), "[netsuite:cashrefund:10]") is None
+
+
+def test_ids_never_repeat_across_many_orders_and_refunds(sim: EbaySimulator) -> None:
+    """Ids were once drawn digit by digit from consecutive numbers and repeated: a soak's second refund
+    with an earlier refund's id overwrote it, and an order showed another order's refund amount."""
+    orders = [sim.add_order(usd_order()) for _ in range(150)]
+    assert len({o["orderId"] for o in orders}) == 150
+    assert len({li["lineItemId"] for o in orders for li in o["lineItems"]}) == sum(len(o["lineItems"]) for o in orders)
+    refund_ids = []
+    for order in orders:
+        for _ in range(2):
+            answer = issue(sim, order["orderId"], {"reasonForRefund": "BUYER_RETURN",
+                                                   "orderLevelRefundAmount": {"value": "1.00", "currency": "USD"}})
+            assert answer.status_code == 200, answer.text
+            refund_ids.append(answer.json()["refundId"])
+    assert len(set(refund_ids)) == len(refund_ids)
