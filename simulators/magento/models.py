@@ -118,8 +118,29 @@ class OrderItem:
         return max(self.qty_invoiced - self.qty_refunded, Decimal(0))
 
 
+class _Totals:
+    """Totals Magento works out the same way for an order and a credit memo, from their items
+    (``row_total``, ``discount``, ``tax``) and shipping (``shipping_amount``, ``shipping_tax``)."""
+
+    @property
+    def subtotal(self) -> Decimal:
+        return sum((i.row_total for i in self.items), money.ZERO)
+
+    @property
+    def discount(self) -> Decimal:
+        return sum((i.discount for i in self.items), money.ZERO)
+
+    @property
+    def tax(self) -> Decimal:
+        return sum((i.tax for i in self.items), money.ZERO) + self.shipping_tax
+
+    @property
+    def items_and_shipping(self) -> Decimal:
+        return self.subtotal - self.discount + self.tax + self.shipping_amount  # type: ignore[attr-defined]
+
+
 @dataclass
-class Order:
+class Order(_Totals):
     entity_id: int
     increment_id: str
     store_code: str
@@ -150,20 +171,8 @@ class Order:
         return self.method not in OFFLINE_METHODS
 
     @property
-    def subtotal(self) -> Decimal:
-        return sum((i.row_total for i in self.items), money.ZERO)
-
-    @property
-    def discount(self) -> Decimal:
-        return sum((i.discount for i in self.items), money.ZERO)
-
-    @property
-    def tax(self) -> Decimal:
-        return sum((i.tax for i in self.items), money.ZERO) + self.shipping_tax
-
-    @property
     def grand_total(self) -> Decimal:
-        return self.subtotal - self.discount + self.tax + self.shipping_amount
+        return self.items_and_shipping
 
     def item(self, item_id: int) -> OrderItem | None:
         return next((i for i in self.items if i.item_id == item_id), None)
@@ -201,7 +210,7 @@ class CreditmemoItem:
 
 
 @dataclass
-class Creditmemo:
+class Creditmemo(_Totals):
     entity_id: int
     order_id: int
     invoice_id: int | None
@@ -221,21 +230,8 @@ class Creditmemo:
     state: int = CREDITMEMO_REFUNDED
 
     @property
-    def subtotal(self) -> Decimal:
-        return sum((i.row_total for i in self.items), money.ZERO)
-
-    @property
-    def discount(self) -> Decimal:
-        return sum((i.discount for i in self.items), money.ZERO)
-
-    @property
-    def tax(self) -> Decimal:
-        return sum((i.tax for i in self.items), money.ZERO) + self.shipping_tax
-
-    @property
     def grand_total(self) -> Decimal:
-        return (self.subtotal - self.discount + self.tax + self.shipping_amount
-                + self.adjustment_positive - self.adjustment_negative)
+        return self.items_and_shipping + self.adjustment_positive - self.adjustment_negative
 
 
 @dataclass(frozen=True)
