@@ -128,10 +128,12 @@ Feature: Refund sync through the faults real systems have
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
     And a paid order synced to NetSuite and billed as a cash sale
-    When a forged refund webhook for the order reaches the connector
-    And the scheduled refund sync runs
+    When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
+    And a forged refund webhook for the order reaches the connector
     Then the connector refused the webhook
     And the connector retrieved no refund
+    When the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
 
   @refund_webhooks @to_netsuite
   Scenario: Refund webhooks that never arrive lose no refund: the schedule finds it

@@ -113,8 +113,14 @@ class BigCommerceDriver:
         hooks = [h for h in self.simulator.hooks(self._store) if h["scope"] == REFUND_CREATED]
         if not hooks:
             raise AssertionError(f"the connector subscribed to no {REFUND_CREATED} webhook")
+        # the delivery names the order's latest real refund where there is one: the connector reads the
+        # refund back through the API, so only a real one shows whether an unsigned delivery was taken
+        listed = self._http.get(self._url(f"/v3/orders/{order.order_id}/payment_actions/refunds"), headers={
+            "X-Auth-Token": self._store.access_token, "X-Auth-Client": self._store.client_id, OBSERVER_HEADER: "1"})
+        real = jsonio.loads(listed.content).get("data", []) if listed.status_code == 200 and listed.content else []
+        refund_id = real[-1]["id"] if real else 999_000_001
         body = jsonio.dumps({"scope": REFUND_CREATED, "store_id": str(self._store.id),
-                             "data": {"type": "order", "id": int(order.order_id), "refund": {"refund_id": 999_000_001}},
+                             "data": {"type": "order", "id": int(order.order_id), "refund": {"refund_id": refund_id}},
                              "hash": "0" * 40, "created_at": int(self.simulator.clock.now().timestamp()),
                              "producer": f"stores/{self._store.hash}"}).encode()
         timestamp = int(self.simulator.clock.now().timestamp())
