@@ -22,6 +22,14 @@ class IdSource:
             self._next += 1 + self._rng.randrange(3)
             return value
 
+    def digits(self, length: int) -> str:
+        """A numeric id of ``length`` digits that no other id from this source has: ``number()``,
+        zero-padded. (Digits drawn one at a time repeat: two refunds once got one id.)"""
+        value = self.number()
+        if value >= 10 ** length:
+            raise OverflowError(f"out of {length}-digit ids")
+        return f"{value:0{length}d}"
+
     def token(self, length: int = 22) -> str:
         """Opaque base62 ids (as storefronts with string ids use)."""
         with self._lock:

@@ -189,7 +189,7 @@ def mutants(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if args.workers < 1:
         print("refund-harness: -n must be 1 or more", file=sys.stderr)
-        return 4
+        return EXIT_USAGE
     return run(args.names or sorted(MUTANTS), args.workers)
 
 

@@ -192,9 +192,6 @@ class AmazonBackend:
     def _upper(self, length: int) -> str:
         return "".join(c for c in self.ids.token(length * 3).upper() if c.isalnum())[:length].ljust(length, "X")
 
-    def _digits(self, length: int) -> str:
-        return "".join(str(ord(c) % 10) for c in self.ids.token(length))
-
     def throttle(self, seller: Seller, operation: str) -> None:
         """Spend a token of the operation's bucket, or refuse with 429 QuotaExceeded."""
         if not self.settings.rate_limits or operation not in RATE_LIMITS:
@@ -214,14 +211,15 @@ class AmazonBackend:
                              f"these do: {', '.join(sorted(MARKETPLACES))}")
         marketplace_id, marketplace_name = MARKETPLACES[spec.currency]
         now = self.clock.now()
-        items = [OrderItem(self._digits(14), p.spec.sku, p.spec.title, p.spec.quantity, p.gross, p.tax, p.discount)
+        items = [OrderItem(self.ids.digits(14), p.spec.sku, p.spec.title, p.spec.quantity, p.gross, p.tax, p.discount)
                  for p in priced.lines]
         # Amazon charges shipping per item; the order's shipping rides on its first item
         items[0].shipping_price, items[0].shipping_tax = priced.shipping, priced.shipping_tax
-        order_id = f"{self._digits(3)}-{self._digits(7)}-{self._digits(7)}"
+        unique = self.ids.digits(17)
+        order_id = f"{unique[:3]}-{unique[3:10]}-{unique[10:]}"
         order = Order(order_id, seller.seller_id, marketplace_id, marketplace_name,
                       "Shipped" if spec.paid else "Pending", spec.currency, now, now, items,
-                      spec.gateway in INVOICE_GATEWAYS, spec.customer.email, f"SO-{self._digits(6)}")
+                      spec.gateway in INVOICE_GATEWAYS, spec.customer.email, f"SO-{self.ids.digits(6)}")
         assert order.total == priced.total, "order and priced totals must agree"
         self.orders[order_id] = order
         return order
@@ -275,7 +273,7 @@ class AmazonBackend:
                 if ship_left or tax_left:
                     charges += [("ShippingCharge", -ship_left), ("ShippingTax", -tax_left)]
             if charges:
-                adjustments.append(ItemAdjustment(item.order_item_id, item.sku, self._digits(14), quantity,
+                adjustments.append(ItemAdjustment(item.order_item_id, item.sku, self.ids.digits(14), quantity,
                                                   charges, promotions))
         if not adjustments:
             raise invalid(f"Nothing is left to refund on order {order.amazon_order_id} for that request.")
@@ -322,7 +320,7 @@ class AmazonBackend:
                 continue
             for event in due:
                 event.released = True
-            report = SettlementReport(self._digits(11), seller.seller_id, now, len(due))
+            report = SettlementReport(self.ids.digits(11), seller.seller_id, now, len(due))
             self.reports.append(report)
             made.append(report)
         if made:

@@ -180,13 +180,7 @@ class EbayBackend:
         return "".join(str(self.ids.number() % 10) for _ in range(n))
 
     def _unique(self, n: int) -> str:
-        """An n-digit id no other id of this simulator has: a strictly increasing number, zero-padded.
-        (Digits drawn one at a time from consecutive numbers repeat: two refunds once got one id, and the
-        second overwrote the first.)"""
-        value = self.ids.number()
-        if value >= 10 ** n:
-            raise OverflowError(f"the simulator ran out of {n}-digit ids")
-        return f"{value:0{n}d}"
+        return self.ids.digits(n)
 
     def add_seller(self, username: str) -> Seller:
         seller = Seller(username, "v^1.1#i^1#r^0#" + self.ids.token(48))
