@@ -7,7 +7,6 @@ table declared with ``@route`` on the adapter. This base only knows about httpx 
 from __future__ import annotations
 
 import decimal
-import hashlib
 import re
 import threading
 from contextlib import nullcontext
@@ -129,8 +128,7 @@ class Simulator:
         body = request.read()
         operation, answer = self._resolve(request)
         rule = None if self.faults.idle or request.headers.get(OBSERVER_HEADER) else self.faults.decide(
-            Facts(self.platform, self.tenant_of(request), request.method, request.url.path, operation,
-                  identity=f"{request.method} {request.url} {hashlib.sha256(body).hexdigest()}"))
+            Facts(self.platform, self.tenant_of(request), request.method, request.url.path, operation))
         outcome = fault_actions.Outcome(answer(0.0)) if rule is None else fault_actions.apply(self, rule, request, answer)
         response = outcome.response
         self.journal.record(

@@ -5,14 +5,11 @@ happens then. A ``FaultPlane`` holds an ordered list of rules; the first rule th
 fires* applies (a rule that matches but does not fire this time lets the next one decide). A World
 shares one plane between all its simulators; a simulator on its own has a plane of its own.
 
-Firing is replayable: a probability rule decides each request by a draw seeded with the plane's
-seed, the rule's id, the request itself (method, URL and a digest of its body) and how often the rule
-has seen that same request, so the same rules added in the same order fire the same way, whatever
-order concurrent requests arrive in (a connector posting several refunds at once stays replayable).
+Firing is replayable: a probability rule draws from its own ``random.Random`` seeded with the
+plane's seed and the rule's id, so the same rules added in the same order fire the same way.
 """
 from __future__ import annotations
 
-import hashlib
 import random
 import re
 import threading
@@ -189,7 +186,6 @@ class Facts:
     operation: str = ""
     topic: str | None = None
     webhook: bool = False
-    identity: str = ""      # the request itself (method, URL, body digest): what a probability draw is keyed on
 
 
 @dataclass(frozen=True)
@@ -225,7 +221,6 @@ class FaultPlane:
         self.sleep = sleep
         self._rules: list[FaultRule] = []
         self._random: dict[str, random.Random] = {}
-        self._seen_identity: dict[tuple[str, bytes], int] = {}   # (rule, request digest) -> times seen
         self._attached: dict[str, Attached] = {}
         self._next_id = 1
         self._lock = threading.Lock()
@@ -301,20 +296,16 @@ class FaultPlane:
             for rule in self._rules:
                 if rule.matches(facts):
                     rule.seen += 1
-                    if self._fires(rule, facts):
+                    if self._fires(rule):
                         rule.fired += 1
                         return rule
         return None
 
-    def _fires(self, rule: FaultRule, facts: Facts) -> bool:
+    def _fires(self, rule: FaultRule) -> bool:
         if rule.times is not None:
             return rule.fired < rule.times
         if rule.probability is not None:
-            if not facts.identity:   # a webhook delivery: drawn in the order deliveries are sent
-                return self._random[rule.id].random() < rule.probability
-            key = (rule.id, hashlib.blake2b(facts.identity.encode(), digest_size=8).digest())
-            occurrence = self._seen_identity[key] = self._seen_identity.get(key, 0) + 1
-            return random.Random(f"{self.seed}/{rule.id}/{facts.identity}/{occurrence}").random() < rule.probability
+            return self._random[rule.id].random() < rule.probability
         if rule.sequence:
             step = rule.seen - 1
             if step >= len(rule.sequence) and not rule.cycle:
