@@ -123,7 +123,10 @@ def _parser() -> argparse.ArgumentParser:
     soak.add_argument("--refunds", type=_positive_int, required=True, metavar="N", help="refunds to make in all")
     soak.add_argument("--fault-rate", type=_rate, required=True, metavar="R",
                       help="share of requests answered by a transient fault, 0 to below 1")
-    soak.add_argument("--seed", type=_positive_int, required=True, metavar="S", help="seed (same seed, same soak)")
+    soak.add_argument("--seed", type=_positive_int, required=True, metavar="S",
+                      help="seed (with --serial and one worker: same seed, same soak)")
+    soak.add_argument("--serial", action="store_true",
+                      help="the connector posts one refund at a time, so the seed replays the soak exactly")
     soak.add_argument("--workers", type=_positive_int, default=1, metavar="W",
                       help="connector workers running each scheduled run at once (default: %(default)s)")
     return parser
@@ -200,7 +203,8 @@ def soak(args: argparse.Namespace) -> int:
     from harness.soak import SoakConfig, SoakError, run_soak
 
     try:
-        config = SoakConfig(refunds=args.refunds, fault_rate=args.fault_rate, seed=args.seed, workers=args.workers)
+        config = SoakConfig(refunds=args.refunds, fault_rate=args.fault_rate, seed=args.seed, workers=args.workers,
+                            serial=args.serial)
     except SoakError as exc:
         print(f"refund-harness soak: {exc}", file=sys.stderr)
         return EXIT_USAGE

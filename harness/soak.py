@@ -12,8 +12,10 @@ ledger has nothing open. Only then is each order reconciled from both sides to t
 source side without its counterpart is lost, one counterpart too many is duplicated, and any other
 disagreement makes the order mismatched.
 
-Deterministic for a seed with one worker (the same orders, refunds and fault firings); with several,
-the workers' interleaving is the operating system's.
+Replayable for a seed with one worker and ``serial`` (the same orders, refunds and fault firings).
+Otherwise the connector posts several refunds to NetSuite at once, as it does in production, and which
+request meets which fault depends on thread timing; several workers interleave as the operating
+system schedules them.
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any, Callable
 
+from harness.connectors.reference import ReferenceConnector, build_engine
 from harness.directions import TO_NETSUITE
 from harness.platforms import platforms
 from harness.world import SCHEDULE, AccountUnderTest, OrderUnderTest, World
@@ -61,6 +64,7 @@ class SoakConfig:
     batch: int = BATCH
     cells: tuple[tuple[str, str], ...] | None = None   # only these (platform, direction); None: every one
     netsuite_latency_s: float = 0.0   # every NetSuite request during sync runs takes this long (benchmarks)
+    serial: bool = False   # the connector posts one refund at a time, so a seed replays the same soak
 
     def __post_init__(self) -> None:
         if self.refunds < 1:
@@ -192,7 +196,10 @@ class Soak:
     def __init__(self, config: SoakConfig, workdir: Path,
                  progress: Callable[[str, int, int], None] = lambda phase, done, total: None) -> None:
         self.config = config
-        self.world = World(seed=config.seed, workdir=workdir)
+        # serial: the reference connector posting one refund at a time (see the module's docstring)
+        factory = ((lambda context: ReferenceConnector(build_engine(context, netsuite_concurrency=1)))
+                   if config.serial else None)
+        self.world = World(seed=config.seed, workdir=workdir, connector_factory=factory)
         self.rng = random.Random(f"soak/{config.seed}")
         self.progress = progress
         self.errors: Counter[str] = Counter()

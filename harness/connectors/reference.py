@@ -12,6 +12,7 @@ import httpx
 
 from connector import (AccountSettings, ActivationRefused, Connector, ConnectorError, Direction, LedgerRefund,
                        NetSuiteConfig, RefundStatus, TbaCredentials)
+from connector.netsuite import DEFAULT_CONCURRENCY_LIMIT
 from harness import seam
 
 _DIRECTION = {Direction.TO_NETSUITE: seam.TO_NETSUITE, Direction.FROM_NETSUITE: seam.FROM_NETSUITE,
@@ -117,12 +118,13 @@ def _refusing(operation, *args):
 
 
 def build_engine(context: seam.ConnectorContext, engine_class: type[Connector] = Connector,
-                 **engine_options) -> Connector:
+                 netsuite_concurrency: int = DEFAULT_CONCURRENCY_LIMIT, **engine_options) -> Connector:
     access = context.netsuite
     return engine_class(
         ledger_path=context.workdir / "ledger.sqlite3", clock=context.clock,
         netsuite=NetSuiteConfig(account_id=access.account_id, credentials=TbaCredentials(
-            access.consumer_key, access.consumer_secret, access.token_id, access.token_secret)),
+            access.consumer_key, access.consumer_secret, access.token_id, access.token_secret),
+            concurrency_limit=netsuite_concurrency),
         http=context.http, seed=context.seed, webhook_base_url=context.webhook_base_url,
         # a scenario's ledger only has to survive a crash of the process, not of the machine
         ledger_synchronous="NORMAL", **engine_options)

@@ -55,7 +55,7 @@ def test_a_refund_posted_twice_is_counted_as_duplicated(tmp_path) -> None:
 
 def test_the_same_seed_makes_the_same_soak(tmp_path) -> None:
     def counts(name: str) -> tuple:
-        soak = Soak(SoakConfig(refunds=CELLS + 4, fault_rate=0.2, seed=5), tmp_path / name)
+        soak = Soak(SoakConfig(refunds=CELLS + 4, fault_rate=0.2, seed=5, serial=True), tmp_path / name)
         try:
             result = soak.run()
         finally:
