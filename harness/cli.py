@@ -256,7 +256,8 @@ def certify(args: argparse.Namespace) -> int:
     report = args.report.resolve()
     junit = (args.junit or report.with_suffix(".junit.xml")).resolve()
     pytest_args = [str(suite), "-q", "-p", "no:cacheprovider", f"--rootdir={PROJECT_ROOT}",
-                   f"--certification-report={report}", f"--junitxml={junit}", "--harness-progress=terminal"]
+                   f"--certification-report={report}", f"--junitxml={junit}", "--harness-progress=terminal",
+                   "--harness-lint"]
     pytest_args += [f"--harness-feature={feature.resolve()}" for feature in args.features]
     if args.cucumber_json:
         pytest_args.append(f"--certification-cucumber-json={args.cucumber_json.resolve()}")
