@@ -355,9 +355,10 @@ class World:
         return [r for r in self.connector.refunds(order.account_id) if r.order_id == order.placed.order_id]
 
     def latest_refund(self) -> seam.RefundView:
-        rows = self.connector.refunds(self.account.id)
+        """The refund the connector recorded last for the scenario's order: "the refund" of a step."""
+        rows = self.refunds_of(self.order)
         if not rows:
-            raise AssertionError("the connector has no refund for the account")
+            raise AssertionError(f"the connector has no refund for the order {self.order.placed.order_id}")
         return rows[-1]   # the seam lists refunds in the order they were recorded
 
     def run_schedule(self) -> None:
