@@ -19,6 +19,7 @@ from common.clock import ManualClock, isoformat
 from simulators.core.base import Simulator, json_response
 from simulators.core.faults import BadRule, FaultRule
 from simulators.core.orders import OrderSpec, price_order
+from simulators.serve.guard import ControlGuard
 from simulators.serve.typed import BadInput, changes_for, convert, from_json
 
 CONTROL_PREFIX = "/_sim"
@@ -90,8 +91,11 @@ def delivery_json(delivery: Any) -> dict[str, Any]:
 class ControlPlane:
     """A simulator served with its control plane. ``handle`` is what the ASGI adapter serves."""
 
-    def __init__(self, simulator: Simulator) -> None:
+    def __init__(self, simulator: Simulator, guard: ControlGuard | None = None) -> None:
+        """``guard``: who may use ``/_sim`` over HTTP (serve mode always sets one); without it the
+        endpoints answer anyone, as in-process callers need."""
         self.simulator = simulator
+        self.guard = guard
         self._routes: dict[tuple[str, str], Callable[[httpx.Request], Any]] = {
             ("GET", ""): lambda r: self.describe(),
             ("POST", "/reset"): lambda r: self.reset(self._body(r, optional=True).get("seed")),
@@ -114,6 +118,11 @@ class ControlPlane:
         path = request.url.path
         if path != CONTROL_PREFIX and not path.startswith(CONTROL_PREFIX + "/"):
             return self.simulator.handle(request)
+        refusal = self.guard.refusal(request) if self.guard is not None else None
+        if refusal is not None:
+            response = json_response(refusal.status, {"error": refusal.message})
+            response.headers.update(refusal.headers)
+            return response
         operation = path[len(CONTROL_PREFIX):].rstrip("/")
         try:
             action = self._routes.get((request.method, operation)) or self._routes.get(
