@@ -24,6 +24,7 @@ from simulators.core.base import Simulator, SimulatorError, json_response, route
 from simulators.core.faults import OBSERVER_HEADER
 from simulators.core.orders import OrderSpec
 from simulators.amazon.models import (
+    RATE_LIMITS,
     MARKETPLACE_IDS, AmazonBackend, AmazonError, AmazonSettings, Order, RefundEvent, Seller, invalid,
 )
 
@@ -218,9 +219,15 @@ class AmazonSimulator(Simulator):
             try:
                 if not request.headers.get(OBSERVER_HEADER):   # the harness's own reads spend no quota
                     self.backend.throttle(seller, handler.__name__)
-                return handler(request, seller=seller, **groups)
+                response = handler(request, seller=seller, **groups)
             except AmazonError as err:
                 raise _as_simulator_error(err) from None
+            # SP-API names the operation's rate (requests per second) on its answers too, not only on a 429
+            limit = RATE_LIMITS.get(handler.__name__)
+            if limit is not None:
+                response.headers["x-amzn-RateLimit-Limit"] = str(limit[0])
+            response.headers.setdefault("x-amzn-RequestId", "sim")
+            return response
 
     def _seller_of(self, request: httpx.Request) -> Seller | None:
         return self.backend.seller_for_token(request.headers.get("x-amz-access-token", ""))

@@ -23,7 +23,7 @@ from typing import Any
 from common import money
 from common.clock import Clock
 from common.seeded import IdSource
-from simulators.core.orders import OrderSpec, price_order
+from simulators.core.orders import CustomerSpec, OrderSpec, price_order
 
 STATUS_DOCS = "https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes"
 STORE_CREDIT = "storecredit"
@@ -181,6 +181,7 @@ class Order:
     transactions: list[Transaction] = field(default_factory=list)
     refund_ids: list[int] = field(default_factory=list)
     refunded: Decimal = Decimal(0)
+    billing: CustomerSpec = field(default_factory=CustomerSpec)   # the billing (and shipping) address
 
     @property
     def subtotal_ex_tax(self) -> Decimal:
@@ -346,7 +347,7 @@ class BigCommerceBackend:
         address = ShippingAddress(self.ids.number(), priced.shipping, priced.shipping_tax)
         gateway = OFFLINE_GATEWAY if spec.gateway in OFFLINE_GATEWAYS else spec.gateway
         order = Order(self.ids.number(), store.hash, customer, cur, 11 if spec.paid else 7, products, address,
-                      gateway, spec.paid, now, now)
+                      gateway, spec.paid, now, now, billing=spec.customer)
         assert order.total_inc_tax == priced.total, "order total must agree with the priced spec"
         if spec.paid:
             method = {GIFT_CERTIFICATE: "gift_certificate", OFFLINE_GATEWAY: "custom"}.get(gateway, "credit_card")

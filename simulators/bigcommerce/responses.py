@@ -20,7 +20,7 @@ from common.seeded import IdSource
 from simulators.core import safe
 from simulators.core.base import Simulator, SimulatorError, json_response, read_json, route
 from simulators.core.faults import OBSERVER_HEADER
-from simulators.core.orders import OrderSpec
+from simulators.core.orders import CustomerSpec, OrderSpec
 from simulators.bigcommerce import webhooks
 from simulators.bigcommerce.models import (ITEM_TYPES, PAYMENT_METHOD_NAMES, STATUS_DOCS, AskedItem, AskedPayment,
                                            BigCommerceBackend, BigCommerceError, BigCommerceSettings, Hook, Order,
@@ -70,8 +70,7 @@ def order_v2_json(order: Order, store_hash: str) -> dict[str, Any]:
         "payment_method": PAYMENT_METHOD_NAMES.get(order.payment_gateway, order.payment_gateway),
         "payment_status": order.payment_status, "refunded_amount": _v2_money(order.refunded),
         "currency_code": order.currency, "default_currency_code": order.currency,
-        "billing_address": {"first_name": order.customer.first_name, "last_name": order.customer.last_name,
-                            "email": order.customer.email},
+        "billing_address": {**_address_v2_json(order.billing), "form_fields": []},
         "products": {"url": f"{base}/products", "resource": f"/orders/{order.id}/products"},
         "shipping_addresses": {"url": f"{base}/shipping_addresses", "resource": f"/orders/{order.id}/shipping_addresses"},
     }
@@ -90,10 +89,16 @@ def product_v2_json(order: Order, product: Any) -> dict[str, Any]:
             "quantity_refunded": product.refunded_quantity}
 
 
+def _address_v2_json(who: CustomerSpec) -> dict[str, Any]:
+    """An address as v2 orders write it (billingAddress_Base: ``zip`` required, the rest optional)."""
+    return {"first_name": who.first_name, "last_name": who.last_name, "company": "", "street_1": who.street,
+            "street_2": "", "city": who.city, "state": who.state, "zip": who.zip, "country": who.country,
+            "country_iso2": who.country_iso2, "phone": who.phone, "email": who.email}
+
+
 def address_v2_json(order: Order) -> dict[str, Any]:
     a = order.address
-    return {"id": a.id, "order_id": order.id, "first_name": order.customer.first_name,
-            "last_name": order.customer.last_name, "email": order.customer.email,
+    return {"id": a.id, "order_id": order.id, **_address_v2_json(order.billing),
             "base_cost": _v2_money(a.cost_ex_tax), "cost_ex_tax": _v2_money(a.cost_ex_tax),
             "cost_inc_tax": _v2_money(a.cost_ex_tax + a.cost_tax), "cost_tax": _v2_money(a.cost_tax),
             "shipping_method": "Flat Rate"}

@@ -82,9 +82,10 @@ def _int_param(raw: str | None, name: str, *, default: int | None = None, low: i
 def _bool_param(raw: str | None, name: str) -> bool | None:
     if raw is None:
         return None
-    if raw not in ("true", "false"):
+    # any case: Python clients send True/False, as the str() of a bool
+    if raw.lower() not in ("true", "false"):
         raise EtsyError(400, f"Expected bool for '{name}'; got '{raw[:40]}'")
-    return raw == "true"
+    return raw.lower() == "true"
 
 
 class EtsySimulator(Simulator):

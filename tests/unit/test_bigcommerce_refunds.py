@@ -163,3 +163,13 @@ def test_signatures_verify_with_the_standard_webhooks_package(sim):
     headers = {"webhook-id": "msg_1", "webhook-timestamp": str(ts),
                "webhook-signature": sign(sim.store.client_secret, "msg_1", ts, body)}
     assert standardwebhooks.Webhook(secret).verify(body, headers) == {"scope": "store/order/refund/created"}
+
+
+def test_a_v2_order_carries_the_whole_billing_address(sim):
+    order = sim.add_order(usd_order(gateway="authorizenet"))
+    billing = client(sim).get(f"/v2/orders/{order['id']}").json()["billing_address"]
+    assert set(billing) == {"first_name", "last_name", "company", "street_1", "street_2", "city", "state", "zip",
+                            "country", "country_iso2", "phone", "email", "form_fields"}
+    assert (billing["first_name"], billing["zip"], billing["country_iso2"]) == ("Grace", "78701", "US")
+    (shipping,) = client(sim).get(f"/v2/orders/{order['id']}/shipping_addresses").json()
+    assert shipping["zip"] == "78701" and shipping["street_1"] == billing["street_1"]

@@ -78,3 +78,13 @@ def test_json_keeps_money_exact_both_ways():
 def test_json_round_trips_any_cent_amount(cents):
     value = money.from_minor(cents, "USD")
     assert money.amount(jsonio.loads(jsonio.dumps(value)), "USD") == value
+
+
+@pytest.mark.parametrize("text,problem", [("NaN", "NaN is not JSON"), ('{"a": Infinity}', "Infinity is not JSON"),
+                                          ("[-Infinity]", "-Infinity is not JSON"),
+                                          ("1e999999", "the number 1e999999 is out of range"),
+                                          ("-2e308", "the number -2e308 is out of range")])
+def test_json_refuses_what_is_not_a_json_number(text, problem):
+    with pytest.raises(ValueError, match=problem):
+        jsonio.loads(text)
+    assert jsonio.loads("1.7976931348623157e308") == Decimal("1.7976931348623157e308")
