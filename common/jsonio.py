@@ -36,8 +36,12 @@ def _no_constant(name: str) -> Any:
 
 
 def loads(text: str | bytes) -> Any:
-    """Parse JSON; NaN and Infinity (which Python's parser would take), a number beyond a double's range and
-    a text nested too deeply for the parser are each a ValueError like any other bad JSON."""
+    """Parse JSON; NaN and Infinity (which Python's parser would take), a number beyond a double's range,
+    bytes that are not UTF-8 (Python would guess UTF-16 or UTF-32; RFC 8259 section 8.1 says JSON between
+    systems is UTF-8) and a text nested too deeply for the parser are each a ValueError like any other bad
+    JSON."""
+    if isinstance(text, (bytes, bytearray)):
+        text = bytes(text).decode("utf-8")   # UnicodeDecodeError is a ValueError
     try:
         return json.loads(text, parse_float=_number, parse_constant=_no_constant)
     except RecursionError:

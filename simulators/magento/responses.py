@@ -20,6 +20,7 @@ from common.clock import Clock
 from simulators.core import safe
 from simulators.core.base import Simulator, SimulatorError, json_response, read_json, route
 from simulators.core.orders import OrderSpec
+from simulators.magento.partial import BadFields, keep, parse_fields
 from simulators.magento.models import (
     Creditmemo, Invoice, MagentoBackend, MagentoError, Order, RefundAsked, Store, render,
 )
@@ -422,9 +423,22 @@ class MagentoSimulator(Simulator):
                 if not self._authorized(request):
                     raise MagentoError(401, "The consumer isn't authorized to access %resources.",
                                        {"resources": "Magento_Sales::sales"})
-                return handler(request, **groups)
+                response = handler(request, **groups)
             except MagentoError as err:
                 raise _as_simulator_error(err) from None
+        return self._partial(request, response)
+
+    @staticmethod
+    def _partial(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        """``?fields=`` keeps only the named fields of a successful answer."""
+        wanted = request.url.params.get("fields")
+        if not wanted or not 200 <= response.status_code < 300:
+            return response
+        try:
+            spec = parse_fields(wanted)
+        except BadFields as exc:
+            raise _as_simulator_error(MagentoError(400, "%1", [str(exc)])) from None
+        return json_response(response.status_code, keep(jsonio.loads(response.content), spec))
 
     def _authorized(self, request: httpx.Request) -> bool:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
