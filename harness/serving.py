@@ -2,7 +2,6 @@
 answer on loopback sockets until Ctrl-C or SIGTERM. See docs/serve-mode.md."""
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import signal
@@ -12,12 +11,12 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from common.hostmap import is_loopback
 from harness.wiring import Loopback
 from harness.platforms import platforms
 from harness.world import World
 from simulators.serve import CONTROL_PREFIX
 from simulators.serve.guard import TOKEN_ENV
-from simulators.serve.servers import WILDCARD_HOSTS
 
 DEMO_ORDERS_PER_STOREFRONT = 2
 WEBHOOK_SERVER = "connector-webhooks"
@@ -59,17 +58,6 @@ def manifest(world: World, wiring: Loopback, demo: dict[str, dict[str, Any]]) ->
             "connector": {"webhook_base_url": wiring.servers[WEBHOOK_SERVER].base_url}}
 
 
-def _is_loopback(host: str) -> bool:
-    if host in WILDCARD_HOSTS:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False   # a name: it may resolve anywhere
-
-
 def write_atomically(path: Path, data: dict[str, Any]) -> None:
     """Readers see no manifest or a whole one: written beside the target, then renamed over it."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -94,7 +82,7 @@ def _stop_on_signals() -> threading.Event:
 
 def serve(*, seed: int, host: str, first_port: int, demo: bool, manifest_path: Path | None) -> int:
     stop = _stop_on_signals()
-    if not _is_loopback(host):
+    if not is_loopback(host):
         print(f"refund-harness serve: warning: binding {host or 'every address'} exposes beyond this machine "
               "every simulator's API (answering the seeded credentials), the connector's webhook receiver and "
               "each /_sim control plane (guarded by its token only)", file=sys.stderr)

@@ -9,7 +9,7 @@ from decimal import Decimal
 import httpx
 
 from common import jsonio, money
-from common.seeded import IdSource
+from common.seeded import IdSource, derived_seed
 from harness.platforms import Capabilities, Platform, SimulatorContext
 from harness.reconcile import SideRefund, line_key
 from harness.storefronts import PlacedLine, PlacedOrder, StorefrontRefundRequest
@@ -34,7 +34,7 @@ class WooCommerceDriver:
         self.simulator = simulator
         self._http = http
         # the secret the connector hands WooCommerce when it subscribes to refund webhooks
-        self.webhook_secret = f"whsec_{IdSource(simulator.seed ^ 0xB00C).hex(32)}"
+        self.webhook_secret = f"whsec_{IdSource(derived_seed(simulator.seed, simulator.host, 'webhook')).hex(32)}"
 
     def account_store(self) -> str:
         return self.simulator.host

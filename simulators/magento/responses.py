@@ -17,6 +17,7 @@ import httpx
 
 from common import jsonio, money
 from common.clock import Clock
+from common.seeded import IdSource, derived_seed
 from simulators.core import safe
 from simulators.core.base import Simulator, SimulatorError, json_response, read_json, route
 from simulators.core.orders import OrderSpec
@@ -369,7 +370,9 @@ class MagentoSimulator(Simulator):
 
     def _reset_state(self, seed: int) -> None:
         self.backend = MagentoBackend(self.record_clock, seed)
-        self.store = Store(self.domain, "default", self.backend.ids.token(32).lower())
+        # the store's own token (another store seeded alike gets another one)
+        token = IdSource(derived_seed(seed, self.domain, "credentials")).token(32).lower()
+        self.store = Store(self.domain, "default", token)
 
     # --- control plane ---------------------------------------------------------------------
     def client_credentials(self) -> dict[str, str]:

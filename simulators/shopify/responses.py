@@ -17,7 +17,7 @@ import httpx
 
 from common import jsonio, money
 from common.clock import Clock, isoformat
-from common.seeded import IdSource
+from common.seeded import IdSource, derived_seed
 from simulators.core import safe
 from simulators.core.base import Simulator, SimulatorError, json_response, read_json, route
 from simulators.core.faults import OBSERVER_HEADER
@@ -337,7 +337,9 @@ class ShopifySimulator(Simulator):
         super().__init__(hosts=[self.shop_domain], clock=clock, seed=seed)
 
     def _reset_state(self, seed: int) -> None:
-        secrets = IdSource(seed ^ 0x5E0F)  # credentials and webhook ids don't shift the record ids
+        # credentials and webhook ids: the shop's own (another shop seeded alike gets others), and drawn
+        # apart from the record ids so they don't shift them
+        secrets = IdSource(derived_seed(seed, self.shop_domain, "credentials"))
         self.access_token = f"shpat_{secrets.hex(32)}"
         self.client_secret = f"shpss_{secrets.hex(32)}"
         self.backend = ShopifyBackend(self.record_clock, seed, publish=self._on_event)

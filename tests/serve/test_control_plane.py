@@ -112,3 +112,49 @@ def test_malformed_json_and_operations_a_simulator_lacks(served_world, control_h
     assert bad.status_code == 400 and "not valid JSON" in bad.json()["error"]
     none = control_http.post(f"{control(served_world, 'square')}/webhooks/deliver")
     assert (none.status_code, none.json()) == (404, {"error": "square sends no webhooks"})
+
+
+def test_an_outside_clients_own_loopback_receiver_gets_the_webhook(served_world, control_http, plain_http):
+    """An app subscribes its own plain-http receiver on loopback (allow_http_webhooks) and Shopify's
+    served simulator delivers to it, signed with the shop's secret."""
+    import base64
+    import hashlib
+    import hmac
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    received = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append((dict(self.headers), self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        shopify = served_world.simulators()["shopify"]
+        control_http.patch(f"{control(served_world, 'shopify')}/settings", json={"allow_http_webhooks": True})
+        address = f"http://127.0.0.1:{server.server_address[1]}/hooks"
+        base = f"{served_world.wiring.base_url(shopify)}/admin/api/2024-10"
+        token = {"X-Shopify-Access-Token": shopify.access_token}
+        assert plain_http.post(f"{base}/webhooks.json", headers=token, json={"webhook": {
+            "topic": "refunds/create", "address": address, "format": "json"}}).status_code == 201
+        order = control_http.post(f"{control(served_world, 'shopify')}/seed", json={"orders": [ORDER]}).json()
+        line = order["orders"][0]["order"]["line_items"][0]["id"]
+        order_id = order["orders"][0]["order"]["id"]
+        refunded = plain_http.post(f"{base}/orders/{order_id}/refunds.json", headers=token, json={"refund": {
+            "refund_line_items": [{"line_item_id": line, "quantity": 1, "restock_type": "no_restock"}]}})
+        assert refunded.status_code == 201, refunded.text
+        (delivery,) = control_http.post(f"{control(served_world, 'shopify')}/webhooks/deliver").json()["deliveries"]
+        assert delivery["delivered"] and delivery["status_code"] == 200 and delivery["address"] == address
+        ((headers, body),) = received
+        expected = base64.b64encode(hmac.new(shopify.client_secret.encode(), body, hashlib.sha256).digest()).decode()
+        assert headers["X-Shopify-Hmac-Sha256"] == expected and headers["X-Shopify-Topic"] == "refunds/create"
+    finally:
+        server.shutdown()
+        server.server_close()

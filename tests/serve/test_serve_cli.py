@@ -91,6 +91,6 @@ def test_binding_beyond_loopback_warns_what_it_exposes():
                                            ("localhost", True), ("0.0.0.0", False), ("::", False),
                                            ("192.168.1.5", False), ("myhost.example", False)])
 def test_what_counts_as_loopback(host, loopback):
-    from harness.serving import _is_loopback
+    from common.hostmap import is_loopback
 
-    assert _is_loopback(host) is loopback
+    assert is_loopback(host) is loopback
