@@ -234,6 +234,12 @@ class Connector:
             try:
                 summary.add(self._run_account(account, now))
                 reached("engine.account_run_done")
+            except Exception as exc:   # one account's failure must not stop the others' runs; say what broke
+                summary.errors += 1
+                summary.accounts.append(account.id)
+                summary.messages.append(f"Account '{account.name}': the scheduled run stopped: unexpected "
+                                        f"{type(exc).__name__}: {exc}. It runs again at the next schedule; "
+                                        "report it if it keeps happening.")
             finally:
                 self.ledger.update_account(account.id, last_refund_run_at=now, next_refund_run_at=next_run_after(now))
             reached("engine.next_run_scheduled")
@@ -256,6 +262,10 @@ class Connector:
         except ConnectorError as exc:   # what was retrieved before is still posted below
             summary.errors += 1
             summary.messages.append(f"Account '{account.name}': looking for new refunds failed: {exc}")
+        except Exception as exc:   # a bug or an answer nobody foresaw: the refunds already recorded still go out
+            summary.errors += 1
+            summary.messages.append(f"Account '{account.name}': looking for new refunds failed: unexpected "
+                                    f"{type(exc).__name__}: {exc}; it is tried again at the next run.")
         due = [row for row in self.ledger.open_refunds(account.id, account.direction)
                if row.status is RefundStatus.RETRIEVED or (row.status is RefundStatus.ERROR and row.retryable)]
         for attempt in self._post_rows(account, due):
