@@ -31,13 +31,6 @@ from connector.to_netsuite import ToNetSuite
 WEBHOOK_PATH = "/webhooks/{platform}"   # where each platform's refund webhooks arrive
 
 
-# What a receiver raises on a delivery it could not parse: a payload of the wrong shape fails anywhere in
-# the parsing (an object where a list belongs gives an AttributeError). Answering 400 loses nothing even
-# if a real bug hides here: webhooks only hasten retrieval, and the scheduled run still finds the refund.
-WEBHOOK_BAD_INPUT = (ValueError, KeyError, TypeError, AttributeError, ArithmeticError, RecursionError,
-                     UnicodeError, IndexError)
-
-
 @dataclass(frozen=True)
 class PostAttempt:
     row: LedgerRefund    # the refund as this attempt left it
@@ -217,11 +210,11 @@ class Connector:
             return httpx.Response(404, json={"error": f"no webhook receiver at {request.url.path}; "
                                                       f"receivers: {known}"})
         try:
+            # the receiver answers what the sender got wrong (400, 422) and what the store could not say now (503)
             return receiver.handle(request)
-        except WEBHOOK_BAD_INPUT as exc:
-            # A delivery is outside input: whatever a receiver failed to parse is the sender's 400, named,
-            # never an exception for the web server to turn into a 500 (and so a redelivery storm).
-            return httpx.Response(400, json={"error": f"malformed webhook delivery: {type(exc).__name__}: {exc}"[:500]})
+        except Exception as exc:   # a bug in the connector, not the sender's fault: said as one, and not recorded
+            return httpx.Response(500, json={"error": f"the {platform} webhook receiver failed: "
+                                                      f"{type(exc).__name__}: {exc}"[:500]})
 
     # --- schedule -------------------------------------------------------------------------
     def run_scheduled(self) -> RunSummary:
