@@ -35,9 +35,14 @@ def promised_length(response: httpx.Response) -> int | None:
     return int(given) if given.isdigit() else None
 
 
-def raw_length(response: httpx.Response) -> int:
-    """The bytes of body that arrived, before any content decoding (which Content-Length counts)."""
-    return response.num_bytes_downloaded or len(response.content)
+def cut_short(response: httpx.Response) -> str:
+    """Why the body is shorter than its Content-Length promised; "" when it is not. A compressed body is
+    decoded by now, so its length says nothing: on a socket the transport itself refuses one cut short."""
+    promised = promised_length(response)
+    if promised is None or response.headers.get("content-encoding", "identity").strip().lower() not in ("", "identity"):
+        return ""
+    arrived = len(response.content)
+    return f"the body was cut short: {arrived} of the {promised} bytes promised arrived" if arrived < promised else ""
 
 
 def json_body(response: httpx.Response, *, system: str, what: str,
@@ -47,10 +52,8 @@ def json_body(response: httpx.Response, *, system: str, what: str,
     Raises a retryable ``RemoteError`` when the body is shorter than its Content-Length, is not JSON,
     or its top level is not ``expect``."""
     content = response.content
-    promised = promised_length(response)
-    if promised is not None and raw_length(response) < promised:
-        raise unreadable(system, what, f"the body was cut short: {raw_length(response)} of the {promised} bytes "
-                                       "promised arrived")
+    if problem := cut_short(response):
+        raise unreadable(system, what, problem)
     if not content:
         if empty is not None:
             return empty

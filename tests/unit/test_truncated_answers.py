@@ -10,6 +10,7 @@ again. A unit test at the end pins the answer reader itself.
 """
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import httpx
@@ -136,3 +137,14 @@ def test_an_unreadable_answer_is_a_retryable_remote_error_naming_the_problem(con
 def test_a_whole_answer_is_read() -> None:
     assert json_body(_answer(b'{"id": "1"}', 11), system="NetSuite", what="read") == {"id": "1"}
     assert json_body(_answer(b"", 0), system="Shop", what="list", empty={}) == {}
+
+
+def test_a_compressed_answer_is_not_taken_for_one_cut_short() -> None:
+    """Content-Length counts the compressed bytes; httpx hands over the body decoded (a short one is
+    shorter than its compressed form)."""
+    compressed = gzip.compress(b'{"id": "1"}')
+    assert len(compressed) > len(b'{"id": "1"}')
+    answer = httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(
+        200, headers={"Content-Encoding": "gzip", "Content-Length": str(len(compressed))}, content=compressed)))
+    with answer:
+        assert json_body(answer.get("https://shop.test/x"), system="Shop", what="read")["id"] == "1"
