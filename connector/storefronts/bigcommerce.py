@@ -76,9 +76,9 @@ class BigCommerceAdapter:
     def get_order(self, order_id: str) -> Order:
         raw, _ = self.api.request("GET", f"/v2/orders/{order_id}", what=f"read order {order_id}")
         products, _ = self.api.request("GET", f"/v2/orders/{order_id}/products",
-                                       what=f"read the products of order {order_id}")
+                                       what=f"read the products of order {order_id}", expect=list)
         addresses, _ = self.api.request("GET", f"/v2/orders/{order_id}/shipping_addresses",
-                                        what=f"read the shipping addresses of order {order_id}")
+                                        what=f"read the shipping addresses of order {order_id}", expect=list)
         transactions, _ = self.api.request("GET", f"/v3/orders/{order_id}/transactions",
                                            what=f"read the transactions of order {order_id}")
         return self.parse_order(raw, products or [], addresses or [], (transactions or {}).get("data") or [])
@@ -86,7 +86,7 @@ class BigCommerceAdapter:
     def orders_updated_since(self, since: datetime) -> Iterator[Order]:
         page = 1
         while True:
-            data, _ = self.api.request("GET", "/v2/orders", what="list orders", params={
+            data, _ = self.api.request("GET", "/v2/orders", what="list orders", expect=list, params={
                 "min_date_modified": isoformat(since), "sort": "date_modified:asc", "page": page, "limit": PAGE_SIZE})
             if not data:   # 204: no (more) orders
                 return

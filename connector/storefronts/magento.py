@@ -187,7 +187,7 @@ class MagentoAdapter:
             path, what = f"/invoice/{invoice}/refund", f"refund invoice {invoice} of order {order.name} online"
         else:
             path, what = f"/order/{order.id}/refund", f"refund order {order.name} offline"
-        memo_id, _ = self.api.request("POST", path, body=body, what=what)
+        memo_id, _ = self.api.request("POST", path, body=body, what=what, expect=(int, str))
         return self.pushed_refund(order.id, str(memo_id), push.currency)
 
     @staticmethod

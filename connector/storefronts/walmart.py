@@ -14,6 +14,7 @@ import httpx
 
 from common import money
 from common.clock import isoformat
+from connector.answers import json_body, unreadable
 from connector.errors import NotFound, RemoteError
 from connector.model import (Customer, LineKind, Order, OrderLine, PushedRefund, RefundLine, SourceStatus,
                              StorefrontRefund)
@@ -94,7 +95,11 @@ class WalmartApi(StorefrontHttp):
                                          "it will be retried on the next run.", retryable=True) from exc
         if response.status_code >= 400:
             raise self._error(response, "get an access token")
-        self._token = str(response.json()["access_token"])
+        data = json_body(response, system="Walmart", what="get an access token", expect=dict)
+        token = data.get("access_token")
+        if not isinstance(token, str) or not token:
+            raise unreadable("Walmart", "get an access token", "it carries no access_token")
+        self._token = token
         return self._token
 
     def request(self, method: str, path_or_url: str, *, what: str, params: Mapping[str, Any] | None = None,

@@ -77,8 +77,8 @@ class WooCommerceAdapter:
         url: str | None = path
         query: dict[str, Any] | None = {**params, "per_page": PER_PAGE}
         while url:
-            data, response = self.api.request("GET", url, params=query, what=what)
-            yield from data if isinstance(data, list) else []
+            data, response = self.api.request("GET", url, params=query, what=what, expect=list)
+            yield from data
             match = _NEXT_LINK.search(response.headers.get("Link", ""))
             url, query = (match.group(1), None) if match else (None, None)
 
