@@ -20,7 +20,7 @@ import httpx
 from common import jsonio, money
 from common.clock import Clock, isoformat
 from simulators.core import safe
-from simulators.core.base import Simulator, SimulatorError, json_response, route
+from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, route
 from simulators.core.faults import OBSERVER_HEADER
 from simulators.core.orders import OrderSpec
 from simulators.amazon.models import (
@@ -191,6 +191,7 @@ class AmazonSimulator(Simulator):
             order = self.backend.orders[order_id]
             return [_wire(order_item_json(order, n)) for n in range(len(order.items))]
 
+    @merchant_action
     def refund_in_seller_central(self, order_id: str, units: dict[str, int], *, shipping: bool = False,
                                  amount: Decimal | None = None) -> dict[str, Any]:
         """The seller refunds in Seller Central; the settlement report follows at once unless
@@ -205,6 +206,7 @@ class AmazonSimulator(Simulator):
                 self.backend.generate_settlement_report(order.seller_id)
             return _wire(refund_event_json(event))
 
+    @merchant_action
     def generate_settlement_report(self, seller_id: str | None = None) -> int:
         """Amazon generates the settlement report; returns how many refunds it released."""
         with self._lock:

@@ -18,7 +18,7 @@ from common import jsonio, money
 from common.clock import Clock, isoformat
 from common.seeded import IdSource
 from simulators.core import safe
-from simulators.core.base import Simulator, SimulatorError, json_response, read_json, route
+from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, read_json, route
 from simulators.core.faults import OBSERVER_HEADER
 from simulators.core.orders import CustomerSpec, OrderSpec
 from simulators.bigcommerce import webhooks
@@ -283,6 +283,7 @@ class BigCommerceSimulator(Simulator):
                             "products": [product_v2_json(order, p) for p in order.products],
                             "shipping_addresses": [address_v2_json(order)]})
 
+    @merchant_action
     def refund_in_admin(self, order_id: int, *, lines: list[tuple[int, int]] = (), shipping: bool = False,  # type: ignore[assignment]
                         amount: Decimal | None = None, reason: str = "") -> dict[str, Any]:
         """The merchant refunds in the control panel: same rules as the API, money back to the gateway

@@ -17,7 +17,7 @@ import httpx
 from common import jsonio, money
 from common.clock import Clock
 from simulators.core import safe
-from simulators.core.base import Simulator, SimulatorError, json_response, route
+from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, route
 from simulators.core.faults import OBSERVER_HEADER
 from simulators.core.orders import OrderSpec
 from simulators.etsy.models import EtsyBackend, EtsyError, EtsySettings, Receipt, Shop
@@ -117,6 +117,7 @@ class EtsySimulator(Simulator):
         with self._lock:
             return _wire(receipt_json(self.backend.add_order(spec, shop or self.shop)))
 
+    @merchant_action
     def refund_in_shop_manager(self, receipt_id: int, amount: Decimal, reason: str = "Other",
                                note: str = "") -> dict[str, Any]:
         """The seller refunds an amount of the order in the Shop Manager. Raises ``EtsyError`` where

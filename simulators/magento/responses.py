@@ -19,7 +19,7 @@ from common import jsonio, money
 from common.clock import Clock
 from common.seeded import IdSource, derived_seed
 from simulators.core import safe
-from simulators.core.base import Simulator, SimulatorError, json_response, read_json, route
+from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, read_json, route
 from simulators.core.orders import OrderSpec
 from simulators.magento.partial import BadFields, keep, parse_fields
 from simulators.magento.models import (
@@ -389,6 +389,7 @@ class MagentoSimulator(Simulator):
             order = self.backend.add_order(spec, self.store.code)
             return as_wire(order_json(order, self.backend))
 
+    @merchant_action
     def refund_in_admin(self, order_id: int | str, lines: list[tuple[int, int]] | tuple[()] = (), *,
                         shipping: bool = False, amount: Decimal | None = None, whole_order: bool = False,
                         comment: str = "") -> dict[str, Any]:

@@ -19,7 +19,7 @@ from common import jsonio, money
 from common.clock import Clock, isoformat
 from common.seeded import IdSource, derived_seed
 from simulators.core import safe
-from simulators.core.base import Simulator, SimulatorError, json_response, read_json, route
+from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, read_json, route
 from simulators.core.faults import OBSERVER_HEADER
 from simulators.core.orders import OrderSpec
 from simulators.shopify.graphql import GRAPHQL_OPERATIONS, GraphQLEndpoint, operation_of
@@ -375,6 +375,7 @@ class ShopifySimulator(Simulator):
         with self._lock:
             return as_wire(order_json(self.backend.order(int(order_id)), self.api_version))
 
+    @merchant_action
     def refund_in_admin(self, order_id: int | str, lines: list[tuple[int, int]] | tuple[()] = (), *,
                         shipping: Decimal | bool | None = None, amount: Decimal | None = None,
                         restock_type: str = "no_restock", note: str | None = None) -> dict[str, Any]:
@@ -402,6 +403,7 @@ class ShopifySimulator(Simulator):
                 wanted.lines, wanted.shipping, money_moves, note))
             return as_wire(refund_json(self.backend.order(order_id), refund, self.api_version))
 
+    @merchant_action
     def exchange_in_admin(self, order_id: int | str, returned: list[tuple[int, int]] | tuple[()],
                           new_items: list[tuple[str, str, Decimal, int, Decimal]] | tuple[()], *,
                           note: str | None = None) -> dict[str, Any]:

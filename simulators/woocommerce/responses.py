@@ -23,7 +23,7 @@ from common import jsonio, money
 from common.clock import Clock, SystemClock
 from common.seeded import IdSource, derived_seed
 from simulators.core import safe
-from simulators.core.base import Simulator, SimulatorError, json_response, route
+from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, route
 from simulators.core.orders import OrderSpec
 from simulators.core.webhooks import Delivery, DeliveryAttempt, hmac_sha256_base64
 from simulators.woocommerce.auth import ALGORITHMS, REQUIRED, parse_oauth_header, php_get, woocommerce_signature
@@ -296,6 +296,7 @@ class WooCommerceSimulator(Simulator):
         with self._lock:
             return as_wire(self._render().order(self.backend.order(int(order_id))))
 
+    @merchant_action
     def refund_in_admin(self, order_id: int | str, *, amount: Decimal | None = None,
                         lines: list[tuple[int, int]] | tuple[()] = (), shipping: bool = False,
                         reason: str = "", api_refund: bool | None = None) -> dict[str, Any]:
