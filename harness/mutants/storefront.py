@@ -103,8 +103,8 @@ def _without_lines(refund):
 
 
 def _tax_of_each_unit_rounded_alone(order, refund):
-    """Each refunded item line's tax as its share of the order line's tax, rounded on its own (what the
-    BigCommerce adapter once did): three one-unit refunds of a 5.32 tax take 1.77 each, 5.31 in all."""
+    """Each refunded item line's tax as its share of the order line's tax, rounded on its own (what a
+    shipped adapter once did): three one-unit refunds of a 5.32 tax take 1.77 each, 5.31 in all."""
     lines = []
     for line in refund.lines:
         ordered = order.line(line.line_id) if line.kind is LineKind.ITEM and line.line_id else None
