@@ -62,3 +62,42 @@ def lines_add_up(world: World) -> None:
     wrong = _not_on_lines("NetSuite", netsuite) + _not_on_lines("storefront",
                                                                world.driver_of(order).refunds(order.placed))
     assert not wrong, "; ".join(wrong)
+
+
+def _storefront_refunds_as_made(world: World) -> list[SideRefund]:
+    order = world.order
+    found = {r.id: r for r in world.driver_of(order).refunds(order.placed)}
+    missing = [made for made in order.storefront_refund_ids if made not in found]
+    assert not missing, f"the storefront does not list refunds {missing} made in this scenario"
+    return [found[made] for made in order.storefront_refund_ids]
+
+
+@then("the storefront's refunds took {amounts:Amounts} {currency:Currency} of tax, in the order they were made",
+      "the storefront's refunds took 1.77, 1.78, 1.77 USD of tax, in the order they were made")
+def storefront_tax_per_refund(world: World, amounts: tuple[Decimal, ...], currency: str) -> None:
+    """The tax of each refund made in the storefront in this scenario, first to last: how the
+    storefront's own rule split the lines' tax."""
+    assert currency == world.order.placed.currency, f"the order is in {world.order.placed.currency}, not {currency}"
+    refunds = _storefront_refunds_as_made(world)
+    assert None not in [r.tax for r in refunds], "the storefront does not say the tax of each refund"
+    taken = [r.tax for r in refunds]
+    assert taken == [money.amount(a, currency) for a in amounts], (
+        f"the storefront's refunds took {', '.join(map(str, taken))} {currency} of tax, "
+        f"not {', '.join(map(str, amounts))}")
+
+
+@then("NetSuite's refunds took the same tax as the storefront's, refund for refund",
+      "NetSuite's refunds took the same tax as the storefront's, refund for refund")
+def same_tax_per_refund(world: World) -> None:
+    """Each NetSuite refund of the order carries the tax of the storefront refund of the same lines and
+    quantities, as the storefront split it, not a tax of its own rounding (refunds are paired by what
+    they refunded: the connector may post them in any order)."""
+    def taken(refunds: list[SideRefund]) -> list[tuple[tuple[tuple[str, int], ...], Decimal | None]]:
+        return sorted(((tuple(sorted(r.lines)), r.tax) for r in refunds), key=str)
+
+    storefront, netsuite = taken(_storefront_refunds_as_made(world)), taken(world.netsuite_side(world.order))
+    assert netsuite == storefront, (
+        "NetSuite's refunds took other tax than the storefront's: "
+        + "; ".join(f"{lines}: storefront {s_tax}, NetSuite {n_tax}" for (lines, s_tax), (_, n_tax)
+                    in zip(storefront, netsuite) if s_tax != n_tax) if len(netsuite) == len(storefront) else
+        f"NetSuite has {len(netsuite)} refunds of the order, the storefront {len(storefront)}")
