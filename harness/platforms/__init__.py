@@ -72,8 +72,6 @@ class Capabilities:
             raise ValueError("a platform whose refunds are read-only cannot take refunds from NetSuite")
         if self.unit_allocation is not None and self.unit_allocation not in UNIT_ALLOCATIONS:
             raise ValueError(f"unit_allocation must be one of {', '.join(UNIT_ALLOCATIONS)}, not {self.unit_allocation!r}")
-        if self.unit_allocation is not None and not self.line_items:
-            raise ValueError("unit_allocation says how refunds by line split a line; this platform does not refund by line")
 
 
 @dataclass(frozen=True)

@@ -72,8 +72,6 @@ def test_capabilities_refuse_inconsistent_declarations():
         Capabilities(directions=("to_netsuite", "from_netsuite"), **{**base, "read_only_refunds": True})
     with pytest.raises(ValueError, match="unit_allocation must be one of cumulative, per_unit"):
         Capabilities(directions=("to_netsuite",), **base, unit_allocation="rounded_alone")
-    with pytest.raises(ValueError, match="does not refund by line"):
-        Capabilities(directions=("to_netsuite",), **{**base, "line_items": False}, unit_allocation="cumulative")
 
 
 def test_each_declared_refund_rule_has_a_tag_that_selects_the_platforms_declaring_it():
