@@ -364,6 +364,7 @@ def print_storefronts(*, as_json: bool) -> int:
         table.add_column(entry["name"])
     table.add_row("directions", *("\n".join(entry["directions"]) for entry in entries))
     table.add_row("best practice", *(entry["best_practice_direction"] for entry in entries))
+    table.add_row("unit allocation", *((entry["unit_allocation"] or "-").replace("_", " ") for entry in entries))
     for flag in [f.name for f in fields(Capabilities) if f.type in (bool, "bool")]:
         table.add_row(flag.replace("_", " "), *("yes" if entry[flag] else "no" for entry in entries))
     Console(width=200).print(table)

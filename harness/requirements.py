@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from harness.directions import DIRECTIONS
-from harness.platforms import Capabilities, Platform, platforms
+from harness.platforms import UNIT_ALLOCATIONS, Capabilities, Platform, platforms
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,11 @@ REQUIREMENTS = {r.tag: r for r in (
                 lambda c: c.multi_currency),
     Requirement("exchanges", "a storefront whose exchanges can leave a refund", lambda c: c.exchanges),
 )}
+# One tag per refund rule the registry can declare (``@cumulative_unit_allocation`` ...): a rule's
+# scenario runs for every platform declaring that rule.
+REQUIREMENTS.update({f"{rule}_unit_allocation": Requirement(
+    f"{rule}_unit_allocation", f"a storefront whose refunds split a line so that {meaning}",
+    lambda c, rule=rule: c.unit_allocation == rule) for rule, meaning in UNIT_ALLOCATIONS.items()})
 
 
 # ``@sells_jpy``: the scenario's orders are in that currency, so it runs only for platforms that sell

@@ -438,8 +438,11 @@ class World:
                            for key, line in zip(keys, items))
             shipping = sum((Decimal(str(line["amount"])) for line in record["item"]["items"]
                             if line["item"]["id"] == self.shipping_item_id), Decimal(0))
+            on_lines = sum((Decimal(str(line["amount"])) + Decimal(str(line.get("taxAmount", 0)))
+                            for line in record["item"]["items"] if line["item"]["id"] != self.refund_item_id),
+                           Decimal(0))
             found.append(SideRefund(record["id"], Decimal(str(record["total"])), record["currency"]["refName"],
-                                    Decimal(str(record["taxTotal"])), lines, kind, values, shipping))
+                                    Decimal(str(record["taxTotal"])), lines, kind, values, shipping, on_lines))
         return found
 
     # --- assertions shared by Then steps --------------------------------------------------

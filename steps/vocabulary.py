@@ -87,6 +87,12 @@ def _amount(text: str) -> Decimal:
     return Decimal(text)
 
 
+@register_type("Amounts", rf"{_NUMBER}(?:, {_NUMBER})*", "1.77, 1.78, 1.77",
+               "amounts of money in the order's currency, one after another, separated by ', '")
+def _amounts(text: str) -> tuple[Decimal, ...]:
+    return tuple(Decimal(part) for part in text.split(", "))
+
+
 @register_type("Currency", r"[A-Z]{3}", "EUR", "an ISO 4217 currency code")
 def _currency(text: str) -> str:
     return text

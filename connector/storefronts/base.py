@@ -47,6 +47,10 @@ class RefundPush:
     idempotency_key: str
     # the account lets a gift-card order's refund go back as store credit (the adapter says how, or refuses)
     store_credit: bool = False
+    # What NetSuite refunded for each line of ``lines``: (storefront line id, amount before tax, tax), for
+    # storefronts that take each line's money as given; and the tax NetSuite refunded on the shipping.
+    line_values: tuple[tuple[str, Decimal, Decimal], ...] = ()
+    shipping_tax: Decimal | None = None
 
 
 class StorefrontAdapter(Protocol):

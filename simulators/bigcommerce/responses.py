@@ -119,7 +119,7 @@ def refund_json(refund: Refund) -> dict[str, Any]:
 
 def quote_json(quote: Quote) -> dict[str, Any]:
     return {"order_id": quote.order_id, "total_refund_amount": quote.total_refund_amount,
-            "total_refund_tax_amount": quote.total_refund_tax_amount, "rounding": 0, "adjustment": 0,
+            "total_refund_tax_amount": quote.total_refund_tax_amount, "rounding": 0, "adjustment": quote.adjustment,
             "tax_inclusive": False, "order_level_refund_amount": quote.order_level_refund_amount,
             "refund_methods": [[option.as_json() for option in method] for method in quote.refund_methods]}
 
@@ -302,7 +302,7 @@ class BigCommerceSimulator(Simulator):
             elif amount is not None:
                 override = money.amount(amount, order.currency)
             quote = self.backend.quote(store, order.id, items)
-            total = override if override is not None else quote.total_refund_amount
+            total = override if override is not None else quote.refundable
             method = quote.refund_methods[0][0] if quote.refund_methods else None
             if method is None:
                 raise unprocessable(f"Order {order.id} offers no refund method.")
