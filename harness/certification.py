@@ -17,6 +17,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from harness.failure_groups import group_failures
+
 EVIDENCE_KEY = "refund_harness_evidence"
 
 
@@ -146,6 +148,8 @@ def build_report(outcomes: list[ScenarioOutcome], matrix: list[MatrixRow], conne
         },
     } for _, cell in sorted(cells.items())]
     failed_outside_cells = sorted(outside_claim)
+    names = tuple(dict.fromkeys(name for row in matrix for name in (row.platform, row.storefront)))
+    groups = group_failures([(o.name, o.why, o.exercised()) for o in outcomes if not o.passed], names)
     verdicts = {r["verdict"] for r in rows if r["claimed"]}
     if failed_outside_cells or "failed" in verdicts or not verdicts:
         verdict = "failed"
@@ -159,6 +163,7 @@ def build_report(outcomes: list[ScenarioOutcome], matrix: list[MatrixRow], conne
                 "rows": [{"platform": row.platform, "direction": row.direction} for row in matrix],
                 "not_offered": [], "narrowed_by": [], "description": description},
             "rows": rows, "narrowed_by": list(narrowed_by),
+            "failure_groups": [g.as_json() for g in groups],
             "scenarios": {"passed": sum(o.passed for o in outcomes),
                           "failed": sum(not o.passed and not o.skipped for o in outcomes),
                           "skipped": sum(o.skipped for o in outcomes),
@@ -204,12 +209,16 @@ def money_text(totals: dict[str, str]) -> str:
     return ", ".join(f"{amount} {currency}" for currency, amount in totals.items()) or "-"
 
 
-def failure_reasons(report: dict[str, Any]) -> list[str]:
-    """Why a report is not certified, one line each, for the terminal."""
+def failure_reasons(report: dict[str, Any], *, scenarios: bool = True) -> list[str]:
+    """Why a report is not certified, one line each. ``scenarios=False`` leaves out the failed scenarios
+    (the failure groups say those once per cause) and keeps what no group says: rows not covered or
+    without orders, totals that differ, a partial run."""
     reasons = [f"{row['storefront']} {row['direction']}: {reason}"
-               for row in report["rows"] if row["verdict"] not in ("certified", NOT_CLAIMED) for reason in row["reasons"]]
+               for row in report["rows"] if row["verdict"] not in ("certified", NOT_CLAIMED) for reason in row["reasons"]
+               if scenarios or not reason.startswith(FAILED_PREFIX)]
     why = report["scenarios"].get("why_failed", {})
-    reasons += [_failed(name, why.get(name, "")) for name in report["scenarios"]["failed_without_cell"]]
+    if scenarios:
+        reasons += [_failed(name, why.get(name, "")) for name in report["scenarios"]["failed_without_cell"]]
     if not report["rows"]:
         reasons.append("no storefront is registered, so nothing is certified")
     elif not any(row.get("claimed", True) for row in report["rows"]):
@@ -218,8 +227,24 @@ def failure_reasons(report: dict[str, Any]) -> list[str]:
     return reasons
 
 
+FAILED_PREFIX = "scenario failed: "
+
+
 def _failed(name: str, why: str) -> str:
-    return f"scenario failed: {name}" + (f" -- {why}" if why else "")
+    return f"{FAILED_PREFIX}{name}" + (f" -- {why}" if why else "")
+
+
+def render_groups(report: dict[str, Any]):
+    """The failure groups as a terminal table: count, check, likely cause, rows, examples."""
+    from rich.table import Table
+
+    table = Table(title=f"Failures by cause ({len(report.get('failure_groups', []))} group(s))")
+    for column in ("scenarios", "check that failed", "likely cause", "rows", "for example"):
+        table.add_column(column, overflow="fold")
+    for group in report.get("failure_groups", []):
+        rows = ", ".join(f"{r['platform']} {r['direction']}" for r in group["rows"]) or "-"
+        table.add_row(str(group["count"]), group["check"], group["cause"], rows, "; ".join(group["examples"]))
+    return table
 
 
 def evidence_property(evidence: dict[str, Any]) -> tuple[str, str]:

@@ -260,7 +260,8 @@ def certify(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     report = args.report.resolve()
     junit = (args.junit or report.with_suffix(".junit.xml")).resolve()
-    pytest_args = [str(suite), "-q", "-p", "no:cacheprovider", f"--rootdir={PROJECT_ROOT}",
+    # -rN: no list of FAILED ids after the summary, whose last screen is the verdict, matrix and groups
+    pytest_args = [str(suite), "-q", "-rN", "-p", "no:cacheprovider", f"--rootdir={PROJECT_ROOT}",
                    f"--certification-report={report}", f"--junitxml={junit}", "--harness-progress=terminal",
                    "--harness-lint"]
     pytest_args += [f"--harness-feature={feature.resolve()}" for feature in args.features]

@@ -1,7 +1,8 @@
-"""The certification report as one self-contained HTML file (no scripts, no external assets): the
-run metadata, the headline naming what the connector claims, the storefront x direction matrix with
-verdicts (unclaimed rows "not claimed"), the evidence behind each claimed cell
-(orders and refund totals per side per currency) and every failed scenario with why it failed."""
+"""The certification report as one self-contained HTML file (no scripts, no external assets). It opens
+with the verdict, the headline naming what the connector claims and the storefront x direction matrix
+(unclaimed rows "not claimed"), then the failures grouped by cause; the run metadata, the evidence
+behind each claimed cell (folded where certified) and every failed scenario with its whole reason
+(folded) follow."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,25 +25,8 @@ code { font-size: .9em; }
 <body>
 <h1>Refund sync certification: <span class="verdict {{ report.verdict | css }}">{{ report.verdict | upper }}</span></h1>
 {% if report.headline %}<p class="headline"><strong>{{ report.headline }}</strong></p>{% endif %}
-{% if reasons %}<ul>{% for reason in reasons %}<li>{{ reason }}</li>{% endfor %}</ul>{% endif %}
-
-<h2>Run</h2>
-<table>
-<tr><th>connector under test</th><td><code>{{ report.connector }}</code></td></tr>
-{% if report.claim %}
-<tr><th>claim</th><td>{{ report.claim.description }}{% if report.claim.narrowed_by %} (narrowed by{% for claim in report.claim.narrowed_by %} <code>--claim {{ claim }}</code>{% endfor %}){% endif %}</td></tr>
-{% endif %}
-{% if run %}
-<tr><th>seed</th><td>{{ run.seed }}</td></tr>
-<tr><th>replay</th><td><code>{{ run.replay }}</code></td></tr>
-<tr><th>selection</th><td>{% for key, value in run.selection.items() if value %}{{ key }}: <code>{{ value }}</code><br>{% else %}the whole suite{% endfor %}</td></tr>
-<tr><th>project</th><td>{{ run.project_version }} at commit <code>{{ run.git_commit }}</code></td></tr>
-<tr><th>Python and packages</th><td>Python {{ run.python }}{% for name, version in run.packages.items() %}, {{ name }} {{ version }}{% endfor %}</td></tr>
-<tr><th>transport</th><td>{{ run.transport }}</td></tr>
-<tr><th>started / finished</th><td>{{ run.started_at }} / {{ run.finished_at }}</td></tr>
-{% endif %}
-<tr><th>scenarios</th><td>{% for key in ("selected", "deselected", "passed", "failed", "skipped", "not_claimed") if key in report.scenarios %}{{ key | replace("_", " ") }} {{ report.scenarios[key] }}{% if not loop.last %}, {% endif %}{% endfor %}</td></tr>
-</table>
+<p>Connector under test: <code>{{ report.connector }}</code>{% if report.claim %}; claim: {{ report.claim.description }}{% if report.claim.narrowed_by %} (narrowed by{% for claim in report.claim.narrowed_by %} <code>--claim {{ claim }}</code>{% endfor %}){% endif %}{% endif %}.
+Scenarios: {% for key in ("selected", "deselected", "passed", "failed", "skipped", "not_claimed") if key in report.scenarios %}{{ key | replace("_", " ") }} {{ report.scenarios[key] }}{% if not loop.last %}, {% endif %}{% endfor %}.</p>
 
 <h2>Matrix</h2>
 <table>
@@ -56,9 +40,34 @@ code { font-size: .9em; }
 {% endfor %}
 </table>
 
+{% if report.failure_groups %}
+<h2>Failures by cause</h2>
+<table class="groups"><tr><th>scenarios</th><th>check that failed</th><th>likely cause</th><th>rows</th><th>for example</th></tr>
+{% for group in report.failure_groups %}
+<tr><td>{{ group.count }}</td><td>{{ group.check }}</td><td>{{ group.cause }}</td>
+<td>{% for row in group.rows %}{{ row.platform }} {{ row.direction }}{% if not loop.last %}, {% endif %}{% endfor %}</td>
+<td>{{ group.examples | join("; ") }}</td></tr>
+{% endfor %}
+</table>
+{% endif %}
+{% if reasons %}<h2>Also not proven</h2><ul>{% for reason in reasons %}<li>{{ reason }}</li>{% endfor %}</ul>{% endif %}
+
+<h2>Run</h2>
+<table>
+{% if run %}
+<tr><th>seed</th><td>{{ run.seed }}</td></tr>
+<tr><th>replay</th><td><code>{{ run.replay }}</code></td></tr>
+<tr><th>selection</th><td>{% for key, value in run.selection.items() if value %}{{ key }}: <code>{{ value }}</code><br>{% else %}the whole suite{% endfor %}</td></tr>
+<tr><th>project</th><td>{{ run.project_version }} at commit <code>{{ run.git_commit }}</code></td></tr>
+<tr><th>Python and packages</th><td>Python {{ run.python }}{% for name, version in run.packages.items() %}, {{ name }} {{ version }}{% endfor %}</td></tr>
+<tr><th>transport</th><td>{{ run.transport }}</td></tr>
+<tr><th>started / finished</th><td>{{ run.started_at }} / {{ run.finished_at }}</td></tr>
+{% endif %}
+</table>
+
 <h2>Evidence per cell</h2>
 {% for row in report.rows if row.claimed is not defined or row.claimed %}
-<h3 id="{{ row.platform }}-{{ row.direction }}">{{ row.storefront }} {{ row.direction }}: {{ row.verdict }}</h3>
+<details{% if row.verdict != "certified" %} open{% endif %}><summary id="{{ row.platform }}-{{ row.direction }}"><strong>{{ row.storefront }} {{ row.direction }}: {{ row.verdict }}</strong></summary>
 {% if row.reasons and row.verdict != "certified" %}<ul>{% for reason in row.reasons %}<li>{{ reason }}</li>{% endfor %}</ul>{% endif %}
 {% if row.evidence.scenarios %}<p>Scenarios: {{ row.evidence.scenarios | join("; ") }}</p>{% endif %}
 {% if row.evidence.orders %}
@@ -69,13 +78,13 @@ code { font-size: .9em; }
 {% endfor %}</table>
 {% endif %}
 {% if row.evidence.detected_mismatches %}<p>{{ row.evidence.detected_mismatches | length }} deliberate mismatch(es) detected as expected.</p>{% endif %}
+</details>
 {% endfor %}
 
 <h2>Scenarios that did not pass</h2>
 {% if report.scenarios.why_failed %}
-<table><tr><th>scenario</th><th>why</th></tr>
-{% for name, why in report.scenarios.why_failed.items() %}<tr><td>{{ name }}</td><td>{{ why }}</td></tr>{% endfor %}
-</table>
+{% for name, why in report.scenarios.why_failed.items() %}<details><summary>{{ name }}</summary><p>{{ why }}</p></details>
+{% endfor %}
 {% else %}<p>None: every scenario that ran passed.</p>{% endif %}
 </body></html>
 """
@@ -89,7 +98,8 @@ def render_html(report: dict[str, Any]) -> str:
     env = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
     env.filters["money"] = money_text
     env.filters["css"] = lambda verdict: verdict.replace(" ", "-")
-    return env.from_string(TEMPLATE).render(report=report, run=report.get("run"), reasons=failure_reasons(report))
+    return env.from_string(TEMPLATE).render(report=report, run=report.get("run"),
+                                             reasons=failure_reasons(report, scenarios=False))
 
 
 def write_html(path: Path, report: dict[str, Any]) -> None:

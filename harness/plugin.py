@@ -12,7 +12,7 @@ import pytest
 
 from harness import seam
 from harness.certification import (EVIDENCE_KEY, MatrixRow, ScenarioOutcome, build_report, environment,
-                                   evidence_property, failure_reasons, render_table, write_report)
+                                   evidence_property, failure_reasons, render_groups, render_table, write_report)
 from harness.platforms import platforms, registry
 from harness.requirements import REQUIREMENTS, fitting, needs_storefront, scenario_rows
 
@@ -368,7 +368,9 @@ class _CertificationCollector:
             return
         console.print()
         console.print(render_table(self.report))
-        for reason in failure_reasons(self.report):
+        if self.report.get("failure_groups"):
+            console.print(render_groups(self.report))
+        for reason in failure_reasons(self.report, scenarios=False):
             console.print(f"  - {reason}")
         console.print(f"connector under test: {self.connector}")
         run = self.report["run"]
@@ -470,13 +472,14 @@ def certification_matrix() -> list[MatrixRow]:
 
 
 def _why(report: pytest.TestReport, step: str | None = None) -> str:
-    """The one line that says why a scenario failed (the step, then pytest's crash message), kept short."""
+    """The one line that says why a scenario failed (the step, then pytest's crash message). Whole: a
+    cause is often at the end of it ("... Likely cause: ..."); only a runaway message is cut, at 4,000."""
     crash = getattr(report.longrepr, "reprcrash", None)
     text = crash.message if crash is not None else str(report.longrepr or "")
     first = " ".join(text.strip().splitlines()[:1]) or f"failed in {report.when}"
     if step:
         first = f"at step {step.split('  (')[0]!r}: {first}"
-    return first if len(first) <= 300 else first[:297] + "..."
+    return first if len(first) <= 4000 else first[:3997] + "..."
 
 
 def _scenario_name(report: pytest.TestReport) -> str:
