@@ -51,6 +51,8 @@ REQUIREMENTS = {r.tag: r for r in (
     Requirement("multi_currency", "a storefront that takes orders paid in a currency other than its own",
                 lambda c: c.multi_currency),
     Requirement("exchanges", "a storefront whose exchanges can leave a refund", lambda c: c.exchanges),
+    Requirement("idempotent_refunds", "a storefront whose refund requests carry an idempotency key",
+                lambda c: c.idempotent_refunds),
 )}
 
 

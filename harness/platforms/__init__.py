@@ -47,6 +47,8 @@ class Capabilities:
     store_credit_refunds: bool = False   # a refund can go back as store credit (a gift-card order, when the setting is on)
     multi_currency: bool = False         # a shop in one currency takes orders paid in another (shop vs presentment money)
     exchanges: bool = False              # an exchange (a return plus new items) can leave a refund of the balance
+    # a refund request carries an idempotency key: the same key again answers the refund it first made
+    idempotent_refunds: bool = False
 
     def __post_init__(self) -> None:
         unknown = [d for d in self.directions if d not in DIRECTIONS]
