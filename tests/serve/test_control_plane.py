@@ -111,3 +111,17 @@ def test_malformed_json_and_operations_a_simulator_lacks(served_world, plain_htt
     assert bad.status_code == 400 and "not valid JSON" in bad.json()["error"]
     none = plain_http.post(f"{control(served_world, 'square')}/webhooks/deliver")
     assert (none.status_code, none.json()) == (404, {"error": "square sends no webhooks"})
+
+
+def test_the_page_size_set_over_http_pages_a_served_listing(served_world, plain_http):
+    url = f"{control(served_world, 'shopify')}/page_size"
+    shopify = served_world.simulators()["shopify"]
+    for _ in range(3):
+        plain_http.post(f"{control(served_world, 'shopify')}/seed", json={"orders": [ORDER]})
+    assert plain_http.put(url, json={"max_page_size": 1}).json() == {"max_page_size": 1}
+    assert plain_http.get(url).json() == {"max_page_size": 1} and shopify.max_page_size == 1
+    listing = f"{served_world.wiring.base_url(shopify)}/admin/api/2024-10/orders.json"
+    page = plain_http.get(listing, params={"limit": 250}, headers={"X-Shopify-Access-Token": shopify.access_token})
+    assert len(page.json()["orders"]) == 1 and 'rel="next"' in page.headers["link"]
+    refused = plain_http.put(url, json={"max_page_size": "one"})
+    assert refused.status_code == 400 and "max_page_size must be a whole number" in refused.json()["error"]
