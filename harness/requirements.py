@@ -60,6 +60,8 @@ REQUIREMENTS = {r.tag: r for r in (
     Requirement("multi_currency", "a storefront that takes orders paid in a currency other than its own",
                 lambda c: c.multi_currency),
     Requirement("exchanges", "a storefront whose exchanges can leave a refund", lambda c: c.exchanges),
+    Requirement("idempotent_refunds", "a storefront whose refund requests carry an idempotency key",
+                lambda c: c.idempotent_refunds),
 )}
 # One tag per refund rule the registry can declare (``@cumulative_unit_allocation`` ...): a rule's
 # scenario runs for every platform declaring that rule.

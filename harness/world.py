@@ -101,6 +101,7 @@ class ScenarioState:
 
     accounts: list[AccountUnderTest] = field(default_factory=list)
     orders: list[OrderUnderTest] = field(default_factory=list)
+    batch: list[OrderUnderTest] = field(default_factory=list)   # orders a step placed together ("those orders")
     refusal: Exception | None = None
     failure: Exception | None = None
     expect_mismatch: bool = False
@@ -115,6 +116,7 @@ class World:
         self.clock = ManualClock()
         self.data = factories.DataSource(seed)
         self.faults = FaultPlane(seed)  # one rule list for every simulator of this World (docs/faults.md)
+        self.max_page_size: int | None = None  # every simulator's listings, those started later too
         self.netsuite = NetSuiteSimulator(account_id=NETSUITE_ACCOUNT, clock=self.clock, seed=seed)
         self.router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
         # "loopback" serves every simulator on a socket of its own (harness/wiring.py)
@@ -171,8 +173,16 @@ class World:
         if failures:
             raise AssertionError(f"a worker's scheduled run crashed: {failures[0]!r}") from failures[0]
 
+    def cap_listing_pages(self, size: int | None) -> None:
+        """Every listing of every simulator of this World (NetSuite's and each storefront's, those not
+        started yet too) answers at most ``size`` records a page, paged as its platform pages."""
+        for simulator in self.simulators().values():
+            simulator.set_max_page_size(size)
+        self.max_page_size = size
+
     def _route(self, simulator: Any) -> None:
         simulator.use_faults(self.faults)
+        simulator.set_max_page_size(self.max_page_size)
         for host in simulator.hosts:
             self.router.route(host=host).mock(side_effect=simulator.handle)
         self.wiring.serve_simulator(simulator)

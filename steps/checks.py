@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from common import money
 from harness import seam
-from harness.world import World
+from harness.world import OrderUnderTest, World
 from steps.vocabulary import then
 
 
@@ -72,7 +72,11 @@ def no_feature_flag(world: World) -> None:
 def posted_exactly_once(world: World) -> None:
     """Every ledger row of the order is Posted, each side holds one refund per row, and the order
     reconciles by total and by line."""
-    order = world.order
+    assert_posted_exactly_once(world, world.order)
+
+
+def assert_posted_exactly_once(world: World, order: OrderUnderTest) -> None:
+    """``order``'s ledger rows are all Posted, each side holds one refund per row, and it reconciles."""
     rows = world.refunds_of(order)
     assert rows, "the connector has no refund for the order"
     assert all(r.status == seam.POSTED for r in rows), [(r.source_id, r.status, r.error) for r in rows]

@@ -35,6 +35,19 @@ def _webhook_fault(text: str) -> str:
     return WEBHOOK_FAULTS[text]
 
 
+# Where a storefront lists refunds: its refund listing, an order's refunds, and where the connector
+# looks for a refund it may have made (a payment's refund ids); a platform has those it has.
+LISTING_TARGETS = ("refund listing", "list refunds", "refund search")
+
+
+def scope_of(world: World, system: str, operation: str, *, missing_ok: bool = False) -> dict[str, Any] | None:
+    """``_scope`` of one operation; with ``missing_ok``, None where the system has no such target."""
+    targets = world.netsuite.fault_targets if system == NETSUITE else world.account.platform.fault_targets
+    if missing_ok and operation not in targets:
+        return None
+    return _scope(world, system, operation)
+
+
 def _scope(world: World, system: str, operation: str | None = None) -> dict[str, Any]:
     """The rule scope of a system (NetSuite, or the storefront under test and its store), narrowed to
     an operation named generically."""

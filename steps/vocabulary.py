@@ -122,6 +122,16 @@ def _refunds(text: str) -> int:
     return _count(text)
 
 
+@register_type("Records", _counted("record"), "1 record", "a number of records: '1 record' or 'N records'")
+def _records(text: str) -> int:
+    return _count(text)
+
+
+@register_type("Orders", _counted("order"), "3 orders", "a number of orders: '1 order' or 'N orders'")
+def _orders(text: str) -> int:
+    return _count(text)
+
+
 _TIMES = {"once": 1, "twice": 2}
 
 

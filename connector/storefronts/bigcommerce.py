@@ -114,8 +114,8 @@ class BigCommerceAdapter:
                 return
             for raw in data:
                 yield self.get_order(str(raw["id"]))
-            if len(data) < PAGE_SIZE:
-                return
+            # v2 carries no page count, and a store may answer fewer orders than the limit asked for
+            # (its own maximum): only an empty page (204) ends the listing
             page += 1
 
     @staticmethod

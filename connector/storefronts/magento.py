@@ -77,13 +77,15 @@ class MagentoAdapter:
 
     def _pages(self, path: str, *filters: tuple[str, str, str], what: str) -> Iterator[dict]:
         """Every item of a list, page by page. Magento answers a page past the last with the last page
-        again, so the end is told by total_count, never by an empty page."""
-        page = 1
+        again, so the end is told by total_count, never by an empty page; and a store may answer pages
+        smaller than asked for (its maximum page size), so the end is where the items seen reach it."""
+        page, seen = 1, 0
         while True:
             data, _ = self.api.request("GET", path, params=criteria(*filters, sort="updated_at", page=page), what=what)
             items = data.get("items") or []
             yield from items
-            if not items or page * PAGE_SIZE >= int(data.get("total_count") or 0):
+            seen += len(items)
+            if not items or seen >= int(data.get("total_count") or 0):
                 return
             page += 1
 

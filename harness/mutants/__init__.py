@@ -1,7 +1,8 @@
 """Deliberately broken connectors that measure the certification itself.
 
 Each mutant is the shipped reference connector with one bug that real sync code has had, made at
-the layer where such a bug lives: on the wire to NetSuite (``wire``), in the storefront adapter
+the layer where such a bug lives: on the wire to NetSuite (``wire``), in reading listings (``listings``),
+in the storefront adapter
 (``storefront``), in what the connector lets an operator do (``rules``), or in the engine's own
 bookkeeping (``engine``). A certification worth
 its name rejects every one and says why; the share it rejects is its kill rate (`make mutants`).
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 from harness import seam
 from harness.platforms import platforms
-from harness.mutants import engine, rules, storefront, wire
+from harness.mutants import engine, listings, rules, storefront, wire
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class Mutant:
 
 MUTANTS: dict[str, Mutant] = {
     name: Mutant(name, bug, build)
-    for module in (wire, storefront, rules, engine) for name, (bug, build) in module.MUTANTS.items()}
+    for module in (wire, listings, storefront, rules, engine) for name, (bug, build) in module.MUTANTS.items()}
 MUTANTS.update({name: Mutant(name, bug, build)   # bugs only one platform's connector code can have
                 for entry in platforms() for name, (bug, build) in entry.mutants.items()})
 

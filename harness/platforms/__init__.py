@@ -61,6 +61,8 @@ class Capabilities:
     # Refund rules as data: how the platform's own refunds split a line's money over refunds of some of
     # its units (a key of UNIT_ALLOCATIONS); None where refunds are not by line.
     unit_allocation: str | None = None
+    # a refund request carries an idempotency key: the same key again answers the refund it first made
+    idempotent_refunds: bool = False
 
     def __post_init__(self) -> None:
         unknown = [d for d in self.directions if d not in DIRECTIONS]

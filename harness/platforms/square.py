@@ -112,7 +112,8 @@ PLATFORM = Platform(
     capabilities=Capabilities(
         directions=("to_netsuite", "from_netsuite"), best_practice_direction="to_netsuite",
         line_items=False, shipping_refunds=False, amount_only=True, async_settlement=True,
-        refund_webhooks=False, read_only_refunds=False, visible_after_settlement=False),
+        refund_webhooks=False, read_only_refunds=False, visible_after_settlement=False,
+        idempotent_refunds=True),
     hosts=("connect.squareup.com",),
     credentials=("access_token",),
     card_gateway="square",
@@ -122,6 +123,8 @@ PLATFORM = Platform(
     fault_targets={
         "list refunds": FaultTarget(operation=("list_payment_refunds",)),
         "refund listing": FaultTarget(operation=("list_payment_refunds",)),   # what a connector pages through
+        # where a connector looks for a refund it may have made: a payment's refund_ids
+        "refund search": FaultTarget(operation=("get_payment",)),
         "create refund": FaultTarget(operation=("refund_payment",)),
         "read refund": FaultTarget(operation=("get_payment_refund",)),
         "read order": FaultTarget(operation=("retrieve_order",)),

@@ -13,13 +13,13 @@ import binascii
 import re
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable
 
 import httpx
 
 from common import jsonio, money
 from common.clock import Clock, isoformat
-from simulators.core import safe
+from simulators.core import listing, safe
 from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, route
 from simulators.core.faults import OBSERVER_HEADER
 from simulators.core.orders import OrderSpec
@@ -135,10 +135,12 @@ def _query(params: httpx.QueryParams) -> tuple[dict[str, str], int]:
     return {k: v for k, v in params.items() if k != "NextToken"}, 0
 
 
-def _page(items: list[Any], query: dict[str, str], offset: int) -> tuple[list[Any], dict]:
+def _page(items: list[Any], query: dict[str, str], offset: int,
+          page_limit: Callable[[int], int]) -> tuple[list[Any], dict]:
     size = _int(query.get("MaxResultsPerPage"), "MaxResultsPerPage", 100)
     if not 1 <= size <= 100:
         raise invalid("MaxResultsPerPage must be between 1 and 100.")
+    size = page_limit(size)   # the page the server answers; the NextToken goes on from its end
     page = items[offset:offset + size]
     more = {"NextToken": NextTokens.make(offset + size, query)} if offset + size < len(items) else {}
     return page, more
@@ -281,7 +283,8 @@ class AmazonSimulator(Simulator):
             before = before or latest
         found = self.backend.list_orders(seller, marketplaces, field_name=field_name,
                                          after=created or updated, before=before)  # type: ignore[arg-type]
-        page, more = _page(found, params, offset)
+        found = listing.visible(found, lambda o: o.last_update_date)
+        page, more = _page(found, params, offset, self.page_limit)
         return json_response(200, {"payload": {"Orders": [order_json(o) for o in page], **more,
                                                before_name: params[before_name]}})
 
@@ -293,7 +296,7 @@ class AmazonSimulator(Simulator):
     def getOrderItems(self, request: httpx.Request, seller: Seller, order_id: str) -> httpx.Response:
         order = self._order(seller, order_id)
         params, offset = _query(request.url.params)
-        items, more = _page(list(range(len(order.items))), params, offset)
+        items, more = _page(list(range(len(order.items))), params, offset, self.page_limit)
         return json_response(200, {"payload": {"AmazonOrderId": order_id, **more,
                                                "OrderItems": [order_item_json(order, n) for n in items]}})
 
@@ -312,16 +315,17 @@ class AmazonSimulator(Simulator):
             raise invalid("PostedAfter must be before PostedBefore.")
         if after is not None and before - after > MAX_RANGE:
             raise invalid("The date range between PostedAfter and PostedBefore must be at most 180 days.")
-        found = self.backend.refund_events(seller, after=after, before=before)
-        page, more = _page(found, params, offset)
+        found = listing.visible(self.backend.refund_events(seller, after=after, before=before), lambda e: e.posted_date)
+        page, more = _page(found, params, offset, self.page_limit)
         return json_response(200, {"payload": {**more, "FinancialEvents": financial_events(page)}})
 
     @route("GET", r"/finances/v0/orders/(?P<order_id>[^/]+)/financialEvents")
     def listFinancialEventsByOrderId(self, request: httpx.Request, seller: Seller, order_id: str) -> httpx.Response:
         order = self._order(seller, order_id)
         params, offset = _query(request.url.params)
-        found = self.backend.refund_events(seller, order_id=order.amazon_order_id)
-        page, more = _page(found, params, offset)
+        found = listing.visible(self.backend.refund_events(seller, order_id=order.amazon_order_id),
+                                lambda e: e.posted_date)
+        page, more = _page(found, params, offset, self.page_limit)
         return json_response(200, {"payload": {**more, "FinancialEvents": financial_events(page)}})
 
 

@@ -17,7 +17,7 @@ import httpx
 from common import jsonio, money
 from common.clock import Clock, isoformat
 from common.seeded import IdSource
-from simulators.core import safe
+from simulators.core import listing, safe
 from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, read_json, route
 from simulators.core.faults import OBSERVER_HEADER
 from simulators.core.orders import CustomerSpec, OrderSpec
@@ -434,6 +434,7 @@ class BigCommerceSimulator(Simulator):
     def list_orders(self, request: httpx.Request, store: Store) -> httpx.Response:
         params = request.url.params
         page, limit = _page_limit(params, 50, MAX_V2_LIMIT)
+        limit = self.page_limit(limit)
         sort = params.get("sort", "id:asc")
         field_name, _, direction = sort.partition(":")
         if field_name not in ("id", "date_created", "date_modified") or direction not in ("", "asc", "desc"):
@@ -441,6 +442,7 @@ class BigCommerceSimulator(Simulator):
         found = self.backend.list_orders(store, min_modified=_time(params.get("min_date_modified"), "min_date_modified"),
                                          max_modified=_time(params.get("max_date_modified"), "max_date_modified"),
                                          descending=direction == "desc", sort=field_name)
+        found = listing.visible(found, lambda o: o.modified)
         chosen = found[(page - 1) * limit: page * limit]
         if not chosen:
             return httpx.Response(204)
@@ -512,7 +514,7 @@ class BigCommerceSimulator(Simulator):
     @route("GET", STORE + r"/v3/orders/(?P<order_id>[^/]+)/payment_actions/refunds")
     def list_order_refunds(self, request: httpx.Request, store: Store, order_id: str) -> httpx.Response:
         order = self.backend.order(store, _v3_id(order_id))
-        found = self.backend.list_refunds(store, order_ids=[order.id])
+        found = listing.visible(self.backend.list_refunds(store, order_ids=[order.id]), lambda r: r.created)
         return json_response(200, {"data": [refund_json(r) for r in found],
                                    "meta": _pagination(len(found), len(found), 1, max(len(found), 1), request)})
 
@@ -525,11 +527,13 @@ class BigCommerceSimulator(Simulator):
     def list_refunds(self, request: httpx.Request, store: Store) -> httpx.Response:
         params = request.url.params
         page, limit = _page_limit(params, 50, MAX_V3_LIMIT)
+        limit = self.page_limit(limit)
         created_min = _time(params.get("created:min"), "created:min")
         created_max = _time(params.get("created:max"), "created:max")
         found = self.backend.list_refunds(store, order_ids=_id_list(params.get("order_id:in"), "order_id:in"),
                                           ids=_id_list(params.get("id:in"), "id:in"),
                                           created_min=created_min, created_max=created_max)
+        found = listing.visible(found, lambda r: r.created)
         chosen = found[(page - 1) * limit: page * limit]
         return json_response(200, {"data": [refund_json(r) for r in chosen],
                                    "meta": _pagination(len(found), len(chosen), page, limit, request)})

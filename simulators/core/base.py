@@ -18,7 +18,7 @@ import httpx
 
 from common import jsonio
 from common.clock import Clock, ManualClock
-from simulators.core import fault_actions, safe
+from simulators.core import fault_actions, listing, safe
 from simulators.core.faults import OBSERVER_HEADER, Facts, FaultPlane, reason
 from simulators.core.journal import Journal, JournalEntry
 
@@ -111,6 +111,7 @@ class Simulator:
         self.seed = seed
         self.use_faults(FaultPlane(seed))
         self.record_clock = RecordClock(self)  # platform models stamp records with it
+        self.max_page_size: int | None = None  # set_max_page_size
         self._lock = threading.RLock()
         self.reset(seed)
 
@@ -128,6 +129,18 @@ class Simulator:
             self.journal.clear()
             self._reset_state(self.seed)
 
+    def set_max_page_size(self, size: int | None) -> None:
+        """Cap every listing's page at ``size`` records, whatever page size a client asks for (as the
+        real APIs cap ``limit``); None restores the platform's own maximum. Kept across ``reset``, as
+        fault rules are. Raises ``ValueError`` naming the problem for anything but None or 1 or more."""
+        self.max_page_size = listing.check_page_size(size)
+
+    def page_limit(self, asked: int) -> int:
+        """The page size a listing answers with, for a client that asked for ``asked`` (or got the
+        platform's default): never more than ``max_page_size``, except to the harness looking at what
+        happened (a request with the observer header), which reads every listing whole."""
+        return asked if self.max_page_size is None or listing.observing() else min(asked, self.max_page_size)
+
     def _reset_state(self, seed: int) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -141,9 +154,12 @@ class Simulator:
         from several threads. A dropped answer is journaled, then raised as an httpx error."""
         body = request.read()
         operation, answer = self._resolve(request)
-        rule = None if self.faults.idle or request.headers.get(OBSERVER_HEADER) else self.faults.decide(
+        observer = bool(request.headers.get(OBSERVER_HEADER))
+        rule = None if self.faults.idle or observer else self.faults.decide(
             Facts(self.platform, self.tenant_of(request), request.method, request.url.path, operation))
-        outcome = fault_actions.Outcome(answer(0.0)) if rule is None else fault_actions.apply(self, rule, request, answer)
+        with listing.observed() if observer else nullcontext():
+            outcome = (fault_actions.Outcome(answer(0.0)) if rule is None
+                       else fault_actions.apply(self, rule, request, answer))
         response = outcome.response
         self.journal.record(
             JournalEntry(

@@ -8,10 +8,12 @@ in process the client reads the short body, on a socket the connection closes mi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Callable, Generic, TypeVar
 
 import httpx
 
+from simulators.core import listing
 from simulators.core.faults import DEFAULT_TIMEOUT_HOLD, FaultRule
 
 if TYPE_CHECKING:
@@ -82,6 +84,10 @@ def apply(simulator: Simulator, rule: FaultRule, request: httpx.Request, answer:
         return Outcome(answer(0.0), dropped(rule, request, rule.lost_as, "the request was processed but its answer lost"))
     if action == "truncated":
         return Outcome(truncated(answer(0.0), rule.keep_bytes))
+    if action == "listing_lag":
+        # the simulator's own clock (skew included), the one its records are stamped with
+        with listing.lagging(simulator.record_clock.now() - timedelta(seconds=rule.seconds or 0)):
+            return Outcome(answer(0.0))
     raise ValueError(f"{action} is not a request action")
 
 

@@ -20,7 +20,7 @@ from http import HTTPStatus
 from typing import Any, Callable, Iterable
 
 # A request action decides how one request is answered.
-REQUEST_ACTIONS = ("status", "latency", "timeout", "reset", "lost_answer", "truncated")
+REQUEST_ACTIONS = ("status", "latency", "timeout", "reset", "lost_answer", "truncated", "listing_lag")
 # A webhook action decides how one outbound webhook delivery is sent.
 WEBHOOK_ACTIONS = ("webhook_twice", "webhook_out_of_order", "webhook_never")
 # A standing action applies while the rule exists: records are stamped with a skewed clock.
@@ -61,7 +61,8 @@ class FaultRule:
     status: int | None = None             # status: the HTTP status
     retry_after: float | None = None      # status: a Retry-After header (seconds); None sends none
     error: str | None = None              # status: a named platform error (simulator.fault_errors)
-    seconds: float | None = None          # latency: the delay; timeout: serve-mode hold; clock_skew: offset
+    seconds: float | None = None          # latency: the delay; timeout: serve-mode hold; clock_skew: offset;
+                                          # listing_lag: how far behind the simulator's writes a listing is
     lost_as: str = "timeout"              # lost_answer: what the client sees instead ("timeout" or "reset")
     keep_bytes: int | None = None         # truncated: bytes of the body sent (default half)
     # --- bookkeeping (set by the plane) ---
@@ -120,7 +121,7 @@ class FaultRule:
             raise BadRule("cycle applies only to a sequence")
 
     def _check_parameters(self) -> None:
-        needs = {"status": "status", "latency": "seconds", "clock_skew": "seconds"}
+        needs = {"status": "status", "latency": "seconds", "clock_skew": "seconds", "listing_lag": "seconds"}
         wanted = needs.get(self.action)
         if wanted and getattr(self, wanted) is None:
             raise BadRule(f"a {self.action} rule needs {wanted}")
@@ -134,10 +135,13 @@ class FaultRule:
         if self.retry_after is not None and self.retry_after < 0:
             raise BadRule(f"retry_after must be 0 or more, not {self.retry_after}")
         if self.seconds is not None:
-            if self.action not in ("latency", "timeout", "lost_answer", "clock_skew"):
+            if self.action not in ("latency", "timeout", "lost_answer", "clock_skew", "listing_lag"):
                 raise BadRule(f"seconds does not apply to a {self.action} rule")
             if self.seconds < 0 and self.action != "clock_skew":
                 raise BadRule(f"seconds must be 0 or more, not {self.seconds}")
+            if self.seconds == 0 and self.action == "listing_lag":
+                raise BadRule("seconds must be more than 0 for a listing_lag rule: a listing 0 seconds behind "
+                              "its writes is not behind")
         if self.lost_as not in LOST_ANSWER_AS:
             raise BadRule(f"lost_as must be one of {', '.join(LOST_ANSWER_AS)}, not {self.lost_as!r}")
         if self.lost_as != "timeout" and self.action != "lost_answer":
@@ -162,7 +166,7 @@ class FaultRule:
     def describe(self) -> str:
         """How the journal names a firing: rule id, action and its main parameter."""
         detail = {"status": f" {self.status}", "latency": f" {self.seconds}s", "lost_answer": f" as {self.lost_as}",
-                  "clock_skew": f" {self.seconds}s"}.get(self.action, "")
+                  "clock_skew": f" {self.seconds}s", "listing_lag": f" {self.seconds}s"}.get(self.action, "")
         return f"{self.id} {self.action}{detail}"
 
     def as_json(self) -> dict[str, Any]:

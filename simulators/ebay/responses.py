@@ -17,7 +17,7 @@ import httpx
 
 from common import jsonio, money
 from common.clock import Clock
-from simulators.core import safe
+from simulators.core import listing, safe
 from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, read_json, route
 from simulators.core.faults import OBSERVER_HEADER
 from simulators.core.orders import OrderSpec
@@ -401,9 +401,10 @@ class EbaySimulator(Simulator):
             found = [o for o in (self.backend.orders.get(i) for i in wanted) if o and o.seller == seller.username]
             return json_response(200, self._page(request, found, 0, len(found) or LIMIT_DEFAULT))
         field_name, start, end = parse_filter(params.get("filter"), self.record_clock.now())
-        limit = _count(params.get("limit"), LIMIT_DEFAULT, 31100, "limit", LIMIT_MAX)
+        limit = self.page_limit(_count(params.get("limit"), LIMIT_DEFAULT, 31100, "limit", LIMIT_MAX))
         offset = _count(params.get("offset"), 0, 31000, "offset")
-        found = self.backend.search(seller, field_name=field_name, start=start, end=end)
+        found = listing.visible(self.backend.search(seller, field_name=field_name, start=start, end=end),
+                                lambda o: o.modified)
         return json_response(200, self._page(request, found, offset, limit))
 
     def _page(self, request: httpx.Request, found: list[Order], offset: int, limit: int) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import httpx
 
 from common import jsonio, money
 from common.clock import Clock
-from simulators.core import safe
+from simulators.core import listing, safe
 from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, route
 from simulators.core.faults import OBSERVER_HEADER
 from simulators.core.orders import OrderSpec
@@ -178,7 +178,7 @@ class EtsySimulator(Simulator):
         params = request.url.params
         bounds = {name: _int_param(params.get(name), name, low=MIN_TIMESTAMP)
                   for name in ("min_created", "max_created", "min_last_modified", "max_last_modified")}
-        limit = _int_param(params.get("limit"), "limit", default=25, low=1, high=100)
+        limit = self.page_limit(_int_param(params.get("limit"), "limit", default=25, low=1, high=100))
         offset = _int_param(params.get("offset"), "offset", default=0)
         sort_on = params.get("sort_on", "created")
         if sort_on not in SORT_ON:
@@ -200,6 +200,7 @@ class EtsySimulator(Simulator):
             return {"created": (r.created, r.receipt_id), "updated": (r.updated, r.receipt_id),
                     "receipt_id": (r.receipt_id,)}[sort_on]
 
+        found = listing.visible(found, lambda r: r.updated)
         found.sort(key=key, reverse=SORT_ORDER[sort_order])
         page = found[offset:offset + limit]  # type: ignore[operator]
         return json_response(200, {"count": len(found), "results": [receipt_json(r) for r in page]})

@@ -18,7 +18,7 @@ import httpx
 from common import jsonio, money
 from common.clock import Clock
 from common.seeded import IdSource, derived_seed
-from simulators.core import safe
+from simulators.core import listing, safe
 from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, read_json, route
 from simulators.core.orders import OrderSpec
 from simulators.magento.partial import BadFields, keep, parse_fields
@@ -232,9 +232,12 @@ def _text_value(text: str) -> str:
 TIME, ID, TEXT = _time_value, _id_value, _text_value
 
 
-def search(params: httpx.QueryParams, records: list[Any], fields: dict[str, Field]) -> tuple[list[Any], dict, int]:
+def search(params: httpx.QueryParams, records: list[Any], fields: dict[str, Field],
+           page_limit: Callable[[int], int] = lambda asked: asked) -> tuple[list[Any], dict, int]:
     """Magento's searchCriteria: filters of one group OR'd, groups AND'd; sortOrders; pageSize and
-    currentPage, where a page past the last answers the last page again (Magento's collections do)."""
+    currentPage, where a page past the last answers the last page again (Magento's collections do).
+    ``page_limit`` is the largest page the server answers (Magento's maximum page size): a search
+    asking for more, or for no page at all, gets pages of that size."""
     groups: dict[int, dict[int, dict[str, str]]] = {}
     sorts: dict[int, dict[str, str]] = {}
     page_size = current = None
@@ -279,6 +282,9 @@ def search(params: httpx.QueryParams, records: list[Any], fields: dict[str, Fiel
     criteria: dict[str, Any] = {"filter_groups": echo_groups}
     if sorts:
         criteria["sort_orders"] = [dict(s) for _, s in sorted(sorts.items())]
+    largest = page_limit(page_size or max(total, 1))
+    if largest < (page_size or total):
+        page_size = largest
     if page_size:
         last = max(1, -(-total // page_size))
         page = min(max(current or 1, 1), last)
@@ -480,8 +486,8 @@ class MagentoSimulator(Simulator):
 
     @route("GET", STORE + r"/orders")
     def list_orders(self, request: httpx.Request) -> httpx.Response:
-        found, criteria, total = search(request.url.params, sorted(self.backend.orders.values(), key=lambda o: o.entity_id),
-                                        ORDER_FIELDS)
+        orders = listing.visible(sorted(self.backend.orders.values(), key=lambda o: o.entity_id), lambda o: o.updated_at)
+        found, criteria, total = search(request.url.params, orders, ORDER_FIELDS, self.page_limit)
         return json_response(200, {"items": [order_json(o, self.backend) for o in found],
                                    "search_criteria": criteria, "total_count": total})
 
@@ -492,8 +498,8 @@ class MagentoSimulator(Simulator):
 
     @route("GET", STORE + r"/invoices")
     def list_invoices(self, request: httpx.Request) -> httpx.Response:
-        found, criteria, total = search(request.url.params, self._records(request, self.backend.invoices, "invoice_ids"),
-                                        INVOICE_FIELDS)
+        invoices = listing.visible(self._records(request, self.backend.invoices, "invoice_ids"), lambda i: i.updated_at)
+        found, criteria, total = search(request.url.params, invoices, INVOICE_FIELDS, self.page_limit)
         return json_response(200, {"items": [invoice_json(i, self.backend) for i in found],
                                    "search_criteria": criteria, "total_count": total})
 
@@ -504,9 +510,8 @@ class MagentoSimulator(Simulator):
 
     @route("GET", STORE + r"/creditmemos")
     def list_creditmemos(self, request: httpx.Request) -> httpx.Response:
-        found, criteria, total = search(request.url.params,
-                                        self._records(request, self.backend.creditmemos, "creditmemo_ids"),
-                                        CREDITMEMO_FIELDS)
+        memos = listing.visible(self._records(request, self.backend.creditmemos, "creditmemo_ids"), lambda m: m.updated_at)
+        found, criteria, total = search(request.url.params, memos, CREDITMEMO_FIELDS, self.page_limit)
         return json_response(200, {"items": [creditmemo_json(m) for m in found],
                                    "search_criteria": criteria, "total_count": total})
 

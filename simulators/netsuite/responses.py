@@ -396,7 +396,7 @@ class NetSuiteSimulator(Simulator):
         if "q" in request.url.params:
             raise user_error("Record collection filtering (q=) is not supported here; use SuiteQL or "
                              "eid:<externalId>.", query_param="q")
-        limit, offset = _paging(request, default_limit=MAX_PAGE)
+        limit, offset = _paging(request, default_limit=MAX_PAGE, cap=self.page_limit)
         records = self._account.list(record_type)
         documents = Documents(self._account, _base_url(request))
         items = [{"links": _self_link(documents.url(r)), "id": r.id} for r in records[offset:offset + limit]]
@@ -462,7 +462,7 @@ class NetSuiteSimulator(Simulator):
     def suiteql(self, request: httpx.Request) -> httpx.Response:
         if "transient" not in request.headers.get("prefer", "").lower():
             raise user_error("SuiteQL requests need the header Prefer: transient.", header="Prefer")
-        limit, offset = _paging(request, default_limit=MAX_PAGE)
+        limit, offset = _paging(request, default_limit=MAX_PAGE, cap=self.page_limit)
         body = _body(request)
         query = body.get("q") if isinstance(body, dict) else None
         if not isinstance(query, str) or not query.strip():
@@ -493,7 +493,9 @@ def _replace(request: httpx.Request) -> frozenset[str]:
     return frozenset(name.strip() for name in raw.split(",") if name.strip())
 
 
-def _paging(request: httpx.Request, default_limit: int) -> tuple[int, int]:
+def _paging(request: httpx.Request, default_limit: int, cap: Callable[[int], int]) -> tuple[int, int]:
+    """(limit, offset) of a collection or SuiteQL page; the limit asked for is cut to the page size the
+    server imposes (``cap``), and the offset must be a whole number of such pages."""
     values = {}
     for name, default, low, high in (("limit", default_limit, 1, MAX_PAGE), ("offset", 0, 0, None)):
         raw = request.url.params.get(name)
@@ -504,7 +506,7 @@ def _paging(request: httpx.Request, default_limit: int) -> tuple[int, int]:
             bounds = f"{low}..{high}" if high is not None else f"{low} or more"
             raise user_error(f"Invalid {name} {raw!r}: a whole number {bounds} is required.", query_param=name)
         values[name] = int(raw)
-    limit, offset = values["limit"], values["offset"]
+    limit, offset = cap(values["limit"]), values["offset"]
     if offset % limit:
         # NetSuite pages in whole pages: the offset must be divisible by the limit.
         raise user_error(f"Invalid offset {offset}: the offset must be a multiple of the limit ({limit}).",

@@ -126,6 +126,8 @@ class ControlPlane:
             ("GET", "/settings"): lambda r: {"settings": self.settings()},
             ("PATCH", "/settings"): lambda r: {"settings": self.update_settings(self._body(r))},
             ("GET", "/credentials"): lambda r: {"credentials": self.simulator.client_credentials()},
+            ("GET", "/page_size"): lambda r: {"max_page_size": self.simulator.max_page_size},
+            ("PUT", "/page_size"): lambda r: {"max_page_size": self.set_page_size(self._body(r))},
             ("GET", "/faults"): lambda r: {"rules": self.faults()},
             ("POST", "/faults"): lambda r: {"rule": self.add_fault(self._body(r))},
             ("DELETE", "/faults"): lambda r: {"removed": self.clear_faults()},
@@ -320,6 +322,19 @@ class ControlPlane:
 
     def clear_faults(self) -> list[dict[str, Any]]:
         return [rule.as_json() for rule in self.simulator.faults.clear(self.simulator.platform)]
+
+    def set_page_size(self, body: dict[str, Any]) -> int | None:
+        """``{"max_page_size": N}``: every listing of this simulator answers at most N records a page,
+        whatever page size a client asks for; ``{"max_page_size": null}`` lifts the cap."""
+        unknown = sorted(set(body) - {"max_page_size"})
+        if unknown or "max_page_size" not in body:
+            raise BadInput('send {"max_page_size": <whole number of at least 1, or null>}'
+                           + (f"; {', '.join(unknown)} is not a page-size field" if unknown else ""))
+        try:
+            self.simulator.set_max_page_size(body["max_page_size"])
+        except ValueError as exc:
+            raise BadInput(str(exc)) from None
+        return self.simulator.max_page_size
 
     def _settings_object(self) -> Any:
         settings = getattr(self.simulator, "settings", None)

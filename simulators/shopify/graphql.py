@@ -28,7 +28,7 @@ from graphql.utilities import value_from_ast_untyped
 
 from common import money
 from common.clock import isoformat
-from simulators.core import safe
+from simulators.core import listing, safe
 from simulators.shopify.models import (
     CostBucket, LineItem, LineRefundRequest, NotFound, Order, Refund, RefundPlan, RefundRequest, Return,
     ReturnLineItem, ShippingLine,
@@ -398,7 +398,8 @@ def order_node(order: Order, backend: ShopifyBackend | None = None) -> dict[str,
         "lineItems": _paged(lambda: [(line.id, line_item_node(order, line)) for line in order.line_items]),
         "shippingLines": _paged(lambda: [(s.id, shipping_line_node(order, s)) for s in order.shipping_lines]),
         "transactions": _listed(lambda: [transaction_node(order, t) for t in order.transactions]),
-        "refunds": _listed(lambda: [refund_node(order, r) for r in order.refunds]),
+        "refunds": _listed(lambda: [refund_node(order, r)
+                                    for r in listing.visible(order.refunds, lambda r: r.created_at)]),
         "returns": _paged(lambda: [(r.id, return_node(order, r)) for r in order.returns]),
     }
     if backend is not None:
@@ -665,9 +666,11 @@ class Answer:
 class GraphQLEndpoint:
     """Runs one GraphQL request against a shop: parse, validate, price, throttle, execute."""
 
-    def __init__(self, backend: Callable[[], ShopifyBackend], bucket: Callable[[], CostBucket]) -> None:
+    def __init__(self, backend: Callable[[], ShopifyBackend], bucket: Callable[[], CostBucket],
+                 page_limit: Callable[[int], int] = lambda asked: asked) -> None:
         self._backend = backend
         self._bucket = bucket
+        self._page_limit = page_limit   # the simulator's cap on a root listing's page (``first``)
 
     def run(self, query: Any, variables: Any, operation_name: Any) -> dict[str, Any]:
         try:
@@ -707,7 +710,7 @@ class GraphQLEndpoint:
             return {"errors": [throttled],
                     "extensions": {"cost": _cost_json(requested, None, bucket)}}
         try:
-            result = execute(SCHEMA, document, root_value=_Root(self._backend()), variable_values=vars_,
+            result = execute(SCHEMA, document, root_value=_Root(self._backend(), self._page_limit), variable_values=vars_,
                              operation_name=operation_name, field_resolver=_resolve)
         except GraphQLFailure as failure:   # raised outside a field (never expected): still Shopify's shape
             result = None
@@ -804,14 +807,18 @@ def _error_json(err: GraphQLError) -> dict[str, Any]:
 
 
 class _Root:
-    def __init__(self, backend: ShopifyBackend) -> None:
+    def __init__(self, backend: ShopifyBackend, page_limit: Callable[[int], int]) -> None:
         self.backend = backend
         self.resolved = 0   # objects resolved so far by this execution (MAX_RESOLVED)
+        self.page_limit = page_limit
 
 
 def _resolve(source: Any, info: Any, **args: Any) -> Any:
     """Root fields call the shop; below them, dict keys (a callable value takes the field's arguments)."""
     if isinstance(source, _Root):
+        first = args.get("first")
+        if info.field_name == "orders" and isinstance(first, int) and 0 <= first <= MAX_PAGE:
+            args = {**args, "first": source.page_limit(first)}   # a bad `first` is refused by _orders
         return _ROOT_FIELDS[info.field_name](source.backend, args)
     root = info.root_value
     root.resolved += 1
@@ -838,7 +845,8 @@ def _order(backend: ShopifyBackend, args: dict[str, Any]) -> dict[str, Any] | No
 def _orders(backend: ShopifyBackend, args: dict[str, Any]) -> dict[str, Any]:
     try:
         search = OrderSearch.parse(args.get("query"))
-        found = [o for o in backend.list_orders(status="any") if search.matches(o)]
+        found = listing.visible([o for o in backend.list_orders(status="any") if search.matches(o)],
+                                lambda o: o.updated_at)
         key = {"UPDATED_AT": lambda o: (o.updated_at, o.id), "CREATED_AT": lambda o: (o.created_at, o.id),
                "PROCESSED_AT": lambda o: (o.created_at, o.id)}.get(args.get("sortKey") or "ID", lambda o: o.id)
         found.sort(key=key, reverse=bool(args.get("reverse")))

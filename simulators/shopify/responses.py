@@ -18,7 +18,7 @@ import httpx
 from common import jsonio, money
 from common.clock import Clock, isoformat
 from common.seeded import IdSource, derived_seed
-from simulators.core import safe
+from simulators.core import listing, safe
 from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, read_json, route
 from simulators.core.faults import OBSERVER_HEADER
 from simulators.core.orders import OrderSpec
@@ -346,7 +346,7 @@ class ShopifySimulator(Simulator):
         self.outbox = WebhookOutbox(self.clock, secrets)
         self.bucket = LeakyBucket(self.clock, self.settings)
         self.cost_bucket = CostBucket(self.clock, self.settings)
-        self.graphql_endpoint = GraphQLEndpoint(lambda: self.backend, lambda: self.cost_bucket)
+        self.graphql_endpoint = GraphQLEndpoint(lambda: self.backend, lambda: self.cost_bucket, self.page_limit)
 
     def use_faults(self, plane: Any) -> None:
         """As every simulator, plus the GraphQL operations (one route, told apart by root field)."""
@@ -518,7 +518,7 @@ class ShopifySimulator(Simulator):
     @route("GET", API + r"/orders\.json")
     def list_orders(self, request: httpx.Request, version: str) -> httpx.Response:
         params = request.url.params
-        limit = self._limit(params.get("limit"))
+        limit = self.page_limit(self._limit(params.get("limit")))
         if "page_info" in params:
             extra = sorted(set(params.keys()) - {"page_info", "limit", "fields"})
             if extra:
@@ -529,7 +529,7 @@ class ShopifySimulator(Simulator):
         else:
             cursor = None
             filters = {key: params[key] for key in ("status", "since_id", "updated_at_min") if key in params}
-        found = self.backend.list_orders(**self._order_filters(filters))
+        found = listing.visible(self.backend.list_orders(**self._order_filters(filters)), lambda o: o.updated_at)
         if cursor is None:
             page = found[:limit]
         elif "after" in cursor:
@@ -598,7 +598,7 @@ class ShopifySimulator(Simulator):
         order = self.backend.order(int(order_id))
         fields = requested_fields(request)
         return json_response(200, {"refunds": [only_fields(refund_json(order, r, version), fields)
-                                               for r in order.refunds]})
+                                               for r in listing.visible(order.refunds, lambda r: r.created_at)]})
 
     @route("GET", API + r"/orders/(?P<order_id>[0-9]{1,19})/refunds/(?P<refund_id>[0-9]{1,19})\.json")
     def get_refund(self, request: httpx.Request, version: str, order_id: str, refund_id: str) -> httpx.Response:

@@ -17,7 +17,7 @@ import httpx
 
 from common import jsonio, money
 from common.clock import Clock
-from simulators.core import safe
+from simulators.core import listing, safe
 from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, read_json, route
 from simulators.core.orders import OrderSpec
 from simulators.square.models import (
@@ -70,7 +70,8 @@ def payment_json(p: Payment, backend: SquareBackend) -> dict[str, Any]:
         "amount_money": money_json(p.amount, p.currency), "total_money": money_json(p.amount, p.currency),
         "approved_money": money_json(p.amount, p.currency),
         # money committed back to the buyer: PENDING and COMPLETED refunds (not FAILED ones)
-        "refunded_money": money_json(refunded, p.currency), "refund_ids": list(p.refund_ids),
+        "refunded_money": money_json(refunded, p.currency),
+        "refund_ids": listing.visible(p.refund_ids, lambda rid: backend.refunds[rid].created_at),
         "order_id": p.order_id, "location_id": p.location_id,
         **_source_details(p),
         "created_at": rfc3339(p.created_at), "updated_at": rfc3339(p.updated_at),
@@ -459,11 +460,12 @@ class SquareSimulator(Simulator):
         else:
             time_field = ORDER_TIME_FIELDS[sort_field]
         descending = self._descending(sort.get("sort_order"), "query.sort.sort_order")
-        limit = _limit(body.get("limit"), 1000, 500)
+        limit = self.page_limit(_limit(body.get("limit"), 1000, 500))
         paged_query = {k: v for k, v in body.items() if k not in ("cursor", "limit")}
         offset = Cursors.offset(body.get("cursor"), paged_query)
         found = self.backend.search_orders(merchant, location_ids, states=states, time_field=time_field,
                                            start_at=start_at, end_at=end_at, descending=descending)
+        found = listing.visible(found, lambda o: o.updated_at)
         page, cursor = _page(found, offset, limit, paged_query)
         if body.get("return_entries") is True:
             result: dict[str, Any] = {"order_entries": [{"order_id": o.id, "version": o.version,
@@ -507,11 +509,12 @@ class SquareSimulator(Simulator):
             raise invalid("BAD_REQUEST", "This simulator sorts payments by CREATED_AT only.", "sort_field")
         begin, end = self._time_range(params)
         descending = self._descending(params.get("sort_order"), "sort_order")
-        limit = _limit(params.get("limit"), 100, 100)
+        limit = self.page_limit(_limit(params.get("limit"), 100, 100))
         paged_query = sorted((k, v) for k, v in params.multi_items() if k not in ("cursor", "limit"))
         offset = Cursors.offset(params.get("cursor"), paged_query)
         found = self.backend.list_payments(merchant, begin=begin, end=end, descending=descending,
                                            location_id=params.get("location_id") or merchant.location_id)
+        found = listing.visible(found, lambda p: p.created_at)
         page, cursor = _page(found, offset, limit, paged_query)
         return json_response(200, {"payments": [payment_json(p, self.backend) for p in page], **cursor})
 
@@ -558,10 +561,11 @@ class SquareSimulator(Simulator):
         if sort_field == "UPDATED_AT":   # refunds are listed by creation time only here; never silently
             raise invalid("BAD_REQUEST", "sort_field UPDATED_AT is not modelled by this simulator; "
                                          "use CREATED_AT.", "sort_field")
-        limit = _limit(params.get("limit"), 100, 100, cap=True)
+        limit = self.page_limit(_limit(params.get("limit"), 100, 100, cap=True))
         paged_query = sorted((k, v) for k, v in params.multi_items() if k not in ("cursor", "limit"))
         offset = Cursors.offset(params.get("cursor"), paged_query)
         found = self.backend.list_refunds(merchant, begin=begin, end=end, descending=descending,
                                           location_id=params.get("location_id"), status=status)
+        found = listing.visible(found, lambda r: r.created_at)
         page, cursor = _page(found, offset, limit, paged_query)
         return json_response(200, {"refunds": [refund_json(r) for r in page], **cursor})

@@ -15,7 +15,7 @@ import httpx
 
 from common import money
 from common.clock import Clock
-from simulators.core import safe
+from simulators.core import listing, safe
 from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, read_json, route
 from simulators.core.orders import OrderSpec
 from simulators.walmart.models import (CHARGE_NAMES, CHARGE_TYPES, REFUND_REASONS, ChargeAsked, LineAsked, Order,
@@ -320,11 +320,13 @@ class WalmartSimulator(Simulator):
         limit = safe.parse_id(params.get("limit", str(DEFAULT_LIMIT)), "limit", max_digits=4)
         if not 1 <= limit <= MAX_LIMIT:
             raise invalid(f"limit must be between 1 and {MAX_LIMIT}.", "limit", code="INVALID_REQUEST_PARAM")
+        limit = self.page_limit(limit)
         offset = safe.parse_id(params.get("soIndex", "0"), "soIndex", max_digits=9)
         found = self.backend.list_orders(seller, created_start=times["createdStartDate"],
                                          created_end=times["createdEndDate"],
                                          modified_start=times["lastModifiedStartDate"],
                                          modified_end=times["lastModifiedEndDate"])
+        found = listing.visible(found, lambda o: o.last_modified)
         page = found[offset:offset + limit]
         meta: dict[str, Any] = {"totalCount": len(found), "limit": limit}
         if offset + limit < len(found):

@@ -22,7 +22,7 @@ import httpx
 from common import jsonio, money
 from common.clock import Clock, SystemClock
 from common.seeded import IdSource, derived_seed
-from simulators.core import safe
+from simulators.core import listing, safe
 from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, route
 from simulators.core.orders import OrderSpec
 from simulators.core.webhooks import Delivery, DeliveryAttempt, hmac_sha256_base64
@@ -505,6 +505,7 @@ class WooCommerceSimulator(Simulator):
 
     def _page(self, request: httpx.Request, records: list[Any], path: str) -> tuple[list[Any], dict[str, str]]:
         per_page, page = self._paging(request)
+        per_page = self.page_limit(per_page)
         total = len(records)
         pages = math.ceil(total / per_page) if total else 0
         kept = [(k, v) for k, v in request.url.params.multi_items() if k not in AUTH_PARAMS and k != "page"]
@@ -531,7 +532,8 @@ class WooCommerceSimulator(Simulator):
             except safe.BadInput:
                 raise invalid_param("modified_after", "Invalid date.") from None
         render = self._renderer(request)
-        page, headers = self._page(request, self.backend.list_orders(since), request.url.path)
+        page, headers = self._page(request, listing.visible(self.backend.list_orders(since), lambda o: o.modified_at),
+                                   request.url.path)
         return json_response(200, [render.order(o) for o in page], headers)
 
     @route("GET", API + rf"/orders/{ORDER}")
@@ -543,7 +545,7 @@ class WooCommerceSimulator(Simulator):
     def list_refunds(self, request: httpx.Request, order_id: str) -> httpx.Response:
         order = self._refunds_order(order_id)
         render = self._renderer(request)
-        newest_first = sorted(order.refunds, key=lambda r: (r.created_at, r.id), reverse=True)
+        newest_first = sorted(listing.visible(order.refunds, lambda r: r.created_at), key=lambda r: (r.created_at, r.id), reverse=True)
         page, headers = self._page(request, newest_first, request.url.path)
         return json_response(200, [render.refund(order, r) for r in page], headers)
 

@@ -158,3 +158,17 @@ def test_an_outside_clients_own_loopback_receiver_gets_the_webhook(served_world,
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_the_page_size_set_over_http_pages_a_served_listing(served_world, control_http, plain_http):
+    url = f"{control(served_world, 'shopify')}/page_size"
+    shopify = served_world.simulators()["shopify"]
+    for _ in range(3):
+        control_http.post(f"{control(served_world, 'shopify')}/seed", json={"orders": [ORDER]})
+    assert control_http.put(url, json={"max_page_size": 1}).json() == {"max_page_size": 1}
+    assert control_http.get(url).json() == {"max_page_size": 1} and shopify.max_page_size == 1
+    listing = f"{served_world.wiring.base_url(shopify)}/admin/api/2024-10/orders.json"
+    page = plain_http.get(listing, params={"limit": 250}, headers={"X-Shopify-Access-Token": shopify.access_token})
+    assert len(page.json()["orders"]) == 1 and 'rel="next"' in page.headers["link"]
+    refused = control_http.put(url, json={"max_page_size": "one"})
+    assert refused.status_code == 400 and "max_page_size must be a whole number" in refused.json()["error"]

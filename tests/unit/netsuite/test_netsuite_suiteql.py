@@ -1,6 +1,7 @@
 """SuiteQL of the fake NetSuite: the mirror tables, string values, paging, and read-only enforcement."""
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from tests.unit.netsuite.helpers import (
@@ -266,3 +267,12 @@ def test_a_lone_surrogate_in_a_query_is_named(world):
                                  headers={**TRANSIENT, "Content-Type": "application/json"})
     assert response.status_code == 400
     assert "half of a UTF-16 surrogate pair" in error_detail(response)["detail"]
+
+
+def test_a_capped_page_links_to_the_next_page_of_the_capped_size(world, catalog):
+    world.sim.set_max_page_size(1)
+    first = world.client.post(SUITEQL, json={"q": "SELECT id FROM item"}, headers=TRANSIENT,
+                              params={"limit": 1000}).json()
+    assert first["count"] == 1 and first["hasMore"] and first["totalResults"] > 1
+    following = next(link["href"] for link in first["links"] if link["rel"] == "next")
+    assert httpx.URL(following).params["limit"] == "1" and httpx.URL(following).params["offset"] == "1"
