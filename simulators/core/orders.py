@@ -17,7 +17,7 @@ class CustomerSpec:
     first_name: str = "Ada"
     last_name: str = "Lovelace"
     email: str = "ada.lovelace@example.com"
-    # the billing address: platforms that send one send all of it (BigCommerce requires the zip)
+    # the billing address: a platform that sends one sends all of it (some require the zip)
     street: str = "12 Analytical Row"
     city: str = "Austin"
     state: str = "Texas"
