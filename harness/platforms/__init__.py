@@ -93,6 +93,8 @@ class Platform:
     start: Callable[[SimulatorContext], PlatformRuntime]
     # generic operation names fault steps use ("list refunds") -> that simulator's scope
     fault_targets: Mapping[str, FaultTarget] = field(default_factory=dict)
+    # how its API tells a client to slow down, as the fields of a status fault rule (docs/faults.md)
+    throttle: Mapping[str, object] = field(default_factory=lambda: {"status": 429, "retry_after": 2})
     # Bugs only this platform's connector code can have (name -> (the bug, connector factory)); they
     # join `make mutants` beside the platform-neutral ones of harness/mutants.
     mutants: Mapping[str, tuple[str, Callable]] = field(default_factory=dict)

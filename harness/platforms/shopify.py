@@ -250,6 +250,8 @@ PLATFORM = Platform(
         "list orders": FaultTarget(operation=("list_orders", "graphql:orders")),
         "refund webhooks": FaultTarget(topic="refunds/create"),
     },
+    # the connector's refund reads and writes are GraphQL, which Shopify throttles inside an HTTP 200
+    throttle={"status": 429, "error": "graphql_throttled"},
     mutants={
         "shopify_accepts_unsigned_webhooks": (
             "refunds/create webhooks are taken without checking their HMAC signature.", _accepts_unsigned_webhooks),

@@ -215,7 +215,10 @@ class NetSuiteSimulator(Simulator):
         "create refund": FaultTarget(method="POST", path=r"/(cashRefund|creditMemo)$"),
         "create sales order": FaultTarget(method="POST", path=r"/salesOrder$"),
         "run query": FaultTarget(operation=("suiteql",)),
+        "read refund": FaultTarget(method="GET", path=r"/record/v1/(cashRefund|creditMemo)/[^/!]+$"),
     }
+    # how NetSuite tells a client to slow down: its concurrency limit's 429 (the fields of a status rule)
+    throttle = {"status": 429, "error": "concurrency_limit"}
 
     def __init__(self, account_id: str = "1234567_SB1", clock: Clock | None = None, seed: int = 0,
                  settings: NetSuiteSettings | None = None) -> None:

@@ -22,7 +22,7 @@ from simulators.core import safe
 from simulators.core.base import Simulator, SimulatorError, json_response, read_json, route
 from simulators.core.faults import OBSERVER_HEADER
 from simulators.core.orders import OrderSpec
-from simulators.shopify.graphql import GRAPHQL_OPERATIONS, GraphQLEndpoint, operation_of
+from simulators.shopify.graphql import GRAPHQL_OPERATIONS, RATE_DOCS, GraphQLEndpoint, operation_of
 from simulators.shopify.models import (
     API_VERSIONS, ORDER_STATUSES, CostBucket, FieldErrors, Invalid, LeakyBucket, LineItem, LineRefundRequest, Order, Refund,
     RefundPlan, RefundRequest, ShippingRefundRequest, ShopifyBackend, ShopifyError, ShopifySettings,
@@ -33,6 +33,10 @@ from simulators.shopify.webhooks import WebhookDelivery, WebhookOutbox
 DEFAULT_API_VERSION = "2024-10"
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 THROTTLED = "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."
+GRAPHQL_THROTTLED = {
+    "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED", "documentation": RATE_DOCS}}],
+    "extensions": {"cost": {"requestedQueryCost": 10, "actualQueryCost": None, "throttleStatus": {
+        "maximumAvailable": 1000.0, "currentlyAvailable": 0.0, "restoreRate": 50.0}}}}
 API = r"/admin/api/(?P<version>[^/]+)"
 _API_PREFIX = re.compile(API + "/")
 
@@ -323,7 +327,10 @@ class ShopifySimulator(Simulator):
     """One Shopify shop behind ``https://<shop>.myshopify.com/admin/api/<version>/``."""
 
     platform = "shopify"
-    fault_errors = {"throttled": lambda status: SimulatorError(status, {"errors": THROTTLED})}
+    # "graphql_throttled" is how Shopify throttles a GraphQL call: HTTP 200 whatever the rule's status,
+    # with THROTTLED in errors[].extensions.code and the bucket it could not pay from
+    fault_errors = {"throttled": lambda status: SimulatorError(status, {"errors": THROTTLED}),
+                    "graphql_throttled": lambda status: SimulatorError(200, GRAPHQL_THROTTLED)}
 
     def __init__(self, shop: str = "acme-outfitters", clock: Clock | None = None, seed: int = 0,
                  webhook_client: httpx.Client | None = None) -> None:
