@@ -11,6 +11,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any, Callable
 
 from connector import Connector
+from connector.errors import RateLimited, RemoteError
 from connector.model import LineKind, SourceStatus
 from harness import seam
 from harness.connectors.reference import ReferenceConnector, build_engine
@@ -113,6 +114,34 @@ def _first_refund_per_listing(adapter, *args, **kwargs):
     return list(adapter.refunds_since(*args, **kwargs))[:1]
 
 
+def _push_errors_changed(change: Callable[[RemoteError], RemoteError | None]):
+    """A push the storefront answered with an error raises ``change(error)`` instead (when not None)."""
+    def create_refund(adapter, order, push):
+        try:
+            return adapter.create_refund(order, push)
+        except RemoteError as exc:
+            changed = change(exc)
+            if changed is None:
+                raise
+            raise changed from exc
+    return {"create_refund": create_refund}
+
+
+def throttle_read_as_final(exc: RemoteError) -> RemoteError | None:
+    """An HTTP 429 on a push becomes a final refusal (the check a GraphQL throttle, inside a 200, slips past)."""
+    if not isinstance(exc, RateLimited) or exc.status != 429:
+        return None
+    return RemoteError(exc.system, f"{exc.system} refused the refund: {exc.detail or 'HTTP 429'}", status=400,
+                       detail=exc.detail)
+
+
+def _refusal_read_as_outage(exc: RemoteError) -> RemoteError | None:
+    if exc.retryable:
+        return None
+    return RemoteError(exc.system, f"{exc.system} could not take the refund right now: {exc.detail or exc}",
+                       status=503, detail=exc.detail, retryable=True)
+
+
 MUTANTS = {
     "pushes_twice": ("Every refund pushed to the storefront is created twice, the second under a new key.",
                      with_adapter({"create_refund": _push_twice})),
@@ -137,4 +166,9 @@ MUTANTS = {
                                   "settled it.", with_adapter({"create_refund": _settled_at_once})),
     "first_refund_per_run": ("A scheduled retrieval keeps only the first refund it finds.",
                              with_adapter({"refunds_since": _first_refund_per_listing})),
+    "push_throttle_is_final": ("A storefront's HTTP 429 on a refund pushed from NetSuite is read as a final refusal, "
+                               "so the refund is never pushed.", with_adapter(_push_errors_changed(throttle_read_as_final))),
+    "push_refusal_is_retried": ("A storefront's final refusal of a pushed refund (a 4xx) is read as a passing outage, "
+                                "so the refund is pushed again on every scheduled run.",
+                                with_adapter(_push_errors_changed(_refusal_read_as_outage))),
 }
