@@ -87,6 +87,20 @@ Feature: What the connector does across scheduled runs
     Then every refund of the order is posted, once on each side
     And the other side received 1 request to create refund
 
+  @refunds_per_order @to_netsuite
+  Scenario: An order's refunds could not be read in one run: a later run posts them, though time moved the window on
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale
+    And the storefront answers the next request to list refunds with 500
+    When the merchant refunds 1 unit of line 1 in the storefront
+    And the scheduled refund sync runs
+    Then the connector has 0 refunds for the order
+    And the storefront received 1 request to list refunds
+    When the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
+
   @storefront @from_netsuite
   Scenario: A NetSuite refund that could not be read is pushed later, though newer refunds moved the window on
     Given a storefront connected to NetSuite with the test order billed

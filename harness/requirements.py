@@ -51,6 +51,8 @@ REQUIREMENTS = {r.tag: r for r in (
     Requirement("multi_currency", "a storefront that takes orders paid in a currency other than its own",
                 lambda c: c.multi_currency),
     Requirement("exchanges", "a storefront whose exchanges can leave a refund", lambda c: c.exchanges),
+    Requirement("refunds_per_order", "a storefront whose API lists refunds only order by order",
+                lambda c: c.refunds_per_order),
 )}
 
 

@@ -110,6 +110,15 @@ def _settled_at_once(adapter, order, push):
     return replace(adapter.create_refund(order, push), status=SourceStatus.COMPLETED)
 
 
+def _listing_ends_at_first_error(adapter, *args, **kwargs):
+    """A read that fails part-way through the listing (an order's refunds, a page) ends it quietly, as
+    if the listing were complete: the run reports success and its window moves on."""
+    try:
+        yield from adapter.refunds_since(*args, **kwargs)
+    except RemoteError:
+        return
+
+
 def _first_refund_per_listing(adapter, *args, **kwargs):
     return list(adapter.refunds_since(*args, **kwargs))[:1]
 
@@ -166,6 +175,9 @@ MUTANTS = {
                                   "settled it.", with_adapter({"create_refund": _settled_at_once})),
     "first_refund_per_run": ("A scheduled retrieval keeps only the first refund it finds.",
                              with_adapter({"refunds_since": _first_refund_per_listing})),
+    "listing_error_ends_listing": ("A read that fails part-way through a scheduled retrieval ends it quietly, as "
+                                   "if complete, so the window moves past the refunds it did not read.",
+                                   with_adapter({"refunds_since": _listing_ends_at_first_error})),
     "push_throttle_is_final": ("A storefront's HTTP 429 on a refund pushed from NetSuite is read as a final refusal, "
                                "so the refund is never pushed.", with_adapter(_push_errors_changed(throttle_read_as_final))),
     "push_refusal_is_retried": ("A storefront's final refusal of a pushed refund (a 4xx) is read as a passing outage, "

@@ -47,6 +47,9 @@ class Capabilities:
     store_credit_refunds: bool = False   # a refund can go back as store credit (a gift-card order, when the setting is on)
     multi_currency: bool = False         # a shop in one currency takes orders paid in another (shop vs presentment money)
     exchanges: bool = False              # an exchange (a return plus new items) can leave a refund of the balance
+    # the API lists refunds only order by order (no listing of refunds across orders): new ones are found
+    # through the orders updated since, then each of those orders' refunds are read ("list refunds")
+    refunds_per_order: bool = False
 
     def __post_init__(self) -> None:
         unknown = [d for d in self.directions if d not in DIRECTIONS]

@@ -260,7 +260,7 @@ PLATFORM = Platform(
         directions=("to_netsuite", "from_netsuite"), best_practice_direction="from_netsuite",
         line_items=True, shipping_refunds=True, amount_only=True, async_settlement=False,
         refund_webhooks=True, read_only_refunds=False, visible_after_settlement=False, multi_currency=True,
-        exchanges=True),
+        exchanges=True, refunds_per_order=True),
     hosts=("{shop}.myshopify.com",),
     credentials=("access_token", "client_secret"),
     card_gateway="shopify_payments",

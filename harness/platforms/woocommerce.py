@@ -165,7 +165,7 @@ PLATFORM = Platform(
     capabilities=Capabilities(
         directions=("to_netsuite", "from_netsuite"), best_practice_direction="from_netsuite",
         line_items=True, shipping_refunds=True, amount_only=True, async_settlement=False,
-        refund_webhooks=True, read_only_refunds=False, visible_after_settlement=False),
+        refund_webhooks=True, read_only_refunds=False, visible_after_settlement=False, refunds_per_order=True),
     hosts=(store_host("{shop}"),),
     credentials=("consumer_key", "consumer_secret", "webhook_secret"),
     card_gateway="stripe",
