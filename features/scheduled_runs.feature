@@ -40,16 +40,16 @@ Feature: What the connector does across scheduled runs
     And the storefront received 2 requests to create refund
 
   @storefront @to_netsuite
-  Scenario: NetSuite refuses a refund for good: later runs do not send it again, a person re-posts it
+  Scenario: NetSuite refuses a refund for good (closed period): later runs do not send it again, a person re-posts it
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
     And a paid order synced to NetSuite and billed as a cash sale
-    And NetSuite answers the next request to create refund with 400
+    And NetSuite refuses the next refund it creates because the accounting period is closed
     When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
     And the scheduled refund sync runs
     And the scheduled refund sync runs
     And the scheduled refund sync runs
-    Then the refund is in Error, saying why
+    Then the refund shows an error containing "accounting period"
     And NetSuite received 1 request to create refund
     When I post the refund again
     Then every refund of the order is posted, once on each side

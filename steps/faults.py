@@ -78,6 +78,15 @@ def next_operation_fails(world: World, system: str, operation: str, status: int,
                      **_scope(world, system, operation))
 
 
+@given("NetSuite refuses the next refund it creates because the accounting period is closed",
+       "NetSuite refuses the next refund it creates because the accounting period is closed")
+def closed_period(world: World) -> None:
+    """A final refusal: NetSuite answers the next refund create with its 400 for a closed accounting
+    period, which no retry can change."""
+    world.faults.add(action="status", status=400, error="closed_period", times=1,
+                     **_scope(world, NETSUITE, "create refund"))
+
+
 @given("{system:System} throttles the next request to {operation:Operation}",
        "NetSuite throttles the next request to create refund")
 def next_operation_throttled(world: World, system: str, operation: str) -> None:

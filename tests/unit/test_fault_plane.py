@@ -109,7 +109,7 @@ def test_a_bad_rule_is_refused_naming_the_field(fields, message):
 def test_names_an_attached_simulator_does_not_have_are_refused(netsuite):
     with pytest.raises(BadRule, match="operation 'list_refunds' is not an operation of netsuite; known: .*suiteql"):
         netsuite.faults.add(action="reset", simulator="netsuite", operation="list_refunds")
-    with pytest.raises(BadRule, match="error 'nope' is not a named error of netsuite; known: concurrency_limit"):
+    with pytest.raises(BadRule, match="error 'nope' is not a named error of netsuite; known: closed_period, concurrency_limit"):
         netsuite.faults.add(action="status", status=429, simulator="netsuite", error="nope")
 
 
