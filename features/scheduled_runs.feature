@@ -117,6 +117,21 @@ Feature: What the connector does across scheduled runs
     Then every refund of the order is posted, once on each side
     And the storefront has exactly 2 refunds for the order
 
+  @refund_webhooks @to_netsuite
+  Scenario: A refund webhook delivered twice, then again under new delivery ids, posts one refund
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale
+    When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
+    And the storefront delivers its refund webhooks twice
+    And the storefront sends its refund webhooks again, each as a new delivery
+    Then the connector has retrieved 1 refund for the order
+    When the scheduled refund sync runs
+    And the storefront sends its refund webhooks again, each as a new delivery
+    And the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
+    And NetSuite received 1 request to create refund
+
   @both_directions
   Scenario: After switching to sync from NetSuite, refunds the connector posted to NetSuite are not pushed back
     Given a storefront connected to NetSuite with the test order billed

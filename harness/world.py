@@ -389,6 +389,12 @@ class World:
             for _ in range(times - 1):
                 account.driver.redeliver_webhooks()
 
+    def send_webhooks_as_new_deliveries(self) -> None:
+        """Every refund webhook each store sent so far arrives once more, as a delivery of its own (a
+        new delivery id for the same refund)."""
+        for account in self.scenario.accounts:
+            account.driver.send_webhooks_as_new_deliveries()
+
     def refunds_of(self, order: OrderUnderTest) -> list[seam.RefundView]:
         return [r for r in self.connector.refunds(order.account_id) if r.order_id == order.placed.order_id]
 

@@ -147,6 +147,12 @@ class ShopifyDriver:
             sent += 1
         return sent
 
+    def send_webhooks_as_new_deliveries(self) -> int:
+        sent = [d for d in self.simulator.deliveries if d.topic == "refunds/create" and d.attempts]
+        for delivery in sent:
+            self.simulator.send_as_new_delivery(delivery.webhook_id)
+        return len(sent)
+
 
 class ShopifyInWorld:
     """Every store is a shop of its own, on its own host."""

@@ -112,6 +112,12 @@ class WooCommerceDriver:
             self.simulator.redeliver(delivery)
         return len(sent)
 
+    def send_webhooks_as_new_deliveries(self) -> int:
+        sent = [d for d in self.simulator.deliveries if d.topic == REFUND_TOPIC and d.attempts]
+        for delivery in sent:
+            self.simulator.send_as_new_delivery(delivery)
+        return len(sent)
+
     def send_forged_refund_webhook(self, order: PlacedOrder) -> int:
         hooks = self.simulator.backend.subscriptions(REFUND_TOPIC)
         if not hooks:

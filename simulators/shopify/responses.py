@@ -446,6 +446,19 @@ class ShopifySimulator(Simulator):
         self.outbox.send(delivery, client, shop_domain=self.shop_domain, secret=secret)
         return delivery
 
+    def send_as_new_delivery(self, webhook_id: str) -> WebhookDelivery:
+        """Send a delivery's event again as a delivery of its own: same body and ``X-Shopify-Event-Id``,
+        a new ``X-Shopify-Webhook-Id`` (Shopify may deliver one event more than once that way)."""
+        client = self._require_webhook_client()
+        with self._lock:
+            first = self.outbox.get(webhook_id)
+            again = self.outbox.enqueue(subscription_id=first.subscription_id, topic=first.topic,
+                                        address=first.address, api_version=first.api_version, body=first.body,
+                                        event_id=first.event_id)
+            secret = self.client_secret
+        self.outbox.send(again, client, shop_domain=self.shop_domain, secret=secret)
+        return again
+
     @property
     def deliveries(self) -> list[WebhookDelivery]:
         with self._lock:
