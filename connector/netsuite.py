@@ -18,6 +18,7 @@ import oauthlib.oauth1
 
 from common import jsonio
 from common.clock import Clock
+from connector.answers import json_body, unreadable
 from connector.errors import ConnectorError, NotFound, RateLimited, RemoteError
 from connector.identifiers import is_internal_id, shown
 
@@ -227,7 +228,7 @@ class NetSuiteClient:
                                      what=f"read {record_type} {key}")
         except NotFound:
             return None
-        return jsonio.loads(response.content)
+        return json_body(response, system=SYSTEM, what=f"read {record_type} {key}", expect=dict)
 
     def get_by_external_id(self, record_type: str, external: str, *, expand: bool = False) -> dict | None:
         return self.get(record_type, f"eid:{external}", expand=expand)
@@ -264,8 +265,10 @@ class NetSuiteClient:
         while True:
             response = self._request("POST", "/query/v1/suiteql", params={"limit": page_size, "offset": offset},
                                      body={"q": query}, headers={"Prefer": "transient"}, what="run a SuiteQL query")
-            page = jsonio.loads(response.content)
+            page = json_body(response, system=SYSTEM, what="run a SuiteQL query", expect=dict)
             items = page.get("items") or []
+            if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+                raise unreadable(SYSTEM, "run a SuiteQL query", "its items are not a list of rows")
             rows.extend({k: v for k, v in item.items() if k != "links"} for item in items)
             if not page.get("hasMore") or not items:
                 return rows

@@ -4,9 +4,11 @@ order, refund sync stays exactly-once and ends with both sides agreeing to the c
 Each example is one World (simulators and a connector, through HTTP) with one registered platform and
 one connector account for each refund direction the platform offers. Hypothesis interleaves:
 placing, syncing and billing orders; refunds where each account's refunds start (full, by line,
-partial, amount-only, as far as the platform's capabilities allow); transient faults through the fault
-plane (429, 5xx, timeouts, lost answers) on NetSuite and on the storefront; scheduled runs by one
-worker or two racing; webhook deliveries; connector restarts over the same ledger file; and quiet runs.
+partial, amount-only, as far as the platform's capabilities allow); every transient fault of
+harness/fault_catalog.py through the fault plane (429, 5xx, latency, timeouts, resets, lost and
+truncated answers on NetSuite and on the storefront; webhooks sent twice, out of order or never);
+scheduled runs by one worker or two racing; webhook deliveries; connector restarts over the same
+ledger file; and quiet runs.
 
 Invariants, after every step:
 - no refund without a source: the side refunds start on holds exactly the refunds the harness made
@@ -38,6 +40,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from common import money
 from harness import seam
 from harness.directions import TO_NETSUITE
+from harness.fault_catalog import BY_NAME, TRANSIENT_FAULTS
 from harness.mutants import MUTANTS
 from harness.platforms import Platform, platform as find_platform, platforms
 from harness.reconcile import SideRefund
@@ -51,7 +54,7 @@ MARKER = r"\[netsuite:[^\]\[]*:{id}\]"
 QUIET_RUNS = 6          # scheduled runs a quiet period may take to settle (async refunds need a second look)
 PICK = st.integers(min_value=0, max_value=255)   # which account / order / line: index modulo the count
 REFUND_KINDS = ("full", "line", "partial", "amount")
-FAULT_ACTIONS = ("429", "500", "503", "timeout", "lost_answer")
+FAULTS = tuple(fault.name for fault in TRANSIENT_FAULTS)   # every transient fault of the one catalog
 
 STEPS = 60 if PROFILE == "thorough" else 30
 SETTINGS = settings(max_examples=examples(20), stateful_step_count=STEPS, deadline=None,
@@ -289,31 +292,31 @@ class RefundMachine(RuleBasedStateMachine):
             self.run_schedule()
 
     # --- faults ------------------------------------------------------------------------------
-    @rule(on_netsuite=st.booleans(), account=PICK, operation=PICK, action=st.sampled_from(FAULT_ACTIONS),
+    @rule(on_netsuite=st.booleans(), account=PICK, operation=PICK, action=st.sampled_from(FAULTS),
           times=st.integers(min_value=1, max_value=3))
     def fault(self, on_netsuite: bool, account: int, operation: int, action: str, times: int) -> None:
-        """A transient fault on the next request(s) of one operation (or of any kind)."""
-        if on_netsuite:
-            scope: dict = {"simulator": "netsuite"}
+        """A transient fault of the catalog (harness/fault_catalog.py) on the next request(s) of one
+        operation (or of any kind), or on the next webhook delivery(ies) of one store."""
+        fault = BY_NAME[action]
+        handle, _ = self._pick(self.accounts, account)
+        if fault.on_webhooks:   # NetSuite sends no webhooks: a webhook fault is the store's
+            scope: dict = {"simulator": handle.platform.name, "tenant": handle.driver.account_store()}
+            targets = {name: t for name, t in handle.platform.fault_targets.items() if t.topic}
+        elif on_netsuite:
+            scope = {"simulator": "netsuite"}
             targets = dict(self.world.netsuite.fault_targets)
         else:
-            handle, _ = self._pick(self.accounts, account)
             scope = {"simulator": handle.platform.name, "tenant": handle.driver.account_store()}
             targets = {name: t for name, t in handle.platform.fault_targets.items() if not t.topic}
         name = self._pick([None, *sorted(targets)], operation)
         if name is not None:
             scope.update(targets[name].scope())
-        if action in ("429", "500", "503"):
-            rule_ = self.world.faults.add(action="status", status=int(action), times=times, **scope)
-        elif action == "timeout":
-            rule_ = self.world.faults.add(action="timeout", seconds=0, times=times, **scope)
-        else:
-            rule_ = self.world.faults.add(action="lost_answer", times=times, **scope)
-        note(f"fault {rule_.describe()} on {scope['simulator']} {name or 'any request'} x{times}")
+        rule_ = self.world.faults.add(**fault.rule_fields(times=times, **scope))
+        note(f"fault {rule_.describe()} on {scope['simulator']} {name or 'any'} x{times}")
 
     @rule(pick=PICK, kind=st.sampled_from(REFUND_KINDS), line=PICK, units=st.integers(min_value=1, max_value=3),
           shipping=st.booleans(), quarters=st.integers(min_value=1, max_value=2), on_netsuite=st.booleans(),
-          account=PICK, operation=PICK, action=st.sampled_from(FAULT_ACTIONS), times=st.integers(min_value=1, max_value=3),
+          account=PICK, operation=PICK, action=st.sampled_from(FAULTS), times=st.integers(min_value=1, max_value=3),
           two_workers=st.booleans())
     def refund_under_fault(self, pick: int, kind: str, line: int, units: int, shipping: bool, quarters: int,
                            on_netsuite: bool, account: int, operation: int, action: str, times: int,
