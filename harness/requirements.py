@@ -62,6 +62,8 @@ REQUIREMENTS = {r.tag: r for r in (
     Requirement("exchanges", "a storefront whose exchanges can leave a refund", lambda c: c.exchanges),
     Requirement("idempotent_refunds", "a storefront whose refund requests carry an idempotency key",
                 lambda c: c.idempotent_refunds),
+    Requirement("refunds_per_order", "a storefront whose API lists refunds only order by order",
+                lambda c: c.refunds_per_order),
 )}
 # One tag per refund rule the registry can declare (``@cumulative_unit_allocation`` ...): a rule's
 # scenario runs for every platform declaring that rule.

@@ -100,6 +100,11 @@ class StorefrontDriver(Protocol):
         """Send every refund webhook sent so far once more (at-least-once delivery)."""
         ...
 
+    def send_webhooks_as_new_deliveries(self) -> int:
+        """Send every refund webhook sent so far once more, each as a delivery of its own (a new delivery
+        id, the same refund); how many were sent. Only storefronts with refund webhooks can."""
+        ...
+
     def send_forged_refund_webhook(self, order: PlacedOrder) -> int:
         """A refund webhook for this order that the storefront never signed (a wrong signature),
         sent to the address the connector subscribed; returns the HTTP status the connector answered."""

@@ -27,7 +27,8 @@ from harness.platforms import Platform, PlatformRuntime, SimulatorContext, platf
 from harness.reconcile import OrderEvidence, Reconciliation, SideRefund, line_key, reconcile
 from harness.storefronts import PlacedOrder, StorefrontDriver, StorefrontRefundRequest
 from harness.wiring import Loopback, wiring_for
-from simulators.core.faults import FaultPlane
+from harness.workers import StalledWorker
+from simulators.core.faults import FaultPlane, FaultTarget
 from simulators.core.orders import LineSpec, OrderSpec, price_order
 from simulators.netsuite import NetSuiteSimulator
 
@@ -143,6 +144,7 @@ class World:
         self.shipping_item_id = self.netsuite.add_other_charge_item("Shipping")
         self.card_payment_method_id = self.netsuite.add_payment_method("Storefront card payments")
         self.scenario = ScenarioState()
+        self._stalled_workers: list[StalledWorker] = []
 
     def _build_connector(self) -> seam.ConnectorUnderTest:
         return seam.check_connector(self._connector_factory(self._connector_context), self._connector_name)
@@ -180,6 +182,39 @@ class World:
             simulator.set_max_page_size(size)
         self.max_page_size = size
 
+
+    def stall_a_worker(self, system: str, target: FaultTarget, what: str) -> None:
+        """The schedule comes due and a second worker of the connector (same work directory) starts its
+        run, then stalls at its first request ``target`` covers on ``system`` (a simulator name), before
+        the request arrives: to everyone else, a worker that died holding whatever it had claimed.
+        ``what`` names the request in messages."""
+        self.clock.advance(SCHEDULE)
+        simulator = self.simulators()[system]
+
+        def stalls_at(request: Any) -> bool:
+            return (request.url.host in simulator.hosts
+                    and target.covers(simulator.operation_of(request), request.method, request.url.path))
+
+        def build(http: Any) -> seam.ConnectorUnderTest:
+            return seam.check_connector(self._connector_factory(replace(self._connector_context, http=http)),
+                                        self._connector_name)
+
+        worker = StalledWorker(build, self.http, stalls_at, what)
+        self._stalled_workers.append(worker)
+        worker.start()
+
+    def run_schedule_after(self, delay: timedelta) -> None:
+        """The connector's scheduled sync runs ``delay`` after the clock's now (one worker's own timer:
+        an account whose last run never finished is still due)."""
+        self.clock.advance(delay)
+        self.connector.run_scheduled()
+
+    def requests_to(self, system: str, target: FaultTarget) -> int:
+        """How many requests ``system`` (a simulator name) was sent that ``target`` covers, whatever it
+        answered (a fault included)."""
+        return sum(1 for entry in self.simulators()[system].journal.entries()
+                   if entry.method != "WEBHOOK" and target.covers(entry.operation, entry.method, entry.path))
+
     def _route(self, simulator: Any) -> None:
         simulator.use_faults(self.faults)
         simulator.set_max_page_size(self.max_page_size)
@@ -209,7 +244,11 @@ class World:
             self._runtime(entry).store(1)
 
     def close(self) -> None:
-        self.connector.close()
+        try:
+            for worker in self._stalled_workers:
+                worker.close()
+        finally:
+            self.connector.close()
         self.wiring.close()
 
     # --- accounts ------------------------------------------------------------------------
@@ -360,6 +399,12 @@ class World:
             account.driver.deliver_webhooks()
             for _ in range(times - 1):
                 account.driver.redeliver_webhooks()
+
+    def send_webhooks_as_new_deliveries(self) -> None:
+        """Every refund webhook each store sent so far arrives once more, as a delivery of its own (a
+        new delivery id for the same refund)."""
+        for account in self.scenario.accounts:
+            account.driver.send_webhooks_as_new_deliveries()
 
     def refunds_of(self, order: OrderUnderTest) -> list[seam.RefundView]:
         return [r for r in self.connector.refunds(order.account_id) if r.order_id == order.placed.order_id]

@@ -48,22 +48,29 @@ def scope_of(world: World, system: str, operation: str, *, missing_ok: bool = Fa
     return _scope(world, system, operation)
 
 
+def target(world: World, system: str, operation: str) -> tuple[str, FaultTarget]:
+    """The simulator name and fault target of an operation of a system (NetSuite, or the storefront
+    under test), refused by name if the system has no such operation."""
+    if system == NETSUITE:
+        name, targets = NETSUITE, dict(world.netsuite.fault_targets)
+    else:
+        name, targets = world.account.platform.name, dict(world.account.platform.fault_targets)
+    if operation not in targets:
+        raise AssertionError(f"{name} has no fault target {operation!r}; it has {', '.join(sorted(targets)) or 'none'}")
+    return name, targets[operation]
+
+
 def _scope(world: World, system: str, operation: str | None = None) -> dict[str, Any]:
     """The rule scope of a system (NetSuite, or the storefront under test and its store), narrowed to
     an operation named generically."""
     if system == NETSUITE:
         scope: dict[str, Any] = {"simulator": NETSUITE}
-        targets: dict[str, FaultTarget] = world.netsuite.fault_targets
     else:
         account = world.account
         scope = {"simulator": account.platform.name, "tenant": account.driver.account_store()}
-        targets = dict(account.platform.fault_targets)
     if operation is None:
         return scope
-    if operation not in targets:
-        raise AssertionError(f"{scope['simulator']} has no fault target {operation!r}; "
-                             f"it has {', '.join(sorted(targets)) or 'none'}")
-    return {**scope, **targets[operation].scope()}
+    return {**scope, **target(world, system, operation)[1].scope()}
 
 
 @given("{system:System} answers the next request with {status:d}", "NetSuite answers the next request with 503")
@@ -82,6 +89,25 @@ def next_operation_fails(world: World, system: str, operation: str, status: int,
     """The next request for one operation gets this status (with a Retry-After header if given)."""
     world.faults.add(action="status", status=status, retry_after=seconds, times=1,
                      **_scope(world, system, operation))
+
+
+@given("NetSuite refuses the next refund it creates because the accounting period is closed",
+       "NetSuite refuses the next refund it creates because the accounting period is closed")
+def closed_period(world: World) -> None:
+    """A final refusal: NetSuite answers the next refund create with its 400 for a closed accounting
+    period, which no retry can change."""
+    world.faults.add(action="status", status=400, error="closed_period", times=1,
+                     **_scope(world, NETSUITE, "create refund"))
+
+
+@given("{system:System} throttles the next request to {operation:Operation}",
+       "NetSuite throttles the next request to create refund")
+def next_operation_throttled(world: World, system: str, operation: str) -> None:
+    """The next request for one operation is throttled the way that system's API says "slow down":
+    NetSuite's concurrency-limit 429, a storefront's own (its registry entry's ``throttle``: a 429
+    with Retry-After, or a GraphQL THROTTLED error inside an HTTP 200)."""
+    throttle = world.netsuite.throttle if system == NETSUITE else world.account.platform.throttle
+    world.faults.add(action="status", times=1, **throttle, **_scope(world, system, operation))
 
 
 @given("NetSuite answers the next request with 401 for exceeding its concurrency limit",

@@ -211,6 +211,14 @@ def scheduled_run(world: World) -> None:
     world.run_schedule()
 
 
+@when("the storefront sends its refund webhooks again, each as a new delivery",
+      "the storefront sends its refund webhooks again, each as a new delivery")
+def webhooks_sent_as_new_deliveries(world: World) -> None:
+    """Every refund webhook sent so far arrives once more under a new delivery id (the same refund):
+    a receiver that only remembers delivery ids takes it for news."""
+    world.send_webhooks_as_new_deliveries()
+
+
 @when("the storefront delivers its refund webhooks {times:Times}",
       "the storefront delivers its refund webhooks 3 times")
 def webhooks_delivered(world: World, times: int) -> None:

@@ -132,6 +132,12 @@ def _orders(text: str) -> int:
     return _count(text)
 
 
+@register_type("Requests", rf"no request|{_counted('request')}", "1 request",
+               "a number of requests: 'no request', '1 request' or 'N requests'")
+def _requests(text: str) -> int:
+    return 0 if text == "no request" else _count(text)
+
+
 _TIMES = {"once": 1, "twice": 2}
 
 

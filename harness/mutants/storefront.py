@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from common import money
 from connector import Connector
+from connector.errors import RateLimited, RemoteError
 from connector.model import LineKind, SourceStatus
 from harness import seam
 from harness.connectors.reference import ReferenceConnector, build_engine
@@ -140,8 +141,45 @@ def _settled_at_once(adapter, order, push):
     return replace(adapter.create_refund(order, push), status=SourceStatus.COMPLETED)
 
 
+def _listing_ends_at_first_error(adapter, *args, **kwargs):
+    """A read that fails part-way through the listing (an order's refunds, a page) ends it quietly, as
+    if the listing were complete: the run reports success and its window moves on."""
+    try:
+        yield from adapter.refunds_since(*args, **kwargs)
+    except RemoteError:
+        return
+
+
 def _first_refund_per_listing(adapter, *args, **kwargs):
     return list(adapter.refunds_since(*args, **kwargs))[:1]
+
+
+def _push_errors_changed(change: Callable[[RemoteError], RemoteError | None]):
+    """A push the storefront answered with an error raises ``change(error)`` instead (when not None)."""
+    def create_refund(adapter, order, push):
+        try:
+            return adapter.create_refund(order, push)
+        except RemoteError as exc:
+            changed = change(exc)
+            if changed is None:
+                raise
+            raise changed from exc
+    return {"create_refund": create_refund}
+
+
+def throttle_read_as_final(exc: RemoteError) -> RemoteError | None:
+    """An HTTP 429 on a push becomes a final refusal (the check a GraphQL throttle, inside a 200, slips past)."""
+    if not isinstance(exc, RateLimited) or exc.status != 429:
+        return None
+    return RemoteError(exc.system, f"{exc.system} refused the refund: {exc.detail or 'HTTP 429'}", status=400,
+                       detail=exc.detail)
+
+
+def _refusal_read_as_outage(exc: RemoteError) -> RemoteError | None:
+    if exc.retryable:
+        return None
+    return RemoteError(exc.system, f"{exc.system} could not take the refund right now: {exc.detail or exc}",
+                       status=503, detail=exc.detail, retryable=True)
 
 
 MUTANTS = {
@@ -171,4 +209,12 @@ MUTANTS = {
                                   "settled it.", with_adapter({"create_refund": _settled_at_once})),
     "first_refund_per_run": ("A scheduled retrieval keeps only the first refund it finds.",
                              with_adapter({"refunds_since": _first_refund_per_listing})),
+    "listing_error_ends_listing": ("A read that fails part-way through a scheduled retrieval ends it quietly, as "
+                                   "if complete, so the window moves past the refunds it did not read.",
+                                   with_adapter({"refunds_since": _listing_ends_at_first_error})),
+    "push_throttle_is_final": ("A storefront's HTTP 429 on a refund pushed from NetSuite is read as a final refusal, "
+                               "so the refund is never pushed.", with_adapter(_push_errors_changed(throttle_read_as_final))),
+    "push_refusal_is_retried": ("A storefront's final refusal of a pushed refund (a 4xx) is read as a passing outage, "
+                                "so the refund is pushed again on every scheduled run.",
+                                with_adapter(_push_errors_changed(_refusal_read_as_outage))),
 }

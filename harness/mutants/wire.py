@@ -3,7 +3,7 @@
 A transport between the engine and the World changes each refund request on its way out, so the
 engine's own logic stays as shipped and the bug is exactly what a broken connector would put on the
 wire: tax left off, cents lost, shipping or lines moved onto the generic refund item, a refund sent
-twice, a rate limit read as a final refusal.
+twice, a rate limit read as a final refusal, a final refusal read as a passing outage.
 """
 from __future__ import annotations
 
@@ -175,6 +175,19 @@ def rate_limit_is_final(context: seam.ConnectorContext) -> seam.ConnectorUnderTe
     return ReferenceConnector(build_engine(rewriting(context, rewrite)))
 
 
+def final_refusal_is_retried(context: seam.ConnectorContext) -> seam.ConnectorUnderTest:
+    """NetSuite's final refusal of a refund (a 4xx other than 429) is read as a server error (503), so
+    the refund is sent again on every scheduled run."""
+    def rewrite(request, http):
+        response = http.send(request)
+        if _refund_body(request) is None or not 400 <= response.status_code < 500 or response.status_code == 429:
+            return response
+        return httpx.Response(503, headers={"content-type": "application/json"},
+                              content=jsonio.dumps({"title": "Service Unavailable", "status": 503, "o:errorDetails": [
+                                  {"detail": "unavailable", "o:errorCode": "UNEXPECTED_ERROR"}]}).encode())
+    return ReferenceConnector(build_engine(rewriting(context, rewrite)))
+
+
 MUTANTS = {
     "drops_tax": ("Refunds reach NetSuite without their tax: every refund line's taxAmount is sent as 0.",
                   changing_refunds(each_line(lambda line: line.update(taxAmount=0)))),
@@ -196,4 +209,5 @@ MUTANTS = {
     "posts_twice": (posts_twice.__doc__, posts_twice),
     "matches_lines_by_sku": (_first_line_with_the_item.__doc__, changing_refunds(_first_line_with_the_item)),
     "rate_limit_is_final": (rate_limit_is_final.__doc__, rate_limit_is_final),
+    "final_refusal_is_retried": (final_refusal_is_retried.__doc__, final_refusal_is_retried),
 }

@@ -63,6 +63,9 @@ class Capabilities:
     unit_allocation: str | None = None
     # a refund request carries an idempotency key: the same key again answers the refund it first made
     idempotent_refunds: bool = False
+    # the API lists refunds only order by order (no listing of refunds across orders): new ones are found
+    # through the orders updated since, then each of those orders' refunds are read ("list refunds")
+    refunds_per_order: bool = False
 
     def __post_init__(self) -> None:
         unknown = [d for d in self.directions if d not in DIRECTIONS]
@@ -111,6 +114,8 @@ class Platform:
     start: Callable[[SimulatorContext], PlatformRuntime]
     # generic operation names fault steps use ("list refunds") -> that simulator's scope
     fault_targets: Mapping[str, FaultTarget] = field(default_factory=dict)
+    # how its API tells a client to slow down, as the fields of a status fault rule (docs/faults.md)
+    throttle: Mapping[str, object] = field(default_factory=lambda: {"status": 429, "retry_after": 2})
     # Bugs only this platform's connector code can have (name -> (the bug, connector factory)); they
     # join `make mutants` beside the platform-neutral ones of harness/mutants.
     mutants: Mapping[str, tuple[str, Callable]] = field(default_factory=dict)

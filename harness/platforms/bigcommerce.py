@@ -109,6 +109,12 @@ class BigCommerceDriver:
             sent += 1
         return sent
 
+    def send_webhooks_as_new_deliveries(self) -> int:
+        sent = [d for d in self.simulator.deliveries(self._store) if d.attempts]
+        for delivery in sent:
+            self.simulator.send_as_new_delivery(delivery.webhook_id)
+        return len(sent)
+
     def send_forged_refund_webhook(self, order: PlacedOrder) -> int:
         hooks = [h for h in self.simulator.hooks(self._store) if h["scope"] == REFUND_CREATED]
         if not hooks:

@@ -106,6 +106,9 @@ class EbayDriver:
     def redeliver_webhooks(self) -> int:
         return 0
 
+    def send_webhooks_as_new_deliveries(self) -> int:
+        raise NotImplementedError("no refund notifications are modelled; tag the scenario @refund_webhooks")
+
 
 class EbayInWorld:
     """One api.ebay.com for every seller: the first store is the simulator's own seller, each further

@@ -105,6 +105,9 @@ class MagentoDriver:
     def redeliver_webhooks(self) -> int:
         return 0
 
+    def send_webhooks_as_new_deliveries(self) -> int:
+        raise NotImplementedError("core Magento sends no webhooks; tag the scenario @refund_webhooks")
+
     def send_forged_refund_webhook(self, order: PlacedOrder) -> int:
         raise NotImplementedError("core Magento sends no webhooks; tag the scenario @refund_webhooks")
 

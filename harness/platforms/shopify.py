@@ -147,6 +147,12 @@ class ShopifyDriver:
             sent += 1
         return sent
 
+    def send_webhooks_as_new_deliveries(self) -> int:
+        sent = [d for d in self.simulator.deliveries if d.topic == "refunds/create" and d.attempts]
+        for delivery in sent:
+            self.simulator.send_as_new_delivery(delivery.webhook_id)
+        return len(sent)
+
 
 class ShopifyInWorld:
     """Every store is a shop of its own, on its own host."""
@@ -226,6 +232,34 @@ def _refunds_what_the_lines_are_worth(context):
     return ReferenceConnector(build_engine(context, engine_class=Engine))
 
 
+def _graphql_throttle_is_final(context):
+    """The shipped connector reading a GraphQL answer's THROTTLED error (HTTP 200) like any other
+    top-level error: a final refusal, so a throttled refund write is never retried."""
+    from connector import Connector
+    from connector.errors import RateLimited, RemoteError
+    from connector.storefronts.shopify import ShopifyAdapter
+    from harness.connectors.reference import ReferenceConnector, build_engine
+
+    class Adapter(ShopifyAdapter):
+        def graphql(self, query, variables, *, what):   # noqa: ANN001, ANN201 - the adapter's own
+            try:
+                return super().graphql(query, variables, what=what)
+            except RateLimited as exc:
+                if exc.code != "THROTTLED":
+                    raise
+                raise RemoteError("Shopify", f"Shopify refused the query to {what}: {exc.detail}", status=200,
+                                  code=exc.code, detail=exc.detail) from exc
+
+    class Engine(Connector):
+        def _adapter(self, account):   # noqa: ANN001 - the engine's own signature
+            adapter = super()._adapter(account)
+            if isinstance(adapter, ShopifyAdapter):
+                adapter.__class__ = Adapter
+            return adapter
+
+    return ReferenceConnector(build_engine(context, engine_class=Engine))
+
+
 PLATFORM = Platform(
     name="shopify", display_name="Shopify",
     capabilities=Capabilities(
@@ -233,7 +267,7 @@ PLATFORM = Platform(
         line_items=True, shipping_refunds=True, amount_only=True, async_settlement=False,
         refund_webhooks=True, read_only_refunds=False, visible_after_settlement=False, multi_currency=True,
         exchanges=True,
-        unit_allocation="per_unit"),
+        unit_allocation="per_unit", refunds_per_order=True),
     hosts=("{shop}.myshopify.com",),
     credentials=("access_token", "client_secret"),
     card_gateway="shopify_payments",
@@ -251,7 +285,12 @@ PLATFORM = Platform(
         "list orders": FaultTarget(operation=("list_orders", "graphql:orders")),
         "refund webhooks": FaultTarget(topic="refunds/create"),
     },
+    # the connector's refund reads and writes are GraphQL, which Shopify throttles inside an HTTP 200
+    throttle={"status": 429, "error": "graphql_throttled"},
     mutants={
+        "shopify_graphql_throttle_is_final": (
+            "A GraphQL THROTTLED error (inside an HTTP 200) is read as a final refusal, so a throttled refund "
+            "is never retried.", _graphql_throttle_is_final),
         "shopify_accepts_unsigned_webhooks": (
             "refunds/create webhooks are taken without checking their HMAC signature.", _accepts_unsigned_webhooks),
         "shopify_reads_shop_currency": (

@@ -84,6 +84,9 @@ class SquareDriver:
     def redeliver_webhooks(self) -> int:
         return 0
 
+    def send_webhooks_as_new_deliveries(self) -> int:
+        raise NotImplementedError("no refund webhooks are modelled; tag the scenario @refund_webhooks")
+
 
 class SquareInWorld:
     """One Square host for every seller: the first store is the simulator's own merchant, each

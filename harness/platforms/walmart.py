@@ -144,6 +144,9 @@ class WalmartDriver:
     def redeliver_webhooks(self) -> int:
         return 0
 
+    def send_webhooks_as_new_deliveries(self) -> int:
+        raise NotImplementedError("Walmart sends no refund webhooks; tag the scenario @refund_webhooks")
+
     def send_forged_refund_webhook(self, order: PlacedOrder) -> int:
         raise NotImplementedError("Walmart sends no refund webhooks; tag the scenario @refund_webhooks")
 

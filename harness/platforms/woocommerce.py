@@ -114,6 +114,12 @@ class WooCommerceDriver:
             self.simulator.redeliver(delivery)
         return len(sent)
 
+    def send_webhooks_as_new_deliveries(self) -> int:
+        sent = [d for d in self.simulator.deliveries if d.topic == REFUND_TOPIC and d.attempts]
+        for delivery in sent:
+            self.simulator.send_as_new_delivery(delivery)
+        return len(sent)
+
     def send_forged_refund_webhook(self, order: PlacedOrder) -> int:
         hooks = self.simulator.backend.subscriptions(REFUND_TOPIC)
         if not hooks:
@@ -168,7 +174,7 @@ PLATFORM = Platform(
         directions=("to_netsuite", "from_netsuite"), best_practice_direction="from_netsuite",
         line_items=True, shipping_refunds=True, amount_only=True, async_settlement=False,
         refund_webhooks=True, read_only_refunds=False, visible_after_settlement=False,
-        unit_allocation="share_of_remaining"),
+        unit_allocation="share_of_remaining", refunds_per_order=True),
     hosts=(store_host("{shop}"),),
     credentials=("consumer_key", "consumer_secret", "webhook_secret"),
     card_gateway="stripe",

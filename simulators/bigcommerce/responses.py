@@ -7,6 +7,7 @@ store carries the four ``X-Rate-Limit-*`` headers; over the store's quota it is 
 """
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from decimal import Decimal
 from email.utils import format_datetime, parsedate_to_datetime
@@ -369,6 +370,18 @@ class BigCommerceSimulator(Simulator):
             store = self.backend.stores[delivery.store_hash]
         webhooks.send(delivery, client, self.clock, store.client_secret)
         return delivery
+
+    def send_as_new_delivery(self, webhook_id: str) -> webhooks.WebhookDelivery:
+        """Send a delivery's body again as a delivery of its own, under a new ``webhook-id``."""
+        client = self._require_webhook_client()
+        with self._lock:
+            first = self.outbox[webhook_id]
+            again_id = f"msg_{self._secrets.token(27)}"
+            again = self.outbox[again_id] = dataclasses.replace(first, webhook_id=again_id, attempts=[],
+                                                                abandoned=False, headers=dict(first.headers))
+            store = self.backend.stores[first.store_hash]
+        webhooks.send(again, client, self.clock, store.client_secret)
+        return again
 
     def deliveries(self, store: Store | None = None) -> list[webhooks.WebhookDelivery]:
         store = store or self.store

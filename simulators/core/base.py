@@ -180,6 +180,11 @@ class Simulator:
         assert response is not None
         return response
 
+    def operation_of(self, request: httpx.Request) -> str:
+        """The operation this request would be journaled as (its route handler name, "" when none
+        matches), without answering it. The request's body must have been read."""
+        return self._resolve(request)[0]
+
     def _resolve(self, request: httpx.Request) -> tuple[str, fault_actions.Answer]:
         """The operation (handler name, "" when none matched) and how to answer normally, after ``delay``
         seconds of simulated processing time (a latency fault)."""

@@ -207,6 +207,13 @@ class FaultTarget:
                                                  ("path", self.path), ("topic", self.topic))
                 if value not in (None, ())}
 
+    def covers(self, operation: str, method: str, path: str) -> bool:
+        """Whether a request, as the journal records it (route handler name, method, path), is this
+        operation; a webhook topic is never a request."""
+        return (self.topic is None and (not self.operation or operation in self.operation)
+                and (self.method is None or self.method == method)
+                and (self.path is None or re.search(self.path, path) is not None))
+
 
 @dataclass(frozen=True)
 class Attached:

@@ -61,6 +61,12 @@ def concurrency_limit_error(status: int = 429) -> NetSuiteError:
     return NetSuiteError(status, "CONCURRENCY_LIMIT_EXCEEDED", "Concurrent request limit exceeded. Request blocked.")
 
 
+def closed_period_error(status: int = 400) -> NetSuiteError:
+    """A transaction NetSuite refuses for good: its date falls in an accounting period that is closed."""
+    return NetSuiteError(status, "USER_ERROR", "The accounting period of this transaction's date is closed. "
+                                               "Reopen the period or date the transaction in an open one.")
+
+
 class ConcurrencyGate:
     """The account-wide count of requests in flight. REST, SOAP and RESTlets share one limit, so
     slots can also be held on behalf of other integrations."""
@@ -209,13 +215,16 @@ class NetSuiteSimulator(Simulator):
     """A fake NetSuite account speaking SuiteTalk REST (records, transforms, SuiteQL) with TBA."""
 
     platform = "netsuite"
-    fault_errors = {"concurrency_limit": concurrency_limit_error}
+    fault_errors = {"concurrency_limit": concurrency_limit_error, "closed_period": closed_period_error}
     # generic operation names fault steps use -> this simulator's scope
     fault_targets = {
         "create refund": FaultTarget(method="POST", path=r"/(cashRefund|creditMemo)$"),
         "create sales order": FaultTarget(method="POST", path=r"/salesOrder$"),
         "run query": FaultTarget(operation=("suiteql",)),
+        "read refund": FaultTarget(method="GET", path=r"/record/v1/(cashRefund|creditMemo)/[^/!]+$"),
     }
+    # how NetSuite tells a client to slow down: its concurrency limit's 429 (the fields of a status rule)
+    throttle = {"status": 429, "error": "concurrency_limit"}
 
     def __init__(self, account_id: str = "1234567_SB1", clock: Clock | None = None, seed: int = 0,
                  settings: NetSuiteSettings | None = None) -> None:

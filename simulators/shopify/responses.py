@@ -22,7 +22,7 @@ from simulators.core import listing, safe
 from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, read_json, route
 from simulators.core.faults import OBSERVER_HEADER
 from simulators.core.orders import OrderSpec
-from simulators.shopify.graphql import GRAPHQL_OPERATIONS, GraphQLEndpoint, operation_of
+from simulators.shopify.graphql import GRAPHQL_OPERATIONS, RATE_DOCS, GraphQLEndpoint, operation_of
 from simulators.shopify.models import (
     API_VERSIONS, ORDER_STATUSES, CostBucket, FieldErrors, Invalid, LeakyBucket, LineItem, LineRefundRequest, Order, Refund,
     RefundPlan, RefundRequest, ShippingRefundRequest, ShopifyBackend, ShopifyError, ShopifySettings,
@@ -33,6 +33,10 @@ from simulators.shopify.webhooks import WebhookDelivery, WebhookOutbox
 DEFAULT_API_VERSION = "2024-10"
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 THROTTLED = "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."
+GRAPHQL_THROTTLED = {
+    "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED", "documentation": RATE_DOCS}}],
+    "extensions": {"cost": {"requestedQueryCost": 10, "actualQueryCost": None, "throttleStatus": {
+        "maximumAvailable": 1000.0, "currentlyAvailable": 0.0, "restoreRate": 50.0}}}}
 API = r"/admin/api/(?P<version>[^/]+)"
 _API_PREFIX = re.compile(API + "/")
 
@@ -325,7 +329,10 @@ class ShopifySimulator(Simulator):
     """One Shopify shop behind ``https://<shop>.myshopify.com/admin/api/<version>/``."""
 
     platform = "shopify"
-    fault_errors = {"throttled": lambda status: SimulatorError(status, {"errors": THROTTLED})}
+    # "graphql_throttled" is how Shopify throttles a GraphQL call: HTTP 200 whatever the rule's status,
+    # with THROTTLED in errors[].extensions.code and the bucket it could not pay from
+    fault_errors = {"throttled": lambda status: SimulatorError(status, {"errors": THROTTLED}),
+                    "graphql_throttled": lambda status: SimulatorError(200, GRAPHQL_THROTTLED)}
 
     def __init__(self, shop: str = "acme-outfitters", clock: Clock | None = None, seed: int = 0,
                  webhook_client: httpx.Client | None = None) -> None:
@@ -444,6 +451,19 @@ class ShopifySimulator(Simulator):
             secret = self.client_secret
         self.outbox.send(delivery, client, shop_domain=self.shop_domain, secret=secret)
         return delivery
+
+    def send_as_new_delivery(self, webhook_id: str) -> WebhookDelivery:
+        """Send a delivery's event again as a delivery of its own: same body and ``X-Shopify-Event-Id``,
+        a new ``X-Shopify-Webhook-Id`` (Shopify may deliver one event more than once that way)."""
+        client = self._require_webhook_client()
+        with self._lock:
+            first = self.outbox.get(webhook_id)
+            again = self.outbox.enqueue(subscription_id=first.subscription_id, topic=first.topic,
+                                        address=first.address, api_version=first.api_version, body=first.body,
+                                        event_id=first.event_id)
+            secret = self.client_secret
+        self.outbox.send(again, client, shop_domain=self.shop_domain, secret=secret)
+        return again
 
     @property
     def deliveries(self) -> list[WebhookDelivery]:

@@ -350,6 +350,15 @@ class WooCommerceSimulator(Simulator):
     def redeliver(self, delivery: WooDelivery) -> None:
         self._send(delivery, self._require_webhook_client())
 
+    def send_as_new_delivery(self, delivery: WooDelivery) -> WooDelivery:
+        """Send a delivery's body again as a delivery of its own, under a new ``X-WC-Webhook-Delivery-ID``."""
+        with self._lock:
+            again = WooDelivery(self._secrets.hex(40), delivery.webhook_id, delivery.topic, delivery.address,
+                                delivery.body)
+            self.deliveries.append(again)
+        self._send(again, self._require_webhook_client())
+        return again
+
     def _send(self, delivery: WooDelivery, client: httpx.Client) -> None:
         hook = self.backend.webhooks[delivery.webhook_id]
         headers = {"Content-Type": "application/json", "X-WC-Webhook-Source": f"https://{self.host}/",

@@ -10,11 +10,13 @@ import pytest
 
 from common.clock import ManualClock, parse_iso
 from harness.world import World
-from simulators.core.faults import BadRule, FaultPlane, FaultRule
+from connector.errors import RateLimited
+from connector.storefronts.shopify import Q_REFUND, ShopifyAdapter
+from simulators.core.faults import BadRule, FaultPlane, FaultRule, FaultTarget
 from simulators.netsuite import NetSuiteSimulator
 from simulators.shopify import ShopifySimulator
 from simulators.square import SquareSimulator
-from tests.unit.storefront_helpers import usd_order
+from tests.unit.storefront_helpers import shopify_client, usd_order
 
 NS_CUSTOMERS = "/services/rest/record/v1/customer"
 
@@ -107,7 +109,7 @@ def test_a_bad_rule_is_refused_naming_the_field(fields, message):
 def test_names_an_attached_simulator_does_not_have_are_refused(netsuite):
     with pytest.raises(BadRule, match="operation 'list_refunds' is not an operation of netsuite; known: .*suiteql"):
         netsuite.faults.add(action="reset", simulator="netsuite", operation="list_refunds")
-    with pytest.raises(BadRule, match="error 'nope' is not a named error of netsuite; known: concurrency_limit"):
+    with pytest.raises(BadRule, match="error 'nope' is not a named error of netsuite; known: closed_period, concurrency_limit"):
         netsuite.faults.add(action="status", status=429, simulator="netsuite", error="nope")
 
 
@@ -241,3 +243,37 @@ def test_a_lost_netsuite_answer_then_a_scheduled_run_leaves_exactly_one_refund(t
         assert "[fault f1 lost_answer as timeout]" in world.journal_summary(last=500)
     finally:
         world.close()
+
+
+def test_a_fault_target_covers_the_requests_journaled_as_its_operation(netsuite):
+    create, read = netsuite.fault_targets["create refund"], netsuite.fault_targets["read refund"]
+    transform = "/services/rest/record/v1/cashSale/7/!transform/cashRefund"
+    assert create.covers("", "POST", transform) and not create.covers("", "GET", transform)
+    assert read.covers("", "GET", "/services/rest/record/v1/creditMemo/12")
+    assert not read.covers("", "GET", "/services/rest/record/v1/cashSale/7")
+    assert not read.covers("", "POST", transform)
+    assert FaultTarget(operation=("suiteql",)).covers("suiteql", "POST", "/services/rest/query/v1/suiteql")
+    assert not FaultTarget(operation=("suiteql",)).covers("get_record", "GET", "/services/rest/record/v1/cashSale/7")
+    assert not FaultTarget(topic="refunds/create").covers("", "POST", "/webhooks/shopify")
+
+
+def test_a_simulator_names_a_requests_operation_without_answering_it(netsuite):
+    request = httpx.Request("GET", f"https://{netsuite.hosts[0]}{NS_CUSTOMERS}/1")
+    request.read()
+    assert netsuite.operation_of(request) == "get_record"
+    assert netsuite.journal.entries() == []
+
+
+def test_shopify_throttles_graphql_inside_a_200_and_the_shipped_adapter_takes_it_for_a_rate_limit():
+    shopify = ShopifySimulator()
+    shopify.faults.add(action="status", status=429, error="graphql_throttled", times=1)
+    with shopify_client(shopify) as http:
+        answer = http.post("/graphql.json", json={"query": "{ shop { name } }"})
+    assert answer.status_code == 200
+    assert [e["extensions"]["code"] for e in answer.json()["errors"]] == ["THROTTLED"]
+    shopify.faults.add(action="status", status=429, error="graphql_throttled", times=1)
+    adapter = ShopifyAdapter(httpx.Client(transport=httpx.MockTransport(shopify.handle)), shop=shopify.shop,
+                             access_token=shopify.access_token)
+    with pytest.raises(RateLimited) as throttled:
+        adapter.graphql(Q_REFUND, {"id": "gid://shopify/Refund/1"}, what="read refund 1")
+    assert throttled.value.retryable and throttled.value.code == "THROTTLED"
