@@ -127,8 +127,19 @@ class StorefrontHttp:
                               retryable=True) from exc
         if response.status_code >= 400:
             raise self._error(response, what)
-        data = jsonio.loads(response.content) if response.content else {}
-        return data, response
+        return self.parsed(response, what), response
+
+    def parsed(self, response: httpx.Response, what: str) -> Any:
+        """The JSON of a successful answer ({} when empty). One that does not parse was cut short or
+        garbled on the way: like an answer that never came, the next run tries again."""
+        if not response.content:
+            return {}
+        try:
+            return jsonio.loads(response.content)
+        except ValueError as exc:
+            raise RemoteError(self.system, f"{self.system}'s answer while trying to {what} could not be read "
+                                           f"({exc}); it will be retried on the next run.",
+                              status=response.status_code, retryable=True) from exc
 
     def _error(self, response: httpx.Response, what: str) -> RemoteError:
         status = response.status_code

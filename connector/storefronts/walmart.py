@@ -94,7 +94,7 @@ class WalmartApi(StorefrontHttp):
                                          "it will be retried on the next run.", retryable=True) from exc
         if response.status_code >= 400:
             raise self._error(response, "get an access token")
-        self._token = str(response.json()["access_token"])
+        self._token = str(self.parsed(response, "get an access token")["access_token"])
         return self._token
 
     def request(self, method: str, path_or_url: str, *, what: str, params: Mapping[str, Any] | None = None,
