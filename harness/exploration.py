@@ -24,11 +24,12 @@ finds both sides equal per order to the cent, against what the order paid and wh
 from __future__ import annotations
 
 import tempfile
-from collections import Counter
+import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from hypothesis import HealthCheck, Phase, event, note, seed as hypothesis_seed, settings as Settings, strategies as st
 from hypothesis.reporting import with_reporter
@@ -43,6 +44,7 @@ from harness.storefronts import StorefrontRefundRequest
 from harness.world import AccountUnderTest, OrderUnderTest, World
 from simulators.core.faults import REQUEST_ACTIONS
 
+SHRINK_SECONDS = 10    # how long a failure is shrunk before its steps are reported
 QUIET_RUNS = 6          # scheduled runs a quiet period may take to settle (async refunds need a second look)
 PICK = st.integers(min_value=0, max_value=255)   # which account / order / line: index modulo the count
 REFUND_KINDS = ("full", "line", "partial", "amount")
@@ -564,18 +566,57 @@ def exploration_settings(budget: Budget, *, shrink: bool = True) -> Settings:
                     suppress_health_check=list(HealthCheck))
 
 
+@contextmanager
+def _shrinking_bounded(seconds: float) -> Iterator[None]:
+    """Hypothesis shrinks a failure for up to five minutes; an example here costs a fresh World and its
+    steps, so a broken connector failing every row would take hours. Its own limit, lowered while this
+    exploration runs (one test at a time per process, so nothing else sees it)."""
+    from hypothesis.internal.conjecture import engine
+
+    if not isinstance(getattr(engine, "MAX_SHRINKING_SECONDS", None), (int, float)):
+        raise RuntimeError("this hypothesis has no engine.MAX_SHRINKING_SECONDS to bound shrinking with; "
+                           "update harness/exploration.py for it")
+    before = engine.MAX_SHRINKING_SECONDS
+    engine.MAX_SHRINKING_SECONDS = seconds
+    try:
+        yield
+    finally:
+        engine.MAX_SHRINKING_SECONDS = before
+
+
 def explore(exploration: Exploration, budget: Budget, seed: int, *, shrink: bool = True) -> None:
     """Run the machine for ``budget`` from ``seed``. A failure raises ``ExplorationFailed`` whose message
-    holds the seed, the broken invariant and the (shrunk) steps that break it."""
+    holds the seed, the broken invariant and the steps that break it, shrunk for at most
+    ``SHRINK_SECONDS`` (the verdict does not depend on it; how short the steps get can)."""
     machine = hypothesis_seed(seed)(machine_for(exploration))
     printed: list[str] = []
     try:
-        with with_reporter(printed.append):
+        with with_reporter(printed.append), _shrinking_bounded(SHRINK_SECONDS):
             run_state_machine_as_test(machine, settings=exploration_settings(budget, shrink=shrink))
     except Exception as exc:   # any failure: an invariant, or the connector or a World step crashing
-        steps = [line for line in printed if line.strip()] + list(getattr(exc, "__notes__", []))
-        invariant = getattr(exc, "invariant", None)
-        raise ExplorationFailed(
-            f"exploration (seed {seed}, {budget.examples} example(s) x {budget.steps} step(s)) failed: "
-            f"{type(exc).__name__}: {exc}\nsteps that break it (hypothesis, shrunk):\n" + "\n".join(steps),
-            invariant) from exc
+        message = _failure_message(exc, printed, budget, seed, shrink)
+        raise ExplorationFailed(message, getattr(exc, "invariant", None)) from None
+
+
+_HYPOTHESIS_SHRINK_WARNING = "stopped because it is making very slow progress"
+
+
+def _failure_message(exc: Exception, printed: list[str], budget: Budget, seed: int, shrink: bool) -> str:
+    """The seed, what broke (with where, for a crash) and the steps hypothesis printed for the failing
+    example, without the invariant checks between them."""
+    lines: list[str] = []
+    stopped = False
+    for block in [*printed, *getattr(exc, "__notes__", [])]:
+        if _HYPOTHESIS_SHRINK_WARNING in block or block.startswith("PLEASE REPORT THIS"):
+            stopped = True   # its own words name its own five-minute limit, not the one set here
+            continue
+        lines += [line for line in block.splitlines()
+                  if line.strip() and line.strip() != "state.nothing_lost_duplicated_or_over_refunded()"]
+    where = ""
+    if not isinstance(exc, InvariantBroken):
+        frames = traceback.format_exception(type(exc), exc, exc.__traceback__)
+        where = "\n" + "".join(frames[-6:]).rstrip()
+    shrunk = ("not shrunk" if not shrink else "shrunk" if not stopped
+              else f"shrunk for at most {SHRINK_SECONDS}s, not to the end: some steps may not be needed")
+    return (f"exploration (seed {seed}, {budget.examples} example(s) x {budget.steps} step(s)) failed: "
+            f"{type(exc).__name__}: {exc}{where}\nsteps that break it ({shrunk}):\n" + "\n".join(lines))

@@ -18,9 +18,9 @@ class Explored:
     failure: ExplorationFailed | None = None
 
 
-@when("the merchant, NetSuite users and faults act at random for {steps:d} steps, {runs:d} times from "
+@when("the merchant, NetSuite users and faults act at random for {steps:d} steps, {runs:Times} from "
       "fresh stores (seeded)",
-      "the merchant, NetSuite users and faults act at random for 12 steps, 2 times from fresh stores (seeded)",
+      "the merchant, NetSuite users and faults act at random for 12 steps, 3 times from fresh stores (seeded)",
       target_fixture="explored")
 def act_at_random(world: World, storefront: str, direction_under_test: str, tmp_path: Path,
                   steps: int, runs: int) -> Explored:
