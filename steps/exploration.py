@@ -4,6 +4,7 @@ order on one storefront and direction, and an oracle reading only the simulators
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import count
 from pathlib import Path
 
 from harness.exploration import Budget, Exploration, ExplorationFailed, explore
@@ -30,7 +31,7 @@ def act_at_random(world: World, storefront: str, direction_under_test: str, tmp_
     if runs < 1 or steps < 1:
         raise ValueError(f"an exploration needs at least 1 time and 1 step, not {runs} time(s) of {steps} step(s)")
     explored = Explored(Budget(examples=runs, steps=steps), seed=world.seed)
-    worlds = iter(range(1, 1_000_000))
+    worlds = count(1)
 
     def build_world(seed: int, _workdir: Path) -> World:
         # each example's connector keeps its files under the scenario's own directory, to inspect on failure

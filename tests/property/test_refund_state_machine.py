@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis.stateful import invariant
 
 from harness import seam
-from harness.exploration import DUPLICATE, QUIET, REFUSED, SOURCE, Budget, Exploration, ExplorationFailed, \
+from harness.exploration import DUPLICATE, REFUSED, SOURCE, Budget, Exploration, ExplorationFailed, \
     broken, explore, machine_for
 from harness.mutants import MUTANTS
 from harness.platforms import platforms
