@@ -595,7 +595,9 @@ def explore(exploration: Exploration, budget: Budget, seed: int, *, shrink: bool
             run_state_machine_as_test(machine, settings=exploration_settings(budget, shrink=shrink))
     except Exception as exc:   # any failure: an invariant, or the connector or a World step crashing
         message = _failure_message(exc, printed, budget, seed, shrink)
-        raise ExplorationFailed(message, getattr(exc, "invariant", None)) from None
+        found = [exc, *getattr(exc, "exceptions", ())]   # a flaky failure groups what each try raised
+        invariant = next((e.invariant for e in found if isinstance(e, InvariantBroken)), None)
+        raise ExplorationFailed(message, invariant) from None
 
 
 _HYPOTHESIS_SHRINK_WARNING = "stopped because it is making very slow progress"
@@ -613,10 +615,16 @@ def _failure_message(exc: Exception, printed: list[str], budget: Budget, seed: i
         lines += [line for line in block.splitlines()
                   if line.strip() and line.strip() != "state.nothing_lost_duplicated_or_over_refunded()"]
     where = ""
-    if not isinstance(exc, InvariantBroken):
+    if isinstance(exc, BaseExceptionGroup):
+        # hypothesis could not make the failure happen again when it replayed the example: two racing
+        # workers can fail one run and not the next
+        where = "".join(f"\n  - {type(e).__name__}: {e}" for e in exc.exceptions)
+    elif not isinstance(exc, InvariantBroken):
         frames = traceback.format_exception(type(exc), exc, exc.__traceback__)
         where = "\n" + "".join(frames[-6:]).rstrip()
     shrunk = ("not shrunk" if not shrink else "shrunk" if not stopped
               else f"shrunk for at most {SHRINK_SECONDS}s, not to the end: some steps may not be needed")
+    steps = "\n".join(lines) or ("(none printed: replaying the failing example did not fail the same way, "
+                                  "so hypothesis had no steps to show)")
     return (f"exploration (seed {seed}, {budget.examples} example(s) x {budget.steps} step(s)) failed: "
-            f"{type(exc).__name__}: {exc}{where}\nsteps that break it ({shrunk}):\n" + "\n".join(lines))
+            f"{type(exc).__name__}: {exc}{where}\nsteps that break it ({shrunk}):\n{steps}")
