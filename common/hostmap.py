@@ -5,15 +5,28 @@ with a ``hosts`` map), so both reach served simulators the same way.
 
 ``https://acme.myshopify.com/admin/...`` goes to ``http://127.0.0.1:PORT/admin/...`` with the
 original ``Host`` header kept and the original scheme in ``X-Forwarded-Proto``, so the simulator
-sees the URL the client built (and signed). A host nobody serves fails loudly, like DNS would.
+sees the URL the client built (and signed). A URL that already names a loopback address
+(``http://127.0.0.1:8080/hooks``, ``localhost``: an outside client's own webhook receiver, say) is sent
+there as it is. Any other host nobody serves fails loudly, like DNS would: nothing leaves the machine.
 """
 from __future__ import annotations
 
+import ipaddress
 from typing import Callable
 
 import httpx
 
 AddressLookup = Callable[[str], "tuple[str, int] | None"]
+
+
+def is_loopback(host: str) -> bool:
+    """A loopback address or ``localhost`` (a name that may resolve elsewhere is not one)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class HostMappingTransport(httpx.BaseTransport):
@@ -24,6 +37,8 @@ class HostMappingTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         address = self._address_for(request.url.host)
+        if address is None and is_loopback(request.url.host):
+            return self._inner.handle_request(request)
         if address is None:
             raise httpx.ConnectError(f"no loopback server serves host {request.url.host!r}; "
                                      f"served: {', '.join(self._served_hosts()) or 'none'}", request=request)

@@ -117,3 +117,22 @@ def allocate(whole: Decimal, weights: Sequence[Decimal | int], currency: str) ->
     for i in order[:left]:
         floors[i] += 1
     return [from_minor(sign * f, currency) for f in floors]
+
+
+def cumulative_share(whole: Decimal, done: Decimal, now: Decimal, of: Decimal, currency: str) -> Decimal:
+    """The share of ``whole`` that ``now`` more parts of ``of`` take, after ``done`` parts were taken.
+
+    It is what ``done + now`` parts are worth minus what ``done`` parts are worth, each rounded half up
+    to the currency's minor unit, so shares taken one after another always add up to ``whole`` once
+    all ``of`` parts are taken (a line's tax over the refunds of its units, one unit at a time:
+    5.32 over three units is 1.77, 1.78, 1.77, where rounding each third alone gives 1.77 three times).
+    """
+    done_d, now_d, of_d = _as_decimal(done), _as_decimal(now), _as_decimal(of)
+    if of_d <= 0:
+        raise MoneyError(f"cannot share over {of} parts: the number of parts must be positive")
+    if done_d < 0 or now_d < 0 or done_d + now_d > of_d:
+        raise MoneyError(f"cannot take {now} more of {of} parts after {done}: "
+                         "the parts taken must be between 0 and the whole")
+    whole_d = _as_decimal(whole)
+    return (round_amount(whole_d * (done_d + now_d) / of_d, currency)
+            - round_amount(whole_d * done_d / of_d, currency))

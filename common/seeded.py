@@ -2,11 +2,19 @@
 run replays with the same ids."""
 from __future__ import annotations
 
+import hashlib
 import random
 import string
 import threading
 
 _ALPHABET = string.ascii_letters + string.digits
+
+
+def derived_seed(seed: int, *parts: str) -> int:
+    """A seed of its own for ``parts`` (a host, a purpose), stable across runs and processes: two stores
+    seeded alike still get credentials of their own."""
+    digest = hashlib.sha256(":".join([str(seed), *parts]).encode()).digest()
+    return int.from_bytes(digest[:8], "big")
 
 
 class IdSource:

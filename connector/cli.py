@@ -5,7 +5,9 @@ Each pass: order sync for every account that has it on, switching refund sync on
 (refused while a prerequisite is missing, then tried again next pass), then ``run_scheduled``. One JSON
 line per pass goes to stdout. Exit status: 0 after the passes (refunds in ERROR are data, listed in
 the pass's messages), 2 for a configuration file that cannot be used (nothing is opened or written),
-1 when the ledger disagrees with the file (an account of that name on another platform or store).
+3 for a ledger file that cannot be used (not SQLite, another program's database, or written by a newer
+connector; left unchanged), 1 when the ledger disagrees with the file (an account of that name on
+another platform or store).
 """
 from __future__ import annotations
 
@@ -25,10 +27,12 @@ from connector.accounts import Account
 from connector.config import AccountConfig, ConfigError, ConnectorConfig, StepClockConfig, load
 from connector.engine import Connector
 from connector.errors import ActivationRefused, ConnectorError
+from connector.ledger_schema import LedgerUnusable
 from connector.model import Direction
 
 EXIT_CONFIG = 2
 EXIT_LEDGER_MISMATCH = 1
+EXIT_LEDGER_UNUSABLE = 3
 HTTP_TIMEOUT_S = 30.0
 
 
@@ -69,8 +73,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     clock: Clock = SteppedClock(config.clock) if config.clock else SystemClock()
     with http_client(config) as http:
-        connector = Connector(ledger_path=config.ledger, clock=clock, netsuite=config.netsuite, http=http,
-                              seed=config.seed, webhook_base_url=config.webhook_base_url)
+        try:
+            connector = Connector(ledger_path=config.ledger, clock=clock, netsuite=config.netsuite, http=http,
+                                  seed=config.seed, webhook_base_url=config.webhook_base_url)
+        except LedgerUnusable as exc:
+            print(f"python -m connector: {exc}", file=sys.stderr)
+            return EXIT_LEDGER_UNUSABLE
         try:
             try:
                 accounts = bring_accounts_in_line(connector, config.accounts)

@@ -31,13 +31,6 @@ from connector.to_netsuite import ToNetSuite
 WEBHOOK_PATH = "/webhooks/{platform}"   # where each platform's refund webhooks arrive
 
 
-# What a receiver raises on a delivery it could not parse: a payload of the wrong shape fails anywhere in
-# the parsing (an object where a list belongs gives an AttributeError). Answering 400 loses nothing even
-# if a real bug hides here: webhooks only hasten retrieval, and the scheduled run still finds the refund.
-WEBHOOK_BAD_INPUT = (ValueError, KeyError, TypeError, AttributeError, ArithmeticError, RecursionError,
-                     UnicodeError, IndexError)
-
-
 @dataclass(frozen=True)
 class PostAttempt:
     row: LedgerRefund    # the refund as this attempt left it
@@ -217,11 +210,11 @@ class Connector:
             return httpx.Response(404, json={"error": f"no webhook receiver at {request.url.path}; "
                                                       f"receivers: {known}"})
         try:
+            # the receiver answers what the sender got wrong (400, 422) and what the store could not say now (503)
             return receiver.handle(request)
-        except WEBHOOK_BAD_INPUT as exc:
-            # A delivery is outside input: whatever a receiver failed to parse is the sender's 400, named,
-            # never an exception for the web server to turn into a 500 (and so a redelivery storm).
-            return httpx.Response(400, json={"error": f"malformed webhook delivery: {type(exc).__name__}: {exc}"[:500]})
+        except Exception as exc:   # a bug in the connector, not the sender's fault: said as one, and not recorded
+            return httpx.Response(500, json={"error": f"the {platform} webhook receiver failed: "
+                                                      f"{type(exc).__name__}: {exc}"[:500]})
 
     # --- schedule -------------------------------------------------------------------------
     def run_scheduled(self) -> RunSummary:
@@ -234,6 +227,12 @@ class Connector:
             try:
                 summary.add(self._run_account(account, now))
                 reached("engine.account_run_done")
+            except Exception as exc:   # one account's failure must not stop the others' runs; say what broke
+                summary.errors += 1
+                summary.accounts.append(account.id)
+                summary.messages.append(f"Account '{account.name}': the scheduled run stopped: unexpected "
+                                        f"{type(exc).__name__}: {exc}. It runs again at the next schedule; "
+                                        "report it if it keeps happening.")
             finally:
                 self.ledger.update_account(account.id, last_refund_run_at=now, next_refund_run_at=next_run_after(now))
             reached("engine.next_run_scheduled")
@@ -256,6 +255,10 @@ class Connector:
         except ConnectorError as exc:   # what was retrieved before is still posted below
             summary.errors += 1
             summary.messages.append(f"Account '{account.name}': looking for new refunds failed: {exc}")
+        except Exception as exc:   # a bug or an answer nobody foresaw: the refunds already recorded still go out
+            summary.errors += 1
+            summary.messages.append(f"Account '{account.name}': looking for new refunds failed: unexpected "
+                                    f"{type(exc).__name__}: {exc}; it is tried again at the next run.")
         due = [row for row in self.ledger.open_refunds(account.id, account.direction)
                if row.status is RefundStatus.RETRIEVED or (row.status is RefundStatus.ERROR and row.retryable)]
         for attempt in self._post_rows(account, due):

@@ -137,9 +137,12 @@ class FromNetSuite:
         by_line = adapter.supports_line_items
         items = tuple((line.line_id, line.quantity) for line in row.lines
                       if by_line and line.kind is LineKind.ITEM and line.line_id)
+        values = _line_values(row.lines) if by_line else ()
         shipping = sum((line.amount for line in row.lines if line.kind is LineKind.SHIPPING), money.ZERO)
+        shipping_tax = sum((line.tax for line in row.lines if line.kind is LineKind.SHIPPING), money.ZERO)
         push = RefundPush(total=row.total, currency=row.currency, lines=items,
                           shipping=shipping if by_line and shipping > 0 else None,
+                          line_values=values, shipping_tax=shipping_tax if by_line and shipping > 0 else None,
                           note=f"Refund from NetSuite {row.source_name or row.source_id} {marker}",
                           idempotency_key=idempotency_key(account.id, row.source_id, row.attempt),
                           store_credit=account.settings.refund_gift_cards_as_store_credit)
@@ -171,6 +174,16 @@ class FromNetSuite:
                        f"{row.total} {row.currency}.")
         return self.ledger.mark_posted(row.id, adapter.refund_target_type, pushed.id, line_items=line_items,
                                        warning=warning)
+
+
+def _line_values(lines: tuple[RefundLine, ...]) -> tuple[tuple[str, Decimal, Decimal], ...]:
+    """(storefront line id, amount, tax) NetSuite refunded per refunded item line, lines of one id summed."""
+    values: dict[str, tuple[Decimal, Decimal]] = {}
+    for line in lines:
+        if line.kind is LineKind.ITEM and line.line_id:
+            amount, tax = values.get(line.line_id, (money.ZERO, money.ZERO))
+            values[line.line_id] = (amount + line.amount, tax + line.tax)
+    return tuple((line_id, amount, tax) for line_id, (amount, tax) in values.items())
 
 
 def storefront_lines(record: Mapping, billed: Mapping, link: OrderLink, shipping_item_id: str | None,

@@ -20,7 +20,7 @@ from typing import Any, Iterator, Mapping, Sequence
 from common.clock import Clock, parse_iso
 from connector.accounts import Account, AccountSettings
 from connector.errors import ConnectorError, UnknownAccount, UnknownRefund
-from connector.ledger_schema import migrate
+from connector.ledger_schema import check_ledger_file, migrate
 from connector.model import (Direction, LineKind, LineLink, OrderLink, RefundLine, RefundStatus,
                              SourceStatus)
 
@@ -102,6 +102,7 @@ class Ledger:
         self.path = str(path)
         self.clock = clock
         self._lock = threading.RLock()
+        check_ledger_file(self.path)   # before the connection below can write to the file (WAL mode, tables)
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
         if self.path != ":memory:":

@@ -7,7 +7,9 @@ versions were recorded has no ``schema_version`` row and is version 1.
 """
 from __future__ import annotations
 
+import re
 import sqlite3
+from pathlib import Path
 
 from connector.errors import ConnectorError
 
@@ -96,22 +98,87 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ("CREATE INDEX IF NOT EXISTS refunds_by_target ON refunds (account_id, target_id)",),
 )
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
+LEDGER_TABLES = tuple(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", BASE_SCHEMA))
+SQLITE_HEADER = b"SQLite format 3\x00"   # the first 16 bytes of every SQLite database file
+LEFT_UNCHANGED = "The file was left unchanged."
+
+
+class LedgerUnusable(ConnectorError):
+    """A ledger file this connector must not open: not SQLite, another program's database, or written by
+    a newer connector. The message names the file and the problem; nothing was written to the file."""
 
 
 def schema_version(db: sqlite3.Connection) -> int:
     row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    return int(row[0]) if row else 1
+    if row is None:
+        return 1
+    try:
+        return int(row[0])
+    except ValueError:
+        raise LedgerUnusable(f"its schema_version is {str(row[0])[:40]!r}, not a number; it was not written by "
+                             "this connector, or has been edited by hand") from None
+
+
+def _too_new(version: int) -> str:
+    return (f"the ledger is schema version {version}, newer than this connector understands ({SCHEMA_VERSION}): a "
+            "newer connector wrote it; upgrade this connector to open it")
+
+
+def check_ledger_file(path: str | Path) -> None:
+    """Refuse, with ``LedgerUnusable`` and before anything opens it for writing, a file at ``path`` that is
+    not this connector's ledger. Reads only. A path with no file, or an empty file, or a SQLite database with
+    no tables at all, passes: opening it makes a fresh ledger."""
+    file = Path(path)
+    if str(path) == ":memory:" or not file.exists():
+        return
+    where = f"Ledger file {file}"
+    if file.is_dir():
+        raise LedgerUnusable(f"{where} is a directory; point 'ledger' at a file (a new path starts a fresh ledger).")
+    if file.stat().st_size == 0:
+        return
+    with file.open("rb") as opened:
+        header = opened.read(len(SQLITE_HEADER))
+    if header != SQLITE_HEADER:
+        raise LedgerUnusable(f"{where} is not a SQLite database, so not a connector ledger; point 'ledger' at the "
+                             f"connector's ledger file, or at a new path to start a fresh ledger. {LEFT_UNCHANGED}")
+    try:
+        db = sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise LedgerUnusable(f"{where} cannot be opened ({exc}). {LEFT_UNCHANGED}") from None
+    try:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        missing = [table for table in LEDGER_TABLES if table not in tables]
+        if tables - {"sqlite_sequence"} and missing:
+            raise LedgerUnusable(f"{where} is a SQLite database without the ledger's tables ({', '.join(missing)} "
+                                 f"missing; it has {', '.join(sorted(tables)[:5])}): another program's database, "
+                                 "not a connector ledger. Point 'ledger' at the connector's ledger file, or at a new "
+                                 f"path to start a fresh ledger. {LEFT_UNCHANGED}")
+        if not missing:
+            version = schema_version(db)
+            if version > SCHEMA_VERSION:
+                raise LedgerUnusable(f"{where}: {_too_new(version)}. {LEFT_UNCHANGED}")
+    except LedgerUnusable as exc:
+        if str(exc).startswith(where):
+            raise
+        raise LedgerUnusable(f"{where}: {exc}. {LEFT_UNCHANGED}") from None
+    except sqlite3.DatabaseError as exc:
+        raise LedgerUnusable(f"{where} cannot be read as a SQLite database ({exc}); it is damaged or not a "
+                             f"ledger. {LEFT_UNCHANGED}") from None
+    finally:
+        db.close()
 
 
 def migrate(db: sqlite3.Connection) -> None:
     """Create the tables of a new ledger, or bring an older one to ``SCHEMA_VERSION``. Call in a transaction."""
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "meta" in tables:   # checked before anything is created: a newer ledger is refused as it is
+        version = schema_version(db)
+        if version > SCHEMA_VERSION:
+            raise LedgerUnusable(f"{_too_new(version)}.")
     for statement in BASE_SCHEMA.split(";"):   # executescript would commit the caller's transaction
         if statement.strip():
             db.execute(statement)
     version = schema_version(db)
-    if version > SCHEMA_VERSION:
-        raise ConnectorError(f"This ledger file is schema version {version}, newer than this connector "
-                           f"understands ({SCHEMA_VERSION}); upgrade the connector.")
     for statements in MIGRATIONS[version - 1:]:
         for statement in statements:
             db.execute(statement)

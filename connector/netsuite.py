@@ -18,6 +18,7 @@ import oauthlib.oauth1
 
 from common import jsonio
 from common.clock import Clock
+from connector.answers import json_body, unreadable
 from connector.errors import ConnectorError, NotFound, RateLimited, RemoteError
 from connector.identifiers import is_internal_id, shown
 
@@ -177,17 +178,6 @@ class NetSuiteClient:
         return response
 
     @staticmethod
-    def _parsed(response: httpx.Response, what: str) -> Any:
-        """The JSON of a successful answer. One that does not parse was cut short or garbled on the way:
-        like an answer that never came, the next run tries again (and looks before it writes again)."""
-        try:
-            return jsonio.loads(response.content)
-        except ValueError as exc:
-            raise RemoteError(SYSTEM, f"NetSuite's answer while trying to {what} could not be read ({exc}); it "
-                                      "will be retried on the next run.", status=response.status_code,
-                              retryable=True) from exc
-
-    @staticmethod
     def _error(response: httpx.Response, what: str) -> RemoteError:
         status = response.status_code
         code, detail, path = None, response.text[:300], None
@@ -238,7 +228,7 @@ class NetSuiteClient:
                                      what=f"read {record_type} {key}")
         except NotFound:
             return None
-        return self._parsed(response, f"read {record_type} {key}")
+        return json_body(response, system=SYSTEM, what=f"read {record_type} {key}", expect=dict)
 
     def get_by_external_id(self, record_type: str, external: str, *, expand: bool = False) -> dict | None:
         return self.get(record_type, f"eid:{external}", expand=expand)
@@ -275,8 +265,10 @@ class NetSuiteClient:
         while True:
             response = self._request("POST", "/query/v1/suiteql", params={"limit": page_size, "offset": offset},
                                      body={"q": query}, headers={"Prefer": "transient"}, what="run a SuiteQL query")
-            page = self._parsed(response, "run a SuiteQL query")
+            page = json_body(response, system=SYSTEM, what="run a SuiteQL query", expect=dict)
             items = page.get("items") or []
+            if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+                raise unreadable(SYSTEM, "run a SuiteQL query", "its items are not a list of rows")
             rows.extend({k: v for k, v in item.items() if k != "links"} for item in items)
             if not page.get("hasMore") or not items:
                 return rows

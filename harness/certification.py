@@ -2,8 +2,10 @@
 
 The matrix is every registered platform x every direction it offers. Scenario results arrive from
 pytest reports (also across xdist workers, through user_properties); this module aggregates them
-into the matrix, renders the terminal table and writes the JSON atomically. A row no scenario
-exercised is "not covered", never "certified".
+into the matrix, renders the terminal table and writes the JSON atomically. A scenario counts against
+the rows it exercises (its platform and the direction it tests), whether it failed in setup or later.
+Only the rows the connector claims are certified: the others are "not claimed". A claimed row no
+scenario exercised is "not covered", never "certified".
 """
 from __future__ import annotations
 
@@ -26,9 +28,18 @@ class ScenarioOutcome:
     evidence: dict[str, Any] = field(default_factory=dict)
     why: str = ""   # for a failed scenario: the assertion or error that failed it, in one line
     skipped: bool = False   # a skipped scenario proves nothing: it counts against its cell like a failure
+    # (platform, direction) rows the scenario exercises, known before it runs; None for a scenario that
+    # has no storefront parameter, whose rows are the accounts it left switched on (evidence "cells")
+    rows: list[tuple[str, str]] | None = None
+
+    def exercised(self) -> list[tuple[str, str]]:
+        if self.rows is not None:
+            return [tuple(row) for row in self.rows]   # type: ignore[misc]
+        return [(cell["platform"], cell["direction"]) for cell in self.evidence.get("cells", [])]
 
 
 NOT_COVERED = "not covered"
+NOT_CLAIMED = "not claimed"
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,8 @@ class MatrixRow:
 @dataclass
 class Cell:
     row: MatrixRow
+    claimed: bool = True
+    not_claimed: list[str] = field(default_factory=list)   # scenarios of this row left out by the claim
     passed: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     why: dict[str, str] = field(default_factory=dict)   # failed scenario -> why
@@ -56,6 +69,8 @@ class Cell:
         return {currency: str(amount) for currency, amount in sorted(sums.items())}
 
     def verdict(self) -> str:
+        if not self.claimed:
+            return NOT_CLAIMED
         if not self.failed and not self.passed:
             return NOT_COVERED
         ok = (not self.failed and self.passed and self.orders
@@ -64,6 +79,8 @@ class Cell:
         return "certified" if ok else "failed"
 
     def reasons(self) -> list[str]:
+        if self.verdict() == NOT_CLAIMED:
+            return ["the connector does not claim this storefront and direction, so it is not certified"]
         if self.verdict() == NOT_COVERED:
             return ["no scenario ran for this storefront and direction, so nothing is proven"]
         reasons = [_failed(name, self.why.get(name, "")) for name in self.failed]
@@ -74,19 +91,27 @@ class Cell:
 
 
 def build_report(outcomes: list[ScenarioOutcome], matrix: list[MatrixRow], connector: str = "",
-                 narrowed_by: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
+                 narrowed_by: list[str] | tuple[str, ...] = (), claim: dict[str, Any] | None = None,
+                 not_claimed: list[dict[str, Any]] | tuple = ()) -> dict[str, Any]:
     """One row per matrix cell (platform x offered direction), with what the scenarios proved of it.
 
+    ``claim`` is what the connector claims (``harness.claims.CertifiedClaim.as_dict()``); without it every
+    row is claimed. ``not_claimed``: the scenarios left out because they need an unclaimed row or
+    behaviour ({"name", "rows", "why"}); they count for nothing, neither passed nor failed.
     ``narrowed_by`` says why the run covered less than the whole suite (-k, -m, a feature or path
     selection, deselected scenarios): such a run is at best "partial", even if every row it covered
     is certified, because the scenarios it left out could have failed."""
-    cells = {(row.platform, row.direction): Cell(row) for row in matrix}
+    claimed = None if claim is None else {(r["platform"], r["direction"]) for r in claim["rows"]}
+    cells = {(row.platform, row.direction): Cell(row, claimed=claimed is None or (row.platform, row.direction) in claimed)
+             for row in matrix}
+    outside_claim: list[str] = []   # failed, yet exercised no claimed row
     for outcome in outcomes:
-        for exercised in outcome.evidence.get("cells", []):
-            key = (exercised["platform"], exercised["direction"])
+        counted = False
+        for key in dict.fromkeys(outcome.exercised()):
             cell = cells.get(key)
-            if cell is None:   # a direction the registry says the platform does not offer
+            if cell is None or not cell.claimed:   # a direction the platform does not offer, or not claimed
                 continue
+            counted = True
             (cell.passed if outcome.passed else cell.failed).append(outcome.name)
             if not outcome.passed:
                 cell.why[outcome.name] = outcome.why
@@ -94,13 +119,21 @@ def build_report(outcomes: list[ScenarioOutcome], matrix: list[MatrixRow], conne
                       if (o["platform"], o["direction"]) == key]
             # a deliberate misconfiguration proves detection, not matching totals
             (cell.detected_mismatches if outcome.evidence.get("expect_mismatch") else cell.orders).extend(orders)
+        if not counted and not outcome.passed:
+            outside_claim.append(outcome.name)
+    for scenario in not_claimed:
+        for key in scenario["rows"]:
+            if tuple(key) in cells:
+                cells[tuple(key)].not_claimed.append(scenario["name"])
     rows = [{
         "storefront": cell.row.storefront,
         "platform": cell.row.platform,
         "direction": cell.row.direction,
         "line_items": cell.row.line_items,
+        "claimed": cell.claimed,
         "scenarios_passed": len(cell.passed),
         "scenarios_failed": len(cell.failed),
+        "scenarios_not_claimed": len(cell.not_claimed),
         "orders": len(cell.orders),
         "storefront_refund_total": cell.totals("storefront_total"),
         "netsuite_refund_total": cell.totals("netsuite_total"),
@@ -112,20 +145,27 @@ def build_report(outcomes: list[ScenarioOutcome], matrix: list[MatrixRow], conne
             "detected_mismatches": cell.detected_mismatches,
         },
     } for _, cell in sorted(cells.items())]
-    failed_outside_cells = sorted(o.name for o in outcomes if not o.passed and not o.evidence.get("cells"))
-    verdicts = {r["verdict"] for r in rows}
-    if failed_outside_cells or "failed" in verdicts or not rows:
+    failed_outside_cells = sorted(outside_claim)
+    verdicts = {r["verdict"] for r in rows if r["claimed"]}
+    if failed_outside_cells or "failed" in verdicts or not verdicts:
         verdict = "failed"
     elif NOT_COVERED in verdicts or narrowed_by:
         verdict = "partial"   # nothing failed, but some storefront x direction or scenario was not proven
     else:
         verdict = "certified"
-    return {"verdict": verdict, "connector": connector, "rows": rows, "narrowed_by": list(narrowed_by),
+    description = claim["description"] if claim is not None else "every storefront and direction"
+    return {"verdict": verdict, "headline": f"{verdict.capitalize()}: {description}", "connector": connector,
+            "claim": claim if claim is not None else {
+                "rows": [{"platform": row.platform, "direction": row.direction} for row in matrix],
+                "not_offered": [], "narrowed_by": [], "description": description},
+            "rows": rows, "narrowed_by": list(narrowed_by),
             "scenarios": {"passed": sum(o.passed for o in outcomes),
                           "failed": sum(not o.passed and not o.skipped for o in outcomes),
                           "skipped": sum(o.skipped for o in outcomes),
+                          "not_claimed": len(not_claimed),
                           "failed_without_cell": failed_outside_cells,
-                          "why_failed": {o.name: o.why for o in outcomes if not o.passed}}}
+                          "why_failed": {o.name: o.why for o in outcomes if not o.passed},
+                          "why_not_claimed": {s["name"]: s["why"] for s in not_claimed}}}
 
 
 def write_report(path: Path, report: Any) -> None:
@@ -148,7 +188,7 @@ def write_atomically(path: Path, text: str) -> None:
 def render_table(report: dict[str, Any]):
     from rich.table import Table
 
-    table = Table(title=f"Refund sync certification: {report['verdict'].upper()}")
+    table = Table(title=f"Refund sync certification: {report.get('headline') or report['verdict'].upper()}")
     for column in ("storefront", "direction", "line items", "passed", "failed", "orders",
                    "storefront total", "NetSuite total", "verdict"):
         table.add_column(column)
@@ -167,11 +207,13 @@ def money_text(totals: dict[str, str]) -> str:
 def failure_reasons(report: dict[str, Any]) -> list[str]:
     """Why a report is not certified, one line each, for the terminal."""
     reasons = [f"{row['storefront']} {row['direction']}: {reason}"
-               for row in report["rows"] if row["verdict"] != "certified" for reason in row["reasons"]]
+               for row in report["rows"] if row["verdict"] not in ("certified", NOT_CLAIMED) for reason in row["reasons"]]
     why = report["scenarios"].get("why_failed", {})
     reasons += [_failed(name, why.get(name, "")) for name in report["scenarios"]["failed_without_cell"]]
     if not report["rows"]:
         reasons.append("no storefront is registered, so nothing is certified")
+    elif not any(row.get("claimed", True) for row in report["rows"]):
+        reasons.append("the claim includes no row of the matrix, so nothing is certified")
     reasons += [f"partial run: {why}" for why in report.get("narrowed_by", [])]
     return reasons
 

@@ -62,10 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     certify = sub.add_parser(
         "certify", help="run the certification suite on the in-process simulators",
         usage="refund-harness certify [FEATURE ...] [options] [-- pytest options]",
-        description="Exit codes: 0 certified, 1 failed, 2 interrupted or a collection error, 3 internal error, "
-                    "4 usage error, 5 nothing selected, 6 partial (nothing failed, but the run was filtered or a "
-                    "storefront x direction was not covered). Any exit but 0 writes no 'certified' verdict; "
-                    "2, 3, 4 and 5 write no report at all.")
+        description="Certifies what the connector claims (its platforms, directions and optional behaviours; "
+                    "--claim narrows it). Exit codes: 0 certified, 1 failed, 2 interrupted or a collection error, "
+                    "3 internal error, 4 usage error, 5 nothing selected, 6 partial (nothing failed, but the run was "
+                    "filtered or a claimed storefront x direction was not covered). Any exit but 0 writes no "
+                    "'certified' verdict; 2, 3, 4 and 5 write no report at all.")
     certify.__class__ = _CertifyParser
     certify.add_argument("features", nargs="*", type=Path, metavar="FEATURE",
                          help="only these feature files (the verdict is then at best partial)")
@@ -82,6 +83,10 @@ def _parser() -> argparse.ArgumentParser:
     certify.add_argument("--connector", default=None, metavar="MODULE:FACTORY",
                          help="the connector under test: a factory taking a harness.seam.ConnectorContext "
                               "(default: the shipped reference connector; see docs/connector-seam.md)")
+    certify.add_argument("--claim", action="append", default=[], metavar="PLATFORM[:DIRECTION]",
+                         help="certify only this part of what the connector claims, e.g. <platform>:to_netsuite "
+                              "(repeatable; a platform alone means each direction claimed for it). It narrows "
+                              "the connector's claim, never widens it")
     certify.add_argument("--transport", choices=("inprocess", "loopback"), default="inprocess",
                          help="in process (default), or every call over loopback sockets to served simulators")
     sub.add_parser("steps", help="print the step catalog (each step pattern with an example)")
@@ -256,7 +261,8 @@ def certify(args: argparse.Namespace) -> int:
     report = args.report.resolve()
     junit = (args.junit or report.with_suffix(".junit.xml")).resolve()
     pytest_args = [str(suite), "-q", "-p", "no:cacheprovider", f"--rootdir={PROJECT_ROOT}",
-                   f"--certification-report={report}", f"--junitxml={junit}", "--harness-progress=terminal"]
+                   f"--certification-report={report}", f"--junitxml={junit}", "--harness-progress=terminal",
+                   "--harness-lint"]
     pytest_args += [f"--harness-feature={feature.resolve()}" for feature in args.features]
     if args.cucumber_json:
         pytest_args.append(f"--certification-cucumber-json={args.cucumber_json.resolve()}")
@@ -270,6 +276,7 @@ def certify(args: argparse.Namespace) -> int:
         pytest_args += ["-n", args.workers]
     if args.connector:
         pytest_args.append(f"--connector={args.connector}")
+    pytest_args += [f"--harness-claim={claim}" for claim in args.claim]
     return int(pytest.main(pytest_args + args.pytest_args))
 
 
@@ -296,6 +303,8 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
             load_factory(args.connector)
         except ValueError as exc:
             return str(exc)
+    # the connector's claim (and --claim) is checked by the plugin as the run starts: reading it here
+    # would import the harness before pytest can rewrite its asserts
     return None
 
 
@@ -355,6 +364,7 @@ def print_storefronts(*, as_json: bool) -> int:
         table.add_column(entry["name"])
     table.add_row("directions", *("\n".join(entry["directions"]) for entry in entries))
     table.add_row("best practice", *(entry["best_practice_direction"] for entry in entries))
+    table.add_row("unit allocation", *((entry["unit_allocation"] or "-").replace("_", " ") for entry in entries))
     for flag in [f.name for f in fields(Capabilities) if f.type in (bool, "bool")]:
         table.add_row(flag.replace("_", " "), *("yes" if entry[flag] else "no" for entry in entries))
     Console(width=200).print(table)

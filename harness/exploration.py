@@ -38,36 +38,21 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from common import money
 from harness import seam
 from harness.directions import TO_NETSUITE
+from harness.fault_catalog import BY_NAME, TRANSIENT_FAULTS, actions_drawn
 from harness.platforms import Platform, platform as find_platform
 from harness.reconcile import OrderEvidence, SideRefund, reconcile
 from harness.storefronts import StorefrontRefundRequest
 from harness.world import AccountUnderTest, OrderUnderTest, World
-from simulators.core.faults import REQUEST_ACTIONS
 
 SHRINK_SECONDS = 10    # how long a failure is shrunk before its steps are reported
 QUIET_RUNS = 6          # scheduled runs a quiet period may take to settle (async refunds need a second look)
 PICK = st.integers(min_value=0, max_value=255)   # which account / order / line: index modulo the count
 REFUND_KINDS = ("full", "line", "partial", "amount")
 
-# How each request action of the fault plane is drawn: its parameters as a strategy. Every action in
-# REQUEST_ACTIONS must have one (checked below), so a new action is explored from the day it exists.
-_FAULT_PARAMETERS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
-    "status": st.sampled_from((429, 500, 503)).map(lambda status: {"status": status}),
-    # real seconds in process: short enough to keep a row cheap, long enough to hold a NetSuite slot
-    "latency": st.just({"seconds": 0.02}),
-    "timeout": st.just({"seconds": 0}),
-    "reset": st.just({}),
-    "lost_answer": st.sampled_from(("timeout", "reset")).map(lambda lost_as: {"lost_as": lost_as}),
-    "truncated": st.just({}),
-}
-_UNDRAWN = set(REQUEST_ACTIONS) ^ set(_FAULT_PARAMETERS)
-if _UNDRAWN:
-    raise RuntimeError(f"harness.exploration draws no parameters for request action(s) {sorted(_UNDRAWN)}: "
-                       "every action of simulators.core.faults.REQUEST_ACTIONS needs an entry in _FAULT_PARAMETERS")
-# The fault actions the exploration draws: every request action of the fault plane.
-EXPLORATION_FAULT_ACTIONS: tuple[str, ...] = tuple(REQUEST_ACTIONS)
-FAULTS = st.sampled_from(EXPLORATION_FAULT_ACTIONS).flatmap(
-    lambda action: _FAULT_PARAMETERS[action].map(lambda parameters: {"action": action, **parameters}))
+# The faults the exploration draws: every transient fault of the one catalog the soak draws from too
+# (harness/fault_catalog.py), which covers every request and webhook action of the fault plane.
+FAULT_NAMES: tuple[str, ...] = tuple(fault.name for fault in TRANSIENT_FAULTS)
+EXPLORATION_FAULT_ACTIONS: tuple[str, ...] = tuple(sorted(actions_drawn(TRANSIENT_FAULTS)))
 
 # the invariants, as a failure names them
 SOURCE = "no refund without a source"
@@ -393,29 +378,34 @@ class ExplorationMachine(RuleBasedStateMachine):
             self.run_schedule()
 
     # --- faults ------------------------------------------------------------------------------
-    @rule(on_netsuite=st.booleans(), account=PICK, operation=PICK, fault=FAULTS,
+    @rule(on_netsuite=st.booleans(), account=PICK, operation=PICK, fault=st.sampled_from(FAULT_NAMES),
           times=st.integers(min_value=1, max_value=3))
-    def fault(self, on_netsuite: bool, account: int, operation: int, fault: dict[str, Any], times: int) -> None:
-        """A fault on the next request(s) of one operation (or of any kind), NetSuite's or the storefront's."""
-        if on_netsuite:
-            scope: dict[str, Any] = {"simulator": "netsuite"}
+    def fault(self, on_netsuite: bool, account: int, operation: int, fault: str, times: int) -> None:
+        """A transient fault of the catalog on the next request(s) of one operation (or of any kind),
+        NetSuite's or the storefront's, or on the next webhook delivery(ies) of one store."""
+        drawn = BY_NAME[fault]
+        handle, _ = self._pick(self.accounts, account)
+        if drawn.on_webhooks:   # NetSuite sends no webhooks: a webhook fault is the store's
+            scope: dict[str, Any] = {"simulator": handle.platform.name, "tenant": handle.driver.account_store()}
+            targets = {name: t for name, t in handle.platform.fault_targets.items() if t.topic}
+        elif on_netsuite:
+            scope = {"simulator": "netsuite"}
             targets = dict(self.world.netsuite.fault_targets)
         else:
-            handle, _ = self._pick(self.accounts, account)
             scope = {"simulator": handle.platform.name, "tenant": handle.driver.account_store()}
             targets = {name: t for name, t in handle.platform.fault_targets.items() if not t.topic}
         name = self._pick([None, *sorted(targets)], operation)
         if name is not None:
             scope.update(targets[name].scope())
-        added = self.world.faults.add(**fault, times=times, **scope)
-        note(f"fault {added.describe()} on {scope['simulator']} {name or 'any request'} x{times}")
+        added = self.world.faults.add(**drawn.rule_fields(times=times, **scope))
+        note(f"fault {added.describe()} on {scope['simulator']} {name or 'any'} x{times}")
 
     @rule(pick=PICK, kind=st.sampled_from(REFUND_KINDS), line=PICK, units=st.integers(min_value=1, max_value=3),
           shipping=st.booleans(), quarters=st.integers(min_value=1, max_value=2), on_netsuite=st.booleans(),
-          account=PICK, operation=PICK, fault=FAULTS, times=st.integers(min_value=1, max_value=3),
+          account=PICK, operation=PICK, fault=st.sampled_from(FAULT_NAMES), times=st.integers(min_value=1, max_value=3),
           two_workers=st.booleans())
     def refund_under_fault(self, pick: int, kind: str, line: int, units: int, shipping: bool, quarters: int,
-                           on_netsuite: bool, account: int, operation: int, fault: dict[str, Any], times: int,
+                           on_netsuite: bool, account: int, operation: int, fault: str, times: int,
                            two_workers: bool) -> None:
         """A fault is set, a refund is made and the schedule comes round into it: the fault meets the
         refund's own sync far more often than when the three are drawn apart."""

@@ -1,5 +1,6 @@
 """The certification report as one self-contained HTML file (no scripts, no external assets): the
-run metadata, the storefront x direction matrix with verdicts, the evidence behind each cell
+run metadata, the headline naming what the connector claims, the storefront x direction matrix with
+verdicts (unclaimed rows "not claimed"), the evidence behind each claimed cell
 (orders and refund totals per side per currency) and every failed scenario with why it failed."""
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 TEMPLATE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<title>Refund sync certification: {{ report.verdict }}</title>
+<title>Refund sync certification: {{ report.headline or report.verdict }}</title>
 <style>
 body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
 table { border-collapse: collapse; margin: 1rem 0; }
@@ -17,15 +18,20 @@ th { background: #f3f3f3; }
 .verdict { font-weight: bold; padding: .1rem .4rem; border-radius: .2rem; }
 .certified { background: #d6f5d6; } .failed { background: #f8d0d0; }
 .partial, .not-covered { background: #fff0c0; }
+.not-claimed { background: #e8e8e8; color: #555; }
 code { font-size: .9em; }
 </style></head>
 <body>
 <h1>Refund sync certification: <span class="verdict {{ report.verdict | css }}">{{ report.verdict | upper }}</span></h1>
+{% if report.headline %}<p class="headline"><strong>{{ report.headline }}</strong></p>{% endif %}
 {% if reasons %}<ul>{% for reason in reasons %}<li>{{ reason }}</li>{% endfor %}</ul>{% endif %}
 
 <h2>Run</h2>
 <table>
 <tr><th>connector under test</th><td><code>{{ report.connector }}</code></td></tr>
+{% if report.claim %}
+<tr><th>claim</th><td>{{ report.claim.description }}{% if report.claim.narrowed_by %} (narrowed by{% for claim in report.claim.narrowed_by %} <code>--claim {{ claim }}</code>{% endfor %}){% endif %}</td></tr>
+{% endif %}
 {% if run %}
 <tr><th>seed</th><td>{{ run.seed }}</td></tr>
 <tr><th>replay</th><td><code>{{ run.replay }}</code></td></tr>
@@ -35,7 +41,7 @@ code { font-size: .9em; }
 <tr><th>transport</th><td>{{ run.transport }}</td></tr>
 <tr><th>started / finished</th><td>{{ run.started_at }} / {{ run.finished_at }}</td></tr>
 {% endif %}
-<tr><th>scenarios</th><td>{% for key in ("selected", "deselected", "passed", "failed", "skipped") if key in report.scenarios %}{{ key }} {{ report.scenarios[key] }}{% if not loop.last %}, {% endif %}{% endfor %}</td></tr>
+<tr><th>scenarios</th><td>{% for key in ("selected", "deselected", "passed", "failed", "skipped", "not_claimed") if key in report.scenarios %}{{ key | replace("_", " ") }} {{ report.scenarios[key] }}{% if not loop.last %}, {% endif %}{% endfor %}</td></tr>
 </table>
 
 <h2>Matrix</h2>
@@ -51,7 +57,7 @@ code { font-size: .9em; }
 </table>
 
 <h2>Evidence per cell</h2>
-{% for row in report.rows %}
+{% for row in report.rows if row.claimed is not defined or row.claimed %}
 <h3 id="{{ row.platform }}-{{ row.direction }}">{{ row.storefront }} {{ row.direction }}: {{ row.verdict }}</h3>
 {% if row.reasons and row.verdict != "certified" %}<ul>{% for reason in row.reasons %}<li>{{ reason }}</li>{% endfor %}</ul>{% endif %}
 {% if row.evidence.scenarios %}<p>Scenarios: {{ row.evidence.scenarios | join("; ") }}</p>{% endif %}

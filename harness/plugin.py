@@ -13,14 +13,18 @@ import pytest
 from harness import seam
 from harness.certification import (EVIDENCE_KEY, MatrixRow, ScenarioOutcome, build_report, environment,
                                    evidence_property, failure_reasons, render_table, write_report)
-from harness.platforms import platforms
-from harness.requirements import REQUIREMENTS, fitting, needs_storefront
+from harness.platforms import platforms, registry
+from harness.requirements import REQUIREMENTS, fitting, needs_storefront, scenario_rows
+
 DEFAULT_SEED = 20261128
 WORLD_KEY = pytest.StashKey["object"]()
 FACTORY_KEY = pytest.StashKey["object"]()
+CLAIM_KEY = pytest.StashKey["object"]()
+NOT_CLAIMED_KEY = pytest.StashKey[list]()   # (item, {"name", "rows", "why"}) of each scenario left out by the claim
 FAILED_STEP_KEY = pytest.StashKey[str]()
 FAILED_STEP = "refund_harness_failed_step"
 CUCUMBER = "refund_harness_cucumber"
+ROWS = "refund_harness_rows"
 SELECTION = "refund_harness_selection"
 # exit codes of a certification run (README.md, docs/ci.md); the first five are pytest's own
 EXIT_PARTIAL = 6
@@ -79,6 +83,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--connector", default=seam.REFERENCE, metavar="MODULE:FACTORY",
                     help="the connector under test: a factory taking a harness.seam.ConnectorContext "
                          "(default: the shipped reference connector, %(default)s)")
+    group.addoption("--harness-claim", action="append", default=[], metavar="PLATFORM[:DIRECTION]",
+                    help="certify only this part of what the connector claims (repeatable), e.g. <platform>:to_netsuite; "
+                         "naming a row the connector does not claim is a usage error")
     group.addoption("--certification-cucumber-json", type=Path, default=None, metavar="PATH",
                     help="write Cucumber JSON of every scenario here (also under xdist, unlike --cucumber-json)")
     group.addoption("--harness-feature", type=Path, action="append", default=[], metavar="FEATURE",
@@ -149,16 +156,19 @@ class _Selection:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.deselected: list[pytest.Item] = []
-        self.data = {"selected": 0, "deselected": 0, "suite_scenarios_not_collected": []}
+        self.data = {"selected": 0, "deselected": 0, "suite_scenarios_not_collected": [], "not_claimed": []}
 
     @pytest.hookimpl
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         self.deselected += items
-        self.data["deselected"] += len(items)
+        # a scenario outside the claim is not run, but that says nothing about the run's selection
+        outside_claim = {id(item) for item, _ in self.config.stash.get(NOT_CLAIMED_KEY, [])}
+        self.data["deselected"] += sum(id(item) not in outside_claim for item in items)
 
     @pytest.hookimpl
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.data["selected"] = len(session.items)
+        self.data["not_claimed"] = [scenario for _, scenario in self.config.stash.get(NOT_CLAIMED_KEY, [])]
         self.data["suite_scenarios_not_collected"] = _scenarios_not_collected(session, self.deselected)
         if hasattr(self.config, "workerinput"):
             self.config.workeroutput[SELECTION] = json.dumps(self.data)   # type: ignore[attr-defined]
@@ -174,6 +184,55 @@ def _template(item: pytest.Item):
     from pytest_bdd.scenario import scenario_wrapper_template_registry
 
     return scenario_wrapper_template_registry.get(getattr(item, "function", None))
+
+
+@pytest.hookimpl(tryfirst=True, specname="pytest_collection_modifyitems")
+def pytest_collection_modifyitems_rows_and_claim(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Each scenario carries the rows it exercises (so a failure anywhere, setup included, counts
+    against them); a scenario needing a row or behaviour outside the connector's claim is deselected
+    before anything runs, and counted as not claimed. First, so -k and -m count only claimed scenarios."""
+    kept: list[pytest.Item] = []
+    left_out: list[tuple[pytest.Item, dict]] = []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        entry = registry().get(params.get("storefront", ""))
+        if entry is None:
+            kept.append(item)
+            continue
+        tags = {mark.name for mark in item.iter_markers()}
+        rows = scenario_rows(tags, entry, params.get("direction_under_test"))
+        item.user_properties.append((ROWS, json.dumps(rows)))
+        why = certified_claim(config).covers(rows, tags)
+        if why is None:
+            kept.append(item)
+        else:
+            left_out.append((item, {"name": _scenario_label(item), "rows": rows, "why": why}))
+    if left_out:
+        config.stash[NOT_CLAIMED_KEY] = left_out
+        items[:] = kept
+        config.hook.pytest_deselected(items=[item for item, _ in left_out])
+
+
+def certified_claim(config: pytest.Config):
+    """What this run certifies: the connector's claim, narrowed by --harness-claim (read once per process)."""
+    if CLAIM_KEY not in config.stash:
+        from harness.claims import ClaimError, read_claim
+
+        try:
+            config.stash[CLAIM_KEY] = read_claim(config.stash[FACTORY_KEY], config.getoption("--connector"),
+                                                 config.getoption("--harness-claim"))
+        except ClaimError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    return config.stash[CLAIM_KEY]
+
+
+def _scenario_label(item: pytest.Item) -> str:
+    """The name a scenario has in reports (as pytest_bdd_before_scenario gives it), known at collection."""
+    template = _template(item)
+    if template is None:
+        return item.name
+    params = item.callspec.id if hasattr(item, "callspec") else ""
+    return f"{template.feature.name}: {template.name}" + (f" [{params}]" if params else "")
 
 
 @pytest.hookimpl(trylast=True)
@@ -243,6 +302,8 @@ class _CertificationCollector:
             outcome.skipped = True
             outcome.why = "skipped: a skipped scenario proves nothing"
         outcome.name = properties.get("scenario", outcome.name)
+        if ROWS in properties:
+            outcome.rows = [tuple(row) for row in json.loads(properties[ROWS])]
         if EVIDENCE_KEY in properties:
             outcome.evidence = json.loads(properties[EVIDENCE_KEY])
         if CUCUMBER in properties:
@@ -257,7 +318,10 @@ class _CertificationCollector:
         elif status in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
             self.not_written = f"the run did not complete ({pytest.ExitCode(status).name.lower()})"
         elif not self.outcomes:
-            self.not_written = f"nothing selected ({_describe_selection(self.config) or 'no scenario collected'})"
+            outside_claim = len(self.selection.data.get("not_claimed", []))
+            why = _describe_selection(self.config) or (f"all {outside_claim} scenario(s) need something the connector "
+                                                       "does not claim" if outside_claim else "no scenario collected")
+            self.not_written = f"nothing selected ({why})"
             session.exitstatus = pytest.ExitCode.NO_TESTS_COLLECTED
         if self.not_written:
             return
@@ -275,7 +339,9 @@ class _CertificationCollector:
     def _build(self) -> dict:
         selection = self.selection.data
         narrowed = _narrowing(self.config, selection)
-        report = build_report(list(self.outcomes.values()), certification_matrix(), self.connector, narrowed)
+        claim = certified_claim(self.config)
+        report = build_report(list(self.outcomes.values()), certification_matrix(), self.connector, narrowed,
+                              claim=claim.as_dict(), not_claimed=selection.get("not_claimed", []))
         report["scenarios"].update(selected=selection["selected"] or len(self.outcomes),
                                    deselected=selection["deselected"])
         seed = self.config.getoption("--harness-seed")
@@ -309,6 +375,7 @@ class _CertificationCollector:
         console.print(f"seed: {run['seed']}   replay: {run['replay']}", soft_wrap=True)
         for written in filter(None, (self.path, self.path and self.path.with_suffix(".html"), self.cucumber)):
             console.print(f"wrote {written}", soft_wrap=True)
+        console.print(self.report["headline"], soft_wrap=True)
         console.print(f"verdict: {self.report['verdict']}")
 
 
@@ -343,6 +410,8 @@ def _replay_command(config: pytest.Config, seed: int) -> str:
             words += ["--", flag, value] if flag == "-m" else [flag, value]
     if config.getoption("--connector") != seam.REFERENCE:
         words += ["--connector", config.getoption("--connector")]
+    for claim in config.getoption("--harness-claim"):
+        words += ["--claim", claim]
     if config.getoption("--harness-transport") != "inprocess":
         words += ["--transport", config.getoption("--harness-transport")]
     return shlex.join(words)
@@ -430,6 +499,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     path = config.getoption("--certification-report")
     cucumber = config.getoption("--certification-cucumber-json")
+    if config.getoption("--harness-claim") or path is not None:
+        certified_claim(config)   # a claim that cannot be certified stops the run before collection
     if path is None and cucumber is None:
         return
     selection = _Selection(config)

@@ -35,6 +35,10 @@ class SideRefund:
     # discrepancy), and then not compared.
     line_values: tuple[tuple[str, Decimal, Decimal], ...] = ()
     shipping: Decimal | None = None   # shipping refunded before tax; None where the side does not tell it apart
+    # What the refund's item and shipping lines add up to, tax included, leaving out money put on no line
+    # (NetSuite's generic refund item, a storefront's adjustment): equal to ``total`` when the lines alone
+    # carry the refund. None where the side does not say what each line gave back.
+    lines_total: Decimal | None = None
 
 
 @dataclass(frozen=True)

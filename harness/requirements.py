@@ -5,6 +5,10 @@ fit all of its tags (and, for ``@each_direction``, once per direction each platf
 platform is the test's ``storefront`` parameter, so it shows in the test id and in the
 certification row; feature files never list storefronts. ``@to_netsuite`` and ``@from_netsuite``
 (on a feature or a scenario) narrow the platforms to those offering that direction.
+
+``scenario_rows`` says which rows of the certification matrix (platform x direction) one run of a
+scenario exercises, from its tags and parameters alone, so a scenario that fails before it switches
+any direction on still counts against them.
 """
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from harness.directions import DIRECTIONS
-from harness.platforms import Capabilities, Platform, platforms
+from harness.platforms import UNIT_ALLOCATIONS, Capabilities, Platform, platforms
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,9 @@ class Requirement:
     tag: str
     meaning: str
     fits: Callable[[Capabilities], bool]
+    # A behaviour a connector may choose not to offer (its claim says so, docs/connector-seam.md); the
+    # scenarios of this tag then do not run for it. Robustness and money rules are never optional.
+    optional: bool = False
 
 
 REQUIREMENTS = {r.tag: r for r in (
@@ -34,7 +41,9 @@ REQUIREMENTS = {r.tag: r for r in (
     Requirement("amount_refunds", "a storefront that accepts a refund of an amount with no lines",
                 lambda c: c.amount_only),
     Requirement("shipping_refunds", "a storefront that refunds shipping as shipping", lambda c: c.shipping_refunds),
-    Requirement("refund_webhooks", "a storefront that announces refunds by webhook", lambda c: c.refund_webhooks),
+    # a connector may find every refund on its schedule instead of listening for webhooks
+    Requirement("refund_webhooks", "a storefront that announces refunds by webhook", lambda c: c.refund_webhooks,
+                optional=True),
     Requirement("async_settlement", "a storefront whose refunds settle later (PENDING first)",
                 lambda c: c.async_settlement),
     Requirement("read_only_refunds", "a storefront whose API reads refunds but cannot create them",
@@ -52,6 +61,11 @@ REQUIREMENTS = {r.tag: r for r in (
                 lambda c: c.multi_currency),
     Requirement("exchanges", "a storefront whose exchanges can leave a refund", lambda c: c.exchanges),
 )}
+# One tag per refund rule the registry can declare (``@cumulative_unit_allocation`` ...): a rule's
+# scenario runs for every platform declaring that rule.
+REQUIREMENTS.update({f"{rule}_unit_allocation": Requirement(
+    f"{rule}_unit_allocation", f"a storefront whose refunds split a line so that {meaning}",
+    lambda c, rule=rule: c.unit_allocation == rule) for rule, meaning in UNIT_ALLOCATIONS.items()})
 
 
 # ``@sells_jpy``: the scenario's orders are in that currency, so it runs only for platforms that sell
@@ -61,6 +75,9 @@ CURRENCY_TAG = re.compile(r"sells_([a-z]{3})$")
 
 def currencies_named(tags: Iterable[str]) -> list[str]:
     return [m.group(1).upper() for tag in tags if (m := CURRENCY_TAG.match(tag))]
+
+
+OPTIONAL_BEHAVIOURS = tuple(tag for tag, requirement in REQUIREMENTS.items() if requirement.optional)
 
 
 def needs_storefront(tags: Iterable[str]) -> bool:
@@ -85,3 +102,19 @@ def fitting(tags: Iterable[str]) -> list[tuple[Platform, str | None]]:
         else:
             runs.append((entry, None))
     return runs
+
+
+def scenario_rows(tags: Iterable[str], platform: Platform, direction_under_test: str | None = None) -> list[tuple[str, str]]:
+    """The (platform name, direction) rows one run of a scenario exercises: the direction under test
+    (``@each_direction``); every direction the platform offers for ``@both_directions``; the direction a
+    ``@to_netsuite`` / ``@from_netsuite`` tag names; and, for a scenario that names no direction, every
+    direction the platform offers (it may use any of them)."""
+    tags = set(tags)
+    offered = platform.capabilities.directions
+    if direction_under_test is not None:
+        directions = [direction_under_test]
+    elif "both_directions" in tags:
+        directions = list(offered)
+    else:
+        directions = [d for d in DIRECTIONS if d in tags and d in offered] or list(offered)
+    return [(platform.name, direction) for direction in directions]

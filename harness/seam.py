@@ -13,7 +13,7 @@ import importlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Mapping, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Callable, Collection, Mapping, Protocol, Sequence, runtime_checkable
 
 import httpx
 
@@ -100,8 +100,26 @@ class RefundView:
     total: Decimal | None = None
 
 
+@dataclass(frozen=True)
+class Claim:
+    """What a connector supports, so what certifying it covers: nothing more, nothing less.
+
+    ``directions``: platform registry name -> the refund directions claimed for it, e.g.
+    ``{"<platform>": ["to_netsuite"]}``. ``not_offered``: optional behaviours the connector does not
+    offer, by their scenario tag (``harness.requirements.OPTIONAL_BEHAVIOURS``, e.g. "refund_webhooks").
+    Faults, retries, workers and money rules are never optional: they apply to every claimed row."""
+
+    directions: Mapping[str, Sequence[str]]
+    not_offered: Collection[str] = ()
+
+
 @runtime_checkable
 class ConnectorUnderTest(Protocol):
+    # --- what it claims ---
+    def certification_claim(self) -> Claim:
+        """The platforms, directions and optional behaviours this connector supports. The harness asks it
+        once, of a connector built with a context that reaches no system, before any scenario runs."""
+        ...
     # --- accounts and order sync ---
     def add_account(self, *, name: str, platform: str, store: str, credentials: Mapping[str, str],
                     setup: AccountSetup) -> str: ...
@@ -157,11 +175,15 @@ def load_factory(spec: str) -> ConnectorFactory:
     return factory
 
 
+class SeamNotImplemented(TypeError):
+    """A connector lacks methods of the seam; the message names them."""
+
+
 def check_connector(connector: object, spec: str) -> ConnectorUnderTest:
     """Refuse, naming them, a connector that lacks methods of the seam."""
     missing = [name for name in _SEAM_METHODS if not callable(getattr(connector, name, None))]
     if missing:
-        raise TypeError(f"the connector built by {spec} does not implement the seam: missing "
+        raise SeamNotImplemented(f"the connector built by {spec} does not implement the seam: missing "
                         f"{', '.join(missing)} (see docs/connector-seam.md)")
     return connector  # type: ignore[return-value]
 

@@ -11,10 +11,12 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from common.hostmap import is_loopback
 from harness.wiring import Loopback
 from harness.platforms import platforms
 from harness.world import World
 from simulators.serve import CONTROL_PREFIX
+from simulators.serve.guard import TOKEN_ENV
 
 DEMO_ORDERS_PER_STOREFRONT = 2
 WEBHOOK_SERVER = "connector-webhooks"
@@ -52,7 +54,7 @@ def manifest(world: World, wiring: Loopback, demo: dict[str, dict[str, Any]]) ->
         simulators[name] = {"base_url": base_url, "host": simulator.hosts[0],
                             "control_url": f"{base_url}{CONTROL_PREFIX}",
                             "credentials": simulator.client_credentials(), **demo.get(name, {})}
-    return {"seed": world.seed, "simulators": simulators,
+    return {"seed": world.seed, "control_token": wiring.control_token, "simulators": simulators,
             "connector": {"webhook_base_url": wiring.servers[WEBHOOK_SERVER].base_url}}
 
 
@@ -80,8 +82,12 @@ def _stop_on_signals() -> threading.Event:
 
 def serve(*, seed: int, host: str, first_port: int, demo: bool, manifest_path: Path | None) -> int:
     stop = _stop_on_signals()
+    if not is_loopback(host):
+        print(f"refund-harness serve: warning: binding {host or 'every address'} exposes beyond this machine "
+              "every simulator's API (answering the seeded credentials), the connector's webhook receiver and "
+              "each /_sim control plane (guarded by its token only)", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="refund-harness-serve-") as workdir:
-        wiring = Loopback(host, first_port)
+        wiring = Loopback(host, first_port, control_token=os.environ.get(TOKEN_ENV) or None)
         try:
             world = World(seed=seed, workdir=Path(workdir), transport=wiring)
             world.start_storefronts()
@@ -102,6 +108,8 @@ def serve(*, seed: int, host: str, first_port: int, demo: bool, manifest_path: P
                 written = True
             for name, entry in data["simulators"].items():
                 print(f"{name:9} {entry['base_url']}  (control plane {entry['control_url']})")
+            if manifest_path is None:   # the manifest is where a script finds it; otherwise say it here
+                print(f"control token (Authorization: Bearer ...): {wiring.control_token}")
             print(f"ready: serving {len(data['simulators'])} simulators"
                   + (f"; manifest {manifest_path}" if manifest_path else "") + "; Ctrl-C or SIGTERM stops",
                   flush=True)

@@ -4,9 +4,10 @@ faults, then proof that nothing was lost or doubled.
 One World (in-process simulators, the shipped reference connector and its SQLite ledger) gets one
 connector account per (platform, direction). Refunds are made in batches: each batch places, syncs
 and bills its orders with faults off, makes one refund per order (a second on some) on the side the
-direction starts from, then runs the connector's schedule with the fault plane answering a share of
-requests with 429, 500, 503, a timeout, a reset connection or a lost answer (the request was
-processed, its answer never arrived). After the last batch, quiet runs (faults off) go on until the
+direction starts from, then delivers webhooks and runs the connector's schedule with the fault plane answering a share of
+requests with every request fault of ``harness.fault_catalog`` (429, 500, 503, a latency, a timeout, a
+reset connection, a lost answer: the request was processed, its answer never arrived; an answer cut
+short) and sending that share of webhook deliveries twice, out of order or never. After the last batch, quiet runs (faults off) go on until the
 ledger has nothing open. Only then is each order reconciled from both sides to the cent
 (``harness.reconcile``, read from the simulators, never from the connector's word): a refund on the
 source side without its counterpart is lost, one counterpart too many is duplicated, and any other
@@ -33,18 +34,12 @@ from typing import Any, Callable
 
 from harness.connectors.reference import ReferenceConnector, build_engine
 from harness.directions import TO_NETSUITE
+from harness.fault_catalog import REQUEST_FAULTS, WEBHOOK_FAULTS, CatalogFault
 from harness.platforms import platforms
 from harness.world import SCHEDULE, AccountUnderTest, OrderUnderTest, World
 from simulators.core.faults import FaultRule
 from simulators.core.journal import Journal, JournalEntry
 
-# The transient faults a soak injects: (action, its parameters). One rule each; together they fire on
-# the fault rate's share of requests.
-TRANSIENT_FAULTS: tuple[dict[str, Any], ...] = (
-    {"action": "status", "status": 429}, {"action": "status", "status": 500}, {"action": "status", "status": 503},
-    {"action": "timeout"}, {"action": "reset"},
-    {"action": "lost_answer", "lost_as": "timeout"}, {"action": "lost_answer", "lost_as": "reset"},
-)
 BATCH = 100             # orders per (platform, direction) per batch, each followed by one faulty scheduled run
 MAX_QUIET_RUNS = 20     # quiet runs allowed to converge before the soak gives up and counts what is left
 SECOND_REFUND = 0.25    # share of orders refunded twice (two partial refunds of the same line)
@@ -148,6 +143,8 @@ def error_reason(message: str) -> str:
         return "timeout"
     if "remoteprotocolerror" in text or "closed the connection" in text:
         return "connection reset"
+    if "cut short" in text:
+        return "truncated answer"
     if "429" in text or "concurrency limit" in text or "rate limit" in text:
         return "HTTP 429"
     for phrase, code in _PHRASES.items():
@@ -305,9 +302,15 @@ class Soak:
                 "netsuite_throttled": netsuite.throttled}
 
     def _faults_on(self) -> list[FaultRule]:
-        # k rules firing independently at p each fire on 1 - (1 - p)^k of requests: the rate asked
-        p = 1 - (1 - self.config.fault_rate) ** (1 / len(TRANSIENT_FAULTS))
-        return [self.world.faults.add(FaultRule(probability=p, **fault)) for fault in TRANSIENT_FAULTS]
+        """Every fault of the catalog (harness/fault_catalog.py), each a rule of its own: the request
+        faults together fire on the fault rate's share of requests, the webhook faults on that share of
+        webhook deliveries."""
+        return [self.world.faults.add(FaultRule(**fault.rule_fields(probability=self._share(faults))))
+                for faults in (REQUEST_FAULTS, WEBHOOK_FAULTS) for fault in faults]
+
+    def _share(self, faults: tuple[CatalogFault, ...]) -> float:
+        # k rules firing independently at p each fire on 1 - (1 - p)^k of what they match: the rate asked
+        return 1 - (1 - self.config.fault_rate) ** (1 / len(faults))
 
     def _run_workers(self) -> None:
         summaries: list[Any] = []

@@ -3,6 +3,7 @@
 on loopback; the client maps real hostnames to them, so every call crosses a real socket)."""
 from __future__ import annotations
 
+import secrets
 from typing import Callable
 
 import httpx
@@ -10,6 +11,7 @@ import respx
 
 from simulators.core.base import Simulator
 from simulators.serve import ControlPlane, HostMappingTransport, ServerSet, asgi_app
+from simulators.serve.guard import ControlGuard
 
 TRANSPORTS = ("inprocess", "loopback")
 
@@ -31,16 +33,20 @@ class InProcess:
 
 
 class Loopback:
-    """One server per simulator (with its ``/_sim`` control plane) and per extra handler."""
+    """One server per simulator (with its ``/_sim`` control plane, guarded by ``control_token``) and
+    per extra handler."""
 
     name = "loopback"
 
-    def __init__(self, host: str = "127.0.0.1", first_port: int = 0) -> None:
+    def __init__(self, host: str = "127.0.0.1", first_port: int = 0, control_token: str | None = None) -> None:
+        # a secret, not test data: never derived from the seed
+        self.control_token = control_token or secrets.token_urlsafe(24)
         self.servers = ServerSet(host, first_port)
         self.http = httpx.Client(transport=HostMappingTransport(self.servers.address_for, lambda: self.servers.hosts))
 
     def serve_simulator(self, simulator: Simulator) -> None:
-        self.servers.serve(simulator.hosts[0], asgi_app(ControlPlane(simulator).handle), simulator.hosts)
+        plane = ControlPlane(simulator, ControlGuard(self.control_token, simulator.hosts))
+        self.servers.serve(simulator.hosts[0], asgi_app(plane.handle), simulator.hosts)
 
     def serve_handler(self, name: str, hosts: list[str], handler: Callable[[httpx.Request], httpx.Response]) -> None:
         self.servers.serve(name, asgi_app(handler), hosts)

@@ -377,9 +377,10 @@ class World:
         return [r for r in self.connector.refunds(order.account_id) if r.order_id == order.placed.order_id]
 
     def latest_refund(self) -> seam.RefundView:
-        rows = self.connector.refunds(self.account.id)
+        """The refund the connector recorded last for the scenario's order: "the refund" of a step."""
+        rows = self.refunds_of(self.order)
         if not rows:
-            raise AssertionError("the connector has no refund for the account")
+            raise AssertionError(f"the connector has no refund for the order {self.order.placed.order_id}")
         return rows[-1]   # the seam lists refunds in the order they were recorded
 
     def run_schedule(self) -> None:
@@ -459,8 +460,11 @@ class World:
                            for key, line in zip(keys, items))
             shipping = sum((Decimal(str(line["amount"])) for line in record["item"]["items"]
                             if line["item"]["id"] == self.shipping_item_id), Decimal(0))
+            on_lines = sum((Decimal(str(line["amount"])) + Decimal(str(line.get("taxAmount", 0)))
+                            for line in record["item"]["items"] if line["item"]["id"] != self.refund_item_id),
+                           Decimal(0))
             found.append(SideRefund(record["id"], Decimal(str(record["total"])), record["currency"]["refName"],
-                                    Decimal(str(record["taxTotal"])), lines, kind, values, shipping))
+                                    Decimal(str(record["taxTotal"])), lines, kind, values, shipping, on_lines))
         return found
 
     # --- assertions shared by Then steps --------------------------------------------------

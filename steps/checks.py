@@ -87,23 +87,23 @@ def posted_exactly_once(world: World) -> None:
 
 @then("the refund has status Canceled", "the refund has status Canceled")
 def refund_canceled(world: World) -> None:
-    """The latest refund row of the account is Canceled."""
+    """The order's latest refund row is Canceled."""
     refund = world.latest_refund()
     assert refund.status == seam.CANCELED, f"refund {refund.source_id} is {refund.status}, not canceled"
 
 
 @then("the refund has status Posted", "the refund has status Posted")
 def refund_posted(world: World) -> None:
-    """The latest refund row of the account is Posted."""
+    """The order's latest refund row is Posted."""
     refund = world.latest_refund()
     assert refund.status == seam.POSTED, f"refund {refund.source_id} is {refund.status}: {refund.error}"
 
 
 @then("every refund of the order has status Posted", "every refund of the order has status Posted")
 def all_posted(world: World) -> None:
-    """All refund rows of the order are Posted (and there is more than one)."""
+    """Every refund row of the order is Posted (and there is one at least)."""
     rows = world.refunds_of(world.order)
-    assert len(rows) > 1, f"expected several refunds, found {len(rows)}"
+    assert rows, "the connector has no refund for the order"
     assert all(r.status == seam.POSTED for r in rows), [(r.source_id, r.status, r.error) for r in rows]
 
 

@@ -27,7 +27,7 @@ def act_at_random(world: World, storefront: str, direction_under_test: str, tmp_
                   steps: int, runs: int) -> Explored:
     """Each time, a fresh World with the connector under test and an account for the storefront and
     direction under test; then up to N random steps (orders, refunds of every kind, faults of every
-    request action, one or two workers, webhooks, restarts, quiet runs), seeded by the scenario's seed."""
+    kind in harness/fault_catalog.py, one or two workers, webhooks, restarts, quiet runs), seeded by the scenario's seed."""
     if runs < 1 or steps < 1:
         raise ValueError(f"an exploration needs at least 1 time and 1 step, not {runs} time(s) of {steps} step(s)")
     explored = Explored(Budget(examples=runs, steps=steps), seed=world.seed)

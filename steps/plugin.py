@@ -6,6 +6,8 @@ skips the import; every worker and every serial run loads the steps.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from steps import STEP_MODULES
@@ -21,3 +23,41 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     for module in STEP_MODULES:
         config.pluginmanager.import_plugin(module)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("refund-harness").addoption(
+        "--harness-lint", action="store_true", default=False,
+        help="before any scenario runs, hold the feature files (those of --harness-feature, else every one "
+             "under bdd_features_base_dir) to the step catalog and tags; stop with a usage error (exit 4) "
+             "naming each problem (what `refund-harness certify` does)")
+
+
+@pytest.hookimpl(tryfirst=True)   # before xdist starts its workers
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Runs where scenarios have not started yet: the xdist controller, or the only process."""
+    config = session.config
+    if not config.getoption("--harness-lint") or hasattr(config, "workerinput"):
+        return
+    from steps.lint import lint
+
+    problems = lint(_features_of_run(config), markers=_registered_markers(config), root=config.rootpath)
+    if problems:
+        raise pytest.UsageError(*(str(p) for p in problems),
+                                f"{len(problems)} problem(s) in the feature files: the suite cannot run as written, "
+                                "so no scenario ran and no row was judged")
+
+
+def _features_of_run(config: pytest.Config) -> list[Path]:
+    named = config.getoption("--harness-feature", default=None) or []
+    if named:
+        return [Path(p) for p in named]
+    base = config.getini("bdd_features_base_dir")
+    if not base:
+        return []
+    root = Path(base) if Path(base).is_absolute() else config.rootpath / base
+    return sorted(root.rglob("*.feature"))
+
+
+def _registered_markers(config: pytest.Config) -> list[str]:
+    return [line.split(":")[0].split("(")[0].strip() for line in config.getini("markers")]

@@ -3,7 +3,8 @@ step catalog can be printed for QA and every example is checked against its own 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import inspect
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable
 
@@ -86,6 +87,12 @@ def _amount(text: str) -> Decimal:
     return Decimal(text)
 
 
+@register_type("Amounts", rf"{_NUMBER}(?:, {_NUMBER})*", "1.77, 1.78, 1.77",
+               "amounts of money in the order's currency, one after another, separated by ', '")
+def _amounts(text: str) -> tuple[Decimal, ...]:
+    return tuple(Decimal(part) for part in text.split(", "))
+
+
 @register_type("Currency", r"[A-Z]{3}", "EUR", "an ISO 4217 currency code")
 def _currency(text: str) -> str:
     return text
@@ -142,12 +149,24 @@ def _order_terms(text: str) -> dict[str, Decimal]:
     return terms
 
 
+# Fixtures a step may take from the scenario's requirement tags rather than from its own words: the
+# storefront under test (any requirement tag) and the direction under test (``@each_direction``).
+UNDER_TEST = ("storefront", "direction_under_test")
+
+
 @dataclass(frozen=True)
 class StepDoc:
     keyword: str
     pattern: str
     example: str
     summary: str
+    # what the suite lint needs: the parser pytest-bdd matches with, and which of UNDER_TEST the step's
+    # function takes from the scenario's tags (a parameter its pattern does not bind)
+    parser: Any = field(default=None, compare=False, repr=False)
+    under_test: frozenset[str] = frozenset()
+
+    def matches(self, text: str) -> bool:
+        return self.parser.is_matching(text)
 
 
 CATALOG: list[StepDoc] = []
@@ -159,7 +178,10 @@ def _register(keyword: str, decorator: Callable[..., Any], pattern: str, example
 
     def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
         summary = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else ""
-        CATALOG.append(StepDoc(keyword, pattern, example, summary))
+        bound = set(parser.parser.named_fields)
+        under_test = frozenset(name for name in inspect.signature(fn).parameters
+                               if name in UNDER_TEST and name not in bound)
+        CATALOG.append(StepDoc(keyword, pattern, example, summary, parser, under_test))
         # stacklevel=2: pytest-bdd injects the step fixture into the module that called wrap()
         return decorator(parser, stacklevel=2, **kwargs)(fn)
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Protocol, Se
 import httpx
 
 from common import jsonio
+from connector.answers import json_body
 from connector.errors import NotFound, RateLimited, RemoteError
 from connector.model import Order, PushedRefund, SourceStatus, StorefrontRefund
 
@@ -46,6 +47,10 @@ class RefundPush:
     idempotency_key: str
     # the account lets a gift-card order's refund go back as store credit (the adapter says how, or refuses)
     store_credit: bool = False
+    # What NetSuite refunded for each line of ``lines``: (storefront line id, amount before tax, tax), for
+    # storefronts that take each line's money as given; and the tax NetSuite refunded on the shipping.
+    line_values: tuple[tuple[str, Decimal, Decimal], ...] = ()
+    shipping_tax: Decimal | None = None
 
 
 class StorefrontAdapter(Protocol):
@@ -112,7 +117,10 @@ class StorefrontHttp:
         self.read_error = read_error
 
     def request(self, method: str, path_or_url: str, *, what: str, params: Mapping[str, Any] | None = None,
-                body: Any = None) -> tuple[Any, httpx.Response]:
+                body: Any = None, expect: type | tuple[type, ...] = dict) -> tuple[Any, httpx.Response]:
+        """The answer's JSON (for an empty body, ``[]`` where a list is expected, else ``{}``) and the
+        response. ``expect``: the JSON's top level, an object unless the route answers otherwise (an
+        answer of another shape, cut short or not JSON is a retryable ``RemoteError``)."""
         url = path_or_url if path_or_url.startswith("https://") else f"{self.base_url}{path_or_url}"
         headers = {"Accept": "application/json", **self.headers}
         content = None
@@ -127,19 +135,8 @@ class StorefrontHttp:
                               retryable=True) from exc
         if response.status_code >= 400:
             raise self._error(response, what)
-        return self.parsed(response, what), response
-
-    def parsed(self, response: httpx.Response, what: str) -> Any:
-        """The JSON of a successful answer ({} when empty). One that does not parse was cut short or
-        garbled on the way: like an answer that never came, the next run tries again."""
-        if not response.content:
-            return {}
-        try:
-            return jsonio.loads(response.content)
-        except ValueError as exc:
-            raise RemoteError(self.system, f"{self.system}'s answer while trying to {what} could not be read "
-                                           f"({exc}); it will be retried on the next run.",
-                              status=response.status_code, retryable=True) from exc
+        return json_body(response, system=self.system, what=what, expect=expect,
+                         empty=[] if expect is list else {}), response
 
     def _error(self, response: httpx.Response, what: str) -> RemoteError:
         status = response.status_code

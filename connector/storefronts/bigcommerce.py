@@ -3,6 +3,7 @@ amount), and ``store/order/refund/created`` webhooks. Every refund is quoted fir
 back exactly an amount the quote offered, through one of the quote's refund methods."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
@@ -12,7 +13,7 @@ import httpx
 
 from common import money
 from common.clock import isoformat, parse_iso
-from connector.errors import ConnectorError, RemoteError
+from connector.errors import ConnectorError, NotFound, RemoteError
 from connector.model import (Customer, LineKind, Order, OrderLine, PushedRefund, RefundLine, SourceStatus,
                              StorefrontRefund)
 from connector.storefronts.base import RefundPush, StorefrontHttp, StorefrontSpec, worst_status
@@ -51,6 +52,27 @@ def _v2_money(value: Any, currency: str) -> Decimal:
     return money.round_amount(Decimal(str(value or "0")), currency)
 
 
+@dataclass(frozen=True)
+class RefundedSoFar:
+    """What an order's earlier refunds took: units per product line, shipping and its tax."""
+
+    units: Mapping[str, Decimal] = field(default_factory=dict)
+    shipping: Decimal = money.ZERO
+    shipping_tax: Decimal = money.ZERO
+
+    def after(self, refund: StorefrontRefund) -> "RefundedSoFar":
+        if refund.status is SourceStatus.FAILED:   # a declined refund gave nothing back and took nothing
+            return self
+        units = dict(self.units)
+        shipping, shipping_tax = self.shipping, self.shipping_tax
+        for line in refund.lines:
+            if line.kind is LineKind.ITEM and line.line_id:
+                units[line.line_id] = units.get(line.line_id, Decimal(0)) + line.quantity
+            elif line.kind is LineKind.SHIPPING:
+                shipping, shipping_tax = shipping + line.amount, shipping_tax + line.tax
+        return RefundedSoFar(units, shipping, shipping_tax)
+
+
 def _v2_date(text: str) -> datetime:
     try:
         return parsedate_to_datetime(text)
@@ -76,9 +98,9 @@ class BigCommerceAdapter:
     def get_order(self, order_id: str) -> Order:
         raw, _ = self.api.request("GET", f"/v2/orders/{order_id}", what=f"read order {order_id}")
         products, _ = self.api.request("GET", f"/v2/orders/{order_id}/products",
-                                       what=f"read the products of order {order_id}")
+                                       what=f"read the products of order {order_id}", expect=list)
         addresses, _ = self.api.request("GET", f"/v2/orders/{order_id}/shipping_addresses",
-                                        what=f"read the shipping addresses of order {order_id}")
+                                        what=f"read the shipping addresses of order {order_id}", expect=list)
         transactions, _ = self.api.request("GET", f"/v3/orders/{order_id}/transactions",
                                            what=f"read the transactions of order {order_id}")
         return self.parse_order(raw, products or [], addresses or [], (transactions or {}).get("data") or [])
@@ -86,7 +108,7 @@ class BigCommerceAdapter:
     def orders_updated_since(self, since: datetime) -> Iterator[Order]:
         page = 1
         while True:
-            data, _ = self.api.request("GET", "/v2/orders", what="list orders", params={
+            data, _ = self.api.request("GET", "/v2/orders", what="list orders", expect=list, params={
                 "min_date_modified": isoformat(since), "sort": "date_modified:asc", "page": page, "limit": PAGE_SIZE})
             if not data:   # 204: no (more) orders
                 return
@@ -129,39 +151,58 @@ class BigCommerceAdapter:
 
     # --- refunds as BigCommerce reports them ------------------------------------------------
     def list_refunds(self, order: Order) -> list[StorefrontRefund]:
+        return list(self._order_refunds(order).values())
+
+    def _order_refunds(self, order: Order) -> dict[str, StorefrontRefund]:
+        """Every refund of the order by id, oldest first. A refund's lines are priced on what the refunds
+        before it took, so they are read together."""
         data, _ = self.api.request("GET", f"/v3/orders/{order.id}/payment_actions/refunds",
                                    what=f"list refunds of order {order.name}")
-        return [self.parse_refund(raw, order) for raw in data.get("data", [])]
+        return self.parse_refunds(data.get("data", []), order)
 
     def refunds_since(self, since: datetime) -> Iterator[StorefrontRefund]:
-        orders: dict[str, Order] = {}
+        orders: dict[str, dict[str, StorefrontRefund]] = {}
         page = 1
         while True:
             data, _ = self.api.request("GET", "/v3/orders/payment_actions/refunds", what="list refunds", params={
                 "created:min": isoformat(since), "page": page, "limit": PAGE_SIZE})
             for raw in data.get("data", []):
                 order_id = str(raw["order_id"])
-                if order_id not in orders:
-                    orders[order_id] = self.get_order(order_id)
-                yield self.parse_refund(raw, orders[order_id])
+                if str(raw["id"]) not in orders.get(order_id, {}):
+                    orders[order_id] = self._order_refunds(self.get_order(order_id))
+                found = orders[order_id].get(str(raw["id"]))
+                if found is not None:   # gone from its order since the listing was read: nothing to record
+                    yield found
             pagination = (data.get("meta") or {}).get("pagination") or {}
             if page >= int(pagination.get("total_pages") or 1):
                 return
             page += 1
 
     def refund(self, order_id: str, refund_id: str) -> StorefrontRefund:
-        data, _ = self.api.request("GET", f"/v3/orders/payment_actions/refunds/{refund_id}",
-                                   what=f"read refund {refund_id}")
-        raw = data["data"]
-        if str(raw.get("order_id")) != str(order_id):
-            raise RemoteError("BigCommerce", f"Refund {refund_id} belongs to order {raw.get('order_id')}, not {order_id}.")
-        return self.parse_refund(raw, self.get_order(str(order_id)))
+        found = self._order_refunds(self.get_order(str(order_id))).get(str(refund_id))
+        if found is None:
+            raise NotFound("BigCommerce", f"BigCommerce has no refund {refund_id} on order {order_id}.", status=404)
+        return found
+
+    def parse_refunds(self, raws: list[Mapping[str, Any]], order: Order) -> dict[str, StorefrontRefund]:
+        """The order's refunds, oldest first, each priced after the ones before it."""
+        before = RefundedSoFar()
+        parsed: dict[str, StorefrontRefund] = {}
+        for raw in sorted(raws, key=lambda r: int(r["id"])):
+            refund = self.parse_refund(raw, order, before)
+            before = before.after(refund)
+            parsed[refund.id] = refund
+        return parsed
 
     @staticmethod
-    def parse_refund(raw: Mapping[str, Any], order: Order) -> StorefrontRefund:
-        """Items say what was refunded (products by quantity, shipping by amount; their money is the
-        order's, in proportion); the payments say what money went back."""
+    def parse_refund(raw: Mapping[str, Any], order: Order, before: "RefundedSoFar | None" = None) -> StorefrontRefund:
+        """Items say what was refunded (products by quantity, shipping by amount); their money is the
+        order's, priced the way BigCommerce's quotes price it: units at what all the units refunded so far
+        are worth minus what ``before`` (the order's earlier refunds) took, so a line refunded unit by
+        unit refunds exactly its amount and tax; shipping tax in proportion, the rest of it with the rest
+        of the shipping. The payments say what money went back."""
         cur = order.currency
+        before = before or RefundedSoFar()
         lines: list[RefundLine] = []
         for item in raw.get("items", []):
             kind = item.get("item_type")
@@ -172,16 +213,20 @@ class BigCommerceAdapter:
                     lines.append(RefundLine(sku=None, quantity=quantity, amount=money.ZERO, tax=money.ZERO,
                                             line_id=str(item.get("item_id")), kind=LineKind.ITEM))
                     continue
-                share = quantity / line.quantity
-                lines.append(RefundLine(sku=line.sku, quantity=quantity, amount=money.round_amount(line.amount * share, cur),
-                                        tax=money.round_amount(line.tax * share, cur), line_id=line.line_id,
-                                        kind=LineKind.ITEM))
+                done = min(before.units.get(line.line_id, Decimal(0)), line.quantity - quantity)
+                lines.append(RefundLine(
+                    sku=line.sku, quantity=quantity, line_id=line.line_id, kind=LineKind.ITEM,
+                    amount=money.cumulative_share(line.amount, done, quantity, line.quantity, cur),
+                    tax=money.cumulative_share(line.tax, done, quantity, line.quantity, cur)))
             elif kind == "SHIPPING":
                 line = order.line(shipping_line_id(item.get("item_id")))
                 amount = money.round_amount(Decimal(str(item.get("requested_amount") or 0)), cur)
                 tax = money.ZERO
                 if line is not None and line.amount:
-                    tax = line.tax if amount == line.amount else money.round_amount(line.tax * amount / line.amount, cur)
+                    if amount >= line.amount - before.shipping:
+                        tax = line.tax - before.shipping_tax
+                    else:
+                        tax = money.round_amount(line.tax * amount / line.amount, cur)
                 lines.append(RefundLine(sku=None, quantity=Decimal(1), amount=amount, tax=tax,
                                         line_id=line.line_id if line else None, kind=LineKind.SHIPPING))
             # ORDER, TAX, HANDLING, FEE: money not tied to a line; the total carries it
@@ -212,7 +257,7 @@ class BigCommerceAdapter:
         if not items:
             items = [{"item_type": "ORDER", "item_id": int(order.id), "amount": push.total, "reason": push.note[:REASON_LIMIT]}]
         quote = self._quote(order, items)
-        quoted = money.amount(Decimal(str(quote["total_refund_amount"])), push.currency)
+        quoted = self._refundable(quote, push.currency)
         body: dict[str, Any] = {"items": items, "reason": push.note[:REASON_LIMIT]}
         if quoted < push.total:   # NetSuite refunded more than the lines: the rest as a custom amount
             items.append({"item_type": "ORDER", "item_id": int(order.id), "amount": push.total - quoted})
@@ -226,6 +271,14 @@ class BigCommerceAdapter:
         body["payments"] = self._payments(order, quote, store_credit=gift_card)
         data = self._payment_action(f"/v3/orders/{order.id}/payment_actions/refunds", body, f"refund order {order.name}")
         return self._pushed(data["data"], push.currency)
+
+    @staticmethod
+    def _refundable(quote: Mapping[str, Any], currency: str) -> Decimal:
+        """What the quote offers to pay back: what the items are worth plus its ``adjustment``, which is
+        negative when they are worth more than the order has left (a line's last unit after NetSuite's
+        own rounding gave an earlier refund a cent more than BigCommerce prices that unit at)."""
+        worth = money.amount(Decimal(str(quote["total_refund_amount"])), currency)
+        return worth + money.amount(Decimal(str(quote.get("adjustment") or 0)), currency)
 
     def _payment_action(self, path: str, body: dict[str, Any], what: str) -> Any:
         try:

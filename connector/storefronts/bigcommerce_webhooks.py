@@ -18,11 +18,11 @@ import httpx
 
 from common import jsonio
 from connector.accounts import Account
-from connector.errors import ConnectorError
+from connector.identifiers import checked_id
 from connector.model import Direction
 from connector.storefronts.bigcommerce import REFUND_CREATED
-from connector.storefronts.webhook_receiver import (WebhookReceiverBase, base64_hmac_sha256, json_answer as _answer,
-                                                    same_signature)
+from connector.storefronts.webhook_receiver import (MalformedDelivery, WebhookReceiverBase, base64_hmac_sha256,
+                                                    json_answer as _answer, malformed_if_it_fails, same_signature)
 
 TOLERANCE = timedelta(minutes=5)   # Standard Webhooks' recommended replay window
 
@@ -45,7 +45,7 @@ def signature_matches(secret: str, webhook_id: str, timestamp: str, body: bytes,
 class BigCommerceWebhooks(WebhookReceiverBase):
     platform = "bigcommerce"
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
+    def receive(self, request: httpx.Request) -> httpx.Response:
         if request.method != "POST":
             return _answer(405, error="webhooks are delivered with POST")
         body = request.read()
@@ -58,7 +58,7 @@ class BigCommerceWebhooks(WebhookReceiverBase):
         try:
             payload = jsonio.loads(body)
             producer = payload.get("producer") if isinstance(payload, dict) else None
-        except ValueError:
+        except (ValueError, RecursionError):   # unreadable: no store named, so no account verifies it
             payload, producer = None, None
         store_hash = producer.removeprefix("stores/") if isinstance(producer, str) else ""
         account = self._verified_account(store_hash, webhook_id, timestamp, body, signature)
@@ -78,16 +78,16 @@ class BigCommerceWebhooks(WebhookReceiverBase):
             # Refunds flow from NetSuite (or not at all) for this account: recording this one would echo it back.
             return self.done(webhook_id, account,
                               status=f"ignored: refund sync to NetSuite is not on for '{account.name}'")
-        data = payload.get("data")
-        refund_ref = data.get("refund") if isinstance(data, dict) else None
-        if not isinstance(refund_ref, dict) or refund_ref.get("refund_id") is None or data.get("id") is None:
-            return _answer(400, error="malformed store/order/refund/created payload: expected data.id and "
-                                      "data.refund.refund_id")
-        try:
-            refund = self.adapter_for(account).refund(str(data["id"]), str(refund_ref["refund_id"]))
-        except ConnectorError as exc:
-            # not remembered: BigCommerce retries the delivery, and the scheduled sync finds the refund anyway
-            return _answer(503 if getattr(exc, "retryable", False) else 400, error=str(exc))
+        with malformed_if_it_fails(REFUND_CREATED):
+            data = payload.get("data")
+            refund_ref = data.get("refund") if isinstance(data, dict) else None
+            if not isinstance(refund_ref, dict) or refund_ref.get("refund_id") is None or data.get("id") is None:
+                raise MalformedDelivery(f"malformed {REFUND_CREATED} payload: expected data.id and "
+                                        "data.refund.refund_id")
+            order_id, refund_id = checked_id(data["id"], "order id"), checked_id(refund_ref["refund_id"], "refund id")
+        # not remembered when it fails: BigCommerce retries the delivery, and the scheduled sync finds the refund
+        refund = self.read_store(f"refund {refund_id} of order {order_id}",
+                                 lambda: self.adapter_for(account).refund(order_id, refund_id))
         row = self.to_netsuite.record(account, refund)
         if row is None:
             return self.done(webhook_id, account, status="ignored: this refund was pushed by the connector itself")

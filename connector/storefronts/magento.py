@@ -187,7 +187,7 @@ class MagentoAdapter:
             path, what = f"/invoice/{invoice}/refund", f"refund invoice {invoice} of order {order.name} online"
         else:
             path, what = f"/order/{order.id}/refund", f"refund order {order.name} offline"
-        memo_id, _ = self.api.request("POST", path, body=body, what=what)
+        memo_id, _ = self.api.request("POST", path, body=body, what=what, expect=(int, str))
         return self.pushed_refund(order.id, str(memo_id), push.currency)
 
     @staticmethod
@@ -196,9 +196,7 @@ class MagentoAdapter:
         """What Magento's credit memo gives back for these quantities and shipping, before adjustments:
         each line's share of its discount and tax rounded so partial refunds add up to the line."""
         def part(whole: Any, before: Decimal, now: Decimal, total: Decimal) -> Decimal:
-            whole = _amount(whole, currency)
-            return (money.round_amount(whole * (before + now) / total, currency)
-                    - money.round_amount(whole * before / total, currency)) if total else money.ZERO
+            return money.cumulative_share(_amount(whole, currency), before, now, total, currency) if total else money.ZERO
 
         worth = money.ZERO
         for item in items:

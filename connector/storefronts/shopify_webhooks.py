@@ -8,13 +8,11 @@ from __future__ import annotations
 import httpx
 
 from common import jsonio
-from common.money import MoneyError
 from connector.accounts import Account
-from connector.errors import ConnectorError
 from connector.model import Direction
 from connector.storefronts.shopify import ShopifyAdapter
-from connector.storefronts.webhook_receiver import (WebhookReceiverBase, base64_hmac_sha256, json_answer as _answer,
-                                                    same_signature)
+from connector.storefronts.webhook_receiver import (MalformedDelivery, WebhookReceiverBase, base64_hmac_sha256,
+                                                    json_answer as _answer, malformed_if_it_fails, same_signature)
 
 TOPIC = "refunds/create"
 
@@ -30,7 +28,7 @@ def signature_matches(secret: str, body: bytes, given: str) -> bool:
 class ShopifyWebhooks(WebhookReceiverBase):
     platform = "shopify"
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
+    def receive(self, request: httpx.Request) -> httpx.Response:
         if request.method != "POST":
             return _answer(405, error="webhooks are delivered with POST")
         body = request.read()
@@ -48,16 +46,14 @@ class ShopifyWebhooks(WebhookReceiverBase):
         if account.direction is not Direction.TO_NETSUITE:
             # Refunds flow from NetSuite (or not at all) for this account: recording this one would echo it back.
             return self.done(delivery, account, status=f"ignored: refund sync to NetSuite is not on for '{account.name}'")
-        try:
+        adapter = self.adapter_for(account)
+        assert isinstance(adapter, ShopifyAdapter)
+        with malformed_if_it_fails(TOPIC):   # the payload is the refund itself; nothing is read from the shop
             raw = jsonio.loads(body)
             if not isinstance(raw, dict) or "id" not in raw or "order_id" not in raw:
-                raise ValueError("expected a refund object with id and order_id")
-            adapter = self.adapter_for(account)
-            assert isinstance(adapter, ShopifyAdapter)
+                raise MalformedDelivery(f"malformed {TOPIC} payload: expected a refund object with id and order_id")
             link = self.ledger.order_link(account.id, str(raw["order_id"]))
             refund = adapter.parse_refund(raw, link.currency if link else None)
-        except (ValueError, KeyError, TypeError, MoneyError, ConnectorError) as exc:
-            return _answer(400, error=f"malformed refunds/create payload: {exc}")
         row = self.to_netsuite.record(account, refund)
         if row is None:
             return self.done(delivery, account, status="ignored: this refund was pushed by the connector itself")

@@ -14,7 +14,8 @@ import httpx
 
 from common import money
 from common.clock import isoformat
-from connector.errors import NotFound, RemoteError
+from connector.answers import json_body, unreadable
+from connector.errors import ConnectorError, NotFound, RemoteError
 from connector.model import (Customer, LineKind, Order, OrderLine, PushedRefund, RefundLine, SourceStatus,
                              StorefrontRefund)
 from connector.storefronts.base import RefundPush, StorefrontHttp, StorefrontSpec
@@ -94,7 +95,11 @@ class WalmartApi(StorefrontHttp):
                                          "it will be retried on the next run.", retryable=True) from exc
         if response.status_code >= 400:
             raise self._error(response, "get an access token")
-        self._token = str(self.parsed(response, "get an access token")["access_token"])
+        data = json_body(response, system="Walmart", what="get an access token", expect=dict)
+        token = data.get("access_token")
+        if not isinstance(token, str) or not token:
+            raise unreadable("Walmart", "get an access token", "it carries no access_token")
+        self._token = token
         return self._token
 
     def request(self, method: str, path_or_url: str, *, what: str, params: Mapping[str, Any] | None = None,
@@ -320,9 +325,11 @@ class RefundPlan:
         charged, charged_tax = self._charged(line_id, "PRODUCT")
         _, _, done = self._refunded(line_id, "PRODUCT")
         done += self.quantities.get(line_id, 0)
-        share = lambda units, value: money.round_amount(value * units / total_units, self.currency)  # noqa: E731
-        amount = share(done + quantity, charged) - share(done, charged)
-        tax = share(done + quantity, charged_tax) - share(done, charged_tax)
+        if done + quantity > total_units:
+            raise ConnectorError(f"Walmart order line {line_id} has {total_units - done} of its {total_units} "
+                                 f"unit(s) left to refund, not {quantity}.")
+        amount = money.cumulative_share(charged, done, quantity, total_units, self.currency)
+        tax = money.cumulative_share(charged_tax, done, quantity, total_units, self.currency)
         self.quantities[line_id] = self.quantities.get(line_id, 0) + quantity
         self._add(line_id, "PRODUCT", amount, tax)
 

@@ -77,8 +77,8 @@ class WooCommerceAdapter:
         url: str | None = path
         query: dict[str, Any] | None = {**params, "per_page": PER_PAGE}
         while url:
-            data, response = self.api.request("GET", url, params=query, what=what)
-            yield from data if isinstance(data, list) else []
+            data, response = self.api.request("GET", url, params=query, what=what, expect=list)
+            yield from data
             match = _NEXT_LINK.search(response.headers.get("Link", ""))
             url, query = (match.group(1), None) if match else (None, None)
 
@@ -193,9 +193,21 @@ class WooCommerceAdapter:
 
     @staticmethod
     def _refund_lines(raw: Mapping[str, Any], push: RefundPush) -> list[dict]:
-        """Each refunded unit's share of its line, tax by tax rate; shipping by its item id."""
+        """Each refunded line with the money NetSuite refunded for it, so the lines add up to the refund
+        (WooCommerce keeps each line's money as sent; rounding a share of the line per refund would drift
+        by a cent from what NetSuite refunded); its tax split over the line's tax rates in proportion
+        to what each charged. Shipping likewise. A line whose NetSuite money the push does not carry
+        gives back its share of the line by quantity."""
         cur = push.currency
         items = {str(i["id"]): i for i in raw.get("line_items", [])}
+        values = {line_id: (amount, tax) for line_id, amount, tax in push.line_values}
+
+        def by_rate(item: Mapping[str, Any], tax: Decimal) -> list[dict]:
+            rates = item.get("taxes") or []
+            if not rates:
+                return []
+            parts = money.allocate(tax, [abs(money.amount(t["total"], cur)) for t in rates], cur)
+            return [{"id": t["id"], "refund_total": part} for t, part in zip(rates, parts)]
 
         def share(item: Mapping[str, Any], part: Decimal, whole: Decimal) -> dict:
             ratio = part / whole if whole else Decimal(0)
@@ -203,18 +215,28 @@ class WooCommerceAdapter:
                     "refund_tax": [{"id": t["id"], "refund_total": money.round_amount(money.amount(t["total"], cur) * ratio, cur)}
                                    for t in item.get("taxes") or []]}
 
-        lines = []
+        quantities: dict[str, Decimal] = {}
         for line_id, quantity in push.lines:
+            quantities[line_id] = quantities.get(line_id, Decimal(0)) + quantity
+        lines = []
+        for line_id, quantity in quantities.items():
             item = items.get(line_id)
             if item is None:
                 raise RemoteError("WooCommerce", f"Line {line_id} is not on WooCommerce order {raw.get('id')}.")
-            lines.append({"id": int(line_id), "quantity": int(quantity),
-                          **share(item, quantity, Decimal(item["quantity"]))})
+            if line_id in values:
+                amount, tax = values[line_id]
+                money_of_line = {"refund_total": amount, "refund_tax": by_rate(item, tax)}
+            else:
+                money_of_line = share(item, quantity, Decimal(item["quantity"]))
+            lines.append({"id": int(line_id), "quantity": int(quantity), **money_of_line})
         shipping = raw.get("shipping_lines") or []
         if push.shipping and shipping:
             ship = shipping[0]
-            lines.append({"id": ship["id"], "quantity": 0,
-                          **share(ship, push.shipping, money.amount(ship["total"], cur))})
+            if push.shipping_tax is not None:
+                money_of_shipping = {"refund_total": push.shipping, "refund_tax": by_rate(ship, push.shipping_tax)}
+            else:
+                money_of_shipping = share(ship, push.shipping, money.amount(ship["total"], cur))
+            lines.append({"id": ship["id"], "quantity": 0, **money_of_shipping})
         return lines
 
     def find_pushed_refund(self, order: Order, marker: str) -> PushedRefund | None:

@@ -12,12 +12,10 @@ from urllib.parse import urlsplit
 import httpx
 
 from common import jsonio
-from common.money import MoneyError
 from connector.accounts import Account
-from connector.errors import ConnectorError
 from connector.model import Direction
-from connector.storefronts.webhook_receiver import (WebhookReceiverBase, base64_hmac_sha256, json_answer as _answer,
-                                                    same_signature)
+from connector.storefronts.webhook_receiver import (MalformedDelivery, WebhookReceiverBase, base64_hmac_sha256,
+                                                    json_answer as _answer, malformed_if_it_fails, same_signature)
 from connector.storefronts.woocommerce import REFUND_TOPIC, WooCommerceAdapter
 
 TOPICS = (REFUND_TOPIC, "order.updated")
@@ -34,11 +32,14 @@ def signature_matches(secret: str, body: bytes, given: str) -> bool:
 class WooCommerceWebhooks(WebhookReceiverBase):
     platform = "woocommerce"
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
+    def receive(self, request: httpx.Request) -> httpx.Response:
         if request.method != "POST":
             return _answer(405, error="webhooks are delivered with POST")
         body = request.read()
-        host = (urlsplit(request.headers.get("X-WC-Webhook-Source", "").strip()).hostname or "").lower()
+        try:
+            host = (urlsplit(request.headers.get("X-WC-Webhook-Source", "").strip()).hostname or "").lower()
+        except ValueError:   # not a URL (an unclosed IPv6 bracket): no store, so no account verifies it
+            host = ""
         account = self._verified_account(host, body, request.headers.get("X-WC-Webhook-Signature", ""))
         if account is None:
             return _answer(401, error="the webhook signature does not verify for any account of this store")
@@ -53,20 +54,16 @@ class WooCommerceWebhooks(WebhookReceiverBase):
         if account.direction is not Direction.TO_NETSUITE:
             # Refunds flow from NetSuite (or not at all) for this account: recording them would echo them back.
             return self.done(delivery, account, status=f"ignored: refund sync to NetSuite is not on for '{account.name}'")
-        try:
+        with malformed_if_it_fails(topic):
             raw = jsonio.loads(body)
             order_id = raw.get("arg") if topic == REFUND_TOPIC else raw.get("id")
             if isinstance(order_id, bool) or not isinstance(order_id, (int, str)) or not str(order_id).isdigit():
-                raise ValueError("expected an order id")
-        except (ValueError, AttributeError) as exc:
-            return _answer(400, error=f"malformed {topic} payload: {exc}")
+                raise MalformedDelivery(f"malformed {topic} payload: expected an order id")
         adapter = self.adapter_for(account)
         assert isinstance(adapter, WooCommerceAdapter)
-        try:
-            refunds = adapter.list_refunds(adapter.get_order(str(order_id)))
-        except (ConnectorError, MoneyError, KeyError, ValueError) as exc:
-            # not remembered: a redelivery may succeed, and polling finds the refunds anyway
-            return _answer(502, error=f"could not read the refunds of order {order_id}: {exc}")
+        # not remembered when it fails: a redelivery may succeed, and polling finds the refunds anyway
+        refunds = self.read_store(f"the refunds of order {order_id}",
+                                  lambda: adapter.list_refunds(adapter.get_order(str(order_id))))
         recorded = [row.id for row in (self.to_netsuite.record(account, refund) for refund in refunds) if row is not None]
         return self.done(delivery, account, status="recorded", refund_ids=recorded)
 

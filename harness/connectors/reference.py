@@ -14,6 +14,7 @@ from connector import (AccountSettings, ActivationRefused, Connector, ConnectorE
                        NetSuiteConfig, RefundStatus, TbaCredentials)
 from connector.netsuite import DEFAULT_CONCURRENCY_LIMIT
 from harness import seam
+from harness.platforms import platforms
 
 _DIRECTION = {Direction.TO_NETSUITE: seam.TO_NETSUITE, Direction.FROM_NETSUITE: seam.FROM_NETSUITE,
               Direction.OFF: seam.OFF}
@@ -31,6 +32,11 @@ def view(row: LedgerRefund) -> seam.RefundView:
 class ReferenceConnector:
     def __init__(self, engine: Connector) -> None:
         self.engine = engine
+
+    # --- what it claims ---
+    def certification_claim(self) -> seam.Claim:
+        """Every registered platform in every direction it offers, with every optional behaviour."""
+        return seam.Claim({entry.name: entry.capabilities.directions for entry in platforms()})
 
     # --- accounts and order sync ---
     def add_account(self, *, name: str, platform: str, store: str, credentials: Mapping[str, str],

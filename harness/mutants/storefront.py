@@ -10,6 +10,7 @@ from dataclasses import replace
 from decimal import ROUND_DOWN, Decimal
 from typing import Any, Callable
 
+from common import money
 from connector import Connector
 from connector.model import LineKind, SourceStatus
 from harness import seam
@@ -101,6 +102,36 @@ def _without_lines(refund):
     return replace(refund, lines=items)
 
 
+def _tax_of_each_unit_rounded_alone(order, refund):
+    """Each refunded item line's tax as its share of the order line's tax, rounded on its own (what a
+    shipped adapter once did): three one-unit refunds of a 5.32 tax take 1.77 each, 5.31 in all."""
+    lines = []
+    for line in refund.lines:
+        ordered = order.line(line.line_id) if line.kind is LineKind.ITEM and line.line_id else None
+        if ordered is not None and ordered.quantity:
+            line = replace(line, tax=money.round_amount(ordered.tax * line.quantity / ordered.quantity, refund.currency))
+        lines.append(line)
+    return replace(refund, lines=tuple(lines))
+
+
+def _tax_rounded_per_refund():
+    """Every refund read from the storefront, however it is read, gets its tax re-rounded per refund."""
+    def since(adapter, *args, **kwargs):
+        orders = {}
+        for refund in adapter.refunds_since(*args, **kwargs):
+            if refund.order_id not in orders:
+                orders[refund.order_id] = adapter.get_order(refund.order_id)
+            yield _tax_of_each_unit_rounded_alone(orders[refund.order_id], refund)
+
+    return {
+        "list_refunds": lambda adapter, order: [_tax_of_each_unit_rounded_alone(order, r)
+                                                for r in adapter.list_refunds(order)],
+        "refunds_since": since,
+        "refund": lambda adapter, order_id, refund_id: _tax_of_each_unit_rounded_alone(
+            adapter.get_order(order_id), adapter.refund(order_id, refund_id)),
+    }
+
+
 def _completed(refund):
     return replace(refund, status=SourceStatus.COMPLETED)
 
@@ -131,6 +162,9 @@ MUTANTS = {
                             _echo_protection_off),
     "drops_refund_lines": ("Refund lines read from the storefront are dropped: every refund posts as an amount.",
                            with_adapter(_refunds_changed(_without_lines))),
+    "tax_rounded_per_refund": ("A refunded unit's tax is its share of the line's tax rounded per refund, so a line "
+                               "refunded unit by unit refunds a cent more or less tax than it was charged.",
+                               with_adapter(_tax_rounded_per_refund())),
     "pending_is_settled": ("A refund the storefront has not settled (PENDING) is read as completed.",
                            with_adapter(_refunds_changed(_completed))),
     "push_posted_while_pending": ("A refund pushed to the storefront is marked Posted before the storefront "

@@ -26,6 +26,17 @@ if TYPE_CHECKING:
     from simulators.core.base import Simulator
 
 
+# How a platform's own refunds split a line's amount and tax when some of its units are refunded: the
+# rule its simulator implements (and the scenarios tagged ``@<rule>_unit_allocation`` hold it to).
+UNIT_ALLOCATIONS: dict[str, str] = {
+    "cumulative": "each refund takes what all units refunded so far are worth, rounded half up, minus what "
+                  "earlier refunds took",
+    "per_unit": "the line is split per unit once (largest remainder, earliest units first) and each refund "
+                "takes the next units' parts",
+    "share_of_remaining": "each refund takes its units' share of what is left of the line, rounded half up",
+}
+
+
 @dataclass(frozen=True)
 class Capabilities:
     """What a platform's refunds can do, as far as refund sync is concerned."""
@@ -47,6 +58,9 @@ class Capabilities:
     store_credit_refunds: bool = False   # a refund can go back as store credit (a gift-card order, when the setting is on)
     multi_currency: bool = False         # a shop in one currency takes orders paid in another (shop vs presentment money)
     exchanges: bool = False              # an exchange (a return plus new items) can leave a refund of the balance
+    # Refund rules as data: how the platform's own refunds split a line's money over refunds of some of
+    # its units (a key of UNIT_ALLOCATIONS); None where refunds are not by line.
+    unit_allocation: str | None = None
 
     def __post_init__(self) -> None:
         unknown = [d for d in self.directions if d not in DIRECTIONS]
@@ -56,6 +70,8 @@ class Capabilities:
             raise ValueError(f"best_practice_direction {self.best_practice_direction!r} is not one of {self.directions}")
         if self.read_only_refunds and "from_netsuite" in self.directions:
             raise ValueError("a platform whose refunds are read-only cannot take refunds from NetSuite")
+        if self.unit_allocation is not None and self.unit_allocation not in UNIT_ALLOCATIONS:
+            raise ValueError(f"unit_allocation must be one of {', '.join(UNIT_ALLOCATIONS)}, not {self.unit_allocation!r}")
 
 
 @dataclass(frozen=True)

@@ -153,7 +153,8 @@ PLATFORM = Platform(
     capabilities=Capabilities(
         directions=("to_netsuite",), best_practice_direction="to_netsuite",
         line_items=True, shipping_refunds=True, amount_only=False, async_settlement=False,
-        refund_webhooks=False, read_only_refunds=True, visible_after_settlement=True),
+        refund_webhooks=False, read_only_refunds=True, visible_after_settlement=True,
+        unit_allocation="cumulative"),
     hosts=(HOST,),
     credentials=("access_token",),
     card_gateway="amazon",

@@ -133,7 +133,8 @@ PLATFORM = Platform(
     capabilities=Capabilities(
         directions=("to_netsuite", "from_netsuite"), best_practice_direction="from_netsuite",
         line_items=True, shipping_refunds=True, amount_only=True, async_settlement=False,
-        refund_webhooks=False, read_only_refunds=False, visible_after_settlement=False, offline_payments=True),
+        refund_webhooks=False, read_only_refunds=False, visible_after_settlement=False, offline_payments=True,
+        unit_allocation="cumulative"),
     hosts=("{shop}.magento.test",),
     credentials=("access_token",),
     card_gateway="braintree",

@@ -9,7 +9,7 @@ from decimal import Decimal
 import httpx
 
 from common import jsonio, money
-from common.seeded import IdSource
+from common.seeded import IdSource, derived_seed
 from harness.platforms import Capabilities, Platform, SimulatorContext
 from harness.reconcile import SideRefund, line_key
 from harness.storefronts import PlacedLine, PlacedOrder, StorefrontRefundRequest
@@ -34,7 +34,7 @@ class WooCommerceDriver:
         self.simulator = simulator
         self._http = http
         # the secret the connector hands WooCommerce when it subscribes to refund webhooks
-        self.webhook_secret = f"whsec_{IdSource(simulator.seed ^ 0xB00C).hex(32)}"
+        self.webhook_secret = f"whsec_{IdSource(derived_seed(simulator.seed, simulator.host, 'webhook')).hex(32)}"
 
     def account_store(self) -> str:
         return self.simulator.host
@@ -91,10 +91,12 @@ class WooCommerceDriver:
             shipping_tax = -sum((money.amount(s["total_tax"], cur) for s in shipping_rows), money.ZERO)
             tax = sum((t for _, _, t in values), money.ZERO) + shipping_tax
             # the lines say what went back only when the refund's amount is exactly what they add up to
-            exact = bool(items or shipping_rows) and total == sum((v for _, v, _ in values), money.ZERO) + shipping + tax
+            on_lines = sum((v for _, v, _ in values), money.ZERO) + shipping + tax
+            exact = bool(items or shipping_rows) and total == on_lines
             found.append(SideRefund(str(refund["id"]), total, cur, tax if exact else None,
                                     tuple((key_of[item_of[id(li)]], -li["quantity"]) for li in items),
-                                    "woocommerce refund", values if exact else (), shipping if exact else None))
+                                    "woocommerce refund", values if exact else (), shipping if exact else None,
+                                    on_lines if items or shipping_rows else None))
         return found
 
     def hold_refunds_pending(self) -> None:
@@ -165,7 +167,8 @@ PLATFORM = Platform(
     capabilities=Capabilities(
         directions=("to_netsuite", "from_netsuite"), best_practice_direction="from_netsuite",
         line_items=True, shipping_refunds=True, amount_only=True, async_settlement=False,
-        refund_webhooks=True, read_only_refunds=False, visible_after_settlement=False),
+        refund_webhooks=True, read_only_refunds=False, visible_after_settlement=False,
+        unit_allocation="share_of_remaining"),
     hosts=(store_host("{shop}"),),
     credentials=("consumer_key", "consumer_secret", "webhook_secret"),
     card_gateway="stripe",

@@ -20,10 +20,11 @@ import httpx
 from common import jsonio, money
 from common.clock import Clock, isoformat
 from simulators.core import safe
-from simulators.core.base import Simulator, SimulatorError, json_response, route
+from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, route
 from simulators.core.faults import OBSERVER_HEADER
 from simulators.core.orders import OrderSpec
 from simulators.amazon.models import (
+    RATE_LIMITS,
     MARKETPLACE_IDS, AmazonBackend, AmazonError, AmazonSettings, Order, RefundEvent, Seller, invalid,
 )
 
@@ -190,6 +191,7 @@ class AmazonSimulator(Simulator):
             order = self.backend.orders[order_id]
             return [_wire(order_item_json(order, n)) for n in range(len(order.items))]
 
+    @merchant_action
     def refund_in_seller_central(self, order_id: str, units: dict[str, int], *, shipping: bool = False,
                                  amount: Decimal | None = None) -> dict[str, Any]:
         """The seller refunds in Seller Central; the settlement report follows at once unless
@@ -204,6 +206,7 @@ class AmazonSimulator(Simulator):
                 self.backend.generate_settlement_report(order.seller_id)
             return _wire(refund_event_json(event))
 
+    @merchant_action
     def generate_settlement_report(self, seller_id: str | None = None) -> int:
         """Amazon generates the settlement report; returns how many refunds it released."""
         with self._lock:
@@ -218,9 +221,15 @@ class AmazonSimulator(Simulator):
             try:
                 if not request.headers.get(OBSERVER_HEADER):   # the harness's own reads spend no quota
                     self.backend.throttle(seller, handler.__name__)
-                return handler(request, seller=seller, **groups)
+                response = handler(request, seller=seller, **groups)
             except AmazonError as err:
                 raise _as_simulator_error(err) from None
+            # SP-API names the operation's rate (requests per second) on its answers too, not only on a 429
+            limit = RATE_LIMITS.get(handler.__name__)
+            if limit is not None:
+                response.headers["x-amzn-RateLimit-Limit"] = str(limit[0])
+            response.headers.setdefault("x-amzn-RequestId", "sim")
+            return response
 
     def _seller_of(self, request: httpx.Request) -> Seller | None:
         return self.backend.seller_for_token(request.headers.get("x-amz-access-token", ""))

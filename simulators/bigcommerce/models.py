@@ -7,7 +7,10 @@ Rules kept here, from the Orders v3 "Payment Actions" reference:
 - PRODUCT items refund a quantity of an order product (never more than is left of it); SHIPPING and
   HANDLING items an amount of an order address's charge (never more than is left); ORDER a custom
   amount with no tax recalculation; TAX an amount of tax only;
-- never more money back than the order has left ("Refund amount is greater than remaining amount");
+- never more money back than the order has left: a custom (ORDER, TAX) amount past it is refused ("Refund
+  amount is greater than remaining amount"); products and shipping worth more than is left are quoted
+  for what is left, with a negative ``adjustment`` (BigCommerce's quote field for "the refund amount
+  requested is more than the total refundable amount");
 - store credit is offered only to customers with an account, never to a guest;
 - refunds on one order are sequential: while one is in flight another is refused (see
   ``RefundInFlight``; the real API documents only that concurrency "is not yet supported").
@@ -23,7 +26,7 @@ from typing import Any
 from common import money
 from common.clock import Clock
 from common.seeded import IdSource
-from simulators.core.orders import OrderSpec, price_order
+from simulators.core.orders import CustomerSpec, OrderSpec, price_order
 
 STATUS_DOCS = "https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes"
 STORE_CREDIT = "storecredit"
@@ -181,6 +184,7 @@ class Order:
     transactions: list[Transaction] = field(default_factory=list)
     refund_ids: list[int] = field(default_factory=list)
     refunded: Decimal = Decimal(0)
+    billing: CustomerSpec = field(default_factory=CustomerSpec)   # the billing (and shipping) address
 
     @property
     def subtotal_ex_tax(self) -> Decimal:
@@ -249,6 +253,11 @@ class Quote:
     total_refund_tax_amount: Decimal
     order_level_refund_amount: Decimal
     refund_methods: tuple[tuple[PaymentOption, ...], ...]
+    adjustment: Decimal = money.ZERO   # refundable minus what the items are worth: negative when less remains
+
+    @property
+    def refundable(self) -> Decimal:
+        return self.total_refund_amount + self.adjustment
 
 
 @dataclass(frozen=True)
@@ -346,7 +355,7 @@ class BigCommerceBackend:
         address = ShippingAddress(self.ids.number(), priced.shipping, priced.shipping_tax)
         gateway = OFFLINE_GATEWAY if spec.gateway in OFFLINE_GATEWAYS else spec.gateway
         order = Order(self.ids.number(), store.hash, customer, cur, 11 if spec.paid else 7, products, address,
-                      gateway, spec.paid, now, now)
+                      gateway, spec.paid, now, now, billing=spec.customer)
         assert order.total_inc_tax == priced.total, "order total must agree with the priced spec"
         if spec.paid:
             method = {GIFT_CERTIFICATE: "gift_certificate", OFFLINE_GATEWAY: "custom"}.get(gateway, "credit_card")
@@ -389,12 +398,19 @@ class BigCommerceBackend:
         total = money.amount(amount + tax, order.currency)
         if total <= 0:
             raise unprocessable("The refund amount must be greater than zero.")
-        if total > order.remaining:
+        # Amounts the merchant names (ORDER, TAX) past what remains are refused; what the store prices
+        # itself (products, shipping) can come to more than remains, as a line's last unit can after a
+        # custom amount: the quote then offers what remains, and the negative ``adjustment`` says by how
+        # much less than the items are worth.
+        named = sum((p.amount + p.tax for p in priced if p.asked.item_type in ("ORDER", "TAX")), money.ZERO)
+        if named > order.remaining or order.remaining <= 0:
             raise unprocessable(f"Refund amount is greater than remaining amount: {money.format_amount(total, order.currency)} "
                                 f"asked, {money.format_amount(order.remaining, order.currency)} {order.currency} "
                                 "remaining.")
+        refundable = min(total, order.remaining)
         order_level = sum((p.amount for p in priced if p.asked.item_type == "ORDER"), money.ZERO)
-        return Quote(order.id, tuple(priced), total, tax, order_level, self._methods(order, total))
+        return Quote(order.id, tuple(priced), total, tax, order_level, self._methods(order, refundable),
+                     refundable - total)
 
     def _methods(self, order: Order, total: Decimal) -> tuple[tuple[PaymentOption, ...], ...]:
         """The ways the money can go back: to the gateway that took it (never to a gift certificate),
@@ -486,7 +502,7 @@ class BigCommerceBackend:
         cur = order.currency
         if not payments:
             raise unprocessable("At least one payment is required.", payments="must list at least one payment")
-        total = quote.total_refund_amount
+        total = quote.refundable
         tax = quote.total_refund_tax_amount
         if override_total is not None:
             total = money.amount(override_total, cur)

@@ -18,9 +18,9 @@ from common import jsonio, money
 from common.clock import Clock, isoformat
 from common.seeded import IdSource
 from simulators.core import safe
-from simulators.core.base import Simulator, SimulatorError, json_response, read_json, route
+from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, read_json, route
 from simulators.core.faults import OBSERVER_HEADER
-from simulators.core.orders import OrderSpec
+from simulators.core.orders import CustomerSpec, OrderSpec
 from simulators.bigcommerce import webhooks
 from simulators.bigcommerce.models import (ITEM_TYPES, PAYMENT_METHOD_NAMES, STATUS_DOCS, AskedItem, AskedPayment,
                                            BigCommerceBackend, BigCommerceError, BigCommerceSettings, Hook, Order,
@@ -70,8 +70,7 @@ def order_v2_json(order: Order, store_hash: str) -> dict[str, Any]:
         "payment_method": PAYMENT_METHOD_NAMES.get(order.payment_gateway, order.payment_gateway),
         "payment_status": order.payment_status, "refunded_amount": _v2_money(order.refunded),
         "currency_code": order.currency, "default_currency_code": order.currency,
-        "billing_address": {"first_name": order.customer.first_name, "last_name": order.customer.last_name,
-                            "email": order.customer.email},
+        "billing_address": {**_address_v2_json(order.billing), "form_fields": []},
         "products": {"url": f"{base}/products", "resource": f"/orders/{order.id}/products"},
         "shipping_addresses": {"url": f"{base}/shipping_addresses", "resource": f"/orders/{order.id}/shipping_addresses"},
     }
@@ -90,10 +89,16 @@ def product_v2_json(order: Order, product: Any) -> dict[str, Any]:
             "quantity_refunded": product.refunded_quantity}
 
 
+def _address_v2_json(who: CustomerSpec) -> dict[str, Any]:
+    """An address as v2 orders write it (billingAddress_Base: ``zip`` required, the rest optional)."""
+    return {"first_name": who.first_name, "last_name": who.last_name, "company": "", "street_1": who.street,
+            "street_2": "", "city": who.city, "state": who.state, "zip": who.zip, "country": who.country,
+            "country_iso2": who.country_iso2, "phone": who.phone, "email": who.email}
+
+
 def address_v2_json(order: Order) -> dict[str, Any]:
     a = order.address
-    return {"id": a.id, "order_id": order.id, "first_name": order.customer.first_name,
-            "last_name": order.customer.last_name, "email": order.customer.email,
+    return {"id": a.id, "order_id": order.id, **_address_v2_json(order.billing),
             "base_cost": _v2_money(a.cost_ex_tax), "cost_ex_tax": _v2_money(a.cost_ex_tax),
             "cost_inc_tax": _v2_money(a.cost_ex_tax + a.cost_tax), "cost_tax": _v2_money(a.cost_tax),
             "shipping_method": "Flat Rate"}
@@ -114,7 +119,7 @@ def refund_json(refund: Refund) -> dict[str, Any]:
 
 def quote_json(quote: Quote) -> dict[str, Any]:
     return {"order_id": quote.order_id, "total_refund_amount": quote.total_refund_amount,
-            "total_refund_tax_amount": quote.total_refund_tax_amount, "rounding": 0, "adjustment": 0,
+            "total_refund_tax_amount": quote.total_refund_tax_amount, "rounding": 0, "adjustment": quote.adjustment,
             "tax_inclusive": False, "order_level_refund_amount": quote.order_level_refund_amount,
             "refund_methods": [[option.as_json() for option in method] for method in quote.refund_methods]}
 
@@ -278,6 +283,7 @@ class BigCommerceSimulator(Simulator):
                             "products": [product_v2_json(order, p) for p in order.products],
                             "shipping_addresses": [address_v2_json(order)]})
 
+    @merchant_action
     def refund_in_admin(self, order_id: int, *, lines: list[tuple[int, int]] = (), shipping: bool = False,  # type: ignore[assignment]
                         amount: Decimal | None = None, reason: str = "") -> dict[str, Any]:
         """The merchant refunds in the control panel: same rules as the API, money back to the gateway
@@ -296,7 +302,7 @@ class BigCommerceSimulator(Simulator):
             elif amount is not None:
                 override = money.amount(amount, order.currency)
             quote = self.backend.quote(store, order.id, items)
-            total = override if override is not None else quote.total_refund_amount
+            total = override if override is not None else quote.refundable
             method = quote.refund_methods[0][0] if quote.refund_methods else None
             if method is None:
                 raise unprocessable(f"Order {order.id} offers no refund method.")

@@ -57,6 +57,20 @@ def route(method: str, path_regex: str) -> Callable[[Callable[..., Any]], Callab
     return mark
 
 
+def merchant_action(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Declare a method as something a merchant, marketplace or buyer does outside the API (refund in the
+    admin, settle, ship a line, fail a pending refund): the control plane offers it over HTTP as
+    ``POST /_sim/actions/<method name>`` with its keyword arguments as a JSON object, typed by its hints."""
+    fn.__dict__["merchant_action"] = True
+    return fn
+
+
+def merchant_actions(simulator: Any) -> dict[str, Callable[..., Any]]:
+    """The declared merchant actions of ``simulator``, by name, bound to it."""
+    return {name: getattr(simulator, name) for name in sorted(dir(type(simulator)))
+            if getattr(getattr(type(simulator), name, None), "merchant_action", False) is True}
+
+
 class RecordClock:
     """The clock a simulator stamps its records with: the World clock plus any clock_skew fault."""
 

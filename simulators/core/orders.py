@@ -17,6 +17,14 @@ class CustomerSpec:
     first_name: str = "Ada"
     last_name: str = "Lovelace"
     email: str = "ada.lovelace@example.com"
+    # the billing address: platforms that send one send all of it (BigCommerce requires the zip)
+    street: str = "12 Analytical Row"
+    city: str = "Austin"
+    state: str = "Texas"
+    zip: str = "78701"
+    country: str = "United States"
+    country_iso2: str = "US"
+    phone: str = "512-555-0142"
 
 
 @dataclass(frozen=True)

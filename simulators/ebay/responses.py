@@ -18,7 +18,7 @@ import httpx
 from common import jsonio, money
 from common.clock import Clock
 from simulators.core import safe
-from simulators.core.base import Simulator, SimulatorError, json_response, read_json, route
+from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, read_json, route
 from simulators.core.faults import OBSERVER_HEADER
 from simulators.core.orders import OrderSpec
 from simulators.ebay.models import (
@@ -300,12 +300,14 @@ class EbaySimulator(Simulator):
         with self._lock:
             return as_wire(order_json(self.backend.orders[order_id], self.backend))
 
+    @merchant_action
     def buyer_requests_refund(self, order_id: str, reason: str = "BUYER_RETURN") -> None:
         """The buyer opens a return or refund request from their eBay account (the Post-Order API's
         part, not served here): the seller's next Seller Hub refund of the order answers it."""
         with self._lock:
             self.backend.request_refund(self.backend.orders[order_id], reason)
 
+    @merchant_action
     def refund_in_seller_hub(self, order_id: str, amount: Decimal, reason: str = "BUYER_RETURN",
                              comment: str = "") -> dict[str, Any]:
         """The seller refunds an amount in Seller Hub. After a buyer request: ``{"refundId",
@@ -324,11 +326,15 @@ class EbaySimulator(Simulator):
         with self._lock:
             return as_wire([external_json(t) for t in self.backend.external.get(order_id, [])])
 
+    @merchant_action
     def complete_refund(self, refund_id: str) -> None:
+        """The payment processor completes a pending refund: the money went back."""
         with self._lock:
             self.backend.settle(refund_id, REFUNDED)
 
+    @merchant_action
     def fail_refund(self, refund_id: str) -> None:
+        """The payment processor fails a pending refund: no money went back."""
         with self._lock:
             self.backend.settle(refund_id, FAILED)
 

@@ -17,7 +17,7 @@ import httpx
 from common import jsonio, money
 from common.clock import Clock
 from simulators.core import safe
-from simulators.core.base import Simulator, SimulatorError, json_response, route
+from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, route
 from simulators.core.faults import OBSERVER_HEADER
 from simulators.core.orders import OrderSpec
 from simulators.etsy.models import EtsyBackend, EtsyError, EtsySettings, Receipt, Shop
@@ -82,9 +82,10 @@ def _int_param(raw: str | None, name: str, *, default: int | None = None, low: i
 def _bool_param(raw: str | None, name: str) -> bool | None:
     if raw is None:
         return None
-    if raw not in ("true", "false"):
+    # any case: Python clients send True/False, as the str() of a bool
+    if raw.lower() not in ("true", "false"):
         raise EtsyError(400, f"Expected bool for '{name}'; got '{raw[:40]}'")
-    return raw == "true"
+    return raw.lower() == "true"
 
 
 class EtsySimulator(Simulator):
@@ -116,6 +117,7 @@ class EtsySimulator(Simulator):
         with self._lock:
             return _wire(receipt_json(self.backend.add_order(spec, shop or self.shop)))
 
+    @merchant_action
     def refund_in_shop_manager(self, receipt_id: int, amount: Decimal, reason: str = "Other",
                                note: str = "") -> dict[str, Any]:
         """The seller refunds an amount of the order in the Shop Manager. Raises ``EtsyError`` where

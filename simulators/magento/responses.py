@@ -17,9 +17,11 @@ import httpx
 
 from common import jsonio, money
 from common.clock import Clock
+from common.seeded import IdSource, derived_seed
 from simulators.core import safe
-from simulators.core.base import Simulator, SimulatorError, json_response, read_json, route
+from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, read_json, route
 from simulators.core.orders import OrderSpec
+from simulators.magento.partial import BadFields, keep, parse_fields
 from simulators.magento.models import (
     Creditmemo, Invoice, MagentoBackend, MagentoError, Order, RefundAsked, Store, render,
 )
@@ -368,7 +370,9 @@ class MagentoSimulator(Simulator):
 
     def _reset_state(self, seed: int) -> None:
         self.backend = MagentoBackend(self.record_clock, seed)
-        self.store = Store(self.domain, "default", self.backend.ids.token(32).lower())
+        # the store's own token (another store seeded alike gets another one)
+        token = IdSource(derived_seed(seed, self.domain, "credentials")).token(32).lower()
+        self.store = Store(self.domain, "default", token)
 
     # --- control plane ---------------------------------------------------------------------
     def client_credentials(self) -> dict[str, str]:
@@ -385,6 +389,7 @@ class MagentoSimulator(Simulator):
             order = self.backend.add_order(spec, self.store.code)
             return as_wire(order_json(order, self.backend))
 
+    @merchant_action
     def refund_in_admin(self, order_id: int | str, lines: list[tuple[int, int]] | tuple[()] = (), *,
                         shipping: bool = False, amount: Decimal | None = None, whole_order: bool = False,
                         comment: str = "") -> dict[str, Any]:
@@ -422,9 +427,22 @@ class MagentoSimulator(Simulator):
                 if not self._authorized(request):
                     raise MagentoError(401, "The consumer isn't authorized to access %resources.",
                                        {"resources": "Magento_Sales::sales"})
-                return handler(request, **groups)
+                response = handler(request, **groups)
             except MagentoError as err:
                 raise _as_simulator_error(err) from None
+        return self._partial(request, response)
+
+    @staticmethod
+    def _partial(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        """``?fields=`` keeps only the named fields of a successful answer."""
+        wanted = request.url.params.get("fields")
+        if not wanted or not 200 <= response.status_code < 300:
+            return response
+        try:
+            spec = parse_fields(wanted)
+        except BadFields as exc:
+            raise _as_simulator_error(MagentoError(400, "%1", [str(exc)])) from None
+        return json_response(response.status_code, keep(jsonio.loads(response.content), spec))
 
     def _authorized(self, request: httpx.Request) -> bool:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")

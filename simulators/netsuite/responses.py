@@ -19,7 +19,7 @@ import httpx
 from common.clock import Clock, isoformat
 from common.seeded import IdSource
 from simulators.core import Simulator, route
-from simulators.core.base import json_response, read_json
+from simulators.core.base import json_response, merchant_action, read_json
 from simulators.core.faults import FaultTarget
 from simulators.netsuite.auth import LoginFailure, TbaCredentials, TokenBasedAuth
 from simulators.netsuite.models import (
@@ -300,17 +300,20 @@ class NetSuiteSimulator(Simulator):
         with self._lock:
             return self._account.add_payment_method(name)
 
+    @merchant_action
     def enter(self, record_type: str, body: dict[str, Any]) -> str:
         """A record typed in by a NetSuite user (same rules as a REST create); returns its id."""
         with self._lock:
             return self._account.create(record_type, body).id  # type: ignore[return-value]
 
+    @merchant_action
     def delete(self, record_type: str, record_id: str) -> None:
         """A NetSuite user deletes a record (the REST API's DELETE is not modelled). Raises
         ``NetSuiteError`` when NetSuite would refuse: other records were made from it."""
         with self._lock:
             self._account.delete(record_type, record_id)
 
+    @merchant_action
     def bill(self, sales_order_id: str) -> tuple[str, str]:
         """The Bill button: a cash sale when the order has a payment method, else an invoice."""
         with self._lock:
@@ -319,6 +322,7 @@ class NetSuiteSimulator(Simulator):
             billed = self._account.transform("salesOrder", sales_order_id, target, {})
             return billed.type, billed.id  # type: ignore[return-value]
 
+    @merchant_action
     def refund(self, billed_type: str, billed_id: str, lines: dict[int, Any] | None = None,
                extra_lines: Any = (), external_id: str | None = None) -> tuple[str, str]:
         """The Refund button on a cash sale or invoice.

@@ -7,6 +7,8 @@ offer (webhooks where a platform sends none, settings on a fake without any) ans
 from __future__ import annotations
 
 import dataclasses
+import inspect
+import typing
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -16,9 +18,10 @@ import httpx
 
 from common import jsonio
 from common.clock import ManualClock, isoformat
-from simulators.core.base import Simulator, json_response
+from simulators.core.base import Simulator, json_response, merchant_actions
 from simulators.core.faults import BadRule, FaultRule
 from simulators.core.orders import OrderSpec, price_order
+from simulators.serve.guard import ControlGuard
 from simulators.serve.typed import BadInput, changes_for, convert, from_json
 
 CONTROL_PREFIX = "/_sim"
@@ -87,11 +90,31 @@ def delivery_json(delivery: Any) -> dict[str, Any]:
                          for a in delivery.attempts]}
 
 
+def _type_name(hint: Any) -> str:
+    if hint is None:
+        return "any"
+    if isinstance(hint, type) and not typing.get_args(hint):
+        return hint.__name__
+    return str(hint).replace("typing.", "").replace("decimal.Decimal", "Decimal")
+
+
+def _as_json(value: Any) -> Any:
+    """A merchant action's result as JSON: dataclasses as objects, everything else as it is."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, (list, tuple)):
+        return [_as_json(v) for v in value]
+    return value
+
+
 class ControlPlane:
     """A simulator served with its control plane. ``handle`` is what the ASGI adapter serves."""
 
-    def __init__(self, simulator: Simulator) -> None:
+    def __init__(self, simulator: Simulator, guard: ControlGuard | None = None) -> None:
+        """``guard``: who may use ``/_sim`` over HTTP (serve mode always sets one); without it the
+        endpoints answer anyone, as in-process callers need."""
         self.simulator = simulator
+        self.guard = guard
         self._routes: dict[tuple[str, str], Callable[[httpx.Request], Any]] = {
             ("GET", ""): lambda r: self.describe(),
             ("POST", "/reset"): lambda r: self.reset(self._body(r, optional=True).get("seed")),
@@ -107,6 +130,9 @@ class ControlPlane:
             ("POST", "/faults"): lambda r: {"rule": self.add_fault(self._body(r))},
             ("DELETE", "/faults"): lambda r: {"removed": self.clear_faults()},
             ("DELETE", "/faults/{id}"): lambda r: {"removed": [self.remove_fault(r.url.path.rsplit("/", 1)[-1])]},
+            ("GET", "/actions"): lambda r: {"actions": self.actions()},
+            ("POST", "/actions/{id}"): lambda r: {"result": self.act(r.url.path.rsplit("/", 1)[-1],
+                                                                    self._body(r, optional=True))},
         }
 
     # --- HTTP --------------------------------------------------------------------------------
@@ -114,6 +140,11 @@ class ControlPlane:
         path = request.url.path
         if path != CONTROL_PREFIX and not path.startswith(CONTROL_PREFIX + "/"):
             return self.simulator.handle(request)
+        refusal = self.guard.refusal(request) if self.guard is not None else None
+        if refusal is not None:
+            response = json_response(refusal.status, {"error": refusal.message})
+            response.headers.update(refusal.headers)
+            return response
         operation = path[len(CONTROL_PREFIX):].rstrip("/")
         try:
             action = self._routes.get((request.method, operation)) or self._routes.get(
@@ -196,6 +227,44 @@ class ControlPlane:
                 raise BadInput(f"{name}[{i}] was refused ({exc}); {before} added") from None
             made[name].append(kind.render(result))
         return made
+
+    def actions(self) -> list[dict[str, Any]]:
+        """What a merchant, marketplace or buyer can do here, each with its parameters and their types."""
+        described = []
+        for name, method in merchant_actions(self.simulator).items():
+            hints = typing.get_type_hints(method)
+            params = [{"name": p.name, "type": _type_name(hints.get(p.name)),
+                       "required": p.default is inspect.Parameter.empty}
+                      for p in inspect.signature(method).parameters.values()]
+            summary = (inspect.getdoc(method) or "").split("\n\n")[0].replace("\n", " ")
+            described.append({"name": name, "parameters": params, "summary": summary})
+        return described
+
+    def act(self, name: str, body: dict[str, Any]) -> Any:
+        """Do the merchant action ``name`` with the keyword arguments in ``body`` (typed by its hints)."""
+        found = merchant_actions(self.simulator)
+        if name not in found:
+            raise ControlError(404, f"{self.simulator.platform} has no action {name!r}; actions: "
+                                    f"{', '.join(found) or 'none'}")
+        method = found[name]
+        hints = typing.get_type_hints(method)
+        params = inspect.signature(method).parameters
+        unknown = sorted(set(body) - set(params))
+        if unknown:
+            raise BadInput(f"{name} has no parameter(s) {', '.join(unknown)}; it takes {', '.join(params)}")
+        missing = [p for p, spec in params.items() if spec.default is inspect.Parameter.empty and p not in body]
+        if missing:
+            raise BadInput(f"{name} needs {', '.join(missing)}")
+        kwargs = {key: convert(value, hints.get(key, Any), key) for key, value in body.items()}
+        try:
+            result = method(**kwargs)
+        except Exception as exc:  # noqa: BLE001 - a refusal of the platform's own rules is the client's 4xx
+            if not _is_refusal(exc):
+                raise
+            status = getattr(exc, "status", 400)
+            raise ControlError(status if isinstance(status, int) and 400 <= status < 500 else 400,
+                               f"{name} was refused: {exc}") from None
+        return _as_json(result)
 
     def journal(self) -> list[dict[str, Any]]:
         return journal_json(self.simulator)

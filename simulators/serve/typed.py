@@ -19,18 +19,39 @@ def _kind(hint: Any) -> str:
 
 def convert(value: Any, hint: Any, where: str) -> Any:
     """``value`` (as ``common.jsonio`` parsed it) as an instance of ``hint``."""
+    if hint is typing.Any:
+        return value
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
         options = typing.get_args(hint)
         if value is None and type(None) in options:
             return None
-        (inner,) = [o for o in options if o is not type(None)]
-        return convert(value, inner, where)
-    if origin is tuple:
+        refusals = []
+        for option in (o for o in options if o is not type(None)):   # the first that takes the value
+            try:
+                return convert(value, option, where)
+            except BadInput as exc:
+                refusals.append(str(exc))
+        raise BadInput(refusals[0] if len(refusals) == 1 else
+                       f"{where} must be one of {' or '.join(_kind(o) for o in options)}, not {value!r}")
+    if origin in (tuple, list):
         if not isinstance(value, list):
             raise BadInput(f"{where} must be a list")
-        (inner, _ellipsis) = typing.get_args(hint)
-        return tuple(convert(item, inner, f"{where}[{i}]") for i, item in enumerate(value))
+        args = typing.get_args(hint)
+        if origin is list or (len(args) == 2 and args[1] is Ellipsis):   # any length, one type
+            items = tuple(convert(item, args[0], f"{where}[{i}]") for i, item in enumerate(value))
+            return list(items) if origin is list else items
+        if len(value) != len(args):   # a fixed shape: tuple[int, int], or tuple[()] (empty)
+            raise BadInput(f"{where} must be a list of {len(args)} item(s), not {len(value)}")
+        return tuple(convert(item, arg, f"{where}[{i}]") for i, (item, arg) in enumerate(zip(value, args)))
+    if origin is dict:
+        key_hint, value_hint = typing.get_args(hint)
+        if not isinstance(value, dict):
+            raise BadInput(f"{where} must be a JSON object")
+        def key(text: str) -> Any:   # JSON keys are strings: "3" stands for the number 3
+            return int(text) if key_hint is int and text.isdigit() else convert(text, key_hint, f"{where} key {text!r}")
+
+        return {key(k): convert(v, value_hint, f"{where}.{k}") for k, v in value.items()}
     if dataclasses.is_dataclass(hint):
         return from_json(hint, value, where)
     if hint is bool:

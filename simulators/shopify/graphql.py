@@ -22,6 +22,7 @@ from graphql import (
     GraphQLObjectType, GraphQLSchema, InlineFragmentNode, OperationDefinitionNode, SelectionSetNode,
     build_schema, execute, get_named_type, parse, validate,
 )
+from graphql.validation import NoFragmentCyclesRule
 from graphql.language import DocumentNode
 from graphql.utilities import value_from_ast_untyped
 
@@ -39,6 +40,7 @@ scalar Decimal
 scalar Money
 scalar DateTime
 scalar URL
+scalar UnsignedInt64
 
 %(currencies)s
 enum OrderTransactionKind { SALE CAPTURE AUTHORIZATION VOID REFUND CHANGE EMV_AUTHORIZATION SUGGESTED_REFUND }
@@ -103,12 +105,15 @@ enum ReturnReason {
   COLOR DEFECTIVE NOT_AS_DESCRIBED OTHER SIZE_TOO_LARGE SIZE_TOO_SMALL STYLE UNKNOWN UNWANTED WRONG_ITEM
 }
 type FulfillmentLineItem { id: ID! lineItem: LineItem! quantity: Int }
-type ReturnLineItem {
+interface ReturnLineItemType {
+  id: ID! quantity: Int! refundableQuantity: Int! refundedQuantity: Int! returnReason: ReturnReason!
+}
+type ReturnLineItem implements ReturnLineItemType {
   id: ID! fulfillmentLineItem: FulfillmentLineItem! quantity: Int! refundableQuantity: Int! refundedQuantity: Int!
   returnReason: ReturnReason!
 }
-type ReturnLineItemEdge { cursor: String! node: ReturnLineItem! }
-type ReturnLineItemConnection { edges: [ReturnLineItemEdge!]! nodes: [ReturnLineItem!]! pageInfo: PageInfo! }
+type ReturnLineItemTypeEdge { cursor: String! node: ReturnLineItemType! }
+type ReturnLineItemTypeConnection { edges: [ReturnLineItemTypeEdge!]! nodes: [ReturnLineItemType!]! pageInfo: PageInfo! }
 type ExchangeLineItem { id: ID! lineItem: LineItem }
 type ExchangeLineItemEdge { cursor: String! node: ExchangeLineItem! }
 type ExchangeLineItemConnection { edges: [ExchangeLineItemEdge!]! nodes: [ExchangeLineItem!]! pageInfo: PageInfo! }
@@ -116,7 +121,7 @@ type RefundEdge { cursor: String! node: Refund! }
 type RefundConnection { edges: [RefundEdge!]! nodes: [Refund!]! pageInfo: PageInfo! }
 type Return {
   id: ID! name: String! status: ReturnStatus! order: Order!
-  returnLineItems(first: Int, after: String): ReturnLineItemConnection!
+  returnLineItems(first: Int, after: String): ReturnLineItemTypeConnection!
   exchangeLineItems(first: Int, after: String): ExchangeLineItemConnection!
   refunds(first: Int, after: String): RefundConnection!
 }
@@ -124,7 +129,7 @@ type ReturnEdge { cursor: String! node: Return! }
 type ReturnConnection { edges: [ReturnEdge!]! nodes: [Return!]! pageInfo: PageInfo! }
 
 type Refund {
-  id: ID! legacyResourceId: String! note: String createdAt: DateTime updatedAt: DateTime! order: Order!
+  id: ID! legacyResourceId: UnsignedInt64! note: String createdAt: DateTime updatedAt: DateTime! order: Order!
   totalRefundedSet: MoneyBag! return: Return
   refundLineItems(first: Int, after: String): RefundLineItemConnection!
   refundShippingLines(first: Int, after: String): RefundShippingLineConnection!
@@ -144,7 +149,7 @@ type SuggestedRefund {
 }
 
 type Order {
-  id: ID! legacyResourceId: String! name: String! email: String note: String
+  id: ID! legacyResourceId: UnsignedInt64! name: String! email: String note: String
   currencyCode: CurrencyCode! presentmentCurrencyCode: CurrencyCode!
   displayFinancialStatus: OrderDisplayFinancialStatus
   createdAt: DateTime! updatedAt: DateTime! processedAt: DateTime! closedAt: DateTime cancelledAt: DateTime
@@ -187,6 +192,12 @@ UNSIZED_LIST = 1            # a list field without `first`: priced as one object
 MAX_PAGE = 250              # Shopify refuses `first` above 250
 RATE_DOCS = "https://shopify.dev/api/usage/rate-limits"
 MAX_QUERY_COST = 1000       # a single query may not request more, whatever the bucket holds
+# Guards of the simulator's own, checked before a query is validated or run (Shopify publishes no figures
+# for them; docs/wire-contract.md): how deep selections may nest, how many fields a document may select
+# (aliases included, fragments expanded), and how many objects one execution may resolve.
+MAX_DEPTH = 12
+MAX_FIELDS = 500
+MAX_RESOLVED = 10_000
 _SEARCH_TERM = re.compile(r"(?P<field>updated_at|created_at):(?P<op>>=|<=|>|<)'?(?P<value>[^' ]+)'?")
 
 
@@ -349,7 +360,7 @@ def return_node(order: Order, the_return: Return) -> dict[str, Any]:
         assert line is not None
         refunded = sum(rl.quantity for refund in order.refunds if refund.return_id == the_return.id
                        for rl in refund.refund_line_items if rl.line_item_id == r.line_item_id)
-        return {"id": gid("ReturnLineItem", r.id), "quantity": r.quantity, "returnReason": r.return_reason,
+        return {"__typename": "ReturnLineItem", "id": gid("ReturnLineItem", r.id), "quantity": r.quantity, "returnReason": r.return_reason,
                 "refundableQuantity": r.quantity - refunded, "refundedQuantity": refunded,
                 "fulfillmentLineItem": {"id": gid("FulfillmentLineItem", r.fulfillment_line_item_id),
                                         "lineItem": line_item_node(order, line), "quantity": line.quantity}}
@@ -717,12 +728,54 @@ class GraphQLEndpoint:
 
 @lru_cache(maxsize=256)
 def checked_document(query: str) -> tuple[DocumentNode | None, tuple[GraphQLError, ...]]:
-    """A query parsed and validated once (a client sends the same few documents again and again)."""
+    """A query parsed and validated once (a client sends the same few documents again and again).
+    Fragment cycles, depth and size are refused first: validating or pricing a cyclic or huge document
+    would recurse without end or take as long as answering it."""
     try:
         document = parse(query, max_tokens=20_000)
+        cycles = validate(SCHEMA, document, [NoFragmentCyclesRule], max_errors=20)
+        if cycles:
+            return None, tuple(cycles)
+        too_big = _size_errors(document)
+        if too_big:
+            return None, too_big
+        return document, tuple(validate(SCHEMA, document, max_errors=20))
     except GraphQLError as err:
         return None, (err,)
-    return document, tuple(validate(SCHEMA, document, max_errors=20))
+    except RecursionError:
+        return None, (GraphQLError(f"Query is nested too deeply (the maximum depth is {MAX_DEPTH})",
+                                   extensions={"code": "MAX_DEPTH_EXCEEDED"}),)
+
+
+def _size_errors(document: DocumentNode) -> tuple[GraphQLError, ...]:
+    """Depth and field count of each operation, fragments expanded (they have no cycles by now)."""
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    errors = []
+    for operation in (d for d in document.definitions if isinstance(d, OperationDefinitionNode)):
+        depth = fields = 0
+        pending = [(operation.selection_set, 1)]
+        while pending:   # iterative: a document nested thousands deep must not exhaust Python's stack
+            selection_set, level = pending.pop()
+            for selection in selection_set.selections if selection_set else ():
+                if isinstance(selection, FieldNode):
+                    fields += 1
+                    depth = max(depth, level)
+                    if selection.selection_set is not None:
+                        pending.append((selection.selection_set, level + 1))
+                elif isinstance(selection, InlineFragmentNode):
+                    pending.append((selection.selection_set, level))
+                elif isinstance(selection, FragmentSpreadNode) and selection.name.value in fragments:
+                    pending.append((fragments[selection.name.value].selection_set, level))
+            if fields > MAX_FIELDS or depth > MAX_DEPTH:
+                break
+        name = f"Operation '{operation.name.value}'" if operation.name else "The query"
+        if depth > MAX_DEPTH:
+            errors.append(GraphQLError(f"{name} has a depth of more than {MAX_DEPTH}, which exceeds the maximum "
+                                       f"depth of {MAX_DEPTH}", extensions={"code": "MAX_DEPTH_EXCEEDED"}))
+        elif fields > MAX_FIELDS:
+            errors.append(GraphQLError(f"{name} selects more than {MAX_FIELDS} fields (aliases included), which "
+                                       f"exceeds the maximum of {MAX_FIELDS}", extensions={"code": "MAX_FIELDS_EXCEEDED"}))
+    return tuple(errors)
 
 
 def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
@@ -753,12 +806,18 @@ def _error_json(err: GraphQLError) -> dict[str, Any]:
 class _Root:
     def __init__(self, backend: ShopifyBackend) -> None:
         self.backend = backend
+        self.resolved = 0   # objects resolved so far by this execution (MAX_RESOLVED)
 
 
 def _resolve(source: Any, info: Any, **args: Any) -> Any:
     """Root fields call the shop; below them, dict keys (a callable value takes the field's arguments)."""
     if isinstance(source, _Root):
         return _ROOT_FIELDS[info.field_name](source.backend, args)
+    root = info.root_value
+    root.resolved += 1
+    if root.resolved > MAX_RESOLVED:
+        raise GraphQLError(f"The query resolves more than {MAX_RESOLVED} fields; ask for fewer objects",
+                           extensions={"code": "MAX_COST_EXCEEDED"})
     value = source.get(info.field_name) if isinstance(source, dict) else None
     if callable(value):
         try:

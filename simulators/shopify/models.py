@@ -520,7 +520,8 @@ class ShopifyBackend:
     def __init__(self, clock: Clock, seed: int, publish: Publisher | None = None) -> None:
         self.clock = clock
         self.ids = IdSource(seed, first=5_100_000_001)
-        self.location_id = self.ids.number()
+        self.location_id = self.ids.number()   # the shop's one location (restocked items go back there)
+        self.opened_at = clock.now()
         self.orders: dict[int, Order] = {}
         self.webhooks: dict[int, WebhookSubscription] = {}
         self._next_order_number = 1001
@@ -592,7 +593,7 @@ class ShopifyBackend:
             id=refund_id, order_id=order.id, created_at=now, note=plan.note,
             return_id=of_return.id if of_return else None,
             refund_line_items=[RefundLineItem(self.ids.number(), p.line.id, p.request.quantity,
-                                              p.request.restock_type, self._restock_location(p.request),
+                                              p.request.restock_type, self.restock_location(p.request),
                                               p.subtotal, p.tax) for p in plan.lines],
             refund_shipping_lines=([RefundShippingLine(self.ids.number(), plan.shipping.line.id,
                                                        plan.shipping.amount, plan.shipping.tax)]
@@ -658,7 +659,7 @@ class ShopifyBackend:
         order.returns.append(the_return)   # after the refund: a refused exchange leaves no return behind
         return the_return, refund
 
-    def _restock_location(self, request: LineRefundRequest) -> int | None:
+    def restock_location(self, request: LineRefundRequest) -> int | None:
         """Items going back to stock go to the named location, else the shop's default one."""
         if request.location_id is not None or request.restock_type == "no_restock":
             return request.location_id

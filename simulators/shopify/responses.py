@@ -11,15 +11,15 @@ import binascii
 import json
 import re
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable
 
 import httpx
 
 from common import jsonio, money
 from common.clock import Clock, isoformat
-from common.seeded import IdSource
+from common.seeded import IdSource, derived_seed
 from simulators.core import safe
-from simulators.core.base import Simulator, SimulatorError, json_response, read_json, route
+from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, read_json, route
 from simulators.core.faults import OBSERVER_HEADER
 from simulators.core.orders import OrderSpec
 from simulators.shopify.graphql import GRAPHQL_OPERATIONS, GraphQLEndpoint, operation_of
@@ -161,7 +161,9 @@ def order_json(order: Order, version: str) -> dict[str, Any]:
     }
 
 
-def calculate_json(plan: RefundPlan) -> dict[str, Any]:
+def calculate_json(plan: RefundPlan, restock_location: Callable[[Any], int | None]) -> dict[str, Any]:
+    """``restock_location``: where a line's items would go back to stock (the shop's location unless the
+    request named one or asks for no restock), as Shopify suggests it."""
     order = plan.order
     cur = order.currency
     shipping = plan.shipping
@@ -174,7 +176,7 @@ def calculate_json(plan: RefundPlan) -> dict[str, Any]:
                      "maximum_refundable": money_text(shipping_max, cur)},
         "refund_line_items": [{
             "line_item_id": p.line.id, "quantity": p.request.quantity, "restock_type": p.request.restock_type,
-            "location_id": p.request.location_id, "price": money_text(p.line.price, cur),
+            "location_id": restock_location(p.request), "price": money_text(p.line.price, cur),
             "subtotal": p.subtotal, "total_tax": p.tax,
             "discounted_price": money_text(money.round_amount(p.line.net / p.line.quantity, cur), cur),
             "discounted_total_price": money_text(p.subtotal, cur),
@@ -335,7 +337,9 @@ class ShopifySimulator(Simulator):
         super().__init__(hosts=[self.shop_domain], clock=clock, seed=seed)
 
     def _reset_state(self, seed: int) -> None:
-        secrets = IdSource(seed ^ 0x5E0F)  # credentials and webhook ids don't shift the record ids
+        # credentials and webhook ids: the shop's own (another shop seeded alike gets others), and drawn
+        # apart from the record ids so they don't shift them
+        secrets = IdSource(derived_seed(seed, self.shop_domain, "credentials"))
         self.access_token = f"shpat_{secrets.hex(32)}"
         self.client_secret = f"shpss_{secrets.hex(32)}"
         self.backend = ShopifyBackend(self.record_clock, seed, publish=self._on_event)
@@ -371,6 +375,7 @@ class ShopifySimulator(Simulator):
         with self._lock:
             return as_wire(order_json(self.backend.order(int(order_id)), self.api_version))
 
+    @merchant_action
     def refund_in_admin(self, order_id: int | str, lines: list[tuple[int, int]] | tuple[()] = (), *,
                         shipping: Decimal | bool | None = None, amount: Decimal | None = None,
                         restock_type: str = "no_restock", note: str | None = None) -> dict[str, Any]:
@@ -398,6 +403,7 @@ class ShopifySimulator(Simulator):
                 wanted.lines, wanted.shipping, money_moves, note))
             return as_wire(refund_json(self.backend.order(order_id), refund, self.api_version))
 
+    @merchant_action
     def exchange_in_admin(self, order_id: int | str, returned: list[tuple[int, int]] | tuple[()],
                           new_items: list[tuple[str, str, Decimal, int, Decimal]] | tuple[()], *,
                           note: str | None = None) -> dict[str, Any]:
@@ -559,7 +565,27 @@ class ShopifySimulator(Simulator):
         # calculate ignores money the caller may have sent: it suggests the transactions instead
         wanted = RefundRequest(wanted.lines, wanted.shipping, (), wanted.note, wanted.notify, wanted.currency)
         plan = self.backend.plan_refund(int(order_id), wanted, suggest=True)
-        return json_response(200, {"refund": calculate_json(plan)})
+        return json_response(200, {"refund": calculate_json(plan, self.backend.restock_location)})
+
+    @route("GET", API + r"/locations\.json")
+    def list_locations(self, request: httpx.Request, version: str) -> httpx.Response:
+        return json_response(200, {"locations": [self._location_json()]})
+
+    @route("GET", API + r"/locations/(?P<location_id>[0-9]{1,19})\.json")
+    def get_location(self, request: httpx.Request, version: str, location_id: str) -> httpx.Response:
+        if int(location_id) != self.backend.location_id:
+            raise SimulatorError(404, {"errors": "Not Found"})
+        return json_response(200, {"location": self._location_json()})
+
+    def _location_json(self) -> dict[str, Any]:
+        """The shop's one location, where restocked items go back to."""
+        created = isoformat(self.backend.opened_at)
+        return {"id": self.backend.location_id, "name": "Shop location", "address1": "12 Analytical Row",
+                "address2": None, "city": "Austin", "zip": "78701", "province": "Texas", "country": "US",
+                "phone": None, "created_at": created, "updated_at": created, "country_code": "US",
+                "country_name": "United States", "province_code": "TX", "legacy": False, "active": True,
+                "admin_graphql_api_id": f"gid://shopify/Location/{self.backend.location_id}",
+                "localized_country_name": "United States", "localized_province_name": "Texas"}
 
     @route("POST", API + r"/orders/(?P<order_id>[0-9]{1,19})/refunds\.json")
     def create_refund(self, request: httpx.Request, version: str, order_id: str) -> httpx.Response:

@@ -18,7 +18,7 @@ import httpx
 from common import jsonio, money
 from common.clock import Clock
 from simulators.core import safe
-from simulators.core.base import Simulator, SimulatorError, json_response, read_json, route
+from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, read_json, route
 from simulators.core.orders import OrderSpec
 from simulators.square.models import (
     CustomerRecord, Merchant, Order, Payment, Refund, RefundAsked, SquareBackend, SquareError,
@@ -356,6 +356,7 @@ class SquareSimulator(Simulator):
             order, payment = self.backend.add_order(spec, merchant or self.merchant)
             return as_wire(order_json(order, self.backend)), as_wire(payment_json(payment, self.backend))
 
+    @merchant_action
     def refund_in_dashboard(self, payment_id: str, amount: Decimal, reason: str = "") -> dict[str, Any]:
         """The seller refunds from the Square Dashboard: same rules as RefundPayment.
         Raises ``SquareError`` when Square would refuse it."""
@@ -368,11 +369,15 @@ class SquareSimulator(Simulator):
             asked = RefundAsked(payment_id, money.amount(amount, payment.currency), payment.currency, reason)
             return as_wire(refund_json(self.backend.refund_payment(merchant, key, asked)))
 
+    @merchant_action
     def complete_refund(self, refund_id: str) -> dict[str, Any]:
+        """The payment processor completes a pending refund: the money went back."""
         with self._lock:
             return as_wire(refund_json(self.backend.settle(refund_id, "COMPLETED")))
 
+    @merchant_action
     def fail_refund(self, refund_id: str) -> dict[str, Any]:
+        """The payment processor fails a pending refund: no money went back."""
         with self._lock:
             return as_wire(refund_json(self.backend.settle(refund_id, "FAILED")))
 

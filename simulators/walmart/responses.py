@@ -16,7 +16,7 @@ import httpx
 from common import money
 from common.clock import Clock
 from simulators.core import safe
-from simulators.core.base import Simulator, SimulatorError, json_response, read_json, route
+from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, read_json, route
 from simulators.core.orders import OrderSpec
 from simulators.walmart.models import (CHARGE_NAMES, CHARGE_TYPES, REFUND_REASONS, ChargeAsked, LineAsked, Order,
                                        Seller, WalmartBackend, WalmartError, WalmartSettings, invalid)
@@ -207,6 +207,7 @@ class WalmartSimulator(Simulator):
                                            shipped=self.settings.ship_on_order if shipped is None else shipped, wfs=wfs)
             return order_json(order)
 
+    @merchant_action
     def ship_lines(self, purchase_order_id: str, line_numbers: list[str] | None = None) -> dict[str, Any]:
         """The seller ships these lines (all when None): they become Shipped."""
         with self._lock:
@@ -214,6 +215,7 @@ class WalmartSimulator(Simulator):
             self.backend.ship(order, line_numbers)
             return order_json(order)
 
+    @merchant_action
     def refund_in_seller_center(self, purchase_order_id: str, *, units: dict[str, int] | None = None,
                                 shipping: bool = False, amount: Decimal | None = None) -> dict[str, Any]:
         """The seller refunds units of lines, the shipping, or an amount in Seller Center: the same rules

@@ -21,9 +21,9 @@ import httpx
 
 from common import jsonio, money
 from common.clock import Clock, SystemClock
-from common.seeded import IdSource
+from common.seeded import IdSource, derived_seed
 from simulators.core import safe
-from simulators.core.base import Simulator, SimulatorError, json_response, route
+from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, route
 from simulators.core.orders import OrderSpec
 from simulators.core.webhooks import Delivery, DeliveryAttempt, hmac_sha256_base64
 from simulators.woocommerce.auth import ALGORITHMS, REQUIRED, parse_oauth_header, php_get, woocommerce_signature
@@ -263,7 +263,9 @@ class WooCommerceSimulator(Simulator):
         super().__init__(hosts=[host], clock=clock, seed=seed)
 
     def _reset_state(self, seed: int) -> None:
-        secrets = IdSource(seed ^ 0x3C0)  # credentials and delivery ids don't shift the record ids
+        # credentials and delivery ids: the site's own (another site seeded alike gets others), and drawn
+        # apart from the record ids so they don't shift them
+        secrets = IdSource(derived_seed(seed, self.host, "credentials"))
         self.backend = WooBackend(self.record_clock, seed, publish=self._on_event)
         self.consumer_key = f"ck_{secrets.hex(40)}"
         self.consumer_secret = f"cs_{secrets.hex(40)}"
@@ -294,6 +296,7 @@ class WooCommerceSimulator(Simulator):
         with self._lock:
             return as_wire(self._render().order(self.backend.order(int(order_id))))
 
+    @merchant_action
     def refund_in_admin(self, order_id: int | str, *, amount: Decimal | None = None,
                         lines: list[tuple[int, int]] | tuple[()] = (), shipping: bool = False,
                         reason: str = "", api_refund: bool | None = None) -> dict[str, Any]:

@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis.stateful import invariant
 
 from harness import seam
-from harness.exploration import DUPLICATE, REFUSED, SOURCE, Budget, Exploration, ExplorationFailed, \
-    broken, explore, machine_for
+from harness.exploration import DUPLICATE, FAULT_NAMES, REFUSED, SOURCE, Budget, Exploration, \
+    ExplorationFailed, broken, explore, machine_for
 from harness.mutants import MUTANTS
 from harness.platforms import platforms
 from harness.world import World
@@ -28,6 +28,7 @@ from tests.property_budget import PROFILE, examples
 EVERY_PLATFORM = Exploration(platforms=tuple(p.name for p in platforms()),
                              build_world=lambda seed, workdir: World(seed=seed, workdir=workdir))
 STEPS = 60 if PROFILE == "thorough" else 30
+FAULTS = FAULT_NAMES   # the catalog faults the machine draws (tests/unit/test_fault_catalog.py reads them)
 
 
 class ShippedConnectorMachine(machine_for(EVERY_PLATFORM)):

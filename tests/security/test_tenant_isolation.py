@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
+
 import pytest
 
 from common.clock import ManualClock
@@ -39,3 +41,43 @@ def test_one_netsuite_accounts_token_does_not_open_another_account() -> None:
     assert response.status_code == 401
     assert "SKU-THEIRS" not in response.text
     assert theirs.login_failures()
+
+
+@pytest.mark.parametrize("platform", platforms(), ids=lambda p: p.name)
+def test_one_stores_credentials_are_refused_by_another_stores_api(platform, tmp_path: Path) -> None:
+    """Store A's credentials sent to store B (its host, its path, its order): refused, never B's data.
+    Two stores of one World share its seed, so this also proves each store has credentials of its own."""
+    world = World(seed=3, workdir=tmp_path)
+    try:
+        first, second = world.connect(platform), world.connect(platform)
+        theirs = world.place_order(second)
+        own = world.http.send(second.driver.order_request(theirs.placed))
+        assert own.status_code == 200, own.text[:300]
+        with_first_credentials = first.driver.order_request(world.place_order(first).placed)
+        assert with_first_credentials.url.params == httpx.QueryParams(), "credentials in the query: extend this test"
+        crossed = httpx.Request(own.request.method, own.request.url,
+                                headers={k: v for k, v in with_first_credentials.headers.items() if k.lower() != "host"})
+        foreign = world.http.send(crossed)
+        assert foreign.status_code in (401, 403, 404), (foreign.status_code, foreign.text[:300])
+        assert all(line.sku not in foreign.text for line in theirs.placed.lines), foreign.text[:300]
+    finally:
+        world.close()
+
+
+@pytest.mark.parametrize("platform", platforms(), ids=lambda p: p.name)
+def test_two_stores_of_one_platform_never_share_a_credential(platform, tmp_path: Path) -> None:
+    world = World(seed=3, workdir=tmp_path)
+    try:
+        first, second = world.connect(platform), world.connect(platform)
+        firsts, seconds = first.driver.account_credentials(), second.driver.account_credentials()
+        shared = {name for name, value in firsts.items()
+                  if seconds.get(name) == value and name not in NOT_SECRET}
+        assert not shared, f"{platform.name}: both stores have the same {', '.join(sorted(shared))}"
+    finally:
+        world.close()
+
+
+# credential fields that name a place or an app (client_id, Etsy's api_key: one app serves many shops) rather
+# than prove who is asking
+NOT_SECRET = {"shop", "store", "store_code", "store_hash", "location_id", "client_id", "api_key", "marketplace_id",
+              "marketplace_ids", "seller_id", "shop_id", "account_id", "site", "url", "region"}

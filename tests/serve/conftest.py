@@ -22,3 +22,10 @@ def plain_http():
     """A client that talks to loopback base URLs directly, as an SDK or another process would."""
     with httpx.Client(timeout=10) as client:
         yield client
+
+
+@pytest.fixture
+def control_http(served_world):
+    """A client holding the served World's control token, as the owner of a serve run is."""
+    with httpx.Client(timeout=10, headers={"Authorization": f"Bearer {served_world.wiring.control_token}"}) as client:
+        yield client

@@ -14,23 +14,23 @@ def base(world, name: str) -> str:
     return world.wiring.base_url(world.simulators()[name])
 
 
-def test_rules_round_trip_through_the_control_plane(served_world, plain_http):
+def test_rules_round_trip_through_the_control_plane(served_world, plain_http, control_http):
     faults = f"{base(served_world, 'netsuite')}/_sim/faults"
-    added = plain_http.post(faults, json={"action": "status", "status": 503, "times": 2, "operation": "list_records"})
+    added = control_http.post(faults, json={"action": "status", "status": 503, "times": 2, "operation": "list_records"})
     assert added.status_code == 200
     rule = added.json()["rule"]
     assert rule == {"action": "status", "simulator": "netsuite", "operation": ["list_records"], "times": 2,
                     "status": 503, "id": rule["id"], "fired": 0, "seen": 0}
     assert plain_http.get(f"{base(served_world, 'netsuite')}{NS_CUSTOMERS}").status_code == 503
-    (listed,) = plain_http.get(faults).json()["rules"]
+    (listed,) = control_http.get(faults).json()["rules"]
     assert listed["fired"] == 1
     assert served_world.faults.get(rule["id"]).fired == 1  # the World's plane: one implementation
-    (entry,) = plain_http.get(f"{base(served_world, 'netsuite')}/_sim/journal").json()["requests"]
+    (entry,) = control_http.get(f"{base(served_world, 'netsuite')}/_sim/journal").json()["requests"]
     assert entry["fault"] == f"{rule['id']} status 503"
-    assert plain_http.delete(f"{faults}/{rule['id']}").json()["removed"][0]["id"] == rule["id"]
-    assert plain_http.get(faults).json() == {"rules": []}
-    assert plain_http.delete(f"{faults}/{rule['id']}").status_code == 404
-    assert plain_http.get(f"{base(served_world, 'shopify')}/_sim/faults").json() == {"rules": []}
+    assert control_http.delete(f"{faults}/{rule['id']}").json()["removed"][0]["id"] == rule["id"]
+    assert control_http.get(faults).json() == {"rules": []}
+    assert control_http.delete(f"{faults}/{rule['id']}").status_code == 404
+    assert control_http.get(f"{base(served_world, 'shopify')}/_sim/faults").json() == {"rules": []}
 
 
 @pytest.mark.parametrize("body, message", [
@@ -42,17 +42,17 @@ def test_rules_round_trip_through_the_control_plane(served_world, plain_http):
     ({"action": "reset", "operation": "no_such_handler"}, "operation 'no_such_handler' is not an operation of netsuite"),
     ({"action": "latency"}, "a latency rule needs seconds"),
 ])
-def test_a_bad_rule_gets_a_400_naming_the_field(served_world, plain_http, body, message):
-    answer = plain_http.post(f"{base(served_world, 'netsuite')}/_sim/faults", json=body)
+def test_a_bad_rule_gets_a_400_naming_the_field(served_world, body, message, control_http):
+    answer = control_http.post(f"{base(served_world, 'netsuite')}/_sim/faults", json=body)
     assert answer.status_code == 400
     assert message in answer.json()["error"]
 
 
-def test_clearing_removes_every_rule_of_the_simulator(served_world, plain_http):
+def test_clearing_removes_every_rule_of_the_simulator(served_world, control_http):
     faults = f"{base(served_world, 'square')}/_sim/faults"
     for status in (500, 502):
-        plain_http.post(faults, json={"action": "status", "status": status})
-    assert len(plain_http.delete(faults).json()["removed"]) == 2
+        control_http.post(faults, json={"action": "status", "status": status})
+    assert len(control_http.delete(faults).json()["removed"]) == 2
     assert served_world.faults.rules() == []
 
 

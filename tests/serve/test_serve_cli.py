@@ -29,6 +29,7 @@ def test_serve_writes_a_manifest_answers_over_http_and_stops_cleanly_on_sigterm(
                 break
         assert lines and lines[-1].startswith("ready:"), "".join(lines) + process.stderr.read()
         manifest = json.loads(manifest_path.read_text())
+        assert manifest_path.stat().st_mode & 0o077 == 0   # it holds the token and every credential
         # no --host given: every server listens on loopback only
         assert {httpx.URL(entry["base_url"]).host for entry in manifest["simulators"].values()} == {"127.0.0.1"}
         shopify, square, netsuite = (manifest["simulators"][n] for n in ("shopify", "square", "netsuite"))
@@ -47,9 +48,12 @@ def test_serve_writes_a_manifest_answers_over_http_and_stops_cleanly_on_sigterm(
             payment = http.get(f"{square['base_url']}/v2/payments/{square['orders'][0]['payment_id']}",
                                headers={"Authorization": f"Bearer {square['credentials']['access_token']}"})
             assert payment.json()["payment"]["status"] == "COMPLETED"
-            journal = http.get(f"{shopify['control_url']}/journal").json()["requests"]
+            # the control plane is the manifest holder's: no token, no answer
+            assert http.get(f"{shopify['control_url']}/credentials").status_code == 401
+            owner = {"Authorization": f"Bearer {manifest['control_token']}"}
+            journal = http.get(f"{shopify['control_url']}/journal", headers=owner).json()["requests"]
             assert journal[-1]["operation"] == "get_order"
-            assert http.patch(f"{shopify['control_url']}/settings", json={"bucket_size": 80}).json()[
+            assert http.patch(f"{shopify['control_url']}/settings", json={"bucket_size": 80}, headers=owner).json()[
                 "settings"]["bucket_size"] == 80
     finally:
         process.send_signal(signal.SIGTERM)
@@ -71,3 +75,22 @@ def test_bad_flags_get_a_clear_message(capsys):
     with pytest.raises(SystemExit) as exited:
         main(["serve", "--port", "70000"])
     assert exited.value.code == 2 and "70000 is not a TCP port; use 1 to 65535" in capsys.readouterr().err
+
+
+def test_binding_beyond_loopback_warns_what_it_exposes():
+    with socket.create_server(("0.0.0.0", 0)) as taken:   # taken: serve warns, then cannot listen and stops
+        port = taken.getsockname()[1]
+        done = subprocess.run([*COMMAND, "serve", "--host", "0.0.0.0", "--port", str(port)],
+                              capture_output=True, text=True, timeout=60)
+    assert done.returncode == 3
+    assert ("warning: binding 0.0.0.0 exposes beyond this machine every simulator's API (answering the seeded "
+            "credentials), the connector's webhook receiver and each /_sim control plane") in done.stderr
+
+
+@pytest.mark.parametrize("host,loopback", [("127.0.0.1", True), ("127.0.0.2", True), ("::1", True),
+                                           ("localhost", True), ("0.0.0.0", False), ("::", False),
+                                           ("192.168.1.5", False), ("myhost.example", False)])
+def test_what_counts_as_loopback(host, loopback):
+    from common.hostmap import is_loopback
+
+    assert is_loopback(host) is loopback

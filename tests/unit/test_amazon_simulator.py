@@ -164,3 +164,13 @@ def test_giving_back_less_or_more_than_the_items_are_worth(sim):
     more = sim.refund_in_seller_central(order["AmazonOrderId"], {items[1]["OrderItemId"]: 1}, amount=Decimal("13.33"))
     kinds = [c["ChargeType"] for c in more["ShipmentItemAdjustmentList"][0]["ItemChargeAdjustmentList"]]
     assert "Goodwill" in kinds
+
+
+def test_a_successful_call_names_its_operations_rate_limit(sim):
+    order = sim.add_order(usd_order())
+    answered = client(sim).get(f"/orders/v0/orders/{order['AmazonOrderId']}")
+    assert answered.status_code == 200
+    assert answered.headers["x-amzn-RateLimit-Limit"] == "0.5" and answered.headers["x-amzn-RequestId"]
+    listed = client(sim).get("/orders/v0/orders", params={"MarketplaceIds": "ATVPDKIKX0DER",
+                                                          "CreatedAfter": "2020-01-01T00:00:00Z"})
+    assert listed.headers["x-amzn-RateLimit-Limit"] == "0.0167"

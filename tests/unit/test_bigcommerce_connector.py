@@ -97,3 +97,55 @@ def test_a_refund_in_flight_on_the_order_leaves_the_push_to_the_next_run(world):
     assert row.status == "posted", row
     assert len(account.driver.refunds(order.placed)) == 1
     assert account.driver.refunds(order.placed)[0].total > Decimal(0)
+
+
+def _adapter(sim):
+    from connector.storefronts.bigcommerce import BigCommerceAdapter
+    return BigCommerceAdapter(httpx.Client(transport=httpx.MockTransport(sim.handle)), store_hash=sim.store.hash,
+                              access_token=sim.store.access_token)
+
+
+def _three_units(sim, price: str, rate: str, currency: str = "USD"):
+    from simulators.core.orders import LineSpec, OrderSpec
+    return sim.add_order(OrderSpec(currency=currency, gateway="authorizenet",
+                                   lines=(LineSpec("SKU-1001", "Shirt", Decimal(price), 3, tax_rate=Decimal(rate)),)))
+
+
+@pytest.mark.parametrize("price,rate,currency,taxes", [
+    ("19.99", "0.08875", "USD", ["1.77", "1.78", "1.77"]),   # a third of 5.32 alone: 1.77 thrice, 5.31
+    ("33.33", "0.0725", "USD", ["2.42", "2.41", "2.42"]),    # a third of 7.25 alone: 2.42 thrice, 7.26
+    ("1999", "0.0924", "JPY", ["185", "184", "185"]),        # a third of 554 alone: 185 thrice, 555
+])
+def test_units_refunded_one_at_a_time_are_read_with_all_of_the_lines_tax(price, rate, currency, taxes):
+    from simulators.bigcommerce import BigCommerceSimulator
+    from common.clock import ManualClock
+    sim = BigCommerceSimulator(clock=ManualClock())
+    placed = _three_units(sim, price, rate, currency)
+    for _ in range(3):
+        sim.refund_in_admin(placed["id"], lines=[(placed["products"][0]["id"], 1)])
+    adapter = _adapter(sim)
+    order = adapter.get_order(str(placed["id"]))
+    refunds = adapter.list_refunds(order)
+    assert [r.lines[0].tax for r in refunds] == [Decimal(t) for t in taxes]
+    assert all(r.total == r.lines[0].gross for r in refunds)   # each refund's line carries all of its money
+    assert [adapter.refund(order.id, r.id) for r in refunds] == refunds
+    assert sorted(adapter.refunds_since(order.created_at - timedelta(days=1)), key=lambda r: int(r.id)) == refunds
+
+
+def test_a_push_pays_what_the_quote_offers_after_its_adjustment_without_overriding_it():
+    from simulators.bigcommerce import BigCommerceSimulator
+    from common.clock import ManualClock
+    from connector.storefronts.base import RefundPush
+    sim = BigCommerceSimulator(clock=ManualClock())
+    placed = _three_units(sim, "33.33", "0.0725")
+    product = placed["products"][0]["id"]
+    adapter = _adapter(sim)
+    order = adapter.get_order(str(placed["id"]))
+    # NetSuite's split of the line: 35.75, 35.75, 35.74; BigCommerce prices the units 35.75, 35.74, 35.75
+    for total in ("35.75", "35.75", "35.74"):
+        pushed = adapter.create_refund(order, RefundPush(total=Decimal(total), currency="USD",
+                                                         lines=((str(product), Decimal(1)),), shipping=None,
+                                                         note=f"[netsuite:cashRefund:{total}]", idempotency_key=total))
+        assert pushed.amount == Decimal(total)
+    last = sim.refund(int(pushed.id))
+    assert last["uses_merchant_override_values"] is False and last["total_amount"] == Decimal("35.74")

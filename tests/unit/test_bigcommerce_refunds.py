@@ -163,3 +163,31 @@ def test_signatures_verify_with_the_standard_webhooks_package(sim):
     headers = {"webhook-id": "msg_1", "webhook-timestamp": str(ts),
                "webhook-signature": sign(sim.store.client_secret, "msg_1", ts, body)}
     assert standardwebhooks.Webhook(secret).verify(body, headers) == {"scope": "store/order/refund/created"}
+
+
+def test_a_v2_order_carries_the_whole_billing_address(sim):
+    order = sim.add_order(usd_order(gateway="authorizenet"))
+    billing = client(sim).get(f"/v2/orders/{order['id']}").json()["billing_address"]
+    assert set(billing) == {"first_name", "last_name", "company", "street_1", "street_2", "city", "state", "zip",
+                            "country", "country_iso2", "phone", "email", "form_fields"}
+    assert (billing["first_name"], billing["zip"], billing["country_iso2"]) == ("Grace", "78701", "US")
+    (shipping,) = client(sim).get(f"/v2/orders/{order['id']}/shipping_addresses").json()
+    assert shipping["zip"] == "78701" and shipping["street_1"] == billing["street_1"]
+
+
+def test_a_last_unit_worth_more_than_remains_is_quoted_for_what_remains_with_a_negative_adjustment(sim):
+    # 33.33 x 3 at 7.25%: units are worth 35.75, 35.74, 35.75; after 35.75, 35.74 and a custom 0.01
+    # (NetSuite's own split), 35.74 remains for a unit worth 35.75
+    from simulators.core.orders import LineSpec
+    order = sim.add_order(usd_order(gateway="authorizenet", shipping=D(0),
+                                    lines=(LineSpec("SKU-1001", "Shirt", D("33.33"), 3, tax_rate=D("0.0725")),)))
+    c = client(sim)
+    for items, paid in (([product_item(order)], "35.75"),
+                        ([product_item(order), {"item_type": "ORDER", "item_id": order["id"], "amount": "0.01"}], "35.75")):
+        assert refund(c, order, items, "authorizenet", D(paid)).status_code == 201
+    data = jsonio.loads(quote(c, order, [product_item(order)]).content)["data"]
+    assert (data["total_refund_amount"], data["adjustment"]) == (D("35.75"), D("-0.01"))
+    assert data["refund_methods"][0][0]["amount"] == D("35.74")
+    made = refund(c, order, [product_item(order)], "authorizenet", D("35.74"))
+    assert made.status_code == 201 and jsonio.loads(made.content)["data"]["total_amount"] == D("35.74")
+    assert c.get(f"/v2/orders/{order['id']}").json()["payment_status"] == "refunded"

@@ -127,3 +127,40 @@ def test_html_report_holds_matrix_evidence_failures_and_run_metadata(tmp_path):
     assert "at step &#39;Then the totals match&#39;: AssertionError: 5.00 != 4.00" in html   # why, escaped
     assert "Refund &lt;b&gt;fails&lt;/b&gt;" in html and "<b>fails" not in html
     assert "<script" not in html and "http" not in html.replace("http-equiv", "")   # self-contained
+
+
+ALPHA_TO_ONLY = {"rows": [cell("alpha", "to_netsuite")], "not_offered": [], "narrowed_by": [],
+                 "description": "Alpha → NetSuite"}
+
+
+def test_only_claimed_rows_are_certified_and_the_others_are_not_claimed():
+    not_claimed = [{"name": "Beta pushes", "rows": [["beta", "from_netsuite"]], "why": "needs Beta from NetSuite"}]
+    report = build_report([synced("a", "alpha", "to_netsuite")], MATRIX, claim=ALPHA_TO_ONLY, not_claimed=not_claimed)
+    assert report["verdict"] == "certified" and report["headline"] == "Certified: Alpha → NetSuite"
+    beta = row_of(report, "beta", "from_netsuite")
+    assert beta["verdict"] == "not claimed" and not beta["claimed"] and beta["scenarios_not_claimed"] == 1
+    assert row_of(report, "alpha", "from_netsuite")["verdict"] == "not claimed"
+    assert report["scenarios"]["not_claimed"] == 1 and report["scenarios"]["passed"] == 1
+    assert report["scenarios"]["why_not_claimed"] == {"Beta pushes": "needs Beta from NetSuite"}
+    assert failure_reasons(report) == []   # an unclaimed row is no reason against the claim
+
+
+def test_a_claimed_row_no_scenario_ran_is_not_covered_and_the_run_partial():
+    report = build_report([synced("a", "alpha", "from_netsuite")], MATRIX, claim=ALPHA_TO_ONLY)
+    assert row_of(report, "alpha", "to_netsuite")["verdict"] == "not covered"
+    assert report["verdict"] == "partial" and report["headline"] == "Partial: Alpha → NetSuite"
+
+
+def test_a_failure_counts_against_every_row_the_scenario_exercises_even_without_evidence():
+    # failed while setting up its account: no evidence at all, yet its rows are known from its tags
+    failed = ScenarioOutcome("b", "Both", False, {}, why="refused", rows=[("alpha", "to_netsuite"),
+                                                                         ("alpha", "from_netsuite")])
+    report = build_report([synced("a", "alpha", "to_netsuite"), failed], MATRIX)
+    assert row_of(report, "alpha", "to_netsuite")["scenarios_failed"] == 1
+    assert row_of(report, "alpha", "from_netsuite")["verdict"] == "failed"
+    assert report["scenarios"]["failed_without_cell"] == [] and report["verdict"] == "failed"
+    # ... while a failure that exercised no claimed row still fails the run
+    report = build_report([synced("a", "alpha", "to_netsuite"), failed], MATRIX,
+                          claim={**ALPHA_TO_ONLY, "rows": [cell("beta", "from_netsuite")]})
+    assert report["verdict"] == "failed"
+    assert report["scenarios"]["failed_without_cell"] == ["Both"]

@@ -1,4 +1,5 @@
-"""Opening a ledger file written by an older connector brings it up to date and keeps its data."""
+"""Opening a ledger file written by an older connector brings it up to date and keeps its data; a file
+that is not a ledger this connector can use is refused by name and left as it was."""
 from __future__ import annotations
 
 import json
@@ -9,8 +10,9 @@ import pytest
 
 from common.clock import ManualClock
 from connector import ConnectorError
+from connector.cli import EXIT_LEDGER_UNUSABLE, main
 from connector.ledger import Ledger
-from connector.ledger_schema import BASE_SCHEMA, SCHEMA_VERSION, schema_version
+from connector.ledger_schema import BASE_SCHEMA, SCHEMA_VERSION, LedgerUnusable, schema_version
 
 LAST_RUN = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 
@@ -45,5 +47,82 @@ def test_a_ledger_from_a_newer_connector_is_refused(tmp_path) -> None:
     Ledger(path, ManualClock()).close()
     with sqlite3.connect(path) as db:
         db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),))
-    with pytest.raises(ConnectorError, match="upgrade the connector"):
+    with pytest.raises(ConnectorError, match="upgrade this connector"):
         Ledger(path, ManualClock())
+
+
+# --- files the connector must not adopt: refused by name, left as they were -----------------------------
+def _fingerprint(path) -> tuple[bytes, int]:
+    return path.read_bytes(), path.stat().st_mtime_ns
+
+
+def _not_sqlite(path) -> None:
+    path.write_text('{"ledger": "this is a JSON file, not a ledger"}\n')
+
+
+def _other_programs_database(path) -> None:
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total TEXT)")
+        db.execute("INSERT INTO invoices (total) VALUES ('10.00')")
+    db.close()
+
+
+def _newer_ledger(path) -> None:
+    Ledger(path, ManualClock()).close()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),))
+    db.close()
+
+
+UNUSABLE = [
+    (_not_sqlite, "is not a SQLite database"),
+    (_other_programs_database, "is a SQLite database without the ledger's tables (meta, accounts, orders, refunds, "
+                               "webhook_deliveries missing; it has invoices)"),
+    (_newer_ledger, f"the ledger is schema version {SCHEMA_VERSION + 1}, newer than this connector understands "
+                    f"({SCHEMA_VERSION})"),
+]
+
+
+@pytest.mark.parametrize(("make", "problem"), UNUSABLE, ids=[make.__name__.strip("_") for make, _ in UNUSABLE])
+def test_a_file_that_is_not_a_usable_ledger_is_refused_by_name_and_left_unchanged(make, problem, tmp_path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    make(path)
+    before = _fingerprint(path)
+    with pytest.raises(LedgerUnusable) as refused:
+        Ledger(path, ManualClock())
+    said = str(refused.value)
+    assert str(path) in said and problem in said and "\n" not in said, said
+    assert "left unchanged" in said
+    assert _fingerprint(path) == before
+
+
+@pytest.mark.parametrize(("make", "problem"), UNUSABLE, ids=[make.__name__.strip("_") for make, _ in UNUSABLE])
+def test_the_process_says_it_in_one_line_and_exits_non_zero(make, problem, tmp_path, capsys) -> None:
+    from tests.unit.test_connector_config_file import good
+
+    path = tmp_path / "ledger.sqlite"
+    make(path)
+    before = _fingerprint(path)
+    (config := tmp_path / "connector.json").write_text(json.dumps(good(tmp_path)))
+    assert main(["--config", str(config)]) == EXIT_LEDGER_UNUSABLE
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1, captured.err
+    assert captured.err.startswith(f"python -m connector: Ledger file {path}") and problem in captured.err
+    assert _fingerprint(path) == before
+
+
+@pytest.mark.parametrize("start", ["absent", "empty", "sqlite without tables"])
+def test_a_new_or_empty_path_still_makes_a_fresh_ledger(start, tmp_path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    if start == "empty":
+        path.touch()
+    elif start == "sqlite without tables":
+        sqlite3.connect(path).close()
+    ledger = Ledger(path, ManualClock())
+    try:
+        assert ledger.accounts() == []
+    finally:
+        ledger.close()
+    with sqlite3.connect(path) as db:
+        assert schema_version(db) == SCHEMA_VERSION
+    db.close()

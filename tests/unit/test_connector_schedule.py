@@ -112,3 +112,19 @@ def test_a_run_that_fails_midway_still_posts_what_was_retrieved(world) -> None:
     routes.add("GET", r"/orders\.json\?", json_response(401, {"errors": "[API] Invalid API key or access token"}))
     summary = connector.run_scheduled()
     assert (summary.posted, summary.errors) == (1, 1) and "Reconnect the account" in summary.messages[0]
+
+
+def test_an_answer_nobody_foresaw_fails_the_retrieval_not_the_run(world) -> None:
+    """A listing whose JSON is an object, as expected, but holds the wrong thing deeper down raises
+    inside the adapter's parsing: the run still posts what was retrieved before, says what broke, and
+    schedules the next run."""
+    connector, netsuite, routes, account = world
+    link = connector.sync_order(account.id, "1001")
+    netsuite.bill(netsuite.record("salesOrder", link.sales_order_id))
+    connector.ledger.update_account(account.id, direction=Direction.TO_NETSUITE)
+    connector.retrieve_refunds(account.id, "1001")
+    routes.add("GET", r"/orders\.json\?", {"orders": 7})
+    summary = connector.run_scheduled()
+    assert (summary.posted, summary.errors) == (1, 1), summary.messages
+    assert "looking for new refunds failed: unexpected" in summary.messages[0]
+    assert connector.account(account.id).next_refund_run_at == connector.clock.now() + timedelta(minutes=90)

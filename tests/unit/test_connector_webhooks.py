@@ -126,3 +126,18 @@ def test_a_shop_with_an_account_per_direction_records_the_delivery_for_the_to_ne
     assert response.status_code == 200 and response.json()["status"] == "recorded"
     [row] = connector.refunds(account_id=to_ns.id)
     assert row.source_id == "901" and connector.refunds(account_id=from_ns.id) == []
+
+
+def test_a_delivery_signed_with_another_stores_secret_is_refused(connector) -> None:
+    """Two shops, each with its own app secret: a delivery that says it comes from the second shop but is
+    signed with the first shop's secret is nobody's (the receiver checks the claimed store's secret only)."""
+    _account(connector, store="acme-outfitters")
+    second = connector.add_account(name="Shop two", platform="shopify", store="second-shop",
+                                   credentials={"access_token": "shpat2", "client_secret": "shpss_second"},
+                                   settings=AccountSettings())
+    connector.ledger.update_account(second.id, direction=Direction.TO_NETSUITE)
+    crossed = connector.handle_webhook(_delivery(BODY, secret=SECRET, shop="second-shop.myshopify.com"))
+    assert crossed.status_code == 401
+    assert connector.refunds() == []
+    own = connector.handle_webhook(_delivery(BODY, secret="shpss_second", shop="second-shop.myshopify.com"))
+    assert own.status_code == 200 and [r.account_id for r in connector.refunds()] == [second.id]

@@ -16,6 +16,7 @@ from connector.storefronts.woocommerce import WooCommerceAdapter
 from connector.storefronts.woocommerce_webhooks import woocommerce_signature
 from simulators.woocommerce import WooCommerceSimulator
 from tests.unit.connector_helpers import Routes, json_response, make_connector
+from simulators.core.orders import LineSpec
 from tests.unit.storefront_helpers import usd_order
 
 D = Decimal
@@ -168,3 +169,21 @@ def test_unverifiable_deliveries_get_401(wired, sim, tamper):
                "other store": lambda: delivery(sim, body, source="https://elsewhere.example/")}[tamper]()
     assert connector.handle_webhook(request).status_code == 401
     assert connector.refunds(account_id=account.id) == []
+
+
+def test_a_push_gives_each_line_the_money_netsuite_refunded_for_it(sim):
+    # 33.33 x 3 at 7.25%: NetSuite refunds the second unit with 2.42 of tax (its share of what was left);
+    # a third of the line's 7.25 rounded on its own would be 2.42 too, but the third unit then takes 2.41
+    placed = sim.add_order(usd_order(gateway="stripe", shipping=D(0),
+                                     lines=(LineSpec("SKU-1001", "Linen Shirt", D("33.33"), 3, tax_rate=D("0.0725")),)))
+    adapter = adapter_for(sim)
+    order = adapter.get_order(str(placed["id"]))
+    line_id = str(placed["line_items"][0]["id"])
+    for total, tax in (("35.75", "2.42"), ("35.75", "2.42"), ("35.74", "2.41")):
+        adapter.create_refund(order, RefundPush(
+            total=D(total), currency="USD", lines=((line_id, D(1)),), shipping=None, note=f"r {total} {tax}",
+            idempotency_key=f"k{len(adapter.list_refunds(order))}", line_values=((line_id, D("33.33"), D(tax)),)))
+    refunds = sorted(adapter.list_refunds(order), key=lambda r: int(r.id))
+    assert [(r.lines[0].amount, r.lines[0].tax) for r in refunds] == \
+        [(D("33.33"), D("2.42")), (D("33.33"), D("2.42")), (D("33.33"), D("2.41"))]
+    assert all(r.total == sum((line.gross for line in r.lines), D(0)) for r in refunds)

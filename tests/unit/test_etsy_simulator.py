@@ -104,3 +104,12 @@ def test_auth_and_shop_ownership(sim):
                         headers={"x-api-key": other.api_key, "Authorization": f"Bearer {other.access_token}"})
     missing = mine.get(f"https://openapi.etsy.com/v3/application/shops/{other.shop_id}/receipts/{receipt['receipt_id']}")
     assert missing.status_code == 404 and set(missing.json()) == {"error"}
+
+
+@pytest.mark.parametrize("spelled", ["true", "True", "TRUE"])
+def test_a_boolean_filter_takes_pythons_spelling_too(sim, spelled):
+    sim.add_order(usd_order())
+    paid = client(sim).get("/receipts", params={"was_paid": spelled})
+    assert paid.status_code == 200 and paid.json()["count"] == 1
+    assert client(sim).get("/receipts", params={"was_paid": "False"}).json()["count"] == 0
+    assert client(sim).get("/receipts", params={"was_paid": "yes"}).status_code == 400

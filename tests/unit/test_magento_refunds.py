@@ -203,3 +203,29 @@ def test_only_a_group_of_its_own_on_order_id_eq_narrows_a_search():
     for params in ({}, _group(0, "order_id", "7", "gteq"), {**_group(0, "order_id", "7"), **_group(0, "order_id", "8", index=1)},
                    _group(0, "order_id", "٧"), _group(0, "increment_id", "7")):
         assert of_one_order(httpx.QueryParams(params)) is None, params
+
+
+def test_fields_keeps_only_the_named_fields_inside_lists_and_objects(sim):
+    order = sim.add_order(usd_order())
+    status, one = call(sim, "GET", f"/orders/{order['entity_id']}",
+                       params={"fields": "entity_id,grand_total,items[sku,qty_ordered],nothing_like_this"})
+    assert status == 200 and set(one) == {"entity_id", "grand_total", "items"}
+    assert one["items"] == [{"sku": i["sku"], "qty_ordered": i["qty_ordered"]} for i in order["items"]]
+    status, listed = call(sim, "GET", "/orders", params={"searchCriteria[pageSize]": "5",
+                                                          "fields": "items[entity_id],total_count"})
+    assert status == 200 and listed == {"items": [{"entity_id": order["entity_id"]}], "total_count": 1}
+    status, bad = call(sim, "GET", f"/orders/{order['entity_id']}", params={"fields": "items[sku"})
+    assert status == 400 and "does not close" in message(bad)
+
+
+def test_a_body_that_is_not_utf8_is_a_decoding_error_and_makes_no_credit_memo(sim):
+    order = sim.add_order(usd_order())
+    invoice = call(sim, "GET", "/invoices", params={
+        "searchCriteria[filter_groups][0][filters][0][field]": "order_id",
+        "searchCriteria[filter_groups][0][filters][0][value]": str(order["entity_id"])})[1]["items"][0]
+    body = jsonio.dumps({"items": zero_items(order), "arguments": {"shipping_amount": 5}}).encode("utf-16")
+    response = sim.handle(httpx.Request("POST", f"https://{sim.domain}/rest/default/V1/invoice/{invoice['entity_id']}/refund",
+                                        content=body, headers={"Authorization": f"Bearer {sim.access_token}",
+                                                               "Content-Type": "application/json"}))
+    assert response.status_code == 400 and jsonio.loads(response.content)["message"] == "Decoding error: %1"
+    assert call(sim, "GET", "/creditmemos", params={"searchCriteria[pageSize]": "5"})[1]["total_count"] == 0

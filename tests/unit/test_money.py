@@ -78,3 +78,45 @@ def test_json_keeps_money_exact_both_ways():
 def test_json_round_trips_any_cent_amount(cents):
     value = money.from_minor(cents, "USD")
     assert money.amount(jsonio.loads(jsonio.dumps(value)), "USD") == value
+
+
+@pytest.mark.parametrize("text,problem", [("NaN", "NaN is not JSON"), ('{"a": Infinity}', "Infinity is not JSON"),
+                                          ("[-Infinity]", "-Infinity is not JSON"),
+                                          ("1e999999", "the number 1e999999 is out of range"),
+                                          ("-2e308", "the number -2e308 is out of range")])
+def test_json_refuses_what_is_not_a_json_number(text, problem):
+    with pytest.raises(ValueError, match=problem):
+        jsonio.loads(text)
+    assert jsonio.loads("1.7976931348623157e308") == Decimal("1.7976931348623157e308")
+
+
+@pytest.mark.parametrize("whole,units,currency,shares", [
+    ("5.32", 3, "USD", ["1.77", "1.78", "1.77"]),    # 19.99 x 3 at 8.875%: a third alone is 1.77, thrice 5.31
+    ("7.25", 3, "USD", ["2.42", "2.41", "2.42"]),    # 33.33 x 3 at 7.25%: a third alone is 2.42, thrice 7.26
+    ("554", 3, "JPY", ["185", "184", "185"]),        # 1999 x 3 at 9.24%: a third alone is 185, thrice 555
+])
+def test_cumulative_shares_of_a_line_refunded_unit_by_unit_add_up_to_the_line(whole, units, currency, shares):
+    taken = [money.cumulative_share(Decimal(whole), Decimal(done), Decimal(1), Decimal(units), currency)
+             for done in range(units)]
+    assert taken == [Decimal(s) for s in shares]
+    assert sum(taken, Decimal(0)) == Decimal(whole)
+
+
+@given(
+    whole=st.integers(min_value=0, max_value=10**9),
+    steps=st.lists(st.integers(min_value=1, max_value=5), min_size=1, max_size=10),
+    currency=st.sampled_from(["USD", "JPY", "KWD"]),
+)
+def test_cumulative_shares_in_any_steps_add_up_to_the_whole(whole, steps, currency):
+    total, of, done, taken = money.from_minor(whole, currency), sum(steps), 0, []
+    for now in steps:
+        taken.append(money.cumulative_share(total, Decimal(done), Decimal(now), Decimal(of), currency))
+        done += now
+    assert sum(taken, Decimal(0)) == total
+    assert all(t == money.amount(t, currency) and t >= 0 for t in taken)
+
+
+@pytest.mark.parametrize("done,now,of", [(2, 2, 3), (-1, 1, 3), (0, 1, 0)])
+def test_cumulative_share_refuses_parts_outside_the_whole(done, now, of):
+    with pytest.raises(money.MoneyError, match="parts"):
+        money.cumulative_share(Decimal("5.32"), Decimal(done), Decimal(now), Decimal(of), "USD")

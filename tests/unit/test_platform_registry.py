@@ -8,7 +8,7 @@ import pytest
 
 from connector.storefronts import storefronts
 from harness.cli import main
-from harness.platforms import Capabilities, UnknownPlatform, platform, platforms, registry
+from harness.platforms import UNIT_ALLOCATIONS, Capabilities, UnknownPlatform, platform, platforms, registry
 from harness.requirements import fitting
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,6 +70,18 @@ def test_capabilities_refuse_inconsistent_declarations():
         Capabilities(directions=("from_netsuite",), **base)
     with pytest.raises(ValueError, match="read-only cannot take refunds from NetSuite"):
         Capabilities(directions=("to_netsuite", "from_netsuite"), **{**base, "read_only_refunds": True})
+    with pytest.raises(ValueError, match="unit_allocation must be one of cumulative, per_unit"):
+        Capabilities(directions=("to_netsuite",), **base, unit_allocation="rounded_alone")
+
+
+def test_each_declared_refund_rule_has_a_tag_that_selects_the_platforms_declaring_it():
+    declared = {p.capabilities.unit_allocation for p in platforms()} - {None}
+    assert declared <= set(UNIT_ALLOCATIONS)
+    for rule in UNIT_ALLOCATIONS:
+        assert {p.name for p, _ in fitting({f"{rule}_unit_allocation"})} == \
+            {p.name for p in platforms() if p.capabilities.unit_allocation == rule}
+    # every storefront refunding by line says how it splits a line, so some rule scenario holds it to that
+    assert all(p.capabilities.unit_allocation for p in platforms() if p.capabilities.line_items)
 
 
 def test_scenario_tags_select_platforms_by_capability():

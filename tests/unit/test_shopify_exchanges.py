@@ -18,7 +18,7 @@ RETURNS = """query($id: ID!) { order(id: $id) {
             refundLineItems(first: 5) { nodes { quantity subtotalSet { presentmentMoney { amount } } } }
             orderAdjustments(first: 5) { nodes { id } } }
   returns(first: 5) { nodes { id name status
-    returnLineItems(first: 5) { nodes { quantity refundedQuantity fulfillmentLineItem { lineItem { id sku } } } }
+    returnLineItems(first: 5) { nodes { quantity refundedQuantity ... on ReturnLineItem { fulfillmentLineItem { lineItem { id sku } } } } }
     exchangeLineItems(first: 5) { nodes { lineItem { sku quantity originalUnitPriceSet { presentmentMoney { amount } } } } }
     refunds(first: 5) { nodes { id } } } } } }"""
 

@@ -191,3 +191,69 @@ def test_a_body_without_a_query_is_a_400_and_a_wrong_token_a_401(shop: Shop) -> 
 ])
 def test_fault_rules_can_name_a_graphql_operation(query: str, operation: str) -> None:
     assert operation_of(jsonio.dumps({"query": query}).encode()) == operation
+
+
+# --- queries that must be refused before they run (a cycle, depth, size), in Shopify's error shape -----
+
+def _refunded_order(shop: Shop, refunds: int) -> str:
+    placed = shop.sim.add_order(OrderSpec(currency="USD", lines=(LineSpec("TEE-1", "Tee", D("10.00"), 25),)))
+    for _ in range(refunds):
+        shop.sim.refund_in_admin(placed["id"], lines=[(placed["line_items"][0]["id"], 1)])
+    return f"gid://shopify/Order/{placed['id']}"
+
+
+def test_fragments_that_spread_each_other_are_a_graphql_error_not_a_crash(shop: Shop) -> None:
+    answer = shop.gql("""query { order(id: "gid://shopify/Order/1") { ...A } }
+        fragment A on Order { id ...B }
+        fragment B on Order { name ...A }""")
+    assert "data" not in answer
+    assert answer["errors"][0]["message"].startswith("Cannot spread fragment 'A' within itself")
+
+
+def test_a_query_nested_past_the_depth_limit_is_refused_before_it_runs(shop: Shop) -> None:
+    order_id = _refunded_order(shop, 6)
+    nested = "id"
+    for _ in range(7):
+        nested = f"refunds {{ order {{ {nested} }} }}"
+    answer = shop.gql(f'query {{ order(id: "{order_id}") {{ {nested} }} }}')
+    assert "data" not in answer
+    (error,) = answer["errors"]
+    assert error["extensions"]["code"] == "MAX_DEPTH_EXCEEDED" and "exceeds the maximum depth of 12" in error["message"]
+
+
+def test_a_query_sixty_or_thousands_deep_gets_the_same_error_not_pythons(shop: Shop) -> None:
+    answer = shop.gql("query { " + "order(id: \"x\") { " * 60 + "id" + " }" * 60 + " }")
+    (error,) = answer["errors"]
+    assert error["extensions"]["code"] == "MAX_DEPTH_EXCEEDED", error
+    # thousands deep, the GraphQL parser itself gives up, with a syntax error of its own
+    (error,) = shop.gql("query { " + "order(id: \"x\") { " * 2000 + "id" + " }" * 2000 + " }")["errors"]
+    assert error["message"] == "Syntax Error: Document is nested too deeply. Parsing aborted."
+
+
+def test_a_thousand_aliases_are_refused(shop: Shop) -> None:
+    fields = " ".join(f'o{n}: order(id: "gid://shopify/Order/{n}") {{ id }}' for n in range(1000))
+    answer = shop.gql(f"query {{ {fields} }}")
+    assert "data" not in answer and answer["errors"][0]["extensions"]["code"] == "MAX_FIELDS_EXCEEDED"
+
+
+def test_an_answer_that_would_explode_stops_at_the_objects_limit(shop: Shop) -> None:
+    # within the depth limit, but 20 refunds each pointing back at the order: 20^5 objects if answered
+    order_id = _refunded_order(shop, 20)
+    nested = "id"
+    for _ in range(5):
+        nested = f"refunds {{ order {{ {nested} }} }}"
+    answer = shop.gql(f'query {{ order(id: "{order_id}") {{ {nested} }} }}')
+    assert any(e.get("extensions", {}).get("code") == "MAX_COST_EXCEEDED" for e in answer["errors"])
+
+
+def test_legacy_resource_ids_are_unsigned_int64_and_return_lines_an_interface_connection() -> None:
+    from graphql import GraphQLInterfaceType, get_named_type
+
+    from simulators.shopify.graphql import SCHEMA
+
+    for type_name in ("Order", "Refund"):
+        assert str(SCHEMA.get_type(type_name).fields["legacyResourceId"].type) == "UnsignedInt64!"
+    connection = SCHEMA.get_type("Return").fields["returnLineItems"].type
+    assert str(connection) == "ReturnLineItemTypeConnection!"
+    node = get_named_type(get_named_type(connection).fields["nodes"].type)
+    assert isinstance(node, GraphQLInterfaceType) and node.name == "ReturnLineItemType"

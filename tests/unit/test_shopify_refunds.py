@@ -408,3 +408,15 @@ def test_a_restock_type_of_the_wrong_type_is_a_422_not_the_default(client, order
         "refund_line_items": [{"line_item_id": line, "quantity": 1, "restock_type": restock_type}]}})
     assert response.status_code == 422
     assert "refund_line_items.restock_type" in response.json()["errors"]
+
+
+def test_calculate_suggests_the_shops_location_for_a_restock_and_locations_json_lists_it(client, order):
+    shirt = order["line_items"][0]
+    (location,) = client.get("/locations.json").json()["locations"]
+    assert location["active"] and location["admin_graphql_api_id"] == f"gid://shopify/Location/{location['id']}"
+    assert client.get(f"/locations/{location['id']}.json").json()["location"] == location
+    assert client.get(f"/locations/{location['id'] + 1}.json").status_code == 404
+    for restock, where in (("return", location["id"]), ("no_restock", None)):
+        calculated = client.post(f"/orders/{order['id']}/refunds/calculate.json",
+                                 json=refund_body([(shirt["id"], 1)], restock_type=restock)).json()["refund"]
+        assert calculated["refund_line_items"][0]["location_id"] == where, restock

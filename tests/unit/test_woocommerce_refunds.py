@@ -143,3 +143,13 @@ def test_unknown_paths_and_methods_are_rest_no_route(store):
     assert store.call("GET", "nothing").json()["code"] == "rest_no_route"
     response = store.call("PUT", f"orders/{store.order['id']}/refunds")
     assert response.status_code == 404 and response.json()["code"] == "rest_no_route"
+
+
+@pytest.mark.parametrize("body", [b'{"amount": NaN}', b'{"amount": Infinity}', b'{"amount": -Infinity}',
+                                  b'{"amount": 1e999999}', b'{"amount": -1e400}'])
+def test_a_number_json_cannot_carry_is_wordpress_invalid_json_and_stores_nothing(store, body):
+    url = f"https://{store.sim.host}/wp-json/wc/v3/orders/{store.order['id']}/refunds"
+    response = store.sim.handle(httpx.Request("POST", url, content=body, headers={
+        "Authorization": f"Basic {store.basic}", "Content-Type": "application/json"}))
+    assert response.status_code == 400 and response.json()["code"] == "rest_invalid_json", response.text
+    assert store.call("GET", f"orders/{store.order['id']}/refunds").json() == []
