@@ -122,6 +122,8 @@ class World:
         self.router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
         # "loopback" serves every simulator on a socket of its own (harness/wiring.py)
         self.wiring = wiring_for(transport, self.router)
+        # a ready Loopback is one World's own servers: a sibling World serves its own on loopback too
+        self._transport_name = transport if isinstance(transport, str) else "loopback"
         self.http = self.wiring.http
         self._route(self.netsuite)
         self._runtimes: dict[str, PlatformRuntime] = {}
@@ -135,8 +137,9 @@ class World:
             netsuite=self._netsuite_access(), webhook_base_url=f"https://{WEBHOOK_HOST}",
             base_urls={"netsuite": f"https://{self.netsuite.hosts[0]}"})
         self.connector: seam.ConnectorUnderTest = self._build_connector()
-        self.router.route(host=WEBHOOK_HOST).mock(side_effect=self.connector.handle_webhook)
-        self.wiring.serve_handler("connector-webhooks", [WEBHOOK_HOST], self.connector.handle_webhook)
+        # webhooks reach whichever connector is running now, also after a restart
+        self.router.route(host=WEBHOOK_HOST).mock(side_effect=self._deliver_webhook)
+        self.wiring.serve_handler("connector-webhooks", [WEBHOOK_HOST], self._deliver_webhook)
         self.catalog = self.data.catalog(6)
         self.item_ids = {item.sku: self.netsuite.add_inventory_item(item.sku, item.name, item.price)
                          for item in self.catalog}
@@ -145,9 +148,28 @@ class World:
         self.card_payment_method_id = self.netsuite.add_payment_method("Storefront card payments")
         self.scenario = ScenarioState()
         self._stalled_workers: list[StalledWorker] = []
+        self._included_evidence: list[dict[str, Any]] = []
 
     def _build_connector(self) -> seam.ConnectorUnderTest:
         return seam.check_connector(self._connector_factory(self._connector_context), self._connector_name)
+
+    def _deliver_webhook(self, request):
+        return self.connector.handle_webhook(request)
+
+    def restart_connector(self) -> None:
+        """The connector process stops and starts again over the same work directory."""
+        self.connector.close()
+        self.connector = self._build_connector()
+
+    def sibling(self, seed: int, workdir: Path) -> "World":
+        """A fresh World with the same connector under test and transport as this one."""
+        return World(seed=seed, workdir=workdir, connector_factory=self._connector_factory,
+                     connector_name=self._connector_name, transport=self._transport_name)
+
+    def include_evidence(self, evidence: dict[str, Any]) -> None:
+        """Count another World's evidence (``World.evidence()``) as this scenario's own: a scenario that
+        explores in Worlds of its own proves what they proved."""
+        self._included_evidence.append(evidence)
 
     def run_schedule_in_two_workers(self) -> None:
         """Two workers of the connector (two instances on the same work directory, as two processes
@@ -593,6 +615,9 @@ class World:
                            "storefront_total": str(result.storefront_total),
                            "netsuite_total": str(result.netsuite_total),
                            "matches": result.matches, "description": result.describe()})
+        for included in self._included_evidence:
+            cells |= {(cell["platform"], cell["direction"]) for cell in included["cells"]}
+            orders += included["orders"]
         return {"cells": [{"platform": name, "direction": direction}
                           for name, direction in sorted(cells) if direction != seam.OFF],
                 "orders": orders, "expect_mismatch": self.scenario.expect_mismatch, "seed": self.seed}
