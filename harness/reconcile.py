@@ -119,6 +119,25 @@ def _line_values(refunds: tuple[SideRefund, ...]) -> dict[str, tuple[Decimal, De
     return values
 
 
+def _line_values_agree(evidence: OrderEvidence, sf_values: dict[str, tuple[Decimal, Decimal]],
+                       ns_values: dict[str, tuple[Decimal, Decimal]]) -> bool:
+    """Each line's refunded amount and tax are the same on both sides. From NetSuite, the storefront
+    works out each refunded line's money by its own rounding from the quantities it is given (Magento's
+    credit memo takes quantities, not amounts): there the two may split a line's money between amount and
+    tax a cent apart per refund of the line, as long as each line's money, tax included, is the same."""
+    if sf_values == ns_values:
+        return True
+    if evidence.direction != "from_netsuite" or set(sf_values) != set(ns_values):
+        return False
+    cent = money.quantum(evidence.currency)
+    for sku, (amount, tax) in sf_values.items():
+        ns_amount, ns_tax = ns_values[sku]
+        refunds = sum(1 for r in evidence.storefront if any(line_sku == sku for line_sku, *_ in r.line_values))
+        if amount + tax != ns_amount + ns_tax or abs(amount - ns_amount) > cent * max(refunds, 1):
+            return False
+    return True
+
+
 def _shipping(refunds: tuple[SideRefund, ...]) -> Decimal | None:
     if not refunds or any(r.shipping is None for r in refunds):
         return None
@@ -155,7 +174,7 @@ def reconcile(evidence: OrderEvidence) -> Reconciliation:
             problems.append(f"refunded quantities differ ({detail})")
             causes.append("the connector's item mapping (SKU to NetSuite item) or line matching")
         sf_values, ns_values = _line_values(evidence.storefront), _line_values(evidence.netsuite)
-        if sf_values is not None and ns_values is not None and sf_values != ns_values:
+        if sf_values is not None and ns_values is not None and not _line_values_agree(evidence, sf_values, ns_values):
             detail = _differences(sf_values, ns_values, lambda value: "{} + tax {}".format(
                 *(value or (Decimal(0), Decimal(0)))), unit=f" {cur}")
             problems.append(f"refunded line amounts differ ({detail})")

@@ -51,6 +51,9 @@ def _build(workdir: Path, seed: int, platform: str, direction: str, currency: st
        steps=st.lists(refund_step, min_size=1, max_size=3))
 # Square refunds by amount: refunding a line unit by unit once summed to a cent more than the line
 # paid, because each refund's value was rounded alone (Square: 400 REFUND_AMOUNT_INVALID).
+# found by a random run: NetSuite and Magento split a refunded unit between amount and tax a cent apart
+@example(seed=1, platform="magento", direction="from_netsuite", currency="EUR", units=4,
+         steps=[(1, 1, False), (1, 1, False)])
 @example(seed=3, platform="square", direction=TO_NETSUITE, currency="USD", units=1,
          steps=[(1, 1, False), (2, 1, False), (2, 1, True)])
 def test_any_sequence_of_refunds_reconciles(seed, platform, direction, currency, units, steps):

@@ -141,3 +141,22 @@ def test_a_tax_difference_the_connector_sent_is_the_connectors_not_netsuites():
     assert reconcile(sent_nothing).likely_cause.startswith("the connector: it sent NetSuite 0.00 USD of tax")
     sent_right = OrderEvidence("1001", "Shopify", "to_netsuite", "USD", True, (sf,), (ns,), sent_tax=D("2.00"))
     assert reconcile(sent_right).likely_cause.startswith("NetSuite configuration")
+
+
+def _magento_from_netsuite(sf_line, ns_line):
+    from harness.reconcile import OrderEvidence, SideRefund, reconcile
+
+    total = sf_line[0] + sf_line[1]
+    sf = SideRefund("r1", total, "EUR", lines=(("SKU-1004", 1),), line_values=(("SKU-1004",) + sf_line,))
+    ns = SideRefund("CR-1", total, "EUR", lines=(("SKU-1004", 1),), line_values=(("SKU-1004",) + ns_line,))
+    return reconcile(OrderEvidence("2", "Magento", "from_netsuite", "EUR", True, (sf,), (ns,)))
+
+
+def test_from_netsuite_a_line_split_a_cent_apart_between_amount_and_tax_is_the_storefronts_rounding():
+    # NetSuite refunded one of four units as 69.52 + 4.34; Magento's credit memo, given the quantity, 69.51 + 4.35
+    assert _magento_from_netsuite((D("69.51"), D("4.35")), (D("69.52"), D("4.34"))).matches
+
+
+def test_a_line_whose_money_differs_or_whose_tax_moved_more_than_a_cent_still_mismatches():
+    assert not _magento_from_netsuite((D("69.50"), D("4.36")), (D("69.52"), D("4.34"))).matches   # 2 cents moved
+    assert not _magento_from_netsuite((D("73.86"), D("0.00")), (D("69.52"), D("4.34"))).matches   # tax dropped
