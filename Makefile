@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: certify test fuzz mutants bench bench-suite clean
+.PHONY: certify test fuzz mutants bench bench-suite screenshots clean
 
 # pytest rewrites the asserts of every plugin module in every process (xdist workers, nested runs)
 # and caches the result as bytecode; with bytecode writing off it recompiles them all each time.
@@ -35,6 +35,10 @@ bench: $(STAMP)
 
 bench-suite: $(STAMP)
 	$(BIN)/python -m bench.suite
+
+# the README's pictures, made anew from a real certification and a failed one (needs Debian's chromium)
+screenshots: $(STAMP)
+	$(BIN)/python -m harness.screenshots
 
 clean:
 	rm -rf $(VENV) reports build *.egg-info

@@ -78,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     certify.add_argument("-k", dest="keyword", default=None, help="only scenarios matching this pytest -k expression")
     certify.add_argument("--cucumber-json", type=Path, default=None, metavar="PATH",
                          help="also write Cucumber JSON of every scenario here (also under -n)")
+    certify.add_argument("--allure-dir", type=Path, default=None, metavar="DIR",
+                         help="also write Allure results (one file per scenario, with its steps) into this directory "
+                              "(also under -n)")
     certify.add_argument("-n", dest="workers", type=_workers, default=None,
                          help="run scenarios in parallel with pytest-xdist (a number or 'auto')")
     certify.add_argument("--connector", default=None, metavar="MODULE:FACTORY",
@@ -267,6 +270,8 @@ def certify(args: argparse.Namespace) -> int:
     pytest_args += [f"--harness-feature={feature.resolve()}" for feature in args.features]
     if args.cucumber_json:
         pytest_args.append(f"--certification-cucumber-json={args.cucumber_json.resolve()}")
+    if args.allure_dir:
+        pytest_args.append(f"--alluredir={args.allure_dir.resolve()}")
     if args.seed is not None:
         pytest_args.append(f"--harness-seed={args.seed}")
     if args.transport != "inprocess":

@@ -348,8 +348,9 @@ class _CertificationCollector:
         report["run"] = {"seed": seed, "replay": _replay_command(self.config, seed),
                          "selection": {"keyword": self.config.getoption("keyword") or None,
                                        "markers": self.config.getoption("markexpr") or None,
-                                       "paths": list(self.config.args),
-                                       "features": [str(p) for p in self.config.getoption("--harness-feature")]},
+                                       "paths": [_relative(self.config, p) for p in self.config.args],
+                                       "features": [_relative(self.config, p)
+                                                    for p in self.config.getoption("--harness-feature")]},
                          "connector": self.connector,
                          "transport": self.config.getoption("--harness-transport"),
                          "started_at": self.started, "finished_at": _now(),
@@ -405,8 +406,19 @@ def _narrowing(config: pytest.Config, selection: dict) -> list[str]:
     return reasons
 
 
+def _relative(config: pytest.Config, path: str | Path) -> str:
+    """A path as the project names it (relative to its root), so a report shows no machine's layout."""
+    text = str(path)
+    head, sep, tail = text.partition("::")
+    try:
+        return str(Path(head).resolve().relative_to(config.rootpath.resolve())) + sep + tail
+    except ValueError:
+        return text
+
+
 def _replay_command(config: pytest.Config, seed: int) -> str:
-    words = ["refund-harness", "certify", *map(str, config.getoption("--harness-feature")), "--seed", str(seed)]
+    words = ["refund-harness", "certify", *(_relative(config, p) for p in config.getoption("--harness-feature")),
+             "--seed", str(seed)]
     for flag, value in (("-k", config.getoption("keyword")), ("-m", config.getoption("markexpr"))):
         if value:
             words += ["--", flag, value] if flag == "-m" else [flag, value]

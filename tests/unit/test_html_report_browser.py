@@ -5,22 +5,16 @@ and a screenshot is taken. Where no Chromium is installed the test says how to i
 skips; `.ci/run` installs it, so CI runs this test.
 """
 import re
-import shutil
-import subprocess
 from html.parser import HTMLParser
 
 import pytest
 
+from harness import browser
 from harness.certification import MatrixRow, ScenarioOutcome, build_report
 from harness.html_report import write_html
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-INSTALL = "apt-get update && apt-get install -y chromium"
-# Chromium as root, offline: no sandbox, no GPU, and none of its background connections.
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
-
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=f"no Chromium on this machine; install it with: {INSTALL}")
+pytestmark = pytest.mark.skipif(browser.chromium() is None,
+                                reason=f"no Chromium on this machine; install it with: {browser.INSTALL}")
 
 
 class _VisibleText(HTMLParser):
@@ -40,13 +34,6 @@ class _VisibleText(HTMLParser):
             self.parts.append(data.strip())
 
 
-def _browser(tmp_path, *args: str) -> str:
-    done = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
-
-
 def test_a_person_sees_the_verdict_the_matrix_and_why_a_scenario_failed(tmp_path):
     matrix = [MatrixRow("alpha", "Alpha", "to_netsuite", True), MatrixRow("alpha", "Alpha", "from_netsuite", True)]
     outcomes = [
@@ -62,7 +49,7 @@ def test_a_person_sees_the_verdict_the_matrix_and_why_a_scenario_failed(tmp_path
     page = tmp_path / "certification.html"
     write_html(page, build_report(outcomes, matrix, "team.sync:connector"))
 
-    rendered = _browser(tmp_path, "--dump-dom", page.as_uri())
+    rendered = browser.run("--dump-dom", page.as_uri())
     reader = _VisibleText()
     reader.feed(rendered)
     text = " ".join(reader.parts)
@@ -73,6 +60,5 @@ def test_a_person_sees_the_verdict_the_matrix_and_why_a_scenario_failed(tmp_path
     assert "10.00 USD" in text
     assert "totals differ by 1.00 USD" in text
 
-    shot = tmp_path / "report.png"
-    _browser(tmp_path, "--window-size=1280,900", f"--screenshot={shot}", page.as_uri())
+    shot = browser.screenshot(page, tmp_path / "report.png", height=900)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000

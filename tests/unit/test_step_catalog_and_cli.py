@@ -67,7 +67,10 @@ def test_certify_one_feature_with_pytest_options_is_partial(tmp_path, capsys):
     code = main(["certify", str(feature), "--report", str(report), "--cucumber-json", str(tmp_path / "c.json"),
                  "--", "-p", "no:xdist", "--maxfail=50"])
     data = json.loads(report.read_text())
-    assert data["run"]["selection"]["features"] == [str(feature)] and data["scenarios"]["deselected"] > 0
+    # paths as the project names them, not as this machine lays them out
+    assert data["run"]["selection"]["features"] == ["features/activation.feature"]
+    assert data["run"]["selection"]["paths"] == ["tests/acceptance"] and data["scenarios"]["deselected"] > 0
+    assert "refund-harness certify features/activation.feature --seed" in data["run"]["replay"]
     assert data["verdict"] != "certified" and code in (1, 6)
     assert (tmp_path / "certification.html").exists()
     cucumber = json.loads((tmp_path / "c.json").read_text())
@@ -86,3 +89,18 @@ def test_an_unwritable_report_path_is_refused_before_the_run(tmp_path, capsys):
     assert "cannot write" in capsys.readouterr().err
     assert main(["certify", "--report", str(tmp_path)]) == 4
     assert "is a directory" in capsys.readouterr().err
+
+
+def test_certify_writes_allure_results_with_each_scenarios_steps(tmp_path):
+    import json as _json
+
+    from harness.cli import main
+
+    feature = Path(__file__).resolve().parents[2] / "features" / "activation.feature"
+    allure = tmp_path / "allure"
+    main(["certify", str(feature), "--report", str(tmp_path / "c.json"), "--allure-dir", str(allure),
+          "-k", "square", "--", "-p", "no:xdist"])
+    results = [_json.loads(p.read_text()) for p in allure.glob("*-result.json")]
+    assert results and all(r["status"] == "passed" for r in results)
+    assert all(r["steps"] and r["steps"][0]["name"].startswith("Given ") for r in results)
+    assert {p["value"] for r in results for p in r["parameters"] if p["name"] == "storefront"} == {"'square'"}
