@@ -488,7 +488,10 @@ def _why(report: pytest.TestReport, step: str | None = None) -> str:
     cause is often at the end of it ("... Likely cause: ..."); only a runaway message is cut, at 4,000."""
     crash = getattr(report.longrepr, "reprcrash", None)
     text = crash.message if crash is not None else str(report.longrepr or "")
-    first = " ".join(text.strip().splitlines()[:1]) or f"failed in {report.when}"
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    first = lines[0] if lines else f"failed in {report.when}"
+    if first.endswith(":") and len(lines) > 1:   # "AssertionError:" with its message on the next line
+        first = f"{first} {lines[1]}"
     if step:
         first = f"at step {step.split('  (')[0]!r}: {first}"
     return first if len(first) <= 4000 else first[:3997] + "..."

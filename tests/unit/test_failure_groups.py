@@ -19,9 +19,25 @@ def test_the_same_cause_on_other_orders_and_amounts_is_one_group():
     groups = group_failures(failures)
     assert [len(g.scenarios) for g in groups] == [5, 1]
     assert groups[0].check == "Then the refund totals match on both sides"
-    assert groups[0].cause == "the connector: it sent NetSuite N USD of tax for order N"
+    assert groups[0].cause == "the connector: it sent NetSuite N <currency> of tax for order N"
     assert groups[0].rows == [("shopify", "to_netsuite")]
     assert groups[1].check == "Then NetSuite has exactly N refunds for the order"
+
+
+def test_one_named_cause_caught_by_different_checks_in_other_currencies_is_one_group():
+    failures = [("a", "at step 'Then the refund totals match on both sides': x. Likely cause: it sent NetSuite 0 USD of tax.", []),
+                ("b", "at step 'Then every refund of the order is posted, once on each side': y. Likely cause: "
+                      "it sent NetSuite 0 JPY of tax.", []),
+                ("c", "at step 'Then the refund totals match on both sides': z. Likely cause: it sent NetSuite 3 EUR of tax.", [])]
+    (group,) = group_failures(failures)
+    assert group.checks == ["Then the refund totals match on both sides",
+                            "Then every refund of the order is posted, once on each side"]
+    assert group.cause == "it sent NetSuite N <currency> of tax"
+
+
+def test_an_apostrophe_is_not_a_quote():
+    assert key_of("at step \"Then NetSuite's refund is 3\": NetSuite's total is 4. It's wrong")[:2] == (
+        "Then NetSuite's refund is N", "NetSuite's total is N.")
 
 
 def test_platform_names_are_masked_so_one_bug_on_many_storefronts_is_one_group():
@@ -31,7 +47,7 @@ def test_platform_names_are_masked_so_one_bug_on_many_storefronts_is_one_group()
 
 def test_without_a_likely_cause_the_first_sentence_is_the_cause():
     assert key_of("at step 'When I post': Refund 12 is canceled, so it is not posted. Uncancel it first.") == (
-        "When I post", "Refund N is canceled, so it is not posted.")
+        "When I post", "Refund N is canceled, so it is not posted.", False)
     assert key_of("RuntimeError: boom")[0] == "(before or after the steps)"
 
 
