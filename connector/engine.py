@@ -24,6 +24,7 @@ from connector.model import Direction, OrderLink, RefundStatus, SourceStatus
 from connector.netsuite import NetSuiteClient, NetSuiteConfig, NonceSource, TbaAuth
 from connector.order_sync import OrderSync
 from connector.schedule import RunSummary, is_due, look_back_from, next_run_after
+from connector.slots import NetSuiteSlots
 from connector.storefronts import storefront, storefronts
 from connector.storefronts.base import StorefrontAdapter, WebhookReceiver
 from connector.to_netsuite import ToNetSuite
@@ -52,7 +53,9 @@ class Connector:
         self.http = http
         self.webhook_base_url = webhook_base_url.rstrip("/")
         self.ledger = Ledger(ledger_path, clock, synchronous=ledger_synchronous)
-        self.netsuite = NetSuiteClient(netsuite, http, TbaAuth(netsuite, clock, NonceSource(seed, self.ledger.incarnation)))
+        # the NetSuite account's concurrency slots are leased in the ledger, shared with every worker on it
+        self.netsuite = NetSuiteClient(netsuite, http, TbaAuth(netsuite, clock, NonceSource(seed, self.ledger.incarnation)),
+                                       slots=NetSuiteSlots(self.ledger, netsuite.account_id, netsuite.concurrency_limit))
         self.order_sync = OrderSync(self.ledger, self.netsuite, clock)
         self.to_netsuite = ToNetSuite(self.ledger, self.netsuite)
         self.from_netsuite = FromNetSuite(self.ledger, self.netsuite)
@@ -279,7 +282,9 @@ class Connector:
 
         To NetSuite, up to the NetSuite account's concurrency limit (``NetSuiteConfig.concurrency_limit``)
         are posted at once: each refund is a short chain of requests that waits on NetSuite, so one at a
-        time leaves most of the account's request slots idle. Each refund's own steps keep their order
+        time leaves most of the account's request slots idle. Each request holds one of the account's
+        slots, leased in the ledger, so this worker and every other on the ledger stay within the limit
+        together (connector/slots.py): a thread that finds them all held waits for one. Each refund's own steps keep their order
         (claim, reads, confirm, create, record, release). A refund NetSuite refuses with 429 is marked a
         retryable error like any other and tried on the next run; nothing here retries it.
         From NetSuite, the writes go to the storefront, whose limits are rate limits per store, not
