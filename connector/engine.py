@@ -14,7 +14,7 @@ import httpx
 from common.clock import Clock
 from connector.accounts import (Account, AccountSettings, PrerequisiteReport, check_direction_change,
                                 check_prerequisites, refusal_message, validate_new_account)
-from connector.claims import ClaimLost, claimed
+from connector.claims import CLAIM_LEASE, ClaimLost, claimed
 from connector.crashpoints import reached
 from connector.errors import ActivationRefused, ConnectorError, RemoteError
 from connector.from_netsuite import FromNetSuite
@@ -30,6 +30,10 @@ from connector.storefronts.base import StorefrontAdapter, WebhookReceiver
 from connector.to_netsuite import ToNetSuite
 
 WEBHOOK_PATH = "/webhooks/{platform}"   # where each platform's refund webhooks arrive
+# How long an account's scheduled run is one worker's: if that worker dies mid-run, another takes the run
+# over once this has passed on the clock. Each refund keeps its own claim, so a run taken over from a live
+# worker (one that ran longer than this) only repeats retrieval, never a post.
+ACCOUNT_RUN_LEASE = CLAIM_LEASE
 
 
 # What a receiver raises on a delivery it could not parse: a payload of the wrong shape fails anywhere in
@@ -228,17 +232,21 @@ class Connector:
 
     # --- schedule -------------------------------------------------------------------------
     def run_scheduled(self) -> RunSummary:
-        """Every account whose 90-minute refund schedule is due: retrieve what is new, post what is open."""
+        """Every account whose 90-minute refund schedule is due: retrieve what is new, post what is open.
+        An account whose run another worker on the ledger holds right now is left to that worker."""
         now = self.clock.now()
         summary = RunSummary()
         for account in self.ledger.accounts():
-            if not is_due(account, now):
+            # another worker on the ledger running this account already: its run covers it, and this one
+            # goes on to the next account instead of retrieving and listing the same refunds again
+            if not is_due(account, now) or not self.ledger.claim_account_run(account.id, ACCOUNT_RUN_LEASE):
                 continue
             try:
                 summary.add(self._run_account(account, now))
                 reached("engine.account_run_done")
             finally:
                 self.ledger.update_account(account.id, last_refund_run_at=now, next_refund_run_at=next_run_after(now))
+                self.ledger.release_account_run(account.id)
             reached("engine.next_run_scheduled")
         return summary
 

@@ -461,6 +461,26 @@ class Ledger:
                              " WHERE id = ? AND claimed_by = ?", (refund_id, self.worker_id))
         return cur.rowcount == 1
 
+    # --- account runs: one worker at a time runs an account's schedule ---------------------------
+    def claim_account_run(self, account_id: int, lease: timedelta) -> bool:
+        """Take the account's run for this worker until ``lease`` from now: only while the run is due (no
+        worker finished it meanwhile, which moves the next run on) and no other worker holds a live claim
+        on it. One UPDATE, so atomic across threads and processes."""
+        now = _iso(self.clock.now())
+        with self._tx() as db:
+            cur = db.execute("UPDATE accounts SET run_claimed_by = ?, run_claim_expires_at = ? WHERE id = ?"
+                             " AND (next_refund_run_at IS NULL OR next_refund_run_at <= ?)"
+                             " AND (run_claimed_by IS NULL OR run_claimed_by = ? OR run_claim_expires_at <= ?)",
+                             (self.worker_id, _iso(self.clock.now() + lease), account_id, now, self.worker_id, now))
+        return cur.rowcount == 1
+
+    def release_account_run(self, account_id: int) -> bool:
+        """Let the account's run go; False when it was no longer this worker's."""
+        with self._tx() as db:
+            cur = db.execute("UPDATE accounts SET run_claimed_by = NULL, run_claim_expires_at = NULL"
+                             " WHERE id = ? AND run_claimed_by = ?", (account_id, self.worker_id))
+        return cur.rowcount == 1
+
     # --- NetSuite concurrency slots, shared by every worker on this ledger (connector/slots.py) -------
     def lease_netsuite_slot(self, netsuite_account: str, limit: int, lease: timedelta) -> tuple[int, str] | None:
         """Take a free slot among the account's first ``limit`` (free: nobody holds it, or its lease ran out)

@@ -7,6 +7,7 @@ Nothing here waits on the clock: NetSuite's latency is an injected sleep that ho
 until the test lets it go, and a lease runs out only when the test advances the ManualClock."""
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 from datetime import timedelta
@@ -16,40 +17,58 @@ import pytest
 from connector import Direction, RefundStatus
 from connector.errors import RemoteError
 from connector.slots import SLOT_LEASE, NetSuiteSlots
-from tests.unit.connector_helpers import (NS_ACCOUNT, add_shopify_account, connector_credentials, connector_on_netsuite,
-                                          make_connector, shopify_order, shopify_refund)
+from tests.unit.connector_helpers import (NS_ACCOUNT, connector_credentials, connector_on_netsuite, make_connector,
+                                          shopify_order, shopify_refund)
 from tests.unit.test_connector_netsuite_concurrency import HANG_GUARD, HeldLatency
 
 WORKERS = 4
 LIMIT = 5                        # the connector's default concurrency_limit, and the account's
-ORDERS = range(1001, 1013)       # twelve orders of one refund each: more than the limit, fewer than 4 x 5 threads
+STORES = 4                       # one Shopify store (a connector account) per worker
+ORDERS = range(1001, 1013)       # twelve orders of one refund each, three per store: more than the limit,
+                                 # fewer than the workers' threads (four accounts posted at once, three each)
+
+
+def _store(order_id: int) -> str:
+    return f"acme-{(order_id - ORDERS[0]) % STORES}"
 
 
 @pytest.fixture
 def workers(tmp_path):
-    """Four workers (Connectors on one ledger file, as four processes would be) on one NetSuite account,
-    twelve refunds due. The simulated account lets far more than the limit in, so a request the workers
-    send over it is counted at the gate instead of refused."""
+    """Four workers (Connectors on one ledger file, as four processes would be) and four Shopify accounts
+    on one NetSuite account, twelve refunds due. Each worker takes an account's run that no other holds,
+    so the four post at once. The simulated account lets far more than the limit in, so a request the
+    workers send over it is counted at the gate instead of refused."""
     orders = [shopify_order(number) | {"name": f"#{number}", "refunds": [shopify_refund(number - 100, number)],
                                        "updated_at": "2026-01-05T09:30:00Z"} for number in ORDERS]
-    answers = [("GET", r"/orders\.json\?", {"orders": orders})]
+    answers = []
+    for index in range(STORES):
+        host = re.escape(f"acme-{index}.myshopify.com")
+        answers.append(("GET", rf"//{host}/.*/orders\.json\?",
+                        {"orders": [order for order in orders if _store(order["id"]) == f"acme-{index}"]}))
     for order in orders:
-        answers += [("GET", rf"/orders/{order['id']}\.json$", {"order": order}),
-                    ("GET", rf"/orders/{order['id']}/refunds\.json$", {"refunds": order["refunds"]})]
+        host = re.escape(f"{_store(order['id'])}.myshopify.com")
+        answers += [("GET", rf"//{host}/.*/orders/{order['id']}\.json$", {"order": order}),
+                    ("GET", rf"//{host}/.*/orders/{order['id']}/refunds\.json$", {"refunds": order["refunds"]})]
     with connector_on_netsuite(tmp_path, answers) as (first, netsuite, routes):
         assert first.netsuite.config.concurrency_limit == LIMIT == netsuite.sim.settings.concurrency_limit
-        account = add_shopify_account(first, netsuite.settings)
-        first.activate_order_sync(account.id)
+        accounts = {store: first.add_account(name=f"Acme {store}", platform="shopify", store=store,
+                                             credentials={"access_token": "shpat", "client_secret": "shpss"},
+                                             settings=netsuite.settings)
+                    for store in sorted({_store(number) for number in ORDERS})}
+        for account in accounts.values():
+            first.activate_order_sync(account.id)
         for number in ORDERS:
-            link = first.sync_order(account.id, str(number))
+            link = first.sync_order(accounts[_store(number)].id, str(number))
             netsuite.bill(netsuite.record("salesOrder", link.sales_order_id))
-        first.ledger.update_account(account.id, direction=Direction.TO_NETSUITE, next_refund_run_at=first.clock.now())
+        for account in accounts.values():
+            first.ledger.update_account(account.id, direction=Direction.TO_NETSUITE,
+                                        next_refund_run_at=first.clock.now())
         others = [make_connector(tmp_path, routes, first.clock, credentials=connector_credentials(netsuite.sim))
                   for _ in range(WORKERS - 1)]
         netsuite.sim.settings.concurrency_limit = 100
         netsuite.sim.journal.clear()   # order sync and billing are not the runs'
         try:
-            yield [first, *others], netsuite, account
+            yield [first, *others], netsuite
         finally:
             for other in others:
                 other.close()
@@ -73,8 +92,8 @@ def _run_all(connectors) -> list:
     return threads, summaries, failures
 
 
-def _posted_exactly_once(connectors, netsuite, account) -> None:
-    rows = connectors[0].refunds(account_id=account.id)
+def _posted_exactly_once(connectors, netsuite) -> None:
+    rows = connectors[0].refunds()
     assert len(rows) == len(ORDERS)
     assert {row.status for row in rows} == {RefundStatus.POSTED} and all(row.claimed_by is None for row in rows)
     assert len(netsuite.transforms()) == len(ORDERS) == len({row.target_id for row in rows})
@@ -82,14 +101,14 @@ def _posted_exactly_once(connectors, netsuite, account) -> None:
 
 
 def test_four_workers_never_have_more_than_the_limit_in_flight_and_post_each_refund_once(workers) -> None:
-    connectors, netsuite, account = workers
+    connectors, netsuite = workers
     latency = HeldLatency()
     netsuite.sim.faults.sleep = latency
     netsuite.sim.faults.add(action="latency", simulator="netsuite", operation="transform_record", seconds=0.02)
     threads, summaries, failures = _run_all(connectors)
     try:
         # The limit's worth of refunds reach their create and hold every slot; the other workers' requests
-        # wait for one. Unshared, each worker would send its own five and twelve creates would pile up here.
+        # wait for one. Unshared, each worker would send its own three and twelve creates would pile up here.
         assert latency.wait_until_held(LIMIT), "the workers did not post the limit's worth at once"
         assert netsuite.sim.in_flight == LIMIT
         assert len(connectors[0].ledger.netsuite_slot_holders(NS_ACCOUNT)) == LIMIT
@@ -101,12 +120,12 @@ def test_four_workers_never_have_more_than_the_limit_in_flight_and_post_each_ref
     assert netsuite.sim.peak_in_flight == LIMIT          # measured at NetSuite's gate over every run
     assert sum(entry.status == 429 for entry in netsuite.sim.journal.entries()) == 0
     assert sum(s.posted for s in summaries) == len(ORDERS) and sum(s.errors for s in summaries) == 0
-    _posted_exactly_once(connectors, netsuite, account)
+    _posted_exactly_once(connectors, netsuite)
     assert connectors[0].ledger.netsuite_slot_holders(NS_ACCOUNT) == {}   # every slot given back
 
 
 def test_a_dead_workers_slots_come_back_when_their_lease_runs_out(workers) -> None:
-    connectors, netsuite, account = workers
+    connectors, netsuite = workers
     dead, live = connectors[0], connectors[1]
     # A worker killed mid-request: it leased every slot and never gave one back.
     dead_slots = NetSuiteSlots(dead.ledger, NS_ACCOUNT, LIMIT)
@@ -129,7 +148,7 @@ def test_a_dead_workers_slots_come_back_when_their_lease_runs_out(workers) -> No
     assert netsuite.sim.peak_in_flight <= LIMIT
     assert sum(entry.status == 429 for entry in netsuite.sim.journal.entries()) == 0
     assert sum(s.posted for s in summaries) == len(ORDERS)
-    _posted_exactly_once(connectors[1:], netsuite, account)
+    _posted_exactly_once(connectors[1:], netsuite)
     assert live.ledger.netsuite_slot_holders(NS_ACCOUNT) == {}
 
 
