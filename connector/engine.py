@@ -292,8 +292,8 @@ class Connector:
         are posted at once: each refund is a short chain of requests that waits on NetSuite, so one at a
         time leaves most of the account's request slots idle. Each request holds one of the account's
         slots, leased in the ledger, so this worker and every other on the ledger stay within the limit
-        together (connector/slots.py): a thread that finds them all held waits for one. Each refund's own steps keep their order
-        (claim, reads, confirm, create, record, release). A refund NetSuite refuses with 429 is marked a
+        together (connector/slots.py): a thread that finds them all held waits for one. Each refund's own
+        steps keep their order (claim, reads, confirm, create, record, release). A refund NetSuite refuses with 429 is marked a
         retryable error like any other and tried on the next run; nothing here retries it.
         From NetSuite, the writes go to the storefront, whose limits are rate limits per store, not
         NetSuite's: refunds are pushed one at a time."""
