@@ -10,7 +10,8 @@
    calls each refund costs (from the simulators' request journals); and the same workload driven
    through the connector seam against the shipped engine called directly (the seam's overhead).
 4. At scale (bench/scale.py): soak cost per refund late against early in one long soak, calls per refund
-   for each platform and direction, the share of NetSuite's concurrency limit kept busy, peak memory.
+   for each platform and direction, the share of NetSuite's concurrency limit kept busy, 4 connector
+   workers on one ledger against 1, peak memory.
 Timings interleave the contenders and take the median of several rounds to damp noise.
 """
 from __future__ import annotations

@@ -20,11 +20,18 @@
     alone (requests x latency / wall time, Little's law: a floor that counts no processing time at all).
     And how many NetSuite answered 429 for its concurrency limit.
 (d) Peak resident memory of the process after (a).
+(e) Several connector workers on one ledger against one: the same soak (``WORKERS_REFUNDS`` refunds over
+    every platform and direction, fault rate ``WORKERS_FAULT_RATE``, one seed) run with 1 worker and with
+    ``WORKERS`` workers, in turn, ``WORKERS_ROUNDS`` times; the median wall time of the ``WORKERS``-worker
+    soaks over that of the 1-worker soaks (the workers share NetSuite's concurrency limit through the
+    ledger, so more workers should not be slower), with NetSuite's own 429s for its limit and the most
+    requests it had in flight at once (at its gate) for each.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 
 from connector.netsuite import DEFAULT_CONCURRENCY_LIMIT
 from harness.directions import TO_NETSUITE
@@ -128,14 +135,44 @@ def bench_ceiling() -> None:
     print(f"  answered 429 for the concurrency limit    : {sum(b.netsuite_throttled for b in result.batches)}")
 
 
+WORKERS = 4
+WORKERS_REFUNDS = 500
+WORKERS_FAULT_RATE = 0.3
+WORKERS_ROUNDS = 3
+
+
+def bench_workers() -> None:
+    soaks: dict[int, list] = {1: [], WORKERS: []}
+    for _ in range(WORKERS_ROUNDS):   # in turn, so a change in the machine's load hits both alike
+        for workers in soaks:
+            soaks[workers].append(run_soak(SoakConfig(refunds=WORKERS_REFUNDS, fault_rate=WORKERS_FAULT_RATE,
+                                                      seed=1, workers=workers)))
+    wall = {workers: statistics.median(r.elapsed_s for r in results) for workers, results in soaks.items()}
+    print(f"{WORKERS} connector workers on one ledger vs 1: soak of {WORKERS_REFUNDS} refunds, fault rate "
+          f"{WORKERS_FAULT_RATE}, seed 1 (median of {WORKERS_ROUNDS} soaks each, taken in turn)")
+    print(f"  wall time, {WORKERS} workers / 1 worker       : {wall[WORKERS] / wall[1]:.2f}x  "
+          f"({wall[WORKERS]:.1f} s vs {wall[1]:.1f} s)")
+    limit = NetSuiteSimulator().settings.concurrency_limit
+    for workers, results in soaks.items():
+        print(f"  {workers} worker(s): NetSuite 429s for its limit {[r.netsuite_throttled for r in results]}, "
+              f"most in flight at once {max(r.netsuite_peak_in_flight for r in results)} (limit {limit}), "
+              f"quiet runs {[r.quiet_runs for r in results]}, lost/duplicated "
+              f"{sum(r.lost for r in results)}/{sum(r.duplicated for r in results)}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.scale", description="cost at scale (make bench runs all)")
     parser.add_argument("--refunds", type=int, metavar="N",
                         help="only the long soak (a) and its peak memory (d), with N refunds (50000: the issue's figure)")
+    parser.add_argument("--workers", action="store_true", help=f"only (e): {WORKERS} connector workers against 1")
     args = parser.parse_args(argv)
+    if args.workers:
+        bench_workers()
+        return
     if args.refunds is None:
         bench_calls()
         bench_ceiling()
+        bench_workers()
     bench_scale(args.refunds or SOAK_REFUNDS)   # last: its peak memory is the process's
 
 

@@ -6,7 +6,7 @@ Shape (every key not marked optional is required; no other key is accepted)::
       "ledger": "/var/lib/refund-connector/ledger.sqlite",   # its directory must exist
       "netsuite": {"account_id": "1234567_SB1", "consumer_key": "...", "consumer_secret": "...",
                    "token_id": "...", "token_secret": "...",
-                   "concurrency_limit": 5},          # optional, default 5: refunds posted to NetSuite at once
+                   "concurrency_limit": 5},          # optional, default 5: NetSuite requests in flight, every worker on the ledger together
       "accounts": [{"name": "Acme web store", "platform": "<a platform of connector.storefronts>",
                     "store": "<its store_hint>", "credentials": {"<its credential names>": "..."},
                     "settings": {"generic_refund_item_id": "12", ...},   # optional, AccountSettings fields

@@ -14,7 +14,7 @@ import httpx
 from common.clock import Clock
 from connector.accounts import (Account, AccountSettings, PrerequisiteReport, check_direction_change,
                                 check_prerequisites, refusal_message, validate_new_account)
-from connector.claims import ClaimLost, claimed
+from connector.claims import CLAIM_LEASE, ClaimLost, claimed
 from connector.crashpoints import reached
 from connector.errors import ActivationRefused, ConnectorError, RemoteError
 from connector.from_netsuite import FromNetSuite
@@ -24,11 +24,16 @@ from connector.model import Direction, OrderLink, RefundStatus, SourceStatus
 from connector.netsuite import NetSuiteClient, NetSuiteConfig, NonceSource, TbaAuth
 from connector.order_sync import OrderSync
 from connector.schedule import RunSummary, is_due, look_back_from, next_run_after
+from connector.slots import NetSuiteSlots
 from connector.storefronts import storefront, storefronts
 from connector.storefronts.base import StorefrontAdapter, WebhookReceiver
 from connector.to_netsuite import ToNetSuite
 
 WEBHOOK_PATH = "/webhooks/{platform}"   # where each platform's refund webhooks arrive
+# How long an account's scheduled run is one worker's: if that worker dies mid-run, another takes the run
+# over once this has passed on the clock. Each refund keeps its own claim, so a run taken over from a live
+# worker (one that ran longer than this) only repeats retrieval, never a post.
+ACCOUNT_RUN_LEASE = CLAIM_LEASE
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,9 @@ class Connector:
         self.http = http
         self.webhook_base_url = webhook_base_url.rstrip("/")
         self.ledger = Ledger(ledger_path, clock, synchronous=ledger_synchronous)
-        self.netsuite = NetSuiteClient(netsuite, http, TbaAuth(netsuite, clock, NonceSource(seed, self.ledger.incarnation)))
+        # the NetSuite account's concurrency slots are leased in the ledger, shared with every worker on it
+        self.netsuite = NetSuiteClient(netsuite, http, TbaAuth(netsuite, clock, NonceSource(seed, self.ledger.incarnation)),
+                                       slots=NetSuiteSlots(self.ledger, netsuite.account_id, netsuite.concurrency_limit))
         self.order_sync = OrderSync(self.ledger, self.netsuite, clock)
         self.to_netsuite = ToNetSuite(self.ledger, self.netsuite)
         self.from_netsuite = FromNetSuite(self.ledger, self.netsuite)
@@ -218,11 +225,14 @@ class Connector:
 
     # --- schedule -------------------------------------------------------------------------
     def run_scheduled(self) -> RunSummary:
-        """Every account whose 90-minute refund schedule is due: retrieve what is new, post what is open."""
+        """Every account whose 90-minute refund schedule is due: retrieve what is new, post what is open.
+        An account whose run another worker on the ledger holds right now is left to that worker."""
         now = self.clock.now()
         summary = RunSummary()
         for account in self.ledger.accounts():
-            if not is_due(account, now):
+            # another worker on the ledger running this account already: its run covers it, and this one
+            # goes on to the next account instead of retrieving and listing the same refunds again
+            if not is_due(account, now) or not self.ledger.claim_account_run(account.id, ACCOUNT_RUN_LEASE):
                 continue
             try:
                 summary.add(self._run_account(account, now))
@@ -235,6 +245,7 @@ class Connector:
                                         "report it if it keeps happening.")
             finally:
                 self.ledger.update_account(account.id, last_refund_run_at=now, next_refund_run_at=next_run_after(now))
+                self.ledger.release_account_run(account.id)
             reached("engine.next_run_scheduled")
         return summary
 
@@ -282,8 +293,10 @@ class Connector:
 
         To NetSuite, up to the NetSuite account's concurrency limit (``NetSuiteConfig.concurrency_limit``)
         are posted at once: each refund is a short chain of requests that waits on NetSuite, so one at a
-        time leaves most of the account's request slots idle. Each refund's own steps keep their order
-        (claim, reads, confirm, create, record, release). A refund NetSuite refuses with 429 is marked a
+        time leaves most of the account's request slots idle. Each request holds one of the account's
+        slots, leased in the ledger, so this worker and every other on the ledger stay within the limit
+        together (connector/slots.py): a thread that finds them all held waits for one. Each refund's own
+        steps keep their order (claim, reads, confirm, create, record, release). A refund NetSuite refuses with 429 is marked a
         retryable error like any other and tried on the next run; nothing here retries it.
         From NetSuite, the writes go to the storefront, whose limits are rate limits per store, not
         NetSuite's: refunds are pushed one at a time."""

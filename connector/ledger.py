@@ -7,6 +7,7 @@ target id is written the moment the remote system accepted the refund, before an
 """
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 import threading
@@ -118,8 +119,21 @@ class Ledger:
         self.incarnation = self._next_incarnation()
         # Names this opening of the ledger in claims: unique among every worker on the same file.
         self.worker_id = f"worker-{self.incarnation}"
+        self._slot_db, self._slot_lock = self._db, self._lock
+        if self.path != ":memory:":
+            # NetSuite slot leases (two short writes per NetSuite request) on a connection of their own, so
+            # they neither queue behind this worker's refund writes nor wait for a disk flush each: a lease
+            # lost to a power cut is only a slot free again, and NORMAL in WAL mode never corrupts the file.
+            self._slot_db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._slot_db.execute("PRAGMA synchronous=NORMAL")
+            self._slot_lock = threading.RLock()
+        self._slot_holders = itertools.count(1)
+        self._slots_made: set[tuple[str, int]] = set()
 
     def close(self) -> None:
+        with self._slot_lock:
+            if self._slot_db is not self._db:
+                self._slot_db.close()
         with self._lock:
             self._db.close()
 
@@ -447,6 +461,69 @@ class Ledger:
             cur = db.execute("UPDATE refunds SET claimed_by = NULL, claim_expires_at = NULL"
                              " WHERE id = ? AND claimed_by = ?", (refund_id, self.worker_id))
         return cur.rowcount == 1
+
+    # --- account runs: one worker at a time runs an account's schedule ---------------------------
+    def claim_account_run(self, account_id: int, lease: timedelta) -> bool:
+        """Take the account's run for this worker until ``lease`` from now: only while the run is due (no
+        worker finished it meanwhile, which moves the next run on) and no other worker holds a live claim
+        on it. One UPDATE, so atomic across threads and processes."""
+        now = _iso(self.clock.now())
+        with self._tx() as db:
+            cur = db.execute("UPDATE accounts SET run_claimed_by = ?, run_claim_expires_at = ? WHERE id = ?"
+                             " AND (next_refund_run_at IS NULL OR next_refund_run_at <= ?)"
+                             " AND (run_claimed_by IS NULL OR run_claimed_by = ? OR run_claim_expires_at <= ?)",
+                             (self.worker_id, _iso(self.clock.now() + lease), account_id, now, self.worker_id, now))
+        return cur.rowcount == 1
+
+    def release_account_run(self, account_id: int) -> bool:
+        """Let the account's run go; False when it was no longer this worker's."""
+        with self._tx() as db:
+            cur = db.execute("UPDATE accounts SET run_claimed_by = NULL, run_claim_expires_at = NULL"
+                             " WHERE id = ? AND run_claimed_by = ?", (account_id, self.worker_id))
+        return cur.rowcount == 1
+
+    # --- NetSuite concurrency slots, shared by every worker on this ledger (connector/slots.py) -------
+    def lease_netsuite_slot(self, netsuite_account: str, limit: int, lease: timedelta) -> tuple[int, str] | None:
+        """Take a free slot among the account's first ``limit`` (free: nobody holds it, or its lease ran out)
+        until ``lease`` from now; (slot, holder) to release it with, or None when all are held."""
+        now = self.clock.now()
+        holder = f"{self.worker_id}#{next(self._slot_holders)}"
+        with self._slot_lock:
+            self._slot_db.execute("BEGIN IMMEDIATE")   # the find and the take are one step for every worker
+            try:
+                if (netsuite_account, limit) not in self._slots_made:
+                    self._slot_db.executemany(
+                        "INSERT OR IGNORE INTO netsuite_slots (netsuite_account, slot) VALUES (?, ?)",
+                        [(netsuite_account, slot) for slot in range(limit)])
+                row = self._slot_db.execute(
+                    "SELECT slot FROM netsuite_slots WHERE netsuite_account = ? AND slot < ?"
+                    " AND (holder IS NULL OR lease_expires_at <= ?) ORDER BY slot LIMIT 1",
+                    (netsuite_account, limit, _iso(now))).fetchone()
+                if row is not None:
+                    self._slot_db.execute(
+                        "UPDATE netsuite_slots SET holder = ?, lease_expires_at = ? WHERE netsuite_account = ?"
+                        " AND slot = ?", (holder, _iso(now + lease), netsuite_account, row[0]))
+            except BaseException:
+                self._slot_db.execute("ROLLBACK")
+                raise
+            self._slot_db.execute("COMMIT")
+            self._slots_made.add((netsuite_account, limit))
+        return None if row is None else (row[0], holder)
+
+    def release_netsuite_slot(self, netsuite_account: str, slot: int, holder: str) -> bool:
+        """Free the slot; False when it was no longer this holder's (its lease ran out and another took it)."""
+        with self._slot_lock:
+            cur = self._slot_db.execute(
+                "UPDATE netsuite_slots SET holder = NULL, lease_expires_at = NULL WHERE netsuite_account = ?"
+                " AND slot = ? AND holder = ?", (netsuite_account, slot, holder))
+        return cur.rowcount == 1
+
+    def netsuite_slot_holders(self, netsuite_account: str) -> dict[int, str]:
+        """Slot -> holder of every slot held now, its lease expired or not (for operators and tests)."""
+        with self._slot_lock:
+            rows = self._slot_db.execute("SELECT slot, holder FROM netsuite_slots WHERE netsuite_account = ?"
+                                         " AND holder IS NOT NULL ORDER BY slot", (netsuite_account,)).fetchall()
+        return {slot: holder for slot, holder in rows}
 
     @staticmethod
     def _refund(row: sqlite3.Row) -> LedgerRefund:

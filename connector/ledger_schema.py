@@ -96,6 +96,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 5: what a refund pushed to a storefront became there, by index: a storefront refund the connector
     # made is never retrieved back into NetSuite, even where the storefront cannot carry a marker.
     ("CREATE INDEX IF NOT EXISTS refunds_by_target ON refunds (account_id, target_id)",),
+    # 6: NetSuite concurrency slots (connector/slots.py). Every worker on this ledger leases one per request
+    # until lease_expires_at (on the connector's clock), so together they stay within the account's limit.
+    ("CREATE TABLE IF NOT EXISTS netsuite_slots (netsuite_account TEXT NOT NULL, slot INTEGER NOT NULL,"
+     " holder TEXT, lease_expires_at TEXT, PRIMARY KEY (netsuite_account, slot))",),
+    # 7: an account's scheduled run is one worker's at a time: the worker running it holds it until
+    # run_claim_expires_at (on the connector's clock), and the other workers go on to other accounts.
+    ("ALTER TABLE accounts ADD COLUMN run_claimed_by TEXT",
+     "ALTER TABLE accounts ADD COLUMN run_claim_expires_at TEXT"),
 )
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
 LEDGER_TABLES = tuple(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", BASE_SCHEMA))

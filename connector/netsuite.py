@@ -10,8 +10,9 @@ import hashlib
 import random
 import re
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Generator, Iterable, Mapping, Sequence
+from typing import Any, ContextManager, Generator, Iterable, Iterator, Mapping, Protocol, Sequence
 
 import httpx
 import oauthlib.oauth1
@@ -75,10 +76,11 @@ MAX_CONCURRENCY_LIMIT = 100
 class NetSuiteConfig:
     account_id: str          # e.g. "1234567_SB1": the OAuth realm keeps this spelling
     credentials: TbaCredentials
-    # How many requests one connector worker (a Connector, all its threads together) keeps in flight at
-    # NetSuite, and so how many refunds it posts at once (each a chain of requests, one at a time): the
-    # account's concurrency limit, less what other integrations and other connector workers on the same
-    # account use. Over the limit NetSuite answers 429 and the refund waits for the next run.
+    # How many requests every connector worker on the ledger (Connectors, their threads, processes) keeps in
+    # flight at NetSuite together (slots leased in the ledger: connector/slots.py), and how many refunds
+    # each worker posts at once (each a chain of requests, one at a time): the account's concurrency limit,
+    # less what other integrations use. Over the limit NetSuite answers 429 and the refund waits for the
+    # next run.
     concurrency_limit: int = DEFAULT_CONCURRENCY_LIMIT
 
     def __post_init__(self) -> None:
@@ -143,16 +145,34 @@ class RefundCandidate:
     external_id: str | None
 
 
+class ConcurrencySlots(Protocol):
+    def held(self) -> ContextManager[object]: ...
+
+
+class ThreadSlots:
+    """The limit's slots among the threads of one client (a client on its own, with no ledger to share
+    them with other workers through; the Connector leases them in its ledger: connector/slots.py)."""
+
+    def __init__(self, limit: int) -> None:
+        self._semaphore = threading.BoundedSemaphore(limit)
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        with self._semaphore:
+            yield
+
+
 class NetSuiteClient:
-    def __init__(self, config: NetSuiteConfig, http: httpx.Client, auth: TbaAuth) -> None:
+    def __init__(self, config: NetSuiteConfig, http: httpx.Client, auth: TbaAuth,
+                 slots: ConcurrencySlots | None = None) -> None:
         self.config = config
         self.http = http
         self.auth = auth
         self._currency_ids: dict[str, str] = {}
         self._lock = threading.Lock()
-        # Every thread of this connector together keeps at most the limit in flight (overlapping runs,
-        # a webhook while a run posts): one over it would be refused with 429 rather than queued.
-        self._slots = threading.BoundedSemaphore(config.concurrency_limit)
+        # Every request holds one of the account's concurrency slots (overlapping runs, a webhook while a
+        # run posts, other workers): one over the limit would be refused with 429 rather than queued.
+        self._slots = slots or ThreadSlots(config.concurrency_limit)
 
     # --- transport --------------------------------------------------------------------------
     def _request(self, method: str, path: str, *, what: str, params: Mapping[str, Any] | None = None,
@@ -166,7 +186,7 @@ class NetSuiteClient:
             content = jsonio.dumps(body).encode()
         all_headers.update(headers or {})
         try:
-            with self._slots:
+            with self._slots.held():
                 response = self.http.request(method, f"{self.config.base_url}{path}", params=params,
                                              content=content, headers=all_headers, auth=self.auth)
         except httpx.TransportError as exc:

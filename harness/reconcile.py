@@ -122,8 +122,8 @@ def _line_values(refunds: tuple[SideRefund, ...]) -> dict[str, tuple[Decimal, De
 def _line_values_agree(evidence: OrderEvidence, sf_values: dict[str, tuple[Decimal, Decimal]],
                        ns_values: dict[str, tuple[Decimal, Decimal]]) -> bool:
     """Each line's refunded amount and tax are the same on both sides. From NetSuite, the storefront
-    works out each refunded line's money by its own rounding from the quantities it is given (Magento's
-    credit memo takes quantities, not amounts): there the two may split a line's money between amount and
+    may work out each refunded line's money by its own rounding from the quantities it is given (a credit
+    memo that takes quantities, not amounts): there the two may split a line's money between amount and
     tax a cent apart per refund of the line, as long as each line's money, tax included, is the same."""
     if sf_values == ns_values:
         return True

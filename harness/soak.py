@@ -111,6 +111,8 @@ class SoakResult:
     elapsed_s: float
     peak_rss_mb: float
     calls: int = 0                              # requests answered during refund sync runs (setup excluded)
+    netsuite_throttled: int = 0                 # of those, NetSuite's own 429s for its concurrency limit
+    netsuite_peak_in_flight: int = 0            # the most NetSuite requests in flight at once (at its gate)
     quiet_runs: int = 0
     converged: bool = True
     batches: list[Batch] = field(default_factory=list)
@@ -124,6 +126,7 @@ class SoakResult:
                 "refunds_per_s": round(self.refunds / self.elapsed_s, 1) if self.elapsed_s else None,
                 "peak_rss_mb": round(self.peak_rss_mb, 1),
                 "calls_per_refund": round(self.calls / self.refunds, 2) if self.refunds else None,
+                "netsuite_concurrency_429": self.netsuite_throttled,
                 "quiet_runs": self.quiet_runs, "converged": self.converged}
 
 
@@ -201,6 +204,7 @@ class Soak:
         self.progress = progress
         self.errors: Counter[str] = Counter()
         self.calls = 0
+        self.netsuite_throttled = 0
         self.cells = self._cells()   # starts every simulator the soak uses
         keep_no_history(self.world)
         self.workers = [self.world.connector.engine] + [
@@ -298,6 +302,7 @@ class Soak:
         calls = sum(tally.answered for tally in tallies)
         netsuite: Tally = world.netsuite.journal
         self.calls += calls
+        self.netsuite_throttled += netsuite.throttled
         return {"calls": calls, "sync_wall_s": wall, "netsuite_calls": netsuite.answered, "netsuite_slot_s": slot_s,
                 "netsuite_throttled": netsuite.throttled}
 
@@ -379,7 +384,8 @@ class Soak:
                     self.progress("reconciling", done, total)
         return SoakResult(refunds=sum(c.made for c in self.cells), posted=posted, errors=dict(self.errors),
                           lost=lost, duplicated=duplicated, mismatched_orders=mismatched, elapsed_s=elapsed,
-                          peak_rss_mb=peak_rss_mb(), calls=self.calls, mismatches=mismatches)
+                          peak_rss_mb=peak_rss_mb(), calls=self.calls, netsuite_throttled=self.netsuite_throttled,
+                          netsuite_peak_in_flight=world.netsuite.peak_in_flight, mismatches=mismatches)
 
 
 def run_soak(config: SoakConfig, progress: Callable[[str, int, int], None] = lambda phase, done, total: None,

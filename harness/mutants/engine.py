@@ -24,10 +24,13 @@ class _WindowAlwaysAdvances(Connector):
 
 def _without_claims(context: seam.ConnectorContext) -> seam.ConnectorUnderTest:
     engine = build_engine(context)
-    # the bug: every worker believes it holds every refund (a lock that lives in one process only)
+    # the bug: every worker believes it holds every refund and every account's run (locks that live in one
+    # process only)
     engine.ledger.claim = lambda refund_id, lease: True
     engine.ledger.renew_claim = lambda refund_id, lease: True
     engine.ledger.release_claim = lambda refund_id: True
+    engine.ledger.claim_account_run = lambda account_id, lease: True
+    engine.ledger.release_account_run = lambda account_id: True
     return ReferenceConnector(engine)
 
 
@@ -73,7 +76,8 @@ MUTANTS = {
     "window_advances_on_failure": ("A scheduled retrieval's window moves on even when listing refunds failed, so "
                                    "the refunds of that window are never looked for again.",
                                    _engine(_WindowAlwaysAdvances)),
-    "no_claims": ("Workers do not claim a refund before posting it, so two workers can both push it.",
+    "no_claims": ("Workers claim neither a refund before posting it nor an account's run in the ledger, so two "
+                  "workers can both push a refund.",
                   _without_claims),
     "lease_never_expires": ("A claim's lease never runs out, so a refund claimed by a worker that died is never "
                             "taken over.", _lease_never_expires),

@@ -77,6 +77,7 @@ class ConcurrencyGate:
         self._changed = threading.Condition()
         self._timer = timer
         self._slot_seconds = 0.0
+        self._peak = 0
 
     @property
     def slot_seconds(self) -> float:
@@ -90,6 +91,12 @@ class ConcurrencyGate:
     def in_flight(self) -> int:
         with self._changed:
             return self._in_flight
+
+    @property
+    def peak_in_flight(self) -> int:
+        """The most requests in flight at once so far (slots held for others included)."""
+        with self._changed:
+            return self._peak
 
     @contextmanager
     def slot(self) -> Iterator[None]:
@@ -122,6 +129,7 @@ class ConcurrencyGate:
 
     def _adjust(self, delta: int) -> None:
         self._in_flight += delta
+        self._peak = max(self._peak, self._in_flight)
         self._changed.notify_all()
 
 
@@ -274,6 +282,11 @@ class NetSuiteSimulator(Simulator):
     def in_flight(self) -> int:
         """Requests currently counted against the account's concurrency limit."""
         return self._gate.in_flight
+
+    @property
+    def peak_in_flight(self) -> int:
+        """The most requests counted against the account's concurrency limit at once so far."""
+        return self._gate.peak_in_flight
 
     @property
     def slot_seconds(self) -> float:

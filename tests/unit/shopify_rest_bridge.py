@@ -10,6 +10,7 @@ answers pass through as they are (a 429 stays a 429).
 from __future__ import annotations
 
 import base64
+import copy
 from typing import Any, Callable
 
 import httpx
@@ -118,10 +119,13 @@ class RestBridge:
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         body = jsonio.loads(request.content)
-        self.base = BASE.format(host=request.url.host)
-        self.headers = {k: v for k, v in request.headers.items() if k.lower().startswith("x-")}
+        # one bridge per request (sharing what it learnt): threads posting for several stores at once
+        # each answer from their own store's routes
+        call = copy.copy(self)
+        call.base = BASE.format(host=request.url.host)
+        call.headers = {k: v for k, v in request.headers.items() if k.lower().startswith("x-")}
         operation, variables = body.get("operationName"), body.get("variables") or {}
-        handler = getattr(self, f"op_{operation}", None)
+        handler = getattr(call, f"op_{operation}", None)
         if handler is None:
             raise AssertionError(f"the REST bridge has no translation for GraphQL operation {operation!r}")
         result = handler(variables)

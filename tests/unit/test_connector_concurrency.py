@@ -7,14 +7,18 @@ exact point where they used to collide."""
 from __future__ import annotations
 
 import re
+import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Callable
 
 import httpx
 import pytest
 
 from connector import Direction, RefundStatus, RunSummary
+from connector.engine import ACCOUNT_RUN_LEASE
+from connector.ledger import Ledger
 from tests.unit.connector_helpers import (
     connector_credentials,
     connector_on_netsuite,
@@ -119,3 +123,24 @@ def test_two_overlapping_runs_never_crash_and_count_each_refund_once(shop_with_r
     assert sum(s.errors for s in summaries) == 0, [m for s in summaries for m in s.messages]
     assert {r.status for r in connector.refunds(account_id=account.id)} == {RefundStatus.POSTED}
     assert len(netsuite.records("cashRefund")) == len(ORDERS)
+
+
+def test_an_account_run_is_one_workers_and_a_dead_workers_comes_back_after_its_lease(shop_with_refunds) -> None:
+    connector, netsuite, account = shop_with_refunds
+    # A worker on the same ledger took the account's run and died in it (killed mid-run).
+    dead = Ledger(connector.ledger.path, connector.clock)
+    assert dead.claim_account_run(account.id, ACCOUNT_RUN_LEASE)
+    dead.close()
+    netsuite.sim.journal.clear()
+    summary = connector.run_scheduled()
+    assert summary.accounts == [] and netsuite.sim.journal.entries() == []   # left to the worker running it
+    connector.clock.advance(ACCOUNT_RUN_LEASE - timedelta(seconds=1))
+    assert connector.run_scheduled().accounts == []
+    connector.clock.advance(timedelta(seconds=1))
+    summary = connector.run_scheduled()                   # its lease ran out: this worker takes the run over
+    assert (summary.accounts, summary.posted, summary.errors) == ([account.id], len(ORDERS), 0)
+    after = connector.account(account.id)
+    assert after.next_refund_run_at > connector.clock.now()
+    with sqlite3.connect(connector.ledger.path) as db:   # given back once run
+        assert db.execute("SELECT run_claimed_by FROM accounts WHERE id = ?", (account.id,)).fetchone() == (None,)
+    assert connector.run_scheduled().accounts == []       # and not due again before its next run

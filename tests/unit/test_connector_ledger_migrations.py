@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -40,6 +40,15 @@ def test_an_old_ledger_is_migrated_and_keeps_where_retrieval_stood(tmp_path) -> 
     again.close()
     with sqlite3.connect(path) as db:
         assert schema_version(db) == SCHEMA_VERSION
+
+
+def test_an_old_ledger_gets_the_netsuite_slots_table(tmp_path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    _version_1_ledger(path)
+    ledger = Ledger(path, ManualClock())
+    assert ledger.lease_netsuite_slot("1234567_SB1", 2, timedelta(minutes=2)) is not None
+    assert list(ledger.netsuite_slot_holders("1234567_SB1")) == [0]
+    ledger.close()
 
 
 def test_a_ledger_from_a_newer_connector_is_refused(tmp_path) -> None:
