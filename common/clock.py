@@ -41,6 +41,34 @@ class ManualClock:
             return self._now
 
 
+class WallClock(ManualClock):
+    """The wall clock, moved forward by whatever it was told to advance: what an outside process
+    signing with its own clock agrees with (serve mode), while a schedule can still be brought due."""
+
+    def __init__(self, wall: Clock | None = None) -> None:
+        self._wall = wall or SystemClock()
+        self._ahead = timedelta(0)
+        self._lock = threading.Lock()
+
+    @property
+    def ahead(self) -> timedelta:
+        """How far it has been advanced past the wall clock."""
+        with self._lock:
+            return self._ahead
+
+    def now(self) -> datetime:
+        with self._lock:
+            return self._wall.now() + self._ahead
+
+    def advance(self, delta: timedelta | None = None, **kwargs: float) -> datetime:
+        step = delta if delta is not None else timedelta(**kwargs)
+        if step < timedelta(0):
+            raise ValueError("time only moves forward")
+        with self._lock:
+            self._ahead += step
+            return self._wall.now() + self._ahead
+
+
 def isoformat(moment: datetime) -> str:
     """UTC ISO-8601 with a Z suffix, as the storefront APIs write it."""
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

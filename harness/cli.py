@@ -119,6 +119,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, default=0,
                        help="first port; the next servers take the following ports (default: any free port)")
     serve.add_argument("--seed", type=_positive_int, default=1, help="seed for data and credentials (default: %(default)s)")
+    serve.add_argument("--clock", choices=("wall", "manual"), default="wall",
+                       help="the simulators' time: 'wall' (default; what a client signing with its own clock "
+                            "agrees with, advanced further by /_sim/clock/advance) or 'manual' (a fixed start "
+                            "moved only by /_sim/clock/advance, for a replayable run)")
     soak = sub.add_parser(
         "soak", help="sync many refunds over every platform and direction through transient faults, then reconcile",
         usage="refund-harness soak --refunds N --fault-rate R --seed S [--workers W]",
@@ -246,7 +250,8 @@ def serve(args: argparse.Namespace) -> int:
     if problem:
         print(f"refund-harness: cannot write {manifest}: {problem}", file=sys.stderr)
         return EXIT_CANNOT_WRITE
-    return run(seed=args.seed, host=args.host, first_port=args.port, demo=args.demo, manifest_path=manifest)
+    return run(seed=args.seed, host=args.host, first_port=args.port, demo=args.demo, manifest_path=manifest,
+               clock=args.clock)
 
 
 def certify(args: argparse.Namespace) -> int:

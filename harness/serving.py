@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from common.hostmap import is_loopback
+from common.clock import ManualClock, WallClock, isoformat
 from harness.wiring import Loopback
 from harness.platforms import platforms
 from harness.world import World
@@ -54,7 +55,13 @@ def manifest(world: World, wiring: Loopback, demo: dict[str, dict[str, Any]]) ->
         simulators[name] = {"base_url": base_url, "host": simulator.hosts[0],
                             "control_url": f"{base_url}{CONTROL_PREFIX}",
                             "credentials": simulator.client_credentials(), **demo.get(name, {})}
-    return {"seed": world.seed, "control_token": wiring.control_token, "simulators": simulators,
+    kind = "wall" if isinstance(world.clock, WallClock) else "manual"
+    return {"seed": world.seed, "control_token": wiring.control_token,
+            "clock": {"kind": kind, "now": isoformat(world.clock.now()),
+                      "meaning": ("the wall clock, plus any time advanced through /_sim/clock/advance" if kind == "wall"
+                                  else "a simulated clock that moves only through /_sim/clock/advance; sign "
+                                       "NetSuite requests with its time (GET /_sim/clock)")},
+            "simulators": simulators,
             "connector": {"webhook_base_url": wiring.servers[WEBHOOK_SERVER].base_url}}
 
 
@@ -80,7 +87,12 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
-def serve(*, seed: int, host: str, first_port: int, demo: bool, manifest_path: Path | None) -> int:
+
+def serve(*, seed: int, host: str, first_port: int, demo: bool, manifest_path: Path | None,
+          clock: str = "wall") -> int:
+    """``clock``: "wall" (the simulators' time is the wall clock, moved forward by any
+    ``/_sim/clock/advance``: an outside client signs with its own clock and is believed) or "manual"
+    (the harness's fixed start, 2026-01-05 09:00 UTC, moved only when told: a replayable run)."""
     stop = _stop_on_signals()
     if not is_loopback(host):
         print(f"refund-harness serve: warning: binding {host or 'every address'} exposes beyond this machine "
@@ -89,7 +101,8 @@ def serve(*, seed: int, host: str, first_port: int, demo: bool, manifest_path: P
     with tempfile.TemporaryDirectory(prefix="refund-harness-serve-") as workdir:
         wiring = Loopback(host, first_port, control_token=os.environ.get(TOKEN_ENV) or None)
         try:
-            world = World(seed=seed, workdir=Path(workdir), transport=wiring)
+            world = World(seed=seed, workdir=Path(workdir), transport=wiring,
+                          clock=WallClock() if clock == "wall" else ManualClock())
             world.start_storefronts()
         except OSError as exc:  # a port in use, an address this machine does not have
             wiring.close()

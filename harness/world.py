@@ -111,10 +111,12 @@ class ScenarioState:
 
 class World:
     def __init__(self, seed: int, workdir: Path, connector_factory: seam.ConnectorFactory | None = None,
-                 connector_name: str = seam.REFERENCE, transport: str | Loopback = "inprocess") -> None:
+                 connector_name: str = seam.REFERENCE, transport: str | Loopback = "inprocess",
+                 clock: ManualClock | None = None) -> None:
         self.seed = seed
         workdir.mkdir(parents=True, exist_ok=True)
-        self.clock = ManualClock()
+        # the clock every simulator and the connector read; a ManualClock (or WallClock) can be advanced
+        self.clock = clock or ManualClock()
         self.data = factories.DataSource(seed)
         self.faults = FaultPlane(seed)  # one rule list for every simulator of this World (docs/faults.md)
         self.max_page_size: int | None = None  # every simulator's listings, those started later too

@@ -133,6 +133,7 @@ class ControlPlane:
             ("DELETE", "/faults"): lambda r: {"removed": self.clear_faults()},
             ("DELETE", "/faults/{id}"): lambda r: {"removed": [self.remove_fault(r.url.path.rsplit("/", 1)[-1])]},
             ("GET", "/actions"): lambda r: {"actions": self.actions()},
+            ("GET", "/login_audit"): lambda r: {"failures": self.login_audit()},
             ("POST", "/actions/{id}"): lambda r: {"result": self.act(r.url.path.rsplit("/", 1)[-1],
                                                                     self._body(r, optional=True))},
         }
@@ -270,6 +271,15 @@ class ControlPlane:
 
     def journal(self) -> list[dict[str, Any]]:
         return journal_json(self.simulator)
+
+    def login_audit(self) -> list[dict[str, Any]]:
+        """NetSuite's Login Audit Trail: each request refused at login, with why (the answer itself
+        stays NetSuite's bare INVALID_LOGIN). Oldest first."""
+        failures = getattr(self.simulator, "login_failures", None)
+        if failures is None:
+            raise ControlError(404, f"{self.simulator.platform} keeps no login audit trail")
+        return [{"at": isoformat(f.at), "consumer_key": f.consumer_key, "token_id": f.token_id, "reason": f.reason}
+                for f in failures()]
 
     def clock(self) -> ManualClock:
         clock = self.simulator.clock
