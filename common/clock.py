@@ -33,12 +33,18 @@ class ManualClock:
             return self._now
 
     def advance(self, delta: timedelta | None = None, **kwargs: float) -> datetime:
-        step = delta if delta is not None else timedelta(**kwargs)
-        if step < timedelta(0):
-            raise ValueError("time only moves forward")
+        step = forward(delta, kwargs)
         with self._lock:
             self._now += step
             return self._now
+
+
+def forward(delta: timedelta | None, kwargs: dict[str, float]) -> timedelta:
+    """A step of ``advance``: ``delta``, or a timedelta of ``kwargs``; never backwards."""
+    step = delta if delta is not None else timedelta(**kwargs)
+    if step < timedelta(0):
+        raise ValueError("time only moves forward")
+    return step
 
 
 class WallClock(ManualClock):
@@ -61,9 +67,7 @@ class WallClock(ManualClock):
             return self._wall.now() + self._ahead
 
     def advance(self, delta: timedelta | None = None, **kwargs: float) -> datetime:
-        step = delta if delta is not None else timedelta(**kwargs)
-        if step < timedelta(0):
-            raise ValueError("time only moves forward")
+        step = forward(delta, kwargs)
         with self._lock:
             self._ahead += step
             return self._wall.now() + self._ahead
