@@ -6,7 +6,8 @@ This module drives it and reads its results: ``run`` tests the mutants not teste
 or a seeded sample per module) and then reports; ``report`` only reports. The score of a module is
 killed / (killed + survived), where a survivor triaged as equivalent in docs/mutation-triage.toml
 counts in neither. Timeouts, mutants no scenario reaches and mutants not tested yet are counted
-beside it. A low score is a measurement, not an error: only a failed run or a bad triage file makes
+beside it; the functions no scenario runs are known from mutmut's recorded stats without testing
+their mutants, and are listed. A low score is a measurement, not an error: only a failed run or a bad triage file makes
 the command exit non-zero.
 """
 from __future__ import annotations
@@ -54,6 +55,11 @@ class Mutant:
     function: str        # x_run, as mutmut names it in the .meta file
     function_hash: str   # mutmut's hash of the function's source; a triage is for that source only
     status: str          # mutmut's status name
+    reached: bool = True   # some scenario runs the function (mutmut's recorded stats); else 'no tests' untested
+
+    @property
+    def qualified_function(self) -> str:
+        return self.name.partition("__mutmut_")[0]   # as mutmut keys its stats
 
 
 @dataclass
@@ -79,8 +85,21 @@ def mutmut_status(exit_code: int | None) -> str:
     return status_by_exit_code[exit_code]
 
 
+def reached_functions(root: Path) -> set[str] | None:
+    """The functions some certification scenario runs, as mutmut recorded them (None before it has)."""
+    path = root / MUTANTS_DIR / "mutmut-stats.json"
+    if not path.exists():
+        return None
+    try:
+        tests = json.loads(path.read_text())["tests_by_mangled_function_name"]
+    except (OSError, json.JSONDecodeError, KeyError) as exc:
+        raise MutationScoreError(f"cannot read mutmut's stats {path}: {exc}") from exc
+    return {function for function, names in tests.items() if names}
+
+
 def load_mutants(root: Path, status_of: Callable[[int | None], str] = mutmut_status) -> list[Mutant]:
     """Every mutant mutmut generated, with its latest result, from the .meta file beside each mutated module."""
+    reached = reached_functions(root)
     mutants: list[Mutant] = []
     for meta_path in sorted((root / MUTANTS_DIR).rglob("*.py.meta")):
         try:
@@ -91,7 +110,9 @@ def load_mutants(root: Path, status_of: Callable[[int | None], str] = mutmut_sta
         hashes = meta.get("hash_by_function_name", {})
         for name, exit_code in meta.get("exit_code_by_key", {}).items():
             function = name.rpartition(".")[2].partition("__mutmut_")[0]
-            mutants.append(Mutant(name, module, function, hashes.get(function, ""), status_of(exit_code)))
+            mutant = Mutant(name, module, function, hashes.get(function, ""), status_of(exit_code))
+            mutant.reached = reached is None or mutant.qualified_function in reached
+            mutants.append(mutant)
     return mutants
 
 
@@ -134,6 +155,7 @@ class Report:
     untriaged: list[Mutant]
     needs_scenario: list[tuple[Mutant, Triage]]
     stale: list[str]   # triage lines that no longer describe a surviving mutant of the same code
+    unreached: dict[str, int] = field(default_factory=dict)   # function -> its mutants no scenario reaches
 
 
 def build_report(mutants: list[Mutant], triage: dict[str, Triage]) -> Report:
@@ -142,9 +164,14 @@ def build_report(mutants: list[Mutant], triage: dict[str, Triage]) -> Report:
     needs_scenario: list[tuple[Mutant, Triage]] = []
     used: set[str] = set()
     stale: list[str] = []
+    unreached: dict[str, int] = {}
     for mutant in mutants:
         scores = by_module.setdefault(mutant.module, ModuleScore(mutant.module))
         column = COLUMN.get(mutant.status, "other")
+        if column == "not checked" and not mutant.reached:
+            column = "no tests"   # what mutmut will find: no scenario runs the function
+        if column == "no tests":
+            unreached[mutant.qualified_function] = unreached.get(mutant.qualified_function, 0) + 1
         entry = triage.get(mutant.name)
         if column == "survived":
             if entry is not None and entry.function_hash == mutant.function_hash:
@@ -169,7 +196,8 @@ def build_report(mutants: list[Mutant], triage: dict[str, Triage]) -> Report:
         else:
             stale.append(f"{name}: its function changed since it was triaged (hash {entry.function_hash}, "
                          f"now {mutant.function_hash}); triage it again")
-    return Report(sorted(by_module.values(), key=lambda s: s.module), untriaged, needs_scenario, stale)
+    return Report(sorted(by_module.values(), key=lambda s: s.module), untriaged, needs_scenario, stale,
+                  dict(sorted(unreached.items())))
 
 
 def _percent(score: float | None) -> str:
@@ -212,6 +240,10 @@ def render(report: Report) -> str:
     lines.append("score = killed / (killed + survived); survivors triaged equivalent count in neither "
                  f"({TRIAGE_FILE}).\nWhere only a random sample was tested ('not checked' > 0), the interval is "
                  "where the module's score lies with 95% confidence (Wilson).")
+    if report.unreached:
+        lines.append(f"\n{len(report.unreached)} function(s) no certification scenario runs, with their mutants "
+                     "('no tests'; mutmut writes a function x_name, a method xǁClassǁname):")
+        lines += [f"  {function}  ({count})" for function, count in report.unreached.items()]
     if report.needs_scenario:
         lines.append(f"\n{len(report.needs_scenario)} survivor(s) triaged 'needs scenario' "
                      f"({sum(1 for _, t in report.needs_scenario if t.priority == 'low')} of them low priority)")

@@ -51,6 +51,18 @@ def test_each_module_is_scored_killed_over_killed_and_survived(project: Path) ->
             square.counts["other"], square.score) == (1, 1, 1, 1, 1.0)
     assert [m.name for m in report.untriaged] == ["connector.claims.x_confirm_claim__mutmut_2",
                                                    "connector.claims.x_confirm_claim__mutmut_3"]
+    assert report.unreached == {"connector.storefronts.square.xǁSquareǁrefund": 1}
+    assert "connector.storefronts.square.xǁSquareǁrefund  (1)" in ms.render(report)
+
+
+def test_mutants_of_a_function_no_scenario_runs_count_as_no_tests_before_they_are_tested(project: Path) -> None:
+    (project / "mutants" / "mutmut-stats.json").write_text(json.dumps({"tests_by_mangled_function_name": {
+        "connector.claims.x_confirm_claim": ["tests/acceptance/test_features.py::test_a[square]"],
+        "connector.storefronts.square.xǁSquareǁrefund": []}}))
+    report = ms.build_report(ms.load_mutants(project, STATUS.get), {})
+    square = report.modules[1]
+    assert (square.counts["no tests"], square.counts["not checked"]) == (2, 0)
+    assert report.unreached == {"connector.storefronts.square.xǁSquareǁrefund": 2}
 
 
 def test_an_equivalent_survivor_counts_in_neither_side_of_the_score(project: Path) -> None:
