@@ -29,6 +29,8 @@ TRIAGE_FILE = Path("docs") / "mutation-triage.toml"
 VERDICTS = ("equivalent", "needs scenario")
 PRIORITIES = ("low",)
 DEFAULT_SEED = 20261206
+# the packages pyproject.toml ships ([tool.setuptools.packages.find]); the scenarios import each of them
+SHIPPED_PACKAGES = ("common", "simulators", "connector", "harness", "steps")
 EXIT_ERROR = 2
 
 # mutmut's exit-code vocabulary (mutmut.stats.status_by_exit_code) folded into the report's columns
@@ -290,11 +292,34 @@ def generate(root: Path, max_children: int) -> None:
         raise MutationScoreError(f"generating the mutants failed (exit {done.returncode}; output above)")
 
 
+def check_imports_resolve_to_mutants(root: Path) -> None:
+    """The scenarios must run the copies in mutants/, never the editable install: a mutant whose code
+    never runs survives silently. Imports, as mutmut sets up sys.path, every package the project ships
+    and the pytest plugins by their entry points (the way pytest loads them), and says where each came from."""
+    script = ("import importlib, importlib.metadata as md, json, os, sys\n"
+              "from mutmut.utils.file_utils import setup_source_paths\n"
+              "setup_source_paths(); os.chdir('mutants')\n"
+              "found = {ep.value: ep.load().__file__ for ep in md.entry_points(group='pytest11')\n"
+              "         if ep.dist is not None and ep.dist.name == 'refund-harness'}\n"
+              f"found.update({{p: importlib.import_module(p).__file__ for p in {list(SHIPPED_PACKAGES)!r}}})\n"
+              "print(json.dumps(found))\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise MutationScoreError(f"cannot import the project from mutants/: {done.stderr.strip()}")
+    found = json.loads(done.stdout.splitlines()[-1])
+    outside = {name: path for name, path in found.items()
+               if not Path(path).resolve().is_relative_to((root / MUTANTS_DIR).resolve())}
+    if outside or len(found) <= len(SHIPPED_PACKAGES):
+        raise MutationScoreError("under mutmut these would not come from mutants/ (add them to also_copy in "
+                                 f"[tool.mutmut]): {outside or 'the pytest11 entry points were not found'}")
+
+
 def run(root: Path, per_module: int | None, seed: int, max_children: int, modules: list[str]) -> None:
     mutmut = Path(sys.executable).parent / "mutmut"
     if not mutmut.exists():
         raise MutationScoreError(f"{mutmut} is missing: install the extra with pip install -e '.[mutation]'")
     generate(root, max_children)
+    check_imports_resolve_to_mutants(root)
     mutants = [m for m in load_mutants(root) if not modules or m.module in modules]
     if modules and not mutants:
         raise MutationScoreError(f"no mutants in {', '.join(modules)}; the mutated modules are those "
