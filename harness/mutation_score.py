@@ -259,12 +259,13 @@ def render(report: Report) -> str:
     return "\n".join(lines)
 
 
-def sample(mutants: list[Mutant], per_module: int | None, seed: int) -> list[str]:
+def sample(mutants: list[Mutant], per_module: int | None, seed: int, retest_survivors: bool = False) -> list[str]:
     """The mutants to test: per module, a seeded sample of ``per_module`` (or all), minus those already tested.
 
     The sample of a module is the same on every run with the same seed and the same code, so a run
     that was interrupted, or a later run, continues it instead of drawing a new one; a larger N
-    keeps the smaller sample and adds to it."""
+    keeps the smaller sample and adds to it. mutmut keeps a survivor's result even after scenarios
+    are added, so ``retest_survivors`` tests the sample's survivors again."""
     chosen: list[str] = []
     by_module: dict[str, list[Mutant]] = {}
     for mutant in mutants:
@@ -275,7 +276,8 @@ def sample(mutants: list[Mutant], per_module: int | None, seed: int) -> list[str
             # a seeded order per module whose first N are the sample: a larger N extends a smaller one
             random.Random(f"{seed}:{module}").shuffle(members)
             members = members[:per_module]
-        chosen += [m.name for m in members if m.status == "not checked"]
+        wanted = ("not checked", "survived") if retest_survivors else ("not checked",)
+        chosen += [m.name for m in members if m.status in wanted]
     return chosen
 
 
@@ -314,7 +316,8 @@ def check_imports_resolve_to_mutants(root: Path) -> None:
                                  f"[tool.mutmut]): {outside or 'the pytest11 entry points were not found'}")
 
 
-def run(root: Path, per_module: int | None, seed: int, max_children: int, modules: list[str]) -> None:
+def run(root: Path, per_module: int | None, seed: int, max_children: int, modules: list[str],
+        retest_survivors: bool = False) -> None:
     mutmut = Path(sys.executable).parent / "mutmut"
     if not mutmut.exists():
         raise MutationScoreError(f"{mutmut} is missing: install the extra with pip install -e '.[mutation]'")
@@ -324,7 +327,7 @@ def run(root: Path, per_module: int | None, seed: int, max_children: int, module
     if modules and not mutants:
         raise MutationScoreError(f"no mutants in {', '.join(modules)}; the mutated modules are those "
                                  "only_mutate names in pyproject.toml [tool.mutmut]")
-    todo = sample(mutants, per_module, seed)
+    todo = sample(mutants, per_module, seed, retest_survivors)
     if not todo:
         print("mutation-score: every selected mutant has a result already (mutmut re-tests a mutant when its "
               "function changes)")
@@ -352,6 +355,8 @@ def main(argv: list[str] | None = None) -> int:
     run_parser.add_argument("--max-children", type=int, default=2, help="mutants tested at once (default 2)")
     run_parser.add_argument("--module", action="append", default=[], metavar="PATH",
                             help="only this module, e.g. connector/claims.py (repeatable)")
+    run_parser.add_argument("--retest-survivors", action="store_true",
+                            help="test the survivors again too (after adding scenarios: mutmut keeps their result)")
     sub.add_parser("report", help="report the results mutmut has, without running anything")
     args = parser.parse_args(argv)
     root = args.root.resolve()
@@ -363,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise MutationScoreError(f"--sample {args.sample}: sample at least 1 mutant per module")
             if args.max_children < 1:
                 raise MutationScoreError(f"--max-children {args.max_children}: at least 1")
-            run(root, args.sample, args.seed, args.max_children, args.module)
+            run(root, args.sample, args.seed, args.max_children, args.module, args.retest_survivors)
         triage = load_triage(root / TRIAGE_FILE)
         mutants = load_mutants(root)
         if not mutants:

@@ -128,6 +128,9 @@ def test_the_sample_is_seeded_per_module_and_skips_mutants_already_tested(projec
               for m in untested]
     assert ms.sample(tested, 5, seed=7) == first[2:]
     assert ms.sample(untested, 8, seed=7)[:5] == first
+    survived = [ms.Mutant(m.name, m.module, m.function, m.function_hash, "survived") for m in untested]
+    assert ms.sample(survived, 5, seed=7) == []
+    assert ms.sample(survived, 5, seed=7, retest_survivors=True) == first
 
 
 def test_report_command_without_results_says_what_to_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
