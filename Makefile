@@ -31,7 +31,7 @@ mutants: $(STAMP)
 	$(BIN)/refund-harness mutants -n 2
 
 # generated mutants of connector/ (mutmut) against the certification; prints the score per module.
-# Hours for every mutant on 2 cores; MUTATION_SAMPLE=N tests a seeded sample of N per module instead.
+# About a day for every mutant on 2 cores; MUTATION_SAMPLE=N tests a seeded sample of N per module.
 # Results are kept in mutants/: a later run tests only new mutants and those of changed functions.
 MUTATION_STAMP := $(VENV)/.mutation-stamp
 MUTATION_SAMPLE ?=
