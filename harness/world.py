@@ -105,6 +105,7 @@ class ScenarioState:
     batch: list[OrderUnderTest] = field(default_factory=list)   # orders a step placed together ("those orders")
     refusal: Exception | None = None
     failure: Exception | None = None
+    post_refusal: Exception | None = None   # what the connector said refusing to post a refund
     expect_mismatch: bool = False
     webhook_status: int | None = None   # what the connector answered the last webhook a step sent
 
@@ -287,6 +288,19 @@ class World:
         driver = self._runtime(entry).store(number)
         account_id = self.connector.add_account(
             name=name or f"{entry.display_name} store {number}", platform=entry.name,
+            store=driver.account_store(), credentials=driver.account_credentials(),
+            setup=self.default_setup(entry))
+        handle = AccountUnderTest(account_id, entry, driver)
+        self.scenario.accounts.append(handle)
+        return handle
+
+    def connect_again(self, account: AccountUnderTest) -> AccountUnderTest:
+        """A second connector account on the store ``account`` connects: the same store and
+        credentials (as a merchant who set the store up twice would have), a name of its own."""
+        entry, driver = account.platform, account.driver
+        number = sum(1 for a in self.scenario.accounts if a.driver is driver) + 1
+        account_id = self.connector.add_account(
+            name=f"{entry.display_name} store {driver.account_store()} (account {number})", platform=entry.name,
             store=driver.account_store(), credentials=driver.account_credentials(),
             setup=self.default_setup(entry))
         handle = AccountUnderTest(account_id, entry, driver)
@@ -487,6 +501,28 @@ class World:
         if order.billed is None:
             return []
         return self.netsuite.refunds_from(*order.billed)
+
+    def netsuite_writes_for(self, order: OrderUnderTest) -> list[tuple[str, str, Any]]:
+        """(method, path, parsed JSON body) of every write sent to NetSuite for this order, whatever NetSuite
+        answered: a request whose path names its sales order, its billed record or a refund made from it,
+        or whose body carries one of the order's storefront line ids (the sales order's creation)."""
+        records = [("salesOrder", order.sales_order_id)] if order.sales_order_id else []
+        records += [order.billed] if order.billed else []
+        records += [(kind, record["id"]) for kind, record in self.netsuite_refunds_of(order)]
+        named = [f"/{kind}/{record_id}" for kind, record_id in records]
+        line_ids = [line.line_id for line in order.placed.lines]
+        writes = []
+        for entry in self.netsuite.journal.entries():
+            if entry.method not in ("POST", "PATCH", "PUT") or not entry.request_body:
+                continue
+            text = entry.request_body.decode("utf-8", "replace")
+            path_names = any(entry.path.endswith(n) or f"{n}/" in entry.path for n in named)
+            if path_names or any(f'"{line_id}"' in text for line_id in line_ids):
+                try:
+                    writes.append((entry.method, entry.path, jsonio.loads(entry.request_body)))
+                except ValueError:   # a SuiteQL or other non-JSON body carries no record amounts
+                    continue
+        return writes
 
     def tax_sent_to_netsuite(self, order: OrderUnderTest) -> Decimal | None:
         """The tax on every refund NetSuite accepted from the billed record of this order, as the

@@ -31,6 +31,16 @@ def order_sync_failed(world: World, reason: str) -> None:
     assert reason.lower() in str(failure).lower(), f"failure does not mention {reason!r}: {failure}"
 
 
+@then('posting is refused because "{reason:Text}"', 'posting is refused because "canceled"')
+def posting_refused(world: World, reason: str) -> None:
+    """The connector refused to post the refund (nothing was sent), and its message names the reason
+    (case-insensitive substring)."""
+    refusal = world.scenario.post_refusal
+    assert refusal is not None, (f"the connector posted the refund (it is {world.latest_refund().status}); "
+                                 "a refusal was expected")
+    assert reason.lower() in str(refusal).lower(), f"the refusal does not mention {reason!r}: {refusal}"
+
+
 def _direction_of(world: World, index: int) -> str:
     return world.connector.direction(world.scenario.accounts[index].id)
 
@@ -279,3 +289,48 @@ def mismatch_cause(world: World, cause: str) -> None:
     """The likely cause names the side whose configuration to check."""
     result = world.reconcile(world.order)
     assert result.likely_cause and cause.lower() in result.likely_cause.lower(), result.describe()
+
+
+# The money fields of NetSuite's transaction records and their lines (quantities are counted apart).
+NETSUITE_MONEY_FIELDS = frozenset({"amount", "rate", "taxAmount", "subtotal", "taxTotal", "total",
+                                   "discountTotal", "shippingCost", "grossAmt"})
+
+
+def _amounts_with_decimals(where: str, node: object) -> list[str]:
+    """Every money field under ``node`` written with a fraction (a decimal point and any digits after
+    it, "1000.00" included), as 'where: field value'."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in NETSUITE_MONEY_FIELDS and not isinstance(value, (dict, list)) and value is not None:
+                written = str(value)
+                if "." in written or "e" in written.lower():
+                    found.append(f"{where}: {key} {written}")
+            else:
+                found += _amounts_with_decimals(where, value)
+    elif isinstance(node, list):
+        for value in node:
+            found += _amounts_with_decimals(where, value)
+    return found
+
+
+@then("no amount NetSuite holds or was sent for the order has decimals",
+      "no amount NetSuite holds or was sent for the order has decimals")
+def no_decimal_amounts(world: World) -> None:
+    """For a currency without minor units (JPY): every money field (amount, rate, tax, totals) of the
+    order's NetSuite records (its sales order, billed record and every refund made from it) and of
+    every write request sent to NetSuite for the order, refused ones too (a request whose path names
+    one of those records, or whose body carries one of the order's storefront line ids), is written as
+    a whole number, with no decimal point."""
+    order = world.order
+    currency = order.placed.currency
+    assert money.exponent(currency) == 0, f"the order is in {currency}, which has minor units; the check is for one that has none"
+    assert order.sales_order_id and order.billed, "the order was never synced and billed in NetSuite"
+    found = _amounts_with_decimals(f"salesOrder {order.sales_order_id}",
+                                   world.netsuite.record("salesOrder", order.sales_order_id))
+    found += _amounts_with_decimals(f"{order.billed[0]} {order.billed[1]}", world.netsuite.record(*order.billed))
+    for kind, record in world.netsuite_refunds_of(order):
+        found += _amounts_with_decimals(f"{kind} {record['id']}", record)
+    for method, path, body in world.netsuite_writes_for(order):
+        found += _amounts_with_decimals(f"{method} {path}", body)
+    assert not found, f"amounts with decimals in {currency}, which has none: " + "; ".join(found)
