@@ -9,6 +9,21 @@ from harness.world import OrderUnderTest, World
 from steps.vocabulary import then
 
 
+def _mentions(world: World, message: str | None, text: str) -> bool:
+    """The message says ``text`` (case-insensitive), in the platform's words or in the scenario's own
+    names for the lines it mentions ("the shipping", "SKU-1001 (line 1)")."""
+    wanted = text.lower()
+    return any(wanted in said.lower() for said in (
+        message or "", world.explain_lines(message), world.explain_lines(message, platform_words=False)))
+
+
+def describe_rows(world: World, rows: list[seam.RefundView], order: OrderUnderTest) -> str:
+    """The connector's refund rows of an order, one per line: source id, status and, for a row in error,
+    its message with the order's lines named as the scenario wrote them."""
+    return "; ".join(f"refund {r.source_id} is {r.status}" + (f": {world.explain_lines(r.error, order)}" if r.error else "")
+                     for r in rows)
+
+
 def _refusal(world: World) -> str:
     refusal = world.scenario.refusal
     assert refusal is not None, "refund sync was activated; a refusal was expected"
@@ -28,7 +43,8 @@ def order_sync_failed(world: World, reason: str) -> None:
     """Order sync refused the order, saying why."""
     failure = world.scenario.failure
     assert failure is not None, "order sync succeeded; a failure was expected"
-    assert reason.lower() in str(failure).lower(), f"failure does not mention {reason!r}: {failure}"
+    assert _mentions(world, str(failure), reason), (
+        f"failure does not mention {reason!r}: {world.explain_lines(str(failure))}")
 
 
 @then('posting is refused because "{reason:Text}"', 'posting is refused because "canceled"')
@@ -89,7 +105,7 @@ def assert_posted_exactly_once(world: World, order: OrderUnderTest) -> None:
     """``order``'s ledger rows are all Posted, each side holds one refund per row, and it reconciles."""
     rows = world.refunds_of(order)
     assert rows, "the connector has no refund for the order"
-    assert all(r.status == seam.POSTED for r in rows), [(r.source_id, r.status, r.error) for r in rows]
+    assert all(r.status == seam.POSTED for r in rows), describe_rows(world, rows, order)
     storefront = world.driver_of(order).refunds(order.placed)
     netsuite = world.netsuite_side(order)
     assert len(storefront) == len(netsuite) == len(rows), (
@@ -110,7 +126,8 @@ def refund_canceled(world: World) -> None:
 def refund_posted(world: World) -> None:
     """The order's latest refund row is Posted."""
     refund = world.latest_refund()
-    assert refund.status == seam.POSTED, f"refund {refund.source_id} is {refund.status}: {refund.error}"
+    assert refund.status == seam.POSTED, (
+        f"refund {refund.source_id} is {refund.status}: {world.explain_lines(refund.error)}")
 
 
 @then("every refund of the order has status Posted", "every refund of the order has status Posted")
@@ -118,7 +135,7 @@ def all_posted(world: World) -> None:
     """Every refund row of the order is Posted (and there is one at least)."""
     rows = world.refunds_of(world.order)
     assert rows, "the connector has no refund for the order"
-    assert all(r.status == seam.POSTED for r in rows), [(r.source_id, r.status, r.error) for r in rows]
+    assert all(r.status == seam.POSTED for r in rows), describe_rows(world, rows, world.order)
 
 
 @then('the refund shows an error containing "{text:Text}"', 'the refund shows an error containing "never synced"')
@@ -126,7 +143,8 @@ def refund_error(world: World, text: str) -> None:
     """The row is in Error and its message, the one a person hovers to read, explains why."""
     refund = world.latest_refund()
     assert refund.status == seam.ERROR, f"refund is {refund.status}, not Error"
-    assert text.lower() in (refund.error or "").lower(), f"error does not mention {text!r}: {refund.error}"
+    assert _mentions(world, refund.error, text), (
+        f"error does not mention {text!r}: {world.explain_lines(refund.error)}")
 
 
 @then("NetSuite has a Cash Refund created from the Cash Sale", "NetSuite has a Cash Refund created from the Cash Sale")
