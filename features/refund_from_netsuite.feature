@@ -106,3 +106,4 @@ Feature: Refund sync from NetSuite
     When the storefront's payment processor fails the refund the connector pushed
     And the scheduled refund sync runs
     Then the refund shows an error containing "failed"
+    And the storefront refunded nothing, leaving the refund to the operator
