@@ -29,3 +29,18 @@ Feature: Orders paid in a currency other than the shop's
     And the scheduled refund sync runs
     Then every refund of the order is posted, once on each side
     And both sides hold the order's refunds in the currency the customer paid
+
+  @to_netsuite
+  Scenario: An exact two-currency order refunds exactly, in the currency the customer paid
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a paid order in EUR at a shop selling in USD, synced to NetSuite and billed as a cash sale, with shipping 5.00 and tax rate 10% and these lines:
+      | item | quantity | unit price | discount |
+      | 1    | 2        | 20.00      | 4.00     |
+      | 2    | 1        | 15.00      |          |
+    When the merchant refunds 1 unit of line 1 in the storefront
+    And the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
+    And both sides hold the order's refunds in the currency the customer paid
+    And the storefront refunded 19.80 EUR in all for the order
+    And NetSuite refunded 19.80 EUR in all for the order

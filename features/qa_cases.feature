@@ -285,3 +285,48 @@ Feature: Refund cases QA writes down, with exact amounts
     When the scheduled refund sync runs
     Then every refund of the order is posted, once on each side
     And NetSuite refunded 19.99 USD in all for the order
+
+  @each_direction @sells_jpy
+  Scenario: A yen order keeps every NetSuite amount whole, on its records and in what was sent
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled in the direction under test
+    And a paid order in JPY synced to NetSuite and billed as a cash sale, with shipping 500 and tax rate 10% and an order discount of 300 and these lines:
+      | item | quantity | unit price |
+      | 1    | 3        | 1000       |
+      | 2    | 1        | 777        |
+    When 1 unit of line 1 is refunded at the source, as an amount where it cannot refund by line
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
+    And no amount NetSuite holds or was sent for the order has decimals
+
+  @line_items @each_direction
+  Scenario: Units of one line, without the shipping, refunded where the direction starts arrive by line
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled in the direction under test
+    And a paid order synced to NetSuite and billed as a cash sale, with shipping 7.50 and tax rate 10% and these lines:
+      | item | quantity | unit price |
+      | 1    | 3        | 10.00      |
+      | 2    | 1        | 5.00       |
+    When 2 units of line 1 are refunded at the source
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
+    And the NetSuite refund has the refunded lines and quantities
+    And the storefront refunded 22.00 USD in all for the order
+    And NetSuite refunded 22.00 USD in all for the order
+
+  @storefront @to_netsuite
+  Scenario: A line's own discount is refunded with its units
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale, with tax rate 10% and these lines:
+      | item | quantity | unit price | discount |
+      | 1    | 2        | 10.00      | 2.00     |
+      | 2    | 1        | 5.00       |          |
+    When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
+    And the storefront refunded 9.90 USD in all for the order
+    And NetSuite refunded 9.90 USD in all for the order

@@ -82,3 +82,28 @@ Feature: Refund sync from NetSuite
     And the scheduled refund sync runs
     Then NetSuite has exactly 1 refund for the order
     And the refund totals match on both sides
+
+  @storefront
+  Scenario: A standalone credit memo for the order's customer is left alone
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale
+    And a NetSuite user enters a standalone credit memo for the order's customer
+    When the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then the connector retrieved no refund
+    And the storefront has exactly 0 refunds for the order
+
+  @async_settlement
+  Scenario: A refund pushed to the storefront that its payment processor fails is not posted
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    And the storefront keeps its refunds pending until told
+    And a paid order synced to NetSuite and billed as a cash sale
+    When a NetSuite user refunds 1 unit of line 1 on the billed record
+    And the scheduled refund sync runs
+    Then the refund is waiting for the storefront to complete it
+    When the storefront's payment processor fails the refund the connector pushed
+    And the scheduled refund sync runs
+    Then the refund shows an error containing "failed"
+    And the storefront refunded nothing, leaving the refund to the operator

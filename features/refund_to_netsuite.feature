@@ -155,3 +155,45 @@ Feature: Refund sync to NetSuite
     And the scheduled refund sync runs
     Then the refund shows an error containing "failed"
     And NetSuite has exactly 0 refunds for the order
+
+  @storefront
+  Scenario: A refund of an order on payment terms not billed yet errors, then posts as a Credit Memo once invoiced
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And an order on payment terms synced to NetSuite but not billed
+    When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
+    And I retrieve the refunds of the order and post them to NetSuite
+    Then the refund shows an error containing "not billed"
+    When the order is billed in NetSuite
+    And I post the refund again
+    Then the refund has status Posted
+    And NetSuite has a Credit Memo created from the Invoice
+    And the refund totals match on both sides
+
+  @storefront
+  Scenario: Posting a canceled refund by hand is refused and sends nothing, until it is uncanceled
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale
+    When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
+    And I retrieve the refunds of the order
+    And I cancel the refund
+    And I try to post the refund again
+    Then posting is refused because "canceled"
+    And the refund has status Canceled
+    And NetSuite has exactly 0 refunds for the order
+    When I uncancel the refund
+    And I post the refund again
+    Then every refund of the order is posted, once on each side
+
+  @storefront
+  Scenario: With two accounts on the same store syncing refunds, a refund reaches NetSuite once
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a second account on the same store, with the test order billed
+    When I enable refund sync to NetSuite on the second account
+    And the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
+    And NetSuite has exactly 1 refund for the order

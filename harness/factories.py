@@ -103,6 +103,7 @@ class ExactLine:
     item: str                       # a catalog SKU ("SKU-1003") or item number ("3": the third item)
     quantity: int
     price: Decimal | None = None    # None: the catalog's price in the order's currency
+    discount: Decimal = Decimal(0)  # money off the whole line, besides its share of an order discount
 
 
 @dataclass(frozen=True)
@@ -136,14 +137,20 @@ def exact_order(catalog: list[CatalogItem], exact: ExactOrder, *, card_gateway: 
     items = [catalog_item(catalog, line.item) for line in exact.lines]
     prices = [money.amount(line.price, cur) if line.price is not None else price_in(item, cur)
               for line, item in zip(exact.lines, items)]
-    grosses = [price * line.quantity for price, line in zip(prices, exact.lines)]
+    line_discounts = [money.amount(line.discount, cur) for line in exact.lines]
+    for number, (line, price, off) in enumerate(zip(exact.lines, prices, line_discounts), start=1):
+        if off < 0 or off > price * line.quantity:
+            raise ValueError(f"line {number} ({line.item}) has a discount of {off} {cur}: it must be between 0 "
+                             f"and the line's {price * line.quantity} {cur}")
+    # an order discount is spread over what the lines cost after their own discounts
+    grosses = [price * line.quantity - off for price, line, off in zip(prices, exact.lines, line_discounts)]
     discount = money.amount(exact.discount, cur)
     if discount > sum(grosses, Decimal(0)):
         raise ValueError(f"an order discount of {discount} {cur} is more than the lines' {sum(grosses)} {cur}")
     shares = money.allocate(discount, grosses, cur)
     specs = tuple(LineSpec(sku=item.sku, title=item.name, price=price, quantity=line.quantity,
-                           discount=share, tax_rate=exact.tax_rate)
-                  for line, item, price, share in zip(exact.lines, items, prices, shares))
+                           discount=off + share, tax_rate=exact.tax_rate)
+                  for line, item, price, off, share in zip(exact.lines, items, prices, line_discounts, shares))
     shipping = money.amount(exact.shipping, cur)
     return OrderSpec(currency=cur, lines=specs, shipping=shipping,
                      shipping_tax_rate=exact.tax_rate if shipping else Decimal(0),

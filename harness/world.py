@@ -12,11 +12,12 @@ import re
 import threading
 import urllib.parse
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import respx
 
@@ -24,13 +25,14 @@ from common import jsonio, money
 from common.clock import ManualClock
 from harness import factories, seam
 from harness.platforms import Platform, PlatformRuntime, SimulatorContext, platform as find_platform, platforms
+from harness.line_names import SHIPPING, LineNames
 from harness.reconcile import OrderEvidence, Reconciliation, SideRefund, line_key, reconcile
 from harness.storefronts import PlacedOrder, StorefrontDriver, StorefrontRefundRequest
 from harness.wiring import Loopback, wiring_for
 from harness.workers import StalledWorker
 from simulators.core.faults import FaultPlane, FaultTarget
 from simulators.core.orders import LineSpec, OrderSpec, price_order
-from simulators.netsuite import NetSuiteSimulator
+from simulators.netsuite import NetSuiteError, NetSuiteSimulator
 
 NETSUITE_ACCOUNT = "1234567_SB1"
 WEBHOOK_HOST = "hooks.refund-connector.test"
@@ -105,6 +107,7 @@ class ScenarioState:
     batch: list[OrderUnderTest] = field(default_factory=list)   # orders a step placed together ("those orders")
     refusal: Exception | None = None
     failure: Exception | None = None
+    post_refusal: Exception | None = None   # what the connector said refusing to post a refund
     expect_mismatch: bool = False
     webhook_status: int | None = None   # what the connector answered the last webhook a step sent
 
@@ -295,6 +298,19 @@ class World:
         self.scenario.accounts.append(handle)
         return handle
 
+    def connect_again(self, account: AccountUnderTest) -> AccountUnderTest:
+        """A second connector account on the store ``account`` connects: the same store and
+        credentials (as a merchant who set the store up twice would have), a name of its own."""
+        entry, driver = account.platform, account.driver
+        number = sum(1 for a in self.scenario.accounts if a.driver is driver) + 1
+        account_id = self.connector.add_account(
+            name=f"{entry.display_name} store {driver.account_store()} (account {number})", platform=entry.name,
+            store=driver.account_store(), credentials=driver.account_credentials(),
+            setup=self.default_setup(entry))
+        handle = AccountUnderTest(account_id, entry, driver)
+        self.scenario.accounts.append(handle)
+        return handle
+
     def default_setup(self, platform: Platform) -> seam.AccountSetup:
         """What the deployment guide has a merchant set up: the generic refund and shipping items,
         and the card gateway mapped to a NetSuite payment method (terms orders bill as invoices)."""
@@ -354,7 +370,8 @@ class World:
 
     def _refund(self, order: OrderUnderTest, request: StorefrontRefundRequest) -> str:
         """Make the refund in the storefront and remember it (and any amount it was asked to give back)."""
-        made = self.driver_of(order).refund(order.placed, request)
+        with self._lines_named_in_errors(order):
+            made = self.driver_of(order).refund(order.placed, request)
         order.storefront_refund_ids.append(made)
         if request.amount is not None:
             order.asked[made] = request.amount
@@ -452,6 +469,12 @@ class World:
         it, some lines and/or the shipping, or (``amount``) only an amount on the generic refund item."""
         if order.billed is None:
             raise LookupError(f"order {order.placed.order_id} is not billed in NetSuite; nothing to refund")
+        with self._lines_named_in_errors(order):
+            return self._press_refund(order, lines=lines, shipping=shipping, whole=whole, amount=amount)
+
+    def _press_refund(self, order: OrderUnderTest, *, lines: tuple[tuple[int, int], ...], shipping: bool,
+                      whole: bool, amount: Decimal | None) -> tuple[str, str]:
+        assert order.billed is not None
         billed_type, billed_id = order.billed
         if whole:
             made = self.netsuite.refund(billed_type, billed_id)
@@ -490,6 +513,28 @@ class World:
             return []
         return self.netsuite.refunds_from(*order.billed)
 
+    def netsuite_writes_for(self, order: OrderUnderTest) -> list[tuple[str, str, Any]]:
+        """(method, path, parsed JSON body) of every write sent to NetSuite for this order, whatever NetSuite
+        answered: a request whose path names its sales order, its billed record or a refund made from it,
+        or whose body carries one of the order's storefront line ids (the sales order's creation)."""
+        records = [("salesOrder", order.sales_order_id)] if order.sales_order_id else []
+        records += [order.billed] if order.billed else []
+        records += [(kind, record["id"]) for kind, record in self.netsuite_refunds_of(order)]
+        named = [f"/{kind}/{record_id}" for kind, record_id in records]
+        line_ids = [line.line_id for line in order.placed.lines]
+        writes = []
+        for entry in self.netsuite.journal.entries():
+            if entry.method not in ("POST", "PATCH", "PUT") or not entry.request_body:
+                continue
+            text = entry.request_body.decode("utf-8", "replace")
+            path_names = any(entry.path.endswith(n) or f"{n}/" in entry.path for n in named)
+            if path_names or any(f'"{line_id}"' in text for line_id in line_ids):
+                try:
+                    writes.append((entry.method, entry.path, jsonio.loads(entry.request_body)))
+                except ValueError:   # a SuiteQL or other non-JSON body carries no record amounts
+                    continue
+        return writes
+
     def tax_sent_to_netsuite(self, order: OrderUnderTest) -> Decimal | None:
         """The tax on every refund NetSuite accepted from the billed record of this order, as the
         requests carried it (NetSuite's own journal); None if the order was never billed."""
@@ -523,6 +568,67 @@ class World:
             found.append(SideRefund(record["id"], Decimal(str(record["total"])), record["currency"]["refName"],
                                     Decimal(str(record["taxTotal"])), lines, kind, values, shipping, on_lines))
         return found
+
+    @contextmanager
+    def _lines_named_in_errors(self, order: OrderUnderTest) -> Iterator[None]:
+        """A platform refusing what the scenario did names lines by its own numbers: the error it raises
+        gets a note naming them as the scenario wrote them (its message stays the platform's)."""
+        try:
+            yield
+        except Exception as exc:
+            named = self.explain_lines(str(exc), order)
+            if named != str(exc):
+                exc.add_note(f"in the scenario's words: {named}")
+            raise
+
+    def line_names(self, order: OrderUnderTest) -> LineNames:
+        """What the order's lines are called in the scenario (SKU and line number, "the shipping"),
+        keyed by the numbers NetSuite (line of its sales order, billed record and refunds, by tranId)
+        and the storefront (its line ids; a SKU on one line only) name them by."""
+        sku_of = {item_id: sku for sku, item_id in self.item_ids.items()}
+        number_of = {line.line_id: number for number, line in enumerate(order.placed.lines, start=1)}
+        names = LineNames()
+        for number, line in enumerate(order.placed.lines, start=1):
+            names.storefront_ids[line.line_id] = line_key(line.sku, number)
+        for sku in {line.sku for line in order.placed.lines}:
+            on = [n for n, line in enumerate(order.placed.lines, start=1) if line.sku == sku]
+            if len(on) == 1:
+                names.storefront_skus[sku] = line_key(sku, on[0])
+        records = [("salesOrder", order.sales_order_id)] if order.sales_order_id else []
+        records += [order.billed] if order.billed else []
+        documents = [self._record_or_none(kind, record_id) for kind, record_id in records]
+        documents += [record for _, record in self.netsuite_refunds_of(order)]
+        for record in documents:
+            if not record or not record.get("tranId"):
+                continue
+            by_line = names.netsuite.setdefault(record["tranId"], {})
+            for line in record["item"]["items"]:
+                item_id = line["item"]["id"]
+                if item_id == self.shipping_item_id:
+                    by_line[int(line["line"])] = SHIPPING
+                elif item_id in sku_of:
+                    by_line[int(line["line"])] = line_key(
+                        sku_of[item_id], number_of.get(line.get("custcol_storefront_line_id")))
+        return names
+
+    def _record_or_none(self, kind: str, record_id: str) -> dict | None:
+        try:
+            return self.netsuite.record(kind, record_id)
+        except NetSuiteError:   # deleted by a NetSuite user: nothing of it to name
+            return None
+
+    def explain_lines(self, text: str | None, order: OrderUnderTest | None = None, *,
+                      platform_words: bool = True) -> str:
+        """A platform's message with each line it names by the platform's own number also named the way
+        the scenario wrote it (``harness.line_names``; without ``platform_words``, named that way
+        only); the scenario's latest order unless told."""
+        if not text:
+            return text or ""
+        if order is None:
+            if not self.scenario.orders:
+                return text
+            order = self.order
+        return self.line_names(order).explain(text, platform_words=platform_words)
 
     # --- assertions shared by Then steps --------------------------------------------------
     def assert_netsuite_refund_kind(self, billed_type: str, refund_type: str) -> None:

@@ -9,6 +9,21 @@ from harness.world import OrderUnderTest, World
 from steps.vocabulary import then
 
 
+def _mentions(world: World, message: str | None, text: str) -> bool:
+    """The message says ``text`` (case-insensitive), in the platform's words or in the scenario's own
+    names for the lines it mentions ("the shipping", "SKU-1001 (line 1)")."""
+    wanted = text.lower()
+    return any(wanted in said.lower() for said in (
+        message or "", world.explain_lines(message), world.explain_lines(message, platform_words=False)))
+
+
+def describe_rows(world: World, rows: list[seam.RefundView], order: OrderUnderTest) -> str:
+    """The connector's refund rows of an order, one per line: source id, status and, for a row in error,
+    its message with the order's lines named as the scenario wrote them."""
+    return "; ".join(f"refund {r.source_id} is {r.status}" + (f": {world.explain_lines(r.error, order)}" if r.error else "")
+                     for r in rows)
+
+
 def _refusal(world: World) -> str:
     refusal = world.scenario.refusal
     assert refusal is not None, "refund sync was activated; a refusal was expected"
@@ -28,7 +43,18 @@ def order_sync_failed(world: World, reason: str) -> None:
     """Order sync refused the order, saying why."""
     failure = world.scenario.failure
     assert failure is not None, "order sync succeeded; a failure was expected"
-    assert reason.lower() in str(failure).lower(), f"failure does not mention {reason!r}: {failure}"
+    assert _mentions(world, str(failure), reason), (
+        f"failure does not mention {reason!r}: {world.explain_lines(str(failure))}")
+
+
+@then('posting is refused because "{reason:Text}"', 'posting is refused because "canceled"')
+def posting_refused(world: World, reason: str) -> None:
+    """The connector refused to post the refund (nothing was sent), and its message names the reason
+    (case-insensitive substring)."""
+    refusal = world.scenario.post_refusal
+    assert refusal is not None, (f"the connector posted the refund (it is {world.latest_refund().status}); "
+                                 "a refusal was expected")
+    assert reason.lower() in str(refusal).lower(), f"the refusal does not mention {reason!r}: {refusal}"
 
 
 def _direction_of(world: World, index: int) -> str:
@@ -79,7 +105,7 @@ def assert_posted_exactly_once(world: World, order: OrderUnderTest) -> None:
     """``order``'s ledger rows are all Posted, each side holds one refund per row, and it reconciles."""
     rows = world.refunds_of(order)
     assert rows, "the connector has no refund for the order"
-    assert all(r.status == seam.POSTED for r in rows), [(r.source_id, r.status, r.error) for r in rows]
+    assert all(r.status == seam.POSTED for r in rows), describe_rows(world, rows, order)
     storefront = world.driver_of(order).refunds(order.placed)
     netsuite = world.netsuite_side(order)
     assert len(storefront) == len(netsuite) == len(rows), (
@@ -100,7 +126,8 @@ def refund_canceled(world: World) -> None:
 def refund_posted(world: World) -> None:
     """The order's latest refund row is Posted."""
     refund = world.latest_refund()
-    assert refund.status == seam.POSTED, f"refund {refund.source_id} is {refund.status}: {refund.error}"
+    assert refund.status == seam.POSTED, (
+        f"refund {refund.source_id} is {refund.status}: {world.explain_lines(refund.error)}")
 
 
 @then("every refund of the order has status Posted", "every refund of the order has status Posted")
@@ -108,7 +135,7 @@ def all_posted(world: World) -> None:
     """Every refund row of the order is Posted (and there is one at least)."""
     rows = world.refunds_of(world.order)
     assert rows, "the connector has no refund for the order"
-    assert all(r.status == seam.POSTED for r in rows), [(r.source_id, r.status, r.error) for r in rows]
+    assert all(r.status == seam.POSTED for r in rows), describe_rows(world, rows, world.order)
 
 
 @then('the refund shows an error containing "{text:Text}"', 'the refund shows an error containing "never synced"')
@@ -116,7 +143,8 @@ def refund_error(world: World, text: str) -> None:
     """The row is in Error and its message, the one a person hovers to read, explains why."""
     refund = world.latest_refund()
     assert refund.status == seam.ERROR, f"refund is {refund.status}, not Error"
-    assert text.lower() in (refund.error or "").lower(), f"error does not mention {text!r}: {refund.error}"
+    assert _mentions(world, refund.error, text), (
+        f"error does not mention {text!r}: {world.explain_lines(refund.error)}")
 
 
 @then("NetSuite has a Cash Refund created from the Cash Sale", "NetSuite has a Cash Refund created from the Cash Sale")
@@ -279,3 +307,48 @@ def mismatch_cause(world: World, cause: str) -> None:
     """The likely cause names the side whose configuration to check."""
     result = world.reconcile(world.order)
     assert result.likely_cause and cause.lower() in result.likely_cause.lower(), result.describe()
+
+
+# The money fields of NetSuite's transaction records and their lines (quantities are counted apart).
+NETSUITE_MONEY_FIELDS = frozenset({"amount", "rate", "taxAmount", "subtotal", "taxTotal", "total",
+                                   "discountTotal", "shippingCost", "grossAmt"})
+
+
+def _amounts_with_decimals(where: str, node: object) -> list[str]:
+    """Every money field under ``node`` written with a fraction (a decimal point and any digits after
+    it, "1000.00" included), as 'where: field value'."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in NETSUITE_MONEY_FIELDS and not isinstance(value, (dict, list)) and value is not None:
+                written = str(value)
+                if "." in written or "e" in written.lower():
+                    found.append(f"{where}: {key} {written}")
+            else:
+                found += _amounts_with_decimals(where, value)
+    elif isinstance(node, list):
+        for value in node:
+            found += _amounts_with_decimals(where, value)
+    return found
+
+
+@then("no amount NetSuite holds or was sent for the order has decimals",
+      "no amount NetSuite holds or was sent for the order has decimals")
+def no_decimal_amounts(world: World) -> None:
+    """For a currency without minor units (JPY): every money field (amount, rate, tax, totals) of the
+    order's NetSuite records (its sales order, billed record and every refund made from it) and of
+    every write request sent to NetSuite for the order, refused ones too (a request whose path names
+    one of those records, or whose body carries one of the order's storefront line ids), is written as
+    a whole number, with no decimal point."""
+    order = world.order
+    currency = order.placed.currency
+    assert money.exponent(currency) == 0, f"the order is in {currency}, which has minor units; the check is for one that has none"
+    assert order.sales_order_id and order.billed, "the order was never synced and billed in NetSuite"
+    found = _amounts_with_decimals(f"salesOrder {order.sales_order_id}",
+                                   world.netsuite.record("salesOrder", order.sales_order_id))
+    found += _amounts_with_decimals(f"{order.billed[0]} {order.billed[1]}", world.netsuite.record(*order.billed))
+    for kind, record in world.netsuite_refunds_of(order):
+        found += _amounts_with_decimals(f"{kind} {record['id']}", record)
+    for method, path, body in world.netsuite_writes_for(order):
+        found += _amounts_with_decimals(f"{method} {path}", body)
+    assert not found, f"amounts with decimals in {currency}, which has none: " + "; ".join(found)

@@ -4,7 +4,9 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
+from harness import factories
 from harness.world import OrderUnderTest, World
+from steps.setup import exact_lines
 from steps.vocabulary import given, then
 
 # Shop-currency units per unit of the currency the customer paid: fixed, so amounts are reproducible.
@@ -13,24 +15,46 @@ RATES = {("EUR", "USD"): Decimal("1.0850"), ("GBP", "USD"): Decimal("1.2710"), (
          ("USD", "EUR"): Decimal("0.9217"), ("JPY", "USD"): Decimal("0.006712")}
 
 
-@given("a paid order in {currency:Currency} at a shop selling in {shop:Currency}, "
-       "synced to NetSuite and billed as a cash sale",
-       "a paid order in EUR at a shop selling in USD, synced to NetSuite and billed as a cash sale")
-def paid_order_in_another_currency(world: World, currency: str, shop: str) -> None:
-    """A card-paid order (two lines, tax, shipping, a discount) the customer pays in ``currency`` at a
-    shop whose own currency is ``shop``; synced to NetSuite (in ``currency``) and billed."""
+def _place_in_another_currency(world: World, currency: str, shop: str,
+                               exact: factories.ExactOrder | None = None) -> None:
     account = world.account
     if not account.platform.capabilities.multi_currency:
         raise AssertionError(f"{account.platform.display_name} does not take orders paid in another currency")
     if (currency, shop) not in RATES:
         raise AssertionError(f"no exchange rate for {currency} at a {shop} shop; known: "
                              f"{', '.join(f'{c} at {s}' for c, s in RATES)}")
-    spec = world.data.order(world.catalog, card_gateway=account.platform.card_gateway, currency=currency)
+    spec = world.data.order(world.catalog, card_gateway=account.platform.card_gateway, currency=currency, exact=exact)
     spec = replace(spec, shop_currency=shop, exchange_rate=RATES[(currency, shop)])
     order = OrderUnderTest(account.driver.place_order(spec), account.id, spec)
     world.scenario.orders.append(order)
     world.sync(order)
     world.bill(order)
+
+
+TWO_CURRENCIES = "a paid order in {currency:Currency} at a shop selling in {shop:Currency}, " \
+                 "synced to NetSuite and billed as a cash sale"
+
+
+@given(TWO_CURRENCIES, "a paid order in EUR at a shop selling in USD, synced to NetSuite and billed as a cash sale")
+def paid_order_in_another_currency(world: World, currency: str, shop: str) -> None:
+    """A card-paid order (two lines, tax, shipping, a discount) the customer pays in ``currency`` at a
+    shop whose own currency is ``shop``; synced to NetSuite (in ``currency``) and billed."""
+    _place_in_another_currency(world, currency, shop)
+
+
+@given(TWO_CURRENCIES + ", with these lines:",
+       "a paid order in EUR at a shop selling in USD, synced to NetSuite and billed as a cash sale, "
+       "with these lines:")
+@given(TWO_CURRENCIES + ", with {terms:OrderTerms} and these lines:",
+       "a paid order in GBP at a shop selling in USD, synced to NetSuite and billed as a cash sale, "
+       "with shipping 7.50 and tax rate 10% and these lines:")
+def exact_order_in_another_currency(world: World, currency: str, shop: str, datatable: list[list[str]],
+                                    terms: dict[str, Decimal] | None = None) -> None:
+    """An exact order (the lines table and terms of the exact-order steps: | item | quantity | unit
+    price | discount |, amounts in ``currency``) the customer pays in ``currency`` at a shop selling in
+    ``shop``; synced to NetSuite in ``currency`` and billed as a cash sale."""
+    exact = factories.ExactOrder(exact_lines(datatable), currency=currency, **(terms or {}))
+    _place_in_another_currency(world, currency, shop, exact)
 
 
 @then("both sides hold the order's refunds in the currency the customer paid",

@@ -74,6 +74,32 @@ def _refund_at_source(world: World, units: int, line: int, *, as_amount: bool) -
         world.refund_at_storefront(world.order, lines=((line, units),), shipping=True, as_amount=as_amount)
 
 
+def _refund_units_at_source(world: World, units: int, line: int, *, as_amount: bool) -> None:
+    if world.connector.direction(world.account.id) == seam.FROM_NETSUITE:
+        world.refund_in_netsuite(world.order, lines=((line, units),))
+    else:
+        world.refund_at_storefront(world.order, lines=((line, units),), as_amount=as_amount)
+
+
+@when("{units:Units} of line {line:d} are refunded at the source", "2 units of line 1 are refunded at the source")
+@when("{units:Units} of line {line:d} is refunded at the source", "1 unit of line 2 is refunded at the source")
+def refund_units_at_source(world: World, units: int, line: int) -> None:
+    """Refund units of one line, not the shipping, where the account's direction starts: a line refund
+    in the storefront (to NetSuite) or the Refund button on the billed record keeping only that line
+    (from NetSuite). A storefront that cannot refund by line fails it (say so with the next step
+    where an amount is acceptable)."""
+    _refund_units_at_source(world, units, line, as_amount=False)
+
+
+@when(f"{{units:Units}} of line {{line:d}} are refunded at the source, {AS_AMOUNT}",
+      f"2 units of line 1 are refunded at the source, {AS_AMOUNT}")
+@when(f"{{units:Units}} of line {{line:d}} is refunded at the source, {AS_AMOUNT}",
+      f"1 unit of line 1 is refunded at the source, {AS_AMOUNT}")
+def refund_units_at_source_or_amount(world: World, units: int, line: int) -> None:
+    """As above; a storefront that cannot refund by line refunds the same value as an amount."""
+    _refund_units_at_source(world, units, line, as_amount=True)
+
+
 @when("{units:Units} of line {line:d} and the shipping are refunded at the source",
       "2 units of line 1 and the shipping are refunded at the source")
 def refund_at_source(world: World, units: int, line: int) -> None:
@@ -176,6 +202,18 @@ def storefront_refund_fails(world: World) -> None:
     world.driver_of(order).fail_refund(order.storefront_refund_ids[-1])
 
 
+@when("the storefront's payment processor fails the refund the connector pushed",
+      "the storefront's payment processor fails the refund the connector pushed")
+def pushed_refund_fails(world: World) -> None:
+    """From NetSuite: the storefront's payment processor fails the refund the connector made there for
+    the order's latest NetSuite refund (still pending): no money went back to the buyer."""
+    refund = world.latest_refund()
+    if not refund.target_id:
+        raise AssertionError(f"the connector has not pushed refund {refund.source_id} to the storefront yet "
+                             f"(it is {refund.status}); nothing there to fail")
+    world.driver_of(world.order).fail_refund(refund.target_id)
+
+
 @when("I retrieve the refunds of the order and post them to NetSuite",
       "I retrieve the refunds of the order and post them to NetSuite")
 def retrieve_and_post(world: World) -> None:
@@ -188,6 +226,16 @@ def retrieve_and_post(world: World) -> None:
 def post_again(world: World) -> None:
     """Post Order to NetSuite once more on the latest refund row (e.g. after fixing the cause)."""
     world.connector.post(world.latest_refund().id)
+
+
+@when("I try to post the refund again", "I try to post the refund again")
+def try_post_again(world: World) -> None:
+    """Post once more on the latest refund row; a refusal (e.g. the refund is canceled) is remembered
+    for "Then posting is refused because ..."."""
+    try:
+        world.connector.post(world.latest_refund().id)
+    except seam.OperationRefused as refusal:
+        world.scenario.post_refusal = refusal
 
 
 @when("a forged refund webhook for the order reaches the connector",

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from harness import factories, seam
 from harness.directions import LABELS
-from harness.world import World
+from harness.world import AccountUnderTest, World
 from steps.vocabulary import NAMED_STOREFRONT, given, when
 
 
@@ -44,11 +44,22 @@ def connected_store_with_order_sync(world: World, storefront: str) -> None:
 def connected_store_ready(world: World, storefront: str) -> None:
     """All prerequisites met: order sync active, a test order synced and billed in NetSuite.
     Said again, it connects another store of the same platform."""
-    account = world.connect(storefront)
+    _ready(world, world.connect(storefront))
+
+
+def _ready(world: World, account: AccountUnderTest) -> None:
     world.connector.activate_order_sync(account.id)
     order = world.place_order(account)
     world.sync(order)
     world.bill(order)
+
+
+@given("a second account on the same store, with the test order billed",
+       "a second account on the same store, with the test order billed")
+def second_account_same_store(world: World) -> None:
+    """A second connector account on the store the first account connects (same store, same
+    credentials), with its own order sync active and a test order synced and billed through it."""
+    _ready(world, world.connect_again(world.account))
 
 
 @given("a paid test order synced to NetSuite", "a paid test order synced to NetSuite")
@@ -159,27 +170,30 @@ def paid_order_in_currency(world: World, currency: str, units: int) -> None:
 
 CASH_SALE = "synced to NetSuite and billed as a cash sale"
 INVOICE = "an order on payment terms synced to NetSuite and billed as an invoice"
-TABLE = "item | quantity | unit price"
+TABLE = "item | quantity | unit price | discount"
 
 
-def _exact_lines(datatable: list[list[str]] | None) -> tuple[factories.ExactLine, ...]:
-    """The lines of a datatable headed ``| item | quantity | unit price |`` (unit price optional: the
-    catalog's price). An item is a catalog SKU or item number."""
+def exact_lines(datatable: list[list[str]] | None) -> tuple[factories.ExactLine, ...]:
+    """The lines of a datatable headed ``| item | quantity | unit price | discount |`` (unit price
+    optional: the catalog's price; discount optional: none). An item is a catalog SKU or item number;
+    a discount is money off the whole line."""
     if not datatable or len(datatable) < 2:
         raise AssertionError(f"the step needs a table of lines under it, headed | {TABLE} |")
     header = [cell.strip().lower() for cell in datatable[0]]
-    unknown = set(header) - {"item", "quantity", "unit price"}
+    unknown = set(header) - {"item", "quantity", "unit price", "discount"}
     if unknown or not {"item", "quantity"} <= set(header):
-        raise AssertionError(f"the lines table is headed | {' | '.join(datatable[0])} |; use | {TABLE} |")
+        raise AssertionError(f"the lines table is headed | {' | '.join(datatable[0])} |; use | {TABLE} | "
+                             "(unit price and discount may be left out)")
     rows = [dict(zip(header, (cell.strip() for cell in row))) for row in datatable[1:]]
     return tuple(factories.ExactLine(row["item"], int(row["quantity"]),
-                                     Decimal(row["unit price"]) if row.get("unit price") else None)
+                                     Decimal(row["unit price"]) if row.get("unit price") else None,
+                                     Decimal(row["discount"]) if row.get("discount") else Decimal(0))
                  for row in rows)
 
 
 def _exact_order(world: World, datatable: list[list[str]] | None, *, currency: str,
                  terms: dict[str, Decimal] | None, on_terms: bool) -> None:
-    exact = factories.ExactOrder(_exact_lines(datatable), currency=currency, on_terms=on_terms, **(terms or {}))
+    exact = factories.ExactOrder(exact_lines(datatable), currency=currency, on_terms=on_terms, **(terms or {}))
     _order(world, exact=exact)
 
 
@@ -192,8 +206,8 @@ def _exact_order(world: World, datatable: list[list[str]] | None, *, currency: s
        f"a paid order in JPY {CASH_SALE}, with shipping 500 and an order discount of 300 and these lines:")
 def exact_paid_order(world: World, datatable: list[list[str]] | None = None, currency: str = "USD",
                      terms: dict[str, Decimal] | None = None) -> None:
-    """An order exactly as written: a table | item | quantity | unit price | (item: SKU or catalog
-    number; unit price optional) and, if said, shipping, one tax rate for lines and shipping, and an
+    """An order exactly as written: a table | item | quantity | unit price | discount | (item: SKU or
+    catalog number; unit price optional; discount, money off that whole line, optional) and, if said, shipping, one tax rate for lines and shipping, and an
     order discount spread over the lines by value. Card-paid, synced and billed as a cash sale."""
     _exact_order(world, datatable, currency=currency, terms=terms, on_terms=False)
 
@@ -232,6 +246,14 @@ def unsynced_order(world: World) -> None:
 def unbilled_order(world: World) -> None:
     """A synced sales order that nobody billed yet."""
     _order(world, billed=False)
+
+
+@given("an order on payment terms synced to NetSuite but not billed",
+       "an order on payment terms synced to NetSuite but not billed")
+def unbilled_terms_order(world: World) -> None:
+    """An order paid on terms (no payment method in NetSuite), synced as a sales order nobody billed
+    yet: once billed it becomes an invoice, refunded with a credit memo."""
+    _order(world, on_terms=True, billed=False)
 
 
 @given("an order entered directly in NetSuite and billed as a cash sale",

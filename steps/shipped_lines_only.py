@@ -43,6 +43,7 @@ def storefront_refused(world: World, line: int) -> None:
     failure = world.scenario.failure
     assert failure is not None, "the storefront made the refund; a refusal was expected"
     message = str(failure)
-    assert f"line {line}" in message.lower() and "shipped" in message.lower(), f"the refusal says: {message}"
+    assert f"line {line}" in message.lower() and "shipped" in message.lower(), (
+        f"the refusal says: {world.explain_lines(message)}")
     found = world.driver_of(world.order).refunds(world.order.placed)
     assert not found, f"the storefront recorded {len(found)} refunds despite the refusal"

@@ -73,7 +73,17 @@ def test_an_exact_line_without_a_price_takes_the_catalogs_and_terms_bill_as_invo
     assert spec.gateway == factories.TERMS_GATEWAY
 
 
+def test_a_lines_own_discount_stays_on_it_and_an_order_discount_is_spread_over_what_is_left():
+    exact = factories.ExactOrder((factories.ExactLine("1", 2, D("10.00"), D("2.00")),
+                                  factories.ExactLine("2", 1, D("18.00"))), discount=D("3.40"))
+    spec = factories.exact_order(CATALOG, exact, card_gateway="card")
+    # 18.00 and 18.00 left after the line's own discount: the order discount splits evenly
+    assert [line.discount for line in spec.lines] == [D("2.00") + D("1.70"), D("1.70")]
+
+
 @pytest.mark.parametrize("exact,message", [
+    (factories.ExactOrder((factories.ExactLine("1", 1, D("5.00"), D("5.01")),)), "line 1 .* between 0 and"),
+    (factories.ExactOrder((factories.ExactLine("1", 1, D("5.00"), D("-1")),)), "line 1 .* between 0 and"),
     (factories.ExactOrder((factories.ExactLine("SKU-9", 1),)), "no catalog item 'SKU-9'"),
     (factories.ExactOrder((factories.ExactLine("4", 1),)), "item number 1..3"),
     (factories.ExactOrder((factories.ExactLine("1", 1, D("5.00")),), discount=D("6.00")), "more than the lines'"),
