@@ -96,6 +96,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 5: what a refund pushed to a storefront became there, by index: a storefront refund the connector
     # made is never retrieved back into NetSuite, even where the storefront cannot carry a marker.
     ("CREATE INDEX IF NOT EXISTS refunds_by_target ON refunds (account_id, target_id)",),
+    # 6: what a push to a storefront that never returns the push marker saw before it was sent: the
+    # order's refund ids (a JSON list) and the amount pushed. A push whose answer was lost is recognised
+    # from them by any worker, after a restart too. NULL on rows never pushed that way.
+    ("ALTER TABLE refunds ADD COLUMN push_known_refunds TEXT",
+     "ALTER TABLE refunds ADD COLUMN push_amount TEXT"),
 )
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
 LEDGER_TABLES = tuple(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", BASE_SCHEMA))
