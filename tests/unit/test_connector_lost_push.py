@@ -59,7 +59,7 @@ def test_another_worker_takes_the_refund_over_and_does_not_send_it_again(tmp_pat
         _push_loses_its_answer(world, order, whole)
         world.connector.close()                       # worker A stops
         world.connector = world.another_worker()      # worker B, same ledger file, no memory of A's push
-        world.run_schedule()                          # the schedule is past A's lease
+        world.run_schedule()                          # the next schedule, past any lease A held
 
         assert _pushes(world) == 1   # issue_refund was sent once
         [made] = _refund_ids_made(world)
