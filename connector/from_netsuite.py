@@ -4,7 +4,10 @@ amount. Standalone credit memos and refunds on other orders are not ours and are
 
 Exactly-once: before creating anything the storefront is searched for a refund carrying our
 marker, the target id is stored the moment the storefront accepted, and a storefront that takes one gets an
-idempotency key derived from the ledger row, so a retry after a crash cannot refund twice.
+idempotency key derived from the ledger row, so a retry after a crash cannot refund twice. Where the
+storefront never returns the marker, the ledger keeps what the order's refunds were right before each
+push (a ``PushSnapshot``); a later attempt by any worker takes a refund that is new since then, of
+the amount pushed and no other row's target, as the one a push whose answer was lost made.
 """
 from __future__ import annotations
 
@@ -17,10 +20,11 @@ from connector.accounts import Account
 from connector.claims import confirm_claim
 from connector.crashpoints import reached
 from connector.errors import ConnectorError
-from connector.ledger import Ledger, LedgerRefund
+from connector.ledger import Ledger, LedgerRefund, PushSnapshot
 from connector.model import (Direction, LineKind, NetSuiteRefundSource, OrderLink, PushedRefund, RefundLine,
-                             SourceStatus)
+                             SourceStatus, StorefrontRefund)
 from connector.netsuite import BILLED_TYPE_FOR_REFUND, NetSuiteClient, RefundCandidate, external_id
+from connector.storefronts import storefront
 from connector.storefronts.base import RefundPush, StorefrontAdapter, push_marker
 
 _KEY_NAMESPACE = uuid.UUID("5b0c4a8e-3d7e-4f2a-9a51-6f1d2f8c7e10")
@@ -130,6 +134,10 @@ class FromNetSuite:
         order = adapter.get_order(row.order_id)
         marker = push_marker(row.source_name or "transaction", row.source_id)
         found = adapter.find_pushed_refund(order, marker)
+        # where the marker is not read back, the order's refunds now are what the push is judged by
+        unmarked = None if storefront(account.platform).push_marker_read_back else adapter.list_refunds(order)
+        if found is None and unmarked is not None:
+            found = self._made_by_lost_push(account, row, unmarked)
         if found is not None:   # pushed before and the answer was lost: adopt it, never send twice
             self.ledger.record_target(row.id, adapter.refund_target_type, found.id)
             return self._settle(adapter, row, found)
@@ -146,12 +154,29 @@ class FromNetSuite:
                           note=f"Refund from NetSuite {row.source_name or row.source_id} {marker}",
                           idempotency_key=idempotency_key(account.id, row.source_id, row.attempt),
                           store_credit=account.settings.refund_gift_cards_as_store_credit)
+        if unmarked is not None:   # claims.claim_confirmed, next, falls between this and the push
+            self.ledger.record_push_snapshot(row.id, PushSnapshot(frozenset(r.id for r in unmarked), push.total))
         confirm_claim(self.ledger, row.id)
         pushed = adapter.create_refund(order, push)
         reached("from_netsuite.storefront_refund_created")
         self.ledger.record_target(row.id, adapter.refund_target_type, pushed.id)   # exactly-once: remember first
         reached("from_netsuite.target_recorded")
         return self._settle(adapter, self.ledger.refund(row.id), pushed, line_items=bool(items))
+
+    def _made_by_lost_push(self, account: Account, row: LedgerRefund,
+                           refunds: list[StorefrontRefund]) -> PushedRefund | None:
+        """The refund an earlier push of ``row`` made, when its answer was lost: the first listed refund
+        not on the order before that push, of the amount pushed, that no ledger row has as its target.
+        A failed one is passed over, as a failed refund carrying the marker is: the push is sent again."""
+        snapshot = row.push_snapshot
+        if snapshot is None:
+            return None
+        for refund in refunds:
+            if (refund.id not in snapshot.known_refunds and refund.total == snapshot.amount
+                    and refund.status is not SourceStatus.FAILED
+                    and not self.ledger.pushed_to_storefront(account.id, refund.id)):
+                return PushedRefund(id=refund.id, status=refund.status, amount=refund.total)
+        return None
 
     def _settle(self, adapter: StorefrontAdapter, row: LedgerRefund, pushed: PushedRefund,
                 line_items: bool | None = None) -> LedgerRefund:

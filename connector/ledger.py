@@ -28,6 +28,15 @@ from connector.model import (Direction, LineKind, LineLink, OrderLink, RefundLin
 
 
 @dataclass(frozen=True)
+class PushSnapshot:
+    """Taken right before a refund is pushed to a storefront that never returns the push marker: what
+    recognises the refund that push made when its answer was lost, in any worker, after a restart too."""
+
+    known_refunds: frozenset[str]   # the storefront refund ids the order had before the push
+    amount: Decimal                 # what was pushed
+
+
+@dataclass(frozen=True)
 class LedgerRefund:
     id: int
     account_id: int
@@ -54,6 +63,7 @@ class LedgerRefund:
     attempt: int = 1                 # bumps when a storefront refund failed and may be sent afresh
     claimed_by: str | None = None    # the worker posting it right now (see connector/claims.py)
     claim_expires_at: datetime | None = None
+    push_snapshot: PushSnapshot | None = None   # the last push's, where markers cannot be read back
 
     @property
     def pending_remote(self) -> bool:
@@ -386,7 +396,14 @@ class Ledger:
     def next_attempt(self, refund_id: int) -> LedgerRefund:
         """A storefront refund definitively failed: the next push is a new refund with a new key."""
         return self._change(refund_id, {RefundStatus.RETRIEVED, RefundStatus.ERROR}, "start a new attempt of",
-                            attempt=_Increment(), target_type=None, target_id=None, target_name=None)
+                            attempt=_Increment(), target_type=None, target_id=None, target_name=None,
+                            push_known_refunds=None, push_amount=None)
+
+    def record_push_snapshot(self, refund_id: int, snapshot: PushSnapshot) -> LedgerRefund:
+        """Right before a push the storefront cannot mark: what the order's refunds were and what is sent."""
+        return self._change(refund_id, {RefundStatus.RETRIEVED, RefundStatus.ERROR}, "record the push of",
+                            push_known_refunds=json.dumps(sorted(snapshot.known_refunds)),
+                            push_amount=str(snapshot.amount))
 
     def cancel(self, refund_id: int) -> LedgerRefund:
         row = self.refund(refund_id)
@@ -536,7 +553,9 @@ class Ledger:
             updated_at=_dt(row["updated_at"]), retryable=bool(row["retryable"]),  # type: ignore[arg-type]
             source_name=row["source_name"], source_status=SourceStatus(row["source_status"]),
             order_name=row["order_name"], target_name=row["target_name"], warning=row["warning"],
-            attempt=row["attempt"], claimed_by=row["claimed_by"], claim_expires_at=_dt(row["claim_expires_at"]))
+            attempt=row["attempt"], claimed_by=row["claimed_by"], claim_expires_at=_dt(row["claim_expires_at"]),
+            push_snapshot=None if row["push_amount"] is None else PushSnapshot(
+                known_refunds=frozenset(json.loads(row["push_known_refunds"])), amount=Decimal(row["push_amount"])))
 
     # --- webhook deliveries -----------------------------------------------------------------
     def seen_delivery(self, webhook_id: str) -> bool:

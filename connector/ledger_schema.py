@@ -104,6 +104,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # run_claim_expires_at (on the connector's clock), and the other workers go on to other accounts.
     ("ALTER TABLE accounts ADD COLUMN run_claimed_by TEXT",
      "ALTER TABLE accounts ADD COLUMN run_claim_expires_at TEXT"),
+    # 8: what a push to a storefront that never returns the push marker saw before it was sent: the
+    # order's refund ids (a JSON list) and the amount pushed. A push whose answer was lost is recognised
+    # from them by any worker, after a restart too. NULL on rows never pushed that way.
+    ("ALTER TABLE refunds ADD COLUMN push_known_refunds TEXT",
+     "ALTER TABLE refunds ADD COLUMN push_amount TEXT"),
 )
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
 LEDGER_TABLES = tuple(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", BASE_SCHEMA))

@@ -166,6 +166,11 @@ class World:
         self.connector.close()
         self.connector = self._build_connector()
 
+    def another_worker(self) -> seam.ConnectorUnderTest:
+        """Another worker of the connector: a second instance on the same work directory, as a second
+        process would be. It shares nothing with ``self.connector`` but the ledger; the caller closes it."""
+        return self._build_connector()
+
     def sibling(self, seed: int, workdir: Path) -> "World":
         """A fresh World with the same connector under test and transport as this one."""
         return World(seed=seed, workdir=workdir, connector_factory=self._connector_factory,
@@ -180,7 +185,7 @@ class World:
         """Two workers of the connector (two instances on the same work directory, as two processes
         would be) run the scheduled sync at the same moment."""
         self.clock.advance(SCHEDULE)
-        second = self._build_connector()
+        second = self.another_worker()
         start = threading.Barrier(2)
         failures: list[BaseException] = []
 

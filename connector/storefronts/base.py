@@ -100,6 +100,10 @@ class StorefrontSpec:
     # Why refunds cannot be created through this platform's API, where they cannot (they are only
     # read there); such an account may not turn on refund sync from NetSuite. Empty: they can.
     refunds_read_only: str = ""
+    # Whether a refund pushed here is read back with its marker (note, reason, comment). Where it is
+    # not, the from-NetSuite flow keeps in the ledger what the order's refunds were before each push,
+    # and recognises a push whose answer was lost as the new refund of that amount.
+    push_marker_read_back: bool = True
 
 
 ErrorReader = Callable[[Any], str]

@@ -1,10 +1,11 @@
 """eBay (Sell Fulfillment API). eBay refunds amounts, never quantities: a refund gives back an amount
 for the order or for a line, so the connector treats every eBay refund as a general (amount-only)
 refund. Refunds settle asynchronously (PENDING, then REFUNDED or FAILED) and are read back from the
-order (``getOrder``), which lists them; the refunds' comments are never returned."""
+order (``getOrder``), which lists them; the refunds' comments are never returned, so a pushed refund
+is never found by its marker: the from-NetSuite flow recognises it from the ledger (``StorefrontSpec.
+push_marker_read_back``), and the ledger's target ids keep it from being retrieved back into NetSuite."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Iterator, Mapping
@@ -37,15 +38,6 @@ def _amount(raw: Mapping[str, Any] | None, currency: str) -> Decimal:
     return money.amount(Decimal(str(raw["value"])), raw.get("currency") or currency)
 
 
-@dataclass
-class _Push:
-    """A push whose answer has not been seen yet: enough to recognise the refund it made."""
-
-    order_id: str
-    total: Decimal
-    known: frozenset[str]    # refund ids the order had before it was sent
-
-
 class EbayAdapter:
     platform = "ebay"
     display_name = "eBay"
@@ -56,13 +48,6 @@ class EbayAdapter:
         self.seller = seller
         self.api = StorefrontHttp(http, system="eBay", base_url=BASE_URL, read_error=read_error,
                                   headers={"Authorization": f"Bearer {access_token}"})
-        # eBay returns no refund comment, so the marker of a pushed refund cannot be read back. That a
-        # refund was pushed (never to be retrieved back) is kept durably by the ledger, which knows each
-        # push's target id. Only a push whose answer was lost is matched here, by memory that lives as
-        # long as the connector process; see docs/wire-contract.md (its section).
-        self._pushed: dict[str, str] = {}
-        self._unanswered: dict[str, _Push] = {}
-        self._last_raw: dict[str, Mapping[str, Any]] = {}
 
     # --- orders -----------------------------------------------------------------------------
     def _raw_order(self, order_id: str) -> Mapping[str, Any]:
@@ -70,7 +55,6 @@ class EbayAdapter:
         if data.get("sellerId") not in (None, self.seller):
             raise RemoteError("eBay", f"Order {order_id} belongs to seller {data.get('sellerId')}, not to this "
                                       f"account's seller {self.seller}.")
-        self._last_raw[order_id] = data
         return data
 
     def get_order(self, order_id: str) -> Order:
@@ -148,11 +132,11 @@ class EbayAdapter:
                                       parts[0].get("refundDate"), currency))
         return found
 
-    def _refund(self, order_id: str, refund_id: str, total: Decimal, status: SourceStatus, date: str | None,
+    @staticmethod
+    def _refund(order_id: str, refund_id: str, total: Decimal, status: SourceStatus, date: str | None,
                 currency: str) -> StorefrontRefund:
-        # a refund this connector pushed carries its marker as its note, so it is never echoed back
         return StorefrontRefund(id=refund_id, order_id=order_id, currency=currency, total=total, lines=(),
-                                status=status, note=self._pushed.get(refund_id, ""),
+                                status=status, note="",
                                 created_at=parse_iso(date) if date else None)
 
     def list_refunds(self, order: Order) -> list[StorefrontRefund]:
@@ -171,38 +155,20 @@ class EbayAdapter:
     # --- refunds pushed from NetSuite -------------------------------------------------------
     def create_refund(self, order: Order, push: RefundPush) -> PushedRefund:
         marker = _marker_of(push.note)
-        raw = self._last_raw.get(order.id) or self._raw_order(order.id)
-        self._unanswered[marker] = _Push(order.id, push.total, frozenset(r.id for r in self.refunds_of(raw)))
         comment = f"{marker} {push.note.replace(marker, '').strip()}".strip()[:COMMENT_LIMIT]
         body = {"reasonForRefund": PUSH_REASON, "comment": comment,
                 "orderLevelRefundAmount": {"value": money.format_amount(push.total, push.currency),
                                            "currency": push.currency}}
         data, _ = self.api.request("POST", f"/order/{order.id}/issue_refund", body=body,
                                    what=f"issue a refund for order {order.name}")
-        self._unanswered.pop(marker, None)
         status = data.get("refundStatus", "PENDING")
         if not data.get("refundId"):
             raise RemoteError("eBay", f"eBay answered refund status {status} with no refund id for order {order.name}.")
-        self._pushed[str(data["refundId"])] = marker
         return PushedRefund(id=str(data["refundId"]), status=_STATUS.get(status, SourceStatus.PENDING),
                             amount=push.total, detail=f"eBay reports the refund {status}")
 
     def find_pushed_refund(self, order: Order, marker: str) -> PushedRefund | None:
-        raw = self._last_raw.get(order.id) or self._raw_order(order.id)
-        refunds = self.refunds_of(raw)
-        for found in refunds:
-            if self._pushed.get(found.id) == marker and found.status is not SourceStatus.FAILED:
-                return self._as_pushed(found)
-        lost = self._unanswered.get(marker)
-        if lost is None or lost.order_id != order.id:
-            return None
-        # the answer was lost after eBay took the push: a refund of the same amount that was not on
-        # the order before it was sent is the one it made
-        for found in refunds:
-            if found.id not in lost.known and found.total == lost.total and found.id not in self._pushed:
-                self._pushed[found.id] = marker
-                self._unanswered.pop(marker, None)
-                return self._as_pushed(found) if found.status is not SourceStatus.FAILED else None
+        """Never found by its marker: eBay does not return a refund's comment (see the module's docstring)."""
         return None
 
     def pushed_refund(self, order_id: str, refund_id: str, currency: str) -> PushedRefund:
@@ -226,4 +192,5 @@ def _marker_of(note: str) -> str:
 STOREFRONT = StorefrontSpec(
     platform="ebay", store_hint="the eBay seller's user id", credentials=("access_token",),
     adapter=lambda http, account: EbayAdapter(http, seller=account.store,
-                                              access_token=account.credentials["access_token"]))
+                                              access_token=account.credentials["access_token"]),
+    push_marker_read_back=False)

@@ -15,7 +15,7 @@ from connector import (
     RefundStatus,
 )
 from connector.errors import UnknownRefund
-from connector.ledger import Ledger
+from connector.ledger import Ledger, PushSnapshot
 from connector.model import LineKind, SourceStatus
 
 LINES = (RefundLine("TEE-1", Decimal(1), Decimal("17.50"), Decimal("1.40"), line_id="11"),
@@ -185,3 +185,18 @@ def test_a_refund_pushed_to_a_storefront_is_known_by_its_target_id(tmp_path) -> 
     reopened = Ledger(path, ManualClock())
     assert reopened.pushed_to_storefront(account.id, "777")
     assert not reopened.pushed_to_storefront(account.id, "778")
+
+
+def test_a_push_snapshot_is_kept_across_reopening_and_dropped_with_a_new_attempt(tmp_path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    first = Ledger(path, ManualClock())
+    row, _ = _retrieve(first, _account(first), direction=Direction.FROM_NETSUITE)
+    assert row.push_snapshot is None
+    first.record_push_snapshot(row.id, PushSnapshot(frozenset({"r2", "r1"}), Decimal("12.30")))
+    first.close()
+    again = Ledger(path, ManualClock())   # another worker, or the same one restarted
+    try:
+        assert again.refund(row.id).push_snapshot == PushSnapshot(frozenset({"r1", "r2"}), Decimal("12.30"))
+        assert again.next_attempt(row.id).push_snapshot is None   # a new push takes its own
+    finally:
+        again.close()

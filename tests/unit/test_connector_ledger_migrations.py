@@ -135,3 +135,31 @@ def test_a_new_or_empty_path_still_makes_a_fresh_ledger(start, tmp_path) -> None
     with sqlite3.connect(path) as db:
         assert schema_version(db) == SCHEMA_VERSION
     db.close()
+
+
+def test_a_ledger_from_before_push_snapshots_keeps_its_refunds_with_none(tmp_path) -> None:
+    """Version 6 added the push snapshot; a refund recorded before it has none and is pushed as before."""
+    from connector.ledger_schema import MIGRATIONS
+    from connector.model import Direction
+
+    path = tmp_path / "ledger.sqlite3"
+    _version_1_ledger(path)
+    with sqlite3.connect(path) as db:
+        for statements in MIGRATIONS[:4]:   # to version 5, as the connector before snapshots left it
+            for statement in statements:
+                db.execute(statement)
+        db.execute("INSERT INTO meta (key, value) VALUES ('schema_version', '5')")
+        db.execute("INSERT INTO refunds (account_id, direction, source_id, source_status, order_id, status,"
+                   " currency, total, lines, line_items, created_at, updated_at) VALUES (1, 'from_netsuite', 'CR1',"
+                   " 'completed', 'o1', 'retrieved', 'USD', '5.00', '[]', 0, ?, ?)",
+                   (LAST_RUN.isoformat(), LAST_RUN.isoformat()))
+    db.close()
+    ledger = Ledger(path, ManualClock())
+    try:
+        [row] = ledger.refunds()
+        assert (row.source_id, row.direction, row.push_snapshot) == ("CR1", Direction.FROM_NETSUITE, None)
+    finally:
+        ledger.close()
+    with sqlite3.connect(path) as db:
+        assert schema_version(db) == SCHEMA_VERSION
+    db.close()
