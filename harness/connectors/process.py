@@ -67,10 +67,17 @@ class ConnectorProcess:
             found.set()
 
         threading.Thread(target=read, daemon=True).start()
-        found.wait(timeout)
+        ended = found.wait(timeout)
         output = "\n".join(seen[-20:]) or "(no output)"
         if url is None:
-            why = (f"exited with status {self._process.poll()}" if self._process.poll() is not None
+            status = None
+            if ended:   # its output closed without the announcement: it is exiting; say with what status
+                try:
+                    status = self._process.wait(STOP_TIMEOUT_S)
+                except subprocess.TimeoutExpired:
+                    pass
+            why = (f"exited with status {status}" if status is not None
+                   else f"closed its output without printing 'listening on http://HOST:PORT'" if ended
                    else f"did not print 'listening on http://HOST:PORT' within {timeout:.0f}s")
             raise ConnectorProcessFailed(f"--connector-cmd {self.command!r} {why}; its output:\n{output}")
         while time.monotonic() < deadline:
