@@ -106,3 +106,37 @@ def test_a_connector_command_that_never_announces_itself_stops_the_run(tmp_path)
         cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 4
     assert "exited with status 3" in done.stderr and "starting" in done.stderr
+
+
+def test_a_connector_already_running_is_certified_by_its_url(tmp_path):
+    from harness.connectors.process import ConnectorProcess
+
+    report = tmp_path / "certification.json"
+    with ConnectorProcess(f"{sys.executable} -m harness.connectors.protocol_server", cwd=ROOT) as served:
+        done = subprocess.run(
+            [sys.executable, "-m", "harness.cli", "certify", "--report", str(report), "--claim", "square:to_netsuite",
+             "--connector-url", served.url, "-k", "square and two_connector"],
+            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert "1 passed" in done.stdout, done.stdout[-3000:] + done.stderr[-3000:]
+    data = json.loads(report.read_text())
+    assert data["connector"] == served.url
+    assert "--connector-url " + served.url in done.stdout   # the replay command names it as given
+
+
+@pytest.mark.parametrize("flags, problem", [
+    (["--connector-url", "127.0.0.1:8080"], "expected an http:// or https:// URL"),
+    (["--connector-url", "http://127.0.0.1:1", "--connector-cmd", "node x.js"], "give one of --connector, --connector-url"),
+])
+def test_connector_process_flags_are_checked_before_the_run(tmp_path, flags, problem):
+    done = subprocess.run([sys.executable, "-m", "harness.cli", "certify", "--report", str(tmp_path / "r.json"), *flags],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 4 and problem in done.stderr, done.stderr
+
+
+def test_a_connector_in_its_own_process_needs_the_simulators_on_loopback(tmp_path):
+    from harness.connectors.remote import remote_factory
+    from harness.world import World
+
+    url = "http://127.0.0.1:9"   # never called: the World refuses before building the connector
+    with pytest.raises(ValueError, match="--transport loopback"):
+        World(seed=1, workdir=tmp_path, connector_factory=remote_factory(url), connector_name=url)
