@@ -140,3 +140,21 @@ def test_a_connector_in_its_own_process_needs_the_simulators_on_loopback(tmp_pat
     url = "http://127.0.0.1:9"   # never called: the World refuses before building the connector
     with pytest.raises(ValueError, match="--transport loopback"):
         World(seed=1, workdir=tmp_path, connector_factory=remote_factory(url), connector_name=url)
+
+
+def test_webhooks_reach_a_connector_process_as_the_storefront_sent_them(tmp_path):
+    """Shopify signs each delivery (HMAC of the body): forged ones must be refused and real ones taken,
+    so the relay to the connector's webhook operation keeps body and headers intact."""
+    report = tmp_path / "certification.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "certify", "--report", str(report), "--claim", "shopify:to_netsuite",
+         "--connector-cmd", f"{sys.executable} -m harness.connectors.protocol_server", "-k", "shopify and webhook"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    data = json.loads(report.read_text())
+    assert data["scenarios"]["failed"] == 0 and data["scenarios"]["passed"] >= 3, done.stdout[-3000:]
+    assert any("forged" in name.lower() for name in _scenario_names(report)), "no forged-webhook scenario ran"
+
+
+def _scenario_names(report: Path) -> list[str]:
+    junit = report.with_suffix(".junit.xml").read_text()
+    return [part.split('"', 1)[0] for part in junit.split(' name="')[1:]]
