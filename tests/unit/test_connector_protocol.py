@@ -2,6 +2,7 @@
 the harness's client maps its answers onto the seam, and a connector in its own process is certified
 through it end to end."""
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -158,3 +159,13 @@ def test_webhooks_reach_a_connector_process_as_the_storefront_sent_them(tmp_path
 def _scenario_names(report: Path) -> list[str]:
     junit = report.with_suffix(".junit.xml").read_text()
     return [part.split('"', 1)[0] for part in junit.split(' name="')[1:]]
+
+
+def test_the_openapi_description_refers_only_to_what_it_defines():
+    text = protocol.render()
+    refs = set(re.findall(r'"#/components/schemas/(\w+)"', text))
+    assert refs and refs <= set(protocol.SCHEMAS)
+    for path, methods in protocol.openapi()["paths"].items():
+        for operation in methods.values():
+            declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+            assert declared == set(re.findall(r"\{(\w+)\}", path)), path
