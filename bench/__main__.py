@@ -12,6 +12,8 @@
 4. At scale (bench/scale.py): soak cost per refund late against early in one long soak, calls per refund
    for each platform and direction, the share of NetSuite's concurrency limit kept busy, 4 connector
    workers on one ledger against 1, peak memory.
+5. One scenario with the connector as its own process, through the connector protocol, against the same
+   connector in process (bench/protocol.py).
 Timings interleave the contenders and take the median of several rounds to damp noise.
 """
 from __future__ import annotations
@@ -143,6 +145,9 @@ def main() -> None:
     from bench.scale import main as scale
 
     scale([])
+    from bench.protocol import main as protocol
+
+    protocol()
 
 
 if __name__ == "__main__":

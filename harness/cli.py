@@ -86,6 +86,13 @@ def _parser() -> argparse.ArgumentParser:
     certify.add_argument("--connector", default=None, metavar="MODULE:FACTORY",
                          help="the connector under test: a factory taking a harness.seam.ConnectorContext "
                               "(default: the shipped reference connector; see docs/connector-seam.md)")
+    certify.add_argument("--connector-url", default=None, metavar="URL",
+                         help="the connector under test is already running there, speaking the connector protocol "
+                              "(docs/connector-protocol.md); implies --transport loopback")
+    certify.add_argument("--connector-cmd", default=None, metavar="CMD",
+                         help="start the connector under test with this command (it prints its URL, see "
+                              "docs/connector-protocol.md), certify it over the protocol, stop it at the end; "
+                              "implies --transport loopback")
     certify.add_argument("--claim", action="append", default=[], metavar="PLATFORM[:DIRECTION]",
                          help="certify only this part of what the connector claims, e.g. <platform>:to_netsuite "
                               "(repeatable; a platform alone means each direction claimed for it). It narrows "
@@ -285,9 +292,27 @@ def certify(args: argparse.Namespace) -> int:
         pytest_args += ["-k", args.keyword]
     if args.workers:
         pytest_args += ["-n", args.workers]
-    if args.connector:
-        pytest_args.append(f"--connector={args.connector}")
     pytest_args += [f"--harness-claim={claim}" for claim in args.claim]
+    if args.connector_cmd:
+        from harness.connectors.process import ConnectorProcess, ConnectorProcessFailed
+
+        try:
+            process = ConnectorProcess(args.connector_cmd, cwd=Path.cwd())
+        except ConnectorProcessFailed as exc:
+            print(f"refund-harness certify: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        with process:
+            return _run_pytest(pytest_args + [f"--harness-connector-cmd={args.connector_cmd}"], args, process.url)
+    return _run_pytest(pytest_args, args, args.connector_url or args.connector)
+
+
+def _run_pytest(pytest_args: list[str], args: argparse.Namespace, connector: str | None) -> int:
+    import pytest
+
+    if connector:
+        pytest_args.append(f"--connector={connector}")
+        if connector.startswith(("http://", "https://")) and args.transport == "inprocess":
+            pytest_args.append("--harness-transport=loopback")
     return int(pytest.main(pytest_args + args.pytest_args))
 
 
@@ -307,6 +332,10 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
         problem = _unwritable(target.resolve())
         if problem:
             return f"cannot write {target.resolve()}: {problem}"
+    if sum(map(bool, (args.connector, args.connector_url, args.connector_cmd))) > 1:
+        return "give one of --connector, --connector-url, --connector-cmd"
+    if args.connector_url and not args.connector_url.startswith(("http://", "https://")):
+        return f"--connector-url {args.connector_url!r}: expected an http:// or https:// URL"
     if args.connector:
         from harness.seam import load_factory
 

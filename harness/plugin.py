@@ -83,6 +83,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--connector", default=seam.REFERENCE, metavar="MODULE:FACTORY",
                     help="the connector under test: a factory taking a harness.seam.ConnectorContext "
                          "(default: the shipped reference connector, %(default)s)")
+    group.addoption("--harness-connector-cmd", default=None, metavar="CMD",
+                    help="the command that started the connector served at --connector (certify --connector-cmd): "
+                         "the report and the replay command name the connector by it")
     group.addoption("--harness-claim", action="append", default=[], metavar="PLATFORM[:DIRECTION]",
                     help="certify only this part of what the connector claims (repeatable), e.g. <platform>:to_netsuite; "
                          "naming a row the connector does not claim is a usage error")
@@ -275,7 +278,7 @@ class _CertificationCollector:
         self.path = path
         self.cucumber = cucumber
         self.selection = selection
-        self.connector = config.getoption("--connector")
+        self.connector = _connector_named(config)
         self.outcomes: dict[str, ScenarioOutcome] = {}
         self.cucumber_reports: list[tuple[str, dict]] = []
         self.collection_errors = 0
@@ -416,13 +419,23 @@ def _relative(config: pytest.Config, path: str | Path) -> str:
         return text
 
 
+def _connector_named(config: pytest.Config) -> str:
+    """The connector under test as the user named it (a started process by its command, not its URL)."""
+    command = config.getoption("--harness-connector-cmd")
+    return f"--connector-cmd {command}" if command else config.getoption("--connector")
+
+
 def _replay_command(config: pytest.Config, seed: int) -> str:
     words = ["refund-harness", "certify", *(_relative(config, p) for p in config.getoption("--harness-feature")),
              "--seed", str(seed)]
     for flag, value in (("-k", config.getoption("keyword")), ("-m", config.getoption("markexpr"))):
         if value:
             words += ["--", flag, value] if flag == "-m" else [flag, value]
-    if config.getoption("--connector") != seam.REFERENCE:
+    if config.getoption("--harness-connector-cmd"):
+        words += ["--connector-cmd", config.getoption("--harness-connector-cmd")]
+    elif config.getoption("--connector").startswith(("http://", "https://")):
+        words += ["--connector-url", config.getoption("--connector")]
+    elif config.getoption("--connector") != seam.REFERENCE:
         words += ["--connector", config.getoption("--connector")]
     for claim in config.getoption("--harness-claim"):
         words += ["--claim", claim]

@@ -70,6 +70,9 @@ class ConnectorContext:
     netsuite: NetSuiteAccess
     webhook_base_url: str                # where storefronts deliver webhooks: POST <this>/webhooks/<platform>
     base_urls: Mapping[str, str] = field(default_factory=dict)
+    # with --transport loopback, each real hostname -> the loopback base URL serving it (live: it grows as
+    # storefront simulators start); empty in process. What a connector in its own process needs.
+    hosts: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -161,7 +164,12 @@ REFERENCE = "harness.connectors.reference:reference_connector"
 
 
 def load_factory(spec: str) -> ConnectorFactory:
-    """``package.module:factory`` -> the factory; anything wrong is refused with what and why."""
+    """``package.module:factory`` -> the factory, or for an ``http(s)://`` URL the factory of the connector
+    served there over the connector protocol (docs/connector-protocol.md); anything wrong is refused."""
+    if spec.startswith(("http://", "https://")):
+        from harness.connectors.remote import remote_factory
+
+        return remote_factory(spec)
     module_name, sep, attribute = spec.partition(":")
     if not sep or not module_name or not attribute:
         raise ValueError(f"--connector {spec!r}: expected package.module:factory")

@@ -129,18 +129,22 @@ class World:
         self.wiring = wiring_for(transport, self.router)
         # a ready Loopback is one World's own servers: a sibling World serves its own on loopback too
         self._transport_name = transport if isinstance(transport, str) else "loopback"
+        self.hosts: dict[str, str] = {}   # loopback only: real hostname -> base URL serving it
         self.http = self.wiring.http
         self._route(self.netsuite)
         self._runtimes: dict[str, PlatformRuntime] = {}
         self._simulator_context = SimulatorContext(clock=self.clock, seed=seed, http=self.http, serve=self._route)
         if connector_factory is None:
             connector_factory = seam.load_factory(connector_name)
+        if getattr(connector_factory, "needs_loopback", False) and self._transport_name != "loopback":
+            raise ValueError(f"the connector {connector_name} runs in its own process and reaches the simulators "
+                             "over loopback sockets: run with --transport loopback")
         (connector_dir := workdir / "connector").mkdir(exist_ok=True)
         self._connector_factory, self._connector_name = connector_factory, connector_name
         self._connector_context = seam.ConnectorContext(
             http=self.http, clock=self.clock, workdir=connector_dir, seed=seed,
             netsuite=self._netsuite_access(), webhook_base_url=f"https://{WEBHOOK_HOST}",
-            base_urls={"netsuite": f"https://{self.netsuite.hosts[0]}"})
+            base_urls={"netsuite": f"https://{self.netsuite.hosts[0]}"}, hosts=self.hosts)
         self.connector: seam.ConnectorUnderTest = self._build_connector()
         # webhooks reach whichever connector is running now, also after a restart
         self.router.route(host=WEBHOOK_HOST).mock(side_effect=self._deliver_webhook)
@@ -228,8 +232,14 @@ class World:
                     and target.covers(simulator.operation_of(request), request.method, request.url.path))
 
         def build(http: Any) -> seam.ConnectorUnderTest:
-            return seam.check_connector(self._connector_factory(replace(self._connector_context, http=http)),
-                                        self._connector_name)
+            context = replace(self._connector_context, http=http)
+            if isinstance(self.wiring, Loopback):
+                # a connector in its own process sends with a client of its own, not ``http``: its hosts map
+                # points it at a loopback proxy that sends every request it gets through ``http``
+                name = f"stalled-worker-{len(self._stalled_workers) + 1}"
+                self.wiring.serve_handler(name, [], lambda request: http.send(request))
+                context = replace(context, hosts=dict.fromkeys(self.hosts, self.wiring.servers[name].base_url))
+            return seam.check_connector(self._connector_factory(context), self._connector_name)
 
         worker = StalledWorker(build, self.http, stalls_at, what)
         self._stalled_workers.append(worker)
@@ -253,6 +263,8 @@ class World:
         for host in simulator.hosts:
             self.router.route(host=host).mock(side_effect=simulator.handle)
         self.wiring.serve_simulator(simulator)
+        if isinstance(self.wiring, Loopback):
+            self.hosts.update(dict.fromkeys(simulator.hosts, self.wiring.base_url(simulator)))
 
     def _netsuite_access(self) -> seam.NetSuiteAccess:
         c = self.netsuite.credentials
