@@ -21,6 +21,9 @@ def _is_xdist_controller(config: pytest.Config) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     if _is_xdist_controller(config):
         return
+    from steps.bdd_compat import install_step_lookup_cache
+
+    install_step_lookup_cache()
     for module in STEP_MODULES:
         config.pluginmanager.import_plugin(module)
 
