@@ -24,6 +24,9 @@ def pytest_configure(config: pytest.Config) -> None:
     from steps.bdd_compat import install_step_lookup_cache
 
     install_step_lookup_cache()
+    # a step module may import another's helpers before that one is loaded as a plugin: marked for assert
+    # rewriting first, each is rewritten whichever imports it first
+    pytest.register_assert_rewrite(*STEP_MODULES)
     for module in STEP_MODULES:
         config.pluginmanager.import_plugin(module)
 
