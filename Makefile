@@ -51,7 +51,7 @@ bench-suite: $(STAMP)
 
 # the README's pictures, made anew from a real certification and a failed one (needs Debian's chromium)
 screenshots: $(STAMP)
-	$(BIN)/python -m harness.screenshots
+	$(BIN)/python -m refund_harness.screenshots
 
 clean:
 	rm -rf $(VENV) reports build *.egg-info mutants

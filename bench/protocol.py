@@ -23,6 +23,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from harness.connectors.load import load_factory
 from harness import seam
 from harness.claims import read_claim
 from harness.platforms import platform as find_platform, platforms
@@ -60,7 +61,7 @@ def one_scenario(seed: int, factory: seam.ConnectorFactory, name: str, platform:
 
 def main() -> None:
     contenders: dict[str, tuple[seam.ConnectorFactory, str]] = {
-        "in process (reference)": (seam.load_factory(seam.REFERENCE), seam.REFERENCE)}
+        "in process (reference)": (load_factory(seam.REFERENCE), seam.REFERENCE)}
     processes = [ConnectorProcess(f"{sys.executable} -m harness.connectors.protocol_server", cwd=ROOT)]
     contenders["protocol (reference, Python)"] = (remote_factory(processes[0].url), processes[0].url)
     node = shutil.which("node")

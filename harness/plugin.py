@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.connectors.load import load_factory
 from harness import seam
 from harness.certification import (EVIDENCE_KEY, MatrixRow, ScenarioOutcome, build_report, environment,
                                    evidence_property, failure_reasons, render_groups, render_table, write_report)
@@ -525,7 +526,7 @@ def pytest_configure(config: pytest.Config) -> None:
     for requirement in REQUIREMENTS.values():
         config.addinivalue_line("markers", f"{requirement.tag}: runs for {requirement.meaning}")
     try:
-        config.stash[FACTORY_KEY] = seam.load_factory(config.getoption("--connector"))
+        config.stash[FACTORY_KEY] = load_factory(config.getoption("--connector"))
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
     path = config.getoption("--certification-report")

@@ -9,7 +9,6 @@ the simulators themselves; what a connector says of a refund's money is only che
 """
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -162,25 +161,6 @@ class ConnectorUnderTest(Protocol):
 ConnectorFactory = Callable[[ConnectorContext], ConnectorUnderTest]
 REFERENCE = "harness.connectors.reference:reference_connector"
 
-
-def load_factory(spec: str) -> ConnectorFactory:
-    """``package.module:factory`` -> the factory, or for an ``http(s)://`` URL the factory of the connector
-    served there over the connector protocol (docs/connector-protocol.md); anything wrong is refused."""
-    if spec.startswith(("http://", "https://")):
-        from harness.connectors.remote import remote_factory
-
-        return remote_factory(spec)
-    module_name, sep, attribute = spec.partition(":")
-    if not sep or not module_name or not attribute:
-        raise ValueError(f"--connector {spec!r}: expected package.module:factory")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ValueError(f"--connector {spec!r}: cannot import {module_name} ({exc})") from None
-    factory = getattr(module, attribute, None)
-    if not callable(factory):
-        raise ValueError(f"--connector {spec!r}: {module_name} has no callable {attribute}")
-    return factory
 
 
 class SeamNotImplemented(TypeError):

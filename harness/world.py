@@ -23,6 +23,7 @@ import respx
 
 from common import jsonio, money
 from common.clock import ManualClock
+from harness.connectors.load import load_factory
 from harness import factories, seam
 from harness.platforms import Platform, PlatformRuntime, SimulatorContext, platform as find_platform, platforms
 from harness.line_names import SHIPPING, LineNames
@@ -135,7 +136,7 @@ class World:
         self._runtimes: dict[str, PlatformRuntime] = {}
         self._simulator_context = SimulatorContext(clock=self.clock, seed=seed, http=self.http, serve=self._route)
         if connector_factory is None:
-            connector_factory = seam.load_factory(connector_name)
+            connector_factory = load_factory(connector_name)
         if getattr(connector_factory, "needs_loopback", False) and self._transport_name != "loopback":
             raise ValueError(f"the connector {connector_name} runs in its own process and reaches the simulators "
                              "over loopback sockets: run with --transport loopback")

@@ -26,6 +26,7 @@ import httpx
 
 from common.clock import ManualClock, parse_iso
 from common.hostmap import HostMappingTransport
+from harness.connectors.load import load_factory
 from harness import seam
 from harness.connectors.protocol import NOW_HEADER, OPERATIONS, VERSION, Operation
 
@@ -242,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 (default): any free port")
     args = parser.parse_args(argv)
-    factory = seam.load_factory(args.connector)
+    factory = load_factory(args.connector)
     with tempfile.TemporaryDirectory(prefix="protocol-connector-") as root:
         server = ProtocolServer((args.host, args.port), factory, Path(root))
         signal.signal(signal.SIGTERM, _interrupt)   # stopped by the harness: still remove the work directories

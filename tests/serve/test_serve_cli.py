@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from harness.cli import main
+from refund_harness.cli import main
 from simulators.netsuite import host_for
 
 COMMAND = [str(Path(sys.executable).with_name("refund-harness"))]  # the installed console script

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from harness.cli import main
+from refund_harness.cli import main
 from harness.platforms import platforms
 
 SQUARE_ONLY = "tests.unit.square_only_connector:square_to_netsuite"

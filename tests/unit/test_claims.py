@@ -1,6 +1,7 @@
 """A connector's claim: checked against the registry, narrowed by --claim, and which scenarios it admits."""
 import pytest
 
+from harness.connectors.load import load_factory
 from harness import seam
 from harness.claims import CertifiedClaim, ClaimError, narrow, read_claim, validate
 from harness.connectors.reference import ReferenceConnector, build_engine
@@ -21,7 +22,7 @@ def claiming(claim):
 
 
 def test_the_reference_connector_claims_every_registered_platform_and_direction():
-    claim = read_claim(seam.load_factory(seam.REFERENCE), seam.REFERENCE)
+    claim = read_claim(load_factory(seam.REFERENCE), seam.REFERENCE)
     assert set(claim.rows) == {(p.name, d) for p in platforms() for d in p.capabilities.directions}
     assert claim.not_offered == () and claim.describe().startswith("every storefront and direction")
 

@@ -89,7 +89,7 @@ def test_anything_else_is_a_connector_failure_quoting_its_answer(remote):
 def test_a_connector_process_is_certified_through_the_protocol(tmp_path):
     report = tmp_path / "certification.json"
     done = subprocess.run(
-        [sys.executable, "-m", "harness.cli", "certify", "--report", str(report), "--claim", "square:to_netsuite",
+        [sys.executable, "-m", "refund_harness.cli", "certify", "--report", str(report), "--claim", "square:to_netsuite",
          "--connector-cmd", f"{sys.executable} -m harness.connectors.protocol_server",
          "-k", "square and (two_connector or died_holding)"],
         cwd=ROOT, capture_output=True, text=True, timeout=300)
@@ -102,7 +102,7 @@ def test_a_connector_process_is_certified_through_the_protocol(tmp_path):
 
 def test_a_connector_command_that_never_announces_itself_stops_the_run(tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "harness.cli", "certify", "--report", str(tmp_path / "r.json"),
+        [sys.executable, "-m", "refund_harness.cli", "certify", "--report", str(tmp_path / "r.json"),
          "--connector-cmd", f"{sys.executable} -c \"print('starting'); raise SystemExit(3)\""],
         cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 4
@@ -115,7 +115,7 @@ def test_a_connector_already_running_is_certified_by_its_url(tmp_path):
     report = tmp_path / "certification.json"
     with ConnectorProcess(f"{sys.executable} -m harness.connectors.protocol_server", cwd=ROOT) as served:
         done = subprocess.run(
-            [sys.executable, "-m", "harness.cli", "certify", "--report", str(report), "--claim", "square:to_netsuite",
+            [sys.executable, "-m", "refund_harness.cli", "certify", "--report", str(report), "--claim", "square:to_netsuite",
              "--connector-url", served.url, "-k", "square and two_connector"],
             cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert "1 passed" in done.stdout, done.stdout[-3000:] + done.stderr[-3000:]
@@ -129,7 +129,7 @@ def test_a_connector_already_running_is_certified_by_its_url(tmp_path):
     (["--connector-url", "http://127.0.0.1:1", "--connector-cmd", "node x.js"], "give one of --connector, --connector-url"),
 ])
 def test_connector_process_flags_are_checked_before_the_run(tmp_path, flags, problem):
-    done = subprocess.run([sys.executable, "-m", "harness.cli", "certify", "--report", str(tmp_path / "r.json"), *flags],
+    done = subprocess.run([sys.executable, "-m", "refund_harness.cli", "certify", "--report", str(tmp_path / "r.json"), *flags],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 4 and problem in done.stderr, done.stderr
 
@@ -148,7 +148,7 @@ def test_webhooks_reach_a_connector_process_as_the_storefront_sent_them(tmp_path
     so the relay to the connector's webhook operation keeps body and headers intact."""
     report = tmp_path / "certification.json"
     done = subprocess.run(
-        [sys.executable, "-m", "harness.cli", "certify", "--report", str(report), "--claim", "shopify:to_netsuite",
+        [sys.executable, "-m", "refund_harness.cli", "certify", "--report", str(report), "--claim", "shopify:to_netsuite",
          "--connector-cmd", f"{sys.executable} -m harness.connectors.protocol_server", "-k", "shopify and webhook"],
         cwd=ROOT, capture_output=True, text=True, timeout=300)
     data = json.loads(report.read_text())

@@ -18,7 +18,7 @@ NODE = shutil.which("node")
 def test_the_node_square_connector_is_certified_through_the_protocol(tmp_path):
     report = tmp_path / "certification.json"
     done = subprocess.run(
-        [sys.executable, "-m", "harness.cli", "certify", "--report", str(report),
+        [sys.executable, "-m", "refund_harness.cli", "certify", "--report", str(report),
          "--connector-cmd", f"{NODE} examples/node-square-connector/server.js"],
         cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]

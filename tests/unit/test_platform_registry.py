@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from connector.storefronts import storefronts
-from harness.cli import main
+from refund_harness.cli import main
 from harness.platforms import UNIT_ALLOCATIONS, Capabilities, UnknownPlatform, platform, platforms, registry
 from harness.requirements import fitting
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from harness.cli import main
+from refund_harness.cli import main
 from harness.platforms import platforms
 from harness.probe import probe
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from harness.cli import EXIT_USAGE, main
+from refund_harness.cli import EXIT_USAGE, main
 from harness.directions import TO_NETSUITE
 from harness.platforms import platforms
 from harness.soak import Soak, SoakConfig, SoakError, error_reason

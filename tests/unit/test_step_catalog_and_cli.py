@@ -16,7 +16,7 @@ def test_every_example_matches_its_pattern():
 
 
 def test_the_cli_prints_the_catalog(capsys):
-    from harness.cli import main
+    from refund_harness.cli import main
 
     assert main(["steps"]) == 0
     out = capsys.readouterr().out
@@ -29,7 +29,7 @@ def test_the_cli_prints_the_catalog(capsys):
                                                (["certify", "-n", "many"], "'many' is not a number of workers", 4),
                                                (["bogus"], "invalid choice", 2)])
 def test_bad_cli_flags_are_named(argv, message, code, capsys):
-    from harness.cli import main
+    from refund_harness.cli import main
 
     with pytest.raises(SystemExit) as exc:
         main(argv)
@@ -44,7 +44,7 @@ def test_bad_cli_flags_are_named(argv, message, code, capsys):
                                           (["certify", "features/nowhere.feature"], "no feature file"),
                                           (["certify", "--connector", "nowhere:factory"], "nowhere")])
 def test_bad_certify_arguments_are_refused_in_one_line_before_the_run(argv, message, capsys):
-    from harness.cli import main
+    from refund_harness.cli import main
 
     assert main(argv) == 4
     err = capsys.readouterr().err
@@ -52,7 +52,7 @@ def test_bad_certify_arguments_are_refused_in_one_line_before_the_run(argv, mess
 
 
 def test_version(capsys):
-    from harness.cli import main
+    from refund_harness.cli import main
 
     with pytest.raises(SystemExit) as exc:
         main(["--version"])
@@ -60,7 +60,7 @@ def test_version(capsys):
 
 
 def test_certify_one_feature_with_pytest_options_is_partial(tmp_path, capsys):
-    from harness.cli import main
+    from refund_harness.cli import main
 
     report = tmp_path / "certification.json"
     feature = Path(__file__).resolve().parents[2] / "features" / "activation.feature"
@@ -79,7 +79,7 @@ def test_certify_one_feature_with_pytest_options_is_partial(tmp_path, capsys):
 
 
 def test_an_unwritable_report_path_is_refused_before_the_run(tmp_path, capsys):
-    from harness.cli import main
+    from refund_harness.cli import main
 
     blocker = tmp_path / "file"
     blocker.write_text("x")
@@ -94,7 +94,7 @@ def test_an_unwritable_report_path_is_refused_before_the_run(tmp_path, capsys):
 def test_certify_writes_allure_results_with_each_scenarios_steps(tmp_path):
     import json as _json
 
-    from harness.cli import main
+    from refund_harness.cli import main
 
     feature = Path(__file__).resolve().parents[2] / "features" / "activation.feature"
     allure = tmp_path / "allure"

@@ -124,7 +124,7 @@ def test_under_test_is_what_a_step_takes_from_the_tags():
 
 
 def test_certify_stops_before_any_scenario_with_a_usage_exit(tmp_path, capsys):
-    from harness.cli import main
+    from refund_harness.cli import main
 
     report = tmp_path / "certification.json"
     report.write_text("{\"the previous report\": true}")

@@ -19,7 +19,7 @@ PICTURES = (("certification-report.png", None), ("certification-report-failed.pn
 
 
 def certify_into(workdir: Path, connector: str | None) -> Path:
-    from harness.cli import main
+    from refund_harness.cli import main
 
     report = workdir / "certification.json"
     argv = ["certify", "--report", str(report), "-n", "auto"] + (["--connector", connector] if connector else [])

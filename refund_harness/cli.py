@@ -337,7 +337,7 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
     if args.connector_url and not args.connector_url.startswith(("http://", "https://")):
         return f"--connector-url {args.connector_url!r}: expected an http:// or https:// URL"
     if args.connector:
-        from harness.seam import load_factory
+        from harness.connectors.load import load_factory
 
         try:
             load_factory(args.connector)
