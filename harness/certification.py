@@ -236,15 +236,22 @@ def _failed(name: str, why: str) -> str:
 
 
 def render_groups(report: dict[str, Any]):
-    """The failure groups as a terminal table: count, check, likely cause, rows, examples."""
+    """The failure groups as a compact terminal table (count, the check, the likely cause, the rows): the
+    last screen holds them beside the matrix; examples and every failure's whole reason are in the reports."""
     from rich.table import Table
 
-    table = Table(title=f"Failures by cause ({len(report.get('failure_groups', []))} group(s))")
-    for column in ("scenarios", "check that failed", "likely cause", "rows", "for example"):
+    def short(text: str, width: int) -> str:
+        return text if len(text) <= width else text[:width - 1] + "…"
+
+    table = Table(title=f"Failures by cause ({len(report.get('failure_groups', []))} group(s); examples in the reports)")
+    for column in ("scenarios", "check that failed", "likely cause", "rows"):
         table.add_column(column, overflow="fold")
     for group in report.get("failure_groups", []):
-        rows = ", ".join(f"{r['platform']} {r['direction']}" for r in group["rows"]) or "-"
-        table.add_row(str(group["count"]), group["check"], group["cause"], rows, "; ".join(group["examples"]))
+        rows = group["rows"]
+        where = (", ".join(f"{r['platform']} {r['direction']}" for r in rows) if len(rows) <= 2
+                 else f"{len(rows)} rows") or "-"
+        table.add_row(str(group["count"]), short(group["checks"][0] if group.get("checks") else group["check"], 60),
+                      short(group["cause"], 90), where)
     return table
 
 

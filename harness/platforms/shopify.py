@@ -212,9 +212,7 @@ def _refunds_what_the_lines_are_worth(context):
     value, not the balance (the bug a Business Central connector shipped with exchange items)."""
     import dataclasses
 
-    from connector import Connector
     from connector.storefronts.shopify import ShopifyAdapter
-    from harness.connectors.reference import ReferenceConnector, build_engine
 
     class Adapter(ShopifyAdapter):
         def _parse_graphql_refund(self, raw, order_id, currency):   # noqa: ANN001, ANN202 - the adapter's own
@@ -222,11 +220,21 @@ def _refunds_what_the_lines_are_worth(context):
             worth = money.total((line.amount + line.tax for line in refund.lines), currency)
             return dataclasses.replace(refund, total=max(worth, refund.total))
 
+    return _with_shopify_adapter(context, Adapter)
+
+
+def _with_shopify_adapter(context, adapter_class):   # noqa: ANN001, ANN202
+    """The shipped connector whose Shopify accounts are read and written by ``adapter_class`` (a subclass of
+    its adapter carrying one bug)."""
+    from connector import Connector
+    from connector.storefronts.shopify import ShopifyAdapter
+    from harness.connectors.reference import ReferenceConnector, build_engine
+
     class Engine(Connector):
         def _adapter(self, account):   # noqa: ANN001 - the engine's own signature
             adapter = super()._adapter(account)
             if isinstance(adapter, ShopifyAdapter):
-                adapter.__class__ = Adapter
+                adapter.__class__ = adapter_class
             return adapter
 
     return ReferenceConnector(build_engine(context, engine_class=Engine))
@@ -235,10 +243,8 @@ def _refunds_what_the_lines_are_worth(context):
 def _graphql_throttle_is_final(context):
     """The shipped connector reading a GraphQL answer's THROTTLED error (HTTP 200) like any other
     top-level error: a final refusal, so a throttled refund write is never retried."""
-    from connector import Connector
     from connector.errors import RateLimited, RemoteError
     from connector.storefronts.shopify import ShopifyAdapter
-    from harness.connectors.reference import ReferenceConnector, build_engine
 
     class Adapter(ShopifyAdapter):
         def graphql(self, query, variables, *, what):   # noqa: ANN001, ANN201 - the adapter's own
@@ -250,14 +256,7 @@ def _graphql_throttle_is_final(context):
                 raise RemoteError("Shopify", f"Shopify refused the query to {what}: {exc.detail}", status=200,
                                   code=exc.code, detail=exc.detail) from exc
 
-    class Engine(Connector):
-        def _adapter(self, account):   # noqa: ANN001 - the engine's own signature
-            adapter = super()._adapter(account)
-            if isinstance(adapter, ShopifyAdapter):
-                adapter.__class__ = Adapter
-            return adapter
-
-    return ReferenceConnector(build_engine(context, engine_class=Engine))
+    return _with_shopify_adapter(context, Adapter)
 
 
 PLATFORM = Platform(
