@@ -202,6 +202,14 @@ def _refunded_order(shop: Shop, refunds: int) -> str:
     return f"gid://shopify/Order/{placed['id']}"
 
 
+def _refunds_of_refunds(order_id: str, levels: int) -> str:
+    """``order { refunds { order { refunds { ... id } } } }``, ``levels`` pairs deep."""
+    nested = "id"
+    for _ in range(levels):
+        nested = f"refunds {{ order {{ {nested} }} }}"
+    return f'query {{ order(id: "{order_id}") {{ {nested} }} }}'
+
+
 def test_fragments_that_spread_each_other_are_a_graphql_error_not_a_crash(shop: Shop) -> None:
     answer = shop.gql("""query { order(id: "gid://shopify/Order/1") { ...A } }
         fragment A on Order { id ...B }
@@ -211,11 +219,7 @@ def test_fragments_that_spread_each_other_are_a_graphql_error_not_a_crash(shop: 
 
 
 def test_a_query_nested_past_the_depth_limit_is_refused_before_it_runs(shop: Shop) -> None:
-    order_id = _refunded_order(shop, 6)
-    nested = "id"
-    for _ in range(7):
-        nested = f"refunds {{ order {{ {nested} }} }}"
-    answer = shop.gql(f'query {{ order(id: "{order_id}") {{ {nested} }} }}')
+    answer = shop.gql(_refunds_of_refunds(_refunded_order(shop, 6), 7))
     assert "data" not in answer
     (error,) = answer["errors"]
     assert error["extensions"]["code"] == "MAX_DEPTH_EXCEEDED" and "exceeds the maximum depth of 12" in error["message"]
@@ -238,11 +242,7 @@ def test_a_thousand_aliases_are_refused(shop: Shop) -> None:
 
 def test_an_answer_that_would_explode_stops_at_the_objects_limit(shop: Shop) -> None:
     # within the depth limit, but 20 refunds each pointing back at the order: 20^5 objects if answered
-    order_id = _refunded_order(shop, 20)
-    nested = "id"
-    for _ in range(5):
-        nested = f"refunds {{ order {{ {nested} }} }}"
-    answer = shop.gql(f'query {{ order(id: "{order_id}") {{ {nested} }} }}')
+    answer = shop.gql(_refunds_of_refunds(_refunded_order(shop, 20), 5))
     assert any(e.get("extensions", {}).get("code") == "MAX_COST_EXCEEDED" for e in answer["errors"])
 
 
