@@ -9,8 +9,7 @@ from harness.platforms import platforms
 
 ROOT = Path(__file__).resolve().parents[2]
 
-FEATURE = '''Feature: Certification plumbing
-  @storefront @to_netsuite
+SYNCED = '''  @storefront @to_netsuite
   Scenario: A refund synced to NetSuite matches
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
@@ -18,7 +17,10 @@ FEATURE = '''Feature: Certification plumbing
     When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
     And I retrieve the refunds of the order and post them to NetSuite
     Then the refund totals match on both sides
+'''
 
+FEATURE = '''Feature: Certification plumbing
+''' + SYNCED + '''
   @storefront @to_netsuite
   Scenario: A refusal that does not say what the scenario expects
     Given a storefront connected to NetSuite
@@ -142,15 +144,7 @@ def test_the_progress_bar_counts_scenarios_instead_of_pytest_dots(project: pytes
 
 
 SETUP_FAILURES = '''Feature: Failures in setup
-  @storefront @to_netsuite
-  Scenario: A refund synced to NetSuite matches
-    Given a storefront connected to NetSuite with the test order billed
-    And refund sync is enabled to NetSuite
-    And a paid order synced to NetSuite and billed as a cash sale
-    When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
-    And I retrieve the refunds of the order and post them to NetSuite
-    Then the refund totals match on both sides
-
+''' + SYNCED + '''
   @each_direction
   Scenario: Refund sync activates once a test order is billed
     Given a storefront connected to NetSuite with order sync active

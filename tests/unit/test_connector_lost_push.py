@@ -51,6 +51,15 @@ def _refund_ids_made(world: World) -> list[str]:
     return [json.loads(entry.response_body)["refundId"] for entry in entries]
 
 
+def _sent_once_and_posted(world, order) -> None:
+    assert _pushes(world) == 1   # issue_refund was sent once
+    [made] = _refund_ids_made(world)
+    [row] = world.refunds_of(order)
+    assert (row.status, row.target_id) == (seam.POSTED, made)
+    result = world.reconcile(order)
+    assert result.matches, result.describe()
+
+
 @pytest.mark.parametrize("whole", [True, False], ids=["full", "partial"])
 def test_another_worker_takes_the_refund_over_and_does_not_send_it_again(tmp_path, whole) -> None:
     world = World(seed=11, workdir=tmp_path)
@@ -61,12 +70,7 @@ def test_another_worker_takes_the_refund_over_and_does_not_send_it_again(tmp_pat
         world.connector = world.another_worker()      # worker B, same ledger file, no memory of A's push
         world.run_schedule()                          # the next schedule, past any lease A held
 
-        assert _pushes(world) == 1   # issue_refund was sent once
-        [made] = _refund_ids_made(world)
-        [row] = world.refunds_of(order)
-        assert (row.status, row.target_id) == (seam.POSTED, made)
-        result = world.reconcile(order)
-        assert result.matches, result.describe()
+        _sent_once_and_posted(world, order)
     finally:
         world.close()
 
@@ -79,11 +83,6 @@ def test_the_same_worker_after_a_restart_does_not_send_it_again(tmp_path) -> Non
         world.restart_connector()
         world.run_schedule()
 
-        assert _pushes(world) == 1   # issue_refund was sent once
-        [made] = _refund_ids_made(world)
-        [row] = world.refunds_of(order)
-        assert (row.status, row.target_id) == (seam.POSTED, made)
-        result = world.reconcile(order)
-        assert result.matches, result.describe()
+        _sent_once_and_posted(world, order)
     finally:
         world.close()
