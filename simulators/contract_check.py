@@ -62,15 +62,16 @@ def check_answer(platform: str, method: str, path: str, status: int, body: bytes
         return [Violation(operation, status, url, "the body is not JSON, while the response declares a JSON schema")]
     if instance is None:
         return [Violation(operation, status, url, "the body is empty, while the response declares a schema")]
-    violations = []
+    violations: dict[tuple[str, str], Violation] = {}
     document = found.file(operation.source).document
     for error in _validator(operation.source, pointer).iter_errors(instance):
         schema_at = _schema_location(document, pointer, error.schema_path)
-        if any(e.kind == "schema" and schema_at.startswith(e.schema_at) and e.covers(operation, status)
-               for e in exceptions()):
+        if any(e.excuses(operation, status, schema_at, error.json_path, error.instance) for e in exceptions()):
             continue
-        violations.append(Violation(operation, status, url, error.message[:300], error.json_path, schema_at))
-    return violations
+        # one failure per place: a null where OpenAPI 3.0 wants a number fails both nullable and type
+        violations.setdefault((error.json_path, schema_at),
+                              Violation(operation, status, url, error.message[:300], error.json_path, schema_at))
+    return list(violations.values())
 
 
 def check_journal(simulator: Any) -> list[Violation]:
@@ -95,15 +96,15 @@ def _fault_action(described: str) -> str:
 
 
 def _response_key(operation: Operation, status: int) -> str | None:
-    """The declared response an answer of ``status`` is held to: its own, its range's, the default, or the
-    one an undeclared-status exception names."""
+    """The declared response an answer of ``status`` is held to: its own, its range's, the default, or
+    what an undeclared-status exception names (a declared status, or a ``#/`` location in the file)."""
     declared = {s.upper(): s for s in operation.statuses}
     for key in (str(status), f"{str(status)[0]}XX", "DEFAULT"):
         if key in declared:
             return declared[key]
     for entry in exceptions():
         if entry.kind == "undeclared status" and entry.covers(operation, status):
-            if entry.validate_as not in operation.statuses:
+            if not entry.validate_as.startswith("#/") and entry.validate_as not in operation.statuses:
                 raise ContractError(f"exception for {operation.name}: validate_as {entry.validate_as} is not a "
                                     f"response it declares ({', '.join(operation.statuses)})")
             return entry.validate_as
@@ -114,7 +115,9 @@ def _schema_pointer(found: Contract, operation: Operation, key: str) -> str | No
     """JSON pointer to the schema of the operation's ``key`` response, None when it declares no body."""
     schema_file = found.file(operation.source)
     document = schema_file.document
-    response_pointer = f"{operation.pointer}/responses/{key}"
+    if key.startswith("#/components/schemas/") or key.startswith("#/definitions/"):
+        return key[1:]
+    response_pointer = key[1:] if key.startswith("#/") else f"{operation.pointer}/responses/{key}"
     response = _resolve(document, response_pointer)
     while "$ref" in response:   # OpenAPI 3 may name a shared response (#/components/responses/...)
         response_pointer = _local(response["$ref"], operation.source)

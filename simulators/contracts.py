@@ -125,8 +125,8 @@ def _parse(raw: bytes, name: str) -> dict[str, Any]:
     if name.endswith((".yml", ".yaml")):
         import yaml   # only the YAML-published contracts need it
 
-        # BaseLoader would keep every scalar a string; SafeLoader reads numbers and booleans as JSON does
-        return yaml.safe_load(raw)
+        # as the JSON it stands for: YAML's dates (in examples) become strings, integer keys ("200") strings
+        return json.loads(json.dumps(yaml.safe_load(raw), default=str))
     return json.loads(raw)
 
 
@@ -226,8 +226,18 @@ class ContractException:
     what: str
     why: str
     evidence: str
-    validate_as: str = ""           # undeclared status: the declared response whose schema the body meets
+    # undeclared status: what the body is held to instead, a status the operation declares ("200") or a
+    # response or schema of the operation's own file ("#/components/responses/404_Resp")
+    validate_as: str = ""
     schema_at: str = ""             # schema: the schema location (prefix) whose failures it accepts
+    body_at: str = ""               # schema: only failures at a body path this regex finds ("" = anywhere)
+    null_only: bool = False         # schema: only where the body holds null
+
+    def excuses(self, operation: Operation, status: int, schema_at: str, body_at: str, value: Any) -> bool:
+        """Whether this (schema) exception accepts a failure of ``schema_at`` at ``body_at``."""
+        return (self.kind == "schema" and self.covers(operation, status) and schema_at.startswith(self.schema_at)
+                and (not self.body_at or re.search(self.body_at, body_at) is not None)
+                and (not self.null_only or value is None))
 
     def covers(self, operation: Operation, status: int) -> bool:
         return (operation.platform == self.platform
@@ -258,11 +268,13 @@ def exceptions() -> tuple[ContractException, ...]:
         entry = ContractException(
             platform=raw["platform"], operations=tuple(raw["operations"]), statuses=tuple(raw["statuses"]),
             kind=raw["kind"], what=raw["what"].strip(), why=raw["why"].strip(), evidence=raw["evidence"].strip(),
-            validate_as=str(raw.get("validate_as", "")), schema_at=raw.get("schema_at", ""))
+            validate_as=str(raw.get("validate_as", "")), schema_at=raw.get("schema_at", ""),
+            body_at=raw.get("body_at", ""), null_only=bool(raw.get("null_only", False)))
         if entry.kind not in KINDS:
             raise ContractError(f"{where}: kind {entry.kind!r} is not one of {', '.join(KINDS)}")
         if entry.kind == "undeclared status" and not entry.validate_as:
-            raise ContractError(f"{where}: an undeclared status needs validate_as (the declared response its body meets)")
+            raise ContractError(f"{where}: an undeclared status needs validate_as (a declared status, or a response "
+                                f"or schema of the operation's file such as #/components/responses/...)")
         if entry.kind == "schema" and not entry.schema_at.startswith("#/"):
             raise ContractError(f"{where}: a schema exception needs schema_at, a location such as #/components/...")
         published = {op.operation_id for op in contract(entry.platform).operations}

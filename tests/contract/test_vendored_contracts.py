@@ -96,3 +96,13 @@ def test_the_journal_is_judged_except_where_a_fault_cut_the_answer_short() -> No
     assert check_journal(_Journaled(_entry(b'{"refunds": [', fault="f1 truncated"))) == []
     assert check_journal(_Journaled(_entry(b"", status=0, fault="f1 timeout"))) == []
     assert contract_check._fault_action("f2 status 503") == "status"
+
+
+def test_a_schema_exception_accepts_only_the_place_it_names() -> None:
+    refund = {"id": 1, "order_id": 2, "total_amount": 5, "payments": [{"id": 3}],
+              "items": [{"item_type": "PRODUCT", "item_id": 4, "quantity": 1, "requested_amount": None}]}
+    path = "/stores/abc/v3/orders/2/payment_actions/refunds"
+    assert check_answer("bigcommerce", "GET", path, 200, json.dumps({"data": [refund], "meta": {}}).encode()) == []
+    refund["total_amount"] = None   # the same schema (Amount), elsewhere in the body: no exception covers it
+    found = check_answer("bigcommerce", "GET", path, 200, json.dumps({"data": [refund], "meta": {}}).encode())
+    assert [(v.body_at, v.schema_at) for v in found] == [("$.data[0].total_amount", "#/components/schemas/Amount/type")]
