@@ -7,6 +7,7 @@ store carries the four ``X-Rate-Limit-*`` headers; over the store's quota it is 
 """
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 from datetime import datetime
 from decimal import Decimal
@@ -113,7 +114,9 @@ def refund_json(refund: Refund) -> dict[str, Any]:
             "payments": [{"id": p.id, "provider_id": p.provider_id, "provider_description": p.provider_description,
                           "amount": p.amount, "offline": p.offline, "is_declined": p.is_declined,
                           "declined_message": p.declined_message} for p in refund.payments],
-            "items": [{"item_type": i.item_type, "item_id": i.item_id, "quantity": i.quantity,
+            # quantity only on the item types that have one ("only populated for item_type PRODUCT")
+            "items": [{"item_type": i.item_type, "item_id": i.item_id,
+                       **({"quantity": i.quantity} if i.quantity is not None else {}),
                        "requested_amount": None if i.requested_amount is None else f"{i.requested_amount}",
                        "reason": i.reason} for i in refund.items]}
 
@@ -232,6 +235,11 @@ def _page_limit(params: httpx.QueryParams, default: int, maximum: int) -> tuple[
             raise _bad(f"{name} must be at least 1.")
         return value
     return number("page", 1), min(number("limit", default), maximum)
+
+
+# The path of the request being answered: an error made without it (a fault, the rate limit, input the
+# code could not use) still takes the shape of the API version the request was for.
+_ANSWERING = contextvars.ContextVar("bigcommerce_answering", default="")
 
 
 def _as_simulator_error(err: BigCommerceError, *, v3: bool) -> SimulatorError:
@@ -399,6 +407,15 @@ class BigCommerceSimulator(Simulator):
     def _is_v3(path: str) -> bool:
         return "/v3/" in path or path.endswith("/v3")
 
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        answering = _ANSWERING.set(request.url.path)
+        try:
+            return super().handle(request)
+        finally:
+            _ANSWERING.reset(answering)
+
+    __call__ = handle
+
     def _dispatch(self, request: httpx.Request, handler: Any, groups: dict[str, str]) -> httpx.Response:
         v3 = self._is_v3(request.url.path)
         with self._lock:
@@ -411,7 +428,7 @@ class BigCommerceSimulator(Simulator):
             window = self.backend.windows[store.hash]
             observer = bool(request.headers.get(OBSERVER_HEADER))   # harness reads do not spend the quota
             if not observer and not window.try_take():
-                raise SimulatorError(429, {"status": 429, "title": "Too many requests", "type": STATUS_DOCS},
+                raise SimulatorError(429, _as_simulator_error(BigCommerceError(429, "Too many requests"), v3=v3).body,
                                      window.headers())
             try:
                 response = handler(request, store=store, **groups)
@@ -435,11 +452,13 @@ class BigCommerceSimulator(Simulator):
                                   v3=self._is_v3(request.url.path))
 
     def bad_request(self, message: str) -> SimulatorError:
-        return _as_simulator_error(_bad(message), v3=True)
+        return _as_simulator_error(_bad(message), v3=self._is_v3(_ANSWERING.get()))
 
     def error_response(self, status: int, body: Any, headers: dict[str, str]) -> httpx.Response:
         if not isinstance(body, (dict, list)):
-            body = {"status": status, "title": str(body), "type": STATUS_DOCS}
+            v3 = self._is_v3(_ANSWERING.get())
+            body = [{"status": status, "message": str(body)}] if not v3 else {
+                "status": status, "title": str(body), "type": STATUS_DOCS}
         return json_response(status, body, headers)
 
     # --- v2 orders ------------------------------------------------------------------------------
