@@ -50,7 +50,8 @@ def platform_table(platform: str) -> str:
     excused = [e for e in exceptions() if e.platform == platform]
     if excused:
         lines += ["", "Exceptions (`contracts/exceptions.toml`, with the reason and evidence for each):", ""]
-        lines += [f"- {', '.join(e.operations)}, answers {', '.join(e.statuses)} ({e.kind}): {e.what}" for e in excused]
+        lines += [f"- {'every operation' if '*' in e.operations else ', '.join(e.operations)}, answers "
+                  f"{', '.join(e.statuses)} ({e.kind}): {e.what}" for e in excused]
     return "\n".join(lines) + "\n"
 
 

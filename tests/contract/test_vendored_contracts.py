@@ -21,6 +21,10 @@ def test_each_vendored_file_is_the_one_its_readme_names(platform: str) -> None:
         content = (contracts.CONTRACTS_DIR / schema_file.path).read_bytes()
         assert contracts.git_blob_id(content) == schema_file.blob, f"{schema_file.path} differs from the vendor's file"
         assert schema_file.blob in readme, f"{platform}/README.md does not name {schema_file.path}'s blob id"
+    for path in sorted((contracts.CONTRACTS_DIR / platform).iterdir()):
+        if path.name not in ("README.md", "contract.toml"):
+            assert contracts.git_blob_id(path.read_bytes()) in readme, \
+                f"{platform}/README.md does not name the blob id of {path.name}, so its source cannot be checked"
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
