@@ -125,8 +125,10 @@ def _parse(raw: bytes, name: str) -> dict[str, Any]:
     if name.endswith((".yml", ".yaml")):
         import yaml   # only the YAML-published contracts need it
 
+        # libyaml's loader where the wheel has it: the pure-Python one takes seconds over these files
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         # as the JSON it stands for: YAML's dates (in examples) become strings, integer keys ("200") strings
-        return json.loads(json.dumps(yaml.safe_load(raw), default=str))
+        return json.loads(json.dumps(yaml.load(raw, Loader=loader), default=str))
     return json.loads(raw)
 
 
