@@ -178,7 +178,7 @@ def _uri(source: str) -> str:
 
 @cache
 def _validator_class() -> Any:
-    """OpenAPI 3.0's read validator, with string enums looked up in a set: Square's currency and error code
+    """OpenAPI 3.0's read validator, with string enums looked up in a set: some vendors' currency and error code
     enums hold hundreds of values, and jsonschema compares an instance with each in turn."""
     from jsonschema import validators
     from openapi_schema_validator import OAS30ReadValidator
