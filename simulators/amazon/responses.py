@@ -8,8 +8,6 @@ pages go on with an opaque ``NextToken``; every error is ``{"errors": [{"code", 
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -20,6 +18,7 @@ import httpx
 from common import jsonio, money
 from common.clock import Clock, isoformat
 from simulators.core import listing, safe
+from simulators.core.cursors import CursorCodec
 from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, route
 from simulators.core.faults import OBSERVER_HEADER
 from simulators.core.orders import OrderSpec
@@ -106,32 +105,24 @@ def financial_events(refunds: list[RefundEvent]) -> dict[str, Any]:
 
 # --- paging -------------------------------------------------------------------------------------
 
-class NextTokens:
-    """Opaque NextTokens carrying the offset and the query they continue: Amazon takes a NextToken
-    alone (the other filters are not sent again)."""
+# Opaque NextTokens carrying the offset and the query they continue: Amazon takes a NextToken alone
+# (the other filters are not sent again).
+NEXT_TOKENS = CursorCodec(lambda token: invalid("Invalid NextToken.", "NextToken is not one this API handed out."),
+                          padded=True)
 
-    @staticmethod
-    def make(offset: int, query: dict[str, str]) -> str:
-        return base64.urlsafe_b64encode(jsonio.dumps({"o": offset, "q": query}).encode()).decode()
 
-    @staticmethod
-    def read(token: str) -> tuple[int, dict[str, str]]:
-        try:
-            data = safe.loads(base64.urlsafe_b64decode(token.encode("ascii")))
-        except (binascii.Error, UnicodeError, ValueError):
-            raise invalid("Invalid NextToken.", "NextToken is not one this API handed out.") from None
-        offset, query = (data.get("o"), data.get("q")) if isinstance(data, dict) else (None, None)
-        if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0 or not isinstance(query, dict) \
-                or not all(isinstance(k, str) and isinstance(v, str) for k, v in query.items()):
-            raise invalid("Invalid NextToken.", "NextToken is not one this API handed out.")
-        return offset, query
+def _continued(state: Any) -> bool:
+    offset, query = (state.get("o"), state.get("q")) if isinstance(state, dict) else (None, None)
+    return (isinstance(offset, int) and not isinstance(offset, bool) and offset >= 0 and isinstance(query, dict)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in query.items()))
 
 
 def _query(params: httpx.QueryParams) -> tuple[dict[str, str], int]:
     """The filters of a listing and where its page starts: from the NextToken when one is given."""
     token = params.get("NextToken")
     if token is not None:
-        return NextTokens.read(token)[::-1]
+        state = NEXT_TOKENS.decode(token, _continued)
+        return state["q"], state["o"]
     return {k: v for k, v in params.items() if k != "NextToken"}, 0
 
 
@@ -142,7 +133,7 @@ def _page(items: list[Any], query: dict[str, str], offset: int,
         raise invalid("MaxResultsPerPage must be between 1 and 100.")
     size = page_limit(size)   # the page the server answers; the NextToken goes on from its end
     page = items[offset:offset + size]
-    more = {"NextToken": NextTokens.make(offset + size, query)} if offset + size < len(items) else {}
+    more = {"NextToken": NEXT_TOKENS.encode({"o": offset + size, "q": query})} if offset + size < len(items) else {}
     return page, more
 
 

@@ -6,8 +6,6 @@ errors are ``{"errors": ...}``; every response carries ``X-Shopify-Shop-Api-Call
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 from decimal import Decimal
@@ -19,6 +17,7 @@ from common import jsonio, money
 from common.clock import Clock, isoformat
 from common.seeded import IdSource, derived_seed
 from simulators.core import listing, safe
+from simulators.core.cursors import CursorCodec
 from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, read_json, route
 from simulators.core.faults import OBSERVER_HEADER
 from simulators.core.orders import OrderSpec
@@ -310,19 +309,13 @@ def parse_refund_request(body: dict[str, Any]) -> RefundRequest:
 
 # --- pagination ------------------------------------------------------------------------------
 
-def _encode_cursor(state: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(jsonio.dumps(state).encode()).decode().rstrip("=")
+# page_info: the filters of the listing and the order id a page starts after (or ends before)
+PAGE_INFO = CursorCodec(lambda text: _bad_request("page_info - Invalid value."))
 
 
-def _decode_cursor(text: str) -> dict[str, Any]:
-    try:
-        state = jsonio.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-    except (binascii.Error, ValueError):
-        raise _bad_request("page_info - Invalid value.") from None
-    if (not isinstance(state, dict) or not isinstance(state.get("filters"), dict)
-            or not any(isinstance(state.get(k), int) for k in ("after", "before"))):
-        raise _bad_request("page_info - Invalid value.")
-    return state
+def _page_info_state(state: Any) -> bool:
+    return (isinstance(state, dict) and isinstance(state.get("filters"), dict)
+            and any(isinstance(state.get(k), int) for k in ("after", "before")))
 
 
 class ShopifySimulator(Simulator):
@@ -544,7 +537,7 @@ class ShopifySimulator(Simulator):
             if extra:
                 raise _bad_request(f"page_info - cannot be combined with {', '.join(extra)}; "
                                    "only limit and fields may accompany it")
-            cursor = _decode_cursor(params["page_info"])
+            cursor = PAGE_INFO.decode(params["page_info"], _page_info_state)
             filters = cursor["filters"]
         else:
             cursor = None
@@ -706,4 +699,4 @@ class ShopifySimulator(Simulator):
     @staticmethod
     def _link(request: httpx.Request, version: str, limit: int, cursor: dict[str, Any], rel: str) -> str:
         base = f"{request.url.scheme}://{request.url.netloc.decode()}/admin/api/{version}/orders.json"
-        return f'<{base}?limit={limit}&page_info={_encode_cursor(cursor)}>; rel="{rel}"'
+        return f'<{base}?limit={limit}&page_info={PAGE_INFO.encode(cursor)}>; rel="{rel}"'

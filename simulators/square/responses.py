@@ -6,8 +6,6 @@ are strings, timestamps RFC 3339 with milliseconds, and every error is
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -18,6 +16,7 @@ import httpx
 from common import jsonio, money
 from common.clock import Clock
 from simulators.core import listing, safe
+from simulators.core.cursors import CursorCodec
 from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, read_json, route
 from simulators.core.orders import OrderSpec
 from simulators.square.models import (
@@ -275,23 +274,19 @@ def _limit(raw: Any, maximum: int, default: int, field_name: str = "limit", *, c
 class Cursors:
     """Opaque cursors bound to the query they page through (offset + a hash of the query)."""
 
+    codec = CursorCodec(lambda cursor: invalid("INVALID_CURSOR", "The pagination cursor is not valid for this query.",
+                                               "cursor"))
+
     @staticmethod
     def make(query: Any, offset: int) -> str:
-        state = {"o": offset, "q": Cursors._fingerprint(query)}
-        return base64.urlsafe_b64encode(jsonio.dumps(state).encode()).decode().rstrip("=")
+        return Cursors.codec.encode({"o": offset, "q": Cursors._fingerprint(query)})
 
     @staticmethod
     def offset(cursor: str | None, query: Any) -> int:
         if cursor is None:
             return 0
-        try:
-            state = jsonio.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        except (binascii.Error, ValueError):
-            state = None
-        if (not isinstance(state, dict) or not isinstance(state.get("o"), int)
-                or state.get("q") != Cursors._fingerprint(query)):
-            raise invalid("INVALID_CURSOR", "The pagination cursor is not valid for this query.", "cursor")
-        return state["o"]
+        return Cursors.codec.decode(cursor, lambda state: isinstance(state, dict) and isinstance(state.get("o"), int)
+                                    and state.get("q") == Cursors._fingerprint(query))["o"]
 
     @staticmethod
     def _fingerprint(query: Any) -> str:
