@@ -18,7 +18,7 @@ from common.clock import Clock, isoformat
 from common.seeded import IdSource, derived_seed
 from simulators.core import listing, safe
 from simulators.core.cursors import CursorCodec
-from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, read_json, route
+from simulators.core.base import Call, Simulator, SimulatorError, json_response, merchant_action, read_json, route
 from simulators.core.faults import OBSERVER_HEADER
 from simulators.core.orders import OrderSpec
 from simulators.shopify.graphql import GRAPHQL_OPERATIONS, RATE_DOCS, GraphQLEndpoint, operation_of
@@ -324,6 +324,7 @@ class ShopifySimulator(Simulator):
     platform = "shopify"
     # "graphql_throttled" is how Shopify throttles a GraphQL call: HTTP 200 whatever the rule's status,
     # with THROTTLED in errors[].extensions.code and the bucket it could not pay from
+    error_type = ShopifyError
     fault_errors = {"throttled": lambda status: SimulatorError(status, {"errors": THROTTLED}),
                     "graphql_throttled": lambda status: SimulatorError(200, GRAPHQL_THROTTLED)}
 
@@ -495,27 +496,24 @@ class ShopifySimulator(Simulator):
 
     __call__ = handle
 
-    def _dispatch(self, request: httpx.Request, handler: Any, groups: dict[str, str]) -> httpx.Response:
-        with self._lock:
-            version = served_api_version(groups.get("version"))
-            if version is None:
-                raise SimulatorError(404, {"errors": "Not Found"})
-            groups = {**groups, "version": version}
-            if request.headers.get("X-Shopify-Access-Token") != self.access_token:
-                raise SimulatorError(401, {"errors": INVALID_TOKEN})
-            # GraphQL is priced by query cost (its own bucket, checked in the endpoint), not per call; the
-            # harness's own reads (the observer header) spend nothing, so checking never throttles the connector
-            observed = bool(request.headers.get(OBSERVER_HEADER))
-            if handler.__name__ != "graphql" and not observed and not self.bucket.try_take():
-                raise SimulatorError(429, {"errors": THROTTLED}, {"Retry-After": "2.0"})
-            try:
-                response = handler(request, **groups)
-            except ShopifyError as err:
-                raise SimulatorError(err.status, {"errors": err.errors}) from None
-            return response
+    def authenticate(self, call: Call) -> None:
+        version = served_api_version(call.groups.get("version"))
+        if version is None:
+            raise SimulatorError(404, {"errors": "Not Found"})
+        call.groups["version"] = version
+        if call.request.headers.get("X-Shopify-Access-Token") != self.access_token:
+            raise SimulatorError(401, {"errors": INVALID_TOKEN})
+        # GraphQL is priced by query cost (its own bucket, checked in the endpoint), not per call; the
+        # harness's own reads (the observer header) spend nothing, so checking never throttles the connector
+        observed = bool(call.request.headers.get(OBSERVER_HEADER))
+        if call.operation != "graphql" and not observed and not self.bucket.try_take():
+            raise SimulatorError(429, {"errors": THROTTLED}, {"Retry-After": "2.0"})
 
-    def _no_route(self, request: httpx.Request) -> httpx.Response:
-        raise SimulatorError(404, {"errors": "Not Found"})
+    def render_error(self, err: ShopifyError, request: httpx.Request) -> SimulatorError:
+        return SimulatorError(err.status, {"errors": err.errors})
+
+    def no_route(self, request: httpx.Request) -> SimulatorError:
+        return SimulatorError(404, {"errors": "Not Found"})
 
     def bad_request(self, message: str) -> SimulatorError:
         return _bad_request(message)
