@@ -68,6 +68,7 @@ class Call:
     request: httpx.Request
     operation: str                # the route's handler name
     groups: dict[str, str]        # the path's named groups, the handler's keywords; authenticate may take some out
+    tenant: Any = None            # who the request acts for, as authenticate found it
     # added to the handler's successful answer (a rate-limit budget authenticate spent, say)
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -277,12 +278,12 @@ class Simulator:
         call = Call(request, handler.__name__, dict(groups))
         with self._lock:
             try:
-                tenant = None if getattr(handler, "open_route", False) else self.authenticate(call)
+                call.tenant = None if getattr(handler, "open_route", False) else self.authenticate(call)
             except self.error_type as err:
                 raise self._http_error(err, request) from None
             keywords = dict(call.groups)
-            if tenant is not None and self.tenant_keyword is not None:
-                keywords[self.tenant_keyword] = tenant
+            if call.tenant is not None and self.tenant_keyword is not None:
+                keywords[self.tenant_keyword] = call.tenant
             try:
                 response = handler(request, **keywords)
             except (SimulatorError, self.error_type) as err:
