@@ -215,12 +215,12 @@ class Simulator:
         seconds of simulated processing time (a latency fault)."""
         try:
             matched = self._match(request)
+            if matched is None:
+                raise self.no_route(request)
         except (SimulatorError, self.error_type) as err:
             refused = self._http_error(err, request)  # an except target is unbound when the block ends
             return "", lambda delay: self._after(delay, lambda: self.error_response(
                 refused.status, refused.body, refused.headers))
-        if matched is None:
-            return "", lambda delay: self._after(delay, lambda: self._rendered(request, lambda: self._no_route(request)))
         handler, groups = matched
 
         def routed(delay: float) -> httpx.Response:
@@ -329,9 +329,6 @@ class Simulator:
         if allowed:
             raise SimulatorError(405, f"{request.method} is not allowed on {path}; use {', '.join(sorted(set(allowed)))}")
         return None
-
-    def _no_route(self, request: httpx.Request) -> httpx.Response:
-        raise self.no_route(request)
 
     # --- fault hooks: platforms override what they can tell ---------------------------------------
     def tenant_of(self, request: httpx.Request) -> str | None:
