@@ -1,8 +1,8 @@
-"""The one codec for the opaque page tokens simulators hand out (Square's ``cursor``, Amazon's
-``NextToken``, Shopify's ``page_info`` and GraphQL cursors): URL-safe base64 of a small JSON value, or
-of a plain text. A token that does not decode, or decodes to a state the platform never handed out,
-is refused with the platform's own error; what a state holds (an offset, the query it continues) is
-the platform's rule.
+"""The one codec for the opaque page tokens simulators hand out (a REST ``cursor``, ``NextToken`` or
+``page_info``, a GraphQL connection's cursors): URL-safe base64 of a small JSON value, or of a plain
+text. A token that does not decode, or decodes to a state the platform never handed out, is refused
+with the platform's own error; what a state holds (an offset, the query it continues) is the
+platform's rule.
 """
 from __future__ import annotations
 
