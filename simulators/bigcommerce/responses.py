@@ -19,7 +19,7 @@ from common import jsonio, money
 from common.clock import Clock, isoformat
 from common.seeded import IdSource
 from simulators.core import listing, safe
-from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, read_json, route
+from simulators.core.base import AnswerOrRefusal, Call, Simulator, SimulatorError, json_response, merchant_action, read_json, route
 from simulators.core.faults import OBSERVER_HEADER
 from simulators.core.orders import CustomerSpec, OrderSpec
 from simulators.bigcommerce import webhooks
@@ -138,7 +138,7 @@ def _bad(message: str) -> BigCommerceError:
 
 
 def _object(request: httpx.Request) -> dict[str, Any]:
-    body = read_json(request, lambda msg: _as_simulator_error(_bad(msg), v3=True))
+    body = read_json(request, _bad)
     if not isinstance(body, dict):
         raise _bad("The request body must be a JSON object.")
     return body
@@ -250,6 +250,8 @@ class BigCommerceSimulator(Simulator):
     """Every store on ``api.bigcommerce.com``, told apart by store hash."""
 
     platform = "bigcommerce"
+    error_type = BigCommerceError
+    tenant_keyword = "store"
     fault_errors = {"throttled": lambda status: _as_simulator_error(
         BigCommerceError(status, "Too many requests"), v3=True)}
 
@@ -399,43 +401,36 @@ class BigCommerceSimulator(Simulator):
     def _is_v3(path: str) -> bool:
         return "/v3/" in path or path.endswith("/v3")
 
-    def _dispatch(self, request: httpx.Request, handler: Any, groups: dict[str, str]) -> httpx.Response:
-        v3 = self._is_v3(request.url.path)
-        with self._lock:
-            store = self.backend.store(groups.pop("store_hash", ""))
-            token = request.headers.get("X-Auth-Token", "")
-            if store is None or not token or token != store.access_token:
-                raise _as_simulator_error(BigCommerceError(401, "You are not authorized to access this store; "
-                                                                "check the X-Auth-Token of the store's API account."),
-                                          v3=v3)
-            window = self.backend.windows[store.hash]
-            observer = bool(request.headers.get(OBSERVER_HEADER))   # harness reads do not spend the quota
-            if not observer and not window.try_take():
-                raise SimulatorError(429, {"status": 429, "title": "Too many requests", "type": STATUS_DOCS},
-                                     window.headers())
-            try:
-                response = handler(request, store=store, **groups)
-            except BigCommerceError as err:
-                error = _as_simulator_error(err, v3=v3)
-                error.headers.update(window.headers())
-                raise error from None
-            except SimulatorError as err:
-                err.headers.update(window.headers())
-                raise
-            response.headers.update(window.headers())
-            return response
+    def authenticate(self, call: Call) -> Store:
+        store = self.backend.store(call.groups.pop("store_hash", ""))
+        token = call.request.headers.get("X-Auth-Token", "")
+        if store is None or not token or token != store.access_token:
+            raise BigCommerceError(401, "You are not authorized to access this store; "
+                                        "check the X-Auth-Token of the store's API account.")
+        window = self.backend.windows[store.hash]
+        observer = bool(call.request.headers.get(OBSERVER_HEADER))   # harness reads do not spend the quota
+        if not observer and not window.try_take():
+            raise SimulatorError(429, {"status": 429, "title": "Too many requests", "type": STATUS_DOCS},
+                                 window.headers())
+        return store
+
+    def answered(self, call: Call, answer: AnswerOrRefusal) -> AnswerOrRefusal:
+        answer.headers.update(self.backend.windows[call.tenant.hash].headers())   # the quota, on every answer
+        return answer
+
+    def render_error(self, err: BigCommerceError, request: httpx.Request) -> SimulatorError:
+        return _as_simulator_error(err, v3=self._is_v3(request.url.path))
 
     def tenant_of(self, request: httpx.Request) -> str | None:
         """The store hash (what a connector account calls a BigCommerce store)."""
         parts = request.url.path.split("/")
         return parts[2] if len(parts) > 2 and parts[1] == "stores" else None
 
-    def _no_route(self, request: httpx.Request) -> httpx.Response:
-        raise _as_simulator_error(BigCommerceError(404, f"There is no endpoint {request.method} {request.url.path}."),
-                                  v3=self._is_v3(request.url.path))
+    def no_route(self, request: httpx.Request) -> BigCommerceError:
+        return BigCommerceError(404, f"There is no endpoint {request.method} {request.url.path}.")
 
     def bad_request(self, message: str) -> SimulatorError:
-        return _as_simulator_error(_bad(message), v3=True)
+        return _as_simulator_error(_bad(message), v3=True)   # the v3 shape, on v2 paths too
 
     def error_response(self, status: int, body: Any, headers: dict[str, str]) -> httpx.Response:
         if not isinstance(body, (dict, list)):

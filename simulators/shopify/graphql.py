@@ -8,8 +8,6 @@ cost) before it runs and refused with ``THROTTLED`` when the bucket cannot pay; 
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,6 +27,7 @@ from graphql.utilities import value_from_ast_untyped
 from common import money
 from common.clock import isoformat
 from simulators.core import listing, safe
+from simulators.core.cursors import CursorCodec
 from simulators.shopify.models import (
     CostBucket, LineItem, LineRefundRequest, NotFound, Order, Refund, RefundPlan, RefundRequest, Return,
     ReturnLineItem, ShippingLine,
@@ -234,17 +233,17 @@ def money_bag(order: Order, value: Decimal) -> dict[str, Any]:
             "presentmentMoney": money_v2(value, order.currency)}
 
 
+# a Relay cursor is the text "cursor:<sort key>"
+CURSORS = CursorCodec(lambda text: GraphQLFailure(f"Invalid cursor for current pagination sort: {text[:60]}",
+                                                  "BAD_REQUEST"), text=True)
+
+
 def _cursor(number: int) -> str:
-    return base64.urlsafe_b64encode(f"cursor:{number}".encode()).decode().rstrip("=")
+    return CURSORS.encode(f"cursor:{number}")
 
 
 def _uncursor(text: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise GraphQLFailure(f"Invalid cursor for current pagination sort: {text[:60]}", "BAD_REQUEST") from None
-    if not raw.startswith("cursor:"):
-        raise GraphQLFailure(f"Invalid cursor for current pagination sort: {text[:60]}", "BAD_REQUEST")
+    raw = CURSORS.decode(text, lambda raw: raw.startswith("cursor:"))
     return safe.parse_id(raw[len("cursor:"):], "cursor")
 
 
