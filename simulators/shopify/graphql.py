@@ -176,13 +176,15 @@ input RefundInput {
 }
 type RefundCreatePayload { refund: Refund order: Order userErrors: [UserError!]! }
 
-type Query {
+type QueryRoot {
   order(id: ID!): Order
   orders(first: Int, after: String, last: Int, before: String, query: String, sortKey: OrderSortKeys,
          reverse: Boolean = false): OrderConnection!
   refund(id: ID!): Refund
 }
 type Mutation { refundCreate(input: RefundInput!): RefundCreatePayload }
+# Shopify's query root is QueryRoot, which `{ __typename }` answers
+schema { query: QueryRoot mutation: Mutation }
 ''' % {"currencies": "enum CurrencyCode { " + " ".join(sorted(money.MINOR_UNITS)) + " }"}
 
 SCHEMA: GraphQLSchema = build_schema(SDL)
