@@ -8,7 +8,9 @@ reason, in the [shopify] section of contracts/exceptions.toml.
 from __future__ import annotations
 
 import hashlib
+import shutil
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +23,7 @@ from simulators.core.orders import LineSpec, OrderSpec
 from simulators.shopify.graphql import SCHEMA, SDL
 from tests.contract.shopify_schema import (
     API_VERSION, EXCEPTIONS_FILE, ROOT, SCHEMA_FILE, Walked, answer_errors, deprecated_uses, document_errors,
-    exceptions, excused, schema_differences, shopify_schema,
+    exceptions, excused, schema_differences, shopify_schema, traffic_problems,
 )
 from tests.unit.test_shopify_graphql import Shop
 
@@ -210,3 +212,73 @@ def test_the_simulator_answers_every_field_it_declares_as_shopifys_types_say() -
     assert len(queries) > 40
     assert not problems, f"{len(problems)} answer(s) off Shopify's types:\n  " + "\n  ".join(problems[:20])
 
+
+# --- the scenarios' traffic ----------------------------------------------------------------------------------
+
+def test_the_traffic_check_reads_real_exchanges_and_names_what_shopify_refuses() -> None:
+    shop = Shop()
+    placed = shop.sim.add_order(OrderSpec(currency="USD", gateway="shopify_payments",
+                                          lines=(LineSpec("TEE-1", "Tee", D("20.00"), 1, D("0"), D("0.10")),)))
+    order_gid = f"gid://shopify/Order/{placed['id']}"
+    assert "errors" not in shop.gql(connector_shopify.Q_ORDER, {"id": order_gid})
+    shop.gql("query Shop { shop { name } }")                       # Shopify has QueryRoot.shop; the simulator not
+    shop.gql("query Bad($id: ID!) { order(id: $id) { refundz { id } } }", {"id": order_gid})
+    shop.gql(connector_shopify.Q_ORDERS, {"first": "many", "query": ""})
+    problems = traffic_problems(shop.sim.journal.entries())
+    assert problems == [
+        "POST /admin/api/2024-10/graphql.json (anonymous operation) sent: Cannot query field 'refundz' on type "
+        "'Order'. Did you mean 'refunds'?",
+        "POST /admin/api/2024-10/graphql.json (anonymous operation) sent: Variable '$first' has invalid value: "
+        "Int cannot represent non-integer value: 'many'",
+    ], problems
+    assert len(shop.sim.journal.entries()) == 4
+
+
+SCENARIO = """@to_netsuite
+Feature: one refund to NetSuite
+
+  Background:
+    Given the refund item and the shipping item are set up in NetSuite
+
+  @storefront
+  Scenario: A refund on an order billed as a cash sale becomes a Cash Refund
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale
+    When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
+    And I retrieve the refunds of the order and post them to NetSuite
+    Then the refund has status Posted
+"""
+# A simulator defect, made on purpose: Shopify serializes Decimal amounts as strings ("29.99"), this as numbers.
+NUMERIC_AMOUNTS = """
+
+@pytest.fixture(autouse=True)
+def numeric_amounts(monkeypatch):
+    from simulators.shopify import graphql
+    real = graphql.money_v2
+    monkeypatch.setattr(graphql, "money_v2", lambda value, currency: {**real(value, currency), "amount": value})
+"""
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    (pytester.path / "features").mkdir()
+    (pytester.path / "features" / "one.feature").write_text(SCENARIO)
+    shutil.copy(ROOT / "pyproject.toml", pytester.path / "pyproject.toml")
+    # the acceptance suite's own binding module, as it is, then the deliberately broken simulator
+    pytester.makepyfile(test_one=(ROOT / "tests" / "acceptance" / "test_features.py").read_text() + NUMERIC_AMOUNTS)
+    return pytester
+
+
+def test_a_scenario_whose_simulator_answers_off_shopifys_types_fails_naming_the_path(project: pytest.Pytester) -> None:
+    result = project.runpytest_inprocess("-p", "no:xdist", "-q", "-k", "shopify")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*GraphQL exchange(s) off Shopify's Admin schema*",
+                                 "*shopify: POST /admin/api/2024-10/graphql.json (Order) answered: data.order.*amount: "
+                                 "*is not a decimal number in a string (Shopify's Decimal)*"])
+
+
+def test_a_certification_does_not_judge_the_simulators_graphql(project: pytest.Pytester, tmp_path: Path) -> None:
+    result = project.runpytest_inprocess("-p", "no:xdist", "-q", "-k", "shopify",
+                                         f"--certification-report={tmp_path / 'report.json'}")
+    result.assert_outcomes(passed=1)
