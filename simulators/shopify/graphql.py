@@ -57,7 +57,10 @@ type MoneyV2 { amount: Decimal! currencyCode: CurrencyCode! }
 type MoneyBag { shopMoney: MoneyV2! presentmentMoney: MoneyV2! }
 type PageInfo { hasNextPage: Boolean! hasPreviousPage: Boolean! startCursor: String endCursor: String }
 type UserError { field: [String!] message: String! }
-type Customer { id: ID! email: String firstName: String lastName: String }
+type Customer {
+  id: ID! email: String @deprecated(reason: "Use `defaultEmailAddress.emailAddress` instead.")
+  firstName: String lastName: String
+}
 type TaxLine { title: String! rate: Float priceSet: MoneyBag! }
 type DiscountAllocation { allocatedAmountSet: MoneyBag! }
 type Location { id: ID! }

@@ -108,11 +108,21 @@ def _default(value: Any) -> Any:
     return None if value is Undefined else value
 
 
+def _deprecation(at: str, ours: Any, theirs: Any) -> list[Difference]:
+    """Introspection tells a client what is deprecated: the simulator must say what Shopify says."""
+    if ours.deprecation_reason == theirs.deprecation_reason:
+        return []
+    def said(reason: str | None) -> str:
+        return "not deprecated" if reason is None else f"deprecated ({reason!r})"
+    return [Difference(at, f"the simulator declares it {said(ours.deprecation_reason)}, "
+                           f"Shopify {said(theirs.deprecation_reason)}")]
+
+
 def schema_differences(simulator: GraphQLSchema, shopify: GraphQLSchema,
                        walked: Walked | None = None) -> list[Difference]:
     """Everything the simulator's schema declares that Shopify's does not, or declares otherwise: each
     type (by name and kind), field, argument, input field and enum value, with the same type including
-    nullability and list wrapping, the same argument defaults, the same interfaces; and whatever Shopify
+    nullability and list wrapping, the same defaults, the same deprecations, the same interfaces; and whatever Shopify
     requires (arguments, input fields without a default) the simulator must declare too, or a document
     valid on the simulator would be refused by Shopify."""
     walked = walked if walked is not None else Walked()
@@ -141,6 +151,7 @@ def schema_differences(simulator: GraphQLSchema, shopify: GraphQLSchema,
                     continue
                 if str(field.type) != str(their_field.type):
                     found.append(Difference(at, f"the simulator declares {field.type}, Shopify {their_field.type}"))
+                found += _deprecation(at, field, their_field)
                 for arg_name, arg in field.args.items():
                     walked.arguments += 1
                     arg_at = f"{at}({arg_name})"
@@ -152,6 +163,8 @@ def schema_differences(simulator: GraphQLSchema, shopify: GraphQLSchema,
                     elif _default(arg.default_value) != _default(their_arg.default_value):
                         found.append(Difference(arg_at, f"the simulator defaults to {_default(arg.default_value)!r}, "
                                                         f"Shopify to {_default(their_arg.default_value)!r}"))
+                    if their_arg is not None:
+                        found += _deprecation(arg_at, arg, their_arg)
                 for arg_name, their_arg in their_field.args.items():
                     if (arg_name not in field.args and isinstance(their_arg.type, GraphQLNonNull)
                             and _default(their_arg.default_value) is None):
@@ -169,6 +182,8 @@ def schema_differences(simulator: GraphQLSchema, shopify: GraphQLSchema,
                 elif _default(field.default_value) != _default(their_field.default_value):
                     found.append(Difference(at, f"the simulator defaults to {_default(field.default_value)!r}, "
                                                 f"Shopify to {_default(their_field.default_value)!r}"))
+                if their_field is not None:
+                    found += _deprecation(at, field, their_field)
             for field_name, their_field in theirs.fields.items():
                 if (field_name not in ours.fields and isinstance(their_field.type, GraphQLNonNull)
                         and _default(their_field.default_value) is None):
@@ -180,6 +195,8 @@ def schema_differences(simulator: GraphQLSchema, shopify: GraphQLSchema,
                 if value not in theirs.values:
                     found.append(Difference(f"{name}.{value}", f"the simulator's enum {name} has {value}; "
                                                                f"Shopify's has not (it has {', '.join(theirs.values)})"))
+                else:
+                    found += _deprecation(f"{name}.{value}", ours.values[value], theirs.values[value])
         elif isinstance(ours, GraphQLUnionType):
             extra = {t.name for t in ours.types} - {t.name for t in theirs.types}
             if extra:

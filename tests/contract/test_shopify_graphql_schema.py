@@ -63,24 +63,27 @@ def test_the_simulators_schema_is_shopifys_type_by_type() -> None:
 @pytest.mark.parametrize(("change", "expected"), [
     ("totalTaxSet: MoneyBag totalShippingPriceSet", "Order.totalTaxSet: the simulator declares MoneyBag!, Shopify MoneyBag"),
     ("paymentGatewayNames: [String!]!", "Order.paymentGatewayNames: the simulator declares [String], Shopify [String!]!"),
-    ("type Customer { id: ID! email: String", "Customer.email: the simulator declares Int, Shopify String"),
+    ("lastName: String\n}", "Customer.lastName: the simulator declares Int, Shopify String"),
     ("enum ReturnStatus { CANCELED", "ReturnStatus.REFUNDED: the simulator's enum ReturnStatus has REFUNDED"),
     ("type ReturnLineItem implements ReturnLineItemType", "ReturnLineItem: Shopify's ReturnLineItem implements "
                                                           "ReturnLineItemType, which the simulator declares"),
     ("lineItemId: ID! quantity: Int!", "RefundLineItemInput.lineItemId: the simulator takes ID, Shopify ID!"),
     ("refundCreate(input: RefundInput!)", "Mutation.refundCreate(input): the simulator takes RefundInput, Shopify RefundInput!"),
     ("type Location { id: ID! }", "Location.shelf: the simulator declares String; Shopify has no such field"),
+    ("firstName: String lastName", "Customer.firstName: the simulator declares it deprecated ('gone'), Shopify not "
+                                   "deprecated"),
 ])
 def test_a_difference_names_the_field_and_both_types(change: str, expected: str) -> None:
     mutated = {
         "totalTaxSet: MoneyBag totalShippingPriceSet": "totalTaxSet: MoneyBag! totalShippingPriceSet",
         "paymentGatewayNames: [String!]!": "paymentGatewayNames: [String]",
-        "type Customer { id: ID! email: String": "type Customer { id: ID! email: Int",
+        "lastName: String\n}": "lastName: Int\n}",
         "enum ReturnStatus { CANCELED": "enum ReturnStatus { REFUNDED CANCELED",
         "type ReturnLineItem implements ReturnLineItemType": "type ReturnLineItem",
         "lineItemId: ID! quantity: Int!": "lineItemId: ID quantity: Int!",
         "refundCreate(input: RefundInput!)": "refundCreate(input: RefundInput)",
         "type Location { id: ID! }": "type Location { id: ID! shelf: String }",
+        "firstName: String lastName": 'firstName: String @deprecated(reason: "gone") lastName',
     }[change]
     assert SDL.count(change) == 1, f"the simulator's SDL no longer has {change!r}; pick another change"
     changed = build_schema(SDL.replace(change, mutated))
