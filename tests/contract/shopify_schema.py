@@ -13,15 +13,15 @@ import tomllib
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 from graphql import (
-    DocumentNode, FieldNode, GraphQLError, FragmentDefinitionNode, FragmentSpreadNode, GraphQLEnumType, GraphQLInputObjectType,
-    GraphQLInterfaceType, GraphQLList, GraphQLNamedType, GraphQLNonNull, GraphQLObjectType, GraphQLScalarType,
-    GraphQLSchema, GraphQLUnionType, InlineFragmentNode, SelectionSetNode,
-    build_client_schema, get_operation_ast, parse, specified_rules, validate,
+    DocumentNode, FieldNode, FragmentDefinitionNode, FragmentSpreadNode, GraphQLEnumType, GraphQLError,
+    GraphQLInputObjectType, GraphQLInterfaceType, GraphQLList, GraphQLNamedType, GraphQLNonNull, GraphQLObjectType,
+    GraphQLScalarType, GraphQLSchema, GraphQLUnionType, InlineFragmentNode, SelectionSetNode, build_client_schema,
+    get_operation_ast, parse, specified_rules, validate,
 )
 from graphql.execution.values import get_variable_values
 from graphql.pyutils import Undefined
@@ -241,7 +241,7 @@ _DEPRECATED = re.compile(r"The (?:field|argument|input field|enum value) '?(?P<a
 
 
 def deprecated_uses(query: str) -> dict[str, str]:
-    """What a document uses that Shopify 2024-10 marks deprecated: ``Type.field``, ``Type.field(arg``,
+    """What a document uses that Shopify 2024-10 marks deprecated: ``Type.field``, ``Type.field(arg)``,
     ``Input.field`` or ``Enum.VALUE`` -> graphql-core's message with Shopify's reason."""
     uses = {}
     for error in validate(shopify_schema(), _parsed(query), [NoDeprecatedCustomRule]):
@@ -251,12 +251,12 @@ def deprecated_uses(query: str) -> dict[str, str]:
     return uses
 
 
-@cache
+@lru_cache(maxsize=512)   # a run sends the same few documents again and again
 def _parsed(query: str) -> DocumentNode:
     return parse(query)
 
 
-@cache
+@lru_cache(maxsize=512)
 def _validation_errors(query: str) -> tuple[str, ...]:
     return tuple(e.message for e in validate(shopify_schema(), _parsed(query), specified_rules))
 
