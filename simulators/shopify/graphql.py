@@ -56,7 +56,10 @@ type MoneyV2 { amount: Decimal! currencyCode: CurrencyCode! }
 type MoneyBag { shopMoney: MoneyV2! presentmentMoney: MoneyV2! }
 type PageInfo { hasNextPage: Boolean! hasPreviousPage: Boolean! startCursor: String endCursor: String }
 type UserError { field: [String!] message: String! }
-type Customer { id: ID! email: String firstName: String lastName: String }
+type Customer {
+  id: ID! email: String @deprecated(reason: "Use `defaultEmailAddress.emailAddress` instead.")
+  firstName: String lastName: String
+}
 type TaxLine { title: String! rate: Float priceSet: MoneyBag! }
 type DiscountAllocation { allocatedAmountSet: MoneyBag! }
 type Location { id: ID! }
@@ -175,13 +178,15 @@ input RefundInput {
 }
 type RefundCreatePayload { refund: Refund order: Order userErrors: [UserError!]! }
 
-type Query {
+type QueryRoot {
   order(id: ID!): Order
   orders(first: Int, after: String, last: Int, before: String, query: String, sortKey: OrderSortKeys,
          reverse: Boolean = false): OrderConnection!
   refund(id: ID!): Refund
 }
 type Mutation { refundCreate(input: RefundInput!): RefundCreatePayload }
+# Shopify's query root is QueryRoot, which `{ __typename }` answers
+schema { query: QueryRoot mutation: Mutation }
 ''' % {"currencies": "enum CurrencyCode { " + " ".join(sorted(money.MINOR_UNITS)) + " }"}
 
 SCHEMA: GraphQLSchema = build_schema(SDL)
