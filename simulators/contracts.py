@@ -258,17 +258,26 @@ KINDS = ("undeclared status", "schema")
 
 @cache
 def exceptions() -> tuple[ContractException, ...]:
-    """Every recorded exception (``contracts/exceptions.toml``), checked: each names a known platform,
-    operations its contract publishes, a kind, and says what differs, why and on what evidence."""
+    """Every recorded exception of the OpenAPI contracts (``[[<platform>.exception]]`` in
+    ``contracts/exceptions.toml`` for each platform with a ``contract.toml``; other platforms' tables are
+    their own checkers'), checked: each names operations its contract publishes and a kind, and says
+    what differs, why and on what evidence."""
     data = tomllib.loads(EXCEPTIONS_FILE.read_text()) if EXCEPTIONS_FILE.is_file() else {}
     found = []
-    for number, raw in enumerate(data.get("exception", []), start=1):
-        where = f"{EXCEPTIONS_FILE.name} exception {number}"
-        missing = [k for k in ("platform", "operations", "statuses", "kind", "what", "why", "evidence") if not raw.get(k)]
+    for platform in platforms_with_contracts():
+        found += _platform_exceptions(platform, data.get(platform, {}).get("exception", []))
+    return tuple(found)
+
+
+def _platform_exceptions(platform: str, entries: list[dict[str, Any]]) -> list[ContractException]:
+    found = []
+    for number, raw in enumerate(entries, start=1):
+        where = f"{EXCEPTIONS_FILE.name} {platform} exception {number}"
+        missing = [k for k in ("operations", "statuses", "kind", "what", "why", "evidence") if not raw.get(k)]
         if missing:
             raise ContractError(f"{where} lacks {', '.join(missing)}")
         entry = ContractException(
-            platform=raw["platform"], operations=tuple(raw["operations"]), statuses=tuple(raw["statuses"]),
+            platform=platform, operations=tuple(raw["operations"]), statuses=tuple(raw["statuses"]),
             kind=raw["kind"], what=raw["what"].strip(), why=raw["why"].strip(), evidence=raw["evidence"].strip(),
             validate_as=str(raw.get("validate_as", "")), schema_at=raw.get("schema_at", ""),
             body_at=raw.get("body_at", ""), null_only=bool(raw.get("null_only", False)))
@@ -284,4 +293,4 @@ def exceptions() -> tuple[ContractException, ...]:
         if unknown:
             raise ContractError(f"{where}: {entry.platform}'s contract publishes no operation {', '.join(unknown)}")
         found.append(entry)
-    return tuple(found)
+    return found

@@ -8,8 +8,6 @@ pages go on with an opaque ``NextToken``; every error is ``{"errors": [{"code", 
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -20,7 +18,8 @@ import httpx
 from common import jsonio, money
 from common.clock import Clock, isoformat
 from simulators.core import listing, safe
-from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, route
+from simulators.core.cursors import CursorCodec
+from simulators.core.base import Call, Simulator, SimulatorError, json_response, merchant_action, route
 from simulators.core.faults import OBSERVER_HEADER
 from simulators.core.orders import OrderSpec
 from simulators.amazon.models import (
@@ -33,8 +32,8 @@ ORDER_ID = re.compile(r"\d{3}-\d{7}-\d{7}")
 # PostedBefore, and the newest PostedAfter, may be no later than two minutes before the request
 NEWEST = timedelta(minutes=2)
 MAX_RANGE = timedelta(days=180)
-UNAUTHORIZED = {"code": "Unauthorized", "message": "Access to requested resource is denied.",
-                "details": "The access token you provided is revoked, malformed or invalid."}
+UNAUTHORIZED = ("Unauthorized", "Access to requested resource is denied.",
+                "The access token you provided is revoked, malformed or invalid.")
 
 
 # --- rendering ---------------------------------------------------------------------------------
@@ -106,32 +105,24 @@ def financial_events(refunds: list[RefundEvent]) -> dict[str, Any]:
 
 # --- paging -------------------------------------------------------------------------------------
 
-class NextTokens:
-    """Opaque NextTokens carrying the offset and the query they continue: Amazon takes a NextToken
-    alone (the other filters are not sent again)."""
+# Opaque NextTokens carrying the offset and the query they continue: Amazon takes a NextToken alone
+# (the other filters are not sent again).
+NEXT_TOKENS = CursorCodec(lambda token: invalid("Invalid NextToken.", "NextToken is not one this API handed out."),
+                          padded=True)
 
-    @staticmethod
-    def make(offset: int, query: dict[str, str]) -> str:
-        return base64.urlsafe_b64encode(jsonio.dumps({"o": offset, "q": query}).encode()).decode()
 
-    @staticmethod
-    def read(token: str) -> tuple[int, dict[str, str]]:
-        try:
-            data = safe.loads(base64.urlsafe_b64decode(token.encode("ascii")))
-        except (binascii.Error, UnicodeError, ValueError):
-            raise invalid("Invalid NextToken.", "NextToken is not one this API handed out.") from None
-        offset, query = (data.get("o"), data.get("q")) if isinstance(data, dict) else (None, None)
-        if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0 or not isinstance(query, dict) \
-                or not all(isinstance(k, str) and isinstance(v, str) for k, v in query.items()):
-            raise invalid("Invalid NextToken.", "NextToken is not one this API handed out.")
-        return offset, query
+def _continued(state: Any) -> bool:
+    offset, query = (state.get("o"), state.get("q")) if isinstance(state, dict) else (None, None)
+    return (isinstance(offset, int) and not isinstance(offset, bool) and offset >= 0 and isinstance(query, dict)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in query.items()))
 
 
 def _query(params: httpx.QueryParams) -> tuple[dict[str, str], int]:
     """The filters of a listing and where its page starts: from the NextToken when one is given."""
     token = params.get("NextToken")
     if token is not None:
-        return NextTokens.read(token)[::-1]
+        state = NEXT_TOKENS.decode(token, _continued)
+        return state["q"], state["o"]
     return {k: v for k, v in params.items() if k != "NextToken"}, 0
 
 
@@ -142,7 +133,7 @@ def _page(items: list[Any], query: dict[str, str], offset: int,
         raise invalid("MaxResultsPerPage must be between 1 and 100.")
     size = page_limit(size)   # the page the server answers; the NextToken goes on from its end
     page = items[offset:offset + size]
-    more = {"NextToken": NextTokens.make(offset + size, query)} if offset + size < len(items) else {}
+    more = {"NextToken": NEXT_TOKENS.encode({"o": offset + size, "q": query})} if offset + size < len(items) else {}
     return page, more
 
 
@@ -163,8 +154,10 @@ def _time(raw: str | None, name: str) -> datetime | None:
 
 class AmazonSimulator(Simulator):
     platform = "amazon"
-    fault_errors = {"quota_exceeded": lambda status: _as_simulator_error(AmazonError(
-        status, "QuotaExceeded", "You exceeded your quota for the requested resource."))}
+    error_type = AmazonError
+    tenant_keyword = "seller"
+    fault_errors = {"quota_exceeded": lambda status: AmazonError(
+        status, "QuotaExceeded", "You exceeded your quota for the requested resource.")}
 
     def __init__(self, *, clock: Clock | None = None, seed: int = 0) -> None:
         self.settings = AmazonSettings()
@@ -215,23 +208,18 @@ class AmazonSimulator(Simulator):
             return sum(r.refunds for r in self.backend.generate_settlement_report(seller_id))
 
     # --- platform-wide checks --------------------------------------------------------------
-    def _dispatch(self, request: httpx.Request, handler: Any, groups: dict[str, str]) -> httpx.Response:
-        with self._lock:
-            seller = self._seller_of(request)
-            if seller is None:
-                raise SimulatorError(403, {"errors": [dict(UNAUTHORIZED)]})
-            try:
-                if not request.headers.get(OBSERVER_HEADER):   # the harness's own reads spend no quota
-                    self.backend.throttle(seller, handler.__name__)
-                response = handler(request, seller=seller, **groups)
-            except AmazonError as err:
-                raise _as_simulator_error(err) from None
-            # SP-API names the operation's rate (requests per second) on its answers too, not only on a 429
-            limit = RATE_LIMITS.get(handler.__name__)
-            if limit is not None:
-                response.headers["x-amzn-RateLimit-Limit"] = str(limit[0])
-            response.headers.setdefault("x-amzn-RequestId", "sim")
-            return response
+    def authenticate(self, call: Call) -> Seller:
+        seller = self._seller_of(call.request)
+        if seller is None:
+            raise AmazonError(403, *UNAUTHORIZED)
+        if not call.request.headers.get(OBSERVER_HEADER):   # the harness's own reads spend no quota
+            self.backend.throttle(seller, call.operation)
+        # SP-API names the operation's rate (requests per second) on its answers too, not only on a 429
+        limit = RATE_LIMITS.get(call.operation)
+        if limit is not None:
+            call.headers["x-amzn-RateLimit-Limit"] = str(limit[0])
+        call.headers["x-amzn-RequestId"] = "sim"
+        return seller
 
     def _seller_of(self, request: httpx.Request) -> Seller | None:
         return self.backend.seller_for_token(request.headers.get("x-amz-access-token", ""))
@@ -241,11 +229,15 @@ class AmazonSimulator(Simulator):
             seller = self._seller_of(request)
         return seller.seller_id if seller else None
 
-    def _no_route(self, request: httpx.Request) -> httpx.Response:
-        raise _as_simulator_error(AmazonError(404, "NotFound", f"Resource {request.url.path} is not found."))
+    def render_error(self, err: AmazonError, request: httpx.Request) -> SimulatorError:
+        return SimulatorError(err.status, {"errors": [{"code": err.code, "message": err.message,
+                                                       "details": err.details}]}, err.headers)
 
-    def bad_request(self, message: str) -> SimulatorError:
-        return _as_simulator_error(invalid(message))
+    def no_route(self, request: httpx.Request) -> AmazonError:
+        return AmazonError(404, "NotFound", f"Resource {request.url.path} is not found.")
+
+    def bad_request(self, message: str) -> AmazonError:
+        return invalid(message)
 
     def error_response(self, status: int, body: Any, headers: dict[str, str]) -> httpx.Response:
         if not (isinstance(body, dict) and "errors" in body):
@@ -327,11 +319,6 @@ class AmazonSimulator(Simulator):
                                 lambda e: e.posted_date)
         page, more = _page(found, params, offset, self.page_limit)
         return json_response(200, {"payload": {**more, "FinancialEvents": financial_events(page)}})
-
-
-def _as_simulator_error(err: AmazonError) -> SimulatorError:
-    return SimulatorError(err.status, {"errors": [{"code": err.code, "message": err.message,
-                                                   "details": err.details}]}, err.headers)
 
 
 def _wire(payload: Any) -> Any:

@@ -7,7 +7,6 @@ store carries the four ``X-Rate-Limit-*`` headers; over the store's quota it is 
 """
 from __future__ import annotations
 
-import contextvars
 import dataclasses
 from datetime import datetime
 from decimal import Decimal
@@ -20,8 +19,8 @@ from common import jsonio, money
 from common.clock import Clock, isoformat
 from common.seeded import IdSource
 from simulators.core import listing, safe
-from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, read_json, route
-from simulators.core.faults import OBSERVER_HEADER
+from simulators.core.base import AnswerOrRefusal, Call, Simulator, SimulatorError, json_response, merchant_action, read_json, route
+from simulators.core.faults import OBSERVER_HEADER, reason
 from simulators.core.orders import CustomerSpec, OrderSpec
 from simulators.bigcommerce import webhooks
 from simulators.bigcommerce.models import (ITEM_TYPES, PAYMENT_METHOD_NAMES, STATUS_DOCS, AskedItem, AskedPayment,
@@ -141,7 +140,7 @@ def _bad(message: str) -> BigCommerceError:
 
 
 def _object(request: httpx.Request) -> dict[str, Any]:
-    body = read_json(request, lambda msg: _as_simulator_error(_bad(msg), v3=True))
+    body = read_json(request, _bad)
     if not isinstance(body, dict):
         raise _bad("The request body must be a JSON object.")
     return body
@@ -237,15 +236,15 @@ def _page_limit(params: httpx.QueryParams, default: int, maximum: int) -> tuple[
     return number("page", 1), min(number("limit", default), maximum)
 
 
-# The path of the request being answered: an error made without it (a fault, the rate limit, input the
-# code could not use) still takes the shape of the API version the request was for.
-_ANSWERING = contextvars.ContextVar("bigcommerce_answering", default="")
+class _GatewayError(BigCommerceError):
+    """An error answered before any resource is reached (the rate limit, an injected fault): the plain
+    error body of the request's API version, never a resource's own (a 503 is not FailedQuoteError)."""
 
 
 def _as_simulator_error(err: BigCommerceError, *, v3: bool) -> SimulatorError:
     if not v3:
         return SimulatorError(err.status, [{"status": err.status, "message": err.title}])
-    if err.status == 503:   # FailedQuoteError: the tax service could not price the refund
+    if err.status == 503 and not isinstance(err, _GatewayError):   # FailedQuoteError: the tax service could not price the refund
         return SimulatorError(503, {"data": [{"order_id": err.errors.get("order_id"), "status": 503,
                                               "error": err.title}], "meta": {}})
     body: dict[str, Any] = {"status": err.status, "title": err.title, "type": STATUS_DOCS}
@@ -258,6 +257,8 @@ class BigCommerceSimulator(Simulator):
     """Every store on ``api.bigcommerce.com``, told apart by store hash."""
 
     platform = "bigcommerce"
+    error_type = BigCommerceError
+    tenant_keyword = "store"
     fault_errors = {"throttled": lambda status: _as_simulator_error(
         BigCommerceError(status, "Too many requests"), v3=True)}
 
@@ -407,58 +408,44 @@ class BigCommerceSimulator(Simulator):
     def _is_v3(path: str) -> bool:
         return "/v3/" in path or path.endswith("/v3")
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        answering = _ANSWERING.set(request.url.path)
-        try:
-            return super().handle(request)
-        finally:
-            _ANSWERING.reset(answering)
+    def authenticate(self, call: Call) -> Store:
+        store = self.backend.store(call.groups.pop("store_hash", ""))
+        token = call.request.headers.get("X-Auth-Token", "")
+        if store is None or not token or token != store.access_token:
+            raise BigCommerceError(401, "You are not authorized to access this store; "
+                                        "check the X-Auth-Token of the store's API account.")
+        window = self.backend.windows[store.hash]
+        observer = bool(call.request.headers.get(OBSERVER_HEADER))   # harness reads do not spend the quota
+        if not observer and not window.try_take():
+            limited = _as_simulator_error(_GatewayError(429, "Too many requests"), v3=self._is_v3(call.request.url.path))
+            raise SimulatorError(429, limited.body, window.headers())
+        return store
 
-    __call__ = handle
+    def answered(self, call: Call, answer: AnswerOrRefusal) -> AnswerOrRefusal:
+        answer.headers.update(self.backend.windows[call.tenant.hash].headers())   # the quota, on every answer
+        return answer
 
-    def _dispatch(self, request: httpx.Request, handler: Any, groups: dict[str, str]) -> httpx.Response:
-        v3 = self._is_v3(request.url.path)
-        with self._lock:
-            store = self.backend.store(groups.pop("store_hash", ""))
-            token = request.headers.get("X-Auth-Token", "")
-            if store is None or not token or token != store.access_token:
-                raise _as_simulator_error(BigCommerceError(401, "You are not authorized to access this store; "
-                                                                "check the X-Auth-Token of the store's API account."),
-                                          v3=v3)
-            window = self.backend.windows[store.hash]
-            observer = bool(request.headers.get(OBSERVER_HEADER))   # harness reads do not spend the quota
-            if not observer and not window.try_take():
-                raise SimulatorError(429, _as_simulator_error(BigCommerceError(429, "Too many requests"), v3=v3).body,
-                                     window.headers())
-            try:
-                response = handler(request, store=store, **groups)
-            except BigCommerceError as err:
-                error = _as_simulator_error(err, v3=v3)
-                error.headers.update(window.headers())
-                raise error from None
-            except SimulatorError as err:
-                err.headers.update(window.headers())
-                raise
-            response.headers.update(window.headers())
-            return response
+    def render_error(self, err: BigCommerceError, request: httpx.Request) -> SimulatorError:
+        return _as_simulator_error(err, v3=self._is_v3(request.url.path))
 
     def tenant_of(self, request: httpx.Request) -> str | None:
         """The store hash (what a connector account calls a BigCommerce store)."""
         parts = request.url.path.split("/")
         return parts[2] if len(parts) > 2 and parts[1] == "stores" else None
 
-    def _no_route(self, request: httpx.Request) -> httpx.Response:
-        raise _as_simulator_error(BigCommerceError(404, f"There is no endpoint {request.method} {request.url.path}."),
-                                  v3=self._is_v3(request.url.path))
+    def no_route(self, request: httpx.Request) -> BigCommerceError:
+        return BigCommerceError(404, f"There is no endpoint {request.method} {request.url.path}.")
 
-    def bad_request(self, message: str) -> SimulatorError:
-        return _as_simulator_error(_bad(message), v3=self._is_v3(_ANSWERING.get()))
+    def bad_request(self, message: str) -> Exception:
+        return _bad(message)   # rendered by render_error in the shape of the request's API version
+
+    def injected_error(self, status: int, error: str | None = None) -> Exception:
+        # a status fault without a named error answers as the gateway would, in the request's version's shape
+        return super().injected_error(status, error) if error is not None else _GatewayError(status, reason(status))
 
     def error_response(self, status: int, body: Any, headers: dict[str, str]) -> httpx.Response:
         if not isinstance(body, (dict, list)):
-            v3 = self._is_v3(_ANSWERING.get())
-            body = [{"status": status, "message": str(body)}] if not v3 else {
-                "status": status, "title": str(body), "type": STATUS_DOCS}
+            body = {"status": status, "title": str(body), "type": STATUS_DOCS}
         return json_response(status, body, headers)
 
     # --- v2 orders ------------------------------------------------------------------------------

@@ -10,19 +10,20 @@ import decimal
 import re
 import threading
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, ClassVar, ContextManager, TypeVar
+from typing import Any, Callable, ClassVar, ContextManager, TypeVar, Union
 
 import httpx
 
 from common import jsonio
 from common.clock import Clock, ManualClock
 from simulators.core import fault_actions, listing, safe
-from simulators.core.faults import OBSERVER_HEADER, Facts, FaultPlane, reason
+from simulators.core.faults import OBSERVER_HEADER, Facts, FaultPlane, FaultRule, reason
 from simulators.core.journal import Journal, JournalEntry
 
 T = TypeVar("T")
+AnswerOrRefusal = TypeVar("AnswerOrRefusal", bound=Union[httpx.Response, "SimulatorError"])
 
 # What malformed input makes ordinary Python code raise. Caught at the dispatch boundary and answered
 # with the platform's 400 (the cause journaled); any other exception is a real bug and escapes.
@@ -47,14 +48,29 @@ class Route:
     handler_name: str
 
 
-def route(method: str, path_regex: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare a handler for METHOD and a full-match path regex with named groups."""
+def route(method: str, path_regex: str, *, open: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a handler for METHOD and a full-match path regex with named groups. An ``open`` route
+    needs no credentials: its requests skip the simulator's ``authenticate`` (a token endpoint)."""
 
     def mark(fn: Callable[..., Any]) -> Callable[..., Any]:
         fn.__dict__.setdefault("_routes", []).append((method.upper(), path_regex))
+        if open:
+            fn.__dict__["open_route"] = True
         return fn
 
     return mark
+
+
+@dataclass
+class Call:
+    """A routed request on its way to its handler, as ``authenticate`` and ``answered`` see it."""
+
+    request: httpx.Request
+    operation: str                # the route's handler name
+    groups: dict[str, str]        # the path's named groups, the handler's keywords; authenticate may take some out
+    tenant: Any = None            # who the request acts for, as authenticate found it
+    # added to the handler's successful answer (a rate-limit budget authenticate spent, say)
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def merchant_action(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -85,15 +101,23 @@ class RecordClock:
 class Simulator:
     """Base of every fake. Subclasses set ``platform`` and ``hosts`` and declare routes.
 
-    Handlers receive ``(request, **path_groups)`` and return an ``httpx.Response``. Errors are
-    raised as ``SimulatorError`` and rendered by ``error_response`` so every platform answers
-    bad input in its own documented shape.
+    The plumbing is here, once: a routed request is authenticated (``authenticate``, skipped on an
+    ``open`` route) under the state lock, its handler gets ``(request, **path_groups)`` plus the tenant
+    ``authenticate`` found under ``tenant_keyword``, and returns an ``httpx.Response``. Handlers and
+    models raise the platform's own ``error_type``; ``render_error`` turns it into a ``SimulatorError``
+    (status, platform-shaped body, headers) and ``error_response`` renders that, so every platform
+    answers in its own documented shape. A platform writes its rules in these hooks, not plumbing.
     """
 
     platform: ClassVar[str] = "abstract"
     routes: ClassVar[list[Route]] = []
-    # errors a status fault may name (``error``), each made for the status the rule gives
-    fault_errors: ClassVar[dict[str, Callable[[int], SimulatorError]]] = {}
+    # errors a status fault may name (``error``), each made for the status the rule gives: the platform's
+    # error or a ready SimulatorError
+    fault_errors: ClassVar[dict[str, Callable[[int], Exception]]] = {}
+    # what the platform's models and handlers raise to refuse a request, rendered by ``render_error``
+    error_type: ClassVar[type[Exception]] = SimulatorError
+    # the keyword handlers get ``authenticate``'s tenant under (``seller``, ``store``); None: none
+    tenant_keyword: ClassVar[str | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -159,7 +183,8 @@ class Simulator:
             Facts(self.platform, self.tenant_of(request), request.method, request.url.path, operation))
         with listing.observed() if observer else nullcontext():
             outcome = (fault_actions.Outcome(answer(0.0)) if rule is None
-                       else fault_actions.apply(self, rule, request, answer))
+                       else fault_actions.apply(rule, request, answer, lambda fired: self._injected(fired, request),
+                                                self.record_clock.now))
         response = outcome.response
         self.journal.record(
             JournalEntry(
@@ -190,12 +215,12 @@ class Simulator:
         seconds of simulated processing time (a latency fault)."""
         try:
             matched = self._match(request)
-        except SimulatorError as err:
-            refused = err  # an except target is unbound when the block ends; the closure runs later
+            if matched is None:
+                raise self.no_route(request)
+        except (SimulatorError, self.error_type) as err:
+            refused = self._http_error(err, request)  # an except target is unbound when the block ends
             return "", lambda delay: self._after(delay, lambda: self.error_response(
                 refused.status, refused.body, refused.headers))
-        if matched is None:
-            return "", lambda delay: self._after(delay, lambda: self._rendered(lambda: self._no_route(request)))
         handler, groups = matched
 
         def routed(delay: float) -> httpx.Response:
@@ -204,7 +229,7 @@ class Simulator:
                 # whole duration, as on the real platform, so latency can make others hit the limit.
                 with self.concurrency_slot(request):
                     return self._after(delay, lambda: self._dispatch(request, handler, groups))
-            return self._rendered(produce)
+            return self._rendered(request, produce)
 
         return handler.__name__, routed
 
@@ -219,30 +244,78 @@ class Simulator:
         a concurrency limit override this; the default has none."""
         return nullcontext()
 
-    def _rendered(self, produce: Callable[[], httpx.Response]) -> httpx.Response:
+    def _rendered(self, request: httpx.Request, produce: Callable[[], httpx.Response]) -> httpx.Response:
         try:
             return produce()
-        except SimulatorError as err:
+        except (SimulatorError, self.error_type) as exc:
+            err = self._http_error(exc, request)
             return self.error_response(err.status, err.body, err.headers)
         except BAD_INPUT_ERRORS as exc:
             # Bad input that reached code expecting good input: the platform's 400, never a 500 or a
             # traceback. The journal keeps the Python cause so a real bug here is still visible.
-            err = self.bad_request(bad_input_message(exc))
+            err = self._http_error(self.bad_request(bad_input_message(exc)), request)
             response = self.error_response(err.status, err.body, err.headers)
             response.extensions["bad_input_cause"] = f"{type(exc).__name__}: {str(exc)[:200]}"
             return response
 
-    def bad_request(self, message: str) -> SimulatorError:
-        """The platform's 400 for input it cannot use; platforms override with their own shape."""
-        return SimulatorError(400, message)
+    def _http_error(self, err: BaseException, request: httpx.Request) -> SimulatorError:
+        return err if isinstance(err, SimulatorError) else self.render_error(err, request)
+
+    def _injected(self, rule: FaultRule, request: httpx.Request) -> httpx.Response:
+        """The answer of a status fault rule, in the platform's error shape."""
+        err = self._http_error(self.injected_error(rule.status or 500, rule.error), request)
+        headers = dict(err.headers)
+        if rule.retry_after is not None:
+            headers["Retry-After"] = f"{rule.retry_after:g}"
+        return self.error_response(err.status, err.body, headers)
 
     __call__ = handle
 
     def _dispatch(self, request: httpx.Request, handler: Callable[..., httpx.Response],
                   groups: dict[str, str]) -> httpx.Response:
-        """Hook for platform-wide checks (auth, rate limits) around every routed call."""
+        """Run a routed request's handler under the state lock: authenticated first unless its route is
+        open, given the tenant, its refusals (the platform's error or a SimulatorError) made answers."""
+        call = Call(request, handler.__name__, dict(groups))
         with self._lock:
-            return handler(request, **groups)
+            try:
+                call.tenant = None if getattr(handler, "open_route", False) else self.authenticate(call)
+            except self.error_type as err:
+                raise self._http_error(err, request) from None
+            keywords = dict(call.groups)
+            if call.tenant is not None and self.tenant_keyword is not None:
+                keywords[self.tenant_keyword] = call.tenant
+            try:
+                response = handler(request, **keywords)
+            except (SimulatorError, self.error_type) as err:
+                raise self.answered(call, self._http_error(err, request)) from None
+            response.headers.update(call.headers)
+            return self.answered(call, response)
+
+    # --- the platform's rules: what a platform declares instead of plumbing ----------------------
+    def authenticate(self, call: Call) -> Any:
+        """Admit a routed request (its credentials, and whatever else the platform checks before any
+        handler runs), under the state lock: return its tenant (handed to the handler as
+        ``tenant_keyword``; None: nothing), or raise the platform's error to refuse it. May take the path
+        groups naming the tenant out of ``call.groups`` and add headers to stamp on its answer. The
+        default admits everything."""
+        return None
+
+    def render_error(self, err: Exception, request: httpx.Request) -> SimulatorError:
+        """The platform's ``error_type`` as an answer: status, platform-shaped body and headers."""
+        raise NotImplementedError(f"{type(self).__name__} raises {type(err).__name__} but renders none")
+
+    def answered(self, call: Call, answer: AnswerOrRefusal) -> AnswerOrRefusal:
+        """The last look, under the state lock, at what an admitted request's handler answered (a response)
+        or refused with (a SimulatorError): add what every such answer carries. The default keeps it."""
+        return answer
+
+    def no_route(self, request: httpx.Request) -> Exception:
+        """The platform's error for a path no route matches."""
+        return SimulatorError(404, f"no such endpoint: {request.method} {request.url.path}")
+
+    def bad_request(self, message: str) -> Exception:
+        """The platform's 400 for input it cannot use (its error, or a ready SimulatorError)."""
+        return SimulatorError(400, message)
 
     def _match(self, request: httpx.Request) -> tuple[Callable[..., httpx.Response], dict[str, str]] | None:
         path = request.url.path
@@ -257,16 +330,13 @@ class Simulator:
             raise SimulatorError(405, f"{request.method} is not allowed on {path}; use {', '.join(sorted(set(allowed)))}")
         return None
 
-    def _no_route(self, request: httpx.Request) -> httpx.Response:
-        raise SimulatorError(404, f"no such endpoint: {request.method} {request.url.path}")
-
     # --- fault hooks: platforms override what they can tell ---------------------------------------
     def tenant_of(self, request: httpx.Request) -> str | None:
         """The store/shop/merchant/account a request is for (what a connector account calls it), or
         None when the simulator cannot tell."""
         return None
 
-    def injected_error(self, status: int, error: str | None = None) -> SimulatorError:
+    def injected_error(self, status: int, error: str | None = None) -> Exception:
         """The error a status fault answers with: a named platform error, or the status's reason
         phrase, rendered by ``error_response`` in the platform's own shape."""
         if error is None:
@@ -312,7 +382,7 @@ def bad_input_message(exc: BaseException) -> str:
     return f"the request has a malformed value ({type(exc).__name__})"
 
 
-def read_json(request: httpx.Request, on_error: Callable[[str], SimulatorError]) -> Any:
+def read_json(request: httpx.Request, on_error: Callable[[str], Exception]) -> Any:
     """Parse a JSON body (numbers as Decimal) with bounded nesting; malformed JSON becomes the platform's 400."""
     raw = request.content
     if not raw:

@@ -8,16 +8,13 @@ in process the client reads the short body, on a socket the connection closes mi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import TYPE_CHECKING, Callable, Generic, TypeVar
+from datetime import datetime, timedelta
+from typing import Callable, Generic, TypeVar
 
 import httpx
 
 from simulators.core import listing
 from simulators.core.faults import DEFAULT_TIMEOUT_HOLD, FaultRule
-
-if TYPE_CHECKING:
-    from simulators.core.base import Simulator
 
 T = TypeVar("T")
 # How a simulator answers a request normally, after the given seconds of simulated processing time.
@@ -66,16 +63,15 @@ def truncated(response: httpx.Response, keep_bytes: int | None) -> httpx.Respons
     return httpx.Response(response.status_code, headers=headers, content=content[:keep])
 
 
-def apply(simulator: Simulator, rule: FaultRule, request: httpx.Request, answer: Answer) -> Outcome:
-    """Answer ``request`` as ``rule`` says; ``answer`` runs the simulator normally. A latency is spent
-    inside ``answer``, after the request is counted against any concurrency limit (it holds its slot)."""
+def apply(rule: FaultRule, request: httpx.Request, answer: Answer, refuse: Callable[[FaultRule], httpx.Response],
+          record_now: Callable[[], datetime]) -> Outcome:
+    """Answer ``request`` as ``rule`` says; ``answer`` runs the simulator normally, ``refuse`` answers a status
+    rule in the platform's own error shape, ``record_now`` is the clock the simulator stamps its records with.
+    A latency is spent inside ``answer``, after the request is counted against any concurrency limit (it
+    holds its slot)."""
     action = rule.action
     if action == "status":
-        err = simulator.injected_error(rule.status or 500, rule.error)
-        headers = dict(err.headers)
-        if rule.retry_after is not None:
-            headers["Retry-After"] = f"{rule.retry_after:g}"
-        return Outcome(simulator.error_response(err.status, err.body, headers))
+        return Outcome(refuse(rule))
     if action == "latency":
         return Outcome(answer(rule.seconds or 0))
     if action in ("timeout", "reset"):
@@ -86,7 +82,7 @@ def apply(simulator: Simulator, rule: FaultRule, request: httpx.Request, answer:
         return Outcome(truncated(answer(0.0), rule.keep_bytes))
     if action == "listing_lag":
         # the simulator's own clock (skew included), the one its records are stamped with
-        with listing.lagging(simulator.record_clock.now() - timedelta(seconds=rule.seconds or 0)):
+        with listing.lagging(record_now() - timedelta(seconds=rule.seconds or 0)):
             return Outcome(answer(0.0))
     raise ValueError(f"{action} is not a request action")
 

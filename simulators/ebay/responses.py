@@ -18,7 +18,7 @@ import httpx
 from common import jsonio, money
 from common.clock import Clock
 from simulators.core import listing, safe
-from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, read_json, route
+from simulators.core.base import Call, Simulator, SimulatorError, json_response, merchant_action, read_json, route
 from simulators.core.faults import OBSERVER_HEADER
 from simulators.core.orders import OrderSpec
 from simulators.ebay.models import (
@@ -28,8 +28,8 @@ from simulators.ebay.models import (
 
 HOST = "api.ebay.com"
 BASE = "/sell/fulfillment/v1"
-UNAUTHORIZED = EbayError(401, 1001, "Invalid access token", domain="OAuth",
-                         long_message="Invalid access token. Check the value of the Authorization HTTP request header.")
+UNAUTHORIZED = dict(status=401, error_id=1001, message="Invalid access token", domain="OAuth",
+                    long_message="Invalid access token. Check the value of the Authorization HTTP request header.")
 LIMIT_DEFAULT, LIMIT_MAX, ORDER_IDS_MAX = 50, 200, 50
 DEFAULT_WINDOW = timedelta(days=90)
 FILTER = re.compile(r"(?P<name>[a-z]+):(?P<value>\[[^\]]*\]|\{[^}]*\})")
@@ -123,7 +123,7 @@ def as_wire(payload: Any) -> Any:
 def _body(request: httpx.Request) -> dict[str, Any]:
     if not request.content:
         raise refused(34902, "Request can't be empty.")
-    body = read_json(request, lambda msg: _as_error(refused(34902, "Request can't be empty.", msg[:200])))
+    body = read_json(request, lambda msg: refused(34902, "Request can't be empty.", msg[:200]))
     if not isinstance(body, dict) or not body:
         raise refused(34902, "Request can't be empty.", "The request body must be a JSON object.")
     return body
@@ -251,10 +251,6 @@ def _count(raw: str | None, default: int, error_id: int, name: str, maximum: int
     return int(raw)
 
 
-def _as_error(err: EbayError) -> SimulatorError:
-    return SimulatorError(err.status, {"errors": [err.as_json()]})
-
-
 _ERRORS_BY_STATUS = {
     400: (2004, "ACCESS", "REQUEST", "Invalid request"),
     401: (1001, "OAuth", "REQUEST", "Invalid access token"),
@@ -269,6 +265,8 @@ class EbaySimulator(Simulator):
     """eBay's Sell Fulfillment API v1 on ``api.ebay.com``."""
 
     platform = "ebay"
+    error_type = EbayError
+    tenant_keyword = "seller"
 
     def __init__(self, clock: Clock | None = None, seed: int = 0) -> None:
         self.settings = EbaySettings()
@@ -339,15 +337,11 @@ class EbaySimulator(Simulator):
             self.backend.settle(refund_id, FAILED)
 
     # --- platform-wide checks --------------------------------------------------------------
-    def _dispatch(self, request: httpx.Request, handler: Any, groups: dict[str, str]) -> httpx.Response:
-        with self._lock:
-            seller = self._seller_of(request)
-            if seller is None:
-                raise _as_error(UNAUTHORIZED)
-            try:
-                return handler(request, seller=seller, **groups)
-            except EbayError as err:
-                raise _as_error(err) from None
+    def authenticate(self, call: Call) -> Seller:
+        seller = self._seller_of(call.request)
+        if seller is None:
+            raise EbayError(**UNAUTHORIZED)
+        return seller
 
     def _seller_of(self, request: httpx.Request) -> Seller | None:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
@@ -358,12 +352,15 @@ class EbaySimulator(Simulator):
             seller = self._seller_of(request)
         return seller.username if seller else None
 
-    def _no_route(self, request: httpx.Request) -> httpx.Response:
-        raise _as_error(EbayError(404, 2002, "Resource not found", domain="ACCESS",
-                                  long_message=f"There is no resource {request.method} {request.url.path[:80]}."))
+    def render_error(self, err: EbayError, request: httpx.Request) -> SimulatorError:
+        return SimulatorError(err.status, {"errors": [err.as_json()]})
 
-    def bad_request(self, message: str) -> SimulatorError:
-        return _as_error(EbayError(400, 2004, "Invalid request", domain="ACCESS", long_message=message[:200]))
+    def no_route(self, request: httpx.Request) -> EbayError:
+        return EbayError(404, 2002, "Resource not found", domain="ACCESS",
+                         long_message=f"There is no resource {request.method} {request.url.path[:80]}.")
+
+    def bad_request(self, message: str) -> EbayError:
+        return EbayError(400, 2004, "Invalid request", domain="ACCESS", long_message=message[:200])
 
     def error_response(self, status: int, body: Any, headers: dict[str, str]) -> httpx.Response:
         if not (isinstance(body, dict) and "errors" in body):

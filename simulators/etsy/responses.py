@@ -17,7 +17,7 @@ import httpx
 from common import jsonio, money
 from common.clock import Clock
 from simulators.core import listing, safe
-from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, route
+from simulators.core.base import Call, Simulator, SimulatorError, json_response, merchant_action, route
 from simulators.core.faults import OBSERVER_HEADER
 from simulators.core.orders import OrderSpec
 from simulators.etsy.models import EtsyBackend, EtsyError, EtsySettings, Receipt, Shop
@@ -90,8 +90,10 @@ def _bool_param(raw: str | None, name: str) -> bool | None:
 
 class EtsySimulator(Simulator):
     platform = "etsy"
-    fault_errors = {"rate_limited": lambda status: SimulatorError(status, {"error": "You have exceeded your quota."},
-                                                                  {"retry-after": "1"})}
+    error_type = EtsyError
+    tenant_keyword = "shop"
+    fault_errors = {"rate_limited": lambda status: EtsyError(status, "You have exceeded your quota.",
+                                                             {"retry-after": "1"})}
 
     def __init__(self, *, clock: Clock | None = None, seed: int = 0) -> None:
         self.settings = EtsySettings()
@@ -130,37 +132,34 @@ class EtsySimulator(Simulator):
             return _wire(receipt_json(receipt))
 
     # --- platform-wide checks --------------------------------------------------------------
-    def _dispatch(self, request: httpx.Request, handler: Any, groups: dict[str, str]) -> httpx.Response:
-        with self._lock:
-            key = request.headers.get("x-api-key", "")
-            if not self.backend.known_key(key):
-                raise SimulatorError(403, {"error": "Invalid API key"})
-            scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-            try:
-                # the harness's own reads (observer header) do not spend the app's budget
-                headers = self.backend.budget(key, spend=not request.headers.get(OBSERVER_HEADER))
-                shop_id = _int_param(groups.pop("shop_id"), "shop_id", low=1)
-                shop = self.backend.shop_for(key, token) if scheme == "Bearer" else None
-                if shop is None:
-                    raise EtsyError(401, "invalid_token")
-                if shop.shop_id != shop_id:
-                    raise EtsyError(403, "The shop you are requesting does not belong to the user of the token.")
-                response = handler(request, shop=shop, **groups)
-            except EtsyError as err:
-                raise SimulatorError(err.status, {"error": err.message}, err.headers) from None
-            response.headers.update(headers)
-            return response
+    def authenticate(self, call: Call) -> Shop:
+        key = call.request.headers.get("x-api-key", "")
+        if not self.backend.known_key(key):
+            raise EtsyError(403, "Invalid API key")
+        scheme, _, token = call.request.headers.get("Authorization", "").partition(" ")
+        # the harness's own reads (observer header) do not spend the app's budget
+        call.headers.update(self.backend.budget(key, spend=not call.request.headers.get(OBSERVER_HEADER)))
+        shop_id = _int_param(call.groups.pop("shop_id"), "shop_id", low=1)
+        shop = self.backend.shop_for(key, token) if scheme == "Bearer" else None
+        if shop is None:
+            raise EtsyError(401, "invalid_token")
+        if shop.shop_id != shop_id:
+            raise EtsyError(403, "The shop you are requesting does not belong to the user of the token.")
+        return shop
 
     def tenant_of(self, request: httpx.Request) -> str | None:
         """The shop id in the path (what a connector account calls an Etsy store)."""
         parts = request.url.path.split("/")
         return parts[4] if len(parts) > 4 and parts[3] == "shops" else None
 
-    def _no_route(self, request: httpx.Request) -> httpx.Response:
-        raise SimulatorError(404, {"error": f"Resource not found: {request.method} {request.url.path}"})
+    def render_error(self, err: EtsyError, request: httpx.Request) -> SimulatorError:
+        return SimulatorError(err.status, {"error": err.message}, err.headers)
 
-    def bad_request(self, message: str) -> SimulatorError:
-        return SimulatorError(400, {"error": message})
+    def no_route(self, request: httpx.Request) -> EtsyError:
+        return EtsyError(404, f"Resource not found: {request.method} {request.url.path}")
+
+    def bad_request(self, message: str) -> EtsyError:
+        return EtsyError(400, message)
 
     def error_response(self, status: int, body: Any, headers: dict[str, str]) -> httpx.Response:
         if not (isinstance(body, dict) and isinstance(body.get("error"), str) and len(body) == 1):

@@ -19,7 +19,7 @@ from common import jsonio, money
 from common.clock import Clock
 from common.seeded import IdSource, derived_seed
 from simulators.core import listing, safe
-from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, read_json, route
+from simulators.core.base import AnswerOrRefusal, Call, Simulator, SimulatorError, json_response, merchant_action, read_json, route
 from simulators.core.orders import OrderSpec
 from simulators.magento.partial import BadFields, keep, parse_fields
 from simulators.magento.models import (
@@ -358,17 +358,11 @@ INVOICE_FIELDS = {
 }
 
 
-def _as_simulator_error(err: MagentoError) -> SimulatorError:
-    body: dict[str, Any] = {"message": err.message}
-    if err.parameters:
-        body["parameters"] = err.parameters
-    return SimulatorError(err.status, body)
-
-
 class MagentoSimulator(Simulator):
     """One Magento installation on its own host; its default store view answers ``/rest/default/V1``."""
 
     platform = "magento"
+    error_type = MagentoError
 
     def __init__(self, domain: str = "acme-outfitters.magento.test", clock: Clock | None = None, seed: int = 0) -> None:
         self.domain = domain.lower()
@@ -425,18 +419,15 @@ class MagentoSimulator(Simulator):
             return as_wire(creditmemo_json(self.backend.creditmemo(int(creditmemo_id))))
 
     # --- platform-wide checks --------------------------------------------------------------
-    def _dispatch(self, request: httpx.Request, handler: Any, groups: dict[str, str]) -> httpx.Response:
-        with self._lock:
-            try:
-                if groups.pop("store_code", None) not in (self.store.code, "all"):
-                    raise MagentoError(404, NO_ROUTE)
-                if not self._authorized(request):
-                    raise MagentoError(401, "The consumer isn't authorized to access %resources.",
-                                       {"resources": "Magento_Sales::sales"})
-                response = handler(request, **groups)
-            except MagentoError as err:
-                raise _as_simulator_error(err) from None
-        return self._partial(request, response)
+    def authenticate(self, call: Call) -> None:
+        if call.groups.pop("store_code", None) not in (self.store.code, "all"):
+            raise MagentoError(404, NO_ROUTE)
+        if not self._authorized(call.request):
+            raise MagentoError(401, "The consumer isn't authorized to access %resources.",
+                               {"resources": "Magento_Sales::sales"})
+
+    def answered(self, call: Call, answer: AnswerOrRefusal) -> AnswerOrRefusal:
+        return self._partial(call.request, answer) if isinstance(answer, httpx.Response) else answer
 
     @staticmethod
     def _partial(request: httpx.Request, response: httpx.Response) -> httpx.Response:
@@ -447,7 +438,7 @@ class MagentoSimulator(Simulator):
         try:
             spec = parse_fields(wanted)
         except BadFields as exc:
-            raise _as_simulator_error(MagentoError(400, "%1", [str(exc)])) from None
+            raise MagentoError(400, "%1", [str(exc)]) from None
         return json_response(response.status_code, keep(jsonio.loads(response.content), spec))
 
     def _authorized(self, request: httpx.Request) -> bool:
@@ -457,11 +448,17 @@ class MagentoSimulator(Simulator):
     def tenant_of(self, request: httpx.Request) -> str | None:
         return self.domain
 
-    def _no_route(self, request: httpx.Request) -> httpx.Response:
-        raise _as_simulator_error(MagentoError(404, NO_ROUTE))
+    def render_error(self, err: MagentoError, request: httpx.Request) -> SimulatorError:
+        body: dict[str, Any] = {"message": err.message}
+        if err.parameters:
+            body["parameters"] = err.parameters
+        return SimulatorError(err.status, body)
 
-    def bad_request(self, message: str) -> SimulatorError:
-        return _as_simulator_error(MagentoError(400, message))
+    def no_route(self, request: httpx.Request) -> MagentoError:
+        return MagentoError(404, NO_ROUTE)
+
+    def bad_request(self, message: str) -> MagentoError:
+        return MagentoError(400, message)
 
     def error_response(self, status: int, body: Any, headers: dict[str, str]) -> httpx.Response:
         if not (isinstance(body, dict) and "message" in body):
@@ -477,7 +474,7 @@ class MagentoSimulator(Simulator):
 
     @staticmethod
     def _body(request: httpx.Request) -> Any:
-        return read_json(request, lambda msg: _as_simulator_error(MagentoError(400, "Decoding error: %1", [msg])))
+        return read_json(request, lambda msg: MagentoError(400, "Decoding error: %1", [msg]))
 
     # --- orders ----------------------------------------------------------------------------
     @route("GET", STORE + r"/orders/(?P<order_id>[^/]+)")

@@ -21,7 +21,6 @@ from typing import Any, Callable, Container, Iterable, Union
 from common import money
 from common.clock import Clock
 from common.seeded import IdSource
-from simulators.core import SimulatorError
 
 # --- errors ----------------------------------------------------------------------------------
 
@@ -46,16 +45,23 @@ def error_document(status: int, code: str, detail: str, *, path: str | None = No
     return {"type": type_uri, "title": title, "status": status, "o:errorDetails": [item]}
 
 
-class NetSuiteError(SimulatorError):
-    """A request NetSuite refuses; carries the ready-made NetSuite error body."""
+class NetSuiteError(Exception):
+    """A request NetSuite refuses: the status, NetSuite's error code and detail, and where (a field path,
+    header or query parameter); ``document`` is its error body."""
 
     def __init__(self, status: int, code: str, detail: str, *, path: str | None = None,
                  header: str | None = None, query_param: str | None = None) -> None:
-        super().__init__(status, error_document(status, code, detail, path=path, header=header,
-                                                query_param=query_param))
+        super().__init__(status, code, detail)
+        self.status = status
         self.code = code
         self.detail = detail
         self.path = path
+        self.header = header
+        self.query_param = query_param
+
+    def document(self) -> dict[str, Any]:
+        return error_document(self.status, self.code, self.detail, path=self.path, header=self.header,
+                              query_param=self.query_param)
 
     def __str__(self) -> str:
         where = f" at {self.path}" if self.path else ""

@@ -18,8 +18,8 @@ import httpx
 
 from common.clock import Clock, isoformat
 from common.seeded import IdSource
-from simulators.core import Simulator, route
-from simulators.core.base import json_response, merchant_action, read_json
+from simulators.core import Simulator, SimulatorError, route
+from simulators.core.base import Call, json_response, merchant_action, read_json
 from simulators.core.faults import FaultTarget
 from simulators.netsuite.auth import LoginFailure, TbaCredentials, TokenBasedAuth
 from simulators.netsuite.models import (
@@ -223,6 +223,7 @@ class NetSuiteSimulator(Simulator):
     """A fake NetSuite account speaking SuiteTalk REST (records, transforms, SuiteQL) with TBA."""
 
     platform = "netsuite"
+    error_type = NetSuiteError
     fault_errors = {"concurrency_limit": concurrency_limit_error, "closed_period": closed_period_error}
     # generic operation names fault steps use -> this simulator's scope
     fault_targets = {
@@ -393,11 +394,11 @@ class NetSuiteSimulator(Simulator):
         # one queued behind others, is in flight for NetSuite's limit.
         return self._gate.slot()
 
-    def _dispatch(self, request: httpx.Request, handler: Callable[..., httpx.Response],
-                  groups: dict[str, str]) -> httpx.Response:
-        with self._lock:
-            self._auth.verify(request)
-            return handler(request, **groups)
+    def authenticate(self, call: Call) -> None:
+        self._auth.verify(call.request)
+
+    def render_error(self, err: NetSuiteError, request: httpx.Request) -> SimulatorError:
+        return SimulatorError(err.status, err.document())
 
     def tenant_of(self, request: httpx.Request) -> str | None:
         return self.account_id

@@ -8,8 +8,6 @@ cost) before it runs and refused with ``THROTTLED`` when the bucket cannot pay; 
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,6 +27,7 @@ from graphql.utilities import value_from_ast_untyped
 from common import money
 from common.clock import isoformat
 from simulators.core import listing, safe
+from simulators.core.cursors import CursorCodec
 from simulators.shopify.models import (
     CostBucket, LineItem, LineRefundRequest, NotFound, Order, Refund, RefundPlan, RefundRequest, Return,
     ReturnLineItem, ShippingLine,
@@ -57,7 +56,10 @@ type MoneyV2 { amount: Decimal! currencyCode: CurrencyCode! }
 type MoneyBag { shopMoney: MoneyV2! presentmentMoney: MoneyV2! }
 type PageInfo { hasNextPage: Boolean! hasPreviousPage: Boolean! startCursor: String endCursor: String }
 type UserError { field: [String!] message: String! }
-type Customer { id: ID! email: String firstName: String lastName: String }
+type Customer {
+  id: ID! email: String @deprecated(reason: "Use `defaultEmailAddress.emailAddress` instead.")
+  firstName: String lastName: String
+}
 type TaxLine { title: String! rate: Float priceSet: MoneyBag! }
 type DiscountAllocation { allocatedAmountSet: MoneyBag! }
 type Location { id: ID! }
@@ -176,13 +178,15 @@ input RefundInput {
 }
 type RefundCreatePayload { refund: Refund order: Order userErrors: [UserError!]! }
 
-type Query {
+type QueryRoot {
   order(id: ID!): Order
   orders(first: Int, after: String, last: Int, before: String, query: String, sortKey: OrderSortKeys,
          reverse: Boolean = false): OrderConnection!
   refund(id: ID!): Refund
 }
 type Mutation { refundCreate(input: RefundInput!): RefundCreatePayload }
+# Shopify's query root is QueryRoot, which `{ __typename }` answers
+schema { query: QueryRoot mutation: Mutation }
 ''' % {"currencies": "enum CurrencyCode { " + " ".join(sorted(money.MINOR_UNITS)) + " }"}
 
 SCHEMA: GraphQLSchema = build_schema(SDL)
@@ -234,17 +238,17 @@ def money_bag(order: Order, value: Decimal) -> dict[str, Any]:
             "presentmentMoney": money_v2(value, order.currency)}
 
 
+# a Relay cursor is the text "cursor:<sort key>"
+CURSORS = CursorCodec(lambda text: GraphQLFailure(f"Invalid cursor for current pagination sort: {text[:60]}",
+                                                  "BAD_REQUEST"), text=True)
+
+
 def _cursor(number: int) -> str:
-    return base64.urlsafe_b64encode(f"cursor:{number}".encode()).decode().rstrip("=")
+    return CURSORS.encode(f"cursor:{number}")
 
 
 def _uncursor(text: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise GraphQLFailure(f"Invalid cursor for current pagination sort: {text[:60]}", "BAD_REQUEST") from None
-    if not raw.startswith("cursor:"):
-        raise GraphQLFailure(f"Invalid cursor for current pagination sort: {text[:60]}", "BAD_REQUEST")
+    raw = CURSORS.decode(text, lambda raw: raw.startswith("cursor:"))
     return safe.parse_id(raw[len("cursor:"):], "cursor")
 
 

@@ -6,8 +6,6 @@ errors are ``{"errors": ...}``; every response carries ``X-Shopify-Shop-Api-Call
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 from decimal import Decimal
@@ -19,7 +17,8 @@ from common import jsonio, money
 from common.clock import Clock, isoformat
 from common.seeded import IdSource, derived_seed
 from simulators.core import listing, safe
-from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, read_json, route
+from simulators.core.cursors import CursorCodec
+from simulators.core.base import Call, Simulator, SimulatorError, json_response, merchant_action, read_json, route
 from simulators.core.faults import OBSERVER_HEADER
 from simulators.core.orders import OrderSpec
 from simulators.shopify.graphql import GRAPHQL_OPERATIONS, RATE_DOCS, GraphQLEndpoint, operation_of
@@ -310,19 +309,13 @@ def parse_refund_request(body: dict[str, Any]) -> RefundRequest:
 
 # --- pagination ------------------------------------------------------------------------------
 
-def _encode_cursor(state: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(jsonio.dumps(state).encode()).decode().rstrip("=")
+# page_info: the filters of the listing and the order id a page starts after (or ends before)
+PAGE_INFO = CursorCodec(lambda text: _bad_request("page_info - Invalid value."))
 
 
-def _decode_cursor(text: str) -> dict[str, Any]:
-    try:
-        state = jsonio.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-    except (binascii.Error, ValueError):
-        raise _bad_request("page_info - Invalid value.") from None
-    if (not isinstance(state, dict) or not isinstance(state.get("filters"), dict)
-            or not any(isinstance(state.get(k), int) for k in ("after", "before"))):
-        raise _bad_request("page_info - Invalid value.")
-    return state
+def _page_info_state(state: Any) -> bool:
+    return (isinstance(state, dict) and isinstance(state.get("filters"), dict)
+            and any(isinstance(state.get(k), int) for k in ("after", "before")))
 
 
 class ShopifySimulator(Simulator):
@@ -331,6 +324,7 @@ class ShopifySimulator(Simulator):
     platform = "shopify"
     # "graphql_throttled" is how Shopify throttles a GraphQL call: HTTP 200 whatever the rule's status,
     # with THROTTLED in errors[].extensions.code and the bucket it could not pay from
+    error_type = ShopifyError
     fault_errors = {"throttled": lambda status: SimulatorError(status, {"errors": THROTTLED}),
                     "graphql_throttled": lambda status: SimulatorError(200, GRAPHQL_THROTTLED)}
 
@@ -502,27 +496,24 @@ class ShopifySimulator(Simulator):
 
     __call__ = handle
 
-    def _dispatch(self, request: httpx.Request, handler: Any, groups: dict[str, str]) -> httpx.Response:
-        with self._lock:
-            version = served_api_version(groups.get("version"))
-            if version is None:
-                raise SimulatorError(404, {"errors": "Not Found"})
-            groups = {**groups, "version": version}
-            if request.headers.get("X-Shopify-Access-Token") != self.access_token:
-                raise SimulatorError(401, {"errors": INVALID_TOKEN})
-            # GraphQL is priced by query cost (its own bucket, checked in the endpoint), not per call; the
-            # harness's own reads (the observer header) spend nothing, so checking never throttles the connector
-            observed = bool(request.headers.get(OBSERVER_HEADER))
-            if handler.__name__ != "graphql" and not observed and not self.bucket.try_take():
-                raise SimulatorError(429, {"errors": THROTTLED}, {"Retry-After": "2.0"})
-            try:
-                response = handler(request, **groups)
-            except ShopifyError as err:
-                raise SimulatorError(err.status, {"errors": err.errors}) from None
-            return response
+    def authenticate(self, call: Call) -> None:
+        version = served_api_version(call.groups.get("version"))
+        if version is None:
+            raise SimulatorError(404, {"errors": "Not Found"})
+        call.groups["version"] = version
+        if call.request.headers.get("X-Shopify-Access-Token") != self.access_token:
+            raise SimulatorError(401, {"errors": INVALID_TOKEN})
+        # GraphQL is priced by query cost (its own bucket, checked in the endpoint), not per call; the
+        # harness's own reads (the observer header) spend nothing, so checking never throttles the connector
+        observed = bool(call.request.headers.get(OBSERVER_HEADER))
+        if call.operation != "graphql" and not observed and not self.bucket.try_take():
+            raise SimulatorError(429, {"errors": THROTTLED}, {"Retry-After": "2.0"})
 
-    def _no_route(self, request: httpx.Request) -> httpx.Response:
-        raise SimulatorError(404, {"errors": "Not Found"})
+    def render_error(self, err: ShopifyError, request: httpx.Request) -> SimulatorError:
+        return SimulatorError(err.status, {"errors": err.errors})
+
+    def no_route(self, request: httpx.Request) -> SimulatorError:
+        return SimulatorError(404, {"errors": "Not Found"})
 
     def bad_request(self, message: str) -> SimulatorError:
         return _bad_request(message)
@@ -544,7 +535,7 @@ class ShopifySimulator(Simulator):
             if extra:
                 raise _bad_request(f"page_info - cannot be combined with {', '.join(extra)}; "
                                    "only limit and fields may accompany it")
-            cursor = _decode_cursor(params["page_info"])
+            cursor = PAGE_INFO.decode(params["page_info"], _page_info_state)
             filters = cursor["filters"]
         else:
             cursor = None
@@ -706,4 +697,4 @@ class ShopifySimulator(Simulator):
     @staticmethod
     def _link(request: httpx.Request, version: str, limit: int, cursor: dict[str, Any], rel: str) -> str:
         base = f"{request.url.scheme}://{request.url.netloc.decode()}/admin/api/{version}/orders.json"
-        return f'<{base}?limit={limit}&page_info={_encode_cursor(cursor)}>; rel="{rel}"'
+        return f'<{base}?limit={limit}&page_info={PAGE_INFO.encode(cursor)}>; rel="{rel}"'

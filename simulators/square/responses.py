@@ -6,8 +6,6 @@ are strings, timestamps RFC 3339 with milliseconds, and every error is
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -18,15 +16,15 @@ import httpx
 from common import jsonio, money
 from common.clock import Clock
 from simulators.core import listing, safe
-from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, read_json, route
+from simulators.core.cursors import CursorCodec
+from simulators.core.base import Call, Simulator, SimulatorError, json_response, merchant_action, read_json, route
 from simulators.core.orders import OrderSpec
 from simulators.square.models import (
     CustomerRecord, Merchant, Order, Payment, Refund, RefundAsked, SquareBackend, SquareError,
     SquareSettings, invalid, one_year_before,
 )
 
-UNAUTHORIZED = {"category": "AUTHENTICATION_ERROR", "code": "UNAUTHORIZED",
-                "detail": "This request could not be authorized."}
+UNAUTHORIZED = (401, "AUTHENTICATION_ERROR", "UNAUTHORIZED", "This request could not be authorized.")
 # Fields a line-item refund would need; RefundPayment has none of them, so they are refused loudly
 # rather than silently ignored (a connector sending them believes it refunded by line).
 LINE_ITEM_FIELDS = ("line_items", "refund_line_items", "return_line_items", "line_item_uid", "line_item_id",
@@ -174,7 +172,7 @@ def as_wire(payload: Any) -> Any:
 # --- parsing -----------------------------------------------------------------------------------
 
 def _json_object(request: httpx.Request) -> dict[str, Any]:
-    body = read_json(request, lambda msg: _as_simulator_error(invalid("BAD_REQUEST", msg)))
+    body = read_json(request, lambda msg: invalid("BAD_REQUEST", msg))
     if not isinstance(body, dict):
         raise invalid("EXPECTED_JSON_BODY", "The request body must be a JSON object.")
     return body
@@ -275,23 +273,19 @@ def _limit(raw: Any, maximum: int, default: int, field_name: str = "limit", *, c
 class Cursors:
     """Opaque cursors bound to the query they page through (offset + a hash of the query)."""
 
+    codec = CursorCodec(lambda cursor: invalid("INVALID_CURSOR", "The pagination cursor is not valid for this query.",
+                                               "cursor"))
+
     @staticmethod
     def make(query: Any, offset: int) -> str:
-        state = {"o": offset, "q": Cursors._fingerprint(query)}
-        return base64.urlsafe_b64encode(jsonio.dumps(state).encode()).decode().rstrip("=")
+        return Cursors.codec.encode({"o": offset, "q": Cursors._fingerprint(query)})
 
     @staticmethod
     def offset(cursor: str | None, query: Any) -> int:
         if cursor is None:
             return 0
-        try:
-            state = jsonio.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        except (binascii.Error, ValueError):
-            state = None
-        if (not isinstance(state, dict) or not isinstance(state.get("o"), int)
-                or state.get("q") != Cursors._fingerprint(query)):
-            raise invalid("INVALID_CURSOR", "The pagination cursor is not valid for this query.", "cursor")
-        return state["o"]
+        return Cursors.codec.decode(cursor, lambda state: isinstance(state, dict) and isinstance(state.get("o"), int)
+                                    and state.get("q") == Cursors._fingerprint(query))["o"]
 
     @staticmethod
     def _fingerprint(query: Any) -> str:
@@ -310,17 +304,12 @@ _ERROR_KINDS = {401: ("AUTHENTICATION_ERROR", "UNAUTHORIZED"), 404: ("INVALID_RE
                 503: ("API_ERROR", "SERVICE_UNAVAILABLE"), 504: ("API_ERROR", "GATEWAY_TIMEOUT")}
 
 
-def _as_simulator_error(err: SquareError) -> SimulatorError:
-    entry = {"category": err.category, "code": err.code, "detail": err.detail}
-    if err.field:
-        entry["field"] = err.field
-    return SimulatorError(err.status, {"errors": [entry]})
-
-
 class SquareSimulator(Simulator):
     """Square's Connect v2 API (orders, payments, refunds) on ``connect.squareup.com``."""
 
     platform = "square"
+    error_type = SquareError
+    tenant_keyword = "merchant"
 
     def __init__(self, clock: Clock | None = None, seed: int = 0) -> None:
         self.settings = SquareSettings()
@@ -389,15 +378,11 @@ class SquareSimulator(Simulator):
             return as_wire(refund_json(found))
 
     # --- platform-wide checks --------------------------------------------------------------
-    def _dispatch(self, request: httpx.Request, handler: Any, groups: dict[str, str]) -> httpx.Response:
-        with self._lock:
-            merchant = self._merchant_of(request)
-            if merchant is None:
-                raise SimulatorError(401, {"errors": [dict(UNAUTHORIZED)]})
-            try:
-                return handler(request, merchant=merchant, **groups)
-            except SquareError as err:
-                raise _as_simulator_error(err) from None
+    def authenticate(self, call: Call) -> Merchant:
+        merchant = self._merchant_of(call.request)
+        if merchant is None:
+            raise SquareError(*UNAUTHORIZED)
+        return merchant
 
     def _merchant_of(self, request: httpx.Request) -> Merchant | None:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
@@ -409,12 +394,18 @@ class SquareSimulator(Simulator):
             merchant = self._merchant_of(request)
         return merchant.location_id if merchant else None
 
-    def _no_route(self, request: httpx.Request) -> httpx.Response:
-        raise _as_simulator_error(SquareError(404, "INVALID_REQUEST_ERROR", "NOT_FOUND",
-                                              f"There is no endpoint {request.method} {request.url.path}."))
+    def render_error(self, err: SquareError, request: httpx.Request) -> SimulatorError:
+        entry = {"category": err.category, "code": err.code, "detail": err.detail}
+        if err.field:
+            entry["field"] = err.field
+        return SimulatorError(err.status, {"errors": [entry]})
 
-    def bad_request(self, message: str) -> SimulatorError:
-        return _as_simulator_error(invalid("BAD_REQUEST", message))
+    def no_route(self, request: httpx.Request) -> SquareError:
+        return SquareError(404, "INVALID_REQUEST_ERROR", "NOT_FOUND",
+                           f"There is no endpoint {request.method} {request.url.path}.")
+
+    def bad_request(self, message: str) -> SquareError:
+        return invalid("BAD_REQUEST", message)
 
     def error_response(self, status: int, body: Any, headers: dict[str, str]) -> httpx.Response:
         if not (isinstance(body, dict) and "errors" in body):

@@ -16,7 +16,7 @@ import httpx
 from common import money
 from common.clock import Clock
 from simulators.core import listing, safe
-from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, read_json, route
+from simulators.core.base import Call, Simulator, SimulatorError, json_response, merchant_action, read_json, route
 from simulators.core.orders import OrderSpec
 from simulators.walmart.models import (CHARGE_NAMES, CHARGE_TYPES, REFUND_REASONS, ChargeAsked, LineAsked, Order,
                                        Seller, WalmartBackend, WalmartError, WalmartSettings, invalid)
@@ -34,10 +34,6 @@ def error_entry(err: WalmartError) -> dict[str, Any]:
     if err.field:
         entry["field"] = err.field
     return entry
-
-
-def _as_simulator_error(err: WalmartError) -> SimulatorError:
-    return SimulatorError(err.status, {"errors": [error_entry(err)]})
 
 
 def epoch_ms(moment: datetime) -> int:
@@ -180,8 +176,10 @@ class WalmartSimulator(Simulator):
     """Walmart Marketplace (US) order and refund APIs."""
 
     platform = "walmart"
-    fault_errors = {"REQUEST_THRESHOLD_VIOLATED": lambda status: _as_simulator_error(
-        WalmartError(status, "REQUEST_THRESHOLD_VIOLATED", "Too many requests.", category="REQUEST"))}
+    error_type = WalmartError
+    tenant_keyword = "seller"
+    fault_errors = {"REQUEST_THRESHOLD_VIOLATED": lambda status: WalmartError(
+        status, "REQUEST_THRESHOLD_VIOLATED", "Too many requests.", category="REQUEST")}
 
     def __init__(self, clock: Clock | None = None, seed: int = 0) -> None:
         self.settings = WalmartSettings()
@@ -229,19 +227,13 @@ class WalmartSimulator(Simulator):
             return order_json(self.backend.orders[purchase_order_id])
 
     # --- platform-wide checks --------------------------------------------------------------
-    def _dispatch(self, request: httpx.Request, handler: Any, groups: dict[str, str]) -> httpx.Response:
-        with self._lock:
-            try:
-                self._require_headers(request)
-                if handler.__name__ == "issue_token":
-                    return handler(request, **groups)
-                seller = self._seller_of(request)
-                if seller is None:
-                    raise WalmartError(401, "UNAUTHORIZED", "The access token is missing, invalid or expired; "
-                                                            "get a new one from POST /v3/token.")
-                return handler(request, seller=seller, **groups)
-            except WalmartError as err:
-                raise _as_simulator_error(err) from None
+    def authenticate(self, call: Call) -> Seller:
+        self._require_headers(call.request)
+        seller = self._seller_of(call.request)
+        if seller is None:
+            raise WalmartError(401, "UNAUTHORIZED", "The access token is missing, invalid or expired; "
+                                                    "get a new one from POST /v3/token.")
+        return seller
 
     @staticmethod
     def _require_headers(request: httpx.Request) -> None:
@@ -273,12 +265,14 @@ class WalmartSimulator(Simulator):
         client_id, sep, secret = decoded.partition(":")
         return (client_id, secret) if sep else (None, None)
 
-    def _no_route(self, request: httpx.Request) -> httpx.Response:
-        raise _as_simulator_error(WalmartError(404, "URI_NOT_FOUND", f"There is no endpoint {request.method} "
-                                                                     f"{request.url.path}."))
+    def render_error(self, err: WalmartError, request: httpx.Request) -> SimulatorError:
+        return SimulatorError(err.status, {"errors": [error_entry(err)]})
 
-    def bad_request(self, message: str) -> SimulatorError:
-        return _as_simulator_error(WalmartError(400, "INVALID_REQUEST", message))
+    def no_route(self, request: httpx.Request) -> WalmartError:
+        return WalmartError(404, "URI_NOT_FOUND", f"There is no endpoint {request.method} {request.url.path}.")
+
+    def bad_request(self, message: str) -> WalmartError:
+        return WalmartError(400, "INVALID_REQUEST", message)
 
     def error_response(self, status: int, body: Any, headers: dict[str, str]) -> httpx.Response:
         if not (isinstance(body, dict) and "errors" in body):
@@ -288,8 +282,9 @@ class WalmartSimulator(Simulator):
         return json_response(status, body, headers)
 
     # --- token -----------------------------------------------------------------------------
-    @route("POST", r"/v3/token")
+    @route("POST", r"/v3/token", open=True)
     def issue_token(self, request: httpx.Request) -> httpx.Response:
+        self._require_headers(request)   # every route wants them, this one too
         client_id, secret = self._basic(request)
         if client_id is None:
             raise WalmartError(401, "UNAUTHORIZED", "Send the client id and secret as HTTP Basic authorization.")
@@ -342,7 +337,6 @@ class WalmartSimulator(Simulator):
     @route("POST", r"/v3/orders/(?P<purchase_order_id>[^/]+)/refund")
     def refund_order_lines(self, request: httpx.Request, seller: Seller, purchase_order_id: str) -> httpx.Response:
         order = self.backend.order(seller, purchase_order_id)
-        body = read_json(request, lambda message: _as_simulator_error(
-            WalmartError(400, "MALFORMED_REQUEST_CONTENT", message)))
+        body = read_json(request, lambda message: WalmartError(400, "MALFORMED_REQUEST_CONTENT", message))
         asked = parse_refund(body, order)
         return json_response(200, {"order": order_json(self.backend.refund(seller, purchase_order_id, asked))})

@@ -23,7 +23,7 @@ from common import jsonio, money
 from common.clock import Clock, SystemClock
 from common.seeded import IdSource, derived_seed
 from simulators.core import listing, safe
-from simulators.core.base import Simulator, SimulatorError, json_response, merchant_action, route
+from simulators.core.base import Call, Simulator, SimulatorError, json_response, merchant_action, route
 from simulators.core.orders import OrderSpec
 from simulators.core.webhooks import Delivery, DeliveryAttempt, hmac_sha256_base64
 from simulators.woocommerce.auth import ALGORITHMS, REQUIRED, parse_oauth_header, php_get, woocommerce_signature
@@ -252,8 +252,9 @@ class WooCommerceSimulator(Simulator):
     """One self-hosted WooCommerce store behind ``https://<host>/wp-json/wc/v3/``."""
 
     platform = "woocommerce"
-    fault_errors = {"cannot_create_refund": lambda status: SimulatorError(status, WooError(
-        status, "woocommerce_rest_cannot_create_order_refund", "Cannot create order refund, please try again.").body())}
+    error_type = WooError
+    fault_errors = {"cannot_create_refund": lambda status: WooError(
+        status, "woocommerce_rest_cannot_create_order_refund", "Cannot create order refund, please try again.")}
 
     def __init__(self, host: str = "acme-outfitters.example", clock: Clock | None = None, seed: int = 0,
                  webhook_client: httpx.Client | None = None) -> None:
@@ -401,33 +402,29 @@ class WooCommerceSimulator(Simulator):
         code = {404: "rest_no_route", 405: "rest_no_route", 429: "too_many_requests"}.get(status, "rest_error")
         return json_response(status, {"code": code, "message": str(body), "data": {"status": status}}, headers)
 
-    def bad_request(self, message: str) -> SimulatorError:
-        return SimulatorError(400, WooError(400, "rest_invalid_param", message).body())
+    def render_error(self, err: WooError, request: httpx.Request) -> SimulatorError:
+        return SimulatorError(err.status, err.body())
 
-    def _no_route(self, request: httpx.Request) -> httpx.Response:
-        raise SimulatorError(404, WooError(404, "rest_no_route",
-                                           "No route was found matching the URL and request method.").body())
+    def bad_request(self, message: str) -> WooError:
+        return WooError(400, "rest_invalid_param", message)
+
+    def no_route(self, request: httpx.Request) -> WooError:
+        return WooError(404, "rest_no_route", "No route was found matching the URL and request method.")
 
     def _match(self, request: httpx.Request):  # type: ignore[override]
         try:
             return super()._match(request)
         except SimulatorError:   # WordPress answers a known path with the wrong method as no route
-            raise SimulatorError(404, WooError(404, "rest_no_route",
-                                               "No route was found matching the URL and request method.").body()) from None
+            raise self.no_route(request) from None
 
     def tenant_of(self, request: httpx.Request) -> str | None:
         return self.host
 
-    def _dispatch(self, request: httpx.Request, handler: Any, groups: dict[str, str]) -> httpx.Response:
-        with self._lock:
-            try:
-                key = self._authenticate(request)
-                if key is None:
-                    raise self._unauthorized(request.method, handler.__name__)
-                self._check_permissions(key, request.method)
-                return handler(request, **groups)
-            except WooError as err:
-                raise SimulatorError(err.status, err.body()) from None
+    def authenticate(self, call: Call) -> None:
+        key = self._authenticate(call.request)
+        if key is None:
+            raise self._unauthorized(call.request.method, call.operation)
+        self._check_permissions(key, call.request.method)
 
     # --- authentication ---------------------------------------------------------------------
     def _authenticate(self, request: httpx.Request) -> ApiKey | None:
