@@ -20,7 +20,7 @@ from common.clock import Clock, isoformat
 from common.seeded import IdSource
 from simulators.core import listing, safe
 from simulators.core.base import AnswerOrRefusal, Call, Simulator, SimulatorError, json_response, merchant_action, read_json, route
-from simulators.core.faults import OBSERVER_HEADER
+from simulators.core.faults import OBSERVER_HEADER, reason
 from simulators.core.orders import CustomerSpec, OrderSpec
 from simulators.bigcommerce import webhooks
 from simulators.bigcommerce.models import (ITEM_TYPES, PAYMENT_METHOD_NAMES, STATUS_DOCS, AskedItem, AskedPayment,
@@ -113,7 +113,9 @@ def refund_json(refund: Refund) -> dict[str, Any]:
             "payments": [{"id": p.id, "provider_id": p.provider_id, "provider_description": p.provider_description,
                           "amount": p.amount, "offline": p.offline, "is_declined": p.is_declined,
                           "declined_message": p.declined_message} for p in refund.payments],
-            "items": [{"item_type": i.item_type, "item_id": i.item_id, "quantity": i.quantity,
+            # quantity only on the item types that have one ("only populated for item_type PRODUCT")
+            "items": [{"item_type": i.item_type, "item_id": i.item_id,
+                       **({"quantity": i.quantity} if i.quantity is not None else {}),
                        "requested_amount": None if i.requested_amount is None else f"{i.requested_amount}",
                        "reason": i.reason} for i in refund.items]}
 
@@ -234,10 +236,15 @@ def _page_limit(params: httpx.QueryParams, default: int, maximum: int) -> tuple[
     return number("page", 1), min(number("limit", default), maximum)
 
 
+class _GatewayError(BigCommerceError):
+    """An error answered before any resource is reached (the rate limit, an injected fault): the plain
+    error body of the request's API version, never a resource's own (a 503 is not FailedQuoteError)."""
+
+
 def _as_simulator_error(err: BigCommerceError, *, v3: bool) -> SimulatorError:
     if not v3:
         return SimulatorError(err.status, [{"status": err.status, "message": err.title}])
-    if err.status == 503:   # FailedQuoteError: the tax service could not price the refund
+    if err.status == 503 and not isinstance(err, _GatewayError):   # FailedQuoteError: the tax service could not price the refund
         return SimulatorError(503, {"data": [{"order_id": err.errors.get("order_id"), "status": 503,
                                               "error": err.title}], "meta": {}})
     body: dict[str, Any] = {"status": err.status, "title": err.title, "type": STATUS_DOCS}
@@ -410,8 +417,8 @@ class BigCommerceSimulator(Simulator):
         window = self.backend.windows[store.hash]
         observer = bool(call.request.headers.get(OBSERVER_HEADER))   # harness reads do not spend the quota
         if not observer and not window.try_take():
-            raise SimulatorError(429, {"status": 429, "title": "Too many requests", "type": STATUS_DOCS},
-                                 window.headers())
+            limited = _as_simulator_error(_GatewayError(429, "Too many requests"), v3=self._is_v3(call.request.url.path))
+            raise SimulatorError(429, limited.body, window.headers())
         return store
 
     def answered(self, call: Call, answer: AnswerOrRefusal) -> AnswerOrRefusal:
@@ -429,8 +436,12 @@ class BigCommerceSimulator(Simulator):
     def no_route(self, request: httpx.Request) -> BigCommerceError:
         return BigCommerceError(404, f"There is no endpoint {request.method} {request.url.path}.")
 
-    def bad_request(self, message: str) -> SimulatorError:
-        return _as_simulator_error(_bad(message), v3=True)   # the v3 shape, on v2 paths too
+    def bad_request(self, message: str) -> Exception:
+        return _bad(message)   # rendered by render_error in the shape of the request's API version
+
+    def injected_error(self, status: int, error: str | None = None) -> Exception:
+        # a status fault without a named error answers as the gateway would, in the request's version's shape
+        return super().injected_error(status, error) if error is not None else _GatewayError(status, reason(status))
 
     def error_response(self, status: int, body: Any, headers: dict[str, str]) -> httpx.Response:
         if not isinstance(body, (dict, list)):
