@@ -675,6 +675,9 @@ class World:
                  if l["item"]["id"] == self.shipping_item_id]
         assert len(lines) == 1, f"expected one shipping line, found {len(lines)}"
         assert Decimal(str(lines[0]["amount"])) == priced.shipping, (lines[0]["amount"], priced.shipping)
+        # the shipping's tax goes back with it: on its line, not lost into an adjustment of the total
+        tax = Decimal(str(lines[0].get("taxAmount") or 0))
+        assert tax == priced.shipping_tax, f"the shipping line carries tax {tax}, the shipping's tax was {priced.shipping_tax}"
 
     def assert_single_generic_line(self, order: OrderUnderTest) -> None:
         records = self._refund_records(order)

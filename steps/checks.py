@@ -180,7 +180,7 @@ def same_lines_where_supported(world: World) -> None:
 @then("the NetSuite refund has a shipping line for the refunded shipping",
       "the NetSuite refund has a shipping line for the refunded shipping")
 def shipping_line(world: World) -> None:
-    """Refunded shipping is a line on the shipping item, for the shipping amount."""
+    """Refunded shipping is a line on the shipping item, for the shipping amount and its tax."""
     world.assert_shipping_line(world.order)
 
 
