@@ -484,7 +484,8 @@ class World:
                            shipping: bool = False, whole: bool = False,
                            amount: Decimal | None = None) -> tuple[str, str]:
         """A NetSuite user presses Refund on the order's billed record (Cash Sale or Invoice): all of
-        it, some lines and/or the shipping, or (``amount``) only an amount on the generic refund item."""
+        it, some lines and/or the shipping, or (``amount``) an amount on the generic refund item, alone
+        or beside the lines."""
         if order.billed is None:
             raise LookupError(f"order {order.placed.order_id} is not billed in NetSuite; nothing to refund")
         with self._lines_named_in_errors(order):
@@ -497,7 +498,7 @@ class World:
         if whole:
             made = self.netsuite.refund(billed_type, billed_id)
             order.fully_refunded = not order.adjusted
-        elif amount is not None:
+        elif amount is not None and not lines:
             order.adjusted = True
             made = self.netsuite.refund(billed_type, billed_id, lines={},
                                         extra_lines=[{"item": self.refund_item_id, "amount": amount}])
@@ -508,7 +509,10 @@ class World:
             if shipping:
                 chosen.update({l["line"]: 1 for l in billed["item"]["items"]
                                if l["item"]["id"] == self.shipping_item_id})
-            made = self.netsuite.refund(billed_type, billed_id, lines=chosen)
+            extra = [{"item": self.refund_item_id, "amount": amount}] if amount is not None else []
+            if extra:
+                order.adjusted = True
+            made = self.netsuite.refund(billed_type, billed_id, lines=chosen, extra_lines=extra)
         return made
 
     def enter_order_in_netsuite(self) -> OrderUnderTest:
