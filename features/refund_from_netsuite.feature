@@ -32,6 +32,18 @@ Feature: Refund sync from NetSuite
     And the refund totals match on both sides
 
   @storefront
+  Scenario: A NetSuite refund of money the storefront already gave back shows the storefront's refusal
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale
+    When the merchant refunds the whole order in the storefront
+    And a NetSuite user refunds the whole billed record
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then the refund shows why the storefront refused it
+    And the storefront has exactly 1 refund for the order
+
+  @storefront
   Scenario: A Credit Memo with shipping is pushed with its shipping
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled from NetSuite

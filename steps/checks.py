@@ -148,6 +148,16 @@ def refund_error(world: World, text: str) -> None:
         f"error does not mention {text!r}: {world.explain_lines(refund.error)}")
 
 
+@then("the refund shows why the storefront refused it", "the refund shows why the storefront refused it")
+def refund_refused_by_storefront(world: World) -> None:
+    """The row is in Error with a message that says what the storefront refused (in the connector's
+    words or the platform's), not an unexpected error a person can only re-post and report."""
+    refund = world.latest_refund()
+    assert refund.status == seam.ERROR, f"refund is {refund.status}, not Error"
+    assert refund.error and not refund.error.startswith("Unexpected "), (
+        f"the error does not say what the storefront refused: {world.explain_lines(refund.error)}")
+
+
 @then("NetSuite has a Cash Refund created from the Cash Sale", "NetSuite has a Cash Refund created from the Cash Sale")
 def cash_refund_from_cash_sale(world: World) -> None:
     """The order was billed as a cash sale and refunded with a cash refund made from it."""
