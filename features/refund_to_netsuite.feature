@@ -211,6 +211,7 @@ Feature: Refund sync to NetSuite
     And the scheduled refund sync runs
     Then NetSuite has exactly 1 refund for the order
     And the storefront has exactly 1 refund for the order
+    And no other account of the store has a refund row for the order
 
   @storefront
   Scenario: With two accounts on the same store syncing refunds, a refund reaches NetSuite once

@@ -243,6 +243,17 @@ def retrieved_count(world: World, count: int) -> None:
     assert all(r.status == seam.RETRIEVED for r in rows), [(r.source_id, r.status) for r in rows]
 
 
+@then("no other account of the store has a refund row for the order",
+      "no other account of the store has a refund row for the order")
+def no_other_account_rows(world: World) -> None:
+    """The order's refunds are on its own account's rows only: another account of the store recorded
+    none of them (not even as an error a person would have to cancel)."""
+    order = world.order
+    others = [(a.id, r.source_id, r.status) for a in world.scenario.accounts if a.id != order.account_id
+              for r in world.connector.refunds(a.id) if r.order_id == order.placed.order_id]
+    assert not others, f"other accounts recorded refunds of order {order.placed.order_id}: {others}"
+
+
 @then("the connector has {count:Refunds} for the order", "the connector has 0 refunds for the order")
 def ledger_count(world: World, count: int) -> None:
     """The connector's ledger holds this many refund rows of the order, whatever their status."""
