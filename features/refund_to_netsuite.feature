@@ -198,21 +198,6 @@ Feature: Refund sync to NetSuite
     And I post the refund again
     Then every refund of the order is posted, once on each side
 
-  @both_directions
-  Scenario: A refund one account pushed to the store is not posted back to NetSuite by another account of the store
-    Given a storefront connected to NetSuite with the test order billed
-    And refund sync is enabled from NetSuite
-    And a second account on the same store, with the test order billed
-    And a paid order synced to NetSuite and billed as a cash sale
-    When I enable refund sync to NetSuite on the second account
-    And a NetSuite user refunds 1 unit of line 1 on the billed record
-    And the scheduled refund sync runs
-    And the scheduled refund sync runs
-    And the scheduled refund sync runs
-    Then NetSuite has exactly 1 refund for the order
-    And the storefront has exactly 1 refund for the order
-    And no other account of the store has a refund row for the order
-
   @storefront
   Scenario: With two accounts on the same store syncing refunds, a refund reaches NetSuite once
     Given a storefront connected to NetSuite with the test order billed
