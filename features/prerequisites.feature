@@ -14,6 +14,14 @@ Feature: Refund sync prerequisites
     Then activation is refused because "order sync is not active"
     And refund sync is off for the account
 
+  @storefront
+  Scenario: The test order reaches NetSuite as the storefront sold it, to its buyer
+    Given a storefront connected to NetSuite with order sync active
+    And a paid test order with 3 units on line 1
+    When I sync the test order to NetSuite
+    Then NetSuite's sales order has the order's lines at the storefront's prices, discounts and tax
+    And NetSuite's customer is the order's buyer, as far as the storefront tells who they are
+
   @each_direction
   Scenario: Refund sync is refused until the test order is billed in NetSuite
     Given a storefront connected to NetSuite with order sync active

@@ -20,6 +20,29 @@ Feature: Refund sync from NetSuite
     And the storefront shows a line-item refund of the same lines
     And the refund totals match on both sides
 
+  @line_items
+  Scenario: A Cash Refund of a whole line and money besides gives the extra back on the lines with room left
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale, with 2 units on line 1
+    When a NetSuite user refunds 2 units of line 1 on the billed record and 5.00 more on the refund item
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then the refund has status Posted
+    And the refund totals match on both sides
+
+  @storefront
+  Scenario: A NetSuite refund of money the storefront already gave back shows the storefront's refusal
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale
+    When the merchant refunds the whole order in the storefront
+    And a NetSuite user refunds the whole billed record
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then the refund shows why the storefront refused it
+    And the storefront has exactly 1 refund for the order
+
   @storefront
   Scenario: A Credit Memo with shipping is pushed with its shipping
     Given a storefront connected to NetSuite with the test order billed

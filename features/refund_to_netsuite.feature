@@ -101,6 +101,18 @@ Feature: Refund sync to NetSuite
     And NetSuite has exactly 1 refund for the order
     And the refund totals match on both sides
 
+  @refund_webhooks @shipping_refunds
+  Scenario: A shipping refund arriving by webhook is posted with the shipping's tax
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale
+    When the merchant refunds the shipping in the storefront
+    And the storefront delivers its refund webhooks once
+    And the scheduled refund sync runs
+    Then the refund has status Posted
+    And the NetSuite refund has a shipping line for the refunded shipping
+    And the refund totals match on both sides
+
   @storefront
   Scenario: A refund on an order that was never synced shows an error a person can act on
     Given a storefront connected to NetSuite with the test order billed

@@ -484,7 +484,8 @@ class World:
                            shipping: bool = False, whole: bool = False,
                            amount: Decimal | None = None) -> tuple[str, str]:
         """A NetSuite user presses Refund on the order's billed record (Cash Sale or Invoice): all of
-        it, some lines and/or the shipping, or (``amount``) only an amount on the generic refund item."""
+        it, some lines and/or the shipping, or (``amount``) an amount on the generic refund item, alone
+        or beside the lines."""
         if order.billed is None:
             raise LookupError(f"order {order.placed.order_id} is not billed in NetSuite; nothing to refund")
         with self._lines_named_in_errors(order):
@@ -497,7 +498,7 @@ class World:
         if whole:
             made = self.netsuite.refund(billed_type, billed_id)
             order.fully_refunded = not order.adjusted
-        elif amount is not None:
+        elif amount is not None and not lines:
             order.adjusted = True
             made = self.netsuite.refund(billed_type, billed_id, lines={},
                                         extra_lines=[{"item": self.refund_item_id, "amount": amount}])
@@ -508,7 +509,10 @@ class World:
             if shipping:
                 chosen.update({l["line"]: 1 for l in billed["item"]["items"]
                                if l["item"]["id"] == self.shipping_item_id})
-            made = self.netsuite.refund(billed_type, billed_id, lines=chosen)
+            extra = [{"item": self.refund_item_id, "amount": amount}] if amount is not None else []
+            if extra:
+                order.adjusted = True
+            made = self.netsuite.refund(billed_type, billed_id, lines=chosen, extra_lines=extra)
         return made
 
     def enter_order_in_netsuite(self) -> OrderUnderTest:
@@ -675,6 +679,9 @@ class World:
                  if l["item"]["id"] == self.shipping_item_id]
         assert len(lines) == 1, f"expected one shipping line, found {len(lines)}"
         assert Decimal(str(lines[0]["amount"])) == priced.shipping, (lines[0]["amount"], priced.shipping)
+        # the shipping's tax goes back with it: on its line, not lost into an adjustment of the total
+        tax = Decimal(str(lines[0].get("taxAmount") or 0))
+        assert tax == priced.shipping_tax, f"the shipping line carries tax {tax}, the shipping's tax was {priced.shipping_tax}"
 
     def assert_single_generic_line(self, order: OrderUnderTest) -> None:
         records = self._refund_records(order)

@@ -6,6 +6,7 @@ from decimal import Decimal
 from common import money
 from harness import seam
 from harness.world import OrderUnderTest, World
+from simulators.core.orders import price_order
 from steps.vocabulary import then
 
 
@@ -147,6 +148,19 @@ def refund_error(world: World, text: str) -> None:
         f"error does not mention {text!r}: {world.explain_lines(refund.error)}")
 
 
+@then("the refund shows why the storefront refused it", "the refund shows why the storefront refused it")
+def refund_refused_by_storefront(world: World) -> None:
+    """The row is in Error with a message that says what the storefront refused (in the connector's
+    words or the platform's), not an unexpected error a person can only re-post and report, nor the
+    platform's raw answer (a JSON or dict dump) where its words should be."""
+    refund = world.latest_refund()
+    assert refund.status == seam.ERROR, f"refund is {refund.status}, not Error"
+    assert refund.error and not refund.error.startswith("Unexpected "), (
+        f"the error does not say what the storefront refused: {world.explain_lines(refund.error)}")
+    assert not any(raw in refund.error for raw in ('{"', "{'")), (
+        f"the error quotes the storefront's raw answer instead of its words: {world.explain_lines(refund.error)}")
+
+
 @then("NetSuite has a Cash Refund created from the Cash Sale", "NetSuite has a Cash Refund created from the Cash Sale")
 def cash_refund_from_cash_sale(world: World) -> None:
     """The order was billed as a cash sale and refunded with a cash refund made from it."""
@@ -179,7 +193,7 @@ def same_lines_where_supported(world: World) -> None:
 @then("the NetSuite refund has a shipping line for the refunded shipping",
       "the NetSuite refund has a shipping line for the refunded shipping")
 def shipping_line(world: World) -> None:
-    """Refunded shipping is a line on the shipping item, for the shipping amount."""
+    """Refunded shipping is a line on the shipping item, for the shipping amount and its tax."""
     world.assert_shipping_line(world.order)
 
 
@@ -352,3 +366,71 @@ def no_decimal_amounts(world: World) -> None:
     for method, path, body in world.netsuite_writes_for(order):
         found += _amounts_with_decimals(f"{method} {path}", body)
     assert not found, f"amounts with decimals in {currency}, which has none: " + "; ".join(found)
+
+
+@then("NetSuite's sales order has the order's lines at the storefront's prices, discounts and tax",
+      "NetSuite's sales order has the order's lines at the storefront's prices, discounts and tax")
+def sales_order_as_sold(world: World) -> None:
+    """Every line of the latest order is on its NetSuite sales order, found by the storefront's own line
+    id, with its item, title and quantity, and the money the storefront's API gives for it (the
+    platform's ``order_line_money``): its unit price before discount, amount after discount and tax; or,
+    where the API has no price before discount, the amount over the quantity as the price; or, where the
+    API gives the discount and tax only for the whole order, the lines' amounts and taxes add up to the
+    order's. The shipping lines add up to the order's shipping. Refunds are posted against these lines."""
+    order = world.order
+    assert order.sales_order_id, f"order {order.placed.order_id} was not synced to NetSuite"
+    money_of_lines = world.account_of(order).platform.capabilities.order_line_money
+    priced = price_order(order.spec)
+    ns_lines = world.netsuite.record("salesOrder", order.sales_order_id)["item"]["items"]
+    amount = lambda line, key: Decimal(str(line.get(key) or 0))  # noqa: E731
+    wrong = []
+    for number, (placed, line) in enumerate(zip(order.placed.lines, priced.lines), start=1):
+        found = [l for l in ns_lines if l.get("custcol_storefront_line_id") == placed.line_id]
+        if len(found) != 1:
+            wrong.append(f"line {number} ({line.spec.sku}, storefront line id {placed.line_id}) is on "
+                         f"{len(found)} sales order lines")
+            continue
+        expected: dict[str, object] = {"item": world.item_ids[line.spec.sku], "description": line.spec.title,
+                                       "quantity": Decimal(line.spec.quantity)}
+        if money_of_lines == "net_per_line":
+            expected.update(rate=money.round_amount(line.net / line.spec.quantity, order.spec.currency),
+                            amount=line.net, taxAmount=line.tax)
+        else:
+            expected["rate"] = line.spec.price
+        if money_of_lines == "per_line":
+            expected.update(amount=line.net, taxAmount=line.tax)
+        got = {"item": found[0]["item"]["id"], "description": found[0].get("description"),
+               **{key: amount(found[0], key) for key in ("quantity", "rate", "amount", "taxAmount")}}
+        wrong += [f"line {number} ({line.spec.sku}) has {key} {got[key]}, the storefront sold it at {value}"
+                  for key, value in expected.items() if got[key] != value]
+    shipping = [l for l in ns_lines if l["item"]["id"] == world.shipping_item_id]
+    totals = [("the shipping lines' amount", shipping, "amount", priced.shipping)]
+    if money_of_lines == "order_totals":
+        items = [l for l in ns_lines if l["item"]["id"] != world.shipping_item_id]
+        totals += [("the item lines' amount (after the order's discount)", items, "amount", priced.subtotal),
+                   ("the tax of all lines", ns_lines, "taxAmount", priced.tax_total)]
+    else:
+        totals.append(("the shipping lines' tax", shipping, "taxAmount", priced.shipping_tax))
+    for what, lines, key, value in totals:
+        total = sum((amount(l, key) for l in lines), Decimal(0))
+        if total != value:
+            wrong.append(f"{what} add up to {total}, the storefront charged {value}")
+    assert not wrong, "NetSuite's sales order differs from the storefront order: " + "; ".join(wrong)
+
+
+@then("NetSuite's customer is the order's buyer, as far as the storefront tells who they are",
+      "NetSuite's customer is the order's buyer, as far as the storefront tells who they are")
+def customer_is_buyer(world: World) -> None:
+    """The customer of the latest order's sales order has the buyer's email and first and last name,
+    those of them the storefront's API gives a seller (the platform's ``buyer_details``)."""
+    order = world.order
+    assert order.sales_order_id, f"order {order.placed.order_id} was not synced to NetSuite"
+    told = world.account_of(order).platform.capabilities.buyer_details
+    entity = world.netsuite.record("salesOrder", order.sales_order_id)["entity"]["id"]
+    customer = world.netsuite.record("customer", entity)
+    buyer = order.spec.customer
+    expected = {**({"email": buyer.email} if "email" in told else {}),
+                **({"firstName": buyer.first_name, "lastName": buyer.last_name} if "name" in told else {})}
+    wrong = [f"{key} {customer.get(key)!r}, the buyer's is {value!r}" for key, value in expected.items()
+             if customer.get(key) != value]
+    assert not wrong, f"NetSuite customer {entity} is not the order's buyer: " + "; ".join(wrong)

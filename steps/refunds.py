@@ -122,6 +122,14 @@ def netsuite_refund_units(world: World, units: int, line: int) -> None:
     world.refund_in_netsuite(world.order, lines=((line, units),))
 
 
+@when("a NetSuite user refunds {units:Units} of line {line:d} on the billed record and {amount:Amount} more "
+      "on the refund item", "a NetSuite user refunds 2 units of line 1 on the billed record and 5.00 more on the refund item")
+def netsuite_refund_units_and_amount(world: World, units: int, line: int, amount: Decimal) -> None:
+    """The Refund button keeping a line, with a line on the generic refund item for money given back
+    besides (a goodwill amount): more than the refunded units are worth."""
+    world.refund_in_netsuite(world.order, lines=((line, units),), amount=amount)
+
+
 @when("a NetSuite user refunds {units:Units} of line {line:d} and the shipping on the billed record",
       "a NetSuite user refunds 1 unit of line 1 and the shipping on the billed record")
 def netsuite_refund_units_and_shipping(world: World, units: int, line: int) -> None:

@@ -263,6 +263,12 @@ def order_outside_connector(world: World) -> None:
     world.enter_order_in_netsuite()
 
 
+@given("a paid test order with {units:Units} on line 1", "a paid test order with 3 units on line 1")
+def test_order_with_units(world: World, units: int) -> None:
+    """A card-paid order with two lines, tax, shipping and a discount on line 1, placed but not synced."""
+    world.place_order(world.account, quantity_first=units)
+
+
 @given("a paid test order with an item NetSuite does not know", "a paid test order with an item NetSuite does not know")
 def order_with_unknown_item(world: World) -> None:
     """A storefront order with one more line whose SKU has no item in NetSuite."""

@@ -15,7 +15,7 @@ from typing import Any, Iterator, Mapping
 import httpx
 
 from common import money
-from connector.errors import RemoteError
+from connector.errors import ConnectorError, RemoteError
 from connector.model import (Customer, LineKind, Order, OrderLine, PushedRefund, RefundLine, SourceStatus,
                              StorefrontRefund)
 from connector.storefronts.base import RefundPush, StorefrontHttp, StorefrontSpec
@@ -206,11 +206,17 @@ class MagentoAdapter:
             if not qty:
                 continue
             ordered, before = Decimal(str(item["qty_ordered"])), Decimal(str(item.get("qty_refunded") or 0))
+            if before + qty > ordered:
+                raise ConnectorError(f"Magento order item {item['item_id']} ({item.get('sku')}) has {_plain(ordered - before)} "
+                                     f"of its {_plain(ordered)} unit(s) left to refund, not {_plain(qty)}.")
             worth += _amount(item["price"], currency) * qty - part(item.get("discount_amount"), before, qty, ordered)
             worth += part(item.get("tax_amount"), before, qty, ordered)
         if shipping:
             shipped = _amount(order.get("shipping_amount"), currency)
             done = _amount(order.get("shipping_refunded"), currency)
+            if done + shipping > shipped:
+                raise ConnectorError(f"Magento order #{order.get('increment_id')} has {shipped - done} {currency} of its "
+                                     f"{shipped} {currency} shipping left to refund, not {shipping}.")
             worth += shipping + part(order.get("shipping_tax_amount"), done, shipping, shipped)
         return worth
 

@@ -37,6 +37,15 @@ UNIT_ALLOCATIONS: dict[str, str] = {
 }
 
 
+# What a platform's API says about the money of each line of an order (what order sync can copy to
+# the NetSuite sales order line by line): the rule its simulator implements.
+ORDER_LINE_MONEY: dict[str, str] = {
+    "per_line": "each line's unit price before discount, its amount after discount and its tax",
+    "net_per_line": "each line's amount after discount and its tax; no price before discount",
+    "order_totals": "each line's unit price; the discount and the tax only for the whole order",
+}
+
+
 @dataclass(frozen=True)
 class Capabilities:
     """What a platform's refunds can do, as far as refund sync is concerned."""
@@ -66,6 +75,10 @@ class Capabilities:
     # the API lists refunds only order by order (no listing of refunds across orders): new ones are found
     # through the orders updated since, then each of those orders' refunds are read ("list refunds")
     refunds_per_order: bool = False
+    # what the API says about the money of each order line (a key of ORDER_LINE_MONEY)
+    order_line_money: str = "per_line"
+    # what the API tells a seller about an order's buyer, of "email" and "name" (first and last)
+    buyer_details: tuple[str, ...] = ("email", "name")
 
     def __post_init__(self) -> None:
         unknown = [d for d in self.directions if d not in DIRECTIONS]
@@ -77,6 +90,11 @@ class Capabilities:
             raise ValueError("a platform whose refunds are read-only cannot take refunds from NetSuite")
         if self.unit_allocation is not None and self.unit_allocation not in UNIT_ALLOCATIONS:
             raise ValueError(f"unit_allocation must be one of {', '.join(UNIT_ALLOCATIONS)}, not {self.unit_allocation!r}")
+        if set(self.buyer_details) - {"email", "name"}:
+            raise ValueError(f"buyer_details must be a subset of ('email', 'name'), not {self.buyer_details}")
+        if self.order_line_money not in ORDER_LINE_MONEY:
+            raise ValueError(f"order_line_money must be one of {', '.join(ORDER_LINE_MONEY)}, "
+                             f"not {self.order_line_money!r}")
 
 
 @dataclass(frozen=True)

@@ -157,7 +157,8 @@ PLATFORM = Platform(
         directions=("to_netsuite",), best_practice_direction="to_netsuite",
         line_items=True, shipping_refunds=True, amount_only=False, async_settlement=False,
         refund_webhooks=False, read_only_refunds=True, visible_after_settlement=True,
-        unit_allocation="cumulative"),
+        # the SP-API shows a seller the buyer's email only (BuyerInfo), never their name
+        unit_allocation="cumulative", buyer_details=("email",)),
     hosts=(HOST,),
     credentials=("access_token",),
     card_gateway="amazon",

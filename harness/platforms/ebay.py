@@ -139,7 +139,8 @@ PLATFORM = Platform(
         # eBay refunds name an amount (per order or per line), never a quantity: no per-line reconciliation
         line_items=False, shipping_refunds=False, amount_only=True, async_settlement=True,
         refund_webhooks=False, read_only_refunds=False, visible_after_settlement=False,
-        buyer_requested_refunds=True),
+        # the Fulfillment API names the buyer by eBay username only
+        buyer_requested_refunds=True, buyer_details=()),
     hosts=("api.ebay.com",),
     credentials=("access_token",),
     card_gateway="ebay",

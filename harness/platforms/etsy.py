@@ -118,7 +118,8 @@ PLATFORM = Platform(
     capabilities=Capabilities(
         directions=("to_netsuite",), best_practice_direction="to_netsuite",
         line_items=False, shipping_refunds=False, amount_only=True, async_settlement=False,
-        refund_webhooks=False, read_only_refunds=True, visible_after_settlement=False),
+        refund_webhooks=False, read_only_refunds=True, visible_after_settlement=False,
+        order_line_money="order_totals"),
     hosts=(HOST,),
     credentials=("api_key", "access_token"),
     card_gateway="etsy_payments",

@@ -116,7 +116,8 @@ PLATFORM = Platform(
         directions=("to_netsuite", "from_netsuite"), best_practice_direction="to_netsuite",
         line_items=False, shipping_refunds=False, amount_only=True, async_settlement=True,
         refund_webhooks=False, read_only_refunds=False, visible_after_settlement=False,
-        idempotent_refunds=True),
+        # an order names its customer by id only (the Customers API holds the rest)
+        idempotent_refunds=True, buyer_details=()),
     hosts=("connect.squareup.com",),
     credentials=("access_token",),
     card_gateway="square",

@@ -80,8 +80,11 @@ class OrderItem:
     title: str
     quantity: int
     item_price: Decimal          # the price of all units (Amazon's ItemPrice is per line, not per unit)
-    item_tax: Decimal
+    item_tax: Decimal            # the tax the buyer paid: on the price less the promotion
     promotion_discount: Decimal
+    # the tax the promotion took off: Amazon's ItemTax is the tax on ItemPrice before the promotion,
+    # and PromotionDiscountTax the part of it the buyer did not pay
+    promotion_discount_tax: Decimal = money.ZERO
     shipping_price: Decimal = money.ZERO
     shipping_tax: Decimal = money.ZERO
     # what refunds gave back so far: units, and per charge the money (positive)
@@ -211,7 +214,8 @@ class AmazonBackend:
                              f"these do: {', '.join(sorted(MARKETPLACES))}")
         marketplace_id, marketplace_name = MARKETPLACES[spec.currency]
         now = self.clock.now()
-        items = [OrderItem(self.ids.digits(14), p.spec.sku, p.spec.title, p.spec.quantity, p.gross, p.tax, p.discount)
+        items = [OrderItem(self.ids.digits(14), p.spec.sku, p.spec.title, p.spec.quantity, p.gross, p.tax, p.discount,
+                           money.round_amount(p.gross * Decimal(p.spec.tax_rate), spec.currency) - p.tax)
                  for p in priced.lines]
         # Amazon charges shipping per item; the order's shipping rides on its first item
         items[0].shipping_price, items[0].shipping_tax = priced.shipping, priced.shipping_tax
