@@ -8,7 +8,8 @@ from xml.etree import ElementTree
 
 import pytest
 
-from harness.shards import ShardError, deal, default_weight, load_durations, parse_shard, record_durations
+from harness.shards import (DURATIONS_FILE, ShardError, deal, default_weight, load_durations, parse_shard,
+                            record_durations)
 from refund_harness.cli import main
 
 SQUARE_ONLY = "tests.unit.square_only_connector:square_to_netsuite"
@@ -47,6 +48,9 @@ def test_three_shards_merged_judge_the_run_exactly_as_the_unsharded_run(narrowed
     whole = json.loads((out / "whole.json").read_text())
     shards = [json.loads((out / f"shard-{index}.json").read_text()) for index in (1, 2, 3)]
     assert whole["verdict"] == "failed" and codes["whole"] == 1   # the mutant is caught, as the merge must say
+    # shards on other machines check out elsewhere: the narrowing they must agree on names no local path
+    assert whole["narrowed_by"][0] == ("selected by -k 'square or bigcommerce', feature features/refund_to_netsuite"
+                                       ".feature, feature features/validation.feature")
     assert len({row["platform"] for row in whole["rows"] if row["scenarios_passed"] + row["scenarios_failed"]}) == 2
     # every scenario ran in exactly one shard, and each shard ran some
     ran = [record["nodeid"] for shard in shards for record in shard["shard"]["scenarios"]]
@@ -187,3 +191,9 @@ def test_recorded_durations_keep_what_was_not_run_and_drop_what_the_suite_no_lon
     with pytest.raises(ShardError, match="regenerate it with `refund-harness certify --record-durations`"):
         load_durations(path)
 
+
+
+def test_the_committed_durations_cover_the_suite_with_positive_seconds():
+    durations = load_durations(DURATIONS_FILE)
+    assert len(durations) > 100 and min(durations.values()) > 0
+    assert all(nodeid.startswith("tests/acceptance/test_features.py::") for nodeid in durations)
