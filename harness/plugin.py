@@ -465,7 +465,7 @@ def _now() -> str:
 def _describe_selection(config: pytest.Config) -> str:
     parts = [f"-k {config.getoption('keyword')!r}" if config.getoption("keyword") else "",
              f"-m {config.getoption('markexpr')!r}" if config.getoption("markexpr") else "",
-             *(f"feature {p}" for p in config.getoption("--harness-feature"))]
+             *(f"feature {_relative(config, p)}" for p in config.getoption("--harness-feature"))]
     return ", ".join(filter(None, parts))
 
 
