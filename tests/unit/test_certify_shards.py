@@ -25,7 +25,7 @@ def judged(report: dict) -> dict:
                                          "failure_groups", "scenarios")}
 
 
-def testcases(path: Path) -> dict:
+def junit_cases(path: Path) -> dict:
     return {(case.get("classname"), case.get("name")): [child.tag for child in case]
             for case in ElementTree.parse(path).getroot().iter("testcase")}
 
@@ -70,7 +70,7 @@ def test_three_shards_merged_judge_the_run_exactly_as_the_unsharded_run(narrowed
     assert "shard" not in merged and merged["run"]["replay"] == whole["run"]["replay"]
     assert [entry["shard"] for entry in merged["run"]["shards"]] == ["1/3", "2/3", "3/3"]
     # JUnit: the same test cases with the same outcomes
-    assert testcases(out / "merged.junit.xml") == testcases(out / "whole.junit.xml")
+    assert junit_cases(out / "merged.junit.xml") == junit_cases(out / "whole.junit.xml")
     assert (out / "merged.html").read_text().count("Failed: every storefront") >= 1
     printed = capsys.readouterr().out
     assert "merged 3 shards" in printed and "verdict: failed" in printed
