@@ -197,3 +197,18 @@ def test_the_committed_durations_cover_the_suite_with_positive_seconds():
     durations = load_durations(DURATIONS_FILE)
     assert len(durations) > 100 and min(durations.values()) > 0
     assert all(nodeid.startswith("tests/acceptance/test_features.py::") for nodeid in durations)
+
+
+def test_a_shard_dealt_nothing_still_reports_so_the_merge_is_complete(tmp_path, capsys):
+    """More shards than scenarios: the empty shards say so in a report, exit 6 like any shard."""
+    narrow = ["--claim", "square:to_netsuite", "-k", "matches_for_a_full_refund or whole_order"]
+    reports = [tmp_path / f"shard-{index}.json" for index in (1, 2)]
+    codes = [main(["certify", *narrow, "--shard", f"{index}/2", "--report", str(report), *NO_XDIST])
+             for index, report in enumerate(reports, start=1)]
+    shards = [json.loads(report.read_text()) for report in reports]
+    assert codes == [6, 6]
+    assert sorted(len(shard["shard"]["scenarios"]) for shard in shards) == [0, 1]
+    assert main(["merge", "--report", str(tmp_path / "merged.json"), *map(str, reports)]) == 6
+    merged = json.loads((tmp_path / "merged.json").read_text())
+    assert merged["scenarios"]["passed"] == merged["scenarios"]["selected"] == 1
+
