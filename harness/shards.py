@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 from xml.etree import ElementTree
 
-from harness.certification import MatrixRow, ScenarioOutcome, certification_report
+from harness.certification import MatrixRow, ScenarioOutcome, certification_report, write_atomically
 
 DURATIONS_FILE = Path(__file__).resolve().parents[1] / "tests" / "acceptance" / "durations.json"
 RECORD_COMMAND = "refund-harness certify --record-durations"
@@ -93,9 +93,7 @@ def record_durations(path: Path, measured: dict[str, float], suite: set[str] | N
     """Write the seconds each scenario of this run took over the recorded ones. ``suite``: every
     scenario the run collected when it collected the whole suite; entries for any other are dropped
     (a scenario renamed or removed). None keeps every entry this run did not measure."""
-    from harness.certification import write_atomically
-
-    recorded = load_durations(path) if path.exists() else {}
+    recorded = load_durations(path)
     if suite is not None:
         recorded = {nodeid: seconds for nodeid, seconds in recorded.items() if nodeid in suite}
     recorded.update({nodeid: round(seconds, 2) for nodeid, seconds in measured.items()})
@@ -160,6 +158,16 @@ def read_shard(path: Path) -> ShardReport:
     if not isinstance(report.get("shard"), dict):
         raise ShardError(f"{path} is not a shard's report: it was written by `refund-harness certify` without "
                          "--shard, and is a whole run's report already")
+    try:   # read now what the merge reads, so that a damaged report is refused by name rather than half-read
+        identity(report)
+        int(report["shard"]["index"])
+        dict(report["shard"]["files"])
+        str(report["run"]["started_at"] + report["run"]["finished_at"])
+        for record in report["shard"]["scenarios"]:
+            _outcome(record)
+            int(record["position"])
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ShardError(f"{path} is a damaged shard report: {exc!r} is missing or malformed") from None
     return ShardReport(path, report)
 
 

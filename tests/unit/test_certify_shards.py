@@ -123,6 +123,10 @@ def _set_commit(data: dict) -> None:
     data["run"]["git_commit"] = "0" * 40
 
 
+def _damage(data: dict) -> None:
+    del data["shard"]["scenarios"][0]["position"]
+
+
 @pytest.mark.parametrize("case,message", [
     ("missing", "shard 2/3 missing (given: 1/3, 3/3); a merge of fewer than every shard is no verdict"),
     ("duplicate", "shard 1/3 given 2 times: "),
@@ -131,6 +135,7 @@ def _set_commit(data: dict) -> None:
     ("other shard count", "its shard count is 4, not 3"),
     ("not a shard", "is not a shard's report: it was written by `refund-harness certify` without --shard"),
     ("no cucumber", "--cucumber-json: "),
+    ("damaged", "three.json is a damaged shard report: KeyError('position') is missing or malformed"),
 ])
 def test_a_merge_missing_a_shard_or_given_a_wrong_one_refuses_names_it_and_writes_nothing(
         narrowed_run, tmp_path, capsys, case, message):
@@ -142,7 +147,8 @@ def test_a_merge_missing_a_shard_or_given_a_wrong_one_refuses_names_it_and_write
              "other commit": [one, two, _copy(three, tmp_path / "commit" / "three.json", _set_commit)],
              "other shard count": [one, two, _copy(three, tmp_path / "count" / "three.json", _set_count)],
              "not a shard": [one, two, three, out / "whole.json"],
-             "no cucumber": [one, two, three]}[case]
+             "no cucumber": [one, two, three],
+             "damaged": [one, two, _copy(three, tmp_path / "damaged" / "three.json", _damage)]}[case]
     if case == "no cucumber":
         extra = ["--cucumber-json", str(tmp_path / "merged" / "cucumber.json")]
     report = tmp_path / "merged" / "certification.json"
