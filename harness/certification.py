@@ -173,6 +173,40 @@ def build_report(outcomes: list[ScenarioOutcome], matrix: list[MatrixRow], conne
                           "why_not_claimed": {s["name"]: s["why"] for s in not_claimed}}}
 
 
+def certification_report(outcomes: list[ScenarioOutcome], matrix: list[MatrixRow], connector: str,
+                         narrowed_by: list[str], *, claim: dict[str, Any], not_claimed: list[dict[str, Any]],
+                         selected: int, deselected: int, run: dict[str, Any]) -> dict[str, Any]:
+    """A run's whole report: ``build_report``'s verdict and rows, the run's selection counts and its
+    ``run`` section. The one place a certification run, sharded or not, becomes a report."""
+    report = build_report(outcomes, matrix, connector, narrowed_by, claim=claim, not_claimed=not_claimed)
+    report["scenarios"].update(selected=selected or len(outcomes), deselected=deselected)
+    report["run"] = run
+    return report
+
+
+# exit codes of a certification run by verdict (README.md, docs/ci.md)
+EXIT_PARTIAL = 6
+VERDICT_EXIT = {"certified": 0, "failed": 1, "partial": EXIT_PARTIAL}
+
+
+def print_summary(console, report: dict[str, Any], written: list[Path]) -> None:
+    """The terminal's last screen of a run: matrix, failure groups, what else is not proven, the run,
+    the files written, the headline and the verdict."""
+    console.print()
+    console.print(render_table(report))
+    if report.get("failure_groups"):
+        console.print(render_groups(report))
+    for reason in failure_reasons(report, scenarios=False):
+        console.print(f"  - {reason}")
+    console.print(f"connector under test: {report['connector']}")
+    run = report["run"]
+    console.print(f"seed: {run['seed']}   replay: {run['replay']}", soft_wrap=True)
+    for path in written:
+        console.print(f"wrote {path}", soft_wrap=True)
+    console.print(report["headline"], soft_wrap=True)
+    console.print(f"verdict: {report['verdict']}")
+
+
 def write_report(path: Path, report: Any) -> None:
     write_atomically(path, json.dumps(report, indent=2) + "\n")
 

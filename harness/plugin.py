@@ -12,8 +12,8 @@ import pytest
 
 from harness.connectors.load import load_factory
 from harness import seam
-from harness.certification import (EVIDENCE_KEY, MatrixRow, ScenarioOutcome, build_report, environment,
-                                   evidence_property, failure_reasons, render_groups, render_table, write_report)
+from harness.certification import (EVIDENCE_KEY, VERDICT_EXIT, MatrixRow, ScenarioOutcome,
+                                   certification_report, environment, evidence_property, print_summary, write_report)
 from harness.platforms import platforms, registry
 from harness.requirements import REQUIREMENTS, fitting, needs_storefront, scenario_rows
 
@@ -27,8 +27,8 @@ FAILED_STEP = "refund_harness_failed_step"
 CUCUMBER = "refund_harness_cucumber"
 ROWS = "refund_harness_rows"
 SELECTION = "refund_harness_selection"
-# exit codes of a certification run (README.md, docs/ci.md); the first five are pytest's own
-EXIT_PARTIAL = 6
+POSITION = "refund_harness_position"   # a scenario's place in the whole run's collection order (shards)
+SHARD_KEY = pytest.StashKey[dict]()   # --harness-shard: "shard", "durations"; after collection "left_out" (item ids)
 _CONFIGS: list[pytest.Config] = []   # the config pytest-bdd applies tags for (nested pytester runs stack)
 
 
@@ -100,6 +100,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--harness-transport", choices=("inprocess", "loopback"), default="inprocess",
                     help="how the connector reaches the simulators: in process (default) or over "
                          "loopback sockets, each simulator served by uvicorn (docs/serve-mode.md)")
+    group.addoption("--harness-shard", default=None, metavar="I/N",
+                    help="run only shard I of N of the selected scenarios, dealt by their recorded durations; "
+                         "the report is that shard's, never a verdict alone (refund-harness merge)")
+    group.addoption("--harness-durations", type=Path, default=None, metavar="PATH",
+                    help="the recorded scenario durations --harness-shard deals by "
+                         "(default: tests/acceptance/durations.json of the project)")
+    group.addoption("--harness-record-durations", type=Path, default=None, metavar="PATH",
+                    help="write the seconds each scenario took into this durations file (entries of "
+                         "scenarios not run are kept)")
 
 
 @pytest.fixture
@@ -167,13 +176,22 @@ class _Selection:
         self.deselected += items
         # a scenario outside the claim is not run, but that says nothing about the run's selection
         outside_claim = {id(item) for item, _ in self.config.stash.get(NOT_CLAIMED_KEY, [])}
-        self.data["deselected"] += sum(id(item) not in outside_claim for item in items)
+        # nor is another shard's share: the shards together run the whole selection
+        other_shards = self.config.stash.get(SHARD_KEY, {}).get("left_out", set())
+        self.data["deselected"] += sum(id(item) not in outside_claim and id(item) not in other_shards
+                                       for item in items)
 
     @pytest.hookimpl
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.data["selected"] = len(session.items)
+        shard = self.config.stash.get(SHARD_KEY, None)
+        if shard is not None and "left_out" in shard:
+            self.data["run_selected"] = len(session.items) + len(shard["left_out"])
+            self.data["predicted_seconds"] = shard["predicted_seconds"]
         self.data["not_claimed"] = [scenario for _, scenario in self.config.stash.get(NOT_CLAIMED_KEY, [])]
         self.data["suite_scenarios_not_collected"] = _scenarios_not_collected(session, self.deselected)
+        if self.config.getoption("--harness-record-durations"):   # which entries of the durations file still exist
+            self.data["collected"] = [item.nodeid for item in session.items + self.deselected]
         if hasattr(self.config, "workerinput"):
             self.config.workeroutput[SELECTION] = json.dumps(self.data)   # type: ignore[attr-defined]
 
@@ -253,6 +271,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = kept
 
 
+@pytest.hookimpl(hookwrapper=True, specname="pytest_collection_modifyitems")
+def pytest_collection_modifyitems_shard(config: pytest.Config, items: list[pytest.Item]):
+    """--harness-shard I/N: once every filter has run, keep this shard's share of what they selected."""
+    yield
+    if SHARD_KEY not in config.stash:
+        return
+    from harness.shards import deal, weights
+
+    shard, durations = config.stash[SHARD_KEY]["shard"], config.stash[SHARD_KEY]["durations"]
+    for position, item in enumerate(items):
+        item.user_properties.append((POSITION, position))
+    mine = set(deal([item.nodeid for item in items], durations, shard.count)[shard.index - 1])
+    kept = [item for item in items if item.nodeid in mine]
+    left_out = [item for item in items if item.nodeid not in mine]
+    config.stash[SHARD_KEY].update(left_out=set(map(id, left_out)),
+                                   predicted_seconds=round(sum(weights(mine, durations).values()), 1))
+    if left_out:
+        items[:] = kept
+        config.hook.pytest_deselected(items=left_out)
+
+
 def _scenarios_not_collected(session: pytest.Session, deselected: list[pytest.Item]) -> list[str]:
     """Scenarios of the features directory no collected test binds (a path or node id narrowed the run)."""
     base = session.config.getini("bdd_features_base_dir")
@@ -281,6 +320,8 @@ class _CertificationCollector:
         self.selection = selection
         self.connector = _connector_named(config)
         self.outcomes: dict[str, ScenarioOutcome] = {}
+        self.seconds: dict[str, float] = {}   # per scenario: setup, call and teardown
+        self.positions: dict[str, int] = {}
         self.cucumber_reports: list[tuple[str, dict]] = []
         self.collection_errors = 0
         self.started = _now()
@@ -297,7 +338,10 @@ class _CertificationCollector:
             self.collection_errors += bool(report.failed)
             return
         outcome = self.outcomes.setdefault(report.nodeid, ScenarioOutcome(report.nodeid, _scenario_name(report), True))
+        self.seconds[report.nodeid] = self.seconds.get(report.nodeid, 0.0) + report.duration
         properties = dict(report.user_properties)
+        if POSITION in properties:
+            self.positions[report.nodeid] = properties[POSITION]
         if report.failed:
             outcome.passed = False
             outcome.why = outcome.why or _why(report, properties.get(FAILED_STEP))
@@ -321,7 +365,7 @@ class _CertificationCollector:
             session.exitstatus = pytest.ExitCode.INTERRUPTED
         elif status in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
             self.not_written = f"the run did not complete ({pytest.ExitCode(status).name.lower()})"
-        elif not self.outcomes:
+        elif not self.outcomes and not self.selection.data.get("run_selected"):   # an empty shard still reports
             outside_claim = len(self.selection.data.get("not_claimed", []))
             why = _describe_selection(self.config) or (f"all {outside_claim} scenario(s) need something the connector "
                                                        "does not claim" if outside_claim else "no scenario collected")
@@ -329,6 +373,7 @@ class _CertificationCollector:
             session.exitstatus = pytest.ExitCode.NO_TESTS_COLLECTED
         if self.not_written:
             return
+        self._record_durations()
         self.report = self._build()
         if self.path is not None:
             write_report(self.path, self.report)
@@ -337,29 +382,68 @@ class _CertificationCollector:
             write_html(self.path.with_suffix(".html"), self.report)
         if self.cucumber is not None:
             write_report(self.cucumber, _cucumber(self.cucumber_reports))
-        if self.path is not None and session.exitstatus == 0 and self.report["verdict"] != "certified":
-            session.exitstatus = EXIT_PARTIAL if self.report["verdict"] == "partial" else pytest.ExitCode.TESTS_FAILED
+        empty_shard = status == pytest.ExitCode.NO_TESTS_COLLECTED and not self.outcomes   # reported all the same
+        if self.path is not None and (session.exitstatus == 0 or empty_shard):
+            session.exitstatus = VERDICT_EXIT[self.report["verdict"]]
 
     def _build(self) -> dict:
         selection = self.selection.data
         narrowed = _narrowing(self.config, selection)
-        claim = certified_claim(self.config)
-        report = build_report(list(self.outcomes.values()), certification_matrix(), self.connector, narrowed,
-                              claim=claim.as_dict(), not_claimed=selection.get("not_claimed", []))
-        report["scenarios"].update(selected=selection["selected"] or len(self.outcomes),
-                                   deselected=selection["deselected"])
+        claim = certified_claim(self.config).as_dict()
         seed = self.config.getoption("--harness-seed")
-        report["run"] = {"seed": seed, "replay": _replay_command(self.config, seed),
-                         "selection": {"keyword": self.config.getoption("keyword") or None,
-                                       "markers": self.config.getoption("markexpr") or None,
-                                       "paths": [_relative(self.config, p) for p in self.config.args],
-                                       "features": [_relative(self.config, p)
-                                                    for p in self.config.getoption("--harness-feature")]},
-                         "connector": self.connector,
-                         "transport": self.config.getoption("--harness-transport"),
-                         "started_at": self.started, "finished_at": _now(),
-                         **environment(self.config.rootpath)}
+        shard = self.config.stash.get(SHARD_KEY, None)
+        if shard is None:
+            return certification_report(list(self.outcomes.values()), certification_matrix(), self.connector,
+                                        narrowed, claim=claim, not_claimed=selection.get("not_claimed", []),
+                                        selected=selection["selected"], deselected=selection["deselected"],
+                                        run=self._run(seed, _replay_command(self.config, seed)))
+        # a shard judges only its share, so it is at best partial; the merge judges the whole run
+        of = shard["shard"]
+        report = certification_report(
+            list(self.outcomes.values()), certification_matrix(), self.connector,
+            narrowed + [f"shard {of} of the run: only its share of the scenarios ran; `refund-harness merge` of all "
+                        f"{of.count} shards gives the verdict"],
+            claim=claim, not_claimed=selection.get("not_claimed", []), selected=selection["selected"],
+            deselected=selection["deselected"], run=self._run(seed, _replay_command(self.config, seed, of)))
+        report["headline"] = f"Shard {of} of the run, {report['headline'][0].lower()}{report['headline'][1:]}"
+        from harness.shards import outcome_record, relative_to_report
+
+        junit = self.config.getoption("xmlpath", None)
+        report["shard"] = {
+            "index": of.index, "count": of.count,
+            "predicted_seconds": selection.get("predicted_seconds", 0.0),
+            "seconds": round(sum(self.seconds.values()), 1),
+            "run": {"selected": selection.get("run_selected", 0), "deselected": selection["deselected"],
+                    "narrowed_by": narrowed, "not_claimed": selection.get("not_claimed", []),
+                    "replay": _replay_command(self.config, seed)},
+            "files": {kind: relative_to_report(Path(path).resolve(), self.path)
+                      for kind, path in (("junit", junit), ("cucumber", self.cucumber)) if path and self.path},
+            "scenarios": [outcome_record(outcome, self.positions[outcome.nodeid], self.seconds[outcome.nodeid])
+                          for outcome in sorted(self.outcomes.values(), key=lambda o: self.positions[o.nodeid])]}
         return report
+
+    def _record_durations(self) -> None:
+        path = self.config.getoption("--harness-record-durations")
+        if path is None:
+            return
+        from harness.shards import record_durations
+
+        suite = None   # which scenarios the suite has is known only when the run collected all of it
+        if not self.selection.data["suite_scenarios_not_collected"] and not any("::" in a for a in self.config.args):
+            suite = set(self.selection.data.get("collected", [])) or None
+        record_durations(path, self.seconds, suite)
+
+    def _run(self, seed: int, replay: str) -> dict:
+        return {"seed": seed, "replay": replay,
+                "selection": {"keyword": self.config.getoption("keyword") or None,
+                              "markers": self.config.getoption("markexpr") or None,
+                              "paths": [_relative(self.config, p) for p in self.config.args],
+                              "features": [_relative(self.config, p)
+                                           for p in self.config.getoption("--harness-feature")]},
+                "connector": self.connector,
+                "transport": self.config.getoption("--harness-transport"),
+                "started_at": self.started, "finished_at": _now(),
+                **environment(self.config.rootpath)}
 
     @pytest.hookimpl
     def pytest_terminal_summary(self, terminalreporter) -> None:
@@ -371,19 +455,8 @@ class _CertificationCollector:
                 where = f"; {self.path} was left as it was" if self.path else ""
                 console.print(f"refund-harness: no report written: {self.not_written}{where}")
             return
-        console.print()
-        console.print(render_table(self.report))
-        if self.report.get("failure_groups"):
-            console.print(render_groups(self.report))
-        for reason in failure_reasons(self.report, scenarios=False):
-            console.print(f"  - {reason}")
-        console.print(f"connector under test: {self.connector}")
-        run = self.report["run"]
-        console.print(f"seed: {run['seed']}   replay: {run['replay']}", soft_wrap=True)
-        for written in filter(None, (self.path, self.path and self.path.with_suffix(".html"), self.cucumber)):
-            console.print(f"wrote {written}", soft_wrap=True)
-        console.print(self.report["headline"], soft_wrap=True)
-        console.print(f"verdict: {self.report['verdict']}")
+        print_summary(console, self.report,
+                      list(filter(None, (self.path, self.path and self.path.with_suffix(".html"), self.cucumber))))
 
 
 def _now() -> str:
@@ -393,7 +466,7 @@ def _now() -> str:
 def _describe_selection(config: pytest.Config) -> str:
     parts = [f"-k {config.getoption('keyword')!r}" if config.getoption("keyword") else "",
              f"-m {config.getoption('markexpr')!r}" if config.getoption("markexpr") else "",
-             *(f"feature {p}" for p in config.getoption("--harness-feature"))]
+             *(f"feature {_relative(config, p)}" for p in config.getoption("--harness-feature"))]
     return ", ".join(filter(None, parts))
 
 
@@ -426,9 +499,11 @@ def _connector_named(config: pytest.Config) -> str:
     return f"--connector-cmd {command}" if command else config.getoption("--connector")
 
 
-def _replay_command(config: pytest.Config, seed: int) -> str:
+def _replay_command(config: pytest.Config, seed: int, shard=None) -> str:
     words = ["refund-harness", "certify", *(_relative(config, p) for p in config.getoption("--harness-feature")),
              "--seed", str(seed)]
+    if shard is not None:
+        words += ["--shard", str(shard)]
     for flag, value in (("-k", config.getoption("keyword")), ("-m", config.getoption("markexpr"))):
         if value:
             words += ["--", flag, value] if flag == "-m" else [flag, value]
@@ -529,6 +604,15 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[FACTORY_KEY] = load_factory(config.getoption("--connector"))
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
+    if config.getoption("--harness-shard") is not None:
+        from harness.shards import DURATIONS_FILE, ShardError, load_durations, parse_shard
+
+        try:   # on the xdist controller too, which collects nothing but writes the shard's report
+            config.stash[SHARD_KEY] = {
+                "shard": parse_shard(config.getoption("--harness-shard")),
+                "durations": load_durations(config.getoption("--harness-durations") or DURATIONS_FILE)}
+        except ShardError as exc:
+            raise pytest.UsageError(str(exc)) from None
     path = config.getoption("--certification-report")
     cucumber = config.getoption("--certification-cucumber-json")
     if config.getoption("--harness-claim") or path is not None:

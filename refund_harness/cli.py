@@ -1,4 +1,5 @@
 """The `refund-harness` command: `certify` runs the acceptance features and writes the report;
+`merge` joins the reports of a sharded certification into one verdict;
 `steps` prints the step catalog so QA can write scenarios without Python; `storefronts` prints the
 platform registry and each platform's capabilities; `serve` serves the simulators over HTTP
 (docs/serve-mode.md); `soak` syncs many refunds through transient faults and reconciles them."""
@@ -99,6 +100,28 @@ def _parser() -> argparse.ArgumentParser:
                               "the connector's claim, never widens it")
     certify.add_argument("--transport", choices=("inprocess", "loopback"), default="inprocess",
                          help="in process (default), or every call over loopback sockets to served simulators")
+    certify.add_argument("--shard", type=_shard, default=None, metavar="I/N",
+                         help="run only shard I of N (dealt by the durations in tests/acceptance/durations.json); "
+                              "its report is that shard's, at best partial: `refund-harness merge` of every shard "
+                              "gives the verdict (docs/ci.md)")
+    certify.add_argument("--record-durations", action="store_true",
+                         help="write the seconds each scenario took into tests/acceptance/durations.json, which "
+                              "--shard deals by (entries of scenarios not run are kept)")
+    merge = sub.add_parser(
+        "merge", help="merge the reports of every shard of one certification into one report and verdict",
+        usage="refund-harness merge --report PATH [--junit PATH] [--cucumber-json PATH] SHARD.json ...",
+        description="Merge the JSON reports of `refund-harness certify --shard I/N` (each shard once, all of one "
+                    "run: same seed, commit, connector, claim, selection and shard count) into one report judged "
+                    "as an unsharded run is, with the HTML beside it and the shards' JUnit XML (and Cucumber "
+                    "JSON) merged. Exit codes: 0 certified, 1 failed, 4 usage error or a shard missing, given twice "
+                    "or of another run (nothing written), 6 partial.")
+    merge.__class__ = _CertifyParser
+    merge.add_argument("shards", nargs="+", type=Path, metavar="SHARD.json", help="every shard's JSON report")
+    merge.add_argument("--report", type=Path, required=True, help="where to write the merged JSON report")
+    merge.add_argument("--junit", type=Path, default=None,
+                       help="where to write the merged JUnit XML (default: next to the report)")
+    merge.add_argument("--cucumber-json", type=Path, default=None, metavar="PATH",
+                       help="also merge the shards' Cucumber JSON into this file (every shard must have written one)")
     sub.add_parser("steps", help="print the step catalog (each step pattern with an example)")
     mutants = sub.add_parser("mutants", help="certify every deliberately broken connector and print the kill rate")
     mutants.add_argument("-n", dest="workers", type=_positive_int, default=2,
@@ -151,6 +174,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _shard(text: str):
+    from harness.shards import ShardError, parse_shard
+
+    try:
+        return parse_shard(text)
+    except ShardError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _rate(text: str) -> float:
     try:
         value = float(text)
@@ -169,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "certify":
         args.pytest_args = passthrough
         return certify(args)
+    if args.command == "merge":
+        return merge(args)
     if args.command == "serve":
         return serve(args)
     if args.command == "mutants":
@@ -288,6 +322,12 @@ def certify(args: argparse.Namespace) -> int:
         pytest_args.append(f"--harness-seed={args.seed}")
     if args.transport != "inprocess":
         pytest_args.append(f"--harness-transport={args.transport}")
+    if args.shard:
+        pytest_args.append(f"--harness-shard={args.shard}")
+    if args.record_durations:
+        from harness.shards import DURATIONS_FILE
+
+        pytest_args.append(f"--harness-record-durations={DURATIONS_FILE}")
     if args.keyword:
         pytest_args += ["-k", args.keyword]
     if args.workers:
@@ -304,6 +344,57 @@ def certify(args: argparse.Namespace) -> int:
         with process:
             return _run_pytest(pytest_args + [f"--harness-connector-cmd={args.connector_cmd}"], args, process.url)
     return _run_pytest(pytest_args, args, args.connector_url or args.connector)
+
+
+def merge(args: argparse.Namespace) -> int:
+    """Merge every shard's report, or refuse (exit 4, nothing written) naming the shard at fault."""
+    from rich.console import Console
+
+    from harness.certification import VERDICT_EXIT, print_summary, write_atomically, write_report
+    from harness.html_report import render_html
+    from harness.shards import ShardError, merge as merge_reports, merge_cucumber, merge_junit, read_shard
+
+    report_path = args.report.resolve()
+    junit_path = (args.junit or report_path.with_suffix(".junit.xml")).resolve()
+    cucumber_path = args.cucumber_json.resolve() if args.cucumber_json else None
+    for target in filter(None, (report_path, junit_path, cucumber_path)):
+        problem = _unwritable(target)
+        if problem:
+            print(f"refund-harness merge: cannot write {target}: {problem}", file=sys.stderr)
+            return EXIT_USAGE
+    try:
+        shards = [read_shard(path) for path in args.shards]
+        report = merge_reports(shards)
+        junit_files = [shard.file("junit") for shard in shards]
+        missing = [f"{shard.named()} names no JUnit XML" for shard, path in zip(shards, junit_files) if path is None]
+        if missing:
+            raise ShardError("; ".join(missing))
+        junit = merge_junit(junit_files)   # type: ignore[arg-type]
+        cucumber = None
+        if cucumber_path:
+            files = [shard.file("cucumber") for shard in shards]
+            lacking = [shard.named() for shard, path in zip(shards, files) if path is None]
+            if lacking:
+                raise ShardError(f"--cucumber-json: {', '.join(lacking)} wrote no Cucumber JSON (certify it with "
+                                 "--cucumber-json)")
+            cucumber = merge_cucumber(files)   # type: ignore[arg-type]
+        html = render_html(report)
+    except ShardError as exc:
+        print(f"refund-harness merge: {exc}; nothing written", file=sys.stderr)
+        return EXIT_USAGE
+    # everything is built before anything is written: a refused merge leaves no file behind
+    write_report(report_path, report)
+    write_atomically(report_path.with_suffix(".html"), html)
+    write_atomically(junit_path, junit.decode("utf-8"))
+    if cucumber is not None:
+        write_report(cucumber_path, cucumber)
+    written = [report_path, report_path.with_suffix(".html"), junit_path] + ([cucumber_path] if cucumber_path else [])
+    shards_ran = ", ".join(f"{entry['shard']}: {entry['scenarios']} scenarios in {entry['seconds']} s "
+                           f"(predicted {entry['predicted_seconds']} s)" for entry in report["run"]["shards"])
+    console = Console(width=140)
+    console.print(f"merged {len(shards)} shards ({shards_ran})", soft_wrap=True)
+    print_summary(console, report, written)
+    return VERDICT_EXIT[report["verdict"]]
 
 
 def _run_pytest(pytest_args: list[str], args: argparse.Namespace, connector: str | None) -> int:
