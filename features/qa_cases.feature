@@ -268,6 +268,7 @@ Feature: Refund cases QA writes down, with exact amounts
     When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
     And the storefront delivers its refund webhooks 3 times
     Then the connector has retrieved 1 refund for the order
+    And the connector acknowledged every refund webhook delivery
     When the scheduled refund sync runs
     Then NetSuite has exactly 1 refund for the order
     And NetSuite refunded 11.00 USD in all for the order
@@ -282,6 +283,7 @@ Feature: Refund cases QA writes down, with exact amounts
     When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
     And the storefront delivers its refund webhooks once
     Then the connector has retrieved 1 refund for the order
+    And the connector acknowledged every refund webhook delivery
     When the scheduled refund sync runs
     Then every refund of the order is posted, once on each side
     And NetSuite refunded 19.99 USD in all for the order

@@ -95,6 +95,7 @@ Feature: Refund sync to NetSuite
     When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
     And the storefront delivers its refund webhooks twice
     Then the connector has retrieved 1 refund for the order
+    And the connector acknowledged every refund webhook delivery
     When the scheduled refund sync runs
     And the scheduled refund sync runs
     Then the refund has status Posted

@@ -99,6 +99,17 @@ class AccountUnderTest:
     driver: StorefrontDriver
 
 
+@dataclass(frozen=True)
+class WebhookAnswer:
+    """One request that reached the connector's webhook address, and the answer it got."""
+
+    method: str
+    url: str
+    status: int
+    text: str
+    allow: str   # the Allow header of the answer ("" without one)
+
+
 @dataclass
 class ScenarioState:
     """What steps remember between them within one scenario."""
@@ -111,6 +122,7 @@ class ScenarioState:
     post_refusal: Exception | None = None   # what the connector said refusing to post a refund
     expect_mismatch: bool = False
     webhook_status: int | None = None   # what the connector answered the last webhook a step sent
+    webhook_answers: list[WebhookAnswer] = field(default_factory=list)   # every request to the webhook address
 
 
 class World:
@@ -164,7 +176,12 @@ class World:
         return seam.check_connector(self._connector_factory(self._connector_context), self._connector_name)
 
     def _deliver_webhook(self, request):
-        return self.connector.handle_webhook(request)
+        # kept for the steps that check the answer the platform would act on (2xx taken, 4xx refused, 5xx retried)
+        answer = self.connector.handle_webhook(request)
+        answer.read()
+        self.scenario.webhook_answers.append(WebhookAnswer(request.method, str(request.url), answer.status_code,
+                                                           answer.text, answer.headers.get("Allow", "")))
+        return answer
 
     def restart_connector(self) -> None:
         """The connector process stops and starts again over the same work directory."""

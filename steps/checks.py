@@ -271,12 +271,27 @@ def netsuite_refunded_in_all(world: World, amount: Decimal, currency: str) -> No
     _refunded_in_all(world, "NetSuite", world.netsuite_side(world.order), amount, currency)
 
 
+@then("the connector acknowledged every refund webhook delivery",
+      "the connector acknowledged every refund webhook delivery")
+def webhooks_acknowledged(world: World) -> None:
+    """Every delivery (a POST) that reached the connector's webhook address in this scenario was answered
+    2xx. The platform acts on the status only: a 4xx tells it the delivery is refused, a 5xx makes it
+    deliver again and in the end disable the subscription, so a delivery the connector took (or rightly
+    ignores, as a duplicate or one it has no use for) must be acknowledged."""
+    deliveries = [answer for answer in world.scenario.webhook_answers if answer.method == "POST"]
+    assert deliveries, "no webhook delivery reached the connector in this scenario"
+    unacknowledged = [f"{answer.status} {answer.text[:200]}" for answer in deliveries if not 200 <= answer.status < 300]
+    assert not unacknowledged, (f"{len(unacknowledged)} of {len(deliveries)} webhook deliveries were not "
+                                f"acknowledged with a 2xx: " + "; ".join(unacknowledged))
+
+
 @then("the connector refused the webhook", "the connector refused the webhook")
 def webhook_refused(world: World) -> None:
-    """The webhook was answered with a 4xx (an unsigned or forged delivery must not be taken)."""
+    """The last webhook request a step sent was answered with a 4xx (a forged delivery, or a request that
+    is no delivery, must be refused: a 5xx would have the sender try again)."""
     status = world.scenario.webhook_status
     assert status is not None, "no webhook was sent in this scenario"
-    assert 400 <= status < 500, f"the connector answered the forged webhook with {status}"
+    assert 400 <= status < 500, f"the connector answered the webhook with {status}, not a 4xx"
 
 
 @then("the connector retrieved no refund", "the connector retrieved no refund")

@@ -245,6 +245,16 @@ def forged_webhook(world: World) -> None:
     world.scenario.webhook_status = world.driver_of(world.order).send_forged_refund_webhook(world.order.placed)
 
 
+@when("a GET request reaches the connector's webhook address",
+      "a GET request reaches the connector's webhook address")
+def webhook_address_read(world: World) -> None:
+    """A GET (a person or a crawler opening the address, not a delivery) reaches the address the
+    storefront delivered its webhooks to in this scenario."""
+    deliveries = [answer for answer in world.scenario.webhook_answers if answer.method == "POST"]
+    assert deliveries, "no webhook was delivered in this scenario: the connector's webhook address is not known"
+    world.scenario.webhook_status = world.http.get(deliveries[-1].url).status_code
+
+
 @when("two workers of the connector run the scheduled sync at the same time",
       "two workers of the connector run the scheduled sync at the same time")
 def two_workers(world: World) -> None:
