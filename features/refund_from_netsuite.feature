@@ -46,7 +46,7 @@ Feature: Refund sync from NetSuite
     And the refund totals match on both sides
 
   @storefront
-  Scenario: A full refund in NetSuite is pushed once, however often the sync runs
+  Scenario: A full refund in NetSuite is read and pushed once, however often the sync runs
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled from NetSuite
     And a paid order synced to NetSuite and billed as a cash sale
@@ -56,6 +56,7 @@ Feature: Refund sync from NetSuite
     And the scheduled refund sync runs
     Then the storefront has exactly 1 refund for the order
     And the refund totals match on both sides
+    And NetSuite received 1 request to read refund
 
   @storefront
   Scenario: A refund on an order the connector did not sync is left alone

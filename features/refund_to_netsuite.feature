@@ -65,6 +65,17 @@ Feature: Refund sync to NetSuite
     And the refunded lines match where the storefront refunds by line
     And the refund totals match on both sides
 
+  @shipping_refunds
+  Scenario: Without a shipping item configured, a shipping refund lands on the refund item
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale
+    And the account's shipping item is no longer configured
+    When the merchant refunds the shipping in the storefront
+    And the scheduled refund sync runs
+    Then the refund has status Posted
+    And the NetSuite refund has a single line on the refund item
+
   @storefront
   Scenario: Two partial refunds of one order post as two refunds
     Given a storefront connected to NetSuite with the test order billed
