@@ -150,6 +150,27 @@ Feature: Refund cases QA writes down, with exact amounts
     And NetSuite refunded 12.35 USD in all for the order
 
   @storefront @from_netsuite
+  Scenario: A NetSuite refund of less than one unit of the currency reaches the storefront
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale
+    When a NetSuite user refunds 0.50 on the refund item of the billed record
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
+    And the storefront refunded 0.50 USD in all for the order
+
+  @storefront @from_netsuite
+  Scenario: A NetSuite refund of nothing is not pushed, and its row says why
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale
+    When a NetSuite user refunds 0.00 on the refund item of the billed record
+    And the scheduled refund sync runs
+    Then the refund is in Error, saying why
+    And the storefront has exactly 0 refunds for the order
+
+  @storefront @from_netsuite
   Scenario: A NetSuite refund of only the shipping reaches the storefront
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled from NetSuite
