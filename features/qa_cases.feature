@@ -168,6 +168,7 @@ Feature: Refund cases QA writes down, with exact amounts
     When a NetSuite user refunds 0.00 on the refund item of the billed record
     And the scheduled refund sync runs
     Then the refund is in Error, saying why
+    And the refund's error names the NetSuite refund by its number
     And the storefront has exactly 0 refunds for the order
 
   @storefront @from_netsuite

@@ -147,6 +147,18 @@ def refund_error(world: World, text: str) -> None:
         f"error does not mention {text!r}: {world.explain_lines(refund.error)}")
 
 
+@then("the refund's error names the NetSuite refund by its number",
+      "the refund's error names the NetSuite refund by its number")
+def error_names_netsuite_refund(world: World) -> None:
+    """The row is in Error and its message names the order's NetSuite refund by the number (tranId) a
+    NetSuite user finds it by, not by an internal id they never see."""
+    refund = world.latest_refund()
+    assert refund.status == seam.ERROR, f"refund is {refund.status}, not Error"
+    numbers = [record.get("tranId") for _, record in world.netsuite_refunds_of(world.order)]
+    assert len(numbers) == 1 and numbers[0], f"expected one NetSuite refund with a number, found {numbers}"
+    assert numbers[0] in (refund.error or ""), f"error does not name NetSuite refund {numbers[0]}: {refund.error}"
+
+
 @then("NetSuite has a Cash Refund created from the Cash Sale", "NetSuite has a Cash Refund created from the Cash Sale")
 def cash_refund_from_cash_sale(world: World) -> None:
     """The order was billed as a cash sale and refunded with a cash refund made from it."""
