@@ -209,3 +209,4 @@ Feature: Refund sync to NetSuite
     And the scheduled refund sync runs
     Then every refund of the order is posted, once on each side
     And NetSuite has exactly 1 refund for the order
+    And each account lists only its own refunds

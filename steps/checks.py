@@ -159,6 +159,18 @@ def error_names_netsuite_refund(world: World) -> None:
     assert numbers[0] in (refund.error or ""), f"error does not name NetSuite refund {numbers[0]}: {refund.error}"
 
 
+@then("each account lists only its own refunds", "each account lists only its own refunds")
+def accounts_list_own_refunds(world: World) -> None:
+    """Every account of the scenario lists refund rows of that account only: an operator of one
+    account (one tenant) never sees, posts or cancels another's."""
+    listed = {account.id: world.connector.refunds(account.id) for account in world.scenario.accounts}
+    assert len(listed) > 1, "the scenario connected only one account: there is no other account to keep apart"
+    assert any(listed.values()), "no account has a refund: there is nothing to keep apart"
+    for account_id, rows in listed.items():
+        strangers = sorted({row.account_id for row in rows} - {account_id})
+        assert not strangers, f"account {account_id} lists refunds of account(s) {', '.join(strangers)}"
+
+
 @then("NetSuite has a Cash Refund created from the Cash Sale", "NetSuite has a Cash Refund created from the Cash Sale")
 def cash_refund_from_cash_sale(world: World) -> None:
     """The order was billed as a cash sale and refunded with a cash refund made from it."""
