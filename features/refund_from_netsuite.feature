@@ -59,6 +59,17 @@ Feature: Refund sync from NetSuite
     And NetSuite received 1 request to read refund
 
   @storefront
+  Scenario: A NetSuite refund retrieved by hand by the order's id is pushed when posted
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale, with 3 units on line 1
+    When a NetSuite user refunds 1 unit of line 1 on the billed record
+    And I retrieve the refunds of the order and post them to the storefront
+    And the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
+    And the storefront has exactly 1 refund for the order
+
+  @storefront
   Scenario: A refund on an order the connector did not sync is left alone
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled from NetSuite

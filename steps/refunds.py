@@ -216,8 +216,11 @@ def pushed_refund_fails(world: World) -> None:
 
 @when("I retrieve the refunds of the order and post them to NetSuite",
       "I retrieve the refunds of the order and post them to NetSuite")
+@when("I retrieve the refunds of the order and post them to the storefront",
+      "I retrieve the refunds of the order and post them to the storefront")
 def retrieve_and_post(world: World) -> None:
-    """The manual test: Retrieve Refund/Return by order id, then Post Order to NetSuite for each."""
+    """The manual test: Retrieve Refund/Return by order id, then Post (to NetSuite, or to the storefront
+    from NetSuite) for each."""
     for refund in world.connector.retrieve_refunds(world.account.id, world.order.placed.order_id):
         world.connector.post(refund.id)
 
