@@ -105,9 +105,10 @@ class WebhookAnswer:
 
     method: str
     url: str
+    headers: tuple[tuple[str, str], ...]   # the request's
+    body: bytes                            # the request's
     status: int
     text: str
-    allow: str   # the Allow header of the answer ("" without one)
 
 
 @dataclass
@@ -179,8 +180,9 @@ class World:
         # kept for the steps that check the answer the platform would act on (2xx taken, 4xx refused, 5xx retried)
         answer = self.connector.handle_webhook(request)
         answer.read()
-        self.scenario.webhook_answers.append(WebhookAnswer(request.method, str(request.url), answer.status_code,
-                                                           answer.text, answer.headers.get("Allow", "")))
+        self.scenario.webhook_answers.append(WebhookAnswer(request.method, str(request.url),
+                                                           tuple(request.headers.items()), request.read(),
+                                                           answer.status_code, answer.text))
         return answer
 
     def restart_connector(self) -> None:

@@ -258,6 +258,19 @@ def webhook_address_read(world: World) -> None:
     world.scenario.webhook_status = world.http.get(deliveries[-1].url).status_code
 
 
+@when("a delivery whose body is not JSON reaches the connector's webhook address",
+      "a delivery whose body is not JSON reaches the connector's webhook address")
+def webhook_body_not_json(world: World) -> None:
+    """The last delivery of the scenario arrives again with its headers (signature included) but a body
+    that is not JSON, as a proxy's error page or a tampered request would: it cannot verify."""
+    deliveries = [answer for answer in world.scenario.webhook_answers if answer.method == "POST"]
+    assert deliveries, "no webhook was delivered in this scenario: there is no delivery to send altered"
+    last = deliveries[-1]
+    headers = {name: value for name, value in last.headers if name.lower() not in ("content-length", "transfer-encoding")}
+    world.scenario.webhook_status = world.http.post(last.url, content=b"<html>502 Bad Gateway</html>",
+                                                    headers=headers).status_code
+
+
 @when("two workers of the connector run the scheduled sync at the same time",
       "two workers of the connector run the scheduled sync at the same time")
 def two_workers(world: World) -> None:
