@@ -130,6 +130,7 @@ Feature: Refund sync to NetSuite
     When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
     And I retrieve the refunds of the order and post them to NetSuite
     Then the refund shows an error containing "not billed"
+    And the refund's error names the order's sales order by its number
     When the order is billed in NetSuite
     And I post the refund again
     Then the refund has status Posted

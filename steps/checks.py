@@ -159,6 +159,19 @@ def error_names_netsuite_refund(world: World) -> None:
     assert numbers[0] in (refund.error or ""), f"error does not name NetSuite refund {numbers[0]}: {refund.error}"
 
 
+@then("the refund's error names the order's sales order by its number",
+      "the refund's error names the order's sales order by its number")
+def error_names_sales_order(world: World) -> None:
+    """The row is in Error and its message names the order's NetSuite sales order by the number
+    (tranId) a NetSuite user finds it by, not by an internal id they never see."""
+    refund = world.latest_refund()
+    assert refund.status == seam.ERROR, f"refund is {refund.status}, not Error"
+    assert world.order.sales_order_id, "the order was never synced to NetSuite: it has no sales order"
+    number = world.netsuite.record("salesOrder", world.order.sales_order_id).get("tranId")
+    assert number, f"sales order {world.order.sales_order_id} has no number (tranId) in NetSuite"
+    assert number in (refund.error or ""), f"error does not name sales order {number}: {refund.error}"
+
+
 @then("each account lists only its own refunds", "each account lists only its own refunds")
 def accounts_list_own_refunds(world: World) -> None:
     """Every account of the scenario lists refund rows of that account only: an operator of one
