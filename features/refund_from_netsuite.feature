@@ -20,6 +20,17 @@ Feature: Refund sync from NetSuite
     And the storefront shows a line-item refund of the same lines
     And the refund totals match on both sides
 
+  @line_items
+  Scenario: A Cash Refund whose lines lack the storefront line column is pushed by line, through the billed record
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale, with 3 units on line 1
+    When a NetSuite user refunds 1 unit of line 1 on the billed record, on a form without the storefront line column
+    And the scheduled refund sync runs
+    Then the refund has status Posted
+    And the storefront shows a line-item refund of the same lines
+    And the refund totals match on both sides
+
   @storefront
   Scenario: A Credit Memo with shipping is pushed with its shipping
     Given a storefront connected to NetSuite with the test order billed

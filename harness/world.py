@@ -501,16 +501,19 @@ class World:
     # --- NetSuite side -------------------------------------------------------------------
     def refund_in_netsuite(self, order: OrderUnderTest, *, lines: tuple[tuple[int, int], ...] = (),
                            shipping: bool = False, whole: bool = False,
-                           amount: Decimal | None = None) -> tuple[str, str]:
+                           amount: Decimal | None = None, line_ids_shown: bool = True) -> tuple[str, str]:
         """A NetSuite user presses Refund on the order's billed record (Cash Sale or Invoice): all of
-        it, some lines and/or the shipping, or (``amount``) only an amount on the generic refund item."""
+        it, some lines and/or the shipping, or (``amount``) only an amount on the generic refund item.
+        ``line_ids_shown=False``: the refund form lacks the storefront line id column, so the refund's
+        lines leave it empty (the billed record's lines still carry it)."""
         if order.billed is None:
             raise LookupError(f"order {order.placed.order_id} is not billed in NetSuite; nothing to refund")
         with self._lines_named_in_errors(order):
-            return self._press_refund(order, lines=lines, shipping=shipping, whole=whole, amount=amount)
+            return self._press_refund(order, lines=lines, shipping=shipping, whole=whole, amount=amount,
+                                      line_ids_shown=line_ids_shown)
 
     def _press_refund(self, order: OrderUnderTest, *, lines: tuple[tuple[int, int], ...], shipping: bool,
-                      whole: bool, amount: Decimal | None) -> tuple[str, str]:
+                      whole: bool, amount: Decimal | None, line_ids_shown: bool = True) -> tuple[str, str]:
         assert order.billed is not None
         billed_type, billed_id = order.billed
         if whole:
@@ -527,7 +530,8 @@ class World:
             if shipping:
                 chosen.update({l["line"]: 1 for l in billed["item"]["items"]
                                if l["item"]["id"] == self.shipping_item_id})
-            made = self.netsuite.refund(billed_type, billed_id, lines=chosen)
+            made = self.netsuite.refund(billed_type, billed_id, lines=chosen,
+                                        line_fields=None if line_ids_shown else {"custcol_storefront_line_id": None})
         return made
 
     def enter_order_in_netsuite(self) -> OrderUnderTest:
@@ -589,10 +593,14 @@ class World:
     def netsuite_side(self, order: OrderUnderTest) -> list[SideRefund]:
         sku_of = {item_id: sku for sku, item_id in self.item_ids.items()}
         number_of = {line.line_id: number for number, line in enumerate(order.placed.lines, start=1)}
+        # a refund line left without the storefront line id is tied to it by the billed line it refunds
+        billed_line_ids = {line.get("line"): line.get("custcol_storefront_line_id")
+                           for line in (self.netsuite.record(*order.billed)["item"]["items"] if order.billed else ())}
         found = []
         for kind, record in self.netsuite_refunds_of(order):
             items = [line for line in record["item"]["items"] if line["item"]["id"] in sku_of]
-            keys = [line_key(sku_of[line["item"]["id"]], number_of.get(line.get("custcol_storefront_line_id")))
+            keys = [line_key(sku_of[line["item"]["id"]],
+                             number_of.get(line.get("custcol_storefront_line_id") or billed_line_ids.get(line.get("orderLine"))))
                     for line in items]
             lines = tuple((key, int(line["quantity"])) for key, line in zip(keys, items))
             values = tuple((key, Decimal(str(line["amount"])), Decimal(str(line.get("taxAmount", 0))))

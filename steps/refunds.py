@@ -122,6 +122,15 @@ def netsuite_refund_units(world: World, units: int, line: int) -> None:
     world.refund_in_netsuite(world.order, lines=((line, units),))
 
 
+@when("a NetSuite user refunds {units:Units} of line {line:d} on the billed record, on a form without the storefront line column",
+      "a NetSuite user refunds 1 unit of line 1 on the billed record, on a form without the storefront line column")
+def netsuite_refund_units_without_line_ids(world: World, units: int, line: int) -> None:
+    """As the Refund button, on a refund form that lacks the storefront line id column (the custom
+    column applied to sales but not to refunds): the refund's lines leave it empty, and only the
+    billed record's lines tie them to the storefront's."""
+    world.refund_in_netsuite(world.order, lines=((line, units),), line_ids_shown=False)
+
+
 @when("a NetSuite user refunds {units:Units} of line {line:d} and the shipping on the billed record",
       "a NetSuite user refunds 1 unit of line 1 and the shipping on the billed record")
 def netsuite_refund_units_and_shipping(world: World, units: int, line: int) -> None:
