@@ -590,15 +590,25 @@ class World:
                             Decimal(0))
         return sent
 
+    def _billed_line_ids(self, order: OrderUnderTest) -> dict[Any, Any]:
+        """Billed line number -> its storefront line id; empty when the billed record is gone."""
+        if order.billed is None:
+            return {}
+        try:
+            billed = self.netsuite.record(*order.billed)
+        except NetSuiteError:   # deleted in NetSuite: its refunds name their lines themselves, or not at all
+            return {}
+        return {line.get("line"): line.get("custcol_storefront_line_id") for line in billed["item"]["items"]}
+
     def netsuite_side(self, order: OrderUnderTest) -> list[SideRefund]:
         sku_of = {item_id: sku for sku, item_id in self.item_ids.items()}
         number_of = {line.line_id: number for number, line in enumerate(order.placed.lines, start=1)}
-        # a refund line left without the storefront line id is tied to it by the billed line it refunds
-        billed_line_ids = {line.get("line"): line.get("custcol_storefront_line_id")
-                           for line in (self.netsuite.record(*order.billed)["item"]["items"] if order.billed else ())}
         found = []
         for kind, record in self.netsuite_refunds_of(order):
             items = [line for line in record["item"]["items"] if line["item"]["id"] in sku_of]
+            # a refund line left without the storefront line id is tied to it by the billed line it refunds
+            billed_line_ids = self._billed_line_ids(order) if any(
+                not line.get("custcol_storefront_line_id") for line in items) else {}
             keys = [line_key(sku_of[line["item"]["id"]],
                              number_of.get(line.get("custcol_storefront_line_id") or billed_line_ids.get(line.get("orderLine"))))
                     for line in items]
