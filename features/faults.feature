@@ -163,6 +163,8 @@ Feature: Refund sync through the faults real systems have
     When a delivery whose body is not JSON reaches the connector's webhook address
     Then the connector refused the webhook
     And the connector has retrieved 1 refund for the order
+    When the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
 
   @refund_webhooks @to_netsuite
   Scenario: Refund webhooks that never arrive lose no refund: the schedule finds it
