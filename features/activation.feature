@@ -30,6 +30,14 @@ Feature: Activating refund sync: one direction per account
     Then refund sync runs to NetSuite for the first account
     And refund sync runs from NetSuite for the second account
 
+  @refund_webhooks @to_netsuite
+  Scenario: Refund sync is refused, saying why, when the storefront refuses the refund webhook subscription
+    Given a storefront connected to NetSuite with the test order billed
+    And the storefront answers the next request to subscribe to refund webhooks with 403
+    When I try to enable refund sync to NetSuite
+    Then activation is refused because "webhook"
+    And refund sync is off for the account
+
   # The article's FAQ, one scenario per question.
   @each_direction
   Scenario: FAQ - no feature flag is needed, only the Refund Sync button of one direction

@@ -30,6 +30,21 @@ Feature: Refund sync through the faults real systems have
     And the scheduled refund sync runs
     Then every refund of the order is posted, once on each side
 
+  @storefront @to_netsuite
+  Scenario: NetSuite says a refund already exists that its lookup missed: the connector links that refund
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale, with 3 units on line 1
+    And NetSuite loses its answer to the next refund it creates
+    And NetSuite answers the next 2 requests to read refund with 404
+    When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then the refund has status Posted
+    And NetSuite has exactly 1 refund for the order
+    And NetSuite received 2 requests to create refund
+    And the refund totals match on both sides
+
   @storefront @from_netsuite
   Scenario: The storefront loses its answer after creating a refund pushed from NetSuite
     Given a storefront connected to NetSuite with the test order billed
@@ -132,6 +147,22 @@ Feature: Refund sync through the faults real systems have
     And a forged refund webhook for the order reaches the connector
     Then the connector refused the webhook
     And the connector retrieved no refund
+    When the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
+
+  @refund_webhooks @to_netsuite
+  Scenario: A GET, or a delivery whose body is not JSON, to the connector's webhook address is refused
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale
+    When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
+    And the storefront delivers its refund webhooks once
+    Then the connector acknowledged every refund webhook delivery
+    When a GET request reaches the connector's webhook address
+    Then the connector refused the webhook
+    When a delivery whose body is not JSON reaches the connector's webhook address
+    Then the connector refused the webhook
+    And the connector has retrieved 1 refund for the order
     When the scheduled refund sync runs
     Then every refund of the order is posted, once on each side
 

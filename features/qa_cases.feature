@@ -150,6 +150,28 @@ Feature: Refund cases QA writes down, with exact amounts
     And NetSuite refunded 12.35 USD in all for the order
 
   @storefront @from_netsuite
+  Scenario: A NetSuite refund of less than one unit of the currency reaches the storefront
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale
+    When a NetSuite user refunds 0.50 on the refund item of the billed record
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
+    And the storefront refunded 0.50 USD in all for the order
+
+  @storefront @from_netsuite
+  Scenario: A NetSuite refund of nothing is not pushed, and its row says why
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale
+    When a NetSuite user refunds 0.00 on the refund item of the billed record
+    And the scheduled refund sync runs
+    Then the refund is in Error, saying why
+    And the refund's error names the NetSuite refund by its number
+    And the storefront has exactly 0 refunds for the order
+
+  @storefront @from_netsuite
   Scenario: A NetSuite refund of only the shipping reaches the storefront
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled from NetSuite
@@ -268,6 +290,7 @@ Feature: Refund cases QA writes down, with exact amounts
     When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
     And the storefront delivers its refund webhooks 3 times
     Then the connector has retrieved 1 refund for the order
+    And the connector acknowledged every refund webhook delivery
     When the scheduled refund sync runs
     Then NetSuite has exactly 1 refund for the order
     And NetSuite refunded 11.00 USD in all for the order
@@ -282,6 +305,7 @@ Feature: Refund cases QA writes down, with exact amounts
     When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
     And the storefront delivers its refund webhooks once
     Then the connector has retrieved 1 refund for the order
+    And the connector acknowledged every refund webhook delivery
     When the scheduled refund sync runs
     Then every refund of the order is posted, once on each side
     And NetSuite refunded 19.99 USD in all for the order

@@ -43,6 +43,16 @@ Feature: Refund sync from NetSuite
     Then the refund shows why the storefront refused it
     And the storefront has exactly 1 refund for the order
 
+  Scenario: A Cash Refund whose lines lack the storefront line column is pushed by line, through the billed record
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale, with 3 units on line 1
+    When a NetSuite user refunds 1 unit of line 1 on the billed record, on a form without the storefront line column
+    And the scheduled refund sync runs
+    Then the refund has status Posted
+    And the storefront shows a line-item refund of the same lines
+    And the refund totals match on both sides
+
   @storefront
   Scenario: A Credit Memo with shipping is pushed with its shipping
     Given a storefront connected to NetSuite with the test order billed
@@ -69,7 +79,7 @@ Feature: Refund sync from NetSuite
     And the refund totals match on both sides
 
   @storefront
-  Scenario: A full refund in NetSuite is pushed once, however often the sync runs
+  Scenario: A full refund in NetSuite is read and pushed once, however often the sync runs
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled from NetSuite
     And a paid order synced to NetSuite and billed as a cash sale
@@ -79,6 +89,18 @@ Feature: Refund sync from NetSuite
     And the scheduled refund sync runs
     Then the storefront has exactly 1 refund for the order
     And the refund totals match on both sides
+    And NetSuite received 1 request to read refund
+
+  @storefront
+  Scenario: A NetSuite refund retrieved by hand by the order's id is pushed when posted
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale, with 3 units on line 1
+    When a NetSuite user refunds 1 unit of line 1 on the billed record
+    And I retrieve the refunds of the order and post them to the storefront
+    And the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
+    And the storefront has exactly 1 refund for the order
 
   @storefront
   Scenario: A refund on an order the connector did not sync is left alone

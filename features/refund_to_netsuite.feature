@@ -65,6 +65,17 @@ Feature: Refund sync to NetSuite
     And the refunded lines match where the storefront refunds by line
     And the refund totals match on both sides
 
+  @shipping_refunds
+  Scenario: Without a shipping item configured, a shipping refund lands on the refund item
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale
+    And the account's shipping item is no longer configured
+    When the merchant refunds the shipping in the storefront
+    And the scheduled refund sync runs
+    Then the refund has status Posted
+    And the NetSuite refund has a single line on the refund item
+
   @storefront
   Scenario: Two partial refunds of one order post as two refunds
     Given a storefront connected to NetSuite with the test order billed
@@ -95,6 +106,7 @@ Feature: Refund sync to NetSuite
     When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
     And the storefront delivers its refund webhooks twice
     Then the connector has retrieved 1 refund for the order
+    And the connector acknowledged every refund webhook delivery
     When the scheduled refund sync runs
     And the scheduled refund sync runs
     Then the refund has status Posted
@@ -130,6 +142,7 @@ Feature: Refund sync to NetSuite
     When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
     And I retrieve the refunds of the order and post them to NetSuite
     Then the refund shows an error containing "not billed"
+    And the refund's error names the order's sales order by its number
     When the order is billed in NetSuite
     And I post the refund again
     Then the refund has status Posted
@@ -209,3 +222,4 @@ Feature: Refund sync to NetSuite
     And the scheduled refund sync runs
     Then every refund of the order is posted, once on each side
     And NetSuite has exactly 1 refund for the order
+    And each account lists only its own refunds

@@ -131,6 +131,23 @@ Feature: What the connector does across scheduled runs
     And the scheduled refund sync runs
     Then every refund of the order is posted, once on each side
     And NetSuite received 1 request to create refund
+    And the connector acknowledged every refund webhook delivery
+
+  @refund_webhooks @both_directions
+  Scenario: After switching to sync from NetSuite, the webhooks of the refunds the connector pushes are acknowledged
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale, with 3 units on line 1
+    When I turn refund sync off
+    And I enable refund sync from NetSuite
+    And a NetSuite user refunds 1 unit of line 1 on the billed record
+    And the scheduled refund sync runs
+    And the storefront delivers its refund webhooks once
+    And the scheduled refund sync runs
+    Then the connector acknowledged every refund webhook delivery
+    And every refund of the order is posted, once on each side
+    And the storefront has exactly 1 refund for the order
+    And NetSuite has exactly 1 refund for the order
 
   @both_directions
   Scenario: After switching to sync from NetSuite, refunds the connector posted to NetSuite are not pushed back

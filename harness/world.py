@@ -99,6 +99,18 @@ class AccountUnderTest:
     driver: StorefrontDriver
 
 
+@dataclass(frozen=True)
+class WebhookAnswer:
+    """One request that reached the connector's webhook address, and the answer it got."""
+
+    method: str
+    url: str
+    headers: tuple[tuple[str, str], ...]   # the request's
+    body: bytes                            # the request's
+    status: int
+    text: str
+
+
 @dataclass
 class ScenarioState:
     """What steps remember between them within one scenario."""
@@ -111,6 +123,7 @@ class ScenarioState:
     post_refusal: Exception | None = None   # what the connector said refusing to post a refund
     expect_mismatch: bool = False
     webhook_status: int | None = None   # what the connector answered the last webhook a step sent
+    webhook_answers: list[WebhookAnswer] = field(default_factory=list)   # every request to the webhook address
 
 
 class World:
@@ -164,7 +177,13 @@ class World:
         return seam.check_connector(self._connector_factory(self._connector_context), self._connector_name)
 
     def _deliver_webhook(self, request):
-        return self.connector.handle_webhook(request)
+        # kept for the steps that check the answer the platform would act on (2xx taken, 4xx refused, 5xx retried)
+        answer = self.connector.handle_webhook(request)
+        answer.read()
+        self.scenario.webhook_answers.append(WebhookAnswer(request.method, str(request.url),
+                                                           tuple(request.headers.items()), request.read(),
+                                                           answer.status_code, answer.text))
+        return answer
 
     def restart_connector(self) -> None:
         """The connector process stops and starts again over the same work directory."""
@@ -482,17 +501,19 @@ class World:
     # --- NetSuite side -------------------------------------------------------------------
     def refund_in_netsuite(self, order: OrderUnderTest, *, lines: tuple[tuple[int, int], ...] = (),
                            shipping: bool = False, whole: bool = False,
-                           amount: Decimal | None = None) -> tuple[str, str]:
+                           amount: Decimal | None = None, line_ids_shown: bool = True) -> tuple[str, str]:
         """A NetSuite user presses Refund on the order's billed record (Cash Sale or Invoice): all of
         it, some lines and/or the shipping, or (``amount``) an amount on the generic refund item, alone
-        or beside the lines."""
+        or beside the lines. ``line_ids_shown=False``: the refund form lacks the storefront line id
+        column, so the refund's lines leave it empty (the billed record's lines still carry it)."""
         if order.billed is None:
             raise LookupError(f"order {order.placed.order_id} is not billed in NetSuite; nothing to refund")
         with self._lines_named_in_errors(order):
-            return self._press_refund(order, lines=lines, shipping=shipping, whole=whole, amount=amount)
+            return self._press_refund(order, lines=lines, shipping=shipping, whole=whole, amount=amount,
+                                      line_ids_shown=line_ids_shown)
 
     def _press_refund(self, order: OrderUnderTest, *, lines: tuple[tuple[int, int], ...], shipping: bool,
-                      whole: bool, amount: Decimal | None) -> tuple[str, str]:
+                      whole: bool, amount: Decimal | None, line_ids_shown: bool = True) -> tuple[str, str]:
         assert order.billed is not None
         billed_type, billed_id = order.billed
         if whole:
@@ -512,7 +533,8 @@ class World:
             extra = [{"item": self.refund_item_id, "amount": amount}] if amount is not None else []
             if extra:
                 order.adjusted = True
-            made = self.netsuite.refund(billed_type, billed_id, lines=chosen, extra_lines=extra)
+            made = self.netsuite.refund(billed_type, billed_id, lines=chosen, extra_lines=extra,
+                                        line_fields=None if line_ids_shown else {"custcol_storefront_line_id": None})
         return made
 
     def enter_order_in_netsuite(self) -> OrderUnderTest:
@@ -571,13 +593,27 @@ class World:
                             Decimal(0))
         return sent
 
+    def _billed_line_ids(self, order: OrderUnderTest) -> dict[Any, Any]:
+        """Billed line number -> its storefront line id; empty when the billed record is gone."""
+        if order.billed is None:
+            return {}
+        try:
+            billed = self.netsuite.record(*order.billed)
+        except NetSuiteError:   # deleted in NetSuite: its refunds name their lines themselves, or not at all
+            return {}
+        return {line.get("line"): line.get("custcol_storefront_line_id") for line in billed["item"]["items"]}
+
     def netsuite_side(self, order: OrderUnderTest) -> list[SideRefund]:
         sku_of = {item_id: sku for sku, item_id in self.item_ids.items()}
         number_of = {line.line_id: number for number, line in enumerate(order.placed.lines, start=1)}
         found = []
         for kind, record in self.netsuite_refunds_of(order):
             items = [line for line in record["item"]["items"] if line["item"]["id"] in sku_of]
-            keys = [line_key(sku_of[line["item"]["id"]], number_of.get(line.get("custcol_storefront_line_id")))
+            # a refund line left without the storefront line id is tied to it by the billed line it refunds
+            billed_line_ids = self._billed_line_ids(order) if any(
+                not line.get("custcol_storefront_line_id") for line in items) else {}
+            keys = [line_key(sku_of[line["item"]["id"]],
+                             number_of.get(line.get("custcol_storefront_line_id") or billed_line_ids.get(line.get("orderLine"))))
                     for line in items]
             lines = tuple((key, int(line["quantity"])) for key, line in zip(keys, items))
             values = tuple((key, Decimal(str(line["amount"])), Decimal(str(line.get("taxAmount", 0))))

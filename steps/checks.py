@@ -161,6 +161,43 @@ def refund_refused_by_storefront(world: World) -> None:
         f"the error quotes the storefront's raw answer instead of its words: {world.explain_lines(refund.error)}")
 
 
+@then("the refund's error names the NetSuite refund by its number",
+      "the refund's error names the NetSuite refund by its number")
+def error_names_netsuite_refund(world: World) -> None:
+    """The row is in Error and its message names the order's NetSuite refund by the number (tranId) a
+    NetSuite user finds it by, not by an internal id they never see."""
+    refund = world.latest_refund()
+    assert refund.status == seam.ERROR, f"refund is {refund.status}, not Error"
+    numbers = [record.get("tranId") for _, record in world.netsuite_refunds_of(world.order)]
+    assert len(numbers) == 1 and numbers[0], f"expected one NetSuite refund with a number, found {numbers}"
+    assert numbers[0] in (refund.error or ""), f"error does not name NetSuite refund {numbers[0]}: {refund.error}"
+
+
+@then("the refund's error names the order's sales order by its number",
+      "the refund's error names the order's sales order by its number")
+def error_names_sales_order(world: World) -> None:
+    """The row is in Error and its message names the order's NetSuite sales order by the number
+    (tranId) a NetSuite user finds it by, not by an internal id they never see."""
+    refund = world.latest_refund()
+    assert refund.status == seam.ERROR, f"refund is {refund.status}, not Error"
+    assert world.order.sales_order_id, "the order was never synced to NetSuite: it has no sales order"
+    number = world.netsuite.record("salesOrder", world.order.sales_order_id).get("tranId")
+    assert number, f"sales order {world.order.sales_order_id} has no number (tranId) in NetSuite"
+    assert number in (refund.error or ""), f"error does not name sales order {number}: {refund.error}"
+
+
+@then("each account lists only its own refunds", "each account lists only its own refunds")
+def accounts_list_own_refunds(world: World) -> None:
+    """Every account of the scenario lists refund rows of that account only: an operator of one
+    account (one tenant) never sees, posts or cancels another's."""
+    listed = {account.id: world.connector.refunds(account.id) for account in world.scenario.accounts}
+    assert len(listed) > 1, "the scenario connected only one account: there is no other account to keep apart"
+    assert any(listed.values()), "no account has a refund: there is nothing to keep apart"
+    for account_id, rows in listed.items():
+        strangers = sorted({row.account_id for row in rows} - {account_id})
+        assert not strangers, f"account {account_id} lists refunds of account(s) {', '.join(strangers)}"
+
+
 @then("NetSuite has a Cash Refund created from the Cash Sale", "NetSuite has a Cash Refund created from the Cash Sale")
 def cash_refund_from_cash_sale(world: World) -> None:
     """The order was billed as a cash sale and refunded with a cash refund made from it."""
@@ -285,12 +322,27 @@ def netsuite_refunded_in_all(world: World, amount: Decimal, currency: str) -> No
     _refunded_in_all(world, "NetSuite", world.netsuite_side(world.order), amount, currency)
 
 
+@then("the connector acknowledged every refund webhook delivery",
+      "the connector acknowledged every refund webhook delivery")
+def webhooks_acknowledged(world: World) -> None:
+    """Every delivery (a POST) that reached the connector's webhook address in this scenario was answered
+    2xx. The platform acts on the status only: a 4xx tells it the delivery is refused, a 5xx makes it
+    deliver again and in the end disable the subscription, so a delivery the connector took (or rightly
+    ignores, as a duplicate or one it has no use for) must be acknowledged."""
+    deliveries = [answer for answer in world.scenario.webhook_answers if answer.method == "POST"]
+    assert deliveries, "no webhook delivery reached the connector in this scenario"
+    unacknowledged = [f"{answer.status} {answer.text[:200]}" for answer in deliveries if not 200 <= answer.status < 300]
+    assert not unacknowledged, (f"{len(unacknowledged)} of {len(deliveries)} webhook deliveries were not "
+                                f"acknowledged with a 2xx: " + "; ".join(unacknowledged))
+
+
 @then("the connector refused the webhook", "the connector refused the webhook")
 def webhook_refused(world: World) -> None:
-    """The webhook was answered with a 4xx (an unsigned or forged delivery must not be taken)."""
+    """The last webhook request a step sent was answered with a 4xx (a forged delivery, or a request that
+    is no delivery, must be refused: a 5xx would have the sender try again)."""
     status = world.scenario.webhook_status
     assert status is not None, "no webhook was sent in this scenario"
-    assert 400 <= status < 500, f"the connector answered the forged webhook with {status}"
+    assert 400 <= status < 500, f"the connector answered the webhook with {status}, not a 4xx"
 
 
 @then("the connector retrieved no refund", "the connector retrieved no refund")

@@ -85,9 +85,12 @@ def next_requests_fail(world: World, system: str, status: int, times: int = 1) -
        "the storefront answers the next request to list refunds with 503")
 @given("{system:System} answers the next request to {operation:Operation} with {status:d} and Retry-After {seconds:d}",
        "the storefront answers the next request to list refunds with 429 and Retry-After 2")
-def next_operation_fails(world: World, system: str, operation: str, status: int, seconds: int | None = None) -> None:
-    """The next request for one operation gets this status (with a Retry-After header if given)."""
-    world.faults.add(action="status", status=status, retry_after=seconds, times=1,
+@given("{system:System} answers the next {times:d} requests to {operation:Operation} with {status:d}",
+       "NetSuite answers the next 2 requests to read refund with 404")
+def next_operation_fails(world: World, system: str, operation: str, status: int, seconds: int | None = None,
+                         times: int = 1) -> None:
+    """The next request(s) for one operation get this status (with a Retry-After header if given)."""
+    world.faults.add(action="status", status=status, retry_after=seconds, times=times,
                      **_scope(world, system, operation))
 
 

@@ -130,6 +130,15 @@ def netsuite_refund_units_and_amount(world: World, units: int, line: int, amount
     world.refund_in_netsuite(world.order, lines=((line, units),), amount=amount)
 
 
+@when("a NetSuite user refunds {units:Units} of line {line:d} on the billed record, on a form without the storefront line column",
+      "a NetSuite user refunds 1 unit of line 1 on the billed record, on a form without the storefront line column")
+def netsuite_refund_units_without_line_ids(world: World, units: int, line: int) -> None:
+    """As the Refund button, on a refund form that lacks the storefront line id column (the custom
+    column applied to sales but not to refunds): the refund's lines leave it empty, and only the
+    billed record's lines tie them to the storefront's."""
+    world.refund_in_netsuite(world.order, lines=((line, units),), line_ids_shown=False)
+
+
 @when("a NetSuite user refunds {units:Units} of line {line:d} and the shipping on the billed record",
       "a NetSuite user refunds 1 unit of line 1 and the shipping on the billed record")
 def netsuite_refund_units_and_shipping(world: World, units: int, line: int) -> None:
@@ -224,8 +233,11 @@ def pushed_refund_fails(world: World) -> None:
 
 @when("I retrieve the refunds of the order and post them to NetSuite",
       "I retrieve the refunds of the order and post them to NetSuite")
+@when("I retrieve the refunds of the order and post them to the storefront",
+      "I retrieve the refunds of the order and post them to the storefront")
 def retrieve_and_post(world: World) -> None:
-    """The manual test: Retrieve Refund/Return by order id, then Post Order to NetSuite for each."""
+    """The manual test: Retrieve Refund/Return by order id, then Post (to NetSuite, or to the storefront
+    from NetSuite) for each."""
     for refund in world.connector.retrieve_refunds(world.account.id, world.order.placed.order_id):
         world.connector.post(refund.id)
 
@@ -251,6 +263,29 @@ def try_post_again(world: World) -> None:
 def forged_webhook(world: World) -> None:
     """A refund webhook the storefront never signed arrives at the connector's webhook address."""
     world.scenario.webhook_status = world.driver_of(world.order).send_forged_refund_webhook(world.order.placed)
+
+
+@when("a GET request reaches the connector's webhook address",
+      "a GET request reaches the connector's webhook address")
+def webhook_address_read(world: World) -> None:
+    """A GET (a person or a crawler opening the address, not a delivery) reaches the address the
+    storefront delivered its webhooks to in this scenario."""
+    deliveries = [answer for answer in world.scenario.webhook_answers if answer.method == "POST"]
+    assert deliveries, "no webhook was delivered in this scenario: the connector's webhook address is not known"
+    world.scenario.webhook_status = world.http.get(deliveries[-1].url).status_code
+
+
+@when("a delivery whose body is not JSON reaches the connector's webhook address",
+      "a delivery whose body is not JSON reaches the connector's webhook address")
+def webhook_body_not_json(world: World) -> None:
+    """The last delivery of the scenario arrives again with its headers (signature included) but a body
+    that is not JSON, as a proxy's error page or a tampered request would: it cannot verify."""
+    deliveries = [answer for answer in world.scenario.webhook_answers if answer.method == "POST"]
+    assert deliveries, "no webhook was delivered in this scenario: there is no delivery to send altered"
+    last = deliveries[-1]
+    headers = {name: value for name, value in last.headers if name.lower() not in ("content-length", "transfer-encoding")}
+    world.scenario.webhook_status = world.http.post(last.url, content=b"<html>502 Bad Gateway</html>",
+                                                    headers=headers).status_code
 
 
 @when("two workers of the connector run the scheduled sync at the same time",

@@ -290,6 +290,15 @@ def no_generic_item(world: World) -> None:
     _change_settings(world, generic_refund_item_id=None)
 
 
+@given("the account's shipping item is no longer configured", "the account's shipping item is no longer configured")
+def shipping_item_removed(world: World) -> None:
+    """Settings without the shipping item, after the orders were synced with it: a refunded shipping
+    charge then has no item of its own in NetSuite. The reconciliation, which finds NetSuite's refunded
+    shipping on the shipping item, sees the shipping differ by design: a deliberate, detected mismatch."""
+    _change_settings(world, shipping_item_id=None)
+    world.scenario.expect_mismatch = True
+
+
 @given("the account's generic refund item is an inventory item", "the account's generic refund item is an inventory item")
 def generic_item_is_inventory(world: World) -> None:
     """A generic refund item that points at a stocked item instead of an Other Charge for Sale item."""

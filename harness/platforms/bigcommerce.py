@@ -207,6 +207,7 @@ PLATFORM = Platform(
         "read order": FaultTarget(operation=("get_order",)),
         "list orders": FaultTarget(operation=("list_orders",)),
         "refund webhooks": FaultTarget(topic=REFUND_CREATED),
+        "subscribe to refund webhooks": FaultTarget(operation=("create_hook",)),
     },
     mutants={
         "bigcommerce_accepts_unsigned_webhooks": (

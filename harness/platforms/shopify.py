@@ -283,6 +283,7 @@ PLATFORM = Platform(
         "read order": FaultTarget(operation=("get_order", "graphql:order")),
         "list orders": FaultTarget(operation=("list_orders", "graphql:orders")),
         "refund webhooks": FaultTarget(topic="refunds/create"),
+        "subscribe to refund webhooks": FaultTarget(operation=("create_webhook",)),
     },
     # the connector's refund reads and writes are GraphQL, which Shopify throttles inside an HTTP 200
     throttle={"status": 429, "error": "graphql_throttled"},

@@ -190,6 +190,7 @@ PLATFORM = Platform(
         "read order": FaultTarget(operation=("get_order",)),
         "list orders": FaultTarget(operation=("list_orders",)),
         "refund webhooks": FaultTarget(topic=REFUND_TOPIC),
+        "subscribe to refund webhooks": FaultTarget(operation=("create_webhook",)),
     },
     mutants={
         "woocommerce_accepts_unsigned_webhooks": (

@@ -347,16 +347,20 @@ class NetSuiteSimulator(Simulator):
 
     @merchant_action
     def refund(self, billed_type: str, billed_id: str, lines: dict[int, Any] | None = None,
-               extra_lines: Any = (), external_id: str | None = None) -> tuple[str, str]:
+               extra_lines: Any = (), external_id: str | None = None,
+               line_fields: dict[str, Any] | None = None) -> tuple[str, str]:
         """The Refund button on a cash sale or invoice.
 
         ``lines`` maps billed line number -> quantity to refund (only those lines); None refunds
         everything that remains. ``extra_lines`` are generic lines: mappings with ``item`` (an
         otherChargeSaleItem id), ``amount`` and optionally ``description``/``quantity``.
+        ``line_fields`` are written on each of ``lines`` as the user's form leaves them (e.g. a custom
+        column the refund form does not show, as None).
         """
         if billed_type not in REFUND_OF:
             raise ValueError(f"only a cashSale or invoice can be refunded, not {billed_type!r}")
-        items = [{"orderLine": number, "quantity": quantity} for number, quantity in (lines or {}).items()]
+        items = [{"orderLine": number, "quantity": quantity, **(line_fields or {})}
+                 for number, quantity in (lines or {}).items()]
         items += [{**extra, "item": {"id": str(extra["item"])}} for extra in extra_lines]
         body: dict[str, Any] = {"item": {"items": items}} if items else {}
         if external_id is not None:
