@@ -43,6 +43,7 @@ Feature: Refund sync from NetSuite
     Then the refund shows why the storefront refused it
     And the storefront has exactly 1 refund for the order
 
+  @line_items
   Scenario: A Cash Refund whose lines lack the storefront line column is pushed by line, through the billed record
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled from NetSuite
