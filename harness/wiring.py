@@ -51,13 +51,15 @@ class Loopback:
         self.http = httpx.Client(transport=HostMappingTransport(self._address_for, self._hosts))
 
     def _address_for(self, host: str) -> tuple[str, int] | None:
-        return self._elsewhere.get(host.lower()) or self.servers.address_for(host)
+        return self.servers.address_for(host) or self._elsewhere.get(host.lower())
 
     def _hosts(self) -> list[str]:
         return sorted([*self.servers.hosts, *self._elsewhere])
 
     def route_elsewhere(self, host: str, base_url: str) -> None:
         """Requests for ``host`` go to ``base_url`` (``http://`` on a loopback address), Host kept."""
+        if self.servers.address_for(host) is not None:
+            raise ValueError(f"{host!r} is a simulator's hostname: a connector cannot serve it")
         url = httpx.URL(base_url)
         if url.scheme != "http" or not is_loopback(url.host) or url.port is None:
             raise ValueError(f"{host!r} is said to be served at {base_url!r}: give http://<loopback address>:<port>")

@@ -4,6 +4,7 @@ there over loopback, signed as the vendor signs, without the harness's relay. Th
 the signature: a real delivery is recorded at once, a forged one is refused."""
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 
@@ -69,3 +70,26 @@ def test_a_storefront_delivers_to_the_connector_s_own_url_and_the_connector_veri
     assert sum(n for (_, status), n in served.received.items() if status == forged) == 1
     assert [row.source_id for row in world.connector.refunds(account.id)] == [refund]
     assert world.relayed == [], "a delivery went through the harness's relay instead of the connector's URL"
+
+
+@pytest.mark.parametrize("host, base_url, problem", [
+    ("hooks.acme.test", "https://127.0.0.1:8080", "give http://<loopback address>:<port>"),
+    ("hooks.acme.test", "http://hooks.example.com:8080", "give http://<loopback address>:<port>"),
+    ("hooks.acme.test", "http://127.0.0.1", "give http://<loopback address>:<port>"),
+])
+def test_a_receiver_the_connector_names_must_be_on_loopback(host, base_url, problem):
+    from harness.wiring import Loopback
+
+    wiring = Loopback()
+    try:
+        with pytest.raises(ValueError, match=re.escape(problem)) as refused:
+            wiring.route_elsewhere(host, base_url)
+        assert host in str(refused.value) and base_url in str(refused.value)
+    finally:
+        wiring.close()
+
+
+def test_a_connector_cannot_take_over_a_simulator_s_hostname(world):
+    netsuite_host = world.netsuite.hosts[0]
+    with pytest.raises(ValueError, match="a simulator's hostname"):
+        world.wiring.route_elsewhere(netsuite_host, "http://127.0.0.1:9")
