@@ -130,6 +130,8 @@ def certification(workers: str, keyword: str | None) -> None:
         rows = sum(1 for row in data["rows"] if row["verdict"] == "certified")
         print(f"  {label:<30}: {elapsed:7.1f} s  ({elapsed / baseline:.2f}x in process)  verdict {data['verdict']}, "
               f"{counts['passed']} passed, {counts['failed']} failed, {rows}/{len(data['rows'])} rows certified")
+        for scenario, why in counts.get("why_failed", {}).items():   # a failure is named, never just counted
+            print(f"      failed: {scenario}: {why.splitlines()[0] if why else ''}"[:300])
 
 
 if __name__ == "__main__":
