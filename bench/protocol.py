@@ -12,10 +12,19 @@ both sides; the simulators are served on loopback in every case, for:
 
 Each connector process is started once and serves every round, as in a certification run; rounds
 interleave the contenders and the median is reported.
+
+``python -m bench.protocol --certification [-n N] [-k EXPR]`` (not part of ``make bench``: it takes
+minutes) instead times the shipped connector's whole certification, every scenario of the matrix,
+in process and through the protocol (``--connector-cmd "python -m harness.connectors.protocol_server"``),
+one after the other in one run with the same seed, the simulators on loopback in both, and prints
+each verdict, the wall times and their ratio.
 """
 from __future__ import annotations
 
+import argparse
+import json
 import shutil
+import subprocess
 import statistics
 import sys
 import tempfile
@@ -93,5 +102,47 @@ def main() -> None:
         print("  protocol (Node.js example)    : skipped, node is not installed")
 
 
+CERTIFICATION_SEED = 20260105
+
+
+def certification(workers: str, keyword: str | None) -> None:
+    """The shipped connector's certification in process against through the protocol, one run each."""
+    runs = {"in process (reference)": [],
+            "protocol (reference, Python)": ["--connector-cmd", f"{sys.executable} -m harness.connectors.protocol_server"]}
+    results: dict[str, tuple[float, dict]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, flags in runs.items():
+            report = Path(tmp) / f"{len(results)}.json"
+            command = [sys.executable, "-m", "refund_harness.cli", "certify", "--report", str(report),
+                       "--seed", str(CERTIFICATION_SEED), "--transport", "loopback", "-n", workers, *flags,
+                       *(["-k", keyword] if keyword else [])]
+            start = time.perf_counter()
+            done = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            elapsed = time.perf_counter() - start
+            if not report.exists():
+                raise SystemExit(f"bench: {label} wrote no report (exit {done.returncode}):\n{done.stdout[-3000:]}")
+            results[label] = (elapsed, json.loads(report.read_text()))
+    baseline = results["in process (reference)"][0]
+    print(f"The shipped connector's certification{f' (-k {keyword!r})' if keyword else ' (the whole matrix)'}, "
+          f"-n {workers}, simulators on loopback, seed {CERTIFICATION_SEED}")
+    for label, (elapsed, data) in results.items():
+        counts = data["scenarios"]
+        rows = sum(1 for row in data["rows"] if row["verdict"] == "certified")
+        print(f"  {label:<30}: {elapsed:7.1f} s  ({elapsed / baseline:.2f}x in process)  verdict {data['verdict']}, "
+              f"{counts['passed']} passed, {counts['failed']} failed, {rows}/{len(data['rows'])} rows certified")
+        for scenario, why in counts.get("why_failed", {}).items():   # a failure is named, never just counted
+            print(f"      failed: {scenario}: {why.splitlines()[0] if why else ''}"[:300])
+
+
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(prog="python -m bench.protocol", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--certification", action="store_true",
+                        help="time the whole certification in process and through the protocol (minutes)")
+    parser.add_argument("-n", dest="workers", default="2", help="pytest-xdist workers for --certification (default 2)")
+    parser.add_argument("-k", dest="keyword", default=None, help="narrow --certification to these scenarios")
+    args = parser.parse_args()
+    if args.certification:
+        certification(args.workers, args.keyword)
+    else:
+        main()

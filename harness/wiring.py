@@ -10,6 +10,7 @@ import httpx
 import respx
 
 from simulators.core.base import Simulator
+from common.hostmap import is_loopback
 from simulators.serve import ControlPlane, HostMappingTransport, ServerSet, asgi_app
 from simulators.serve.guard import ControlGuard
 
@@ -28,6 +29,9 @@ class InProcess:
     def serve_handler(self, name: str, hosts: list[str], handler: Callable[[httpx.Request], httpx.Response]) -> None:
         """Nothing to start (see serve_simulator)."""
 
+    def route_elsewhere(self, host: str, base_url: str) -> None:
+        raise ValueError(f"{host!r} is served by another process: that needs --transport loopback")
+
     def close(self) -> None:
         self.http.close()
 
@@ -42,7 +46,24 @@ class Loopback:
         # a secret, not test data: never derived from the seed
         self.control_token = control_token or secrets.token_urlsafe(24)
         self.servers = ServerSet(host, first_port)
-        self.http = httpx.Client(transport=HostMappingTransport(self.servers.address_for, lambda: self.servers.hosts))
+        # hostnames served by someone else on loopback: a connector process's own webhook receiver
+        self._elsewhere: dict[str, tuple[str, int]] = {}
+        self.http = httpx.Client(transport=HostMappingTransport(self._address_for, self._hosts))
+
+    def _address_for(self, host: str) -> tuple[str, int] | None:
+        return self.servers.address_for(host) or self._elsewhere.get(host.lower())
+
+    def _hosts(self) -> list[str]:
+        return sorted([*self.servers.hosts, *self._elsewhere])
+
+    def route_elsewhere(self, host: str, base_url: str) -> None:
+        """Requests for ``host`` go to ``base_url`` (``http://`` on a loopback address), Host kept."""
+        if self.servers.address_for(host) is not None:
+            raise ValueError(f"{host!r} is a simulator's hostname: a connector cannot serve it")
+        url = httpx.URL(base_url)
+        if url.scheme != "http" or not is_loopback(url.host) or url.port is None:
+            raise ValueError(f"{host!r} is said to be served at {base_url!r}: give http://<loopback address>:<port>")
+        self._elsewhere[host.lower()] = (url.host, url.port)
 
     def serve_simulator(self, simulator: Simulator) -> None:
         plane = ControlPlane(simulator, ControlGuard(self.control_token, simulator.hosts))

@@ -174,7 +174,11 @@ class World:
         self._included_evidence: list[dict[str, Any]] = []
 
     def _build_connector(self) -> seam.ConnectorUnderTest:
-        return seam.check_connector(self._connector_factory(self._connector_context), self._connector_name)
+        connector = seam.check_connector(self._connector_factory(self._connector_context), self._connector_name)
+        # a connector in its own process may receive webhooks itself: storefronts reach its hostnames
+        for host, base_url in getattr(connector, "served_hosts", {}).items():
+            self.wiring.route_elsewhere(host, base_url)
+        return connector
 
     def _deliver_webhook(self, request):
         # kept for the steps that check the answer the platform would act on (2xx taken, 4xx refused, 5xx retried)

@@ -41,11 +41,18 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                      "process of one connector would"},
                           "seed": {"type": "integer", "description": "for anything the connector randomises"},
                           "netsuite": {"$ref": "#/components/schemas/NetSuiteAccess"},
-                          "webhook_base_url": {"type": "string", "description": "the URL storefronts are told to "
-                                               "deliver to (<this>/webhooks/<platform>); the harness relays those "
-                                               "deliveries to POST /v1/scenarios/{id}/webhooks/{platform}"},
+                          "webhook_base_url": {"type": "string", "description": "the harness's relay, for a "
+                                               "connector without a receiver of its own: storefronts told to deliver "
+                                               "to <this>/webhooks/<platform> have their deliveries relayed to POST "
+                                               "/v1/scenarios/{id}/webhooks/{platform}"},
                           "hosts": {"$ref": "#/components/schemas/Hosts"}}},
-    "ScenarioStarted": {"type": "object", "required": ["id"], "properties": {"id": _STR}},
+    "ScenarioStarted": {"type": "object", "required": ["id"], "properties": {
+        "id": _STR,
+        "serves": {"type": "object", "additionalProperties": {"type": "string"},
+                   "description": "the connector's own webhook receiver: hostname -> the loopback base URL serving "
+                                  "it (http://127.0.0.1:PORT). Register subscriptions at https://<hostname>/...; the "
+                                  "storefronts deliver there, sent to the base URL with the header Host: <hostname> "
+                                  "and X-Forwarded-Proto: https, signed over the https URL as the vendor signs."}}},
     "Claim": {"type": "object", "required": ["directions"],
               "properties": {"directions": {"type": "object", "additionalProperties": {
                                  "type": "array", "items": {"type": "string", "enum": ["to_netsuite", "from_netsuite"]}},

@@ -5,10 +5,17 @@ shipped reference connector (or any seam factory) until stopped, and prints ``li
 ready. Each ``POST /v1/scenarios`` builds the connector from the factory with a context of its own: a
 clock that reads the harness's ``X-Harness-Now``, an HTTP client that reaches the served simulators
 through the ``hosts`` map, and a work directory per tenant (instances of one tenant share it).
+
+Webhooks come to the connector's own receiver, as they would in production: each tenant has a
+hostname of its own (``<hash>.hooks.protocol-connector.test``) that the start answer's ``serves``
+maps to this server, so the connector registers ``https://<that host>/webhooks/<platform>`` with the
+storefronts and they deliver here directly, signed as the vendor signs. A delivery goes to the
+tenant's newest open instance (a restarted connector receives what its subscriptions still name).
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import json
 import re
@@ -16,6 +23,7 @@ import signal
 import sys
 import tempfile
 import threading
+from collections import Counter
 from datetime import datetime
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,6 +38,7 @@ from harness.connectors.load import load_factory
 from harness import seam
 from harness.connectors.protocol import NOW_HEADER, OPERATIONS, VERSION, Operation
 
+RECEIVER_DOMAIN = "hooks.protocol-connector.test"
 _ERROR_TYPE = {seam.ActivationRefused: "activation_refused", seam.OrderSyncFailed: "order_sync_failed",
                seam.OperationRefused: "operation_refused"}
 
@@ -51,14 +60,15 @@ class HarnessClock:
 
 
 class Instance:
-    def __init__(self, factory: seam.ConnectorFactory, workdir: Path, start: dict[str, Any]) -> None:
+    def __init__(self, factory: seam.ConnectorFactory, workdir: Path, start: dict[str, Any], receiver_host: str) -> None:
         self.clock = HarnessClock()
         self.hosts: dict[str, str] = dict(start["hosts"])
         self.http = httpx.Client(transport=HostMappingTransport(self._address_for, lambda: list(self.hosts)),
                                  timeout=30.0)
         access = seam.NetSuiteAccess(**{key: start["netsuite"][key] for key in (
             "account_id", "base_url", "consumer_key", "consumer_secret", "token_id", "token_secret")})
-        self.webhook_base_url = start["webhook_base_url"].rstrip("/")
+        self.relay_base_url = start["webhook_base_url"].rstrip("/")   # the harness's relay: deliveries to it come relayed
+        self.webhook_base_url = f"https://{receiver_host}"             # the connector's own receiver
         self.connector = factory(seam.ConnectorContext(
             http=self.http, clock=self.clock, workdir=workdir, seed=int(start["seed"]), netsuite=access,
             webhook_base_url=self.webhook_base_url, hosts=self.hosts))
@@ -84,20 +94,47 @@ class ProtocolServer(ThreadingHTTPServer):
         super().__init__(address, Handler)
         self.factory, self.root = factory, root
         self.instances: dict[str, Instance] = {}
+        self.receivers: dict[str, str] = {}          # receiver hostname -> tenant
+        self._open: dict[str, list[str]] = {}         # tenant -> its open instances, oldest first
         self._ids = itertools.count(1)
         self.lock = threading.Lock()
+        self.received: Counter[tuple[str, int]] = Counter()   # (receiver host, answer status) -> deliveries
 
-    def start(self, body: dict[str, Any]) -> str:
+    @property
+    def base_url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self, body: dict[str, Any]) -> tuple[str, str]:
+        """A new instance: its id, and the hostname of its tenant's webhook receiver."""
         tenant = str(body["tenant"])
         if not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", tenant):
             raise ValueError(f"tenant {tenant!r}: use letters, digits, '_', '.', '-' (at most 100)")
         workdir = self.root / tenant
         workdir.mkdir(exist_ok=True)
-        instance = Instance(self.factory, workdir, body)
+        # a DNS label of its own per tenant: the tenant name may hold characters a hostname may not
+        receiver = f"{hashlib.sha256(tenant.encode()).hexdigest()[:20]}.{RECEIVER_DOMAIN}"
+        instance = Instance(self.factory, workdir, body, receiver)
         with self.lock:
             scenario = str(next(self._ids))
             self.instances[scenario] = instance
-        return scenario
+            self.receivers[receiver] = tenant
+            self._open.setdefault(tenant, []).append(scenario)
+        return scenario, receiver
+
+    def end(self, scenario: str) -> Instance | None:
+        with self.lock:
+            instance = self.instances.pop(scenario, None)
+            for ids in self._open.values():
+                if scenario in ids:
+                    ids.remove(scenario)
+        return instance
+
+    def receiving(self, host: str) -> Instance | None:
+        """The newest open instance of the tenant whose receiver is ``host``."""
+        with self.lock:
+            ids = self._open.get(self.receivers.get(host, ""), [])
+            return self.instances[ids[-1]] if ids else None
 
 
 _ROUTES = [(op, re.compile("^/" + VERSION + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", op.path) + "$")) for op in OPERATIONS]
@@ -121,6 +158,10 @@ class Handler(BaseHTTPRequestHandler):
         from urllib.parse import unquote
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         path = self.path.split("?", 1)[0]
+        host = (self.headers.get("Host") or "").rsplit(":", 1)[0].lower()
+        if host.endswith("." + RECEIVER_DOMAIN):
+            self._answer(*self._receive(host, path, raw))
+            return
         for op, pattern in _ROUTES:
             match = pattern.match(path)
             if match and op.method == self.command:
@@ -135,11 +176,27 @@ class Handler(BaseHTTPRequestHandler):
                 return
         self._answer(404, f"no operation {self.command} {path} in protocol {VERSION}".encode(), "text/plain")
 
+    def _receive(self, host: str, path: str, raw: bytes) -> tuple[int, bytes, str]:
+        """A storefront's delivery to a tenant's own receiver (``https://<host><path>``)."""
+        instance = self.server.receiving(host)
+        if instance is None:
+            return 404, f"no open connector instance receives webhooks at {host}".encode(), "text/plain"
+        request = httpx.Request(self.command, f"https://{host}{self.path}", headers=dict(self.headers.items()),
+                                content=raw)
+        try:
+            answer = instance.connector.handle_webhook(request)
+        except Exception as exc:   # the connector failed: the storefront sees a 500, as from any receiver
+            answer = httpx.Response(500, text=f"{type(exc).__name__}: {exc}")
+        with self.server.lock:
+            self.server.received[(host, answer.status_code)] += 1
+        return answer.status_code, answer.content, answer.headers.get("content-type", "")
+
     def _run(self, op: Operation, ids: dict[str, str], raw: bytes) -> tuple[int, bytes, str]:
         if op.path == "/health":
             return _encoded({"protocol": VERSION})
         if op.path == "/scenarios":
-            return _encoded({"id": self.server.start(json.loads(raw))}, 201)
+            scenario, receiver = self.server.start(json.loads(raw))
+            return _encoded({"id": scenario, "serves": {receiver: self.server.base_url}}, 201)
         instance = self.server.instances.get(ids["scenario"])
         if instance is None:
             return 404, f"no scenario {ids['scenario']}".encode(), "text/plain"
@@ -153,12 +210,11 @@ class Handler(BaseHTTPRequestHandler):
             instance.hosts.update(body)
             return 204, b"", ""
         if method == "close":
-            with self.server.lock:
-                self.server.instances.pop(ids["scenario"], None)
+            self.server.end(ids["scenario"])
             instance.close()
             return 204, b"", ""
         if method == "handle_webhook":
-            request = httpx.Request("POST", f"{instance.webhook_base_url}/webhooks/{ids['platform']}",
+            request = httpx.Request("POST", f"{instance.relay_base_url}/webhooks/{ids['platform']}",
                                     headers={k: v for k, v in self.headers.items() if k.lower() != NOW_HEADER.lower()}, content=raw)
             answer = connector.handle_webhook(request)
             return answer.status_code, answer.content, answer.headers.get("content-type", "")

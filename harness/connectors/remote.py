@@ -48,6 +48,11 @@ class RemoteConnector:
                          "token_id": context.netsuite.token_id, "token_secret": context.netsuite.token_secret}},
             expect=("id",))
         self.scenario = str(started["id"])
+        serves = started.get("serves") or {}
+        if not isinstance(serves, dict) or not all(isinstance(v, str) for v in serves.values()):
+            raise RemoteConnectorFailure(f"the scenario-start answer's serves must map hostnames to base URLs: {serves!r}")
+        # the connector's own webhook receiver: storefronts deliver to it at these hostnames
+        self.served_hosts: dict[str, str] = dict(serves)
         self._closed = False
 
     # --- what it claims ---

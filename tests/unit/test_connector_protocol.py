@@ -145,7 +145,7 @@ def test_a_connector_in_its_own_process_needs_the_simulators_on_loopback(tmp_pat
 
 def test_webhooks_reach_a_connector_process_as_the_storefront_sent_them(tmp_path):
     """Shopify signs each delivery (HMAC of the body): forged ones must be refused and real ones taken,
-    so the relay to the connector's webhook operation keeps body and headers intact."""
+    delivered to the receiver the connector process registered, with body and headers intact."""
     report = tmp_path / "certification.json"
     done = subprocess.run(
         [sys.executable, "-m", "refund_harness.cli", "certify", "--report", str(report), "--claim", "shopify:to_netsuite",
