@@ -3,7 +3,7 @@
 1. Per-request cost of a simulator call (an order GET on the first registered storefront that
    refunds by line: auth, rate limiting, routing, model, JSON) against a bare ``httpx.MockTransport``
    handler returning the same JSON bytes, both through a reused ``httpx.Client``; also the same
-   simulator call through the World's respx host router.
+   simulator call through the World's host router.
 2. Serve mode: the same order GET to the simulator served on loopback by uvicorn, against a bare
    uvicorn endpoint returning the same bytes (bench/serve.py).
 3. End to end: refunds synced to NetSuite per second by the connector's scheduled run, and the HTTP
