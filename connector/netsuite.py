@@ -6,18 +6,19 @@ only NetSuite: what a sales order or a refund *means* lives in the sync modules.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import random
 import re
 import threading
 import urllib.parse
 from contextlib import contextmanager
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any, ContextManager, Generator, Iterable, Iterator, Mapping, Protocol, Sequence
 
 import httpx
-from oauthlib.oauth1.rfc5849 import parameters as oauth_parameters, signature as oauth_signature
+from oauthlib.oauth1.rfc5849 import signature as oauth_signature
 
 from common import jsonio
 from common.clock import Clock
@@ -109,12 +110,26 @@ class NonceSource:
             return f"{self._rng.getrandbits(128):032x}"
 
 
+# RFC 5849 3.6: each UTF-8 byte of a value but ALPHA, DIGIT, "-", ".", "_" and "~" becomes %XX (upper-case hex).
+_UNRESERVED = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+_PERCENT_ENCODED = {byte: chr(byte) if byte in _UNRESERVED else f"%{byte:02X}" for byte in range(256)}
+
+
+def percent_encode(text: str) -> str:
+    """RFC 5849 percent-encoding, as oauthlib's ``utils.escape`` encodes (one table lookup a byte, not a Python
+    loop over the bytes of every parameter, the base string and the header of each request)."""
+    return text.encode("utf-8").decode("latin-1").translate(_PERCENT_ENCODED)
+
+
 class TbaAuth(httpx.Auth):
     """NetSuite token-based authentication: sign each request over its full URL (query included).
 
-    oauthlib's RFC 5849 steps, each once: ``oauthlib.oauth1.Client.sign`` renders the header twice and
-    parses its own header back to collect the parameters, which doubled the percent-encoding of every
-    request; the header is the same (tests/unit/test_connector_netsuite_client.py compares them)."""
+    OAuth 1.0a HMAC-SHA256 as RFC 5849 section 3.4 builds it: oauthlib collects the query's parameters and
+    normalizes the URL; the percent-encoding, the parameter string, the base string and the header are
+    made here, which halves the cost of signing (oauthlib's Client encoded each parameter four times and
+    parsed its own header back). tests/unit/test_connector_netsuite_client.py holds the header byte for
+    byte to ``oauthlib.oauth1.Client.sign``'s, and NetSuite (the simulator) checks every signature with
+    oauthlib."""
 
     def __init__(self, config: NetSuiteConfig, clock: Clock, nonces: NonceSource) -> None:
         self.config = config
@@ -128,15 +143,16 @@ class TbaAuth(httpx.Auth):
         oauth_params = [("oauth_nonce", self.nonces()), ("oauth_timestamp", str(int(self.clock.now().timestamp()))),
                         ("oauth_version", "1.0"), ("oauth_signature_method", "HMAC-SHA256"),
                         ("oauth_consumer_key", creds.consumer_key), ("oauth_token", creds.token_id)]
-        query = urllib.parse.urlparse(url).query
-        collected = oauth_signature.collect_parameters(uri_query=query) + oauth_params
-        base_string = oauth_signature.signature_base_string(
-            method.upper(), oauth_signature.base_string_uri(url), oauth_signature.normalize_parameters(collected))
-        signed = oauth_signature.sign_hmac_sha256_with_client(
-            base_string, SimpleNamespace(client_secret=creds.consumer_secret, resource_owner_secret=creds.token_secret))
-        headers = oauth_parameters.prepare_headers(oauth_params + [("oauth_signature", signed)],
-                                                   realm=self.config.account_id)
-        return headers["Authorization"]
+        collected = oauth_signature.collect_parameters(uri_query=urllib.parse.urlparse(url).query) + oauth_params
+        parameters = "&".join(f"{name}={value}" for name, value in
+                              sorted((percent_encode(name), percent_encode(value)) for name, value in collected))
+        base_string = "&".join(percent_encode(part) for part in
+                               (method.upper(), oauth_signature.base_string_uri(url), parameters))
+        key = f"{percent_encode(creds.consumer_secret)}&{percent_encode(creds.token_secret)}"
+        signed = base64.b64encode(hmac.new(key.encode(), base_string.encode(), hashlib.sha256).digest()).decode()
+        return "OAuth " + ", ".join([f'realm="{self.config.account_id}"'] + [
+            f'{percent_encode(name)}="{percent_encode(value)}"'
+            for name, value in oauth_params + [("oauth_signature", signed)]])
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = self.authorization(request.method, str(request.url))
