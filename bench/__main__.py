@@ -3,16 +3,18 @@
 1. Per-request cost of a simulator call (an order GET on the first registered storefront that
    refunds by line: auth, rate limiting, routing, model, JSON) against a bare ``httpx.MockTransport``
    handler returning the same JSON bytes, both through a reused ``httpx.Client``; also the same
-   simulator call through the World's respx host router.
+   simulator call through the World's host router.
 2. Serve mode: the same order GET to the simulator served on loopback by uvicorn, against a bare
    uvicorn endpoint returning the same bytes (bench/serve.py).
 3. End to end: refunds synced to NetSuite per second by the connector's scheduled run, and the HTTP
    calls each refund costs (from the simulators' request journals); and the same workload driven
    through the connector seam against the shipped engine called directly (the seam's overhead).
-4. At scale (bench/scale.py): soak cost per refund late against early in one long soak, calls per refund
+4. Per scenario (bench/scenario.py): a World set up and closed, a new ledger opened and closed, an order
+   synced, a SuiteQL request, TBA signing and checking, each as a multiple of a bare request.
+5. At scale (bench/scale.py): soak cost per refund late against early in one long soak, calls per refund
    for each platform and direction, the share of NetSuite's concurrency limit kept busy, 4 connector
    workers on one ledger against 1, peak memory.
-5. One scenario with the connector as its own process, through the connector protocol, against the same
+6. One scenario with the connector as its own process, through the connector protocol, against the same
    connector in process (bench/protocol.py).
 Timings interleave the contenders and take the median of several rounds to damp noise.
 """
@@ -142,6 +144,9 @@ def main() -> None:
     print(f"  one refund costs          : {per_refund / call['bare']:.0f}x a bare request")
     print(f"  through the seam / engine called directly: "
           f"{e2e['direct_refunds_per_second'] / e2e['refunds_per_second']:.2f}x the time")
+    from bench.scenario import main as scenario
+
+    scenario()
     from bench.scale import main as scale
 
     scale([])

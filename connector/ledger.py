@@ -21,7 +21,7 @@ from typing import Any, Iterator, Mapping, Sequence
 from common.clock import Clock, parse_iso
 from connector.accounts import Account, AccountSettings
 from connector.errors import ConnectorError, UnknownAccount, UnknownRefund
-from connector.ledger_schema import check_ledger_file, migrate
+from connector.ledger_schema import check_ledger_file, create_from_image, migrate
 from connector.model import (Direction, LineKind, LineLink, OrderLink, RefundLine, RefundStatus,
                              SourceStatus)
 
@@ -102,7 +102,8 @@ _NOT_HELD_BY_ANOTHER = "(claimed_by IS NULL OR claimed_by = ? OR claim_expires_a
 
 # How hard each commit is pushed to disk. FULL survives power loss (the production default);
 # NORMAL, in WAL mode, survives a crash of the process but not of the machine, and costs about
-# a third as much per commit, which is what throwaway test ledgers want.
+# a third as much per commit, which is what throwaway test ledgers want. A new NORMAL ledger file
+# also starts as an unsynced copy of a fresh one (ledger_schema.create_from_image).
 SYNC_MODES = ("FULL", "NORMAL")
 
 
@@ -113,6 +114,8 @@ class Ledger:
         self.path = str(path)
         self.clock = clock
         self._lock = threading.RLock()
+        if synchronous == "NORMAL":   # no power-loss durability asked: a new file may start as a copy
+            create_from_image(self.path)
         check_ledger_file(self.path)   # before the connection below can write to the file (WAL mode, tables)
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row

@@ -7,8 +7,12 @@ versions were recorded has no ``schema_version`` row and is version 1.
 """
 from __future__ import annotations
 
+import itertools
+import os
 import re
 import sqlite3
+import tempfile
+import threading
 from pathlib import Path
 
 from connector.errors import ConnectorError
@@ -196,3 +200,49 @@ def migrate(db: sqlite3.Connection) -> None:
         for statement in statements:
             db.execute(statement)
     db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+
+
+_fresh_image: bytes | None = None
+_fresh_image_lock = threading.Lock()
+_copies = itertools.count()
+
+
+def _fresh_ledger_image() -> bytes:
+    """The bytes of a new ledger file as opening one makes it (WAL mode, every table, this schema version,
+    nothing else), made once per process by ``migrate`` itself."""
+    global _fresh_image
+    with _fresh_image_lock:
+        if _fresh_image is None:
+            with tempfile.TemporaryDirectory(prefix="ledger-image-") as folder:
+                path = Path(folder) / "fresh.sqlite3"
+                db = sqlite3.connect(path, isolation_level=None)
+                try:
+                    db.execute("PRAGMA journal_mode=WAL")
+                    db.execute("BEGIN IMMEDIATE")
+                    migrate(db)
+                    db.execute("COMMIT")
+                finally:
+                    db.close()   # the last connection checkpoints: the file holds everything, the WAL is gone
+                _fresh_image = path.read_bytes()
+        return _fresh_image
+
+
+def create_from_image(path: str | Path) -> bool:
+    """Create a new ledger file at ``path`` as a copy of a fresh ledger (``_fresh_ledger_image``) instead of
+    switching an empty file to WAL and migrating it, which writes and syncs the file several times over.
+    The copy is not synced to disk: for ledgers that need only survive a crash of the process (synchronous
+    NORMAL). It appears whole or not at all (written aside, then linked in), and never replaces a file
+    another opener created meanwhile. False, with nothing written, when ``path`` exists or cannot be
+    written; the opener then makes the ledger the usual way (and reports any problem as it always has)."""
+    file = Path(path)
+    if str(path) == ":memory:" or file.exists():
+        return False
+    aside = file.with_name(f".{file.name}.{os.getpid()}.{next(_copies)}.new")
+    try:
+        aside.write_bytes(_fresh_ledger_image())
+        os.link(aside, file)
+    except OSError:
+        return False
+    finally:
+        aside.unlink(missing_ok=True)
+    return True

@@ -6,16 +6,19 @@ only NetSuite: what a sales order or a refund *means* lives in the sync modules.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import random
 import re
 import threading
+import urllib.parse
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ContextManager, Generator, Iterable, Iterator, Mapping, Protocol, Sequence
 
 import httpx
-import oauthlib.oauth1
+from oauthlib.oauth1.rfc5849 import signature as oauth_signature
 
 from common import jsonio
 from common.clock import Clock
@@ -107,24 +110,52 @@ class NonceSource:
             return f"{self._rng.getrandbits(128):032x}"
 
 
+# RFC 5849 3.6: each UTF-8 byte of a value but ALPHA, DIGIT, "-", ".", "_" and "~" becomes %XX (upper-case hex).
+_UNRESERVED = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+_PERCENT_ENCODED = {byte: chr(byte) if byte in _UNRESERVED else f"%{byte:02X}" for byte in range(256)}
+
+
+def percent_encode(text: str) -> str:
+    """RFC 5849 percent-encoding, as oauthlib's ``utils.escape`` encodes (one table lookup a byte, not a Python
+    loop over the bytes of every parameter, the base string and the header of each request)."""
+    return text.encode("utf-8").decode("latin-1").translate(_PERCENT_ENCODED)
+
+
 class TbaAuth(httpx.Auth):
-    """NetSuite token-based authentication: sign each request over its full URL (query included)."""
+    """NetSuite token-based authentication: sign each request over its full URL (query included).
+
+    OAuth 1.0a HMAC-SHA256 as RFC 5849 section 3.4 builds it: oauthlib collects the query's parameters and
+    normalizes the URL; the percent-encoding, the parameter string, the base string and the header are
+    made here, which halves the cost of signing (oauthlib's Client encoded each parameter four times and
+    parsed its own header back). tests/unit/test_connector_netsuite_client.py holds the header byte for
+    byte to ``oauthlib.oauth1.Client.sign``'s, and NetSuite (the simulator) checks every signature with
+    oauthlib."""
 
     def __init__(self, config: NetSuiteConfig, clock: Clock, nonces: NonceSource) -> None:
         self.config = config
         self.clock = clock
         self.nonces = nonces
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def authorization(self, method: str, url: str) -> str:
+        """The Authorization header for ``method`` on ``url`` (no body: a JSON body is not part of a TBA
+        signature), with the next nonce and the clock's timestamp."""
         creds = self.config.credentials
-        signer = oauthlib.oauth1.Client(
-            creds.consumer_key, client_secret=creds.consumer_secret,
-            resource_owner_key=creds.token_id, resource_owner_secret=creds.token_secret,
-            signature_method=oauthlib.oauth1.SIGNATURE_HMAC_SHA256, realm=self.config.account_id,
-            nonce=self.nonces(), timestamp=str(int(self.clock.now().timestamp())))
-        # No body and no headers go to the signer: a JSON body is not part of a TBA signature.
-        _, headers, _ = signer.sign(str(request.url), http_method=request.method)
-        request.headers["Authorization"] = headers["Authorization"]
+        oauth_params = [("oauth_nonce", self.nonces()), ("oauth_timestamp", str(int(self.clock.now().timestamp()))),
+                        ("oauth_version", "1.0"), ("oauth_signature_method", "HMAC-SHA256"),
+                        ("oauth_consumer_key", creds.consumer_key), ("oauth_token", creds.token_id)]
+        collected = oauth_signature.collect_parameters(uri_query=urllib.parse.urlparse(url).query) + oauth_params
+        parameters = "&".join(f"{name}={value}" for name, value in
+                              sorted((percent_encode(name), percent_encode(value)) for name, value in collected))
+        base_string = "&".join(percent_encode(part) for part in
+                               (method.upper(), oauth_signature.base_string_uri(url), parameters))
+        key = f"{percent_encode(creds.consumer_secret)}&{percent_encode(creds.token_secret)}"
+        signed = base64.b64encode(hmac.new(key.encode(), base_string.encode(), hashlib.sha256).digest()).decode()
+        return "OAuth " + ", ".join([f'realm="{self.config.account_id}"'] + [
+            f'{percent_encode(name)}="{percent_encode(value)}"'
+            for name, value in oauth_params + [("oauth_signature", signed)]])
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = self.authorization(request.method, str(request.url))
         yield request
 
 

@@ -184,12 +184,11 @@ class Tally(Journal):
 
 
 def keep_no_history(world: World) -> None:
-    """Count requests instead of keeping them: every simulator journals into a ``Tally``, and the respx
-    router (which otherwise keeps each request and response it routed, bodies included, until reset)
-    records no calls. Nothing a soak reads (the simulators' state, the ledger) is lost."""
+    """Count requests instead of keeping them: every simulator journals into a ``Tally`` (the World's
+    host router keeps nothing of what it routes). Nothing a soak reads (the simulators' state, the
+    ledger) is lost."""
     for simulator in world.simulators().values():
         simulator.journal = Tally()
-    world.router.record = lambda request, *, response=None, route=None: None   # type: ignore[method-assign]
 
 
 class Soak:

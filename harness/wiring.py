@@ -1,4 +1,4 @@
-"""How a World's clients reach its simulators: ``inprocess`` (the respx host router, no sockets) or
+"""How a World's clients reach its simulators: ``inprocess`` (the host router, no sockets) or
 ``loopback`` (each simulator, and the connector's webhook receiver, served by its own uvicorn server
 on loopback; the client maps real hostnames to them, so every call crosses a real socket)."""
 from __future__ import annotations
@@ -7,7 +7,6 @@ import secrets
 from typing import Callable
 
 import httpx
-import respx
 
 from simulators.core.base import Simulator
 from common.hostmap import is_loopback
@@ -17,14 +16,41 @@ from simulators.serve.guard import ControlGuard
 TRANSPORTS = ("inprocess", "loopback")
 
 
+class UnservedHost(AssertionError):
+    """A request to a host nothing in the World serves: nothing leaves the process, so it fails loudly."""
+
+
+class HostRouter:
+    """A World's in-process dispatcher: each host belongs to one handler (a simulator's ``handle``, the
+    connector's webhook receiver), found with one dict lookup. It keeps no record of what it routed (each
+    simulator journals its own requests) and patches nothing globally."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, Callable[[httpx.Request], httpx.Response]] = {}
+
+    def serve(self, hosts: list[str], handler: Callable[[httpx.Request], httpx.Response]) -> None:
+        for host in hosts:
+            if host in self._handlers:
+                raise ValueError(f"host {host} is served twice in one World: each host belongs to one handler")
+            self._handlers[host] = handler
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        try:
+            handler = self._handlers[request.url.host]
+        except KeyError:
+            raise UnservedHost(f"no simulator of this World serves {request.url.host} ({request.method} "
+                               f"{request.url}); served: {', '.join(sorted(self._handlers))}") from None
+        return handler(request)
+
+
 class InProcess:
     name = "inprocess"
 
-    def __init__(self, router: respx.MockRouter) -> None:
+    def __init__(self, router: HostRouter) -> None:
         self.http = httpx.Client(transport=httpx.MockTransport(router.handler))
 
     def serve_simulator(self, simulator: Simulator) -> None:
-        """Nothing to start: the World's router already dispatches to the simulator by host."""
+        """Nothing to start: the World's host router already dispatches to the simulator."""
 
     def serve_handler(self, name: str, hosts: list[str], handler: Callable[[httpx.Request], httpx.Response]) -> None:
         """Nothing to start (see serve_simulator)."""
@@ -83,7 +109,7 @@ class Loopback:
 Wiring = InProcess | Loopback
 
 
-def wiring_for(transport: str | Loopback, router: respx.MockRouter) -> Wiring:
+def wiring_for(transport: str | Loopback, router: HostRouter) -> Wiring:
     """``transport`` by name, or a ready ``Loopback`` (to choose the host and first port)."""
     if isinstance(transport, Loopback):
         return transport

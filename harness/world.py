@@ -1,8 +1,8 @@
 """A World: the simulators and a connector under test, wired through injected httpx transports.
 
-Every outbound request of the connector (and of a simulator's webhook sender) goes through one respx
-router that dispatches by host to the simulator that owns it. Nothing is patched globally and
-nothing leaves the process: a request to a host nobody owns fails loudly. Storefront simulators are
+Every outbound request of the connector (and of a simulator's webhook sender) goes through one host
+router (``harness.wiring.HostRouter``) that dispatches by host to the simulator that owns it. Nothing
+is patched globally and nothing leaves the process: a request to a host nobody owns fails loudly. Storefront simulators are
 started from the platform registry when a scenario first connects a store of that platform, and the
 connector is driven only through the seam (``harness.seam``).
 """
@@ -19,8 +19,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterator
 
-import respx
-
 from common import jsonio, money
 from common.clock import ManualClock
 from harness.connectors.load import load_factory
@@ -29,7 +27,7 @@ from harness.platforms import Platform, PlatformRuntime, SimulatorContext, platf
 from harness.line_names import SHIPPING, LineNames
 from harness.reconcile import OrderEvidence, Reconciliation, SideRefund, line_key, reconcile
 from harness.storefronts import PlacedOrder, StorefrontDriver, StorefrontRefundRequest
-from harness.wiring import Loopback, wiring_for
+from harness.wiring import HostRouter, Loopback, wiring_for
 from harness.workers import StalledWorker
 from simulators.core.faults import FaultPlane, FaultTarget
 from simulators.core.orders import LineSpec, OrderSpec, price_order
@@ -138,7 +136,7 @@ class World:
         self.faults = FaultPlane(seed)  # one rule list for every simulator of this World (docs/faults.md)
         self.max_page_size: int | None = None  # every simulator's listings, those started later too
         self.netsuite = NetSuiteSimulator(account_id=NETSUITE_ACCOUNT, clock=self.clock, seed=seed)
-        self.router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
+        self.router = HostRouter()
         # "loopback" serves every simulator on a socket of its own (harness/wiring.py)
         self.wiring = wiring_for(transport, self.router)
         # a ready Loopback is one World's own servers: a sibling World serves its own on loopback too
@@ -161,7 +159,7 @@ class World:
             base_urls={"netsuite": f"https://{self.netsuite.hosts[0]}"}, hosts=self.hosts)
         self.connector: seam.ConnectorUnderTest = self._build_connector()
         # webhooks reach whichever connector is running now, also after a restart
-        self.router.route(host=WEBHOOK_HOST).mock(side_effect=self._deliver_webhook)
+        self.router.serve([WEBHOOK_HOST], self._deliver_webhook)
         self.wiring.serve_handler("connector-webhooks", [WEBHOOK_HOST], self._deliver_webhook)
         self.catalog = self.data.catalog(6)
         self.item_ids = {item.sku: self.netsuite.add_inventory_item(item.sku, item.name, item.price)
@@ -284,8 +282,7 @@ class World:
     def _route(self, simulator: Any) -> None:
         simulator.use_faults(self.faults)
         simulator.set_max_page_size(self.max_page_size)
-        for host in simulator.hosts:
-            self.router.route(host=host).mock(side_effect=simulator.handle)
+        self.router.serve(simulator.hosts, simulator.handle)
         self.wiring.serve_simulator(simulator)
         if isinstance(self.wiring, Loopback):
             self.hosts.update(dict.fromkeys(simulator.hosts, self.wiring.base_url(simulator)))

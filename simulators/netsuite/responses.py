@@ -541,11 +541,19 @@ def _paging(request: httpx.Request, default_limit: int, cap: Callable[[int], int
     return limit, offset
 
 
+def page_link(url: httpx.URL, limit: int) -> Callable[[int], str]:
+    """``url`` with ``limit`` and a page's offset set, as ``url.copy_set_param`` twice would write it, from
+    one parse of the URL: a SuiteQL answer links up to five pages, and copying the URL twice for each was
+    most of what the simulator spent on a small query (tests/unit/netsuite compare the two)."""
+    prefix = str(url.copy_with(query=None, fragment=None))
+    params = url.params.set("limit", str(limit))
+    fragment = f"#{url.fragment}" if url.fragment else ""
+    return lambda page_offset: f"{prefix}?{params.set('offset', str(page_offset))}{fragment}"
+
+
 def _page(request: httpx.Request, items: list[dict[str, Any]], total: int, limit: int,
           offset: int) -> httpx.Response:
-    def at(page_offset: int) -> str:
-        return str(request.url.copy_set_param("limit", limit).copy_set_param("offset", page_offset))
-
+    at = page_link(request.url, limit)
     links = []
     if offset + len(items) < total:
         links.append({"rel": "next", "href": at(offset + limit)})

@@ -43,6 +43,8 @@ class _Block:
 
 def translate(sql: str) -> str:
     """``sql`` with every ROWNUM rewritten for SQLite; raises ``RownumError`` for unmodelled forms."""
+    if "rownum" not in sql.lower():   # no ROWNUM token without the word: skip tokenizing the query
+        return sql
     tokens = _TOKEN.findall(sql)
     if not any(token.lower() == "rownum" for token in tokens):
         return sql

@@ -9,10 +9,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from common.clock import ManualClock
-from connector import ConnectorError
+from connector import AccountSettings, ConnectorError
 from connector.cli import EXIT_LEDGER_UNUSABLE, main
 from connector.ledger import Ledger
-from connector.ledger_schema import BASE_SCHEMA, SCHEMA_VERSION, LedgerUnusable, schema_version
+from connector.ledger_schema import BASE_SCHEMA, SCHEMA_VERSION, LedgerUnusable, create_from_image, schema_version
 
 LAST_RUN = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 
@@ -163,3 +163,48 @@ def test_a_ledger_from_before_push_snapshots_keeps_its_refunds_with_none(tmp_pat
     with sqlite3.connect(path) as db:
         assert schema_version(db) == SCHEMA_VERSION
     db.close()
+
+
+def _contents(path) -> dict:
+    """What a ledger file holds, apart from how its pages are laid out: its schema, its rows, its journal mode."""
+    with sqlite3.connect(path) as db:
+        schema = sorted(db.execute("SELECT type, name, sql FROM sqlite_master").fetchall(), key=repr)
+        tables = [name for kind, name, _ in schema if kind == "table" and name != "sqlite_sequence"]
+        rows = {table: sorted(db.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr) for table in tables}
+        mode = db.execute("PRAGMA journal_mode").fetchone()[0]
+    db.close()
+    return {"schema": schema, "rows": rows, "journal_mode": mode}
+
+
+def test_a_new_normal_ledger_starts_as_a_copy_holding_what_a_migrated_one_holds(tmp_path) -> None:
+    """A new ledger with synchronous NORMAL is created from a fresh image instead of being migrated
+    (create_from_image); opened, used and closed, its file holds exactly what a FULL one made the usual
+    way holds, and nothing else is left in its folder."""
+    made = {}
+    for mode in ("FULL", "NORMAL"):
+        folder = tmp_path / mode
+        folder.mkdir()
+        ledger = Ledger(folder / "ledger.sqlite3", ManualClock(), synchronous=mode)
+        assert ledger.incarnation == 1 and ledger.worker_id == "worker-1"
+        ledger.add_account("Acme", "shopify", "acme", {"access_token": "t"}, AccountSettings())
+        ledger.close()
+        assert sorted(p.name for p in folder.iterdir()) == ["ledger.sqlite3"]
+        made[mode] = _contents(folder / "ledger.sqlite3")
+    assert made["NORMAL"] == made["FULL"]
+    assert made["NORMAL"]["journal_mode"] == "wal"
+
+
+def test_the_image_never_replaces_a_file_and_an_unwritable_path_fails_as_before(tmp_path) -> None:
+    existing = tmp_path / "ledger.sqlite3"
+    existing.write_bytes(b"")
+    assert create_from_image(existing) is False and existing.read_bytes() == b""
+    assert create_from_image(":memory:") is False
+    missing_folder = tmp_path / "no-such-folder" / "ledger.sqlite3"
+    assert create_from_image(missing_folder) is False
+    errors = {}
+    for mode in ("FULL", "NORMAL"):
+        with pytest.raises(sqlite3.OperationalError) as raised:
+            Ledger(missing_folder, ManualClock(), synchronous=mode)
+        errors[mode] = str(raised.value)
+    assert errors["NORMAL"] == errors["FULL"] == "unable to open database file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.sqlite3"]

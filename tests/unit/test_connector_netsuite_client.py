@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
+from oauthlib import oauth1
 from oauthlib.oauth1.rfc5849 import signature, utils
 
 from common import jsonio
@@ -20,6 +21,7 @@ from connector.netsuite import (
     TbaAuth,
     external_id,
     host_for,
+    percent_encode,
     sql_ids,
     sql_literal,
 )
@@ -107,6 +109,33 @@ def test_signature_covers_the_query_string(client, routes, netsuite) -> None:
     assert _verifies(request, credentials.consumer_secret, credentials.token_secret)
     tampered = httpx.Request("GET", str(request.url).replace("true", "false"), headers=request.headers)
     assert not _verifies(tampered, credentials.consumer_secret, credentials.token_secret)
+
+
+@pytest.mark.parametrize(("method", "url"), [
+    ("GET", f"{NS_BASE}/record/v1/customer/eid:shop-1_42"),
+    ("GET", f"{NS_BASE}/record/v1/salesOrder/17?expandSubResources=true"),
+    ("POST", f"{NS_BASE}/query/v1/suiteql?limit=1000&offset=2000"),
+    ("POST", f"{NS_BASE}/record/v1/cashSale/9/!transform/cashRefund?replace=item"),
+    ("PUT", f"{NS_BASE}/record/v1/customer/eid:a%20b~c?x=%2F%26&x=1&y=caf%C3%A9&empty="),
+    ("GET", f"{NS_BASE.replace('https://', 'HTTPS://')}:443/record/v1/item/caf%C3%A9?q=a+b&z=%7E&a=%E6%97%A5"),
+])
+def test_the_header_is_what_oauthlibs_client_signs(method, url) -> None:
+    """TbaAuth's header is byte for byte what ``oauthlib.oauth1.Client.sign`` makes with the same nonce and
+    timestamp."""
+    clock = ManualClock()
+    auth = TbaAuth(CONFIG, clock, NonceSource(7, 1))
+    header = auth.authorization(method, url)
+    reference = oauth1.Client(
+        CREDENTIALS.consumer_key, client_secret=CREDENTIALS.consumer_secret, resource_owner_key=CREDENTIALS.token_id,
+        resource_owner_secret=CREDENTIALS.token_secret, signature_method=oauth1.SIGNATURE_HMAC_SHA256,
+        realm=NS_ACCOUNT, nonce=NonceSource(7, 1)(), timestamp=str(int(clock.now().timestamp())))
+    assert header == reference.sign(url, http_method=method)[1]["Authorization"]
+
+
+def test_percent_encoding_is_oauthlibs() -> None:
+    every_ascii = "".join(chr(code) for code in range(128))
+    for text in (every_ascii, "café ünïcødé 日本 🙂", "", "a" * 64, "%41%2f+ =&~"):
+        assert percent_encode(text) == utils.escape(text)
 
 
 def test_nonces_are_seeded_unique_and_new_after_a_restart() -> None:

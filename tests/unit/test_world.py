@@ -1,9 +1,8 @@
 """The World: deterministic data, loud failure on unknown hosts and storefronts, no global patching."""
 import httpx
 import pytest
-import respx
-
 from harness.platforms import platforms
+from harness.wiring import UnservedHost
 from harness.world import World, seed_for
 
 
@@ -30,7 +29,7 @@ def test_scenario_seeds_are_stable_and_distinct():
 def test_a_request_to_an_unknown_host_fails_loudly(tmp_path):
     world = World(seed=1, workdir=tmp_path)
     try:
-        with pytest.raises(respx.models.AllMockedAssertionError, match="api.example.com"):
+        with pytest.raises(UnservedHost, match="no simulator of this World serves api.example.com"):
             world.http.get("https://api.example.com/anything")
     finally:
         world.close()
@@ -91,5 +90,14 @@ def test_a_worker_that_finishes_without_the_request_it_should_stall_at_is_report
         with pytest.raises(AssertionError, match="finished its scheduled run without sending a request to "
                                                  "create a NetSuite refund"):
             world.stall_a_worker("netsuite", world.netsuite.fault_targets["create refund"], "create a NetSuite refund")
+    finally:
+        world.close()
+
+
+def test_a_host_is_served_by_one_handler_only(tmp_path):
+    world = World(seed=1, workdir=tmp_path)
+    try:
+        with pytest.raises(ValueError, match=f"host {world.netsuite.hosts[0]} is served twice in one World"):
+            world.router.serve([world.netsuite.hosts[0]], world.netsuite.handle)
     finally:
         world.close()

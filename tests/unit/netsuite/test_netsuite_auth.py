@@ -6,9 +6,10 @@ from urllib.parse import quote
 import httpx
 import pytest
 from oauthlib import oauth1
+from oauthlib.oauth1.rfc5849 import signature, utils
 
 from simulators.netsuite import TbaCredentials
-from simulators.netsuite.auth import INVALID_LOGIN_DETAIL
+from simulators.netsuite.auth import INVALID_LOGIN_DETAIL, parse_header, signature_parameters
 from tests.unit.netsuite.helpers import BASE_URL, RECORDS, TbaSigner, World, client_for, make_world
 
 ITEMS = f"{RECORDS}/inventoryItem"
@@ -199,3 +200,35 @@ def test_a_signature_made_for_another_method_is_refused(world):
     response = client_for(world.sim, None).post(url, json={"itemId": "SKU-C"}, headers={"Authorization": header})
     assert_invalid_login(world, response, "signature does not match")
     assert all(r.get("itemId") != "SKU-C" for r in world.sim.records("inventoryItem"))
+
+
+_SIGNED = ('OAuth realm="1234567_SB1", oauth_nonce="n1", oauth_timestamp="1767603600", oauth_version="1.0", '
+           'oauth_signature_method="HMAC-SHA256", oauth_consumer_key="ck", oauth_token="tk", '
+           'oauth_signature="a%2Bb%2Fc%3D"')
+
+
+@pytest.mark.parametrize("header", [
+    _SIGNED,
+    _SIGNED.replace("OAuth ", "oauth "),
+    _SIGNED + ', oauth_token="again"',                           # a repeat: the last is kept, as oauthlib keeps it
+    _SIGNED + ', x_custom="a%20b", oauth_extra="c%7Ed"',         # non-oauth values stay escaped, oauth_ ones do not
+    'OAuth realm="r,with,commas", oauth_nonce="q\\"uoted"',
+])
+@pytest.mark.parametrize("query", ["", "limit=5&offset=0", "a=%2F%26&a=1&oauth_extra=x%25y&empty="])
+def test_one_parse_of_the_header_collects_what_oauthlib_collects(header, query):
+    """The simulator parses the Authorization header once and builds the signature's parameter set from
+    that; it is exactly what oauthlib's own parse and ``collect_parameters`` give."""
+    items, header_params = parse_header(header)
+    assert header_params == utils.parse_authorization_header(header)
+    assert [item.split("=", 1)[0].strip() for item in items] == [
+        item.split("=", 1)[0].strip() for item in utils.parse_http_list(header[len("OAuth "):])]
+    assert signature_parameters(query, header_params) == signature.collect_parameters(
+        uri_query=query, headers={"Authorization": header}, with_realm=False)
+
+
+@pytest.mark.parametrize("header", ["", "Basic abc", "OAuth", "OAuth realm", 'OAuth realm="r", oauth_nonce'])
+def test_a_header_oauthlib_cannot_parse_is_refused_by_both(header):
+    with pytest.raises(ValueError):
+        utils.parse_authorization_header(header)
+    with pytest.raises(ValueError):
+        parse_header(header)

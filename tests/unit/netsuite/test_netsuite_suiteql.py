@@ -4,6 +4,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from simulators.netsuite.responses import page_link
 from tests.unit.netsuite.helpers import (
     RECORDS,
     SUITEQL,
@@ -276,3 +277,18 @@ def test_a_capped_page_links_to_the_next_page_of_the_capped_size(world, catalog)
     assert first["count"] == 1 and first["hasMore"] and first["totalResults"] > 1
     following = next(link["href"] for link in first["links"] if link["rel"] == "next")
     assert httpx.URL(following).params["limit"] == "1" and httpx.URL(following).params["offset"] == "1"
+
+
+@pytest.mark.parametrize("url", [
+    "https://1234567-sb1.suitetalk.api.netsuite.com/services/rest/query/v1/suiteql",
+    "https://1234567-sb1.suitetalk.api.netsuite.com/services/rest/query/v1/suiteql?limit=5&offset=10",
+    "https://1234567-sb1.suitetalk.api.netsuite.com/services/rest/record/v1/customer?offset=0&x=a%20b&x=c+d&limit=2",
+    "http://127.0.0.1:8123/services/rest/query/v1/suiteql?q=%2F%26%3D&empty=&caf%C3%A9=1#frag",
+])
+def test_page_links_are_what_copying_the_url_twice_writes(url):
+    """The simulator builds each page link from one parse of the request URL; the link is the one
+    ``url.copy_set_param("limit", ...).copy_set_param("offset", ...)`` writes."""
+    parsed = httpx.URL(url)
+    at = page_link(parsed, 5)
+    for offset in (0, 5, 1000, 99995):
+        assert at(offset) == str(parsed.copy_set_param("limit", 5).copy_set_param("offset", offset))

@@ -1,0 +1,160 @@
+"""`make bench` (and ``python -m bench.scenario`` alone): what each scenario pays besides its own steps, as
+multiples of a bare request measured in the same run (machines are noisy; absolute times drift).
+
+- a World set up and closed (simulators, catalog, the reference connector and its new ledger);
+- a new ledger (synchronous NORMAL, as scenarios open it) opened, and closed;
+- one order synced to NetSuite (storefront read, customer, sales order: the connector's order sync);
+- one SuiteQL request from the connector's NetSuite client (signed, verified, run, paged);
+- TBA signing (the connector) and checking (NetSuite) of one request.
+
+Each is the median of ``ROUNDS`` rounds, interleaved with rounds of the bare request (a reused
+``httpx.Client`` on an ``httpx.MockTransport`` answering fixed JSON bytes), so load on the machine hits
+both alike.
+"""
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+import httpx
+
+from common.clock import ManualClock
+from connector.ledger import Ledger
+
+ROUNDS = 5
+BARE_REQUESTS = 1000
+WORLDS = 8
+LEDGERS = 20
+ORDERS = 10
+QUERIES = 100
+SIGNATURES = 500
+
+
+def _bare() -> Callable[[], float]:
+    body = b'{"id": "1", "status": "paid", "lines": [{"sku": "SKU-1", "quantity": 2}]}'
+    client = httpx.Client(transport=httpx.MockTransport(
+        lambda request: httpx.Response(200, content=body, headers={"content-type": "application/json"})))
+
+    def one_round() -> float:
+        start = time.perf_counter()
+        for _ in range(BARE_REQUESTS):
+            client.get("https://shop.example.test/orders/1").json()
+        return (time.perf_counter() - start) / BARE_REQUESTS
+    return one_round
+
+
+def _platform() -> str:
+    from harness.platforms import platforms
+
+    return next(p for p in platforms() if p.capabilities.line_items and "to_netsuite" in p.capabilities.directions).name
+
+
+def _world_round(folder: Path) -> float:
+    from harness.world import World
+
+    start = time.perf_counter()
+    for n in range(WORLDS):
+        World(seed=n, workdir=folder / f"world-{n}").close()
+    return (time.perf_counter() - start) / WORLDS
+
+
+def _ledger_round(folder: Path) -> tuple[float, float]:
+    opened = closed = 0.0
+    for n in range(LEDGERS):
+        start = time.perf_counter()
+        ledger = Ledger(folder / f"ledger-{n}.sqlite3", ManualClock(), synchronous="NORMAL")
+        middle = time.perf_counter()
+        ledger.close()
+        opened, closed = opened + middle - start, closed + time.perf_counter() - middle
+    return opened / LEDGERS, closed / LEDGERS
+
+
+def _requests_round(folder: Path, seed: int) -> tuple[float, float]:
+    """(order sync, SuiteQL request) seconds each, in one World."""
+    from harness.world import World
+
+    world = World(seed=seed, workdir=folder)
+    try:
+        account = world.connect(_platform())
+        account.driver.lift_rate_limits()
+        world.connector.activate_order_sync(account.id)
+        orders = [world.place_order(account) for _ in range(ORDERS)]
+        start = time.perf_counter()
+        for order in orders:
+            world.sync(order)
+        sync = (time.perf_counter() - start) / ORDERS
+        for order in orders:
+            world.bill(order)
+        netsuite = world.connector.engine.netsuite
+        ids = [order.sales_order_id for order in orders]
+        start = time.perf_counter()
+        for n in range(QUERIES):
+            netsuite.billed_records([ids[n % len(ids)]])
+        return sync, (time.perf_counter() - start) / QUERIES
+    finally:
+        world.close()
+
+
+def _tba_round(seed: int) -> tuple[float, float]:
+    """(signing, checking) seconds a request: the connector's TbaAuth, NetSuite's TokenBasedAuth."""
+    from common.seeded import IdSource
+    from connector.netsuite import NetSuiteConfig, NonceSource, TbaAuth, TbaCredentials, host_for
+    from simulators.netsuite.auth import TokenBasedAuth
+
+    clock, account = ManualClock(), "1234567_SB1"
+    gate = TokenBasedAuth(account, clock, IdSource(seed))
+    issued = gate.issue_token(gate.create_integration())
+    auth = TbaAuth(NetSuiteConfig(account, TbaCredentials(issued.consumer_key, issued.consumer_secret,
+                                                           issued.token_id, issued.token_secret)),
+                   clock, NonceSource(seed, 1))
+    url = f"https://{host_for(account)}/services/rest/query/v1/suiteql?limit=1000&offset=0"
+    requests = [httpx.Request("POST", url) for _ in range(SIGNATURES)]
+    start = time.perf_counter()
+    for request in requests:
+        next(auth.auth_flow(request))
+    sign = (time.perf_counter() - start) / SIGNATURES
+    start = time.perf_counter()
+    for request in requests:
+        gate.verify(request)
+    return sign, (time.perf_counter() - start) / SIGNATURES
+
+
+def bench_scenario() -> dict[str, float]:
+    bare = _bare()
+    samples: dict[str, list[float]] = {name: [] for name in (
+        "bare", "world", "ledger_open", "ledger_close", "order_sync", "suiteql", "sign", "check")}
+    with tempfile.TemporaryDirectory() as tmp:
+        for round_no in range(ROUNDS):
+            folder = Path(tmp) / f"round-{round_no}"
+            (folder / "ledgers").mkdir(parents=True)
+            samples["bare"].append(bare())
+            samples["world"].append(_world_round(folder / "worlds"))
+            opened, closed = _ledger_round(folder / "ledgers")
+            samples["ledger_open"].append(opened)
+            samples["ledger_close"].append(closed)
+            sync, query = _requests_round(folder / "requests", 500 + round_no)
+            samples["order_sync"].append(sync)
+            samples["suiteql"].append(query)
+            sign, check = _tba_round(500 + round_no)
+            samples["sign"].append(sign)
+            samples["check"].append(check)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def main() -> None:
+    costs = bench_scenario()
+    bare = costs["bare"]
+    print(f"Per-scenario costs as multiples of a bare request (median of {ROUNDS} interleaved rounds)")
+    for label, key in (("World set up and closed", "world"), ("new ledger opened (NORMAL)", "ledger_open"),
+                       ("ledger closed", "ledger_close"), ("one order synced to NetSuite", "order_sync"),
+                       ("one SuiteQL request", "suiteql"), ("TBA signing of a request", "sign"),
+                       ("TBA check of a request", "check")):
+        print(f"  {label:<30}: {costs[key] / bare:7.1f}x  ({costs[key] * 1e3:.2f} ms)")
+    print(f"  (bare request {bare * 1e6:.0f} us on this machine, for scale only)")
+
+
+if __name__ == "__main__":
+    main()
