@@ -55,7 +55,8 @@ class InProcess:
     def serve_handler(self, name: str, hosts: list[str], handler: Callable[[httpx.Request], httpx.Response]) -> None:
         """Nothing to start (see serve_simulator)."""
 
-    def route_elsewhere(self, host: str, base_url: str) -> None:
+    def route_elsewhere(self, host: str, base_url: str,
+                        observe: Callable[[httpx.Request, httpx.Response], None] | None = None) -> None:
         raise ValueError(f"{host!r} is served by another process: that needs --transport loopback")
 
     def close(self) -> None:
@@ -74,7 +75,16 @@ class Loopback:
         self.servers = ServerSet(host, first_port)
         # hostnames served by someone else on loopback: a connector process's own webhook receiver
         self._elsewhere: dict[str, tuple[str, int]] = {}
-        self.http = httpx.Client(transport=HostMappingTransport(self._address_for, self._hosts))
+        # who is told what such a host answered (the storefronts send to it directly; the harness only looks)
+        self._observers: dict[str, Callable[[httpx.Request, httpx.Response], None]] = {}
+        self.http = httpx.Client(transport=HostMappingTransport(self._address_for, self._hosts),
+                                 event_hooks={"response": [self._observe_elsewhere]})
+
+    def _observe_elsewhere(self, response: httpx.Response) -> None:
+        observer = self._observers.get(response.request.url.host.lower())
+        if observer is not None:
+            response.read()
+            observer(response.request, response)
 
     def _address_for(self, host: str) -> tuple[str, int] | None:
         return self.servers.address_for(host) or self._elsewhere.get(host.lower())
@@ -82,14 +92,18 @@ class Loopback:
     def _hosts(self) -> list[str]:
         return sorted([*self.servers.hosts, *self._elsewhere])
 
-    def route_elsewhere(self, host: str, base_url: str) -> None:
-        """Requests for ``host`` go to ``base_url`` (``http://`` on a loopback address), Host kept."""
+    def route_elsewhere(self, host: str, base_url: str,
+                        observe: Callable[[httpx.Request, httpx.Response], None] | None = None) -> None:
+        """Requests for ``host`` go to ``base_url`` (``http://`` on a loopback address), Host kept;
+        ``observe`` is told each request and the answer it got, as the sender saw it."""
         if self.servers.address_for(host) is not None:
             raise ValueError(f"{host!r} is a simulator's hostname: a connector cannot serve it")
         url = httpx.URL(base_url)
         if url.scheme != "http" or not is_loopback(url.host) or url.port is None:
             raise ValueError(f"{host!r} is said to be served at {base_url!r}: give http://<loopback address>:<port>")
         self._elsewhere[host.lower()] = (url.host, url.port)
+        if observe is not None:
+            self._observers[host.lower()] = observe
 
     def serve_simulator(self, simulator: Simulator) -> None:
         plane = ControlPlane(simulator, ControlGuard(self.control_token, simulator.hosts))

@@ -19,6 +19,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterator
 
+import httpx
+
 from common import jsonio, money
 from common.clock import ManualClock
 from harness.connectors.load import load_factory
@@ -175,17 +177,20 @@ class World:
         connector = seam.check_connector(self._connector_factory(self._connector_context), self._connector_name)
         # a connector in its own process may receive webhooks itself: storefronts reach its hostnames
         for host, base_url in getattr(connector, "served_hosts", {}).items():
-            self.wiring.route_elsewhere(host, base_url)
+            self.wiring.route_elsewhere(host, base_url, observe=self._keep_webhook_answer)
         return connector
 
     def _deliver_webhook(self, request):
-        # kept for the steps that check the answer the platform would act on (2xx taken, 4xx refused, 5xx retried)
         answer = self.connector.handle_webhook(request)
         answer.read()
+        self._keep_webhook_answer(request, answer)
+        return answer
+
+    def _keep_webhook_answer(self, request: httpx.Request, answer: httpx.Response) -> None:
+        # kept for the steps that check the answer the platform would act on (2xx taken, 4xx refused, 5xx retried)
         self.scenario.webhook_answers.append(WebhookAnswer(request.method, str(request.url),
                                                            tuple(request.headers.items()), request.read(),
                                                            answer.status_code, answer.text))
-        return answer
 
     def restart_connector(self) -> None:
         """The connector process stops and starts again over the same work directory."""
