@@ -45,7 +45,7 @@ THROUGH_THE_PROTOCOL = {
     "drops_tax": ("shopify:to_netsuite", "shopify and tax", "refund totals differ"),
     "cancel_ignored": ("square", "square and canceled", "is posted, not canceled"),
     "shopify_accepts_unsigned_webhooks": ("shopify:to_netsuite", "shopify and forged",
-                                          "the connector answered the forged webhook with 2"),
+                                          "the connector answered the webhook with 2"),
 }
 
 
