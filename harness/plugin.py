@@ -100,6 +100,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--harness-transport", choices=("inprocess", "loopback"), default="inprocess",
                     help="how the connector reaches the simulators: in process (default) or over "
                          "loopback sockets, each simulator served by uvicorn (docs/serve-mode.md)")
+    group.addoption("--harness-first", action="append", default=[], metavar="SCENARIO",
+                    help="run this scenario (its name in the report) before the others (repeatable, in order); "
+                         "`refund-harness mutants` puts first what caught each mutant before")
 
 
 @pytest.fixture
@@ -251,6 +254,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         kept_ids = set(map(id, kept))
         config.hook.pytest_deselected(items=[item for item in items if id(item) not in kept_ids])
         items[:] = kept
+
+
+@pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")
+def pytest_collection_modifyitems_first(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """--harness-first: the named scenarios run first, in the order given; the rest keep theirs."""
+    first = {label: rank for rank, label in enumerate(config.getoption("--harness-first"))}
+    if first:
+        items.sort(key=lambda item: first.get(_scenario_label(item), len(first)))
 
 
 def _scenarios_not_collected(session: pytest.Session, deselected: list[pytest.Item]) -> list[str]:
