@@ -26,7 +26,8 @@ test: $(STAMP)
 fuzz: $(STAMP)
 	FUZZ_REQUESTS=2000 $(BIN)/python -m pytest -n auto --dist worksteal -q tests -k malformed_requests_get_the_platforms_4xx
 
-# every deliberately broken connector against the certification; prints the kill rate
+# every deliberately broken connector against the certification, each stopped at its first failing scenario
+# and meeting first what caught it before (harness/mutants/catches.json); prints the kill rate
 mutants: $(STAMP)
 	$(BIN)/refund-harness mutants -n 2
 

@@ -109,6 +109,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--harness-record-durations", type=Path, default=None, metavar="PATH",
                     help="write the seconds each scenario took into this durations file (entries of "
                          "scenarios not run are kept)")
+    group.addoption("--harness-first", action="append", default=[], metavar="SCENARIO",
+                    help="run this scenario (its name in the report) before the others (repeatable, in order); "
+                         "`refund-harness mutants` puts first what caught each mutant before")
 
 
 @pytest.fixture
@@ -290,6 +293,14 @@ def pytest_collection_modifyitems_shard(config: pytest.Config, items: list[pytes
     if left_out:
         items[:] = kept
         config.hook.pytest_deselected(items=left_out)
+
+
+@pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")
+def pytest_collection_modifyitems_first(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """--harness-first: the named scenarios run first, in the order given; the rest keep theirs."""
+    first = {label: rank for rank, label in enumerate(config.getoption("--harness-first"))}
+    if first:
+        items.sort(key=lambda item: first.get(_scenario_label(item), len(first)))
 
 
 def _scenarios_not_collected(session: pytest.Session, deselected: list[pytest.Item]) -> list[str]:

@@ -127,6 +127,9 @@ def _parser() -> argparse.ArgumentParser:
     mutants.add_argument("-n", dest="workers", type=_positive_int, default=2,
                          help="certifications run at a time (default: %(default)s)")
     mutants.add_argument("names", nargs="*", metavar="MUTANT", help="only these mutants (default: all)")
+    mutants.add_argument("--learn", action="store_true",
+                         help="record which scenario caught each mutant in harness/mutants/catches.json, the order "
+                              "the next run tries scenarios in for it")
     storefronts = sub.add_parser("storefronts", help="print the platform registry and each platform's capabilities")
     storefronts.add_argument("--json", action="store_true", help="print it as JSON")
     probe = sub.add_parser(
@@ -246,7 +249,7 @@ def mutants(args: argparse.Namespace) -> int:
     if args.workers < 1:
         print("refund-harness: -n must be 1 or more", file=sys.stderr)
         return EXIT_USAGE
-    return run(args.names or sorted(MUTANTS), args.workers)
+    return run(args.names or sorted(MUTANTS), args.workers, learn_catches=args.learn)
 
 
 def soak(args: argparse.Namespace) -> int:
