@@ -3,27 +3,12 @@ against a simulator that answers off-contract fails, naming the operation and th
 same run under certification (which judges the connector, not the simulators) does not."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-SCENARIO = """@to_netsuite
-Feature: one refund to NetSuite
+from tests.contract.one_scenario import ROOT, one_scenario_project
 
-  Background:
-    Given the refund item and the shipping item are set up in NetSuite
-
-  @storefront
-  Scenario: A refund on an order billed as a cash sale becomes a Cash Refund
-    Given a storefront connected to NetSuite with the test order billed
-    And refund sync is enabled to NetSuite
-    And a paid order synced to NetSuite and billed as a cash sale
-    When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
-    And I retrieve the refunds of the order and post them to NetSuite
-    Then the refund has status Posted
-"""
 # A simulator defect, made on purpose in the run below: Square's refund ids are strings, this one a number.
 OFF_CONTRACT = """
 import pytest
@@ -39,10 +24,8 @@ def numeric_refund_ids(monkeypatch):
 
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    (pytester.path / "features").mkdir()
-    (pytester.path / "features" / "one.feature").write_text(SCENARIO)
+    one_scenario_project(pytester)
     pytester.makepyfile(test_one="from pytest_bdd import scenarios\nscenarios('.')\n")
-    shutil.copy(ROOT / "pyproject.toml", pytester.path / "pyproject.toml")
     # the acceptance suite's own conftest, as it is, then the deliberately broken simulator
     pytester.makeconftest((ROOT / "tests" / "acceptance" / "conftest.py").read_text() + OFF_CONTRACT)
     return pytester

@@ -8,7 +8,6 @@ reason, in the [shopify] section of contracts/exceptions.toml.
 from __future__ import annotations
 
 import hashlib
-import shutil
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from tests.contract.shopify_schema import (
     API_VERSION, EXCEPTIONS_FILE, ROOT, SCHEMA_FILE, Walked, answer_errors, deprecated_uses, document_errors,
     exceptions, excused, schema_differences, shopify_schema, traffic_problems,
 )
+from tests.contract.one_scenario import one_scenario_project
 from tests.unit.test_shopify_graphql import Shop
 
 D = Decimal
@@ -237,21 +237,6 @@ def test_the_traffic_check_reads_real_exchanges_and_names_what_shopify_refuses()
     assert len(shop.sim.journal.entries()) == 4
 
 
-SCENARIO = """@to_netsuite
-Feature: one refund to NetSuite
-
-  Background:
-    Given the refund item and the shipping item are set up in NetSuite
-
-  @storefront
-  Scenario: A refund on an order billed as a cash sale becomes a Cash Refund
-    Given a storefront connected to NetSuite with the test order billed
-    And refund sync is enabled to NetSuite
-    And a paid order synced to NetSuite and billed as a cash sale
-    When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
-    And I retrieve the refunds of the order and post them to NetSuite
-    Then the refund has status Posted
-"""
 # A simulator defect, made on purpose: Shopify serializes Decimal amounts as strings ("29.99"), this as numbers.
 NUMERIC_AMOUNTS = """
 
@@ -265,9 +250,7 @@ def numeric_amounts(monkeypatch):
 
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    (pytester.path / "features").mkdir()
-    (pytester.path / "features" / "one.feature").write_text(SCENARIO)
-    shutil.copy(ROOT / "pyproject.toml", pytester.path / "pyproject.toml")
+    one_scenario_project(pytester)
     # the acceptance suite's own binding module, as it is, then the deliberately broken simulator
     pytester.makepyfile(test_one=(ROOT / "tests" / "acceptance" / "test_features.py").read_text() + NUMERIC_AMOUNTS)
     return pytester
