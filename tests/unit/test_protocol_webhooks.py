@@ -8,15 +8,16 @@ import re
 import threading
 from pathlib import Path
 
+import httpx
 import pytest
 
 from harness import seam
 from harness.connectors.load import load_factory
 from harness.connectors.protocol_server import RECEIVER_DOMAIN, ProtocolServer
 from harness.connectors.remote import remote_factory
-from harness.directions import TO_NETSUITE
 from harness.platforms import platforms
-from harness.world import World
+from harness.world import WEBHOOK_HOST, World
+from tests.unit.world_helpers import refunded_with_webhooks_registered
 
 WEBHOOK_PLATFORMS = sorted(p.name for p in platforms() if p.capabilities.refund_webhooks)
 
@@ -36,10 +37,6 @@ def served(tmp_path: Path):
 def world(tmp_path: Path, served: ProtocolServer):
     world = World(seed=7, workdir=tmp_path / "world", connector_factory=remote_factory(served.base_url),
                   connector_name=served.base_url, transport="loopback")
-    relayed: list[str] = []
-    relay = world._deliver_webhook
-    world._deliver_webhook = lambda request: relayed.append(str(request.url)) or relay(request)  # type: ignore[method-assign]
-    world.relayed = relayed   # type: ignore[attr-defined]
     yield world
     world.close()
 
@@ -50,14 +47,8 @@ def test_some_platform_sends_refund_webhooks():
 
 @pytest.mark.parametrize("platform", WEBHOOK_PLATFORMS)
 def test_a_storefront_delivers_to_the_connector_s_own_url_and_the_connector_verifies_it(world, served, platform):
-    account = world.connect(platform)
-    world.connector.activate_order_sync(account.id)
-    for _ in range(2):   # the first is the billed order activation wants; the second is refunded
-        order = world.place_order(account, quantity_first=2)
-        world.sync(order)
-        world.bill(order)
-    world.connector.enable_refund_sync(account.id, TO_NETSUITE)   # registers the connector's own receiver
-    refund = world.refund_at_storefront(order, lines=((1, 1),), as_amount=True)
+    # enabling refund sync registers the connector's own receiver
+    account, order, refund = refunded_with_webhooks_registered(world, platform)
 
     world.deliver_webhooks()   # no scheduled run: only the delivery can have recorded the refund
 
@@ -69,7 +60,8 @@ def test_a_storefront_delivers_to_the_connector_s_own_url_and_the_connector_veri
     assert forged in (401, 403), f"the connector took a forged {platform} delivery: {forged}"
     assert sum(n for (_, status), n in served.received.items() if status == forged) == 1
     assert [row.source_id for row in world.connector.refunds(account.id)] == [refund]
-    assert world.relayed == [], "a delivery went through the harness's relay instead of the connector's URL"
+    relayed = [answer.url for answer in world.scenario.webhook_answers if httpx.URL(answer.url).host == WEBHOOK_HOST]
+    assert relayed == [], "a delivery went through the harness's relay instead of the connector's URL"
 
 
 @pytest.mark.parametrize("host, base_url, problem", [

@@ -24,10 +24,10 @@ from connector.storefronts.bigcommerce import REFUND_CREATED
 from connector.storefronts.shopify_webhooks import shopify_signature
 from connector.storefronts.woocommerce import REFUND_TOPIC
 from connector.storefronts.woocommerce_webhooks import woocommerce_signature
-from harness.directions import TO_NETSUITE
 from harness.world import WEBHOOK_HOST, AccountUnderTest, World
 from simulators.bigcommerce.webhooks import sign as bigcommerce_signature
 from tests.unit.connector_helpers import shopify_refund
+from tests.unit.world_helpers import refunded_with_webhooks_registered
 
 MISSING_ORDER, MISSING_REFUND = "987654321", "876543"
 
@@ -89,14 +89,7 @@ def world(tmp_path: Path):
 def _ready(world: World, platform: str) -> tuple[AccountUnderTest, str, str]:
     """A to-NetSuite account with its webhook registered, and an order refunded in the store: (account,
     order id, refund id)."""
-    account = world.connect(platform)
-    world.connector.activate_order_sync(account.id)
-    for _ in range(2):   # the first is the billed order activation wants; the second is refunded
-        order = world.place_order(account, quantity_first=2)
-        world.sync(order)
-        world.bill(order)
-    world.connector.enable_refund_sync(account.id, TO_NETSUITE)
-    refund = world.refund_at_storefront(order, lines=((1, 1),), as_amount=True)
+    account, order, refund = refunded_with_webhooks_registered(world, platform)
     return account, order.placed.order_id, refund
 
 
