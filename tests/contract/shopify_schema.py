@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from graphql import (
     DocumentNode, FieldNode, FragmentDefinitionNode, FragmentSpreadNode, GraphQLEnumType, GraphQLError,
@@ -108,6 +108,29 @@ def _default(value: Any) -> Any:
     return None if value is Undefined else value
 
 
+def _input_values(at: Callable[[str], str], noun: str, ours: dict[str, Any], theirs: dict[str, Any]) -> list[Difference]:
+    """The arguments of a field, or the fields of an input type (``noun``): each the simulator takes must be
+    Shopify's, with its type, default and deprecation; each Shopify requires (non-null, no default) the
+    simulator must take too."""
+    found: list[Difference] = []
+    for name, value in ours.items():
+        their_value = theirs.get(name)
+        if their_value is None:
+            found.append(Difference(at(name), f"the simulator takes {value.type}; Shopify has no such {noun}"))
+            continue
+        if str(value.type) != str(their_value.type):
+            found.append(Difference(at(name), f"the simulator takes {value.type}, Shopify {their_value.type}"))
+        elif _default(value.default_value) != _default(their_value.default_value):
+            found.append(Difference(at(name), f"the simulator defaults to {_default(value.default_value)!r}, "
+                                              f"Shopify to {_default(their_value.default_value)!r}"))
+        found += _deprecation(at(name), value, their_value)
+    for name, their_value in theirs.items():
+        if (name not in ours and isinstance(their_value.type, GraphQLNonNull)
+                and _default(their_value.default_value) is None):
+            found.append(Difference(at(name), f"Shopify requires {their_value.type}; the simulator does not declare it"))
+    return found
+
+
 def _deprecation(at: str, ours: Any, theirs: Any) -> list[Difference]:
     """Introspection tells a client what is deprecated: the simulator must say what Shopify says."""
     if ours.deprecation_reason == theirs.deprecation_reason:
@@ -152,43 +175,11 @@ def schema_differences(simulator: GraphQLSchema, shopify: GraphQLSchema,
                 if str(field.type) != str(their_field.type):
                     found.append(Difference(at, f"the simulator declares {field.type}, Shopify {their_field.type}"))
                 found += _deprecation(at, field, their_field)
-                for arg_name, arg in field.args.items():
-                    walked.arguments += 1
-                    arg_at = f"{at}({arg_name})"
-                    their_arg = their_field.args.get(arg_name)
-                    if their_arg is None:
-                        found.append(Difference(arg_at, f"the simulator takes {arg.type}; Shopify has no such argument"))
-                    elif str(arg.type) != str(their_arg.type):
-                        found.append(Difference(arg_at, f"the simulator takes {arg.type}, Shopify {their_arg.type}"))
-                    elif _default(arg.default_value) != _default(their_arg.default_value):
-                        found.append(Difference(arg_at, f"the simulator defaults to {_default(arg.default_value)!r}, "
-                                                        f"Shopify to {_default(their_arg.default_value)!r}"))
-                    if their_arg is not None:
-                        found += _deprecation(arg_at, arg, their_arg)
-                for arg_name, their_arg in their_field.args.items():
-                    if (arg_name not in field.args and isinstance(their_arg.type, GraphQLNonNull)
-                            and _default(their_arg.default_value) is None):
-                        found.append(Difference(f"{at}({arg_name})", f"Shopify requires {their_arg.type}; the "
-                                                                     f"simulator does not declare it"))
+                walked.arguments += len(field.args)
+                found += _input_values(lambda arg_name: f"{at}({arg_name})", "argument", field.args, their_field.args)
         elif isinstance(ours, GraphQLInputObjectType):
-            for field_name, field in ours.fields.items():
-                walked.input_fields += 1
-                at = f"{name}.{field_name}"
-                their_field = theirs.fields.get(field_name)
-                if their_field is None:
-                    found.append(Difference(at, f"the simulator takes {field.type}; Shopify has no such input field"))
-                elif str(field.type) != str(their_field.type):
-                    found.append(Difference(at, f"the simulator takes {field.type}, Shopify {their_field.type}"))
-                elif _default(field.default_value) != _default(their_field.default_value):
-                    found.append(Difference(at, f"the simulator defaults to {_default(field.default_value)!r}, "
-                                                f"Shopify to {_default(their_field.default_value)!r}"))
-                if their_field is not None:
-                    found += _deprecation(at, field, their_field)
-            for field_name, their_field in theirs.fields.items():
-                if (field_name not in ours.fields and isinstance(their_field.type, GraphQLNonNull)
-                        and _default(their_field.default_value) is None):
-                    found.append(Difference(f"{name}.{field_name}", f"Shopify requires {their_field.type}; the "
-                                                                    f"simulator does not declare it"))
+            walked.input_fields += len(ours.fields)
+            found += _input_values(lambda field_name: f"{name}.{field_name}", "input field", ours.fields, theirs.fields)
         elif isinstance(ours, GraphQLEnumType):
             for value in ours.values:
                 walked.enum_values += 1
