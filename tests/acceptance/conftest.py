@@ -1,10 +1,12 @@
 """Every answer a simulator gave during a scenario is held to its vendor's published schema.
 
 The scenarios make the requests a refund sync really makes, faults and refusals included, so their
-traffic is what the vendored contracts (contracts/) are checked against: after each scenario, every
-journaled answer of a platform with a contract must have a status its operation declares and a body
-valid against that response's schema (simulators.contract_check). A violation fails the scenario at
-teardown, naming the operation, status, body location and schema location.
+traffic is what the vendored contracts (contracts/) are checked against, after each scenario:
+- every journaled answer of a platform with an OpenAPI contract must have a status its operation declares
+  and a body valid against that response's schema (simulators.contract_check);
+- every GraphQL exchange with a Shopify simulator must be valid against Shopify's published Admin schema
+  (contracts/shopify/): the connector's documents and variables, and the answers shaped as its types say.
+A violation fails the scenario at teardown, naming the operation and where the answer breaks the schema.
 
 Not under `refund-harness certify`: a certification judges the connector, and a simulator's drift
 from its vendor is the harness's own defect, which `make test` catches here.
@@ -15,6 +17,14 @@ import pytest
 
 from harness.plugin import WORLD_KEY
 from simulators.contract_check import check_journal
+from tests.contract.shopify_schema import traffic_problems
+
+SHOWN = 10
+
+
+def _listed(problems: list[str]) -> str:
+    more = [f"... and {len(problems) - SHOWN} more"] if len(problems) > SHOWN else []
+    return "\n".join(f"  {problem}" for problem in [*problems[:SHOWN], *more])
 
 
 @pytest.fixture(autouse=True)
@@ -25,9 +35,17 @@ def simulators_answer_as_their_vendors_publish(request: pytest.FixtureRequest):
     world = request.node.stash.get(WORLD_KEY, None)
     if world is None:
         return
-    violations = [v for simulator in world.simulators().values() for v in check_journal(simulator)]
+    simulators = world.simulators()
+    violations = [str(v) for simulator in simulators.values() for v in check_journal(simulator)]
+    graphql = [f"{name}: {problem}" for name, simulator in simulators.items()
+               if getattr(simulator, "platform", "") == "shopify"
+               for problem in traffic_problems(simulator.journal.entries())]
+    found = []
     if violations:
-        shown = "\n".join(f"  {v}" for v in violations[:10])
-        more = f"\n  ... and {len(violations) - 10} more" if len(violations) > 10 else ""
-        pytest.fail(f"{len(violations)} simulator answer(s) break the vendor's published schema "
-                    f"(contracts/):\n{shown}{more}", pytrace=False)
+        found.append(f"{len(violations)} simulator answer(s) break the vendor's published schema (contracts/):\n"
+                     f"{_listed(violations)}")
+    if graphql:
+        found.append(f"{len(graphql)} GraphQL exchange(s) off Shopify's Admin schema (contracts/shopify/):\n"
+                     f"{_listed(graphql)}")
+    if found:
+        pytest.fail("\n".join(found), pytrace=False)

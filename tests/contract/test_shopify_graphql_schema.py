@@ -251,8 +251,9 @@ def numeric_amounts(monkeypatch):
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
     one_scenario_project(pytester)
-    # the acceptance suite's own binding module, as it is, then the deliberately broken simulator
-    pytester.makepyfile(test_one=(ROOT / "tests" / "acceptance" / "test_features.py").read_text() + NUMERIC_AMOUNTS)
+    pytester.makepyfile(test_one=(ROOT / "tests" / "acceptance" / "test_features.py").read_text())
+    # the acceptance suite's own conftest, as it is, then the deliberately broken simulator
+    pytester.makeconftest((ROOT / "tests" / "acceptance" / "conftest.py").read_text() + NUMERIC_AMOUNTS)
     return pytester
 
 
