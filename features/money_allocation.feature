@@ -4,7 +4,10 @@ Feature: Money split over refunds, lines and tax adds up
   its amount and its tax. Each refund's share is what the units refunded so far are worth minus what
   the earlier refunds already took, so rounding each refund on its own (19.99 x 3 at 8.875% is 5.32 of
   tax, a third of it 1.77, three thirds 5.31) cannot lose or add a cent, and no cent has to land on the
-  refund item to make the totals agree. Runs for every storefront that refunds by line.
+  refund item to make the totals agree. From NetSuite the connector gives the storefront quantities and
+  NetSuite's total, and the storefront prices the units itself: a refund's tax may be a cent from
+  NetSuite's (its own rule decides which refund takes a line's odd cent), the line's tax over all its
+  refunds may not. Runs for every storefront that refunds by line.
 
   Background:
     Given the refund item and the shipping item are set up in NetSuite
@@ -71,6 +74,7 @@ Feature: Money split over refunds, lines and tax adds up
     And NetSuite refunded 107.24 USD in all for the order
     And the storefront refunded 107.24 USD in all for the order
     And NetSuite refunded 7.25 USD of tax in all for the order
+    And the storefront refunded 7.25 USD of tax in all for the order
     And the storefront shows a line-item refund of the same lines
     And each refund's lines add up to its total on both sides
 
@@ -87,6 +91,8 @@ Feature: Money split over refunds, lines and tax adds up
     Then every refund of the order has status Posted
     And NetSuite refunded 65.29 USD in all for the order
     And the storefront refunded 65.29 USD in all for the order
+    And NetSuite refunded 5.32 USD of tax in all for the order
+    And the storefront refunded 5.32 USD of tax in all for the order
     And the storefront shows a line-item refund of the same lines
     And each refund's lines add up to its total on both sides
 
@@ -103,5 +109,7 @@ Feature: Money split over refunds, lines and tax adds up
     Then every refund of the order has status Posted
     And NetSuite refunded 6551 JPY in all for the order
     And the storefront refunded 6551 JPY in all for the order
+    And NetSuite refunded 554 JPY of tax in all for the order
+    And the storefront refunded 554 JPY of tax in all for the order
     And the storefront shows a line-item refund of the same lines
     And each refund's lines add up to its total on both sides

@@ -12,7 +12,9 @@ exploration per storefront x direction (``features/exploration.feature``); the p
 The oracle never asks the connector. After every step it reads both sides from the simulators:
 - no refund without a source: the side refunds start on holds exactly the refunds the harness made
   there, and every refund on the other side is one of them, for the same total, tax, shipping and
-  money on each line (where both sides tell them apart), each at most once (no duplicates);
+  money on each line (where both sides tell them apart; from NetSuite, tax and line money as the
+  storefront's own rounding prices them, ``reconcile.priced_by_the_storefront``), each at most once
+  (no duplicates);
 - never more than paid, on either side;
 - the simulators' journals show no request over NetSuite's concurrency limit, no write a simulator
   refused for good (the harness never refunds more than an order has left, so every refund the
@@ -37,10 +39,10 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from common import money
 from harness import seam
-from harness.directions import TO_NETSUITE
+from harness.directions import FROM_NETSUITE, TO_NETSUITE
 from harness.fault_catalog import BY_NAME, TRANSIENT_FAULTS, actions_drawn
 from harness.platforms import Platform, platform as find_platform
-from harness.reconcile import OrderEvidence, SideRefund, reconcile
+from harness.reconcile import OrderEvidence, SideRefund, priced_by_the_storefront, reconcile
 from harness.storefronts import StorefrontRefundRequest
 from harness.world import AccountUnderTest, OrderUnderTest, World
 
@@ -136,30 +138,35 @@ class Tracked:
         return self.direction == TO_NETSUITE
 
 
-def _agree(source: SideRefund, target: SideRefund, by_line: bool) -> bool:
+def _agree(source: SideRefund, target: SideRefund, by_line: bool, direction: str) -> bool:
     """The same refund on both sides: total, and tax, shipping, lines and each line's money wherever
-    both sides tell them apart."""
+    both sides tell them apart. From NetSuite, the storefront prices the refunded units itself: its tax and
+    line money may carry its own rounding (``priced_by_the_storefront``)."""
     if source.total != target.total or source.currency != target.currency:
-        return False
-    if source.tax is not None and target.tax is not None and source.tax != target.tax:
         return False
     if source.shipping is not None and target.shipping is not None and source.shipping != target.shipping:
         return False
     if by_line and sorted(source.lines) != sorted(target.lines):
+        return False
+    if direction == FROM_NETSUITE:
+        return priced_by_the_storefront(source, target)
+    if source.tax is not None and target.tax is not None and source.tax != target.tax:
         return False
     if by_line and source.line_values and target.line_values:
         return sorted(source.line_values) == sorted(target.line_values)
     return True
 
 
-def pair_refunds(source: list[SideRefund], target: list[SideRefund], by_line: bool) -> dict[int, int]:
+def pair_refunds(source: list[SideRefund], target: list[SideRefund], by_line: bool,
+                 direction: str) -> dict[int, int]:
     """A largest pairing of target refunds to distinct source refunds they agree with (target index ->
-    source index), by augmenting paths: refunds for the same money must not steal each other's match."""
+    source index), by augmenting paths: refunds for the same money must not steal each other's match.
+    ``direction``: the refunds' direction (from NetSuite, the source refunds are NetSuite's)."""
     matched: dict[int, int] = {}   # source index -> target index
 
     def place(t: int, seen: set[int]) -> bool:
         for s, candidate in enumerate(source):
-            if s in seen or not _agree(candidate, target[t], by_line):
+            if s in seen or not _agree(candidate, target[t], by_line, direction):
                 continue
             seen.add(s)
             if s not in matched or place(matched[s], seen):
@@ -468,7 +475,7 @@ class ExplorationMachine(RuleBasedStateMachine):
         broken(SOURCE, made <= listed, lambda: f"order {order_id}: refunds made in {where} are gone: "
                f"{sorted(made - listed)}")
         # each refund on the other side is one source refund, for the same money, at most once
-        pairs = pair_refunds(source, target, tracked.account.platform.capabilities.line_items)
+        pairs = pair_refunds(source, target, tracked.account.platform.capabilities.line_items, tracked.direction)
         unpaired = [target[t] for t in range(len(target)) if t not in pairs]
         broken(DUPLICATE if len(target) > len(source) else SOURCE, not unpaired,
                lambda: f"order {order_id} ({tracked.direction}): refund(s) on the other side "

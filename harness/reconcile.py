@@ -130,12 +130,47 @@ def _line_values_agree(evidence: OrderEvidence, sf_values: dict[str, tuple[Decim
     if evidence.direction != "from_netsuite" or set(sf_values) != set(ns_values):
         return False
     cent = money.quantum(evidence.currency)
-    for sku, (amount, tax) in sf_values.items():
-        ns_amount, ns_tax = ns_values[sku]
+    for sku, value in sf_values.items():
         refunds = sum(1 for r in evidence.storefront if any(line_sku == sku for line_sku, *_ in r.line_values))
-        if amount + tax != ns_amount + ns_tax or abs(amount - ns_amount) > cent * max(refunds, 1):
+        if not _split_apart(value, ns_values[sku], cent * max(refunds, 1)):
             return False
     return True
+
+
+def _split_apart(storefront: tuple[Decimal, Decimal], netsuite: tuple[Decimal, Decimal], leeway: Decimal) -> bool:
+    """One line's (amount, tax): the same money on both sides, tax included, split at most ``leeway`` apart."""
+    return sum(storefront) == sum(netsuite) and abs(storefront[0] - netsuite[0]) <= leeway
+
+
+def priced_by_the_storefront(netsuite: SideRefund, storefront: SideRefund) -> bool:
+    """From NetSuite: whether the storefront's tax and line money of one refund are NetSuite's, as the
+    storefront's own rounding prices them. The connector gives the storefront the refund's total and each
+    line's quantity; a storefront that prices the refunded units itself (BigCommerce's refund quote,
+    Shopify's refund, Magento's credit memo) splits each line's money between amount and tax, and a line's
+    odd cents between its refunds, by its own rule (its ``unit_allocation``) and in the order the refunds
+    reach it, which need not be NetSuite's. So a refund's tax may be a minor unit apart per line it
+    names (and one for its shipping); where both sides tell each line's money, each line's money, tax
+    included, is NetSuite's, its amount at most a minor unit apart. Its total, lines and shipping are
+    compared as they are, and ``reconcile`` holds the order's refunds together to each line's money and,
+    once the order is refunded in full, to NetSuite's tax exactly."""
+    cent = money.quantum(netsuite.currency)
+    if netsuite.tax is not None and storefront.tax is not None:
+        rounded = len({key for key, _ in netsuite.lines}) + (1 if netsuite.shipping else 0)
+        if abs(netsuite.tax - storefront.tax) > cent * max(rounded, 1):
+            return False
+    if netsuite.line_values and storefront.line_values:
+        ns_values, sf_values = _line_values((netsuite,)), _line_values((storefront,))
+        assert ns_values is not None and sf_values is not None   # both say what each line refunded
+        return set(ns_values) == set(sf_values) and all(
+            _split_apart(value, ns_values[key], cent) for key, value in sf_values.items())
+    return True
+
+
+def _tax(refunds: tuple[SideRefund, ...], currency: str) -> Decimal | None:
+    """The tax of all the refunds; None where a refund does not split tax out."""
+    if any(r.tax is None for r in refunds):
+        return None
+    return _sum((r.tax for r in refunds), currency)  # type: ignore[misc]
 
 
 def _shipping(refunds: tuple[SideRefund, ...]) -> Decimal | None:
@@ -179,6 +214,15 @@ def reconcile(evidence: OrderEvidence) -> Reconciliation:
                 *(value or (Decimal(0), Decimal(0)))), unit=f" {cur}")
             problems.append(f"refunded line amounts differ ({detail})")
             causes.append("the connector: a refunded line must carry the storefront's amount and tax for it")
+
+    sf_tax, ns_tax = _tax(evidence.storefront, cur), _tax(evidence.netsuite, cur)
+    if (evidence.direction == "from_netsuite" and evidence.fully_refunded and sf_tax is not None
+            and ns_tax is not None and sf_tax != ns_tax):
+        # each refund's tax may carry the storefront's rounding (priced_by_the_storefront), the whole order's may not
+        problems.append(f"the order was refunded in full, but the storefront refunded {sf_tax} {cur} of tax "
+                        f"where NetSuite refunded {ns_tax} {cur}")
+        causes.append("the connector: every cent of tax NetSuite refunded must go back as tax in the storefront, "
+                      "exactly once")
 
     sf_shipping, ns_shipping = _shipping(evidence.storefront), _shipping(evidence.netsuite)
     if sf_shipping is not None and ns_shipping is not None and sf_shipping != ns_shipping:

@@ -36,13 +36,27 @@ def netsuite_refund_line_unit_by_unit(world: World, line: int) -> None:
       "NetSuite refunded 5.32 USD of tax in all for the order")
 def netsuite_tax_in_all(world: World, amount: Decimal, currency: str) -> None:
     """The tax of NetSuite's refunds made from the order's billed record adds up to exactly this."""
+    _tax_in_all(world, "NetSuite", world.netsuite_side(world.order), amount, currency)
+
+
+@then("the storefront refunded {amount:Amount} {currency:Currency} of tax in all for the order",
+      "the storefront refunded 7.25 USD of tax in all for the order")
+def storefront_tax_in_all(world: World, amount: Decimal, currency: str) -> None:
+    """The tax of the order's refunds in the storefront adds up to exactly this (from NetSuite: each
+    refund's tax is the storefront's own rounding, the line's tax over its refunds is NetSuite's)."""
     order = world.order
-    assert currency == order.placed.currency, f"the order is in {order.placed.currency}, not {currency}"
-    refunds = world.netsuite_side(order)
-    assert refunds, "NetSuite has no refund made from the order's billed record"
+    refunds = world.driver_of(order).refunds(order.placed)
+    untold = [r.id for r in refunds if r.tax is None]
+    assert not untold, f"the storefront does not say the tax of refund(s) {untold}"
+    _tax_in_all(world, "the storefront", refunds, amount, currency)
+
+
+def _tax_in_all(world: World, side: str, refunds: list[SideRefund], amount: Decimal, currency: str) -> None:
+    assert currency == world.order.placed.currency, f"the order is in {world.order.placed.currency}, not {currency}"
+    assert refunds, f"{side} has no refund of the order"
     tax = money.total((r.tax or money.ZERO for r in refunds), currency)
     assert tax == money.amount(amount, currency), (
-        f"NetSuite refunded {tax} {currency} of tax in all for the order ({len(refunds)} refunds: "
+        f"{side} refunded {tax} {currency} of tax in all for the order ({len(refunds)} refunds: "
         f"{', '.join(str(r.tax) for r in refunds)}), not {amount} {currency}")
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from harness.exploration import (CONCURRENCY, EXPLORATION_FAULT_ACTIONS, REFUSED, RESENT, SOURCE, Budget, Exploration,
                                  ExplorationFailed, ExplorationMachine, InvariantBroken, explore, pair_refunds)
+from harness.directions import FROM_NETSUITE, TO_NETSUITE
 from harness.mutants import MUTANTS
 from harness.reconcile import SideRefund
 from harness.world import World
@@ -30,9 +31,49 @@ def test_refunds_for_the_same_money_are_paired_so_that_each_finds_its_own():
     # second target (only the first source's lines) with nothing
     source = [_refund("s1", "10.00", [("A", 1)]), _refund("s2", "10.00", [("B", 1)])]
     target = [_refund("t1", "10.00", [("B", 1)]), _refund("t2", "10.00", [("A", 1)])]
-    assert pair_refunds(source, target, by_line=True) == {0: 1, 1: 0}
-    assert pair_refunds(source, [_refund("t", "10.01", [("A", 1)])], by_line=True) == {}
-    assert len(pair_refunds(source[:1], target[1:] * 2, by_line=True)) == 1   # one source, paired once
+    assert pair_refunds(source, target, by_line=True, direction=TO_NETSUITE) == {0: 1, 1: 0}
+    assert pair_refunds(source, [_refund("t", "10.01", [("A", 1)])], by_line=True, direction=TO_NETSUITE) == {}
+    assert len(pair_refunds(source[:1], target[1:] * 2, by_line=True, direction=TO_NETSUITE)) == 1   # paired once
+
+
+def _priced(rid: str, total: str, tax: str, lines, shipping: str | None = "0.00", values=(),
+            currency: str = "USD") -> SideRefund:
+    return SideRefund(rid, Decimal(total), currency, Decimal(tax), tuple(lines),
+                      line_values=tuple((key, Decimal(amount), Decimal(line_tax)) for key, amount, line_tax in values),
+                      shipping=None if shipping is None else Decimal(shipping))
+
+
+# found by the thorough profile (issue 14): two one-unit refunds in NetSuite of a line of two units,
+# the second with the shipping, reached BigCommerce second first; BigCommerce's quotes price the units
+# cumulatively, so the line's odd cent of tax went to the other refund. Each total is NetSuite's.
+BIGCOMMERCE_NETSUITE = [_priced("5031", "70.03", "5.19", [("SKU-1005 (line 1)", 1)]),
+                        _priced("5032", "78.11", "5.78", [("SKU-1005 (line 1)", 1)], shipping="7.50")]
+BIGCOMMERCE = [_priced("180", "78.11", "5.79", [("SKU-1005 (line 1)", 1)], shipping=None),   # merchant override
+               _priced("187", "70.03", "5.18", [("SKU-1005 (line 1)", 1)])]
+
+
+def test_from_netsuite_a_refund_whose_tax_the_storefront_rounded_its_own_way_is_its_source():
+    assert pair_refunds(BIGCOMMERCE_NETSUITE, BIGCOMMERCE, by_line=True, direction=FROM_NETSUITE) == {0: 1, 1: 0}
+    # Shopify splits a line per unit, earliest units first; NetSuite a share of what remains: one unit of
+    # three with 22.87 of tax is 11.44 in Shopify, 11.43 in NetSuite, its money 142.09 on both
+    netsuite = [_priced("5039", "142.09", "11.43", [("SKU-1004 (line 2)", 1)],
+                        values=[("SKU-1004 (line 2)", "130.66", "11.43")], currency="CAD")]
+    shopify = [_priced("51", "142.09", "11.44", [("SKU-1004 (line 2)", 1)],
+                       values=[("SKU-1004 (line 2)", "130.65", "11.44")], currency="CAD")]
+    assert pair_refunds(netsuite, shopify, by_line=True, direction=FROM_NETSUITE) == {0: 0}
+
+
+def test_from_netsuite_the_storefronts_rounding_moves_no_more_than_a_cent_a_line_nor_any_money():
+    def paired(netsuite: SideRefund, storefront: SideRefund) -> bool:
+        return pair_refunds([netsuite], [storefront], by_line=True, direction=FROM_NETSUITE) == {0: 0}
+
+    one_unit = [("A (line 1)", 1)]
+    assert not paired(_priced("1", "10.80", "0.80", one_unit), _priced("t", "10.80", "0.82", one_unit))  # 2 cents
+    assert not paired(_priced("1", "10.80", "0.80", one_unit), _priced("t", "10.81", "0.81", one_unit))  # total
+    assert not paired(_priced("1", "10.80", "0.80", one_unit, values=[("A (line 1)", "10.00", "0.80")]),
+                      _priced("t", "10.80", "0.81", one_unit, values=[("A (line 1)", "10.00", "0.81")]))  # line money
+    # to NetSuite the connector sends the storefront's tax as it is: a cent apart is no match
+    assert pair_refunds(BIGCOMMERCE, BIGCOMMERCE_NETSUITE, by_line=True, direction=TO_NETSUITE) == {}
 
 
 def _machine_reading(entries: dict[str, list[JournalEntry]]) -> ExplorationMachine:
