@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from harness.exit_codes import ExitCode
 from harness.failure_groups import group_failures
 
 EVIDENCE_KEY = "refund_harness_evidence"
@@ -185,8 +186,7 @@ def certification_report(outcomes: list[ScenarioOutcome], matrix: list[MatrixRow
 
 
 # exit codes of a certification run by verdict (README.md, docs/ci.md)
-EXIT_PARTIAL = 6
-VERDICT_EXIT = {"certified": 0, "failed": 1, "partial": EXIT_PARTIAL}
+VERDICT_EXIT = {"certified": ExitCode.OK, "failed": ExitCode.FAILED, "partial": ExitCode.PARTIAL}
 
 
 def print_summary(console, report: dict[str, Any], written: list[Path]) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from common.hostmap import is_loopback
 from common.clock import ManualClock, WallClock, isoformat
+from harness.exit_codes import ExitCode
 from harness.wiring import Loopback
 from harness.platforms import platforms
 from harness.world import World
@@ -21,8 +22,6 @@ from simulators.serve.guard import TOKEN_ENV
 
 DEMO_ORDERS_PER_STOREFRONT = 2
 WEBHOOK_SERVER = "connector-webhooks"
-EXIT_CANNOT_LISTEN = 3
-EXIT_CANNOT_WRITE = 4
 
 
 def seed_demo(world: World) -> dict[str, dict[str, Any]]:
@@ -107,7 +106,7 @@ def serve(*, seed: int, host: str, first_port: int, demo: bool, manifest_path: P
         except OSError as exc:  # a port in use, an address this machine does not have
             wiring.close()
             print(f"refund-harness serve: {exc.strerror or exc}", file=sys.stderr)
-            return EXIT_CANNOT_LISTEN
+            return ExitCode.CANNOT_LISTEN
         written = False
         try:
             data = manifest(world, wiring, seed_demo(world) if demo else {})
@@ -117,7 +116,7 @@ def serve(*, seed: int, host: str, first_port: int, demo: bool, manifest_path: P
                 except OSError as exc:
                     print(f"refund-harness serve: cannot write the manifest {manifest_path}: "
                           f"{exc.strerror or exc}", file=sys.stderr)
-                    return EXIT_CANNOT_WRITE
+                    return ExitCode.USAGE
                 written = True
             for name, entry in data["simulators"].items():
                 print(f"{name:9} {entry['base_url']}  (control plane {entry['control_url']})")
@@ -132,4 +131,4 @@ def serve(*, seed: int, host: str, first_port: int, demo: bool, manifest_path: P
             if written:
                 manifest_path.unlink(missing_ok=True)  # a stale manifest would point at dead ports
     print("stopped", flush=True)
-    return 0
+    return ExitCode.OK

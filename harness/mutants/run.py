@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.exit_codes import ExitCode
 from harness.mutants import MUTANTS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -104,7 +105,7 @@ def run(names: list[str], workers: int, learn_catches: bool = False) -> int:
             console.print(f"the reference connector is not certified ({reference.verdict}); fix that first:")
             for reason in reference.reasons[:10]:
                 console.print(f"  - {reason}")
-            return 2
+            return ExitCode.INTERNAL_ERROR
         with ThreadPoolExecutor(max_workers=workers) as pool:
             outcomes = list(pool.map(
                 lambda n: certify(f"harness.mutants:{n}", workdir, first=scenario_order(n, catches)), names))
@@ -129,4 +130,4 @@ def run(names: list[str], workers: int, learn_catches: bool = False) -> int:
     unexplained = [n for n in survivors if n not in EXPLAINED_SURVIVORS]
     for name in survivors:
         console.print(f"survivor {name}: {EXPLAINED_SURVIVORS.get(name, 'NO SCENARIO CATCHES THIS BUG YET')}")
-    return 1 if unexplained else 0
+    return ExitCode.FAILED if unexplained else ExitCode.OK

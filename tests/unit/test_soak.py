@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from refund_harness.cli import EXIT_USAGE, main
+from harness.exit_codes import ExitCode
+from refund_harness.cli import main
 from harness.directions import TO_NETSUITE
 from harness.platforms import platforms
 from harness.soak import Soak, SoakConfig, SoakError, error_reason
@@ -78,7 +79,7 @@ def test_bad_flags_get_a_message_and_the_usage_exit_code(argv, problem, capsys) 
     with pytest.raises(SystemExit) as exited:
         code = main(["soak", *argv])
         raise SystemExit(code)
-    assert exited.value.code == EXIT_USAGE
+    assert exited.value.code == ExitCode.USAGE
     captured = capsys.readouterr()
     assert problem in captured.err and captured.out == ""
 
