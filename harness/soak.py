@@ -37,7 +37,7 @@ from harness.directions import TO_NETSUITE
 from harness.fault_catalog import REQUEST_FAULTS, WEBHOOK_FAULTS, CatalogFault
 from harness.platforms import platforms
 from harness.world import SCHEDULE, AccountUnderTest, OrderUnderTest, World
-from simulators.core.faults import FaultRule
+from simulators.core.faults import FaultAction, FaultRule
 from simulators.core.journal import Journal, JournalEntry
 
 BATCH = 100             # orders per (platform, direction) per batch, each followed by one faulty scheduled run
@@ -173,7 +173,7 @@ class Tally(Journal):
             self.answered += 1
             # NetSuite's own 429s: a latency rule marks every request it slows (refused ones too); only a
             # status rule answers 429 itself, and that is not the concurrency limit
-            self.throttled += entry.status == 429 and (entry.fault or "").split(" ")[1:2] != ["status"]
+            self.throttled += entry.status == 429 and entry.fault_action is not FaultAction.STATUS
 
     def __len__(self) -> int:
         return self.answered

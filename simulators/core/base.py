@@ -197,6 +197,7 @@ class Simulator:
                 response_body=response.content if response is not None else b"",
                 operation=operation,
                 fault=rule.describe() if rule else "",
+                fault_action=rule.action if rule else None,
                 cause=response.extensions.get("bad_input_cause", "") if response is not None else "",
             )
         )
@@ -352,7 +353,8 @@ class Simulator:
         for delivery, rule in plan.fired:
             self.journal.record(JournalEntry(at=self.clock.now(), method="WEBHOOK", url="", path=topic_of(delivery),
                                              status=0, request_body=b"", response_body=b"",
-                                             operation="deliver_webhooks", fault=rule.describe()))
+                                             operation="deliver_webhooks", fault=rule.describe(),
+                                             fault_action=rule.action))
         return plan
 
     def error_response(self, status: int, body: Any, headers: dict[str, str]) -> httpx.Response:
