@@ -123,9 +123,10 @@ class ToNetSuite:
 
     def record(self, account: Account, refund: StorefrontRefund, order_name: str | None = None) -> LedgerRefund | None:
         """Into the ledger as RETRIEVED (once). A refund the connector itself pushed is never echoed back:
-        it carries the push marker, or (where the storefront keeps no note) the ledger knows its id or
-        recognises it as what a push whose answer was lost made (sync was switched since that push)."""
-        if carries_marker(refund.note) or self.ledger.pushed_to_storefront(account.id, refund.id):
+        it carries the push marker, or (where the storefront keeps no note) the ledger knows its id (from
+        any account on the store) or recognises it as what a push whose answer was lost made (sync was
+        switched since that push)."""
+        if carries_marker(refund.note) or self._pushed_by_the_store_accounts(account, refund):
             return None
         if self.ledger.find(account.id, self.direction, refund.id) is None and self._made_by_lost_push(account, refund):
             return None
@@ -137,6 +138,14 @@ class ToNetSuite:
             currency=refund.currency, total=refund.total, lines=refund.lines, line_items=refund.has_line_items,
             source_status=refund.status, order_name=order_name)
         return row
+
+    def _pushed_by_the_store_accounts(self, account: Account, refund: StorefrontRefund) -> bool:
+        """Whether any account on ``account``'s store (the connector set up twice for one store) pushed
+        ``refund`` there from NetSuite: where the storefront keeps no marker, only the ledger tells."""
+        if self.ledger.pushed_to_storefront(account.id, refund.id):
+            return True
+        return any(self.ledger.pushed_to_storefront(other.id, refund.id) for other in self.ledger.accounts()
+                   if other.id != account.id and other.platform == account.platform and other.store == account.store)
 
     def _made_by_lost_push(self, account: Account, refund: StorefrontRefund) -> bool:
         """Whether a push from NetSuite made ``refund`` and lost its answer: that push's row, left open when

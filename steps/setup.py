@@ -62,6 +62,14 @@ def second_account_same_store(world: World) -> None:
     _ready(world, world.connect_again(world.account))
 
 
+@given("the second account syncs the order too", "the second account syncs the order too")
+def second_account_syncs_order(world: World) -> None:
+    """The second account on the same store syncs the order the first account synced: both accounts
+    then know the order (it links to the same sales order), as after installing the connector twice."""
+    second = world.scenario.accounts[1]
+    world.connector.sync_order(second.id, world.order.placed.order_id)
+
+
 @given("a paid test order synced to NetSuite", "a paid test order synced to NetSuite")
 def test_order_synced(world: World) -> None:
     """The order-sync test: a paid storefront order becomes a NetSuite sales order."""
