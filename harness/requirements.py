@@ -60,6 +60,8 @@ REQUIREMENTS = {r.tag: r for r in (
     Requirement("multi_currency", "a storefront that takes orders paid in a currency other than its own",
                 lambda c: c.multi_currency),
     Requirement("exchanges", "a storefront whose exchanges can leave a refund", lambda c: c.exchanges),
+    Requirement("unpaid_orders", "a storefront whose orders can reach the seller before they are paid",
+                lambda c: c.unpaid_orders),
     Requirement("idempotent_refunds", "a storefront whose refund requests carry an idempotency key",
                 lambda c: c.idempotent_refunds),
     Requirement("refunds_per_order", "a storefront whose API lists refunds only order by order",

@@ -277,6 +277,12 @@ def test_order_with_units(world: World, units: int) -> None:
     world.place_order(world.account, quantity_first=units)
 
 
+@given("a test order whose payment is still pending", "a test order whose payment is still pending")
+def unpaid_test_order(world: World) -> None:
+    """A storefront order placed but not paid yet (its payment pending), not synced."""
+    world.place_order(world.account, paid=False)
+
+
 @given("a paid test order with an item NetSuite does not know", "a paid test order with an item NetSuite does not know")
 def order_with_unknown_item(world: World) -> None:
     """A storefront order with one more line whose SKU has no item in NetSuite."""
