@@ -60,6 +60,8 @@ REQUIREMENTS = {r.tag: r for r in (
     Requirement("multi_currency", "a storefront that takes orders paid in a currency other than its own",
                 lambda c: c.multi_currency),
     Requirement("exchanges", "a storefront whose exchanges can leave a refund", lambda c: c.exchanges),
+    Requirement("split_tender", "a storefront whose orders can be paid with several payments (split tender)",
+                lambda c: c.split_tender),
     Requirement("unpaid_orders", "a storefront whose orders can reach the seller before they are paid",
                 lambda c: c.unpaid_orders),
     Requirement("idempotent_refunds", "a storefront whose refund requests carry an idempotency key",

@@ -169,6 +169,15 @@ def paid_order_with_units(world: World, units: int) -> None:
     _order(world, quantity_first=units)
 
 
+@given("a paid order split over two card payments, the first of {amount:Amount}, synced to NetSuite and billed "
+       "as a cash sale, with {units:Units} on line 1",
+       "a paid order split over two card payments, the first of 1.00, synced to NetSuite and billed as a cash sale, "
+       "with 3 units on line 1")
+def split_tender_order(world: World, amount: Decimal, units: int) -> None:
+    """As above, paid with two card payments (a split tender): the first of ``amount``, the rest by the second."""
+    _order(world, quantity_first=units, split_tender=amount)
+
+
 @given("a paid order in {currency:Currency} synced to NetSuite and billed as a cash sale, with {units:Units} on line 1",
        "a paid order in JPY synced to NetSuite and billed as a cash sale, with 3 units on line 1")
 def paid_order_in_currency(world: World, currency: str, units: int) -> None:
