@@ -168,13 +168,8 @@ class FromNetSuite:
         """The refund an earlier push of ``row`` made, when its answer was lost: the first listed refund
         not on the order before that push, of the amount pushed, that no ledger row has as its target.
         A failed one is passed over, as a failed refund carrying the marker is: the push is sent again."""
-        snapshot = row.push_snapshot
-        if snapshot is None:
-            return None
         for refund in refunds:
-            if (refund.id not in snapshot.known_refunds and refund.total == snapshot.amount
-                    and refund.status is not SourceStatus.FAILED
-                    and not self.ledger.pushed_to_storefront(account.id, refund.id)):
+            if made_by_lost_push(self.ledger, account.id, row, refund):
                 return PushedRefund(id=refund.id, status=refund.status, amount=refund.total)
         return None
 
@@ -199,6 +194,14 @@ class FromNetSuite:
                        f"{row.total} {row.currency}.")
         return self.ledger.mark_posted(row.id, adapter.refund_target_type, pushed.id, line_items=line_items,
                                        warning=warning)
+
+
+def made_by_lost_push(ledger: Ledger, account_id: int, row: LedgerRefund, refund: StorefrontRefund) -> bool:
+    """Whether ``refund`` may be the one an earlier push of ``row`` made when its answer was lost: not on
+    the order before that push, of the amount pushed, not failed, and no ledger row's target."""
+    snapshot = row.push_snapshot
+    return (snapshot is not None and refund.id not in snapshot.known_refunds and refund.total == snapshot.amount
+            and refund.status is not SourceStatus.FAILED and not ledger.pushed_to_storefront(account_id, refund.id))
 
 
 def _line_values(lines: tuple[RefundLine, ...]) -> tuple[tuple[str, Decimal, Decimal], ...]:

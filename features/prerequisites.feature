@@ -22,6 +22,14 @@ Feature: Refund sync prerequisites
     Then NetSuite's sales order has the order's lines at the storefront's prices, discounts and tax
     And NetSuite's customer is the order's buyer, as far as the storefront tells who they are
 
+  @storefront @unpaid_orders
+  Scenario: An order whose payment is still pending reaches NetSuite without a payment method
+    Given a storefront connected to NetSuite with order sync active
+    And a test order whose payment is still pending
+    When I sync the test order to NetSuite
+    And the order is billed in NetSuite
+    Then NetSuite billed the order as an invoice
+
   @each_direction
   Scenario: Refund sync is refused until the test order is billed in NetSuite
     Given a storefront connected to NetSuite with order sync active

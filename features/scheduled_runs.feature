@@ -164,3 +164,19 @@ Feature: What the connector does across scheduled runs
     Then the storefront has exactly 1 refund for the order
     And NetSuite has exactly 1 refund for the order
     And the refund totals match on both sides
+
+  @both_directions
+  Scenario: After the storefront lost its answer to a pushed refund, switching to sync to NetSuite does not post it back
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale, with 3 units on line 1
+    And the storefront loses its answer to the next refund it creates
+    When a NetSuite user refunds 1 unit of line 1 on the billed record
+    And the scheduled refund sync runs
+    And I turn refund sync off
+    And I enable refund sync to NetSuite
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then the storefront has exactly 1 refund for the order
+    And NetSuite has exactly 1 refund for the order
+    And the refund totals match on both sides

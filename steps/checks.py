@@ -205,6 +205,14 @@ def cash_refund_from_cash_sale(world: ScenarioWorld) -> None:
     assert_netsuite_refund_kind(world, "cashSale", "cashRefund")
 
 
+@then("NetSuite billed the order as an invoice", "NetSuite billed the order as an invoice")
+def billed_as_invoice(world: World) -> None:
+    """NetSuite's Bill button made an invoice: the sales order carried no payment method (nothing was
+    paid yet), where a paid order bills as a cash sale."""
+    billed_type = world.order.billed[0] if world.order.billed else None
+    assert billed_type == "invoice", f"NetSuite billed the order as {billed_type}, not as an invoice"
+
+
 @then("NetSuite has a Credit Memo created from the Invoice", "NetSuite has a Credit Memo created from the Invoice")
 def credit_memo_from_invoice(world: ScenarioWorld) -> None:
     """The order was billed as an invoice and refunded with a credit memo made from it."""

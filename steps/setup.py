@@ -62,6 +62,14 @@ def second_account_same_store(world: ScenarioWorld) -> None:
     _ready(world, world.connect_again(world.account))
 
 
+@given("the second account syncs the order too", "the second account syncs the order too")
+def second_account_syncs_order(world: World) -> None:
+    """The second account on the same store syncs the order the first account synced: both accounts
+    then know the order (it links to the same sales order), as after installing the connector twice."""
+    second = world.scenario.accounts[1]
+    world.connector.sync_order(second.id, world.order.placed.order_id)
+
+
 @given("a paid test order synced to NetSuite", "a paid test order synced to NetSuite")
 def test_order_synced(world: ScenarioWorld) -> None:
     """The order-sync test: a paid storefront order becomes a NetSuite sales order."""
@@ -159,6 +167,15 @@ def paid_order_billed(world: ScenarioWorld) -> None:
 def paid_order_with_units(world: ScenarioWorld, units: int) -> None:
     """As above, with a given quantity on the first line."""
     _order(world, quantity_first=units)
+
+
+@given("a paid order split over two card payments, the first of {amount:Amount}, synced to NetSuite and billed "
+       "as a cash sale, with {units:Units} on line 1",
+       "a paid order split over two card payments, the first of 1.00, synced to NetSuite and billed as a cash sale, "
+       "with 3 units on line 1")
+def split_tender_order(world: World, amount: Decimal, units: int) -> None:
+    """As above, paid with two card payments (a split tender): the first of ``amount``, the rest by the second."""
+    _order(world, quantity_first=units, split_tender=amount)
 
 
 @given("a paid order in {currency:Currency} synced to NetSuite and billed as a cash sale, with {units:Units} on line 1",
@@ -267,6 +284,12 @@ def order_outside_connector(world: ScenarioWorld) -> None:
 def test_order_with_units(world: ScenarioWorld, units: int) -> None:
     """A card-paid order with two lines, tax, shipping and a discount on line 1, placed but not synced."""
     world.place_order(world.account, quantity_first=units)
+
+
+@given("a test order whose payment is still pending", "a test order whose payment is still pending")
+def unpaid_test_order(world: World) -> None:
+    """A storefront order placed but not paid yet (its payment pending), not synced."""
+    world.place_order(world.account, paid=False)
 
 
 @given("a paid test order with an item NetSuite does not know", "a paid test order with an item NetSuite does not know")

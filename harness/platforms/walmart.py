@@ -180,6 +180,8 @@ PLATFORM = Platform(
         line_items=True, shipping_refunds=True, amount_only=False, async_settlement=False,
         refund_webhooks=False, read_only_refunds=False, visible_after_settlement=False,
         shipped_lines_only=True,
+        # Walmart collects the payment and releases an order to the seller only once it is paid
+        unpaid_orders=False,
         unit_allocation="cumulative", order_line_money="net_per_line"),
     hosts=(HOST,),
     credentials=("client_id", "client_secret"),
