@@ -574,7 +574,8 @@ class BigCommerceSimulator(Simulator):
         if not isinstance(destination, str) or not destination.startswith("https://") or len(destination) > 2000:
             raise unprocessable("destination must be an https URL (BigCommerce delivers only to port 443).",
                                 destination="must be an https URL")
-        is_active = body.get("is_active", True)
+        # created inactive unless asked otherwise: an inactive hook is listed but never delivers
+        is_active = body.get("is_active", False)
         headers = body.get("headers") or {}
         if not isinstance(is_active, bool):
             raise unprocessable("is_active must be true or false.")
