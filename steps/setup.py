@@ -25,6 +25,24 @@ def connected_store(world: World, storefront: str) -> None:
     world.connect(storefront)
 
 
+UNKNOWN_PLATFORM = "no-such-platform"
+
+
+@when("I try to add an account for the same store under a platform the connector does not sync",
+      "I try to add an account for the same store under a platform the connector does not sync")
+def add_account_unknown_platform(world: World) -> None:
+    """Add a connector account with the connected store's own store and credentials, but a platform
+    name no registry entry has; the refusal is remembered for the Then steps."""
+    account = world.account
+    try:
+        world.connector.add_account(name="Mistyped platform", platform=UNKNOWN_PLATFORM,
+                                    store=account.driver.account_store(),
+                                    credentials=account.driver.account_credentials(),
+                                    setup=world.default_setup(account.platform))
+    except seam.OperationRefused as refusal:
+        world.scenario.refusal = refusal
+
+
 @given("a storefront connected to NetSuite with order sync active",
        "a storefront connected to NetSuite with order sync active")
 @given("a {storefront:Storefront} store connected to NetSuite with order sync active",
