@@ -65,7 +65,8 @@ Feature: What the connector does across scheduled runs
     And the scheduled refund sync runs
     And the scheduled refund sync runs
     And the scheduled refund sync runs
-    Then the refund is in Error, saying why
+    Then the refund shows why the storefront refused it
+    And the refund shows an error containing "Unprocessable"
     And the storefront received 1 request to create refund
     When I post the refund again
     And the scheduled refund sync runs
