@@ -256,7 +256,8 @@ def terms_order_invoiced(world: World) -> None:
 
 @given("a paid order that was never synced to NetSuite", "a paid order that was never synced to NetSuite")
 def unsynced_order(world: World) -> None:
-    """A storefront order placed before the order-sync cut-off, never sent to NetSuite."""
+    """A paid storefront order not sent to NetSuite (yet): placed before the order-sync cut-off, or
+    one a later step syncs."""
     _order(world, synced=False, billed=False)
 
 
