@@ -15,6 +15,12 @@ Feature: Refund sync prerequisites
     And refund sync is off for the account
 
   @storefront
+  Scenario: An account for a platform the connector does not sync is refused, naming the platforms it syncs
+    Given a storefront connected to NetSuite
+    When I try to add an account for the same store under a platform the connector does not sync
+    Then adding the account is refused, naming every platform the connector syncs
+
+  @storefront
   Scenario: The test order reaches NetSuite as the storefront sold it, to its buyer
     Given a storefront connected to NetSuite with order sync active
     And a paid test order with 3 units on line 1

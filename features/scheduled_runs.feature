@@ -65,7 +65,8 @@ Feature: What the connector does across scheduled runs
     And the scheduled refund sync runs
     And the scheduled refund sync runs
     And the scheduled refund sync runs
-    Then the refund is in Error, saying why
+    Then the refund shows why the storefront refused it
+    And the refund shows an error containing "Unprocessable"
     And the storefront received 1 request to create refund
     When I post the refund again
     And the scheduled refund sync runs
@@ -180,3 +181,15 @@ Feature: What the connector does across scheduled runs
     Then the storefront has exactly 1 refund for the order
     And NetSuite has exactly 1 refund for the order
     And the refund totals match on both sides
+
+  @storefront @to_netsuite
+  Scenario: A refund made before its order reached NetSuite is found by the first scheduled run
+    Given a storefront connected to NetSuite with order sync active
+    And a paid order that was never synced to NetSuite
+    When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
+    And 120 minutes pass
+    And I sync the test order to NetSuite
+    And the order is billed in NetSuite
+    And I enable refund sync to NetSuite
+    And the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side

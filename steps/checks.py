@@ -1,6 +1,7 @@
 """Then steps: what must be true on the connector, on NetSuite and on the storefront."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from common import money
@@ -38,6 +39,19 @@ def refused_because(world: ScenarioWorld, reason: str) -> None:
     """The refusal message names the reason (case-insensitive substring)."""
     message = _refusal(world)
     assert reason.lower() in message.lower(), f"refusal does not mention {reason!r}: {message}"
+
+
+@then("adding the account is refused, naming every platform the connector syncs",
+      "adding the account is refused, naming every platform the connector syncs")
+def account_refused_naming_platforms(world: ScenarioWorld) -> None:
+    """The connector refused the account, and its message names each platform of its claim as a word of
+    its own (case-insensitive), so a person sees which names it takes."""
+    refusal = world.scenario.refusal
+    assert refusal is not None, "the account was added; a refusal was expected"
+    message = str(refusal)
+    unnamed = [platform for platform in world.connector.certification_claim().directions
+               if not re.search(rf"(?<![\w-]){re.escape(platform)}(?![\w-])", message, re.IGNORECASE)]
+    assert not unnamed, f"the refusal does not name {', '.join(unnamed)} among the platforms it syncs: {message}"
 
 
 @then('order sync fails because "{reason:Text}"', 'order sync fails because "has no NetSuite item"')
@@ -206,7 +220,7 @@ def cash_refund_from_cash_sale(world: ScenarioWorld) -> None:
 
 
 @then("NetSuite billed the order as an invoice", "NetSuite billed the order as an invoice")
-def billed_as_invoice(world: World) -> None:
+def billed_as_invoice(world: ScenarioWorld) -> None:
     """NetSuite's Bill button made an invoice: the sales order carried no payment method (nothing was
     paid yet), where a paid order bills as a cash sale."""
     billed_type = world.order.billed[0] if world.order.billed else None

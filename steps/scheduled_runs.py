@@ -36,6 +36,12 @@ def run_minutes_later(world: ScenarioWorld, minutes: int) -> None:
     world.run_schedule_after(timedelta(minutes=minutes))
 
 
+@when("{minutes:d} minutes pass", "120 minutes pass")
+def minutes_pass(world: World, minutes: int) -> None:
+    """The clock every system reads moves on this many minutes; nothing runs meanwhile."""
+    world.clock.advance(timedelta(minutes=minutes))
+
+
 @then("{system:System} received {count:Requests} to {operation:Operation}",
       "NetSuite received 1 request to create refund")
 def requests_received(world: ScenarioWorld, system: str, count: int, operation: str) -> None:

@@ -25,6 +25,24 @@ def connected_store(world: ScenarioWorld, storefront: str) -> None:
     world.connect(storefront)
 
 
+UNKNOWN_PLATFORM = "no-such-platform"
+
+
+@when("I try to add an account for the same store under a platform the connector does not sync",
+      "I try to add an account for the same store under a platform the connector does not sync")
+def add_account_unknown_platform(world: ScenarioWorld) -> None:
+    """Add a connector account with the connected store's own store and credentials, but a platform
+    name no registry entry has; the refusal is remembered for the Then steps."""
+    account = world.account
+    try:
+        world.connector.add_account(name="Mistyped platform", platform=UNKNOWN_PLATFORM,
+                                    store=account.driver.account_store(),
+                                    credentials=account.driver.account_credentials(),
+                                    setup=world.default_setup(account.platform))
+    except seam.OperationRefused as refusal:
+        world.scenario.refusal = refusal
+
+
 @given("a storefront connected to NetSuite with order sync active",
        "a storefront connected to NetSuite with order sync active")
 @given("a {storefront:Storefront} store connected to NetSuite with order sync active",
@@ -63,7 +81,7 @@ def second_account_same_store(world: ScenarioWorld) -> None:
 
 
 @given("the second account syncs the order too", "the second account syncs the order too")
-def second_account_syncs_order(world: World) -> None:
+def second_account_syncs_order(world: ScenarioWorld) -> None:
     """The second account on the same store syncs the order the first account synced: both accounts
     then know the order (it links to the same sales order), as after installing the connector twice."""
     second = world.scenario.accounts[1]
@@ -255,7 +273,8 @@ def terms_order_invoiced(world: ScenarioWorld) -> None:
 
 @given("a paid order that was never synced to NetSuite", "a paid order that was never synced to NetSuite")
 def unsynced_order(world: ScenarioWorld) -> None:
-    """A storefront order placed before the order-sync cut-off, never sent to NetSuite."""
+    """A paid storefront order not sent to NetSuite (yet): placed before the order-sync cut-off, or
+    one a later step syncs."""
     _order(world, synced=False, billed=False)
 
 
@@ -287,7 +306,7 @@ def test_order_with_units(world: ScenarioWorld, units: int) -> None:
 
 
 @given("a test order whose payment is still pending", "a test order whose payment is still pending")
-def unpaid_test_order(world: World) -> None:
+def unpaid_test_order(world: ScenarioWorld) -> None:
     """A storefront order placed but not paid yet (its payment pending), not synced."""
     world.place_order(world.account, paid=False)
 

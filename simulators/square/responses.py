@@ -172,7 +172,9 @@ def as_wire(payload: Any) -> Any:
 # --- parsing -----------------------------------------------------------------------------------
 
 def _json_object(request: httpx.Request) -> dict[str, Any]:
-    body = read_json(request, lambda msg: invalid("BAD_REQUEST", msg))
+    body = read_json(request, lambda msg: invalid("BAD_REQUEST", msg),
+                     not_json=lambda content_type: invalid("INVALID_CONTENT_TYPE", "Invalid content type header: "
+                                                           f"{content_type or 'none'}; expected application/json."))
     if not isinstance(body, dict):
         raise invalid("EXPECTED_JSON_BODY", "The request body must be a JSON object.")
     return body
