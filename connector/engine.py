@@ -12,15 +12,15 @@ from typing import Iterator, Mapping, Sequence
 import httpx
 
 from common.clock import Clock
-from connector.accounts import (Account, AccountSettings, PrerequisiteReport, check_direction_change,
-                                check_prerequisites, refusal_message, validate_new_account)
+from connector.activation import (PrerequisiteReport, check_direction_change, check_prerequisites, refusal_message,
+                                  validate_new_account)
 from connector.claims import CLAIM_LEASE, ClaimLost, claimed
 from connector.crashpoints import reached
 from connector.errors import ActivationRefused, ConnectorError, RemoteError
 from connector.from_netsuite import FromNetSuite
 from connector.identifiers import checked_id
 from connector.ledger import Ledger, LedgerRefund
-from connector.model import Direction, OrderLink, RefundStatus, SourceStatus
+from connector.model import Account, AccountSettings, Direction, OrderLink, RefundStatus, SourceStatus
 from connector.netsuite import NetSuiteClient, NetSuiteConfig, NonceSource, TbaAuth
 from connector.order_sync import OrderSync
 from connector.schedule import RunSummary, is_due, look_back_from, next_run_after

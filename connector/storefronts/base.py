@@ -10,17 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Protocol, Sequence
+from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence
 
 import httpx
 
 from common import jsonio
 from connector.answers import json_body
 from connector.errors import NotFound, RateLimited, RemoteError
-from connector.model import Order, PushedRefund, SourceStatus, StorefrontRefund
-
-if TYPE_CHECKING:
-    from connector.accounts import Account
+from connector.model import Account, Order, PushedRefund, SourceStatus, StorefrontRefund
 
 # Written into the note / reason of every refund the connector pushes to a storefront, so it is
 # recognised later: never pushed twice, and never retrieved back into NetSuite as a new refund.
@@ -93,7 +90,7 @@ class StorefrontSpec:
     platform: str                           # what accounts carry in their ``platform`` field
     store_hint: str                         # what an account's ``store`` holds, for messages
     credentials: tuple[str, ...]            # what an account must carry, under the platform's own names
-    adapter: Callable[[httpx.Client, "Account"], StorefrontAdapter]
+    adapter: Callable[[httpx.Client, Account], StorefrontAdapter]
     # Refund webhooks, where the platform sends them: built once per connector with
     # (ledger, to_netsuite flow, adapter_for) and reached at /webhooks/<platform>.
     webhooks: Callable[..., WebhookReceiver] | None = None

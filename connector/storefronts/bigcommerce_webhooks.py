@@ -17,9 +17,8 @@ from datetime import timedelta
 import httpx
 
 from common import jsonio
-from connector.accounts import Account
 from connector.identifiers import checked_id
-from connector.model import Direction
+from connector.model import Account, Direction
 from connector.storefronts.bigcommerce import REFUND_CREATED
 from connector.storefronts.webhook_receiver import (MalformedDelivery, WebhookReceiverBase, base64_hmac_sha256,
                                                     json_answer as _answer, malformed_if_it_fails, same_signature)

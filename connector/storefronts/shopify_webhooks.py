@@ -8,8 +8,7 @@ from __future__ import annotations
 import httpx
 
 from common import jsonio
-from connector.accounts import Account
-from connector.model import Direction
+from connector.model import Account, Direction
 from connector.storefronts.shopify import ShopifyAdapter
 from connector.storefronts.webhook_receiver import (MalformedDelivery, WebhookReceiverBase, base64_hmac_sha256,
                                                     json_answer as _answer, malformed_if_it_fails, same_signature)

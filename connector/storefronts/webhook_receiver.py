@@ -26,10 +26,9 @@ from typing import Any, Callable, Iterator, TypeVar
 import httpx
 
 from common import jsonio
-from connector.accounts import Account
 from connector.errors import ConnectorError, NotFound, RemoteError
 from connector.ledger import Ledger
-from connector.model import Direction
+from connector.model import Account, Direction
 from connector.to_netsuite import ToNetSuite
 
 

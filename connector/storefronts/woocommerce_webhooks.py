@@ -12,8 +12,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from common import jsonio
-from connector.accounts import Account
-from connector.model import Direction
+from connector.model import Account, Direction
 from connector.storefronts.webhook_receiver import (MalformedDelivery, WebhookReceiverBase, base64_hmac_sha256,
                                                     json_answer as _answer, malformed_if_it_fails, same_signature)
 from connector.storefronts.woocommerce import REFUND_TOPIC, WooCommerceAdapter
