@@ -77,12 +77,6 @@ class StorefrontAdapter(Protocol):
     def register_refund_webhook(self, address: str) -> None: ...
 
 
-class WebhookReceiver(Protocol):
-    """Takes a platform's refund webhooks: verifies, de-duplicates and records them."""
-
-    def handle(self, request: httpx.Request) -> httpx.Response: ...
-
-
 @dataclass(frozen=True)
 class StorefrontSpec:
     """One platform as the connector knows it; each platform module of this package defines one."""
@@ -91,9 +85,6 @@ class StorefrontSpec:
     store_hint: str                         # what an account's ``store`` holds, for messages
     credentials: tuple[str, ...]            # what an account must carry, under the platform's own names
     adapter: Callable[[httpx.Client, Account], StorefrontAdapter]
-    # Refund webhooks, where the platform sends them: built once per connector with
-    # (ledger, to_netsuite flow, adapter_for) and reached at /webhooks/<platform>.
-    webhooks: Callable[..., WebhookReceiver] | None = None
     # Why refunds cannot be created through this platform's API, where they cannot (they are only
     # read there); such an account may not turn on refund sync from NetSuite. Empty: they can.
     refunds_read_only: str = ""

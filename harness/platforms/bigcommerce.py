@@ -178,10 +178,11 @@ def _accepts_unsigned_webhooks(context):
     engine = build_engine(context)
     receiver = engine._webhooks["bigcommerce"]   # noqa: SLF001 - a mutant patches where the bug lives
 
-    def any_signature(store_hash, webhook_id, timestamp, body, signature):
-        return next((a for a in engine.ledger.accounts() if a.platform == "bigcommerce" and a.store == store_hash), None)
+    class AnySignature(type(receiver.hooks)):   # this engine's receiver only: the hooks are shared
+        def verify(self, delivery, secret):   # noqa: ANN001 - the hook's own signature
+            return True
 
-    receiver._verified_account = any_signature   # noqa: SLF001
+    receiver.hooks = AnySignature()
     return ReferenceConnector(engine)
 
 

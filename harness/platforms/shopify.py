@@ -181,11 +181,11 @@ def _accepts_unsigned_webhooks(context):
     engine = build_engine(context)
     receiver = engine._webhooks["shopify"]   # noqa: SLF001 - a mutant patches where the bug lives
 
-    def any_signature(domain: str, body: bytes, given: str):
-        return next((account for account in engine.ledger.accounts() if account.platform == "shopify"
-                     and f"{account.store}.myshopify.com" == domain), None)
+    class AnySignature(type(receiver.hooks)):   # this engine's receiver only: the hooks are shared
+        def verify(self, delivery, secret):   # noqa: ANN001 - the hook's own signature
+            return True
 
-    receiver._verified_account = any_signature   # noqa: SLF001
+    receiver.hooks = AnySignature()
     return ReferenceConnector(engine)
 
 

@@ -160,11 +160,11 @@ def _accepts_unsigned_webhooks(context):
     engine = build_engine(context)
     receiver = engine._webhooks["woocommerce"]   # noqa: SLF001 - a mutant patches where the bug lives
 
-    def any_signature(host: str, body: bytes, given: str):
-        return next((account for account in engine.ledger.accounts()
-                     if account.platform == "woocommerce" and account.store.lower() == host), None)
+    class AnySignature(type(receiver.hooks)):   # this engine's receiver only: the hooks are shared
+        def verify(self, delivery, secret):   # noqa: ANN001 - the hook's own signature
+            return True
 
-    receiver._verified_account = any_signature   # noqa: SLF001
+    receiver.hooks = AnySignature()
     return ReferenceConnector(engine)
 
 
