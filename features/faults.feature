@@ -162,6 +162,8 @@ Feature: Refund sync through the faults real systems have
     And the storefront delivers its refund webhooks once
     Then the connector acknowledged every refund webhook delivery
     And the connector has retrieved 1 refund for the order
+    When the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
 
   @refund_webhooks @to_netsuite
   Scenario: A GET, or a delivery whose body is not JSON, to the connector's webhook address is refused
