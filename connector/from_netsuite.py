@@ -16,13 +16,12 @@ from decimal import Decimal
 from typing import Mapping
 
 from common import money
-from connector.accounts import Account
 from connector.claims import confirm_claim
 from connector.crashpoints import reached
 from connector.errors import ConnectorError
 from connector.ledger import Ledger, LedgerRefund, PushSnapshot
-from connector.model import (Direction, LineKind, NetSuiteRefundSource, OrderLink, PushedRefund, RefundLine,
-                             SourceStatus, StorefrontRefund)
+from connector.model import (Account, Direction, LineKind, NetSuiteRefundSource, OrderLink, PushedRefund,
+                             RefundLine, SourceStatus, StorefrontRefund)
 from connector.netsuite import BILLED_TYPE_FOR_REFUND, NetSuiteClient, RefundCandidate, external_id
 from connector.storefronts import storefront
 from connector.storefronts.base import RefundPush, StorefrontAdapter, push_marker

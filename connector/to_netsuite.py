@@ -12,13 +12,12 @@ from decimal import Decimal
 from typing import Any, Mapping, Sequence
 
 from common import money
-from connector.accounts import Account
 from connector.claims import confirm_claim
 from connector.crashpoints import reached
 from connector.errors import ConnectorError, RemoteError
 from connector.from_netsuite import made_by_lost_push
 from connector.ledger import Ledger, LedgerRefund
-from connector.model import Direction, LineKind, RefundLine, SourceStatus, StorefrontRefund
+from connector.model import Account, Direction, LineKind, RefundLine, SourceStatus, StorefrontRefund
 from connector.netsuite import REFUND_TYPE_FOR_BILLED, NetSuiteClient, external_id
 from connector.order_sync import order_external_id
 from connector.storefronts.base import StorefrontAdapter, carries_marker

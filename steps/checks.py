@@ -368,6 +368,15 @@ def webhook_refused(world: ScenarioWorld) -> None:
     assert 400 <= status < 500, f"the connector answered the webhook with {status}, not a 4xx"
 
 
+@then("the connector acknowledged the webhook", "the connector acknowledged the webhook")
+def webhook_acknowledged(world: World) -> None:
+    """The last webhook request a step sent was answered with a 2xx: every storefront delivers again what
+    gets any other answer, and in the end drops the subscription."""
+    status = world.scenario.webhook_status
+    assert status is not None, "no webhook was sent in this scenario"
+    assert 200 <= status < 300, f"the connector answered the webhook with {status}, not a 2xx"
+
+
 @then("the connector retrieved no refund", "the connector retrieved no refund")
 def nothing_retrieved(world: ScenarioWorld) -> None:
     """Refunds not made from an order this connector synced are left alone."""

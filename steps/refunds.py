@@ -265,6 +265,14 @@ def forged_webhook(world: ScenarioWorld) -> None:
     world.scenario.webhook_status = world.driver_of(world.order).send_forged_refund_webhook(world.order.placed)
 
 
+@when("the storefront sends a signed webhook of a topic the connector does not handle",
+      "the storefront sends a signed webhook of a topic the connector does not handle")
+def webhook_of_an_unhandled_topic(world: World) -> None:
+    """A genuine webhook, signed as the storefront signs its refund webhooks, of a topic the connector did not
+    subscribe to (a product update) arrives at the address the connector subscribed for refunds."""
+    world.scenario.webhook_status = world.driver_of(world.order).send_webhook_of_an_unhandled_topic()
+
+
 @when("a GET request reaches the connector's webhook address",
       "a GET request reaches the connector's webhook address")
 def webhook_address_read(world: ScenarioWorld) -> None:

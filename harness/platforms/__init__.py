@@ -171,6 +171,12 @@ def registry() -> dict[str, Platform]:
     return dict(sorted(found.items()))
 
 
+def names() -> list[str]:
+    """Every platform's name, in name order, without loading any platform module (and so none of the
+    simulators they import): a platform's module is named after it (``registry`` holds each to that)."""
+    return sorted(module_info.name for module_info in pkgutil.iter_modules(__path__))
+
+
 def platforms() -> list[Platform]:
     return list(registry().values())
 

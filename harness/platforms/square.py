@@ -87,6 +87,9 @@ class SquareDriver:
     def send_forged_refund_webhook(self, order: PlacedOrder) -> int:
         raise NotImplementedError("no refund webhooks are modelled; tag the scenario @refund_webhooks")
 
+    def send_webhook_of_an_unhandled_topic(self) -> int:
+        raise NotImplementedError("no refund webhooks are modelled; tag the scenario @refund_webhooks")
+
     def redeliver_webhooks(self) -> int:
         return 0
 

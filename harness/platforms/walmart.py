@@ -150,6 +150,9 @@ class WalmartDriver:
     def send_forged_refund_webhook(self, order: PlacedOrder) -> int:
         raise NotImplementedError("Walmart sends no refund webhooks; tag the scenario @refund_webhooks")
 
+    def send_webhook_of_an_unhandled_topic(self) -> int:
+        raise NotImplementedError("Walmart sends no refund webhooks; tag the scenario @refund_webhooks")
+
 
 class WalmartInWorld:
     """One Walmart host for every seller: the first store is the simulator's own seller, each further

@@ -153,3 +153,26 @@ def test_a_bug_in_the_receiver_is_a_500_not_the_senders_malformed_delivery(world
     response = send(world, account, names(order, refund), "d-bug")
     assert response.status_code == 500, response.text
     assert "AttributeError" in _error(response) and "malformed" not in _error(response)
+
+
+# where each receiver hands the delivery to the adapter: reading the payload's refund, or reading it back
+ADAPTER_READ = {"shopify": "parse_refund", "bigcommerce": "refund", "woocommerce": "list_refunds"}
+
+
+@pytest.mark.parametrize("platform", sorted(PLATFORMS))
+def test_a_bug_while_reading_the_delivery_is_a_500_not_a_malformed_delivery(world, platform, monkeypatch) -> None:
+    """An exception the adapter raises by mistake while a valid delivery is read (an AttributeError, an
+    IndexError) is the connector's failure: it is not dressed up as the sender's 400."""
+    send, names, _ = PLATFORMS[platform]
+    account, order, refund = _ready(world, platform)
+    engine = world.connector.engine
+    adapter_class = type(engine._adapter(engine.account(account.id)))   # noqa: SLF001 - the class the receiver reads with
+
+    def broken(*args, **kwargs):
+        raise IndexError("list index out of range")
+
+    monkeypatch.setattr(adapter_class, ADAPTER_READ[platform], broken)
+    response = send(world, account, names(order, refund), "d-adapter-bug")
+    assert response.status_code == 500, response.text
+    assert "IndexError" in _error(response) and "malformed" not in _error(response)
+    assert world.connector.refunds(account.id) == []
