@@ -166,7 +166,8 @@ def main() -> None:
     bare = costs["bare"]
     print(f"Per-scenario costs as multiples of a bare request (median of {ROUNDS} interleaved rounds)")
     where = "in memory" if _memory_dir() else "no tmpfs: on disk again"
-    for label, key in (("World set up and closed", "world"), (f"  the same {where}", "world_memory"), ("new ledger opened (NORMAL)", "ledger_open"),
+    for label, key in (("World set up and closed", "world"), (f"  the same {where}", "world_memory"),
+                       ("new ledger opened (NORMAL)", "ledger_open"),
                        ("ledger closed", "ledger_close"), (f"  the same opened {where}", "ledger_open_memory"),
                        (f"  the same closed {where}", "ledger_close_memory"),
                        ("one order synced to NetSuite", "order_sync"),
