@@ -24,6 +24,7 @@ FACTORY_KEY = pytest.StashKey["object"]()
 CLAIM_KEY = pytest.StashKey["object"]()
 NOT_CLAIMED_KEY = pytest.StashKey[list]()   # (item, {"name", "rows", "why"}) of each scenario left out by the claim
 FAILED_STEP_KEY = pytest.StashKey[str]()
+FAILED_KEY = pytest.StashKey[bool]()   # the scenario's call failed: keep its files to inspect
 FAILED_STEP = "refund_harness_failed_step"
 CUCUMBER = "refund_harness_cucumber"
 ROWS = "refund_harness_rows"
@@ -115,14 +116,39 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "`refund-harness mutants` puts first what caught each mutant before")
 
 
+# Where a scenario's files go (the connector's SQLite ledger above all): a directory in memory when the
+# machine has a tmpfs. On disk, a new ledger's first write and the checkpoint at its close wait for fsync,
+# about 8 ms a scenario (bench/scenario.py), for a file deleted when the scenario ends. The ledger runs the
+# same code with the same synchronous mode there; a process crash loses no more and no less.
+MEMORY_DIR = Path("/dev/shm")
+
+
 @pytest.fixture
-def world(request: pytest.FixtureRequest, tmp_path: Path):
+def scenario_dir(request: pytest.FixtureRequest, tmp_path: Path):
+    """A private directory for one scenario's files: in memory when the machine has a tmpfs, deleted after
+    the scenario unless it failed (then copied to pytest's ``tmp_path``, kept as pytest keeps it), else
+    ``tmp_path`` itself."""
+    import os
+    import shutil
+    import tempfile
+
+    if not (MEMORY_DIR.is_dir() and os.access(MEMORY_DIR, os.W_OK | os.X_OK)):
+        yield tmp_path
+        return
+    with tempfile.TemporaryDirectory(dir=MEMORY_DIR, prefix="refund-scenario-", ignore_cleanup_errors=True) as folder:
+        yield Path(folder)
+        if request.node.stash.get(FAILED_KEY, False):
+            shutil.copytree(folder, tmp_path, dirs_exist_ok=True)
+
+
+@pytest.fixture
+def world(request: pytest.FixtureRequest, scenario_dir: Path):
     """A fresh World (simulators + the connector under test) for one scenario."""
     from harness.scenario import ScenarioWorld
     from harness.world import seed_for
 
     seed = seed_for(request.config.getoption("--harness-seed"), request.node.name)
-    built = ScenarioWorld(seed=seed, workdir=tmp_path, connector_factory=request.config.stash[FACTORY_KEY],
+    built = ScenarioWorld(seed=seed, workdir=scenario_dir, connector_factory=request.config.stash[FACTORY_KEY],
                   connector_name=request.config.getoption("--connector"),
                   transport=request.config.getoption("--harness-transport"))
     request.node.stash[WORLD_KEY] = built
@@ -152,6 +178,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         report.user_properties.append((FAILED_STEP, step))
     if report.when == "call":
         _attach_scenario_report(item, report)
+        item.stash[FAILED_KEY] = report.failed
     built = item.stash.get(WORLD_KEY, None)
     if report.when == "call" and report.failed and built is not None:
         # what each simulator was asked and answered: usually the fastest way to see why

@@ -1,5 +1,5 @@
 """The `refund-harness` command: `certify` runs the acceptance features and writes the report;
-`merge` joins the reports of a sharded certification into one verdict;
+`merge` joins the reports of a sharded certification (or of sharded `mutants`) into one verdict;
 `steps` prints the step catalog so QA can write scenarios without Python; `storefronts` prints the
 platform registry and each platform's capabilities; `serve` serves the simulators over HTTP
 (docs/serve-mode.md); `soak` syncs many refunds through transient faults and reconciles them."""
@@ -113,7 +113,9 @@ def _parser() -> argparse.ArgumentParser:
                     "run: same seed, commit, connector, claim, selection and shard count) into one report judged "
                     "as an unsharded run is, with the HTML beside it and the shards' JUnit XML (and Cucumber "
                     "JSON) merged. Exit codes: 0 certified, 1 failed, 4 usage error or a shard missing, given twice "
-                    "or of another run (nothing written), 6 partial.")
+                    "or of another run (nothing written), 6 partial. Given the shard reports of `refund-harness "
+                    "mutants --shard I/N` instead, it joins them into the table, kill rate and exit code of the "
+                    "unsharded `refund-harness mutants` and writes the merged JSON to --report.")
     merge.add_argument("shards", nargs="+", type=Path, metavar="SHARD.json", help="every shard's JSON report")
     merge.add_argument("--report", type=Path, required=True, help="where to write the merged JSON report")
     merge.add_argument("--junit", type=Path, default=None,
@@ -121,13 +123,25 @@ def _parser() -> argparse.ArgumentParser:
     merge.add_argument("--cucumber-json", type=Path, default=None, metavar="PATH",
                        help="also merge the shards' Cucumber JSON into this file (every shard must have written one)")
     sub.add_parser("steps", help="print the step catalog (each step pattern with an example)")
-    mutants = sub.add_parser("mutants", help="certify every deliberately broken connector and print the kill rate")
+    mutants = sub.add_parser(
+        "mutants", help="certify every deliberately broken connector and print the kill rate",
+        usage="refund-harness mutants [-n N] [--learn] [--shard I/N --report PATH] [MUTANT ...] [-- PYTEST_ARGS]",
+        description="Certify the reference connector, then each mutant (harness/mutants/), and print the kill rate. "
+                    "Everything after `--` goes to every certification's pytest (e.g. `-- -k walmart`); a run "
+                    "narrowed that way holds the connectors to `partial`, the best a narrowed run can get.")
     mutants.add_argument("-n", dest="workers", type=_positive_int, default=2,
                          help="certifications run at a time (default: %(default)s)")
     mutants.add_argument("names", nargs="*", metavar="MUTANT", help="only these mutants (default: all)")
     mutants.add_argument("--learn", action="store_true",
                          help="record which scenario caught each mutant in harness/mutants/catches.json, the order "
-                              "the next run tries scenarios in for it")
+                              "the next run tries scenarios in for it, and the seconds each certification took in "
+                              "harness/mutants/seconds.json, which --shard deals by")
+    mutants.add_argument("--shard", type=_shard, default=None, metavar="I/N",
+                         help="run only shard I of N of the certifications (the reference connector's and each "
+                              "mutant's, dealt by their recorded seconds) and write its --report: `refund-harness "
+                              "merge` of every shard gives the kill rate and the verdict (docs/mutants.md)")
+    mutants.add_argument("--report", type=Path, default=None, metavar="PATH",
+                         help="write what the run found as JSON (required with --shard)")
     storefronts = sub.add_parser("storefronts", help="print the platform registry and each platform's capabilities")
     storefronts.add_argument("--json", action="store_true", help="print it as JSON")
     probe = sub.add_parser(
@@ -206,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         return serve(args)
     if args.command == "mutants":
+        args.pytest_args = passthrough
         return mutants(args)
     if args.command == "probe":
         return probe(args)
@@ -246,7 +261,29 @@ def mutants(args: argparse.Namespace) -> int:
     if args.workers < 1:
         print("refund-harness: -n must be 1 or more", file=sys.stderr)
         return ExitCode.USAGE
-    return run(args.names or sorted(MUTANTS), args.workers, learn_catches=args.learn)
+    if args.shard and not args.report:
+        print("refund-harness mutants: --shard needs --report PATH, the file `refund-harness merge` joins",
+              file=sys.stderr)
+        return ExitCode.USAGE
+    if args.shard and args.learn:
+        print("refund-harness mutants: --learn records a whole run; it cannot be given with --shard", file=sys.stderr)
+        return ExitCode.USAGE
+    report = args.report.resolve() if args.report else None
+    problem = _unwritable(report) if report else None
+    if problem:
+        print(f"refund-harness mutants: cannot write {report}: {problem}", file=sys.stderr)
+        return ExitCode.USAGE
+    names = args.names or sorted(MUTANTS)
+    if args.shard:
+        from harness.mutants.fanout import run_shard
+        from harness.shards import ShardError
+
+        try:
+            return run_shard(names, args.workers, args.pytest_args, args.shard, report)
+        except ShardError as exc:
+            print(f"refund-harness mutants: {exc}", file=sys.stderr)
+            return ExitCode.USAGE
+    return run(names, args.workers, learn_catches=args.learn, options=args.pytest_args, report_path=report)
 
 
 def soak(args: argparse.Namespace) -> int:
@@ -354,6 +391,10 @@ def merge(args: argparse.Namespace) -> int:
     from harness.html_report import render_html
     from harness.shards import ShardError, merge as merge_reports, merge_cucumber, merge_junit, read_shard
 
+    from harness.mutants.fanout import is_mutants_report
+
+    if any(is_mutants_report(path) for path in args.shards):
+        return merge_mutants(args)
     report_path = args.report.resolve()
     junit_path = (args.junit or report_path.with_suffix(".junit.xml")).resolve()
     cucumber_path = args.cucumber_json.resolve() if args.cucumber_json else None
@@ -395,6 +436,35 @@ def merge(args: argparse.Namespace) -> int:
     console.print(f"merged {len(shards)} shards ({shards_ran})", soft_wrap=True)
     print_summary(console, report, written)
     return VERDICT_EXIT[report["verdict"]]
+
+
+def merge_mutants(args: argparse.Namespace) -> int:
+    """Merge the shards of `refund-harness mutants --shard`: the table, kill rate and exit code of the
+    unsharded run, or a refusal (exit 4, nothing written) naming the shard at fault."""
+    from harness.certification import write_report
+    from harness.mutants.fanout import merge as merge_shards, read_shard
+    from harness.mutants.run import present
+    from harness.shards import ShardError
+
+    if args.junit or args.cucumber_json:
+        print("refund-harness merge: mutants shards have no JUnit XML or Cucumber JSON; give only --report",
+              file=sys.stderr)
+        return ExitCode.USAGE
+    report_path = args.report.resolve()
+    problem = _unwritable(report_path)
+    if problem:
+        print(f"refund-harness merge: cannot write {report_path}: {problem}", file=sys.stderr)
+        return ExitCode.USAGE
+    try:
+        merged = merge_shards([(path, read_shard(path)) for path in args.shards])
+    except ShardError as exc:
+        print(f"refund-harness merge: {exc}; nothing written", file=sys.stderr)
+        return ExitCode.USAGE
+    write_report(report_path, merged)
+    print("merged " + ", ".join(f"shard {entry['shard']}: {entry['certifications']} certifications in "
+                                f"{entry['seconds']} s (predicted {entry['predicted_seconds']} s)"
+                                for entry in merged["shards"]))
+    return present(merged)
 
 
 def _run_pytest(pytest_args: list[str], args: argparse.Namespace, connector: str | None) -> int:
