@@ -65,3 +65,27 @@ def test_netsuite_verifies_a_tba_signature_made_over_the_loopback_url():
         assert client.get(url, headers=signed(url, "nonce1")).status_code == 200
         assert client.get(url, headers=signed(url.replace("limit=5", "limit=6"), "nonce2")).status_code == 401
     assert netsuite.login_failures()[-1].reason == "signature does not match"
+
+
+def test_clients_made_per_scenario_read_the_ca_bundle_once_per_process(monkeypatch, tmp_path):
+    """Reading the CA bundle costs 60-100 ms: a loopback transport and the protocol adapter's client,
+    both made per scenario, share one TLS context instead of building their own."""
+    import ssl
+
+    from common.hostmap import tls_context
+    from common.clock import ManualClock
+    from harness import seam
+    from harness.connectors.remote import RemoteConnector
+
+    tls_context()
+    loads: list[object] = []
+    real = ssl.SSLContext.load_verify_locations
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", lambda self, *a, **k: loads.append(a) or real(self, *a, **k))
+    HostMappingTransport(lambda host: None).close()
+    monkeypatch.setattr(RemoteConnector, "_call", lambda self, *a, **k: {"id": "1"})
+    context = seam.ConnectorContext(
+        http=None, clock=ManualClock(), workdir=tmp_path, seed=1,   # type: ignore[arg-type]
+        netsuite=seam.NetSuiteAccess("1_SB1", "https://1-sb1.suitetalk.api.netsuite.com", "ck", "cs", "ti", "ts"),
+        webhook_base_url="https://hooks.example.test")
+    RemoteConnector("http://127.0.0.1:9", context)._http.close()
+    assert loads == []
