@@ -20,9 +20,10 @@ import httpx
 
 AddressLookup = Callable[[str], "tuple[str, int] | None"]
 
-# For a client of servers on loopback. They answer in milliseconds; only a request a fault leaves unanswered
-# (a lost answer, held open as a real one is) outlasts the read limit, and the client notices it only by
-# giving up: each such fault costs a scenario this long, so it is short (httpx's default is 5 s).
+# For a client of servers on loopback. They answer in milliseconds (one took just over 1 s at load 15 on 2
+# cores); only a request a fault leaves unanswered (a lost answer, held open as a real one is) outlasts the
+# read limit, and the client notices it only by giving up: each such fault costs a scenario this long, so
+# it is short (httpx's default is 5 s).
 LOOPBACK_TIMEOUT = httpx.Timeout(10.0, read=3.0)
 
 
