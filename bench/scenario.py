@@ -53,11 +53,11 @@ def _platform() -> str:
 
 
 def _world_round(folder: Path) -> float:
-    from harness.world import World
+    from harness.scenario import ScenarioWorld
 
     start = time.perf_counter()
     for n in range(WORLDS):
-        World(seed=n, workdir=folder / f"world-{n}").close()
+        ScenarioWorld(seed=n, workdir=folder / f"world-{n}").close()
     return (time.perf_counter() - start) / WORLDS
 
 
@@ -74,9 +74,9 @@ def _ledger_round(folder: Path) -> tuple[float, float]:
 
 def _requests_round(folder: Path, seed: int) -> tuple[float, float]:
     """(order sync, SuiteQL request) seconds each, in one World."""
-    from harness.world import World
+    from harness.scenario import ScenarioWorld
 
-    world = World(seed=seed, workdir=folder)
+    world = ScenarioWorld(seed=seed, workdir=folder)
     try:
         account = world.connect(_platform())
         account.driver.lift_rate_limits()

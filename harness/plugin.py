@@ -12,8 +12,9 @@ import pytest
 
 from harness.connectors.load import load_factory
 from harness import seam
-from harness.certification import (EVIDENCE_KEY, VERDICT_EXIT, MatrixRow, ScenarioOutcome,
+from harness.certification import (EVIDENCE_KEY, VERDICT_EXIT, Evidence, MatrixRow, ScenarioOutcome,
                                    certification_report, environment, evidence_property, print_summary, write_report)
+from harness.journal import journal_summary
 from harness.platforms import platforms, registry
 from harness.requirements import REQUIREMENTS, fitting, needs_storefront, scenario_rows
 
@@ -117,10 +118,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def world(request: pytest.FixtureRequest, tmp_path: Path):
     """A fresh World (simulators + the connector under test) for one scenario."""
-    from harness.world import World, seed_for
+    from harness.scenario import ScenarioWorld
+    from harness.world import seed_for
 
     seed = seed_for(request.config.getoption("--harness-seed"), request.node.name)
-    built = World(seed=seed, workdir=tmp_path, connector_factory=request.config.stash[FACTORY_KEY],
+    built = ScenarioWorld(seed=seed, workdir=tmp_path, connector_factory=request.config.stash[FACTORY_KEY],
                   connector_name=request.config.getoption("--connector"),
                   transport=request.config.getoption("--harness-transport"))
     request.node.stash[WORLD_KEY] = built
@@ -153,7 +155,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     built = item.stash.get(WORLD_KEY, None)
     if report.when == "call" and report.failed and built is not None:
         # what each simulator was asked and answered: usually the fastest way to see why
-        report.sections.append(("refund-harness: simulator requests", built.journal_summary()))
+        report.sections.append(("refund-harness: simulator requests", journal_summary(built.simulators())))
         report.sections.append(("refund-harness: replay", f"World seed {built.seed} "
                                 f"(base --harness-seed {item.config.getoption('--harness-seed')})"))
 
@@ -364,7 +366,7 @@ class _CertificationCollector:
         if ROWS in properties:
             outcome.rows = [tuple(row) for row in json.loads(properties[ROWS])]
         if EVIDENCE_KEY in properties:
-            outcome.evidence = json.loads(properties[EVIDENCE_KEY])
+            outcome.evidence = Evidence.from_json(json.loads(properties[EVIDENCE_KEY]))
         if CUCUMBER in properties:
             self.cucumber_reports.append((report.outcome, json.loads(properties[CUCUMBER])))
 

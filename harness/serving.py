@@ -16,7 +16,7 @@ from common.clock import ManualClock, WallClock, isoformat
 from harness.exit_codes import ExitCode
 from harness.wiring import Loopback
 from harness.platforms import platforms
-from harness.world import World
+from harness.scenario import ScenarioWorld
 from simulators.serve import CONTROL_PREFIX
 from simulators.serve.guard import TOKEN_ENV
 
@@ -24,7 +24,7 @@ DEMO_ORDERS_PER_STOREFRONT = 2
 WEBHOOK_SERVER = "connector-webhooks"
 
 
-def seed_demo(world: World) -> dict[str, dict[str, Any]]:
+def seed_demo(world: ScenarioWorld) -> dict[str, dict[str, Any]]:
     """Per storefront: an account in the connector with order sync on, and orders placed, synced to
     NetSuite and billed, ready to refund on either side."""
     seeded = {}
@@ -47,7 +47,7 @@ def seed_demo(world: World) -> dict[str, dict[str, Any]]:
     return seeded
 
 
-def manifest(world: World, wiring: Loopback, demo: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def manifest(world: ScenarioWorld, wiring: Loopback, demo: dict[str, dict[str, Any]]) -> dict[str, Any]:
     simulators = {}
     for name, simulator in world.simulators().items():
         base_url = wiring.base_url(simulator)
@@ -100,7 +100,7 @@ def serve(*, seed: int, host: str, first_port: int, demo: bool, manifest_path: P
     with tempfile.TemporaryDirectory(prefix="refund-harness-serve-") as workdir:
         wiring = Loopback(host, first_port, control_token=os.environ.get(TOKEN_ENV) or None)
         try:
-            world = World(seed=seed, workdir=Path(workdir), transport=wiring,
+            world = ScenarioWorld(seed=seed, workdir=Path(workdir), transport=wiring,
                           clock=WallClock() if clock == "wall" else ManualClock())
             world.start_storefronts()
         except OSError as exc:  # a port in use, an address this machine does not have

@@ -153,11 +153,11 @@ def test_connector_process_flags_are_checked_before_the_run(tmp_path, flags, pro
 
 def test_a_connector_in_its_own_process_needs_the_simulators_on_loopback(tmp_path):
     from harness.connectors.remote import remote_factory
-    from harness.world import World
+    from harness.scenario import ScenarioWorld
 
     url = "http://127.0.0.1:9"   # never called: the World refuses before building the connector
     with pytest.raises(ValueError, match="--transport loopback"):
-        World(seed=1, workdir=tmp_path, connector_factory=remote_factory(url), connector_name=url)
+        ScenarioWorld(seed=1, workdir=tmp_path, connector_factory=remote_factory(url), connector_name=url)
 
 
 def test_webhooks_reach_a_connector_process_as_the_storefront_sent_them(tmp_path):

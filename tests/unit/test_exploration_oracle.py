@@ -12,7 +12,7 @@ from harness.exploration import (CONCURRENCY, EXPLORATION_FAULT_ACTIONS, REFUSED
                                  ExplorationFailed, ExplorationMachine, InvariantBroken, explore, pair_refunds)
 from harness.mutants import MUTANTS
 from harness.reconcile import SideRefund
-from harness.world import World
+from harness.scenario import ScenarioWorld
 from simulators.core.faults import REQUEST_ACTIONS, WEBHOOK_ACTIONS
 from simulators.core.journal import Journal, JournalEntry
 
@@ -81,7 +81,7 @@ def test_the_same_seed_gives_the_same_verdict_and_steps():
     """The steps drawn are the seed's; record ids in the detail may differ, as two racing workers can
     create NetSuite records in either order."""
     broken = Exploration(platforms=("shopify",), directions=("to_netsuite",),
-                         build_world=lambda seed, workdir: World(seed=seed, workdir=workdir,
+                         build_world=lambda seed, workdir: ScenarioWorld(seed=seed, workdir=workdir,
                                                                  connector_factory=MUTANTS["loses_cents"].build))
     failures = []
     for _ in range(2):
