@@ -8,9 +8,10 @@ even exchange), so the amount the scenario expects is that balance, not what the
 
 Driver hook a platform declaring the capability provides (see harness/storefronts.py for the rest):
 
-- ``exchange(order, lines, worth) -> str``: the merchant exchanges these (line number, quantity) of
-  ``order`` for new items worth ``worth`` in all (tax included, in the order's currency), processed at
-  once in the admin; returns the id of the storefront refund that settles the exchange, as the
+- ``exchange(order, lines, balance) -> str``: the merchant exchanges these (line number, quantity) of
+  ``order`` for new items worth, tax included, what the storefront itself values the returned units at
+  less ``balance`` (in the order's currency; the storefront's value, which may split a line's cents
+  otherwise than an even share), processed at once in the admin; returns the id of the storefront refund that settles the exchange, as the
   driver's ``refunds(order)`` names it. The return itself must stay visible in the storefront's API
   (where the platform shows returns), so a connector that wrongly synced returns could.
 """
@@ -33,7 +34,7 @@ def _exchange(world: ScenarioWorld, number: int, units: int, less: Decimal) -> N
     quote = world.expected.quote(order, lines=((number, units),))
     less = money.amount(less, order.placed.currency)
     assert 0 <= less < quote.worth, f"the returned units are worth {quote.worth}; an exchange {less} cheaper is not one"
-    made = hook(order.placed, ((number, units),), quote.worth - less)
+    made = hook(order.placed, ((number, units),), less)
     # what the scenario expects the storefront's refund to give back: the balance, not the lines' worth
     world.expected.refunded_in_storefront(order, made, asked=less, adjusted=True, quote=quote)
 

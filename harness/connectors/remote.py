@@ -17,6 +17,7 @@ from typing import Any, Mapping
 import httpx
 
 from common.clock import isoformat
+from common.hostmap import tls_context
 from harness import seam
 from harness.connectors.protocol import NOW_HEADER, SCHEMAS, VERSION, Operation, operation
 
@@ -38,7 +39,7 @@ class RemoteConnector:
     def __init__(self, url: str, context: seam.ConnectorContext) -> None:
         self.url = url.rstrip("/")
         self.context = context
-        self._http = httpx.Client(timeout=CALL_TIMEOUT_S)
+        self._http = httpx.Client(timeout=CALL_TIMEOUT_S, verify=tls_context())
         self._hosts_sent: dict[str, str] = dict(context.hosts)
         started = self._call("POST", "/scenarios", body={
             "tenant": tenant_of(context), "seed": context.seed, "webhook_base_url": context.webhook_base_url,
