@@ -46,10 +46,10 @@ def _storefront():
 
 
 def bench_simulator_call() -> dict[str, float]:
-    from harness.world import World
+    from harness.scenario import ScenarioWorld
 
     with tempfile.TemporaryDirectory() as tmp:
-        world = World(seed=7, workdir=Path(tmp))
+        world = ScenarioWorld(seed=7, workdir=Path(tmp))
         account = world.connect(_storefront())
         order = world.place_order(account)
         account.driver.lift_rate_limits()  # measure the request path, not throttling
@@ -74,10 +74,11 @@ def bench_simulator_call() -> dict[str, float]:
 def _end_to_end_round(seed: int, *, through_seam: bool) -> tuple[float, float]:
     """(refunds synced per second, HTTP calls per refund) of one scheduled run over REFUNDS refunds."""
     from harness.storefronts import StorefrontRefundRequest
-    from harness.world import SCHEDULE, World
+    from harness.scenario import ScenarioWorld
+    from harness.world import SCHEDULE
 
     with tempfile.TemporaryDirectory() as tmp:
-        world = World(seed=seed, workdir=Path(tmp))
+        world = ScenarioWorld(seed=seed, workdir=Path(tmp))
         try:
             account = world.connect(_storefront())
             account.driver.lift_rate_limits()

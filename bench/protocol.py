@@ -39,7 +39,8 @@ from harness.platforms import platform as find_platform, platforms
 from harness.connectors.process import ConnectorProcess
 from harness.connectors.remote import remote_factory
 from harness.storefronts import StorefrontRefundRequest
-from harness.world import SCHEDULE, World
+from harness.scenario import ScenarioWorld
+from harness.world import SCHEDULE
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUNDS = 7
@@ -49,7 +50,7 @@ def one_scenario(seed: int, factory: seam.ConnectorFactory, name: str, platform:
     """Seconds for the workload, the World's setup included (as a scenario pays it)."""
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        world = World(seed=seed, workdir=Path(tmp), connector_factory=factory, connector_name=name, transport="loopback")
+        world = ScenarioWorld(seed=seed, workdir=Path(tmp), connector_factory=factory, connector_name=name, transport="loopback")
         try:
             account = world.connect(platform)
             world.connector.activate_order_sync(account.id)

@@ -1,8 +1,10 @@
 """`make bench` (and ``python -m bench.scenario`` alone): what each scenario pays besides its own steps, as
 multiples of a bare request measured in the same run (machines are noisy; absolute times drift).
 
-- a World set up and closed (simulators, catalog, the reference connector and its new ledger);
-- a new ledger (synchronous NORMAL, as scenarios open it) opened, and closed;
+- a World set up and closed (simulators, catalog, the reference connector and its new ledger), on disk
+  and in memory;
+- a new ledger (synchronous NORMAL, as scenarios open it) opened, and closed, on disk and in memory (the
+  tmpfs a scenario's files go to where the machine has one: harness.plugin.MEMORY_DIR);
 - one order synced to NetSuite (storefront read, customer, sales order: the connector's order sync);
 - one SuiteQL request from the connector's NetSuite client (signed, verified, run, paged);
 - TBA signing (the connector) and checking (NetSuite) of one request.
@@ -53,11 +55,11 @@ def _platform() -> str:
 
 
 def _world_round(folder: Path) -> float:
-    from harness.world import World
+    from harness.scenario import ScenarioWorld
 
     start = time.perf_counter()
     for n in range(WORLDS):
-        World(seed=n, workdir=folder / f"world-{n}").close()
+        ScenarioWorld(seed=n, workdir=folder / f"world-{n}").close()
     return (time.perf_counter() - start) / WORLDS
 
 
@@ -74,9 +76,9 @@ def _ledger_round(folder: Path) -> tuple[float, float]:
 
 def _requests_round(folder: Path, seed: int) -> tuple[float, float]:
     """(order sync, SuiteQL request) seconds each, in one World."""
-    from harness.world import World
+    from harness.scenario import ScenarioWorld
 
-    world = World(seed=seed, workdir=folder)
+    world = ScenarioWorld(seed=seed, workdir=folder)
     try:
         account = world.connect(_platform())
         account.driver.lift_rate_limits()
@@ -122,11 +124,21 @@ def _tba_round(seed: int) -> tuple[float, float]:
     return sign, (time.perf_counter() - start) / SIGNATURES
 
 
+def _memory_dir() -> str | None:
+    import os
+
+    from harness.plugin import MEMORY_DIR
+
+    return str(MEMORY_DIR) if MEMORY_DIR.is_dir() and os.access(MEMORY_DIR, os.W_OK | os.X_OK) else None
+
+
 def bench_scenario() -> dict[str, float]:
     bare = _bare()
     samples: dict[str, list[float]] = {name: [] for name in (
-        "bare", "world", "ledger_open", "ledger_close", "order_sync", "suiteql", "sign", "check")}
-    with tempfile.TemporaryDirectory() as tmp:
+        "bare", "world", "world_memory", "ledger_open", "ledger_close", "ledger_open_memory", "ledger_close_memory",
+        "order_sync", "suiteql", "sign", "check")}
+    memory = _memory_dir()
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory(dir=memory) as in_memory:
         for round_no in range(ROUNDS):
             folder = Path(tmp) / f"round-{round_no}"
             (folder / "ledgers").mkdir(parents=True)
@@ -135,6 +147,11 @@ def bench_scenario() -> dict[str, float]:
             opened, closed = _ledger_round(folder / "ledgers")
             samples["ledger_open"].append(opened)
             samples["ledger_close"].append(closed)
+            (Path(in_memory) / f"round-{round_no}").mkdir()
+            samples["world_memory"].append(_world_round(Path(in_memory) / f"round-{round_no}" / "worlds"))
+            opened, closed = _ledger_round(Path(in_memory) / f"round-{round_no}")
+            samples["ledger_open_memory"].append(opened)
+            samples["ledger_close_memory"].append(closed)
             sync, query = _requests_round(folder / "requests", 500 + round_no)
             samples["order_sync"].append(sync)
             samples["suiteql"].append(query)
@@ -148,8 +165,12 @@ def main() -> None:
     costs = bench_scenario()
     bare = costs["bare"]
     print(f"Per-scenario costs as multiples of a bare request (median of {ROUNDS} interleaved rounds)")
-    for label, key in (("World set up and closed", "world"), ("new ledger opened (NORMAL)", "ledger_open"),
-                       ("ledger closed", "ledger_close"), ("one order synced to NetSuite", "order_sync"),
+    where = "in memory" if _memory_dir() else "no tmpfs: on disk again"
+    for label, key in (("World set up and closed", "world"), (f"  the same {where}", "world_memory"),
+                       ("new ledger opened (NORMAL)", "ledger_open"),
+                       ("ledger closed", "ledger_close"), (f"  the same opened {where}", "ledger_open_memory"),
+                       (f"  the same closed {where}", "ledger_close_memory"),
+                       ("one order synced to NetSuite", "order_sync"),
                        ("one SuiteQL request", "suiteql"), ("TBA signing of a request", "sign"),
                        ("TBA check of a request", "check")):
         print(f"  {label:<30}: {costs[key] / bare:7.1f}x  ({costs[key] * 1e3:.2f} ms)")

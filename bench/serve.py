@@ -29,10 +29,10 @@ def _bare_app(body: bytes):
 
 def bench_served_call(per_request, platform) -> dict[str, float]:
     """Median seconds per request of each contender, interleaved round by round."""
-    from harness.world import World
+    from harness.scenario import ScenarioWorld
 
     with tempfile.TemporaryDirectory() as tmp:
-        world = World(seed=7, workdir=Path(tmp))
+        world = ScenarioWorld(seed=7, workdir=Path(tmp))
         try:
             account = world.connect(platform)
             account.driver.lift_rate_limits()  # measure the request path, not throttling

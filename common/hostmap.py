@@ -11,12 +11,27 @@ there as it is. Any other host nobody serves fails loudly, like DNS would: nothi
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
+import ssl
 from typing import Callable
 
 import httpx
 
 AddressLookup = Callable[[str], "tuple[str, int] | None"]
+
+# For a client of servers on loopback. They answer in milliseconds (one took just over 1 s at load 15 on 2
+# cores); only a request a fault leaves unanswered (a lost answer, held open as a real one is) outlasts the
+# read limit, and the client notices it only by giving up: each such fault costs a scenario this long, so
+# it is short (httpx's default is 5 s).
+LOOPBACK_TIMEOUT = httpx.Timeout(10.0, read=3.0)
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """httpx's default TLS settings, built once per process: building them reads the CA bundle (60-100 ms),
+    which every client made per scenario (a World's, a served connector instance's) would pay again."""
+    return httpx.create_ssl_context()
 
 
 def is_loopback(host: str) -> bool:
@@ -33,7 +48,7 @@ class HostMappingTransport(httpx.BaseTransport):
     def __init__(self, address_for: AddressLookup, served_hosts: Callable[[], list[str]] | None = None) -> None:
         self._address_for = address_for
         self._served_hosts = served_hosts or (lambda: [])
-        self._inner = httpx.HTTPTransport()
+        self._inner = httpx.HTTPTransport(verify=tls_context())
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         address = self._address_for(request.url.host)

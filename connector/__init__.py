@@ -3,11 +3,12 @@
 Production-shaped: it speaks HTTP (httpx) to the real NetSuite and storefront hostnames with
 real auth. It never imports ``simulators`` or ``harness``; see docs/connector-api.md.
 """
-from connector.accounts import Account, AccountSettings, PrerequisiteReport
+from connector.activation import PrerequisiteReport
 from connector.engine import Connector
 from connector.errors import ActivationRefused, ConnectorError, NotFound, RateLimited, RemoteError
 from connector.ledger import LedgerRefund
-from connector.model import Direction, LineKind, OrderLink, RefundLine, RefundStatus, SourceStatus
+from connector.model import (Account, AccountSettings, Direction, LineKind, OrderLink, RefundLine,
+                             RefundStatus, SourceStatus)
 from connector.netsuite import NetSuiteConfig, TbaAuth, TbaCredentials
 from connector.order_sync import OrderSyncFailed
 from connector.schedule import RunSummary

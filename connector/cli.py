@@ -23,12 +23,11 @@ import httpx
 from common.clock import Clock, SystemClock
 from common.hostmap import HostMappingTransport
 from connector import crashpoints
-from connector.accounts import Account
 from connector.config import AccountConfig, ConfigError, ConnectorConfig, StepClockConfig, load
 from connector.engine import Connector
 from connector.errors import ActivationRefused, ConnectorError
 from connector.ledger_schema import LedgerUnusable
-from connector.model import Direction
+from connector.model import Account, Direction
 
 EXIT_CONFIG = 2
 EXIT_LEDGER_MISMATCH = 1

@@ -39,9 +39,9 @@ from typing import Any, Mapping
 
 import httpx
 
-from connector.accounts import AccountSettings, validate_new_account
+from connector.activation import validate_new_account
 from connector.errors import ConnectorError
-from connector.model import Direction
+from connector.model import AccountSettings, Direction
 from connector.netsuite import DEFAULT_CONCURRENCY_LIMIT, MAX_CONCURRENCY_LIMIT, NetSuiteConfig, TbaCredentials
 
 TBA_KEYS = ("account_id", "consumer_key", "consumer_secret", "token_id", "token_secret")

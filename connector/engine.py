@@ -12,21 +12,22 @@ from typing import Iterator, Mapping, Sequence
 import httpx
 
 from common.clock import Clock
-from connector.accounts import (Account, AccountSettings, PrerequisiteReport, check_direction_change,
-                                check_prerequisites, refusal_message, validate_new_account)
+from connector.activation import (PrerequisiteReport, check_direction_change, check_prerequisites, refusal_message,
+                                  validate_new_account)
 from connector.claims import CLAIM_LEASE, ClaimLost, claimed
 from connector.crashpoints import reached
 from connector.errors import ActivationRefused, ConnectorError, RemoteError
 from connector.from_netsuite import FromNetSuite
 from connector.identifiers import checked_id
 from connector.ledger import Ledger, LedgerRefund
-from connector.model import Direction, OrderLink, RefundStatus, SourceStatus
+from connector.model import Account, AccountSettings, Direction, OrderLink, RefundStatus, SourceStatus
 from connector.netsuite import NetSuiteClient, NetSuiteConfig, NonceSource, TbaAuth
 from connector.order_sync import OrderSync
 from connector.schedule import RunSummary, is_due, look_back_from, next_run_after
 from connector.slots import NetSuiteSlots
-from connector.storefronts import storefront, storefronts
-from connector.storefronts.base import StorefrontAdapter, WebhookReceiver
+from connector.storefronts import storefront, webhook_platforms
+from connector.storefronts.base import StorefrontAdapter
+from connector.storefronts.webhook_receiver import WebhookPipeline
 from connector.to_netsuite import ToNetSuite
 
 WEBHOOK_PATH = "/webhooks/{platform}"   # where each platform's refund webhooks arrive
@@ -56,9 +57,9 @@ class Connector:
         self.order_sync = OrderSync(self.ledger, self.netsuite, clock)
         self.to_netsuite = ToNetSuite(self.ledger, self.netsuite)
         self.from_netsuite = FromNetSuite(self.ledger, self.netsuite)
-        self._webhooks: dict[str, WebhookReceiver] = {
-            name: spec.webhooks(self.ledger, self.to_netsuite, self._adapter)
-            for name, spec in storefronts().items() if spec.webhooks is not None}
+        self._webhooks: dict[str, WebhookPipeline] = {
+            name: WebhookPipeline(self.ledger, self.to_netsuite, self._adapter, hooks)
+            for name, hooks in webhook_platforms().items()}
         self._adapters: dict[int, StorefrontAdapter] = {}
         self._adapters_lock = threading.Lock()   # posting threads share the cache
 

@@ -16,13 +16,12 @@ from decimal import Decimal
 from typing import Mapping
 
 from common import money
-from connector.accounts import Account
 from connector.claims import confirm_claim
 from connector.crashpoints import reached
 from connector.errors import ConnectorError
 from connector.ledger import Ledger, LedgerRefund, PushSnapshot
-from connector.model import (Direction, LineKind, NetSuiteRefundSource, OrderLink, PushedRefund, RefundLine,
-                             SourceStatus, StorefrontRefund)
+from connector.model import (Account, Direction, LineKind, NetSuiteRefundSource, OrderLink, PushedRefund,
+                             RefundLine, SourceStatus, StorefrontRefund)
 from connector.netsuite import BILLED_TYPE_FOR_REFUND, NetSuiteClient, RefundCandidate, external_id
 from connector.storefronts import storefront
 from connector.storefronts.base import RefundPush, StorefrontAdapter, push_marker
@@ -168,13 +167,8 @@ class FromNetSuite:
         """The refund an earlier push of ``row`` made, when its answer was lost: the first listed refund
         not on the order before that push, of the amount pushed, that no ledger row has as its target.
         A failed one is passed over, as a failed refund carrying the marker is: the push is sent again."""
-        snapshot = row.push_snapshot
-        if snapshot is None:
-            return None
         for refund in refunds:
-            if (refund.id not in snapshot.known_refunds and refund.total == snapshot.amount
-                    and refund.status is not SourceStatus.FAILED
-                    and not self.ledger.pushed_to_storefront(account.id, refund.id)):
+            if made_by_lost_push(self.ledger, account.id, row, refund):
                 return PushedRefund(id=refund.id, status=refund.status, amount=refund.total)
         return None
 
@@ -199,6 +193,14 @@ class FromNetSuite:
                        f"{row.total} {row.currency}.")
         return self.ledger.mark_posted(row.id, adapter.refund_target_type, pushed.id, line_items=line_items,
                                        warning=warning)
+
+
+def made_by_lost_push(ledger: Ledger, account_id: int, row: LedgerRefund, refund: StorefrontRefund) -> bool:
+    """Whether ``refund`` may be the one an earlier push of ``row`` made when its answer was lost: not on
+    the order before that push, of the amount pushed, not failed, and no ledger row's target."""
+    snapshot = row.push_snapshot
+    return (snapshot is not None and refund.id not in snapshot.known_refunds and refund.total == snapshot.amount
+            and refund.status is not SourceStatus.FAILED and not ledger.pushed_to_storefront(account_id, refund.id))
 
 
 def _line_values(lines: tuple[RefundLine, ...]) -> tuple[tuple[str, Decimal, Decimal], ...]:

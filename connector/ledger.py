@@ -19,11 +19,10 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
 from common.clock import Clock, parse_iso
-from connector.accounts import Account, AccountSettings
 from connector.errors import ConnectorError, UnknownAccount, UnknownRefund
 from connector.ledger_schema import check_ledger_file, create_from_image, migrate
-from connector.model import (Direction, LineKind, LineLink, OrderLink, RefundLine, RefundStatus,
-                             SourceStatus)
+from connector.model import (Account, AccountSettings, Direction, LineKind, LineLink, OrderLink, RefundLine,
+                             RefundStatus, SourceStatus)
 
 
 

@@ -10,6 +10,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Mapping
 
 from common import money
 
@@ -181,3 +182,67 @@ class NetSuiteRefundSource:
     total: Decimal
     currency: str
     lines: tuple[RefundLine, ...] = field(default=())
+
+
+# --- accounts: one storefront store wired to NetSuite -------------------------------------
+@dataclass(frozen=True)
+class AccountSettings:
+    generic_refund_item_id: str | None = None  # otherChargeSaleItem for amount-only refund parts
+    shipping_item_id: str | None = None        # otherChargeSaleItem for shipping on orders and refunds
+    payment_method_id: str | None = None       # put on sales orders of orders paid at checkout
+    item_map: Mapping[str, str] = field(default_factory=dict)  # SKU -> NetSuite item id (wins over lookup)
+    # Payment gateway -> NetSuite payment method id; wins over payment_method_id. A paid order whose
+    # gateway maps to nothing (and no default is set) goes to NetSuite without one: it bills as an invoice.
+    payment_method_map: Mapping[str, str] = field(default_factory=dict)
+    # The connector never refunds a gift card; with this on, a gift-card order's refund from NetSuite
+    # goes back as store credit where the storefront offers it (off: the refund is an error to settle by hand).
+    refund_gift_cards_as_store_credit: bool = False
+
+    def payment_method_for(self, gateway: str | None) -> str | None:
+        if gateway and gateway in self.payment_method_map:
+            return str(self.payment_method_map[gateway])
+        return self.payment_method_id
+
+    def to_json(self) -> dict:
+        return {"generic_refund_item_id": self.generic_refund_item_id,
+                "shipping_item_id": self.shipping_item_id,
+                "payment_method_id": self.payment_method_id,
+                "item_map": dict(self.item_map), "payment_method_map": dict(self.payment_method_map),
+                "refund_gift_cards_as_store_credit": self.refund_gift_cards_as_store_credit}
+
+    @classmethod
+    def from_json(cls, data: Mapping) -> "AccountSettings":
+        return cls(generic_refund_item_id=data.get("generic_refund_item_id"),
+                   shipping_item_id=data.get("shipping_item_id"),
+                   payment_method_id=data.get("payment_method_id"),
+                   item_map=dict(data.get("item_map") or {}),
+                   payment_method_map=dict(data.get("payment_method_map") or {}),
+                   refund_gift_cards_as_store_credit=bool(data.get("refund_gift_cards_as_store_credit", False)))
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    name: str
+    platform: str                    # a platform of connector.storefronts
+    store: str                       # the store on that platform (see its StorefrontSpec.store_hint)
+    direction: Direction
+    order_sync_active: bool
+    order_sync_cutoff: datetime | None   # orders created before this are not imported by sync_orders
+    settings: AccountSettings
+    created_at: datetime
+    updated_at: datetime
+    credentials: Mapping[str, str] = field(default_factory=dict, repr=False)
+    orders_synced_through: datetime | None = None   # sync_orders asks for orders updated after this
+    refund_sync_since: datetime | None = None       # when the current direction was switched on
+    last_refund_run_at: datetime | None = None
+    # TO_NETSUITE: every storefront refund created before this is in the ledger. It moves only when
+    # a scheduled retrieval window completed, so a failed listing page is looked at again.
+    refunds_retrieved_through: datetime | None = None
+    next_refund_run_at: datetime | None = None
+    netsuite_watermark: int = 0      # FROM_NETSUITE: highest NetSuite transaction id already examined
+    webhook_registered: bool = False
+
+    @property
+    def refund_sync_on(self) -> bool:
+        return self.direction is not Direction.OFF

@@ -7,11 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from common.clock import Clock
-from connector.accounts import Account
 from connector.crashpoints import reached
 from connector.errors import ConnectorError, RemoteError
 from connector.ledger import Ledger
-from connector.model import LineKind, LineLink, Order, OrderLink
+from connector.model import Account, LineKind, LineLink, Order, OrderLink
 from connector.netsuite import NetSuiteClient, external_id
 from connector.storefronts.base import StorefrontAdapter
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from connector.accounts import Account
+from connector.model import Account
 
 REFUND_SYNC_INTERVAL = timedelta(minutes=90)
 # Refunds are looked for a little before the last run, so one created while the previous run was

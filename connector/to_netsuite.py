@@ -12,12 +12,12 @@ from decimal import Decimal
 from typing import Any, Mapping, Sequence
 
 from common import money
-from connector.accounts import Account
 from connector.claims import confirm_claim
 from connector.crashpoints import reached
 from connector.errors import ConnectorError, RemoteError
+from connector.from_netsuite import made_by_lost_push
 from connector.ledger import Ledger, LedgerRefund
-from connector.model import Direction, LineKind, RefundLine, SourceStatus, StorefrontRefund
+from connector.model import Account, Direction, LineKind, RefundLine, SourceStatus, StorefrontRefund
 from connector.netsuite import REFUND_TYPE_FOR_BILLED, NetSuiteClient, external_id
 from connector.order_sync import order_external_id
 from connector.storefronts.base import StorefrontAdapter, carries_marker
@@ -122,8 +122,12 @@ class ToNetSuite:
 
     def record(self, account: Account, refund: StorefrontRefund, order_name: str | None = None) -> LedgerRefund | None:
         """Into the ledger as RETRIEVED (once). A refund the connector itself pushed is never echoed back:
-        it carries the push marker, or (where the storefront keeps no note) the ledger knows its id."""
-        if carries_marker(refund.note) or self.ledger.pushed_to_storefront(account.id, refund.id):
+        it carries the push marker, or (where the storefront keeps no note) the ledger knows its id (from
+        any account on the store) or recognises it as what a push whose answer was lost made (sync was
+        switched since that push)."""
+        if carries_marker(refund.note) or self._pushed_by_the_store_accounts(account, refund):
+            return None
+        if self.ledger.find(account.id, self.direction, refund.id) is None and self._made_by_lost_push(account, refund):
             return None
         if order_name is None:
             link = self.ledger.order_link(account.id, refund.order_id)
@@ -133,6 +137,21 @@ class ToNetSuite:
             currency=refund.currency, total=refund.total, lines=refund.lines, line_items=refund.has_line_items,
             source_status=refund.status, order_name=order_name)
         return row
+
+    def _pushed_by_the_store_accounts(self, account: Account, refund: StorefrontRefund) -> bool:
+        """Whether any account on ``account``'s store (the connector set up twice for one store) pushed
+        ``refund`` there from NetSuite: where the storefront keeps no marker, only the ledger tells."""
+        if self.ledger.pushed_to_storefront(account.id, refund.id):
+            return True
+        return any(self.ledger.pushed_to_storefront(other.id, refund.id) for other in self.ledger.accounts()
+                   if other.id != account.id and other.platform == account.platform and other.store == account.store)
+
+    def _made_by_lost_push(self, account: Account, refund: StorefrontRefund) -> bool:
+        """Whether a push from NetSuite made ``refund`` and lost its answer: that push's row, left open when
+        sync was switched to NetSuite, adopts it if sync is ever switched back, so it is never posted here."""
+        return any(row.order_id == refund.order_id and row.target_id is None
+                   and made_by_lost_push(self.ledger, account.id, row, refund)
+                   for row in self.ledger.open_refunds(account.id, Direction.FROM_NETSUITE))
 
     # --- post -------------------------------------------------------------------------------
     def post(self, account: Account, adapter: StorefrontAdapter, row: LedgerRefund) -> LedgerRefund:

@@ -151,6 +151,21 @@ Feature: Refund sync through the faults real systems have
     Then every refund of the order is posted, once on each side
 
   @refund_webhooks @to_netsuite
+  Scenario: A delivery of a topic the connector does not handle is acknowledged
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale
+    When the storefront sends a signed webhook of a topic the connector does not handle
+    Then the connector acknowledged the webhook
+    And the connector retrieved no refund
+    When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
+    And the storefront delivers its refund webhooks once
+    Then the connector acknowledged every refund webhook delivery
+    And the connector has retrieved 1 refund for the order
+    When the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
+
+  @refund_webhooks @to_netsuite
   Scenario: A GET, or a delivery whose body is not JSON, to the connector's webhook address is refused
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite

@@ -15,12 +15,26 @@ Feature: Refund sync prerequisites
     And refund sync is off for the account
 
   @storefront
+  Scenario: An account for a platform the connector does not sync is refused, naming the platforms it syncs
+    Given a storefront connected to NetSuite
+    When I try to add an account for the same store under a platform the connector does not sync
+    Then adding the account is refused, naming every platform the connector syncs
+
+  @storefront
   Scenario: The test order reaches NetSuite as the storefront sold it, to its buyer
     Given a storefront connected to NetSuite with order sync active
     And a paid test order with 3 units on line 1
     When I sync the test order to NetSuite
     Then NetSuite's sales order has the order's lines at the storefront's prices, discounts and tax
     And NetSuite's customer is the order's buyer, as far as the storefront tells who they are
+
+  @storefront @unpaid_orders
+  Scenario: An order whose payment is still pending reaches NetSuite without a payment method
+    Given a storefront connected to NetSuite with order sync active
+    And a test order whose payment is still pending
+    When I sync the test order to NetSuite
+    And the order is billed in NetSuite
+    Then NetSuite billed the order as an invoice
 
   @each_direction
   Scenario: Refund sync is refused until the test order is billed in NetSuite

@@ -9,6 +9,18 @@ Feature: Refund sync from NetSuite
   Background:
     Given the refund item and the shipping item are set up in NetSuite
 
+  @split_tender
+  Scenario: A refund of an order paid with two payments goes back on the payment that can take it
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    And a paid order split over two card payments, the first of 1.00, synced to NetSuite and billed as a cash sale, with 3 units on line 1
+    When a NetSuite user refunds 1 unit of line 1 on the billed record
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
+    And the storefront has exactly 1 refund for the order
+    And the refund totals match on both sides
+
   @line_items
   Scenario: A Cash Refund of one line is pushed as a line-item refund
     Given a storefront connected to NetSuite with the test order billed

@@ -223,3 +223,17 @@ Feature: Refund sync to NetSuite
     Then every refund of the order is posted, once on each side
     And NetSuite has exactly 1 refund for the order
     And each account lists only its own refunds
+
+  @both_directions
+  Scenario: A refund another account of the store pushed from NetSuite is not posted back to NetSuite
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    And a second account on the same store, with the test order billed
+    And a paid order synced to NetSuite and billed as a cash sale, with 3 units on line 1
+    And the second account syncs the order too
+    When I enable refund sync to NetSuite on the second account
+    And a NetSuite user refunds 1 unit of line 1 on the billed record
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then the storefront has exactly 1 refund for the order
+    And NetSuite has exactly 1 refund for the order

@@ -65,7 +65,8 @@ Feature: What the connector does across scheduled runs
     And the scheduled refund sync runs
     And the scheduled refund sync runs
     And the scheduled refund sync runs
-    Then the refund is in Error, saying why
+    Then the refund shows why the storefront refused it
+    And the refund shows an error containing "Unprocessable"
     And the storefront received 1 request to create refund
     When I post the refund again
     And the scheduled refund sync runs
@@ -164,3 +165,31 @@ Feature: What the connector does across scheduled runs
     Then the storefront has exactly 1 refund for the order
     And NetSuite has exactly 1 refund for the order
     And the refund totals match on both sides
+
+  @both_directions
+  Scenario: After the storefront lost its answer to a pushed refund, switching to sync to NetSuite does not post it back
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale, with 3 units on line 1
+    And the storefront loses its answer to the next refund it creates
+    When a NetSuite user refunds 1 unit of line 1 on the billed record
+    And the scheduled refund sync runs
+    And I turn refund sync off
+    And I enable refund sync to NetSuite
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then the storefront has exactly 1 refund for the order
+    And NetSuite has exactly 1 refund for the order
+    And the refund totals match on both sides
+
+  @storefront @to_netsuite
+  Scenario: A refund made before its order reached NetSuite is found by the first scheduled run
+    Given a storefront connected to NetSuite with order sync active
+    And a paid order that was never synced to NetSuite
+    When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
+    And 120 minutes pass
+    And I sync the test order to NetSuite
+    And the order is billed in NetSuite
+    And I enable refund sync to NetSuite
+    And the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side

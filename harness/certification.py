@@ -17,9 +17,67 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from harness.exit_codes import ExitCode
 from harness.failure_groups import group_failures
 
 EVIDENCE_KEY = "refund_harness_evidence"
+
+
+@dataclass(frozen=True)
+class OrderProof:
+    """One order a scenario refunded, reconciled: the refund totals of each side and whether they match."""
+
+    order_id: str
+    platform: str        # registry name
+    direction: str
+    currency: str
+    storefront_total: Decimal
+    netsuite_total: Decimal
+    matches: bool
+    description: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"order_id": self.order_id, "platform": self.platform, "direction": self.direction,
+                "currency": self.currency, "storefront_total": str(self.storefront_total),
+                "netsuite_total": str(self.netsuite_total), "matches": self.matches, "description": self.description}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "OrderProof":
+        return cls(data["order_id"], data["platform"], data["direction"], data["currency"],
+                   Decimal(data["storefront_total"]), Decimal(data["netsuite_total"]), data["matches"],
+                   data["description"])
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What one scenario proves for the certification matrix: the (platform, direction) rows it left
+    switched on, the orders it refunded, and whether it set up a mismatch on purpose (then its orders
+    prove detection, not matching totals). One JSON form (``as_json``/``from_json``) carries it from an
+    xdist worker to the controller and into a shard's report."""
+
+    cells: tuple[tuple[str, str], ...] = ()
+    orders: tuple[OrderProof, ...] = ()
+    expect_mismatch: bool = False
+    seed: int | None = None
+
+    def including(self, other: "Evidence") -> "Evidence":
+        """This evidence with ``other``'s rows and orders counted as its own (a scenario that explored
+        in Worlds of its own proves what they proved)."""
+        return Evidence(tuple(sorted(set(self.cells) | set(other.cells))), self.orders + other.orders,
+                        self.expect_mismatch, self.seed)
+
+    def as_json(self) -> dict[str, Any]:
+        if self == Evidence():
+            return {}
+        return {"cells": [{"platform": platform, "direction": direction} for platform, direction in self.cells],
+                "orders": [order.as_json() for order in self.orders],
+                "expect_mismatch": self.expect_mismatch, "seed": self.seed}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Evidence":
+        return cls(tuple((cell["platform"], cell["direction"]) for cell in data.get("cells", [])),
+                   tuple(OrderProof.from_json(order) for order in data.get("orders", [])),
+                   bool(data.get("expect_mismatch", False)), data.get("seed"))
 
 
 @dataclass
@@ -27,7 +85,7 @@ class ScenarioOutcome:
     nodeid: str
     name: str
     passed: bool
-    evidence: dict[str, Any] = field(default_factory=dict)
+    evidence: Evidence = field(default_factory=Evidence)
     why: str = ""   # for a failed scenario: the assertion or error that failed it, in one line
     skipped: bool = False   # a skipped scenario proves nothing: it counts against its cell like a failure
     # (platform, direction) rows the scenario exercises, known before it runs; None for a scenario that
@@ -37,7 +95,7 @@ class ScenarioOutcome:
     def exercised(self) -> list[tuple[str, str]]:
         if self.rows is not None:
             return [tuple(row) for row in self.rows]   # type: ignore[misc]
-        return [(cell["platform"], cell["direction"]) for cell in self.evidence.get("cells", [])]
+        return list(self.evidence.cells)
 
 
 NOT_COVERED = "not covered"
@@ -60,14 +118,14 @@ class Cell:
     passed: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     why: dict[str, str] = field(default_factory=dict)   # failed scenario -> why
-    orders: list[dict[str, Any]] = field(default_factory=list)
-    detected_mismatches: list[dict[str, Any]] = field(default_factory=list)
+    orders: list[OrderProof] = field(default_factory=list)
+    detected_mismatches: list[OrderProof] = field(default_factory=list)
 
     def totals(self, side: str) -> dict[str, str]:
         """Refund totals of one side per currency: amounts in different currencies are never added."""
         sums: dict[str, Decimal] = {}
         for order in self.orders:
-            sums[order["currency"]] = sums.get(order["currency"], Decimal(0)) + Decimal(order[side])
+            sums[order.currency] = sums.get(order.currency, Decimal(0)) + getattr(order, side)
         return {currency: str(amount) for currency, amount in sorted(sums.items())}
 
     def verdict(self) -> str:
@@ -77,7 +135,7 @@ class Cell:
             return NOT_COVERED
         ok = (not self.failed and self.passed and self.orders
               and self.totals("storefront_total") == self.totals("netsuite_total")
-              and all(o["matches"] for o in self.orders))
+              and all(o.matches for o in self.orders))
         return "certified" if ok else "failed"
 
     def reasons(self) -> list[str]:
@@ -88,7 +146,7 @@ class Cell:
         reasons = [_failed(name, self.why.get(name, "")) for name in self.failed]
         if not self.orders:
             reasons.append("no refund was synced in this direction, so nothing proves the totals")
-        reasons += [o["description"] for o in self.orders if not o["matches"]]
+        reasons += [o.description for o in self.orders if not o.matches]
         return reasons
 
 
@@ -117,10 +175,9 @@ def build_report(outcomes: list[ScenarioOutcome], matrix: list[MatrixRow], conne
             (cell.passed if outcome.passed else cell.failed).append(outcome.name)
             if not outcome.passed:
                 cell.why[outcome.name] = outcome.why
-            orders = [o for o in outcome.evidence.get("orders", [])
-                      if (o["platform"], o["direction"]) == key]
+            orders = [o for o in outcome.evidence.orders if (o.platform, o.direction) == key]
             # a deliberate misconfiguration proves detection, not matching totals
-            (cell.detected_mismatches if outcome.evidence.get("expect_mismatch") else cell.orders).extend(orders)
+            (cell.detected_mismatches if outcome.evidence.expect_mismatch else cell.orders).extend(orders)
         if not counted and not outcome.passed:
             outside_claim.append(outcome.name)
     for scenario in not_claimed:
@@ -143,8 +200,8 @@ def build_report(outcomes: list[ScenarioOutcome], matrix: list[MatrixRow], conne
         "reasons": cell.reasons(),
         "evidence": {
             "scenarios": sorted(set(cell.passed + cell.failed)),
-            "orders": cell.orders,
-            "detected_mismatches": cell.detected_mismatches,
+            "orders": [order.as_json() for order in cell.orders],
+            "detected_mismatches": [order.as_json() for order in cell.detected_mismatches],
         },
     } for _, cell in sorted(cells.items())]
     failed_outside_cells = sorted(outside_claim)
@@ -185,8 +242,7 @@ def certification_report(outcomes: list[ScenarioOutcome], matrix: list[MatrixRow
 
 
 # exit codes of a certification run by verdict (README.md, docs/ci.md)
-EXIT_PARTIAL = 6
-VERDICT_EXIT = {"certified": 0, "failed": 1, "partial": EXIT_PARTIAL}
+VERDICT_EXIT = {"certified": ExitCode.OK, "failed": ExitCode.FAILED, "partial": ExitCode.PARTIAL}
 
 
 def print_summary(console, report: dict[str, Any], written: list[Path]) -> None:
@@ -289,8 +345,8 @@ def render_groups(report: dict[str, Any]):
     return table
 
 
-def evidence_property(evidence: dict[str, Any]) -> tuple[str, str]:
-    return (EVIDENCE_KEY, json.dumps(evidence))
+def evidence_property(evidence: Evidence) -> tuple[str, str]:
+    return (EVIDENCE_KEY, json.dumps(evidence.as_json()))
 
 
 def environment(root: Path) -> dict[str, Any]:

@@ -44,7 +44,8 @@ from harness.fault_catalog import BY_NAME, TRANSIENT_FAULTS, actions_drawn
 from harness.platforms import Platform, platform as find_platform
 from harness.reconcile import OrderEvidence, SideRefund, priced_by_the_storefront, reconcile
 from harness.storefronts import StorefrontRefundRequest
-from harness.world import AccountUnderTest, OrderUnderTest, World
+from harness.expected import OrderUnderTest, worth
+from harness.scenario import AccountUnderTest, ScenarioWorld
 
 SHRINK_SECONDS = 10    # how long a failure is shrunk before its steps are reported
 QUIET_RUNS = 6          # scheduled runs a quiet period may take to settle (async refunds need a second look)
@@ -90,7 +91,7 @@ def broken(invariant: str, holds: bool, detail: Any) -> None:
         raise InvariantBroken(invariant, detail() if callable(detail) else detail)
 
 
-WorldBuilder = Callable[[int, Path], World]
+WorldBuilder = Callable[[int, Path], ScenarioWorld]
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ class Exploration:
     platforms: tuple[str, ...]
     build_world: WorldBuilder
     directions: tuple[str, ...] | None = None
-    on_world_done: Callable[[World], None] | None = None
+    on_world_done: Callable[[ScenarioWorld], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,7 @@ class ExplorationMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.tmp = tempfile.TemporaryDirectory(prefix="refund-exploration-")
-        self.world: World | None = None
+        self.world: ScenarioWorld | None = None
         self.platform: Platform | None = None
         self.accounts: list[tuple[AccountUnderTest, str]] = []
         self.orders: list[Tracked] = []
@@ -258,7 +259,7 @@ class ExplorationMachine(RuleBasedStateMachine):
     def _sides(self, tracked: Tracked) -> tuple[list[SideRefund], list[SideRefund]]:
         """(refunds where the account's refunds start, refunds on the other side), read from the simulators."""
         storefront = self.world.driver_of(tracked.order).refunds(tracked.order.placed)
-        netsuite = self.world.netsuite_side(tracked.order)
+        netsuite = self.world.netsuite_view.side(tracked.order)
         return (storefront, netsuite) if tracked.to_netsuite else (netsuite, storefront)
 
     def _made(self, tracked: Tracked) -> set[str]:
@@ -282,8 +283,8 @@ class ExplorationMachine(RuleBasedStateMachine):
         done = dict(tracked.order.refunded_units if tracked.to_netsuite else tracked.netsuite_units)
         had_shipping = not self._shipping_left(tracked) and tracked.order.spec.shipping > 0
         after = {n: done.get(n, 0) + lines.get(n, 0) for n in set(done) | set(lines)}
-        return (World.value_of(tracked.order, units=after, shipping=had_shipping or shipping)
-                - World.value_of(tracked.order, units=done, shipping=had_shipping))
+        return (worth(tracked.order.spec, units=after, shipping=had_shipping or shipping)
+                - worth(tracked.order.spec, units=done, shipping=had_shipping))
 
     # --- orders ------------------------------------------------------------------------------
     @rule(account=PICK, currency=PICK, units=st.integers(min_value=1, max_value=3),
@@ -518,8 +519,8 @@ class ExplorationMachine(RuleBasedStateMachine):
         return reconcile(OrderEvidence(
             order_id=order.placed.order_id, platform=account.platform.display_name, direction=tracked.direction,
             currency=order.placed.currency, line_items=account.platform.capabilities.line_items,
-            storefront=tuple(account.driver.refunds(order.placed)), netsuite=tuple(self.world.netsuite_side(order)),
-            sent_tax=self.world.tax_sent_to_netsuite(order), paid=order.placed.total,
+            storefront=tuple(account.driver.refunds(order.placed)), netsuite=tuple(self.world.netsuite_view.side(order)),
+            sent_tax=self.world.netsuite_view.tax_sent(order), paid=order.placed.total,
             fully_refunded=order.fully_refunded, asked=tuple(order.asked.items())))
 
     def _settled(self) -> bool:

@@ -71,9 +71,12 @@ TERMS_GATEWAY = "manual"
 
 def plan_order(catalog: list[CatalogItem], *, card_gateway: str, currency: str = "USD", lines: int = 2,
                quantity_first: int | None = None, on_terms: bool = False,
-               shipping: bool = True, discount: bool = True, same_item: bool = False) -> OrderSpec:
+               shipping: bool = True, discount: bool = True, same_item: bool = False, paid: bool = True,
+               split_tender: Decimal | None = None) -> OrderSpec:
     """An order over ``lines`` distinct catalog items with tax, shipping and a discount (with
-    ``same_item``, one item on every line: the same SKU twice, as a split line or a gift would be)."""
+    ``same_item``, one item on every line: the same SKU twice, as a split line or a gift would be;
+    ``paid=False``: placed, its payment still pending; ``split_tender``: paid that much by a first card
+    and the rest by a second)."""
     if lines < 1 or lines > len(catalog):
         raise ValueError(f"an order needs 1..{len(catalog)} lines, not {lines}")
     rng = factory.random.randgen
@@ -93,7 +96,7 @@ def plan_order(catalog: list[CatalogItem], *, card_gateway: str, currency: str =
     return OrderSpec(currency=currency, lines=tuple(specs), shipping=ship,
                      shipping_tax_rate=tax_rate if shipping else Decimal(0),
                      gateway=TERMS_GATEWAY if on_terms else card_gateway,
-                     customer=CustomerFactory(), paid=True)
+                     customer=CustomerFactory(), paid=paid, split_tender=split_tender)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from harness.exit_codes import ExitCode
+
 MUTANTS_DIR = Path("mutants")
 TRIAGE_FILE = Path("docs") / "mutation-triage.toml"
 VERDICTS = ("equivalent", "needs scenario")
@@ -31,7 +33,6 @@ PRIORITIES = ("low",)
 DEFAULT_SEED = 20261206
 # the packages pyproject.toml ships ([tool.setuptools.packages.find]); the scenarios import each of them
 SHIPPED_PACKAGES = ("common", "simulators", "connector", "harness", "steps")
-EXIT_ERROR = 2
 
 # mutmut's exit-code vocabulary (mutmut.stats.status_by_exit_code) folded into the report's columns
 COLUMN = {"killed": "killed", "survived": "survived", "timeout": "timeout", "no tests": "no tests",
@@ -376,8 +377,8 @@ def main(argv: list[str] | None = None) -> int:
         print(render(build_report(mutants, triage)))
     except MutationScoreError as exc:
         print(f"mutation-score: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    return 0
+        return ExitCode.INTERNAL_ERROR
+    return ExitCode.OK
 
 
 if __name__ == "__main__":

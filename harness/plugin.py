@@ -12,8 +12,9 @@ import pytest
 
 from harness.connectors.load import load_factory
 from harness import seam
-from harness.certification import (EVIDENCE_KEY, VERDICT_EXIT, MatrixRow, ScenarioOutcome,
+from harness.certification import (EVIDENCE_KEY, VERDICT_EXIT, Evidence, MatrixRow, ScenarioOutcome,
                                    certification_report, environment, evidence_property, print_summary, write_report)
+from harness.journal import journal_summary
 from harness.platforms import platforms, registry
 from harness.requirements import REQUIREMENTS, fitting, needs_storefront, scenario_rows
 
@@ -23,6 +24,7 @@ FACTORY_KEY = pytest.StashKey["object"]()
 CLAIM_KEY = pytest.StashKey["object"]()
 NOT_CLAIMED_KEY = pytest.StashKey[list]()   # (item, {"name", "rows", "why"}) of each scenario left out by the claim
 FAILED_STEP_KEY = pytest.StashKey[str]()
+FAILED_KEY = pytest.StashKey[bool]()   # the scenario's call failed: keep its files to inspect
 FAILED_STEP = "refund_harness_failed_step"
 CUCUMBER = "refund_harness_cucumber"
 ROWS = "refund_harness_rows"
@@ -114,13 +116,39 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "`refund-harness mutants` puts first what caught each mutant before")
 
 
+# Where a scenario's files go (the connector's SQLite ledger above all): a directory in memory when the
+# machine has a tmpfs. On disk, a new ledger's first write and the checkpoint at its close wait for fsync,
+# about 8 ms a scenario (bench/scenario.py), for a file deleted when the scenario ends. The ledger runs the
+# same code with the same synchronous mode there; a process crash loses no more and no less.
+MEMORY_DIR = Path("/dev/shm")
+
+
 @pytest.fixture
-def world(request: pytest.FixtureRequest, tmp_path: Path):
+def scenario_dir(request: pytest.FixtureRequest, tmp_path: Path):
+    """A private directory for one scenario's files: in memory when the machine has a tmpfs, deleted after
+    the scenario unless it failed (then copied to pytest's ``tmp_path``, kept as pytest keeps it), else
+    ``tmp_path`` itself."""
+    import os
+    import shutil
+    import tempfile
+
+    if not (MEMORY_DIR.is_dir() and os.access(MEMORY_DIR, os.W_OK | os.X_OK)):
+        yield tmp_path
+        return
+    with tempfile.TemporaryDirectory(dir=MEMORY_DIR, prefix="refund-scenario-", ignore_cleanup_errors=True) as folder:
+        yield Path(folder)
+        if request.node.stash.get(FAILED_KEY, False):
+            shutil.copytree(folder, tmp_path, dirs_exist_ok=True)
+
+
+@pytest.fixture
+def world(request: pytest.FixtureRequest, scenario_dir: Path):
     """A fresh World (simulators + the connector under test) for one scenario."""
-    from harness.world import World, seed_for
+    from harness.scenario import ScenarioWorld
+    from harness.world import seed_for
 
     seed = seed_for(request.config.getoption("--harness-seed"), request.node.name)
-    built = World(seed=seed, workdir=tmp_path, connector_factory=request.config.stash[FACTORY_KEY],
+    built = ScenarioWorld(seed=seed, workdir=scenario_dir, connector_factory=request.config.stash[FACTORY_KEY],
                   connector_name=request.config.getoption("--connector"),
                   transport=request.config.getoption("--harness-transport"))
     request.node.stash[WORLD_KEY] = built
@@ -150,10 +178,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         report.user_properties.append((FAILED_STEP, step))
     if report.when == "call":
         _attach_scenario_report(item, report)
+        item.stash[FAILED_KEY] = report.failed
     built = item.stash.get(WORLD_KEY, None)
     if report.when == "call" and report.failed and built is not None:
         # what each simulator was asked and answered: usually the fastest way to see why
-        report.sections.append(("refund-harness: simulator requests", built.journal_summary()))
+        report.sections.append(("refund-harness: simulator requests", journal_summary(built.simulators())))
         report.sections.append(("refund-harness: replay", f"World seed {built.seed} "
                                 f"(base --harness-seed {item.config.getoption('--harness-seed')})"))
 
@@ -364,7 +393,7 @@ class _CertificationCollector:
         if ROWS in properties:
             outcome.rows = [tuple(row) for row in json.loads(properties[ROWS])]
         if EVIDENCE_KEY in properties:
-            outcome.evidence = json.loads(properties[EVIDENCE_KEY])
+            outcome.evidence = Evidence.from_json(json.loads(properties[EVIDENCE_KEY]))
         if CUCUMBER in properties:
             self.cucumber_reports.append((report.outcome, json.loads(properties[CUCUMBER])))
 

@@ -48,10 +48,11 @@ class ProbeResult:
 
 def probe(platform: Platform, seed: int = 1) -> ProbeResult:
     # imported here: the World starts simulators and a connector, which `refund-harness --help` need not load
-    from harness.world import World
+    from harness.expected import worth
+    from harness.scenario import ScenarioWorld
 
     with tempfile.TemporaryDirectory(prefix="refund-harness-probe-") as workdir:
-        world = World(seed=seed, workdir=Path(workdir))
+        world = ScenarioWorld(seed=seed, workdir=Path(workdir))
         try:
             account = world.connect(platform)
             order = world.place_order(account, lines=2, quantity_first=2, discount=False)
@@ -61,7 +62,7 @@ def probe(platform: Platform, seed: int = 1) -> ProbeResult:
                 took_line = True
             except LineRefundsUnsupported:
                 took_line = False
-                unit = world.value_of(order, units={1: 1}, shipping=False)
+                unit = worth(order.spec, units={1: 1}, shipping=False)
                 driver.refund(order.placed, StorefrontRefundRequest(amount=unit))
             refunds = driver.refunds(order.placed)
         finally:

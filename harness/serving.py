@@ -13,19 +13,18 @@ from typing import Any
 
 from common.hostmap import is_loopback
 from common.clock import ManualClock, WallClock, isoformat
+from harness.exit_codes import ExitCode
 from harness.wiring import Loopback
 from harness.platforms import platforms
-from harness.world import World
+from harness.scenario import ScenarioWorld
 from simulators.serve import CONTROL_PREFIX
 from simulators.serve.guard import TOKEN_ENV
 
 DEMO_ORDERS_PER_STOREFRONT = 2
 WEBHOOK_SERVER = "connector-webhooks"
-EXIT_CANNOT_LISTEN = 3
-EXIT_CANNOT_WRITE = 4
 
 
-def seed_demo(world: World) -> dict[str, dict[str, Any]]:
+def seed_demo(world: ScenarioWorld) -> dict[str, dict[str, Any]]:
     """Per storefront: an account in the connector with order sync on, and orders placed, synced to
     NetSuite and billed, ready to refund on either side."""
     seeded = {}
@@ -48,7 +47,7 @@ def seed_demo(world: World) -> dict[str, dict[str, Any]]:
     return seeded
 
 
-def manifest(world: World, wiring: Loopback, demo: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def manifest(world: ScenarioWorld, wiring: Loopback, demo: dict[str, dict[str, Any]]) -> dict[str, Any]:
     simulators = {}
     for name, simulator in world.simulators().items():
         base_url = wiring.base_url(simulator)
@@ -101,13 +100,13 @@ def serve(*, seed: int, host: str, first_port: int, demo: bool, manifest_path: P
     with tempfile.TemporaryDirectory(prefix="refund-harness-serve-") as workdir:
         wiring = Loopback(host, first_port, control_token=os.environ.get(TOKEN_ENV) or None)
         try:
-            world = World(seed=seed, workdir=Path(workdir), transport=wiring,
+            world = ScenarioWorld(seed=seed, workdir=Path(workdir), transport=wiring,
                           clock=WallClock() if clock == "wall" else ManualClock())
             world.start_storefronts()
         except OSError as exc:  # a port in use, an address this machine does not have
             wiring.close()
             print(f"refund-harness serve: {exc.strerror or exc}", file=sys.stderr)
-            return EXIT_CANNOT_LISTEN
+            return ExitCode.CANNOT_LISTEN
         written = False
         try:
             data = manifest(world, wiring, seed_demo(world) if demo else {})
@@ -117,7 +116,7 @@ def serve(*, seed: int, host: str, first_port: int, demo: bool, manifest_path: P
                 except OSError as exc:
                     print(f"refund-harness serve: cannot write the manifest {manifest_path}: "
                           f"{exc.strerror or exc}", file=sys.stderr)
-                    return EXIT_CANNOT_WRITE
+                    return ExitCode.USAGE
                 written = True
             for name, entry in data["simulators"].items():
                 print(f"{name:9} {entry['base_url']}  (control plane {entry['control_url']})")
@@ -132,4 +131,4 @@ def serve(*, seed: int, host: str, first_port: int, demo: bool, manifest_path: P
             if written:
                 manifest_path.unlink(missing_ok=True)  # a stale manifest would point at dead ports
     print("stopped", flush=True)
-    return 0
+    return ExitCode.OK

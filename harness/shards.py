@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 from xml.etree import ElementTree
 
-from harness.certification import MatrixRow, ScenarioOutcome, certification_report, write_atomically
+from harness.certification import Evidence, MatrixRow, ScenarioOutcome, certification_report, write_atomically
 
 DURATIONS_FILE = Path(__file__).resolve().parents[1] / "tests" / "acceptance" / "durations.json"
 RECORD_COMMAND = "refund-harness certify --record-durations"
@@ -103,13 +103,14 @@ def record_durations(path: Path, measured: dict[str, float], suite: set[str] | N
 
 def outcome_record(outcome: ScenarioOutcome, position: int, seconds: float) -> dict[str, Any]:
     """One scenario of a shard as its report carries it, for the merge to rebuild the verdict from."""
-    return {**asdict(outcome), "position": position, "seconds": round(seconds, 3)}
+    return {**asdict(outcome), "evidence": outcome.evidence.as_json(), "position": position,
+            "seconds": round(seconds, 3)}
 
 
 def _outcome(record: dict[str, Any]) -> ScenarioOutcome:
     rows = record["rows"]
-    return ScenarioOutcome(record["nodeid"], record["name"], record["passed"], record["evidence"], record["why"],
-                           record["skipped"], None if rows is None else [tuple(row) for row in rows])
+    return ScenarioOutcome(record["nodeid"], record["name"], record["passed"], Evidence.from_json(record["evidence"]),
+                           record["why"], record["skipped"], None if rows is None else [tuple(row) for row in rows])
 
 
 # what makes two shards parts of the same run, with how a message names each

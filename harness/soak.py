@@ -36,8 +36,10 @@ from harness.connectors.reference import ReferenceConnector, build_engine
 from harness.directions import TO_NETSUITE
 from harness.fault_catalog import REQUEST_FAULTS, WEBHOOK_FAULTS, CatalogFault
 from harness.platforms import platforms
-from harness.world import SCHEDULE, AccountUnderTest, OrderUnderTest, World
-from simulators.core.faults import FaultRule
+from harness.expected import OrderUnderTest
+from harness.scenario import AccountUnderTest, ScenarioWorld
+from harness.world import SCHEDULE
+from simulators.core.faults import FaultAction, FaultRule
 from simulators.core.journal import Journal, JournalEntry
 
 BATCH = 100             # orders per (platform, direction) per batch, each followed by one faulty scheduled run
@@ -173,7 +175,7 @@ class Tally(Journal):
             self.answered += 1
             # NetSuite's own 429s: a latency rule marks every request it slows (refused ones too); only a
             # status rule answers 429 itself, and that is not the concurrency limit
-            self.throttled += entry.status == 429 and (entry.fault or "").split(" ")[1:2] != ["status"]
+            self.throttled += entry.status == 429 and entry.fault_action is not FaultAction.STATUS
 
     def __len__(self) -> int:
         return self.answered
@@ -183,7 +185,7 @@ class Tally(Journal):
             self.answered = self.throttled = 0
 
 
-def keep_no_history(world: World) -> None:
+def keep_no_history(world: ScenarioWorld) -> None:
     """Count requests instead of keeping them: every simulator journals into a ``Tally`` (the World's
     host router keeps nothing of what it routes). Nothing a soak reads (the simulators' state, the
     ledger) is lost."""
@@ -198,7 +200,7 @@ class Soak:
         # serial: the reference connector posting one refund at a time (see the module's docstring)
         factory = ((lambda context: ReferenceConnector(build_engine(context, netsuite_concurrency=1)))
                    if config.serial else None)
-        self.world = World(seed=config.seed, workdir=workdir, connector_factory=factory)
+        self.world = ScenarioWorld(seed=config.seed, workdir=workdir, connector_factory=factory)
         self.rng = random.Random(f"soak/{config.seed}")
         self.progress = progress
         self.errors: Counter[str] = Counter()
@@ -370,7 +372,7 @@ class Soak:
             for order in cell.orders:
                 result = world.reconcile(order, rows.get(order.placed.order_id, []), read_journal=False)
                 storefront = len(cell.account.driver.refunds(order.placed))
-                netsuite = len(world.netsuite_side(order))
+                netsuite = len(world.netsuite_view.side(order))
                 source, target = (storefront, netsuite) if cell.direction == TO_NETSUITE else (netsuite, storefront)
                 lost += max(0, source - target)
                 duplicated += max(0, target - source)

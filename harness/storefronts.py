@@ -109,3 +109,9 @@ class StorefrontDriver(Protocol):
         """A refund webhook for this order that the storefront never signed (a wrong signature),
         sent to the address the connector subscribed; returns the HTTP status the connector answered."""
         ...
+
+    def send_webhook_of_an_unhandled_topic(self) -> int:
+        """A webhook of a topic the connector did not subscribe to (a product update), signed as the
+        storefront signs its refund webhooks and sent to the address the connector subscribed for them;
+        returns the HTTP status the connector answered."""
+        ...

@@ -9,7 +9,7 @@ from typing import Callable
 import httpx
 
 from simulators.core.base import Simulator
-from common.hostmap import is_loopback
+from common.hostmap import LOOPBACK_TIMEOUT, is_loopback
 from simulators.serve import ControlPlane, HostMappingTransport, ServerSet, asgi_app
 from simulators.serve.guard import ControlGuard
 
@@ -78,7 +78,7 @@ class Loopback:
         # who is told what such a host answered (the storefronts send to it directly; the harness only looks)
         self._observers: dict[str, Callable[[httpx.Request, httpx.Response], None]] = {}
         self.http = httpx.Client(transport=HostMappingTransport(self._address_for, self._hosts),
-                                 event_hooks={"response": [self._observe_elsewhere]})
+                                 timeout=LOOPBACK_TIMEOUT, event_hooks={"response": [self._observe_elsewhere]})
 
     def _observe_elsewhere(self, response: httpx.Response) -> None:
         observer = self._observers.get(response.request.url.host.lower())

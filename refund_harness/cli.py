@@ -1,5 +1,5 @@
 """The `refund-harness` command: `certify` runs the acceptance features and writes the report;
-`merge` joins the reports of a sharded certification into one verdict;
+`merge` joins the reports of a sharded certification (or of sharded `mutants`) into one verdict;
 `steps` prints the step catalog so QA can write scenarios without Python; `storefronts` prints the
 platform registry and each platform's capabilities; `serve` serves the simulators over HTTP
 (docs/serve-mode.md); `soak` syncs many refunds through transient faults and reconciles them."""
@@ -10,6 +10,8 @@ import json
 import os
 import sys
 from pathlib import Path
+
+from harness.exit_codes import ExitCode
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,14 +32,12 @@ def _workers(text: str) -> str:
     raise argparse.ArgumentTypeError(f"{text!r} is not a number of workers; use a whole number, 'auto' or 'logical'")
 
 
-class _CertifyParser(argparse.ArgumentParser):
-    """certify's usage errors: one line, exit 4 (2 means interrupted for a certification run)."""
+class _UsageParser(argparse.ArgumentParser):
+    """Usage errors of every command: one line, exit 4 (argparse's own 2 means interrupted for a
+    certification run)."""
 
     def error(self, message: str):
-        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
-
-
-EXIT_USAGE = 4
+        self.exit(ExitCode.USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
 def _version() -> str:
@@ -57,9 +57,9 @@ def _port(text: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="refund-harness", description=__doc__)
+    parser = _UsageParser(prog="refund-harness", description=__doc__)
     parser.add_argument("--version", action="version", version=f"refund-harness {_version()}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_UsageParser)
     certify = sub.add_parser(
         "certify", help="run the certification suite on the in-process simulators",
         usage="refund-harness certify [FEATURE ...] [options] [-- pytest options]",
@@ -68,7 +68,6 @@ def _parser() -> argparse.ArgumentParser:
                     "3 internal error, 4 usage error, 5 nothing selected, 6 partial (nothing failed, but the run was "
                     "filtered or a claimed storefront x direction was not covered). Any exit but 0 writes no "
                     "'certified' verdict; 2, 3, 4 and 5 write no report at all.")
-    certify.__class__ = _CertifyParser
     certify.add_argument("features", nargs="*", type=Path, metavar="FEATURE",
                          help="only these feature files (the verdict is then at best partial)")
     certify.add_argument("--report", type=Path, default=Path("reports/certification.json"),
@@ -114,8 +113,9 @@ def _parser() -> argparse.ArgumentParser:
                     "run: same seed, commit, connector, claim, selection and shard count) into one report judged "
                     "as an unsharded run is, with the HTML beside it and the shards' JUnit XML (and Cucumber "
                     "JSON) merged. Exit codes: 0 certified, 1 failed, 4 usage error or a shard missing, given twice "
-                    "or of another run (nothing written), 6 partial.")
-    merge.__class__ = _CertifyParser
+                    "or of another run (nothing written), 6 partial. Given the shard reports of `refund-harness "
+                    "mutants --shard I/N` instead, it joins them into the table, kill rate and exit code of the "
+                    "unsharded `refund-harness mutants` and writes the merged JSON to --report.")
     merge.add_argument("shards", nargs="+", type=Path, metavar="SHARD.json", help="every shard's JSON report")
     merge.add_argument("--report", type=Path, required=True, help="where to write the merged JSON report")
     merge.add_argument("--junit", type=Path, default=None,
@@ -123,13 +123,25 @@ def _parser() -> argparse.ArgumentParser:
     merge.add_argument("--cucumber-json", type=Path, default=None, metavar="PATH",
                        help="also merge the shards' Cucumber JSON into this file (every shard must have written one)")
     sub.add_parser("steps", help="print the step catalog (each step pattern with an example)")
-    mutants = sub.add_parser("mutants", help="certify every deliberately broken connector and print the kill rate")
+    mutants = sub.add_parser(
+        "mutants", help="certify every deliberately broken connector and print the kill rate",
+        usage="refund-harness mutants [-n N] [--learn] [--shard I/N --report PATH] [MUTANT ...] [-- PYTEST_ARGS]",
+        description="Certify the reference connector, then each mutant (harness/mutants/), and print the kill rate. "
+                    "Everything after `--` goes to every certification's pytest (e.g. `-- -k walmart`); a run "
+                    "narrowed that way holds the connectors to `partial`, the best a narrowed run can get.")
     mutants.add_argument("-n", dest="workers", type=_positive_int, default=2,
                          help="certifications run at a time (default: %(default)s)")
     mutants.add_argument("names", nargs="*", metavar="MUTANT", help="only these mutants (default: all)")
     mutants.add_argument("--learn", action="store_true",
                          help="record which scenario caught each mutant in harness/mutants/catches.json, the order "
-                              "the next run tries scenarios in for it")
+                              "the next run tries scenarios in for it, and the seconds each certification took in "
+                              "harness/mutants/seconds.json, which --shard deals by")
+    mutants.add_argument("--shard", type=_shard, default=None, metavar="I/N",
+                         help="run only shard I of N of the certifications (the reference connector's and each "
+                              "mutant's, dealt by their recorded seconds) and write its --report: `refund-harness "
+                              "merge` of every shard gives the kill rate and the verdict (docs/mutants.md)")
+    mutants.add_argument("--report", type=Path, default=None, metavar="PATH",
+                         help="write what the run found as JSON (required with --shard)")
     storefronts = sub.add_parser("storefronts", help="print the platform registry and each platform's capabilities")
     storefronts.add_argument("--json", action="store_true", help="print it as JSON")
     probe = sub.add_parser(
@@ -164,7 +176,6 @@ def _parser() -> argparse.ArgumentParser:
                     "in-process simulators and the reference connector; quiet runs then converge and both sides "
                     "are reconciled per order. A progress bar goes to stderr, one JSON line to stdout. Exit codes: "
                     "0 nothing lost, doubled or mismatched; 1 otherwise; 4 usage error.")
-    soak.__class__ = _CertifyParser
     soak.add_argument("--refunds", type=_positive_int, required=True, metavar="N", help="refunds to make in all")
     soak.add_argument("--fault-rate", type=_rate, required=True, metavar="R",
                       help="share of requests answered by a transient fault, 0 to below 1")
@@ -209,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         return serve(args)
     if args.command == "mutants":
+        args.pytest_args = passthrough
         return mutants(args)
     if args.command == "probe":
         return probe(args)
@@ -218,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         return print_steps() if args.command == "steps" else print_storefronts(as_json=args.json)
     except BrokenPipeError:  # piped into `head`: the reader has all it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+        return ExitCode.OK
 
 
 def probe(args: argparse.Namespace) -> int:
@@ -229,13 +241,13 @@ def probe(args: argparse.Namespace) -> int:
         chosen = [platform(name) for name in args.names] or platforms()
     except UnknownPlatform as exc:
         print(f"refund-harness: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     disagree = 0
     for entry in chosen:
         result = run_probe(entry, seed=args.seed)
         disagree += not result.agrees
         print(json.dumps(result.as_dict()) if args.json else result.describe(), flush=True)
-    return 1 if disagree else 0
+    return ExitCode.FAILED if disagree else ExitCode.OK
 
 
 def mutants(args: argparse.Namespace) -> int:
@@ -245,11 +257,33 @@ def mutants(args: argparse.Namespace) -> int:
     unknown = [name for name in args.names if name not in MUTANTS]
     if unknown:
         print(f"refund-harness: no mutant {', '.join(unknown)}; mutants: {', '.join(sorted(MUTANTS))}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     if args.workers < 1:
         print("refund-harness: -n must be 1 or more", file=sys.stderr)
-        return EXIT_USAGE
-    return run(args.names or sorted(MUTANTS), args.workers, learn_catches=args.learn)
+        return ExitCode.USAGE
+    if args.shard and not args.report:
+        print("refund-harness mutants: --shard needs --report PATH, the file `refund-harness merge` joins",
+              file=sys.stderr)
+        return ExitCode.USAGE
+    if args.shard and args.learn:
+        print("refund-harness mutants: --learn records a whole run; it cannot be given with --shard", file=sys.stderr)
+        return ExitCode.USAGE
+    report = args.report.resolve() if args.report else None
+    problem = _unwritable(report) if report else None
+    if problem:
+        print(f"refund-harness mutants: cannot write {report}: {problem}", file=sys.stderr)
+        return ExitCode.USAGE
+    names = args.names or sorted(MUTANTS)
+    if args.shard:
+        from harness.mutants.fanout import run_shard
+        from harness.shards import ShardError
+
+        try:
+            return run_shard(names, args.workers, args.pytest_args, args.shard, report)
+        except ShardError as exc:
+            print(f"refund-harness mutants: {exc}", file=sys.stderr)
+            return ExitCode.USAGE
+    return run(names, args.workers, learn_catches=args.learn, options=args.pytest_args, report_path=report)
 
 
 def soak(args: argparse.Namespace) -> int:
@@ -263,7 +297,7 @@ def soak(args: argparse.Namespace) -> int:
                             serial=args.serial)
     except SoakError as exc:
         print(f"refund-harness soak: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    console=Console(stderr=True), transient=True)
     tasks: dict[str, object] = {}
@@ -278,22 +312,22 @@ def soak(args: argparse.Namespace) -> int:
             result = run_soak(config, progress)
     except SoakError as exc:
         print(f"refund-harness soak: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     print(json.dumps(result.summary()), flush=True)
     for line in result.mismatches:
         print(f"refund-harness soak: {line}", file=sys.stderr)
     clean = not (result.lost or result.duplicated or result.mismatched_orders) and result.converged
-    return 0 if clean else 1
+    return ExitCode.OK if clean else ExitCode.FAILED
 
 
 def serve(args: argparse.Namespace) -> int:
-    from harness.serving import EXIT_CANNOT_WRITE, serve as run
+    from harness.serving import serve as run
 
     manifest = args.manifest.resolve() if args.manifest else None
     problem = _unwritable(manifest) if manifest else None
     if problem:
         print(f"refund-harness: cannot write {manifest}: {problem}", file=sys.stderr)
-        return EXIT_CANNOT_WRITE
+        return ExitCode.USAGE
     return run(seed=args.seed, host=args.host, first_port=args.port, demo=args.demo, manifest_path=manifest,
                clock=args.clock)
 
@@ -305,11 +339,11 @@ def certify(args: argparse.Namespace) -> int:
     if not (PROJECT_ROOT / "features").is_dir() or not suite.is_dir():
         print(f"refund-harness: no features/ or tests/acceptance/ under {PROJECT_ROOT}; "
               "run certify from a checkout of the project", file=sys.stderr)
-        return 4
+        return ExitCode.USAGE
     problem = _usage_problem(args)
     if problem:
         print(f"refund-harness certify: {problem}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     report = args.report.resolve()
     junit = (args.junit or report.with_suffix(".junit.xml")).resolve()
     # -rN: no list of FAILED ids after the summary, whose last screen is the verdict, matrix and groups
@@ -343,7 +377,7 @@ def certify(args: argparse.Namespace) -> int:
             process = ConnectorProcess(args.connector_cmd, cwd=Path.cwd())
         except ConnectorProcessFailed as exc:
             print(f"refund-harness certify: {exc}", file=sys.stderr)
-            return EXIT_USAGE
+            return ExitCode.USAGE
         with process:
             return _run_pytest(pytest_args + [f"--harness-connector-cmd={args.connector_cmd}"], args, process.url)
     return _run_pytest(pytest_args, args, args.connector_url or args.connector)
@@ -357,6 +391,10 @@ def merge(args: argparse.Namespace) -> int:
     from harness.html_report import render_html
     from harness.shards import ShardError, merge as merge_reports, merge_cucumber, merge_junit, read_shard
 
+    from harness.mutants.fanout import is_mutants_report
+
+    if any(is_mutants_report(path) for path in args.shards):
+        return merge_mutants(args)
     report_path = args.report.resolve()
     junit_path = (args.junit or report_path.with_suffix(".junit.xml")).resolve()
     cucumber_path = args.cucumber_json.resolve() if args.cucumber_json else None
@@ -364,7 +402,7 @@ def merge(args: argparse.Namespace) -> int:
         problem = _unwritable(target)
         if problem:
             print(f"refund-harness merge: cannot write {target}: {problem}", file=sys.stderr)
-            return EXIT_USAGE
+            return ExitCode.USAGE
     try:
         shards = [read_shard(path) for path in args.shards]
         report = merge_reports(shards)
@@ -384,7 +422,7 @@ def merge(args: argparse.Namespace) -> int:
         html = render_html(report)
     except ShardError as exc:
         print(f"refund-harness merge: {exc}; nothing written", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     # everything is built before anything is written: a refused merge leaves no file behind
     write_report(report_path, report)
     write_atomically(report_path.with_suffix(".html"), html)
@@ -398,6 +436,35 @@ def merge(args: argparse.Namespace) -> int:
     console.print(f"merged {len(shards)} shards ({shards_ran})", soft_wrap=True)
     print_summary(console, report, written)
     return VERDICT_EXIT[report["verdict"]]
+
+
+def merge_mutants(args: argparse.Namespace) -> int:
+    """Merge the shards of `refund-harness mutants --shard`: the table, kill rate and exit code of the
+    unsharded run, or a refusal (exit 4, nothing written) naming the shard at fault."""
+    from harness.certification import write_report
+    from harness.mutants.fanout import merge as merge_shards, read_shard
+    from harness.mutants.run import present
+    from harness.shards import ShardError
+
+    if args.junit or args.cucumber_json:
+        print("refund-harness merge: mutants shards have no JUnit XML or Cucumber JSON; give only --report",
+              file=sys.stderr)
+        return ExitCode.USAGE
+    report_path = args.report.resolve()
+    problem = _unwritable(report_path)
+    if problem:
+        print(f"refund-harness merge: cannot write {report_path}: {problem}", file=sys.stderr)
+        return ExitCode.USAGE
+    try:
+        merged = merge_shards([(path, read_shard(path)) for path in args.shards])
+    except ShardError as exc:
+        print(f"refund-harness merge: {exc}; nothing written", file=sys.stderr)
+        return ExitCode.USAGE
+    write_report(report_path, merged)
+    print("merged " + ", ".join(f"shard {entry['shard']}: {entry['certifications']} certifications in "
+                                f"{entry['seconds']} s (predicted {entry['predicted_seconds']} s)"
+                                for entry in merged["shards"]))
+    return present(merged)
 
 
 def _run_pytest(pytest_args: list[str], args: argparse.Namespace, connector: str | None) -> int:
@@ -476,7 +543,7 @@ def print_steps() -> int:
     for doc in describe_types():
         print(f"  {{...:{doc.name}}}  {doc.meaning}, e.g. {doc.example}")
     print(f"  (storefronts registered: {', '.join(p.display_name for p in platforms())})")
-    return 0
+    return ExitCode.OK
 
 
 def print_storefronts(*, as_json: bool) -> int:
@@ -487,7 +554,7 @@ def print_storefronts(*, as_json: bool) -> int:
     entries = [p.describe() for p in platforms()]
     if as_json:
         print(json.dumps(entries, indent=2))
-        return 0
+        return ExitCode.OK
     from rich.console import Console
     from rich.table import Table
 
@@ -502,7 +569,7 @@ def print_storefronts(*, as_json: bool) -> int:
     for flag in [f.name for f in fields(Capabilities) if f.type in (bool, "bool")]:
         table.add_row(flag.replace("_", " "), *("yes" if entry[flag] else "no" for entry in entries))
     Console(width=200).print(table)
-    return 0
+    return ExitCode.OK
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,27 +14,27 @@ from __future__ import annotations
 from decimal import Decimal
 
 from harness.storefronts import StorefrontRefundRequest
-from harness.world import World
+from harness.scenario import ScenarioWorld
 from steps.vocabulary import then, when
 
 
 @when("the buyer asks for a refund and the merchant refunds {amount:Amount} in the storefront",
       "the buyer asks for a refund and the merchant refunds 12.35 in the storefront")
-def requested_refund(world: World, amount: Decimal) -> None:
+def requested_refund(world: ScenarioWorld, amount: Decimal) -> None:
     """The buyer requests a refund from their account, then the merchant refunds the amount."""
     world.storefront_refund(world.order, StorefrontRefundRequest(amount=amount))
 
 
 @when("the merchant refunds {amount:Amount} in the storefront without a buyer request",
       "the merchant refunds 12.35 in the storefront without a buyer request")
-def unrequested_refund(world: World, amount: Decimal) -> None:
+def unrequested_refund(world: ScenarioWorld, amount: Decimal) -> None:
     """The merchant refunds though the buyer asked for nothing (an external transaction)."""
     world.driver_of(world.order).refund_without_request(world.order.placed, amount)  # type: ignore[attr-defined]
 
 
 @then("the storefront's API lists no refund of the order, though {amount:Amount} went back to the buyer",
       "the storefront's API lists no refund of the order, though 12.35 went back to the buyer")
-def unlisted(world: World, amount: Decimal) -> None:
+def unlisted(world: ScenarioWorld, amount: Decimal) -> None:
     """The API shows no refund of the order, yet the control plane shows the money did go back."""
     driver = world.driver_of(world.order)
     listed = driver.refunds(world.order.placed)

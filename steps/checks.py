@@ -1,16 +1,18 @@
 """Then steps: what must be true on the connector, on NetSuite and on the storefront."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from common import money
 from harness import seam
-from harness.world import OrderUnderTest, World
+from harness.expected import OrderUnderTest
+from harness.scenario import ScenarioWorld
 from simulators.core.orders import price_order
 from steps.vocabulary import then
 
 
-def _mentions(world: World, message: str | None, text: str) -> bool:
+def _mentions(world: ScenarioWorld, message: str | None, text: str) -> bool:
     """The message says ``text`` (case-insensitive), in the platform's words or in the scenario's own
     names for the lines it mentions ("the shipping", "SKU-1001 (line 1)")."""
     wanted = text.lower()
@@ -18,14 +20,14 @@ def _mentions(world: World, message: str | None, text: str) -> bool:
         message or "", world.explain_lines(message), world.explain_lines(message, platform_words=False)))
 
 
-def describe_rows(world: World, rows: list[seam.RefundView], order: OrderUnderTest) -> str:
+def describe_rows(world: ScenarioWorld, rows: list[seam.RefundView], order: OrderUnderTest) -> str:
     """The connector's refund rows of an order, one per line: source id, status and, for a row in error,
     its message with the order's lines named as the scenario wrote them."""
     return "; ".join(f"refund {r.source_id} is {r.status}" + (f": {world.explain_lines(r.error, order)}" if r.error else "")
                      for r in rows)
 
 
-def _refusal(world: World) -> str:
+def _refusal(world: ScenarioWorld) -> str:
     refusal = world.scenario.refusal
     assert refusal is not None, "refund sync was activated; a refusal was expected"
     return str(refusal)
@@ -33,14 +35,27 @@ def _refusal(world: World) -> str:
 
 @then('activation is refused because "{reason:Text}"', 'activation is refused because "order sync is not active"')
 @then('the refusal also says "{reason:Text}"', 'the refusal also says "no test order"')
-def refused_because(world: World, reason: str) -> None:
+def refused_because(world: ScenarioWorld, reason: str) -> None:
     """The refusal message names the reason (case-insensitive substring)."""
     message = _refusal(world)
     assert reason.lower() in message.lower(), f"refusal does not mention {reason!r}: {message}"
 
 
+@then("adding the account is refused, naming every platform the connector syncs",
+      "adding the account is refused, naming every platform the connector syncs")
+def account_refused_naming_platforms(world: ScenarioWorld) -> None:
+    """The connector refused the account, and its message names each platform of its claim as a word of
+    its own (case-insensitive), so a person sees which names it takes."""
+    refusal = world.scenario.refusal
+    assert refusal is not None, "the account was added; a refusal was expected"
+    message = str(refusal)
+    unnamed = [platform for platform in world.connector.certification_claim().directions
+               if not re.search(rf"(?<![\w-]){re.escape(platform)}(?![\w-])", message, re.IGNORECASE)]
+    assert not unnamed, f"the refusal does not name {', '.join(unnamed)} among the platforms it syncs: {message}"
+
+
 @then('order sync fails because "{reason:Text}"', 'order sync fails because "has no NetSuite item"')
-def order_sync_failed(world: World, reason: str) -> None:
+def order_sync_failed(world: ScenarioWorld, reason: str) -> None:
     """Order sync refused the order, saying why."""
     failure = world.scenario.failure
     assert failure is not None, "order sync succeeded; a failure was expected"
@@ -49,7 +64,7 @@ def order_sync_failed(world: World, reason: str) -> None:
 
 
 @then('posting is refused because "{reason:Text}"', 'posting is refused because "canceled"')
-def posting_refused(world: World, reason: str) -> None:
+def posting_refused(world: ScenarioWorld, reason: str) -> None:
     """The connector refused to post the refund (nothing was sent), and its message names the reason
     (case-insensitive substring)."""
     refusal = world.scenario.post_refusal
@@ -58,57 +73,57 @@ def posting_refused(world: World, reason: str) -> None:
     assert reason.lower() in str(refusal).lower(), f"the refusal does not mention {reason!r}: {refusal}"
 
 
-def _direction_of(world: World, index: int) -> str:
+def _direction_of(world: ScenarioWorld, index: int) -> str:
     return world.connector.direction(world.scenario.accounts[index].id)
 
 
 @then("refund sync is off for the account", "refund sync is off for the account")
-def sync_off(world: World) -> None:
+def sync_off(world: ScenarioWorld) -> None:
     """Nothing was switched on."""
     assert _direction_of(world, 0) == seam.OFF
 
 
 @then("refund sync runs {direction:Direction} for the account", "refund sync runs to NetSuite for the account")
 @then("refund sync runs {direction:Direction} for the first account", "refund sync runs to NetSuite for the first account")
-def sync_runs(world: World, direction: str) -> None:
+def sync_runs(world: ScenarioWorld, direction: str) -> None:
     """The (first) account syncs refunds in exactly this direction."""
     assert _direction_of(world, 0) == direction
 
 
 @then("refund sync runs in the direction under test for the account",
       "refund sync runs in the direction under test for the account")
-def sync_runs_direction_under_test(world: World, direction_under_test: str) -> None:
+def sync_runs_direction_under_test(world: ScenarioWorld, direction_under_test: str) -> None:
     """The account syncs refunds in the direction an @each_direction scenario runs for."""
     assert _direction_of(world, 0) == direction_under_test
 
 
 @then("refund sync runs {direction:Direction} for the second account",
       "refund sync runs from NetSuite for the second account")
-def sync_runs_second(world: World, direction: str) -> None:
+def sync_runs_second(world: ScenarioWorld, direction: str) -> None:
     """The second account syncs refunds in exactly this direction."""
     assert _direction_of(world, 1) == direction
 
 
 @then("no other setting had to be changed to activate it", "no other setting had to be changed to activate it")
-def no_feature_flag(world: World) -> None:
+def no_feature_flag(world: ScenarioWorld) -> None:
     """Activation used the account's default settings: no feature flag exists or was touched."""
     assert world.connector.account_setup(world.account.id) == world.default_setup(world.account.platform)
 
 
 @then("every refund of the order is posted, once on each side", "every refund of the order is posted, once on each side")
-def posted_exactly_once(world: World) -> None:
+def posted_exactly_once(world: ScenarioWorld) -> None:
     """Every ledger row of the order is Posted, each side holds one refund per row, and the order
     reconciles by total and by line."""
     assert_posted_exactly_once(world, world.order)
 
 
-def assert_posted_exactly_once(world: World, order: OrderUnderTest) -> None:
+def assert_posted_exactly_once(world: ScenarioWorld, order: OrderUnderTest) -> None:
     """``order``'s ledger rows are all Posted, each side holds one refund per row, and it reconciles."""
     rows = world.refunds_of(order)
     assert rows, "the connector has no refund for the order"
     assert all(r.status == seam.POSTED for r in rows), describe_rows(world, rows, order)
     storefront = world.driver_of(order).refunds(order.placed)
-    netsuite = world.netsuite_side(order)
+    netsuite = world.netsuite_view.side(order)
     assert len(storefront) == len(netsuite) == len(rows), (
         f"the connector has {len(rows)} refund(s) for the order, the storefront {len(storefront)}, "
         f"NetSuite {len(netsuite)}")
@@ -117,14 +132,14 @@ def assert_posted_exactly_once(world: World, order: OrderUnderTest) -> None:
 
 
 @then("the refund has status Canceled", "the refund has status Canceled")
-def refund_canceled(world: World) -> None:
+def refund_canceled(world: ScenarioWorld) -> None:
     """The order's latest refund row is Canceled."""
     refund = world.latest_refund()
     assert refund.status == seam.CANCELED, f"refund {refund.source_id} is {refund.status}, not canceled"
 
 
 @then("the refund has status Posted", "the refund has status Posted")
-def refund_posted(world: World) -> None:
+def refund_posted(world: ScenarioWorld) -> None:
     """The order's latest refund row is Posted."""
     refund = world.latest_refund()
     assert refund.status == seam.POSTED, (
@@ -132,7 +147,7 @@ def refund_posted(world: World) -> None:
 
 
 @then("every refund of the order has status Posted", "every refund of the order has status Posted")
-def all_posted(world: World) -> None:
+def all_posted(world: ScenarioWorld) -> None:
     """Every refund row of the order is Posted (and there is one at least)."""
     rows = world.refunds_of(world.order)
     assert rows, "the connector has no refund for the order"
@@ -140,7 +155,7 @@ def all_posted(world: World) -> None:
 
 
 @then('the refund shows an error containing "{text:Text}"', 'the refund shows an error containing "never synced"')
-def refund_error(world: World, text: str) -> None:
+def refund_error(world: ScenarioWorld, text: str) -> None:
     """The row is in Error and its message, the one a person hovers to read, explains why."""
     refund = world.latest_refund()
     assert refund.status == seam.ERROR, f"refund is {refund.status}, not Error"
@@ -149,7 +164,7 @@ def refund_error(world: World, text: str) -> None:
 
 
 @then("the refund shows why the storefront refused it", "the refund shows why the storefront refused it")
-def refund_refused_by_storefront(world: World) -> None:
+def refund_refused_by_storefront(world: ScenarioWorld) -> None:
     """The row is in Error with a message that says what the storefront refused (in the connector's
     words or the platform's), not an unexpected error a person can only re-post and report, nor the
     platform's raw answer (a JSON or dict dump) where its words should be."""
@@ -163,19 +178,19 @@ def refund_refused_by_storefront(world: World) -> None:
 
 @then("the refund's error names the NetSuite refund by its number",
       "the refund's error names the NetSuite refund by its number")
-def error_names_netsuite_refund(world: World) -> None:
+def error_names_netsuite_refund(world: ScenarioWorld) -> None:
     """The row is in Error and its message names the order's NetSuite refund by the number (tranId) a
     NetSuite user finds it by, not by an internal id they never see."""
     refund = world.latest_refund()
     assert refund.status == seam.ERROR, f"refund is {refund.status}, not Error"
-    numbers = [record.get("tranId") for _, record in world.netsuite_refunds_of(world.order)]
+    numbers = [record.get("tranId") for _, record in world.netsuite_view.refunds_of(world.order)]
     assert len(numbers) == 1 and numbers[0], f"expected one NetSuite refund with a number, found {numbers}"
     assert numbers[0] in (refund.error or ""), f"error does not name NetSuite refund {numbers[0]}: {refund.error}"
 
 
 @then("the refund's error names the order's sales order by its number",
       "the refund's error names the order's sales order by its number")
-def error_names_sales_order(world: World) -> None:
+def error_names_sales_order(world: ScenarioWorld) -> None:
     """The row is in Error and its message names the order's NetSuite sales order by the number
     (tranId) a NetSuite user finds it by, not by an internal id they never see."""
     refund = world.latest_refund()
@@ -187,7 +202,7 @@ def error_names_sales_order(world: World) -> None:
 
 
 @then("each account lists only its own refunds", "each account lists only its own refunds")
-def accounts_list_own_refunds(world: World) -> None:
+def accounts_list_own_refunds(world: ScenarioWorld) -> None:
     """Every account of the scenario lists refund rows of that account only: an operator of one
     account (one tenant) never sees, posts or cancels another's."""
     listed = {account.id: world.connector.refunds(account.id) for account in world.scenario.accounts}
@@ -199,49 +214,57 @@ def accounts_list_own_refunds(world: World) -> None:
 
 
 @then("NetSuite has a Cash Refund created from the Cash Sale", "NetSuite has a Cash Refund created from the Cash Sale")
-def cash_refund_from_cash_sale(world: World) -> None:
+def cash_refund_from_cash_sale(world: ScenarioWorld) -> None:
     """The order was billed as a cash sale and refunded with a cash refund made from it."""
-    world.assert_netsuite_refund_kind("cashSale", "cashRefund")
+    assert_netsuite_refund_kind(world, "cashSale", "cashRefund")
+
+
+@then("NetSuite billed the order as an invoice", "NetSuite billed the order as an invoice")
+def billed_as_invoice(world: ScenarioWorld) -> None:
+    """NetSuite's Bill button made an invoice: the sales order carried no payment method (nothing was
+    paid yet), where a paid order bills as a cash sale."""
+    billed_type = world.order.billed[0] if world.order.billed else None
+    assert billed_type == "invoice", f"NetSuite billed the order as {billed_type}, not as an invoice"
 
 
 @then("NetSuite has a Credit Memo created from the Invoice", "NetSuite has a Credit Memo created from the Invoice")
-def credit_memo_from_invoice(world: World) -> None:
+def credit_memo_from_invoice(world: ScenarioWorld) -> None:
     """The order was billed as an invoice and refunded with a credit memo made from it."""
-    world.assert_netsuite_refund_kind("invoice", "creditMemo")
+    assert_netsuite_refund_kind(world, "invoice", "creditMemo")
 
 
 @then("the NetSuite refund has the refunded lines and quantities", "the NetSuite refund has the refunded lines and quantities")
 @then("the storefront shows a line-item refund of the same lines", "the storefront shows a line-item refund of the same lines")
-def same_lines(world: World) -> None:
+def same_lines(world: ScenarioWorld) -> None:
     """Items and quantities refunded are the same on both sides."""
-    world.assert_same_lines(world.order)
+    assert_same_lines(world, world.order)
 
 
 @then("the refunded lines match where the storefront refunds by line",
       "the refunded lines match where the storefront refunds by line")
-def same_lines_where_supported(world: World) -> None:
+def same_lines_where_supported(world: ScenarioWorld) -> None:
     """Same items and quantities on a line-item storefront; a general refund of the same total elsewhere."""
     if world.account_of(world.order).platform.capabilities.line_items:
-        world.assert_same_lines(world.order)
+        assert_same_lines(world, world.order)
     else:
-        world.assert_general_refund(world.order)
+        assert_general_refund(world, world.order)
 
 
 @then("the NetSuite refund has a shipping line for the refunded shipping",
       "the NetSuite refund has a shipping line for the refunded shipping")
-def shipping_line(world: World) -> None:
+def shipping_line(world: ScenarioWorld) -> None:
     """Refunded shipping is a line on the shipping item, for the shipping amount and its tax."""
-    world.assert_shipping_line(world.order)
+    assert_shipping_line(world, world.order)
 
 
 @then("the NetSuite refund has a single line on the refund item", "the NetSuite refund has a single line on the refund item")
-def single_generic_line(world: World) -> None:
+def single_generic_line(world: ScenarioWorld) -> None:
     """An amount-only refund lands on the generic refund item as one line."""
-    world.assert_single_generic_line(world.order)
+    assert_single_generic_line(world, world.order)
 
 
 @then("the refund totals match on both sides", "the refund totals match on both sides")
-def totals_match(world: World) -> None:
+def totals_match(world: ScenarioWorld) -> None:
     """Reconciliation of the order: same total (and lines, where applicable) on both sides."""
     result = world.reconcile(world.order)
     assert result.matches, result.describe()
@@ -249,34 +272,34 @@ def totals_match(world: World) -> None:
 
 
 @then("NetSuite has exactly {count:Refunds} for the order", "NetSuite has exactly 1 refund for the order")
-def netsuite_refund_count(world: World, count: int) -> None:
+def netsuite_refund_count(world: ScenarioWorld, count: int) -> None:
     """Exactly-once: duplicates and re-runs did not create more refunds in NetSuite."""
-    found = world.netsuite_side(world.order)
+    found = world.netsuite_view.side(world.order)
     assert len(found) == count, f"NetSuite has {len(found)} refunds for the order"
 
 
 @then("the storefront has exactly {count:Refunds} for the order", "the storefront has exactly 2 refunds for the order")
-def storefront_refund_count(world: World, count: int) -> None:
+def storefront_refund_count(world: ScenarioWorld, count: int) -> None:
     """Exactly-once on the storefront side."""
     found = world.driver_of(world.order).refunds(world.order.placed)
     assert len(found) == count, f"the storefront has {len(found)} refunds for the order"
 
 
 @then("the storefront shows a general refund of the same total", "the storefront shows a general refund of the same total")
-def general_refund(world: World) -> None:
+def general_refund(world: ScenarioWorld) -> None:
     """An amount-only refund on the storefront for the NetSuite refund's total."""
-    world.assert_general_refund(world.order)
+    assert_general_refund(world, world.order)
 
 
 @then("the refund is waiting for the storefront to complete it", "the refund is waiting for the storefront to complete it")
-def waiting_for_storefront(world: World) -> None:
+def waiting_for_storefront(world: ScenarioWorld) -> None:
     """Pushed (target id known) but not Posted until the storefront completes it."""
     refund = world.latest_refund()
     assert refund.target_id and refund.status == seam.RETRIEVED, (refund.status, refund.target_id)
 
 
 @then("the connector has retrieved {count:Refunds} for the order", "the connector has retrieved 1 refund for the order")
-def retrieved_count(world: World, count: int) -> None:
+def retrieved_count(world: ScenarioWorld, count: int) -> None:
     """The ledger holds this many refunds of the order, still waiting to be posted."""
     rows = world.refunds_of(world.order)
     assert len(rows) == count, f"the ledger has {len(rows)} refunds of the order"
@@ -284,21 +307,21 @@ def retrieved_count(world: World, count: int) -> None:
 
 
 @then("the connector has {count:Refunds} for the order", "the connector has 0 refunds for the order")
-def ledger_count(world: World, count: int) -> None:
+def ledger_count(world: ScenarioWorld, count: int) -> None:
     """The connector's ledger holds this many refund rows of the order, whatever their status."""
     rows = world.refunds_of(world.order)
     assert len(rows) == count, f"the connector has {len(rows)} refunds of the order: {[(r.source_id, r.status) for r in rows]}"
 
 
 @then("every refund of the order has status Canceled", "every refund of the order has status Canceled")
-def all_canceled(world: World) -> None:
+def all_canceled(world: ScenarioWorld) -> None:
     """Every refund row of the order is Canceled (and there is one at least)."""
     rows = world.refunds_of(world.order)
     assert rows, "the connector has no refund for the order"
     assert all(r.status == seam.CANCELED for r in rows), [(r.source_id, r.status) for r in rows]
 
 
-def _refunded_in_all(world: World, side: str, refunds, amount: Decimal, currency: str) -> None:
+def _refunded_in_all(world: ScenarioWorld, side: str, refunds, amount: Decimal, currency: str) -> None:
     order = world.order
     assert currency == order.placed.currency, f"the order is in {order.placed.currency}, not {currency}"
     currencies = sorted({r.currency for r in refunds} - {currency})
@@ -310,26 +333,26 @@ def _refunded_in_all(world: World, side: str, refunds, amount: Decimal, currency
 
 @then("the storefront refunded {amount:Amount} {currency:Currency} in all for the order",
       "the storefront refunded 12.35 USD in all for the order")
-def storefront_refunded_in_all(world: World, amount: Decimal, currency: str) -> None:
+def storefront_refunded_in_all(world: ScenarioWorld, amount: Decimal, currency: str) -> None:
     """The storefront's refunds of the order add up to exactly this, in this currency."""
     _refunded_in_all(world, "the storefront", world.driver_of(world.order).refunds(world.order.placed), amount, currency)
 
 
 @then("NetSuite refunded {amount:Amount} {currency:Currency} in all for the order",
       "NetSuite refunded 12.35 USD in all for the order")
-def netsuite_refunded_in_all(world: World, amount: Decimal, currency: str) -> None:
+def netsuite_refunded_in_all(world: ScenarioWorld, amount: Decimal, currency: str) -> None:
     """NetSuite's refunds made from the order's billed record add up to exactly this, in this currency."""
-    _refunded_in_all(world, "NetSuite", world.netsuite_side(world.order), amount, currency)
+    _refunded_in_all(world, "NetSuite", world.netsuite_view.side(world.order), amount, currency)
 
 
 @then("the connector acknowledged every refund webhook delivery",
       "the connector acknowledged every refund webhook delivery")
-def webhooks_acknowledged(world: World) -> None:
+def webhooks_acknowledged(world: ScenarioWorld) -> None:
     """Every delivery (a POST) that reached the connector's webhook address in this scenario was answered
     2xx. The platform acts on the status only: a 4xx tells it the delivery is refused, a 5xx makes it
     deliver again and in the end disable the subscription, so a delivery the connector took (or rightly
     ignores, as a duplicate or one it has no use for) must be acknowledged."""
-    deliveries = [answer for answer in world.scenario.webhook_answers if answer.method == "POST"]
+    deliveries = [answer for answer in world.webhook_answers if answer.method == "POST"]
     assert deliveries, "no webhook delivery reached the connector in this scenario"
     unacknowledged = [f"{answer.status} {answer.text[:200]}" for answer in deliveries if not 200 <= answer.status < 300]
     assert not unacknowledged, (f"{len(unacknowledged)} of {len(deliveries)} webhook deliveries were not "
@@ -337,7 +360,7 @@ def webhooks_acknowledged(world: World) -> None:
 
 
 @then("the connector refused the webhook", "the connector refused the webhook")
-def webhook_refused(world: World) -> None:
+def webhook_refused(world: ScenarioWorld) -> None:
     """The last webhook request a step sent was answered with a 4xx (a forged delivery, or a request that
     is no delivery, must be refused: a 5xx would have the sender try again)."""
     status = world.scenario.webhook_status
@@ -345,14 +368,23 @@ def webhook_refused(world: World) -> None:
     assert 400 <= status < 500, f"the connector answered the webhook with {status}, not a 4xx"
 
 
+@then("the connector acknowledged the webhook", "the connector acknowledged the webhook")
+def webhook_acknowledged(world: World) -> None:
+    """The last webhook request a step sent was answered with a 2xx: every storefront delivers again what
+    gets any other answer, and in the end drops the subscription."""
+    status = world.scenario.webhook_status
+    assert status is not None, "no webhook was sent in this scenario"
+    assert 200 <= status < 300, f"the connector answered the webhook with {status}, not a 2xx"
+
+
 @then("the connector retrieved no refund", "the connector retrieved no refund")
-def nothing_retrieved(world: World) -> None:
+def nothing_retrieved(world: ScenarioWorld) -> None:
     """Refunds not made from an order this connector synced are left alone."""
     assert world.connector.refunds(world.account.id) == []
 
 
 @then("reconciliation finds the refund totals differ", "reconciliation finds the refund totals differ")
-def totals_differ(world: World) -> None:
+def totals_differ(world: ScenarioWorld) -> None:
     """The deliberate misconfiguration is caught."""
     result = world.reconcile(world.order)
     assert not result.matches and result.storefront_total != result.netsuite_total, result.describe()
@@ -360,7 +392,7 @@ def totals_differ(world: World) -> None:
 
 @then("the mismatch names the storefront total, the NetSuite total and the difference",
       "the mismatch names the storefront total, the NetSuite total and the difference")
-def mismatch_amounts(world: World) -> None:
+def mismatch_amounts(world: ScenarioWorld) -> None:
     """The message carries both totals and by how much they differ."""
     result = world.reconcile(world.order)
     text = result.describe()
@@ -369,7 +401,7 @@ def mismatch_amounts(world: World) -> None:
 
 
 @then('the mismatch is attributed to "{cause:Text}"', 'the mismatch is attributed to "NetSuite configuration"')
-def mismatch_cause(world: World, cause: str) -> None:
+def mismatch_cause(world: ScenarioWorld, cause: str) -> None:
     """The likely cause names the side whose configuration to check."""
     result = world.reconcile(world.order)
     assert result.likely_cause and cause.lower() in result.likely_cause.lower(), result.describe()
@@ -400,7 +432,7 @@ def _amounts_with_decimals(where: str, node: object) -> list[str]:
 
 @then("no amount NetSuite holds or was sent for the order has decimals",
       "no amount NetSuite holds or was sent for the order has decimals")
-def no_decimal_amounts(world: World) -> None:
+def no_decimal_amounts(world: ScenarioWorld) -> None:
     """For a currency without minor units (JPY): every money field (amount, rate, tax, totals) of the
     order's NetSuite records (its sales order, billed record and every refund made from it) and of
     every write request sent to NetSuite for the order, refused ones too (a request whose path names
@@ -413,16 +445,16 @@ def no_decimal_amounts(world: World) -> None:
     found = _amounts_with_decimals(f"salesOrder {order.sales_order_id}",
                                    world.netsuite.record("salesOrder", order.sales_order_id))
     found += _amounts_with_decimals(f"{order.billed[0]} {order.billed[1]}", world.netsuite.record(*order.billed))
-    for kind, record in world.netsuite_refunds_of(order):
+    for kind, record in world.netsuite_view.refunds_of(order):
         found += _amounts_with_decimals(f"{kind} {record['id']}", record)
-    for method, path, body in world.netsuite_writes_for(order):
+    for method, path, body in world.netsuite_view.writes_for(order):
         found += _amounts_with_decimals(f"{method} {path}", body)
     assert not found, f"amounts with decimals in {currency}, which has none: " + "; ".join(found)
 
 
 @then("NetSuite's sales order has the order's lines at the storefront's prices, discounts and tax",
       "NetSuite's sales order has the order's lines at the storefront's prices, discounts and tax")
-def sales_order_as_sold(world: World) -> None:
+def sales_order_as_sold(world: ScenarioWorld) -> None:
     """Every line of the latest order is on its NetSuite sales order, found by the storefront's own line
     id, with its item, title and quantity, and the money the storefront's API gives for it (the
     platform's ``order_line_money``): its unit price before discount, amount after discount and tax; or,
@@ -472,7 +504,7 @@ def sales_order_as_sold(world: World) -> None:
 
 @then("NetSuite's customer is the order's buyer, as far as the storefront tells who they are",
       "NetSuite's customer is the order's buyer, as far as the storefront tells who they are")
-def customer_is_buyer(world: World) -> None:
+def customer_is_buyer(world: ScenarioWorld) -> None:
     """The customer of the latest order's sales order has the buyer's email and first and last name,
     those of them the storefront's API gives a seller (the platform's ``buyer_details``)."""
     order = world.order
@@ -486,3 +518,56 @@ def customer_is_buyer(world: World) -> None:
     wrong = [f"{key} {customer.get(key)!r}, the buyer's is {value!r}" for key, value in expected.items()
              if customer.get(key) != value]
     assert not wrong, f"NetSuite customer {entity} is not the order's buyer: " + "; ".join(wrong)
+
+
+# --- assertions the Then steps above share ------------------------------------------------
+def assert_netsuite_refund_kind(world: ScenarioWorld, billed_type: str, refund_type: str) -> None:
+    order = world.order
+    assert order.billed and order.billed[0] == billed_type, f"the order was billed as {order.billed}"
+    kinds = {r.kind for r in world.netsuite_view.side(order)}
+    assert kinds == {refund_type}, f"NetSuite refunds made from the {billed_type}: {sorted(kinds) or 'none'}"
+
+
+def assert_same_lines(world: ScenarioWorld, order: OrderUnderTest) -> None:
+    storefront = world.driver_of(order).refunds(order.placed)
+    netsuite = world.netsuite_view.side(order)
+    sf_lines = sorted(l for r in storefront for l in r.lines)
+    ns_lines = sorted(l for r in netsuite for l in r.lines)
+    assert netsuite and storefront, f"refunds: storefront {len(storefront)}, NetSuite {len(netsuite)}"
+    assert ns_lines, "the NetSuite refund has no item lines"
+    assert sf_lines == ns_lines, f"refunded lines differ: storefront {sf_lines}, NetSuite {ns_lines}"
+
+
+def _refund_records(world: ScenarioWorld, order: OrderUnderTest) -> list[dict]:
+    records = [record for _, record in world.netsuite_view.refunds_of(order)]
+    assert records, f"NetSuite has no refund made from the billed record of order {order.placed.order_id}"
+    return records
+
+
+def assert_shipping_line(world: ScenarioWorld, order: OrderUnderTest) -> None:
+    priced = price_order(order.spec)
+    lines = [l for r in _refund_records(world, order) for l in r["item"]["items"]
+             if l["item"]["id"] == world.shipping_item_id]
+    assert len(lines) == 1, f"expected one shipping line, found {len(lines)}"
+    assert Decimal(str(lines[0]["amount"])) == priced.shipping, (lines[0]["amount"], priced.shipping)
+    # the shipping's tax goes back with it: on its line, not lost into an adjustment of the total
+    tax = Decimal(str(lines[0].get("taxAmount") or 0))
+    assert tax == priced.shipping_tax, f"the shipping line carries tax {tax}, the shipping's tax was {priced.shipping_tax}"
+
+
+def assert_single_generic_line(world: ScenarioWorld, order: OrderUnderTest) -> None:
+    records = _refund_records(world, order)
+    assert len(records) == 1, f"NetSuite has {len(records)} refunds for the order, expected 1"
+    lines = records[0]["item"]["items"]
+    assert [l["item"]["id"] for l in lines] == [world.refund_item_id], (
+        f"lines on items {[l['item']['id'] for l in lines]}, expected only the refund item {world.refund_item_id}")
+
+
+def assert_general_refund(world: ScenarioWorld, order: OrderUnderTest) -> None:
+    storefront = world.driver_of(order).refunds(order.placed)
+    netsuite = world.netsuite_view.side(order)
+    assert len(storefront) == 1 and len(netsuite) == 1, (
+        f"expected one refund on each side: the storefront has {len(storefront)}, NetSuite has {len(netsuite)}")
+    assert storefront[0].lines == (), "a general refund carries no lines"
+    assert storefront[0].total == netsuite[0].total, (
+        f"the general refund is {storefront[0].total} in the storefront and {netsuite[0].total} in NetSuite")

@@ -8,9 +8,10 @@ even exchange), so the amount the scenario expects is that balance, not what the
 
 Driver hook a platform declaring the capability provides (see harness/storefronts.py for the rest):
 
-- ``exchange(order, lines, worth) -> str``: the merchant exchanges these (line number, quantity) of
-  ``order`` for new items worth ``worth`` in all (tax included, in the order's currency), processed at
-  once in the admin; returns the id of the storefront refund that settles the exchange, as the
+- ``exchange(order, lines, balance) -> str``: the merchant exchanges these (line number, quantity) of
+  ``order`` for new items worth, tax included, what the storefront itself values the returned units at
+  less ``balance`` (in the order's currency; the storefront's value, which may split a line's cents
+  otherwise than an even share), processed at once in the admin; returns the id of the storefront refund that settles the exchange, as the
   driver's ``refunds(order)`` names it. The return itself must stay visible in the storefront's API
   (where the platform shows returns), so a connector that wrongly synced returns could.
 """
@@ -19,51 +20,45 @@ from __future__ import annotations
 from decimal import Decimal
 
 from common import money
-from harness.world import World
+from harness.scenario import ScenarioWorld
 from steps.vocabulary import then, when
 
 
-def _exchange(world: World, number: int, units: int, less: Decimal) -> None:
+def _exchange(world: ScenarioWorld, number: int, units: int, less: Decimal) -> None:
     order = world.order
     driver = world.driver_of(order)
     hook = getattr(driver, "exchange", None)
     if hook is None:
         raise AssertionError(f"{driver.display_name} declares exchanges but its driver has no exchange hook "
                              "(see steps/exchanges.py)")
-    units_after = dict(order.refunded_units)
-    units_after[number] = units_after.get(number, 0) + units
-    worth = (world.value_of(order, units=units_after, shipping=order.shipping_refunded)
-             - world.value_of(order, units=order.refunded_units, shipping=order.shipping_refunded))
+    quote = world.expected.quote(order, lines=((number, units),))
     less = money.amount(less, order.placed.currency)
-    assert 0 <= less < worth, f"the returned units are worth {worth}; an exchange {less} cheaper is not one"
-    made = hook(order.placed, ((number, units),), worth - less)
-    order.storefront_refund_ids.append(made)
+    assert 0 <= less < quote.worth, f"the returned units are worth {quote.worth}; an exchange {less} cheaper is not one"
+    made = hook(order.placed, ((number, units),), less)
     # what the scenario expects the storefront's refund to give back: the balance, not the lines' worth
-    order.asked[made] = less
-    order.adjusted = True
-    order.refunded_units = units_after
+    world.expected.refunded_in_storefront(order, made, asked=less, adjusted=True, quote=quote)
 
 
 @when("the customer exchanges {units:d} unit of line {number:d} in the storefront for an item worth {less:Amount} less",
       "the customer exchanges 1 unit of line 1 in the storefront for an item worth 5.00 less")
-def cheaper_exchange(world: World, units: int, number: int, less: Decimal) -> None:
+def cheaper_exchange(world: ScenarioWorld, units: int, number: int, less: Decimal) -> None:
     """The returned units go back; the new item costs ``less`` less, tax included: that is the balance."""
     _exchange(world, number, units, less)
 
 
 @when("the customer exchanges {units:d} unit of line {number:d} in the storefront for an item worth the same",
       "the customer exchanges 1 unit of line 1 in the storefront for an item worth the same")
-def even_exchange(world: World, units: int, number: int) -> None:
+def even_exchange(world: ScenarioWorld, units: int, number: int) -> None:
     """An even exchange: no money changes hands."""
     _exchange(world, number, units, Decimal(0))
 
 
 @then("NetSuite's refund of the order is the exchange's balance of {balance:Amount}",
       "NetSuite's refund of the order is the exchange's balance of 5.00")
-def balance_posted(world: World, balance: Decimal) -> None:
+def balance_posted(world: ScenarioWorld, balance: Decimal) -> None:
     """Exactly one refund in NetSuite, for the balance: not the returned lines' value, nothing for the return."""
     order = world.order
-    found = world.netsuite_side(order)
+    found = world.netsuite_view.side(order)
     assert len(found) == 1, f"NetSuite has {len(found)} refunds for the order; the exchange's refund only was expected"
     balance = money.amount(balance, order.placed.currency)
     assert found[0].total == balance, (f"NetSuite's refund is {found[0].total} {order.placed.currency}; the exchange "
@@ -71,7 +66,7 @@ def balance_posted(world: World, balance: Decimal) -> None:
 
 
 @then("the storefront gave back no money for the exchange", "the storefront gave back no money for the exchange")
-def no_money(world: World) -> None:
+def no_money(world: ScenarioWorld) -> None:
     """The even exchange's refund (if the storefront makes one) gives back nothing."""
     order = world.order
     refunds = world.driver_of(order).refunds(order.placed)

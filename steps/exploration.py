@@ -8,7 +8,7 @@ from itertools import count
 from pathlib import Path
 
 from harness.exploration import Budget, Exploration, ExplorationFailed, explore
-from harness.world import World
+from harness.scenario import ScenarioWorld
 from steps.vocabulary import then, when
 
 
@@ -23,7 +23,7 @@ class Explored:
       "fresh stores (seeded)",
       "the merchant, NetSuite users and faults act at random for 12 steps, 3 times from fresh stores (seeded)",
       target_fixture="explored")
-def act_at_random(world: World, storefront: str, direction_under_test: str, tmp_path: Path,
+def act_at_random(world: ScenarioWorld, storefront: str, direction_under_test: str, tmp_path: Path,
                   steps: int, runs: int) -> Explored:
     """Each time, a fresh World with the connector under test and an account for the storefront and
     direction under test; then up to N random steps (orders, refunds of every kind, faults of every
@@ -33,7 +33,7 @@ def act_at_random(world: World, storefront: str, direction_under_test: str, tmp_
     explored = Explored(Budget(examples=runs, steps=steps), seed=world.seed)
     worlds = count(1)
 
-    def build_world(seed: int, _workdir: Path) -> World:
+    def build_world(seed: int, _workdir: Path) -> ScenarioWorld:
         # each example's connector keeps its files under the scenario's own directory, to inspect on failure
         return world.sibling(seed, tmp_path / f"explored-{next(worlds)}")
 

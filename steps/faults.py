@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.world import World
+from harness.scenario import ScenarioWorld
 from simulators.core.faults import FAIL, PASS, FaultTarget
 from steps.vocabulary import given, register_type
 
@@ -40,7 +40,7 @@ def _webhook_fault(text: str) -> str:
 LISTING_TARGETS = ("refund listing", "list refunds", "refund search")
 
 
-def scope_of(world: World, system: str, operation: str, *, missing_ok: bool = False) -> dict[str, Any] | None:
+def scope_of(world: ScenarioWorld, system: str, operation: str, *, missing_ok: bool = False) -> dict[str, Any] | None:
     """``_scope`` of one operation; with ``missing_ok``, None where the system has no such target."""
     targets = world.netsuite.fault_targets if system == NETSUITE else world.account.platform.fault_targets
     if missing_ok and operation not in targets:
@@ -48,7 +48,7 @@ def scope_of(world: World, system: str, operation: str, *, missing_ok: bool = Fa
     return _scope(world, system, operation)
 
 
-def target(world: World, system: str, operation: str) -> tuple[str, FaultTarget]:
+def target(world: ScenarioWorld, system: str, operation: str) -> tuple[str, FaultTarget]:
     """The simulator name and fault target of an operation of a system (NetSuite, or the storefront
     under test), refused by name if the system has no such operation."""
     if system == NETSUITE:
@@ -60,7 +60,7 @@ def target(world: World, system: str, operation: str) -> tuple[str, FaultTarget]
     return name, targets[operation]
 
 
-def _scope(world: World, system: str, operation: str | None = None) -> dict[str, Any]:
+def _scope(world: ScenarioWorld, system: str, operation: str | None = None) -> dict[str, Any]:
     """The rule scope of a system (NetSuite, or the storefront under test and its store), narrowed to
     an operation named generically."""
     if system == NETSUITE:
@@ -76,7 +76,7 @@ def _scope(world: World, system: str, operation: str | None = None) -> dict[str,
 @given("{system:System} answers the next request with {status:d}", "NetSuite answers the next request with 503")
 @given("{system:System} answers the next {times:d} requests with {status:d}",
        "NetSuite answers the next 2 requests with 503")
-def next_requests_fail(world: World, system: str, status: int, times: int = 1) -> None:
+def next_requests_fail(world: ScenarioWorld, system: str, status: int, times: int = 1) -> None:
     """The next request(s) of any kind get this error status, in the system's own error shape."""
     world.faults.add(action="status", status=status, times=times, **_scope(world, system))
 
@@ -87,7 +87,7 @@ def next_requests_fail(world: World, system: str, status: int, times: int = 1) -
        "the storefront answers the next request to list refunds with 429 and Retry-After 2")
 @given("{system:System} answers the next {times:d} requests to {operation:Operation} with {status:d}",
        "NetSuite answers the next 2 requests to read refund with 404")
-def next_operation_fails(world: World, system: str, operation: str, status: int, seconds: int | None = None,
+def next_operation_fails(world: ScenarioWorld, system: str, operation: str, status: int, seconds: int | None = None,
                          times: int = 1) -> None:
     """The next request(s) for one operation get this status (with a Retry-After header if given)."""
     world.faults.add(action="status", status=status, retry_after=seconds, times=times,
@@ -96,7 +96,7 @@ def next_operation_fails(world: World, system: str, operation: str, status: int,
 
 @given("NetSuite refuses the next refund it creates because the accounting period is closed",
        "NetSuite refuses the next refund it creates because the accounting period is closed")
-def closed_period(world: World) -> None:
+def closed_period(world: ScenarioWorld) -> None:
     """A final refusal: NetSuite answers the next refund create with its 400 for a closed accounting
     period, which no retry can change."""
     world.faults.add(action="status", status=400, error="closed_period", times=1,
@@ -105,7 +105,7 @@ def closed_period(world: World) -> None:
 
 @given("{system:System} throttles the next request to {operation:Operation}",
        "NetSuite throttles the next request to create refund")
-def next_operation_throttled(world: World, system: str, operation: str) -> None:
+def next_operation_throttled(world: ScenarioWorld, system: str, operation: str) -> None:
     """The next request for one operation is throttled the way that system's API says "slow down":
     NetSuite's concurrency-limit 429, a storefront's own (its registry entry's ``throttle``: a 429
     with Retry-After, or a GraphQL THROTTLED error inside an HTTP 200)."""
@@ -115,7 +115,7 @@ def next_operation_throttled(world: World, system: str, operation: str) -> None:
 
 @given("NetSuite answers the next request with 401 for exceeding its concurrency limit",
        "NetSuite answers the next request with 401 for exceeding its concurrency limit")
-def netsuite_concurrency_401(world: World) -> None:
+def netsuite_concurrency_401(world: ScenarioWorld) -> None:
     """NetSuite under load: its concurrency-limit error, but with status 401."""
     world.faults.add(action="status", status=401, error="concurrency_limit", times=1, **_scope(world, NETSUITE))
 
@@ -124,21 +124,21 @@ def netsuite_concurrency_401(world: World) -> None:
        "NetSuite loses its answer to the next refund it creates")
 @given("{system:System} loses its answer to the next request to {operation:Operation}",
        "the storefront loses its answer to the next request to create refund")
-def answer_lost(world: World, system: str, operation: str = "create refund") -> None:
+def answer_lost(world: ScenarioWorld, system: str, operation: str = "create refund") -> None:
     """The write happens, but the caller gets a timeout instead of the answer."""
     world.faults.add(action="lost_answer", times=1, **_scope(world, system, operation))
 
 
 @given("{system:System} times out on the next request to {operation:Operation}",
        "NetSuite times out on the next request to run query")
-def next_request_times_out(world: World, system: str, operation: str) -> None:
+def next_request_times_out(world: ScenarioWorld, system: str, operation: str) -> None:
     """The next request for the operation is not processed and never answered."""
     world.faults.add(action="timeout", seconds=0, times=1, **_scope(world, system, operation))
 
 
 @given("the {page:Ordinal} page of the storefront's refund listing fails with {status:d}",
        "the second page of the storefront's refund listing fails with 503")
-def refund_listing_page_fails(world: World, page: int, status: int) -> None:
+def refund_listing_page_fails(world: ScenarioWorld, page: int, status: int) -> None:
     """Requests listing refunds pass until that one, which fails; later ones pass again."""
     world.faults.add(action="status", status=status, sequence=[PASS] * (page - 1) + [FAIL],
                      **_scope(world, "storefront", "refund listing"))
@@ -146,14 +146,14 @@ def refund_listing_page_fails(world: World, page: int, status: int) -> None:
 
 @given("{system:System} takes {milliseconds:d} milliseconds to create a refund",
        "the storefront takes 300 milliseconds to create a refund")
-def slow_refund_creation(world: World, system: str, milliseconds: int) -> None:
+def slow_refund_creation(world: ScenarioWorld, system: str, milliseconds: int) -> None:
     """Every refund create waits this long before the system processes it: a window in which two
     workers can both decide to create the same refund."""
     world.faults.add(action="latency", seconds=milliseconds / 1000, **_scope(world, system, "create refund"))
 
 
 @given("the storefront's clock runs {minutes:d} minutes behind", "the storefront's clock runs 5 minutes behind")
-def storefront_clock_behind(world: World, minutes: int) -> None:
+def storefront_clock_behind(world: ScenarioWorld, minutes: int) -> None:
     """The storefront stamps its records (created/updated times) this far behind the World clock."""
     scope = _scope(world, "storefront")
     world.faults.add(action="clock_skew", seconds=-60 * minutes, simulator=scope["simulator"])
@@ -161,7 +161,7 @@ def storefront_clock_behind(world: World, minutes: int) -> None:
 
 @given("the storefront delivers its refund webhooks {how:WebhookFault}",
        "the storefront delivers its refund webhooks out of order")
-def refund_webhooks_misdelivered(world: World, how: str) -> None:
+def refund_webhooks_misdelivered(world: ScenarioWorld, how: str) -> None:
     """Every refund webhook of the storefront is sent twice, held back and sent last, or never sent."""
     scope = _scope(world, "storefront", "refund webhooks")
     world.faults.add(action=how, **scope)

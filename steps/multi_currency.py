@@ -5,7 +5,8 @@ from dataclasses import replace
 from decimal import Decimal
 
 from harness import factories
-from harness.world import OrderUnderTest, World
+from harness.expected import OrderUnderTest
+from harness.scenario import ScenarioWorld
 from steps.setup import exact_lines
 from steps.vocabulary import given, then
 
@@ -15,7 +16,7 @@ RATES = {("EUR", "USD"): Decimal("1.0850"), ("GBP", "USD"): Decimal("1.2710"), (
          ("USD", "EUR"): Decimal("0.9217"), ("JPY", "USD"): Decimal("0.006712")}
 
 
-def _place_in_another_currency(world: World, currency: str, shop: str,
+def _place_in_another_currency(world: ScenarioWorld, currency: str, shop: str,
                                exact: factories.ExactOrder | None = None) -> None:
     account = world.account
     if not account.platform.capabilities.multi_currency:
@@ -26,7 +27,7 @@ def _place_in_another_currency(world: World, currency: str, shop: str,
     spec = world.data.order(world.catalog, card_gateway=account.platform.card_gateway, currency=currency, exact=exact)
     spec = replace(spec, shop_currency=shop, exchange_rate=RATES[(currency, shop)])
     order = OrderUnderTest(account.driver.place_order(spec), account.id, spec)
-    world.scenario.orders.append(order)
+    world.expected.placed(order)
     world.sync(order)
     world.bill(order)
 
@@ -36,7 +37,7 @@ TWO_CURRENCIES = "a paid order in {currency:Currency} at a shop selling in {shop
 
 
 @given(TWO_CURRENCIES, "a paid order in EUR at a shop selling in USD, synced to NetSuite and billed as a cash sale")
-def paid_order_in_another_currency(world: World, currency: str, shop: str) -> None:
+def paid_order_in_another_currency(world: ScenarioWorld, currency: str, shop: str) -> None:
     """A card-paid order (two lines, tax, shipping, a discount) the customer pays in ``currency`` at a
     shop whose own currency is ``shop``; synced to NetSuite (in ``currency``) and billed."""
     _place_in_another_currency(world, currency, shop)
@@ -48,7 +49,7 @@ def paid_order_in_another_currency(world: World, currency: str, shop: str) -> No
 @given(TWO_CURRENCIES + ", with {terms:OrderTerms} and these lines:",
        "a paid order in GBP at a shop selling in USD, synced to NetSuite and billed as a cash sale, "
        "with shipping 7.50 and tax rate 10% and these lines:")
-def exact_order_in_another_currency(world: World, currency: str, shop: str, datatable: list[list[str]],
+def exact_order_in_another_currency(world: ScenarioWorld, currency: str, shop: str, datatable: list[list[str]],
                                     terms: dict[str, Decimal] | None = None) -> None:
     """An exact order (the lines table and terms of the exact-order steps: | item | quantity | unit
     price | discount |, amounts in ``currency``) the customer pays in ``currency`` at a shop selling in
@@ -59,7 +60,7 @@ def exact_order_in_another_currency(world: World, currency: str, shop: str, data
 
 @then("both sides hold the order's refunds in the currency the customer paid",
       "both sides hold the order's refunds in the currency the customer paid")
-def refunds_in_the_paid_currency(world: World) -> None:
+def refunds_in_the_paid_currency(world: ScenarioWorld) -> None:
     """The order was placed in two currencies; the storefront's refunds and NetSuite's are all in the
     one the customer paid, and each NetSuite refund's total is the storefront's, to the cent."""
     order = world.order
@@ -67,7 +68,7 @@ def refunds_in_the_paid_currency(world: World) -> None:
     assert shop and shop != paid, f"the order is not a two-currency order ({paid} at a {shop} shop)"
     assert order.placed.currency == paid, f"the storefront placed the order in {order.placed.currency}, not {paid}"
     storefront = world.driver_of(order).refunds(order.placed)
-    netsuite = world.netsuite_side(order)
+    netsuite = world.netsuite_view.side(order)
     assert storefront and netsuite, "no refund on one side"
     wrong = [(side, r.id, r.currency) for side, refunds in (("storefront", storefront), ("NetSuite", netsuite))
              for r in refunds if r.currency != paid]

@@ -1,13 +1,13 @@
 """What NetSuite users do to records outside the connector, which refund sync must then cope with."""
 from __future__ import annotations
 
-from harness.world import World
+from harness.scenario import ScenarioWorld
 from steps.vocabulary import given
 
 
 @given("a NetSuite user deletes the order's billing record and then its sales order",
        "a NetSuite user deletes the order's billing record and then its sales order")
-def delete_order_in_netsuite(world: World) -> None:
+def delete_order_in_netsuite(world: ScenarioWorld) -> None:
     """The order is gone from NetSuite: its cash sale (or invoice) first, since NetSuite keeps a record
     other records were made from, then the sales order."""
     order = world.order
@@ -16,12 +16,12 @@ def delete_order_in_netsuite(world: World) -> None:
     billed_type, billed_id = order.billed
     world.netsuite.delete(billed_type, billed_id)
     world.netsuite.delete("salesOrder", order.sales_order_id)
-    order.deleted_in_netsuite = True
+    world.expected.deleted_in_netsuite(order)
 
 
 @given("a NetSuite user enters a standalone credit memo for the order's customer",
        "a NetSuite user enters a standalone credit memo for the order's customer")
-def standalone_credit_memo(world: World) -> None:
+def standalone_credit_memo(world: ScenarioWorld) -> None:
     """A credit memo typed in by hand for the customer of the order's sales order, in the order's
     currency, for one unit of its first item: not created from the order's invoice or cash sale, so
     refund sync from NetSuite must leave it alone."""

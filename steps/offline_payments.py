@@ -9,13 +9,13 @@ Driver hooks a platform declaring ``offline_payments`` provides (harness/storefr
 """
 from __future__ import annotations
 
-from harness.world import World
+from harness.scenario import ScenarioWorld
 from steps.vocabulary import given, then
 
 
 @given("an order paid offline synced to NetSuite and billed as an invoice",
        "an order paid offline synced to NetSuite and billed as an invoice")
-def offline_paid_order(world: World) -> None:
+def offline_paid_order(world: ScenarioWorld) -> None:
     """An order paid with the storefront's offline payment method (no NetSuite payment method is
     mapped to it, so billing makes an invoice), synced and billed."""
     order = world.place_order(world.account, gateway=world.account.driver.offline_gateway)
@@ -23,7 +23,7 @@ def offline_paid_order(world: World) -> None:
     world.bill(order)
 
 
-def _routes(world: World) -> list[str]:
+def _routes(world: ScenarioWorld) -> list[str]:
     order = world.order
     driver = world.driver_of(order)
     refunds = driver.refunds(order.placed)
@@ -33,7 +33,7 @@ def _routes(world: World) -> list[str]:
 
 @then("the storefront refunded the order online, through its payment gateway",
       "the storefront refunded the order online, through its payment gateway")
-def refunded_online(world: World) -> None:
+def refunded_online(world: ScenarioWorld) -> None:
     """Every refund of the order went back through the gateway that captured it."""
     routes = _routes(world)
     assert routes == ["online"] * len(routes), (
@@ -42,7 +42,7 @@ def refunded_online(world: World) -> None:
 
 
 @then("the storefront refunded the order offline", "the storefront refunded the order offline")
-def refunded_offline(world: World) -> None:
+def refunded_offline(world: ScenarioWorld) -> None:
     """Every refund of the order was recorded offline (the order's payment was taken offline)."""
     routes = _routes(world)
     assert routes == ["offline"] * len(routes), f"refund routes {routes}; an order paid offline refunds offline"

@@ -4,13 +4,13 @@ from the storefront's adapter that refunds cannot be created there."""
 from __future__ import annotations
 
 from harness import seam
-from harness.world import World
+from harness.scenario import ScenarioWorld
 from steps.vocabulary import when
 
 
 @when("I try to turn on refund sync from NetSuite, which the storefront cannot take",
       "I try to turn on refund sync from NetSuite, which the storefront cannot take")
-def try_from_netsuite_on_read_only(world: World) -> None:
+def try_from_netsuite_on_read_only(world: ScenarioWorld) -> None:
     """Click the Refund Sync button from NetSuite although the storefront offers no such direction; the
     connector must refuse it (a refusal is remembered for the Then steps)."""
     account = world.account

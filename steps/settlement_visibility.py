@@ -10,19 +10,19 @@ Driver hooks a platform declaring ``visible_after_settlement`` provides:
 """
 from __future__ import annotations
 
-from harness.world import World
+from harness.scenario import ScenarioWorld
 from steps.vocabulary import given, when
 
 
 @given("the storefront holds its settlement reports", "the storefront holds its settlement reports")
-def hold_settlement_reports(world: World) -> None:
+def hold_settlement_reports(world: ScenarioWorld) -> None:
     """Refunds made from now on stay out of the storefront's API until a settlement report includes them."""
     world.account.driver.hold_settlement_reports()
 
 
 @when("the storefront generates the settlement report that contains the refund",
       "the storefront generates the settlement report that contains the refund")
-def generate_settlement_report(world: World) -> None:
+def generate_settlement_report(world: ScenarioWorld) -> None:
     """The storefront closes the settlement period: the refunds made so far appear in its API."""
     released = world.driver_of(world.order).generate_settlement_report()
     if released < 1:

@@ -11,25 +11,25 @@ message is what the merchant is told.
 """
 from __future__ import annotations
 
-from harness.world import World
+from harness.scenario import ScenarioWorld
 from steps.vocabulary import given, then, when
 
 
 @given("line {line:d} of the next order is not shipped yet", "line 1 of the next order is not shipped yet")
-def next_order_leaves_line_unshipped(world: World, line: int) -> None:
+def next_order_leaves_line_unshipped(world: ScenarioWorld, line: int) -> None:
     """The merchant has not shipped this line of the order placed next (the others ship as usual)."""
     world.account.driver.leave_unshipped((line,))
 
 
 @when("the merchant ships line {line:d}", "the merchant ships line 1")
-def merchant_ships_line(world: World, line: int) -> None:
+def merchant_ships_line(world: ScenarioWorld, line: int) -> None:
     """The line ships (the storefront marks it Shipped): from now on it can be refunded."""
     world.driver_of(world.order).ship(world.order.placed, line)
 
 
 @when("the merchant tries to refund {units:Units} of line {line:d} in the storefront",
       "the merchant tries to refund 1 unit of line 1 in the storefront")
-def merchant_tries_line_refund(world: World, units: int, line: int) -> None:
+def merchant_tries_line_refund(world: ScenarioWorld, units: int, line: int) -> None:
     """A line refund the storefront may refuse; the refusal is kept for the next step."""
     try:
         world.refund_at_storefront(world.order, lines=((line, units),))
@@ -38,7 +38,7 @@ def merchant_tries_line_refund(world: World, units: int, line: int) -> None:
 
 
 @then("the storefront refused the refund, naming line {line:d}", "the storefront refused the refund, naming line 1")
-def storefront_refused(world: World, line: int) -> None:
+def storefront_refused(world: ScenarioWorld, line: int) -> None:
     """The admin refused the refund, saying which line and why; nothing was refunded."""
     failure = world.scenario.failure
     assert failure is not None, "the storefront made the refund; a refusal was expected"

@@ -10,17 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Protocol, Sequence
+from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence
 
 import httpx
 
 from common import jsonio
 from connector.answers import json_body
 from connector.errors import NotFound, RateLimited, RemoteError
-from connector.model import Order, PushedRefund, SourceStatus, StorefrontRefund
-
-if TYPE_CHECKING:
-    from connector.accounts import Account
+from connector.model import Account, Order, PushedRefund, SourceStatus, StorefrontRefund
 
 # Written into the note / reason of every refund the connector pushes to a storefront, so it is
 # recognised later: never pushed twice, and never retrieved back into NetSuite as a new refund.
@@ -80,12 +77,6 @@ class StorefrontAdapter(Protocol):
     def register_refund_webhook(self, address: str) -> None: ...
 
 
-class WebhookReceiver(Protocol):
-    """Takes a platform's refund webhooks: verifies, de-duplicates and records them."""
-
-    def handle(self, request: httpx.Request) -> httpx.Response: ...
-
-
 @dataclass(frozen=True)
 class StorefrontSpec:
     """One platform as the connector knows it; each platform module of this package defines one."""
@@ -93,10 +84,7 @@ class StorefrontSpec:
     platform: str                           # what accounts carry in their ``platform`` field
     store_hint: str                         # what an account's ``store`` holds, for messages
     credentials: tuple[str, ...]            # what an account must carry, under the platform's own names
-    adapter: Callable[[httpx.Client, "Account"], StorefrontAdapter]
-    # Refund webhooks, where the platform sends them: built once per connector with
-    # (ledger, to_netsuite flow, adapter_for) and reached at /webhooks/<platform>.
-    webhooks: Callable[..., WebhookReceiver] | None = None
+    adapter: Callable[[httpx.Client, Account], StorefrontAdapter]
     # Why refunds cannot be created through this platform's API, where they cannot (they are only
     # read there); such an account may not turn on refund sync from NetSuite. Empty: they can.
     refunds_read_only: str = ""

@@ -347,18 +347,10 @@ class BigCommerceAdapter:
                          body={"scope": REFUND_CREATED, "destination": address, "is_active": True})
 
 
-def _webhook_receiver(ledger: Any, to_netsuite: Any, adapter_for: Any) -> Any:
-    # imported on use: the receiver module imports this one
-    from connector.storefronts.bigcommerce_webhooks import BigCommerceWebhooks
-
-    return BigCommerceWebhooks(ledger, to_netsuite, adapter_for)
-
-
 STOREFRONT = StorefrontSpec(
     platform="bigcommerce", store_hint="the BigCommerce store hash (abc123 in /stores/abc123/)",
     # client_secret: the app's secret that signs webhooks (Standard Webhooks, HMAC-SHA256)
     credentials=("access_token", "client_id", "client_secret"),
     adapter=lambda http, account: BigCommerceAdapter(http, store_hash=account.store,
                                                      access_token=account.credentials["access_token"],
-                                                     client_id=account.credentials.get("client_id", "")),
-    webhooks=_webhook_receiver)
+                                                     client_id=account.credentials.get("client_id", "")))

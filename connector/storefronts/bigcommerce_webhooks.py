@@ -12,19 +12,19 @@ back through the API, so nothing in the body is trusted beyond naming which refu
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
+from typing import Any, Sequence
 
 import httpx
 
-from common import jsonio
-from connector.accounts import Account
-from connector.identifiers import checked_id
-from connector.model import Direction
+from connector.model import StorefrontRefund
 from connector.storefronts.bigcommerce import REFUND_CREATED
-from connector.storefronts.webhook_receiver import (MalformedDelivery, WebhookReceiverBase, base64_hmac_sha256,
-                                                    json_answer as _answer, malformed_if_it_fails, same_signature)
+from connector.storefronts.webhook_receiver import (Delivery, MalformedDelivery, PayloadReader, StoreAccess,
+                                                    base64_hmac_sha256, same_signature)
 
 TOLERANCE = timedelta(minutes=5)   # Standard Webhooks' recommended replay window
+STORES_PREFIX = "stores/"
+LATEST_TIMESTAMP = int(datetime(9999, 12, 31, tzinfo=timezone.utc).timestamp())   # datetime's last year
 
 
 def expected_signature(secret: str, webhook_id: str, timestamp: str, body: bytes) -> bytes:
@@ -42,59 +42,39 @@ def signature_matches(secret: str, webhook_id: str, timestamp: str, body: bytes,
     return found
 
 
-class BigCommerceWebhooks(WebhookReceiverBase):
+class BigCommerceWebhooks:
     platform = "bigcommerce"
+    secret_credential = "client_secret"
+    topics = frozenset({REFUND_CREATED})
+    replay_window: timedelta | None = TOLERANCE
 
-    def receive(self, request: httpx.Request) -> httpx.Response:
-        if request.method != "POST":
-            return _answer(405, error="webhooks are delivered with POST")
-        body = request.read()
+    def parse(self, request: httpx.Request, body: bytes, payload: Any) -> Delivery:
         webhook_id = request.headers.get("webhook-id", "")
         timestamp = request.headers.get("webhook-timestamp", "")
-        signature = request.headers.get("webhook-signature", "")
-        if not webhook_id or not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12 or not signature:
-            return _answer(400, error="a Standard Webhooks delivery needs webhook-id, webhook-timestamp and "
-                                      "webhook-signature headers")
-        try:
-            payload = jsonio.loads(body)
-            producer = payload.get("producer") if isinstance(payload, dict) else None
-        except (ValueError, RecursionError):   # unreadable: no store named, so no account verifies it
-            payload, producer = None, None
-        store_hash = producer.removeprefix("stores/") if isinstance(producer, str) else ""
-        account = self._verified_account(store_hash, webhook_id, timestamp, body, signature)
-        if account is None:
-            return _answer(401, error="the webhook signature does not verify for any account of this store")
-        sent = int(timestamp)
-        now = self.ledger.clock.now().timestamp()
-        if abs(now - sent) > TOLERANCE.total_seconds():
-            return _answer(401, error=f"the webhook timestamp is more than {int(TOLERANCE.total_seconds())} s from "
-                                      "now; a stale delivery (a replay) is refused")
-        if self.ledger.seen_delivery(webhook_id):
-            return _answer(200, status="duplicate delivery ignored", webhook_id=webhook_id)
-        scope = payload.get("scope") if isinstance(payload, dict) else None
-        if scope != REFUND_CREATED:
-            return self.done(webhook_id, account, status=f"scope {scope or '(none)'} is not handled")
-        if account.direction is not Direction.TO_NETSUITE:
-            # Refunds flow from NetSuite (or not at all) for this account: recording this one would echo it back.
-            return self.done(webhook_id, account,
-                              status=f"ignored: refund sync to NetSuite is not on for '{account.name}'")
-        with malformed_if_it_fails(REFUND_CREATED):
-            data = payload.get("data")
-            refund_ref = data.get("refund") if isinstance(data, dict) else None
-            if not isinstance(refund_ref, dict) or refund_ref.get("refund_id") is None or data.get("id") is None:
-                raise MalformedDelivery(f"malformed {REFUND_CREATED} payload: expected data.id and "
-                                        "data.refund.refund_id")
-            order_id, refund_id = checked_id(data["id"], "order id"), checked_id(refund_ref["refund_id"], "refund id")
-        # not remembered when it fails: BigCommerce retries the delivery, and the scheduled sync finds the refund
-        refund = self.read_store(f"refund {refund_id} of order {order_id}",
-                                 lambda: self.adapter_for(account).refund(order_id, refund_id))
-        row = self.to_netsuite.record(account, refund)
-        if row is None:
-            return self.done(webhook_id, account, status="ignored: this refund was pushed by the connector itself")
-        return self.done(webhook_id, account, status="recorded", refund_id=row.id)
+        if not webhook_id or not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12 \
+                or not request.headers.get("webhook-signature", ""):
+            raise MalformedDelivery("a Standard Webhooks delivery needs webhook-id, webhook-timestamp and "
+                                    "webhook-signature headers")
+        fields = payload if isinstance(payload, dict) else {}
+        producer, scope = fields.get("producer"), fields.get("scope")
+        # an unreadable body names no store, so no account verifies it
+        store = producer.removeprefix(STORES_PREFIX).lower() if isinstance(producer, str) else ""
+        return Delivery(store=store, delivery_id=webhook_id, topic=scope if isinstance(scope, str) else "",
+                        body=body, payload=payload, headers=request.headers,
+                        sent_at=datetime.fromtimestamp(min(int(timestamp), LATEST_TIMESTAMP), timezone.utc))
 
-    def _verified_account(self, store_hash: str, webhook_id: str, timestamp: str, body: bytes,
-                          signature: str) -> Account | None:
-        return self.account_for(lambda account: account.store == store_hash,
-                                lambda account: bool(secret := account.credentials.get("client_secret"))
-                                and signature_matches(secret, webhook_id, timestamp, body, signature))
+    def verify(self, delivery: Delivery, secret: str) -> bool:
+        return signature_matches(secret, delivery.delivery_id, delivery.headers["webhook-timestamp"], delivery.body,
+                                 delivery.headers["webhook-signature"])
+
+    def refunds(self, delivery: Delivery, store: StoreAccess) -> Sequence[StorefrontRefund]:
+        read = PayloadReader(REFUND_CREATED)
+        data = read.object(read.object(delivery.payload, "the payload").get("data"), "data")
+        order_id = read.identifier(data.get("id"), "data.id")
+        refund_id = read.identifier(read.object(data.get("refund"), "data.refund").get("refund_id"),
+                                    "data.refund.refund_id")
+        # the refund itself is read back through the API: the body only names it
+        return [store.read(f"refund {refund_id} of order {order_id}", lambda: store.adapter.refund(order_id, refund_id))]
+
+
+WEBHOOKS = BigCommerceWebhooks()

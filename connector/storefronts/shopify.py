@@ -435,17 +435,9 @@ class ShopifyAdapter:
             raise
 
 
-def _webhook_receiver(ledger: Any, to_netsuite: Any, adapter_for: Any) -> Any:
-    # imported on use: the receiver module imports this one
-    from connector.storefronts.shopify_webhooks import ShopifyWebhooks
-
-    return ShopifyWebhooks(ledger, to_netsuite, adapter_for)
-
-
 STOREFRONT = StorefrontSpec(
     platform="shopify", store_hint="the Shopify shop name (acme for acme.myshopify.com)",
     # client_secret: the app secret that signs refunds/create webhooks (HMAC-SHA256)
     credentials=("access_token", "client_secret"),
     adapter=lambda http, account: ShopifyAdapter(http, shop=account.store,
-                                                 access_token=account.credentials["access_token"]),
-    webhooks=_webhook_receiver)
+                                                 access_token=account.credentials["access_token"]))

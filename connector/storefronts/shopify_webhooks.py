@@ -1,20 +1,27 @@
-"""Shopify refunds/create webhooks: verified, de-duplicated, and recorded for TO_NETSUITE accounts.
+"""Shopify refunds/create webhooks: the pipeline's hooks (connector/storefronts/webhook_receiver.py).
 
-Delivery is at-least-once, so a re-delivery (same X-Shopify-Webhook-Id) is acknowledged and ignored;
-and even a delivery that slips past that check finds the refund already in the ledger.
+Deliveries are signed in ``X-Shopify-Hmac-Sha256`` (base64 HMAC-SHA256 of the raw body, keyed by the app's
+client secret) and name their shop in ``X-Shopify-Shop-Domain``. Delivery is at-least-once, so a
+re-delivery (same ``X-Shopify-Webhook-Id``) is acknowledged and ignored; and even a delivery that slips
+past that check finds the refund already in the ledger. The payload is the refund itself, REST-shaped:
+it is checked field by field against that shape before the adapter reads it, so nothing is read from
+the shop.
 """
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any, Mapping, Protocol, Sequence
+
 import httpx
 
-from common import jsonio
-from connector.accounts import Account
-from connector.model import Direction
-from connector.storefronts.shopify import ShopifyAdapter
-from connector.storefronts.webhook_receiver import (MalformedDelivery, WebhookReceiverBase, base64_hmac_sha256,
-                                                    json_answer as _answer, malformed_if_it_fails, same_signature)
+from connector.model import StorefrontRefund
+from connector.storefronts.webhook_receiver import (Delivery, PayloadReader, StoreAccess, base64_hmac_sha256,
+                                                    same_signature)
 
 TOPIC = "refunds/create"
+SHOP_DOMAIN = ".myshopify.com"
+# every side of a REST MoneyBag the adapter may read (which one is the adapter's choice)
+MONEY_BAG_SIDES = ("presentment_money", "shop_money")
 
 
 def shopify_signature(secret: str, body: bytes) -> str:
@@ -25,43 +32,87 @@ def signature_matches(secret: str, body: bytes, given: str) -> bool:
     return same_signature(shopify_signature(secret, body), given)
 
 
-class ShopifyWebhooks(WebhookReceiverBase):
+class ReadsRestRefunds(Protocol):
+    def parse_refund(self, raw: Mapping[str, Any], currency: str | None) -> StorefrontRefund: ...
+
+
+class ShopifyWebhooks:
     platform = "shopify"
+    secret_credential = "client_secret"
+    topics = frozenset({TOPIC})
+    replay_window: timedelta | None = None   # retries carry the original delivery: no age limit
 
-    def receive(self, request: httpx.Request) -> httpx.Response:
-        if request.method != "POST":
-            return _answer(405, error="webhooks are delivered with POST")
-        body = request.read()
+    def parse(self, request: httpx.Request, body: bytes, payload: Any) -> Delivery:
         domain = request.headers.get("X-Shopify-Shop-Domain", "").strip().lower()
-        given = request.headers.get("X-Shopify-Hmac-Sha256", "")
-        account = self._verified_account(domain, body, given)
-        if account is None:
-            return _answer(401, error="the webhook signature does not verify for any account of this shop")
-        delivery = request.headers.get("X-Shopify-Webhook-Id", "")
-        if delivery and self.ledger.seen_delivery(delivery):
-            return _answer(200, status="duplicate delivery ignored", webhook_id=delivery)
-        topic = request.headers.get("X-Shopify-Topic", "")
-        if topic != TOPIC:
-            return self.done(delivery, account, status=f"topic {topic or '(none)'} is not handled")
-        if account.direction is not Direction.TO_NETSUITE:
-            # Refunds flow from NetSuite (or not at all) for this account: recording this one would echo it back.
-            return self.done(delivery, account, status=f"ignored: refund sync to NetSuite is not on for '{account.name}'")
-        adapter = self.adapter_for(account)
-        assert isinstance(adapter, ShopifyAdapter)
-        with malformed_if_it_fails(TOPIC):   # the payload is the refund itself; nothing is read from the shop
-            raw = jsonio.loads(body)
-            if not isinstance(raw, dict) or "id" not in raw or "order_id" not in raw:
-                raise MalformedDelivery(f"malformed {TOPIC} payload: expected a refund object with id and order_id")
-            link = self.ledger.order_link(account.id, str(raw["order_id"]))
-            refund = adapter.parse_refund(raw, link.currency if link else None)
-        row = self.to_netsuite.record(account, refund)
-        if row is None:
-            return self.done(delivery, account, status="ignored: this refund was pushed by the connector itself")
-        return self.done(delivery, account, status="recorded", refund_id=row.id)
+        return Delivery(store=domain.removesuffix(SHOP_DOMAIN) if domain.endswith(SHOP_DOMAIN) else "",
+                        delivery_id=request.headers.get("X-Shopify-Webhook-Id", ""),
+                        topic=request.headers.get("X-Shopify-Topic", ""), body=body, payload=payload,
+                        headers=request.headers)
 
-    def _verified_account(self, domain: str, body: bytes, given: str) -> Account | None:
-        if not given:
-            return None
-        return self.account_for(lambda account: f"{account.store}.myshopify.com".lower() == domain,
-                                lambda account: bool(secret := account.credentials.get("client_secret"))
-                                and signature_matches(secret, body, given))
+    def verify(self, delivery: Delivery, secret: str) -> bool:
+        given = delivery.headers.get("X-Shopify-Hmac-Sha256", "")
+        return bool(given) and signature_matches(secret, delivery.body, given)
+
+    def refunds(self, delivery: Delivery, store: StoreAccess) -> Sequence[StorefrontRefund]:
+        read = PayloadReader(TOPIC)
+        refund = read.object(delivery.payload, "the payload")
+        order_id = read.identifier(refund.get("order_id"), "order_id")
+        currency = checked_refund(read, refund, store.order_currency(order_id))
+        adapter: ReadsRestRefunds = store.adapter
+        return [adapter.parse_refund(refund, currency)]
+
+
+def checked_refund(read: PayloadReader, refund: Mapping[str, Any], order_currency: str | None) -> str:
+    """Every field of a REST refund the adapter reads is of the shape Shopify documents, and every amount
+    one the refund's currency can hold; returns that currency (the synced order's, else the refund
+    transactions')."""
+    read.identifier(refund.get("id"), "id")
+    read.text(refund.get("note"), "note")
+    read.time(refund.get("created_at"), "created_at")
+    transactions = read.objects(refund.get("transactions"), "transactions")
+    for n, transaction in enumerate(transactions):
+        for field in ("kind", "status", "currency"):
+            read.text(transaction.get(field), f"transactions[{n}].{field}")
+    currency = order_currency or next((t["currency"] for t in transactions if t.get("kind") == "refund"
+                                       and t.get("currency")), None)
+    if currency is None:
+        read.malformed("a refund transaction's currency", "given where the order is not synced")
+    currency = read.currency(currency, "the refund's currency")
+    for n, transaction in enumerate(transactions):
+        if transaction.get("kind") == "refund":
+            if transaction.get("amount") is None:
+                read.malformed(f"transactions[{n}].amount", f"an amount in {currency}")
+            read.amount(transaction["amount"], f"transactions[{n}].amount", currency)
+    for n, item in enumerate(read.objects(refund.get("refund_line_items"), "refund_line_items")):
+        where = f"refund_line_items[{n}]"
+        read.whole_number(item.get("quantity"), f"{where}.quantity")
+        read.identifier(item.get("line_item_id"), f"{where}.line_item_id")
+        read.text(read.optional_object(item.get("line_item"), f"{where}.line_item").get("sku"), f"{where}.line_item.sku")
+        _amounts(read, item, where, currency, sets=("subtotal_set", "total_tax_set"), plain=("subtotal", "total_tax"))
+    for n, line in enumerate(read.objects(refund.get("refund_shipping_lines"), "refund_shipping_lines")):
+        _amounts(read, line, f"refund_shipping_lines[{n}]", currency, sets=("subtotal_amount_set", "tax_amount_set"),
+                 plain=("subtotal", "tax"))
+    for n, adjustment in enumerate(read.objects(refund.get("order_adjustments"), "order_adjustments")):
+        read.text(adjustment.get("kind"), f"order_adjustments[{n}].kind")
+        _amounts(read, adjustment, f"order_adjustments[{n}]", currency, sets=("amount_set", "tax_amount_set"),
+                 plain=("amount", "tax_amount"))
+    return currency
+
+
+def _amounts(read: PayloadReader, item: Mapping[str, Any], where: str, currency: str, *,
+             sets: tuple[str, ...], plain: tuple[str, ...]) -> None:
+    """Each MoneyBag side's amount in that side's currency; each plain amount (the shop's, standing in
+    when its bag has no amount in the currency the customer paid) in the refund's currency."""
+    for name, plain_name in zip(sets, plain):
+        bag = read.optional_object(item.get(name), f"{where}.{name}")
+        for side in MONEY_BAG_SIDES:
+            money_side = read.optional_object(bag.get(side), f"{where}.{name}.{side}")
+            side_currency = money_side.get("currency_code")
+            read.amount(money_side.get("amount"), f"{where}.{name}.{side}.amount",
+                        currency if side_currency is None else read.currency(side_currency,
+                                                                             f"{where}.{name}.{side}.currency_code"))
+        if (bag.get(MONEY_BAG_SIDES[0]) or {}).get("amount") is None:
+            read.amount(item.get(plain_name), f"{where}.{plain_name}", currency)
+
+
+WEBHOOKS = ShopifyWebhooks()

@@ -264,13 +264,6 @@ class WooCommerceAdapter:
                                "secret": self.webhook_secret, "status": "active"})
 
 
-def _webhook_receiver(ledger: Any, to_netsuite: Any, adapter_for: Any) -> Any:
-    # imported on use: the receiver module imports this one
-    from connector.storefronts.woocommerce_webhooks import WooCommerceWebhooks
-
-    return WooCommerceWebhooks(ledger, to_netsuite, adapter_for)
-
-
 STOREFRONT = StorefrontSpec(
     platform="woocommerce", store_hint="the store's host name (shop.example.com)",
     # webhook_secret: what the connector gives WooCommerce to sign its refund webhooks with
@@ -278,5 +271,4 @@ STOREFRONT = StorefrontSpec(
     adapter=lambda http, account: WooCommerceAdapter(
         http, store=account.store, consumer_key=account.credentials["consumer_key"],
         consumer_secret=account.credentials["consumer_secret"],
-        webhook_secret=account.credentials.get("webhook_secret", "")),
-    webhooks=_webhook_receiver)
+        webhook_secret=account.credentials.get("webhook_secret", "")))

@@ -118,7 +118,7 @@ OPERATIONS: tuple[Operation, ...] = (
               "after the scenario did. Replaces the map.", request="Hosts"),
     Operation("certification_claim", "GET", _S + "/claim", "What the connector claims.", response="Claim"),
     Operation("add_account", "POST", _S + "/accounts", "A connector account for one store.",
-              request="NewAccount", response="AccountCreated", status=201),
+              request="NewAccount", response="AccountCreated", status=201, refusals=("operation_refused",)),
     Operation("account_setup", "GET", _A + "/setup", "The account's setup.", response="AccountSetup"),
     Operation("change_setup", "PUT", _A + "/setup", "Change the account's setup.", request="AccountSetup"),
     Operation("activate_order_sync", "POST", _A + "/order-sync", "Order sync on."),

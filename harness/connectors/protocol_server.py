@@ -33,7 +33,7 @@ from typing import Any
 import httpx
 
 from common.clock import ManualClock, parse_iso
-from common.hostmap import HostMappingTransport
+from common.hostmap import LOOPBACK_TIMEOUT, HostMappingTransport
 from harness.connectors.load import load_factory
 from harness import seam
 from harness.connectors.protocol import NOW_HEADER, OPERATIONS, VERSION, Operation
@@ -64,7 +64,7 @@ class Instance:
         self.clock = HarnessClock()
         self.hosts: dict[str, str] = dict(start["hosts"])
         self.http = httpx.Client(transport=HostMappingTransport(self._address_for, lambda: list(self.hosts)),
-                                 timeout=30.0)
+                                 timeout=LOOPBACK_TIMEOUT)
         access = seam.NetSuiteAccess(**{key: start["netsuite"][key] for key in (
             "account_id", "base_url", "consumer_key", "consumer_secret", "token_id", "token_secret")})
         self.relay_base_url = start["webhook_base_url"].rstrip("/")   # the harness's relay: deliveries to it come relayed

@@ -41,8 +41,8 @@ class ReferenceConnector:
     # --- accounts and order sync ---
     def add_account(self, *, name: str, platform: str, store: str, credentials: Mapping[str, str],
                     setup: seam.AccountSetup) -> str:
-        return str(self.engine.add_account(name=name, platform=platform, store=store, credentials=credentials,
-                                           settings=_settings(setup)).id)
+        return str(_refusing(self.engine.add_account, name=name, platform=platform, store=store,
+                             credentials=credentials, settings=_settings(setup)).id)
 
     def account_setup(self, account_id: str) -> seam.AccountSetup:
         settings = self.engine.account(int(account_id)).settings
@@ -116,9 +116,9 @@ def _settings(setup: seam.AccountSetup) -> AccountSettings:
                            refund_gift_cards_as_store_credit=setup.refund_gift_cards_as_store_credit)
 
 
-def _refusing(operation, *args):
+def _refusing(operation, *args, **keywords):
     try:
-        return operation(*args)
+        return operation(*args, **keywords)
     except ConnectorError as exc:
         raise seam.OperationRefused(str(exc)) from exc
 

@@ -9,6 +9,7 @@ there (``--transport loopback``); the context's ``hosts`` says where.
 from __future__ import annotations
 
 import hashlib
+import re
 import urllib.parse
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
@@ -16,8 +17,9 @@ from typing import Any, Mapping
 import httpx
 
 from common.clock import isoformat
+from common.hostmap import tls_context
 from harness import seam
-from harness.connectors.protocol import NOW_HEADER, VERSION, Operation, operation
+from harness.connectors.protocol import NOW_HEADER, SCHEMAS, VERSION, Operation, operation
 
 # a scheduled run may page through many records and retry throttled writes: generous, but not forever
 CALL_TIMEOUT_S = 120.0
@@ -37,7 +39,7 @@ class RemoteConnector:
     def __init__(self, url: str, context: seam.ConnectorContext) -> None:
         self.url = url.rstrip("/")
         self.context = context
-        self._http = httpx.Client(timeout=CALL_TIMEOUT_S)
+        self._http = httpx.Client(timeout=CALL_TIMEOUT_S, verify=tls_context())
         self._hosts_sent: dict[str, str] = dict(context.hosts)
         started = self._call("POST", "/scenarios", body={
             "tenant": tenant_of(context), "seed": context.seed, "webhook_base_url": context.webhook_base_url,
@@ -47,7 +49,7 @@ class RemoteConnector:
                          "consumer_secret": context.netsuite.consumer_secret,
                          "token_id": context.netsuite.token_id, "token_secret": context.netsuite.token_secret}},
             expect=("id",))
-        self.scenario = str(started["id"])
+        self.scenario = _string(started, "id", "the scenario-start answer")
         serves = started.get("serves") or {}
         if not isinstance(serves, dict) or not all(isinstance(v, str) for v in serves.values()):
             raise RemoteConnectorFailure(f"the scenario-start answer's serves must map hostnames to base URLs: {serves!r}")
@@ -58,15 +60,23 @@ class RemoteConnector:
     # --- what it claims ---
     def certification_claim(self) -> seam.Claim:
         answer = self._op("certification_claim", expect=("directions",))
-        return seam.Claim({platform: list(directions) for platform, directions in answer["directions"].items()},
-                          not_offered=list(answer.get("not_offered") or ()))
+        directions, not_offered = answer["directions"], answer.get("not_offered") or []
+        known = SCHEMAS["Claim"]["properties"]["directions"]["additionalProperties"]["items"]["enum"]
+        if not isinstance(directions, dict) or not all(
+                isinstance(claimed, list) and all(d in known for d in claimed) for claimed in directions.values()):
+            raise RemoteConnectorFailure(f"certification_claim: directions must map each platform to a list of "
+                                         f"{' or '.join(known)}: {directions!r}")
+        if not isinstance(not_offered, list) or not all(isinstance(item, str) for item in not_offered):
+            raise RemoteConnectorFailure(f"certification_claim: not_offered must be a list of strings: {not_offered!r}")
+        return seam.Claim({platform: list(claimed) for platform, claimed in directions.items()},
+                          not_offered=list(not_offered))
 
     # --- accounts and order sync ---
     def add_account(self, *, name: str, platform: str, store: str, credentials: Mapping[str, str],
                     setup: seam.AccountSetup) -> str:
-        return str(self._op("add_account", body={"name": name, "platform": platform, "store": store,
-                                                 "credentials": dict(credentials), "setup": _setup_json(setup)},
-                            expect=("account_id",))["account_id"])
+        return _string(self._op("add_account", body={"name": name, "platform": platform, "store": store,
+                                                     "credentials": dict(credentials), "setup": _setup_json(setup)},
+                                expect=("account_id",)), "account_id", "add_account")
 
     def account_setup(self, account_id: str) -> seam.AccountSetup:
         answer = self._op("account_setup", account=account_id)
@@ -82,8 +92,8 @@ class RemoteConnector:
         self._op("activate_order_sync", account=account_id)
 
     def sync_order(self, account_id: str, order_id: str) -> str:
-        return str(self._op("sync_order", account=account_id, order=order_id,
-                            expect=("sales_order_id",))["sales_order_id"])
+        return _string(self._op("sync_order", account=account_id, order=order_id, expect=("sales_order_id",)),
+                       "sales_order_id", "sync_order")
 
     # --- activation and direction ---
     def enable_refund_sync(self, account_id: str, direction: str) -> None:
@@ -93,26 +103,28 @@ class RemoteConnector:
         self._op("disable_refund_sync", account=account_id)
 
     def direction(self, account_id: str) -> str:
-        return str(self._op("direction", account=account_id, expect=("direction",))["direction"])
+        return _string(self._op("direction", account=account_id, expect=("direction",)), "direction", "direction",
+                       choices=SCHEMAS["Direction"]["properties"]["direction"]["enum"])
 
     # --- refunds ---
     def retrieve_refunds(self, account_id: str, order_id: str) -> list[seam.RefundView]:
-        return self._views(self._op("retrieve_refunds", account=account_id, order=order_id, expect=("refunds",)))
+        return self._views(self._op("retrieve_refunds", account=account_id, order=order_id, expect=("refunds",)),
+                           "retrieve_refunds")
 
     def post(self, refund_id: str) -> seam.RefundView:
-        return self._view(self._op("post", refund=refund_id))
+        return self._view(self._op("post", refund=refund_id), "post")
 
     def run_scheduled(self) -> None:
         self._op("run_scheduled")
 
     def refunds(self, account_id: str) -> list[seam.RefundView]:
-        return self._views(self._op("refunds", account=account_id, expect=("refunds",)))
+        return self._views(self._op("refunds", account=account_id, expect=("refunds",)), "refunds")
 
     def cancel(self, refund_id: str) -> seam.RefundView:
-        return self._view(self._op("cancel", refund=refund_id))
+        return self._view(self._op("cancel", refund=refund_id), "cancel")
 
     def uncancel(self, refund_id: str) -> seam.RefundView:
-        return self._view(self._op("uncancel", refund=refund_id))
+        return self._view(self._op("uncancel", refund=refund_id), "uncancel")
 
     def delete(self, refund_id: str) -> None:
         self._op("delete", refund=refund_id)
@@ -168,25 +180,34 @@ class RemoteConnector:
             parsed = answer.json()
         except ValueError:
             raise RemoteConnectorFailure(f"{what}: the connector's answer is not JSON: {answer.text[:500]!r}") from None
-        missing = [key for key in expect if not isinstance(parsed, dict) or key not in parsed]
-        if not isinstance(parsed, dict) or missing:
+        if not isinstance(parsed, dict):
+            raise RemoteConnectorFailure(f"{what}: the connector's answer is not a JSON object: {answer.text[:500]!r}")
+        missing = [key for key in expect if key not in parsed]
+        if missing:
             raise RemoteConnectorFailure(f"{what}: the connector's answer lacks {', '.join(missing) or 'an object'}: "
                                          f"{answer.text[:500]!r}")
         return parsed
 
-    def _views(self, answer: dict[str, Any]) -> list[seam.RefundView]:
-        return [self._view(row) for row in answer["refunds"]]
+    def _views(self, answer: dict[str, Any], what: str) -> list[seam.RefundView]:
+        if not isinstance(answer["refunds"], list):
+            raise RemoteConnectorFailure(f"{what}: refunds must be a list of protocol Refunds: {answer['refunds']!r}")
+        return [self._view(row, what) for row in answer["refunds"]]
 
-    def _view(self, row: Any) -> seam.RefundView:
+    def _view(self, row: Any, what: str) -> seam.RefundView:
+        fields = SCHEMAS["Refund"]["properties"]
         try:
-            total = row.get("total")
-            return seam.RefundView(id=str(row["id"]), account_id=str(row["account_id"]), order_id=str(row["order_id"]),
-                                   source_id=str(row["source_id"]), direction=row["direction"], status=row["status"],
-                                   error=row.get("error"), target_id=row.get("target_id"),
-                                   currency=row.get("currency"),
-                                   total=None if total is None else Decimal(str(total)))
-        except (KeyError, TypeError, AttributeError, InvalidOperation) as exc:
-            raise RemoteConnectorFailure(f"a refund from the connector is not a protocol Refund ({exc!r}): {row!r}") from exc
+            if not isinstance(row, dict):
+                raise TypeError("not a JSON object")
+            text = {name: _string(row, name, "the refund", nullable=name not in SCHEMAS["Refund"]["required"],
+                                  choices=fields[name].get("enum"))
+                    for name in ("id", "account_id", "order_id", "source_id", "direction", "status", "error",
+                                 "target_id", "currency", "total")}
+            if text["total"] is not None and not re.fullmatch(fields["total"]["pattern"], text["total"]):
+                raise ValueError(f"total {text['total']!r} is not a decimal amount")
+            return seam.RefundView(**{**text, "total": None if text["total"] is None else Decimal(text["total"])})
+        except (RemoteConnectorFailure, TypeError, ValueError, InvalidOperation) as exc:
+            raise RemoteConnectorFailure(f"{what}: a refund from the connector is not a protocol Refund ({exc}): "
+                                         f"{row!r}") from exc
 
 
 def _failure(answer: httpx.Response, what: str) -> Exception:
@@ -202,6 +223,19 @@ def _failure(answer: httpx.Response, what: str) -> Exception:
     if missing and not all(item in message for item in missing):
         message = f"{message} (missing: {', '.join(map(str, missing))})"
     return _REFUSALS[kind](message)
+
+
+def _string(answer: dict[str, Any], key: str, what: str, *, nullable: bool = False,
+            choices: list[str] | None = None) -> Any:
+    """``answer[key]`` when it is a string (one of ``choices``, if given), or None where the protocol
+    allows it; anything else is the connector's fault, never turned into a string for it."""
+    value = answer.get(key)
+    if value is None and nullable:
+        return None
+    if not isinstance(value, str) or (choices is not None and value not in choices):
+        kind = f"one of {', '.join(choices)}" if choices is not None else "a string"
+        raise RemoteConnectorFailure(f"{what}: {key} must be {kind}{' or null' * nullable}, not {value!r}")
+    return value
 
 
 def _segment(value: str) -> str:

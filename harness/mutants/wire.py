@@ -17,7 +17,7 @@ from common import jsonio
 from harness import seam
 from connector import Connector
 from harness.connectors.reference import ReferenceConnector, build_engine
-from harness.world import REFUND_TRANSFORM
+from harness.netsuite_view import REFUND_TRANSFORM
 
 Rewrite = Callable[[httpx.Request, httpx.Client], "httpx.Response | None"]
 

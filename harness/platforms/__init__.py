@@ -67,6 +67,8 @@ class Capabilities:
     store_credit_refunds: bool = False   # a refund can go back as store credit (a gift-card order, when the setting is on)
     multi_currency: bool = False         # a shop in one currency takes orders paid in another (shop vs presentment money)
     exchanges: bool = False              # an exchange (a return plus new items) can leave a refund of the balance
+    unpaid_orders: bool = True           # an order can reach the seller before its payment has gone through
+    split_tender: bool = False           # an order can be paid with several payments, a refund going back to one of them
     # Refund rules as data: how the platform's own refunds split a line's money over refunds of some of
     # its units (a key of UNIT_ALLOCATIONS); None where refunds are not by line.
     unit_allocation: str | None = None
@@ -167,6 +169,12 @@ def registry() -> dict[str, Platform]:
                              f"is named after it")
         found[platform.name] = platform
     return dict(sorted(found.items()))
+
+
+def names() -> list[str]:
+    """Every platform's name, in name order, without loading any platform module (and so none of the
+    simulators they import): a platform's module is named after it (``registry`` holds each to that)."""
+    return sorted(module_info.name for module_info in pkgutil.iter_modules(__path__))
 
 
 def platforms() -> list[Platform]:

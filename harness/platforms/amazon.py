@@ -128,6 +128,9 @@ class AmazonDriver:
     def send_forged_refund_webhook(self, order: PlacedOrder) -> int:
         raise NotImplementedError("Amazon sends no refund webhooks; tag the scenario @refund_webhooks")
 
+    def send_webhook_of_an_unhandled_topic(self) -> int:
+        raise NotImplementedError("Amazon sends no refund webhooks; tag the scenario @refund_webhooks")
+
 
 class AmazonInWorld:
     """One Selling Partner API host for every seller: the first store is the simulator's own seller,

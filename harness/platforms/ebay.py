@@ -103,6 +103,9 @@ class EbayDriver:
     def send_forged_refund_webhook(self, order: PlacedOrder) -> int:
         raise NotImplementedError("no refund notifications are modelled; tag the scenario @refund_webhooks")
 
+    def send_webhook_of_an_unhandled_topic(self) -> int:
+        raise NotImplementedError("no refund notifications are modelled; tag the scenario @refund_webhooks")
+
     def redeliver_webhooks(self) -> int:
         return 0
 

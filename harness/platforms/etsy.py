@@ -90,6 +90,9 @@ class EtsyDriver:
     def send_forged_refund_webhook(self, order: PlacedOrder) -> int:
         raise NotImplementedError("Etsy sends no refund webhooks; tag the scenario @refund_webhooks")
 
+    def send_webhook_of_an_unhandled_topic(self) -> int:
+        raise NotImplementedError("Etsy sends no refund webhooks; tag the scenario @refund_webhooks")
+
 
 class EtsyInWorld:
     """One Open API host for every shop: the first store is the simulator's own shop, each further

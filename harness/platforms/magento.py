@@ -111,6 +111,9 @@ class MagentoDriver:
     def send_forged_refund_webhook(self, order: PlacedOrder) -> int:
         raise NotImplementedError("core Magento sends no webhooks; tag the scenario @refund_webhooks")
 
+    def send_webhook_of_an_unhandled_topic(self) -> int:
+        raise NotImplementedError("core Magento sends no webhooks; tag the scenario @refund_webhooks")
+
 
 class MagentoInWorld:
     """Every store is a Magento installation of its own, on its own host."""

@@ -46,14 +46,20 @@ class SquareDriver:
         return refund["id"]
 
     def refunds(self, order: PlacedOrder) -> list[SideRefund]:
-        # the payment (read over the API) lists its refunds; each is read without counting as a
-        # poll, so looking does not move a PENDING refund along
-        response = self._http.get(f"https://{self.simulator.hosts[0]}/v2/payments/{order.payment_id}",
-                                  headers={"Authorization": f"Bearer {self._merchant.access_token}",
-                                           OBSERVER_HEADER: "1"})
+        # the order's tenders name its payments (several for a split tender); each payment (read over
+        # the API) lists its refunds; each is read without counting as a poll, so looking does not
+        # move a PENDING refund along
+        headers = {"Authorization": f"Bearer {self._merchant.access_token}", OBSERVER_HEADER: "1"}
+        response = self._http.get(f"https://{self.simulator.hosts[0]}/v2/orders/{order.order_id}", headers=headers)
         response.raise_for_status()
+        refund_ids = []
+        for tender in jsonio.loads(response.content)["order"].get("tenders", []):
+            paid = self._http.get(f"https://{self.simulator.hosts[0]}/v2/payments/{tender['payment_id']}",
+                                  headers=headers)
+            paid.raise_for_status()
+            refund_ids += jsonio.loads(paid.content)["payment"].get("refund_ids", [])
         found = []
-        for refund_id in jsonio.loads(response.content)["payment"].get("refund_ids", []):
+        for refund_id in refund_ids:
             refund = self.simulator.refund(refund_id)
             if refund["status"] == "FAILED":
                 continue
@@ -79,6 +85,9 @@ class SquareDriver:
         return 0
 
     def send_forged_refund_webhook(self, order: PlacedOrder) -> int:
+        raise NotImplementedError("no refund webhooks are modelled; tag the scenario @refund_webhooks")
+
+    def send_webhook_of_an_unhandled_topic(self) -> int:
         raise NotImplementedError("no refund webhooks are modelled; tag the scenario @refund_webhooks")
 
     def redeliver_webhooks(self) -> int:
@@ -116,8 +125,9 @@ PLATFORM = Platform(
         directions=("to_netsuite", "from_netsuite"), best_practice_direction="to_netsuite",
         line_items=False, shipping_refunds=False, amount_only=True, async_settlement=True,
         refund_webhooks=False, read_only_refunds=False, visible_after_settlement=False,
-        # an order names its customer by id only (the Customers API holds the rest)
-        idempotent_refunds=True, buyer_details=()),
+        # an order names its customer by id only (the Customers API holds the rest); an order may be
+        # paid with several payments (tenders), each refunded on its own
+        idempotent_refunds=True, buyer_details=(), split_tender=True),
     hosts=("connect.squareup.com",),
     credentials=("access_token",),
     card_gateway="square",

@@ -150,6 +150,9 @@ class WalmartDriver:
     def send_forged_refund_webhook(self, order: PlacedOrder) -> int:
         raise NotImplementedError("Walmart sends no refund webhooks; tag the scenario @refund_webhooks")
 
+    def send_webhook_of_an_unhandled_topic(self) -> int:
+        raise NotImplementedError("Walmart sends no refund webhooks; tag the scenario @refund_webhooks")
+
 
 class WalmartInWorld:
     """One Walmart host for every seller: the first store is the simulator's own seller, each further
@@ -180,6 +183,8 @@ PLATFORM = Platform(
         line_items=True, shipping_refunds=True, amount_only=False, async_settlement=False,
         refund_webhooks=False, read_only_refunds=False, visible_after_settlement=False,
         shipped_lines_only=True,
+        # Walmart collects the payment and releases an order to the seller only once it is paid
+        unpaid_orders=False,
         unit_allocation="cumulative", order_line_money="net_per_line"),
     hosts=(HOST,),
     credentials=("client_id", "client_secret"),

@@ -139,8 +139,14 @@ def _bad(message: str) -> BigCommerceError:
     return BigCommerceError(400, message)
 
 
+def _unsupported_media_type(content_type: str | None) -> BigCommerceError:
+    # BigCommerce's status codes: 415 when the content-type is unsupported or the header is missing
+    return BigCommerceError(415, f"The request's Content-Type ({content_type or 'missing'}) is not supported: "
+                                 "send the body as application/json.")
+
+
 def _object(request: httpx.Request) -> dict[str, Any]:
-    body = read_json(request, _bad)
+    body = read_json(request, _bad, not_json=_unsupported_media_type)
     if not isinstance(body, dict):
         raise _bad("The request body must be a JSON object.")
     return body
@@ -574,7 +580,8 @@ class BigCommerceSimulator(Simulator):
         if not isinstance(destination, str) or not destination.startswith("https://") or len(destination) > 2000:
             raise unprocessable("destination must be an https URL (BigCommerce delivers only to port 443).",
                                 destination="must be an https URL")
-        is_active = body.get("is_active", True)
+        # created inactive unless asked otherwise: an inactive hook is listed but never delivers
+        is_active = body.get("is_active", False)
         headers = body.get("headers") or {}
         if not isinstance(is_active, bool):
             raise unprocessable("is_active must be true or false.")

@@ -197,6 +197,7 @@ class Simulator:
                 response_body=response.content if response is not None else b"",
                 operation=operation,
                 fault=rule.describe() if rule else "",
+                fault_action=rule.action if rule else None,
                 cause=response.extensions.get("bad_input_cause", "") if response is not None else "",
             )
         )
@@ -352,7 +353,8 @@ class Simulator:
         for delivery, rule in plan.fired:
             self.journal.record(JournalEntry(at=self.clock.now(), method="WEBHOOK", url="", path=topic_of(delivery),
                                              status=0, request_body=b"", response_body=b"",
-                                             operation="deliver_webhooks", fault=rule.describe()))
+                                             operation="deliver_webhooks", fault=rule.describe(),
+                                             fault_action=rule.action))
         return plan
 
     def error_response(self, status: int, body: Any, headers: dict[str, str]) -> httpx.Response:
@@ -382,8 +384,19 @@ def bad_input_message(exc: BaseException) -> str:
     return f"the request has a malformed value ({type(exc).__name__})"
 
 
-def read_json(request: httpx.Request, on_error: Callable[[str], Exception]) -> Any:
-    """Parse a JSON body (numbers as Decimal) with bounded nesting; malformed JSON becomes the platform's 400."""
+def sent_as_json(request: httpx.Request) -> bool:
+    """Whether the request's Content-Type says its body is JSON (media types are case-insensitive)."""
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
+
+
+def read_json(request: httpx.Request, on_error: Callable[[str], Exception], *,
+              not_json: Callable[[str | None], Exception] | None = None) -> Any:
+    """Parse a JSON body (numbers as Decimal) with bounded nesting; malformed JSON becomes the platform's 400.
+    ``not_json``: how the platform refuses a body whose Content-Type is missing (None) or not JSON,
+    given the header's value; without it the header is not looked at."""
+    if not_json is not None and not sent_as_json(request):
+        raise not_json(request.headers.get("content-type"))
     raw = request.content
     if not raw:
         raise on_error("the request body is empty; a JSON object is required")

@@ -14,7 +14,7 @@ from typing import Callable, Generic, TypeVar
 import httpx
 
 from simulators.core import listing
-from simulators.core.faults import DEFAULT_TIMEOUT_HOLD, FaultRule
+from simulators.core.faults import DEFAULT_TIMEOUT_HOLD, FaultAction, FaultRule
 
 T = TypeVar("T")
 # How a simulator answers a request normally, after the given seconds of simulated processing time.
@@ -70,17 +70,17 @@ def apply(rule: FaultRule, request: httpx.Request, answer: Answer, refuse: Calla
     A latency is spent inside ``answer``, after the request is counted against any concurrency limit (it
     holds its slot)."""
     action = rule.action
-    if action == "status":
+    if action == FaultAction.STATUS:
         return Outcome(refuse(rule))
-    if action == "latency":
+    if action == FaultAction.LATENCY:
         return Outcome(answer(rule.seconds or 0))
-    if action in ("timeout", "reset"):
+    if action in (FaultAction.TIMEOUT, FaultAction.RESET):
         return Outcome(None, dropped(rule, request, action, "the request was not processed"))
-    if action == "lost_answer":
+    if action == FaultAction.LOST_ANSWER:
         return Outcome(answer(0.0), dropped(rule, request, rule.lost_as, "the request was processed but its answer lost"))
-    if action == "truncated":
+    if action == FaultAction.TRUNCATED:
         return Outcome(truncated(answer(0.0), rule.keep_bytes))
-    if action == "listing_lag":
+    if action == FaultAction.LISTING_LAG:
         # the simulator's own clock (skew included), the one its records are stamped with
         with listing.lagging(record_now() - timedelta(seconds=rule.seconds or 0)):
             return Outcome(answer(0.0))
@@ -107,11 +107,11 @@ def plan_webhooks(due: list[T], decide: Callable[[T], FaultRule | None]) -> Webh
         if rule is not None:
             plan.fired.append((delivery, rule))
         action = rule.action if rule else None
-        if action == "webhook_never":
+        if action == FaultAction.WEBHOOK_NEVER:
             plan.dropped.append(delivery)
-        elif action == "webhook_out_of_order":
+        elif action == FaultAction.WEBHOOK_OUT_OF_ORDER:
             held.append(delivery)
         else:
-            plan.send += [delivery, delivery] if action == "webhook_twice" else [delivery]
+            plan.send += [delivery, delivery] if action == FaultAction.WEBHOOK_TWICE else [delivery]
     plan.send += reversed(held)
     return plan

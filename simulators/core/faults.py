@@ -16,16 +16,34 @@ import threading
 import time
 from dataclasses import dataclass, fields
 from datetime import timedelta
+from enum import StrEnum
 from http import HTTPStatus
 from typing import Any, Callable, Iterable
 
+class FaultAction(StrEnum):
+    """What a fired rule does. The values are the control plane's and the feature files' names."""
+
+    STATUS = "status"
+    LATENCY = "latency"
+    TIMEOUT = "timeout"
+    RESET = "reset"
+    LOST_ANSWER = "lost_answer"
+    TRUNCATED = "truncated"
+    LISTING_LAG = "listing_lag"
+    WEBHOOK_TWICE = "webhook_twice"
+    WEBHOOK_OUT_OF_ORDER = "webhook_out_of_order"
+    WEBHOOK_NEVER = "webhook_never"
+    CLOCK_SKEW = "clock_skew"
+
+
 # A request action decides how one request is answered.
-REQUEST_ACTIONS = ("status", "latency", "timeout", "reset", "lost_answer", "truncated", "listing_lag")
+REQUEST_ACTIONS = (FaultAction.STATUS, FaultAction.LATENCY, FaultAction.TIMEOUT, FaultAction.RESET,
+                   FaultAction.LOST_ANSWER, FaultAction.TRUNCATED, FaultAction.LISTING_LAG)
 # A webhook action decides how one outbound webhook delivery is sent.
-WEBHOOK_ACTIONS = ("webhook_twice", "webhook_out_of_order", "webhook_never")
+WEBHOOK_ACTIONS = (FaultAction.WEBHOOK_TWICE, FaultAction.WEBHOOK_OUT_OF_ORDER, FaultAction.WEBHOOK_NEVER)
 # A standing action applies while the rule exists: records are stamped with a skewed clock.
-STANDING_ACTIONS = ("clock_skew",)
-ACTIONS = REQUEST_ACTIONS + WEBHOOK_ACTIONS + STANDING_ACTIONS
+STANDING_ACTIONS = (FaultAction.CLOCK_SKEW,)
+ACTIONS = tuple(FaultAction)
 
 PASS, FAIL = "pass", "fail"
 # A request carrying this header is the harness looking at a simulator to check what happened: faults
@@ -44,7 +62,7 @@ class BadRule(ValueError):
 
 @dataclass
 class FaultRule:
-    action: str
+    action: FaultAction   # a plain name is accepted and converted (the control plane sends one)
     # --- scope: every field given must match (None / empty: any) ---
     simulator: str | None = None          # system name: "netsuite" or a platform name
     method: str | None = None             # HTTP method
@@ -81,8 +99,10 @@ class FaultRule:
 
     # --- validation ---------------------------------------------------------------------------
     def _check(self) -> None:
-        if self.action not in ACTIONS:
-            raise BadRule(f"action must be one of {', '.join(ACTIONS)}, not {self.action!r}")
+        try:
+            self.action = FaultAction(self.action)
+        except ValueError:
+            raise BadRule(f"action must be one of {', '.join(ACTIONS)}, not {self.action!r}") from None
         if self.path is not None:
             try:
                 re.compile(self.path)
@@ -121,33 +141,34 @@ class FaultRule:
             raise BadRule("cycle applies only to a sequence")
 
     def _check_parameters(self) -> None:
-        needs = {"status": "status", "latency": "seconds", "clock_skew": "seconds", "listing_lag": "seconds"}
+        needs = {FaultAction.STATUS: "status", FaultAction.LATENCY: "seconds", FaultAction.CLOCK_SKEW: "seconds",
+                 FaultAction.LISTING_LAG: "seconds"}
         wanted = needs.get(self.action)
         if wanted and getattr(self, wanted) is None:
             raise BadRule(f"a {self.action} rule needs {wanted}")
         if self.status is not None:
-            if self.action != "status":
+            if self.action != FaultAction.STATUS:
                 raise BadRule(f"status does not apply to a {self.action} rule")
             if not 400 <= self.status <= 599:
                 raise BadRule(f"status must be an HTTP error status (400-599), not {self.status}")
-        if (self.retry_after is not None or self.error is not None) and self.action != "status":
+        if (self.retry_after is not None or self.error is not None) and self.action != FaultAction.STATUS:
             raise BadRule(f"retry_after and error apply only to a status rule, not {self.action}")
         if self.retry_after is not None and self.retry_after < 0:
             raise BadRule(f"retry_after must be 0 or more, not {self.retry_after}")
         if self.seconds is not None:
-            if self.action not in ("latency", "timeout", "lost_answer", "clock_skew", "listing_lag"):
+            if self.action not in (FaultAction.LATENCY, FaultAction.TIMEOUT, FaultAction.LOST_ANSWER, FaultAction.CLOCK_SKEW, FaultAction.LISTING_LAG):
                 raise BadRule(f"seconds does not apply to a {self.action} rule")
-            if self.seconds < 0 and self.action != "clock_skew":
+            if self.seconds < 0 and self.action != FaultAction.CLOCK_SKEW:
                 raise BadRule(f"seconds must be 0 or more, not {self.seconds}")
-            if self.seconds == 0 and self.action == "listing_lag":
+            if self.seconds == 0 and self.action == FaultAction.LISTING_LAG:
                 raise BadRule("seconds must be more than 0 for a listing_lag rule: a listing 0 seconds behind "
                               "its writes is not behind")
         if self.lost_as not in LOST_ANSWER_AS:
             raise BadRule(f"lost_as must be one of {', '.join(LOST_ANSWER_AS)}, not {self.lost_as!r}")
-        if self.lost_as != "timeout" and self.action != "lost_answer":
+        if self.lost_as != "timeout" and self.action != FaultAction.LOST_ANSWER:
             raise BadRule(f"lost_as applies only to a lost_answer rule, not {self.action}")
         if self.keep_bytes is not None:
-            if self.action != "truncated":
+            if self.action != FaultAction.TRUNCATED:
                 raise BadRule(f"keep_bytes applies only to a truncated rule, not {self.action}")
             if self.keep_bytes < 0:
                 raise BadRule(f"keep_bytes must be 0 or more, not {self.keep_bytes}")
@@ -165,8 +186,9 @@ class FaultRule:
 
     def describe(self) -> str:
         """How the journal names a firing: rule id, action and its main parameter."""
-        detail = {"status": f" {self.status}", "latency": f" {self.seconds}s", "lost_answer": f" as {self.lost_as}",
-                  "clock_skew": f" {self.seconds}s", "listing_lag": f" {self.seconds}s"}.get(self.action, "")
+        detail = {FaultAction.STATUS: f" {self.status}", FaultAction.LATENCY: f" {self.seconds}s",
+                  FaultAction.LOST_ANSWER: f" as {self.lost_as}", FaultAction.CLOCK_SKEW: f" {self.seconds}s",
+                  FaultAction.LISTING_LAG: f" {self.seconds}s"}.get(self.action, "")
         return f"{self.id} {self.action}{detail}"
 
     def as_json(self) -> dict[str, Any]:
@@ -328,7 +350,7 @@ class FaultPlane:
         """The offset of the first clock_skew rule for ``simulator`` (zero without one)."""
         with self._lock:
             for rule in self._rules:
-                if rule.action == "clock_skew" and rule.simulator in (None, simulator):
+                if rule.action == FaultAction.CLOCK_SKEW and rule.simulator in (None, simulator):
                     rule.fired += 1
                     return timedelta(seconds=rule.seconds or 0)
         return timedelta(0)

@@ -5,6 +5,8 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
+from simulators.core.faults import FaultAction
+
 
 @dataclass(frozen=True)
 class JournalEntry:
@@ -16,7 +18,8 @@ class JournalEntry:
     request_body: bytes
     response_body: bytes
     operation: str  # the handler that answered, or "" when no route matched
-    fault: str = ""  # the fault rule that fired on it ("f2 status 503"); status 0: no answer was sent
+    fault: str = ""  # the fault rule that fired on it, for people ("f2 status 503"); status 0: no answer was sent
+    fault_action: FaultAction | None = None  # what that rule did, for code
     cause: str = ""  # the Python exception bad input raised, answered as the platform's 400 ("ValueError: ...")
 
 

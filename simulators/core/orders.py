@@ -46,6 +46,9 @@ class OrderSpec:
     gateway: str = "card"   # the payment gateway in the platform's own name; "manual" is payment on terms
     customer: CustomerSpec = field(default_factory=CustomerSpec)
     paid: bool = True       # False: placed but not paid yet (payment pending / not captured)
+    # Split tender: paid with two card payments, this much by the first and the rest by the second,
+    # where a platform takes several payments for one order. None: one payment of the total.
+    split_tender: Decimal | None = None
     note: str = ""
     # A multi-currency order: the customer pays in ``currency`` (the presentment currency; every amount
     # above is in it) at a shop whose own currency is ``shop_currency``. ``exchange_rate`` is shop units

@@ -153,6 +153,13 @@ def _bool(value: Any) -> bool:
     raise type_error(value, "bool")
 
 
+def _not_json(content_type: str | None) -> MagentoError:
+    """Magento's web API picks its body parser by Content-Type and refuses a missing or unknown one."""
+    if not content_type:
+        return MagentoError(400, "Content-Type header is empty.")
+    return MagentoError(400, "Server cannot understand Content-Type HTTP header media type %1", [content_type])
+
+
 def _object(value: Any, kind: str) -> dict[str, Any]:
     if value is None:
         return {}
@@ -474,7 +481,7 @@ class MagentoSimulator(Simulator):
 
     @staticmethod
     def _body(request: httpx.Request) -> Any:
-        return read_json(request, lambda msg: MagentoError(400, "Decoding error: %1", [msg]))
+        return read_json(request, lambda msg: MagentoError(400, "Decoding error: %1", [msg]), not_json=_not_json)
 
     # --- orders ----------------------------------------------------------------------------
     @route("GET", STORE + r"/orders/(?P<order_id>[^/]+)")

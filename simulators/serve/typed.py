@@ -3,6 +3,7 @@ each bad value refused with the path of the field that holds it."""
 from __future__ import annotations
 
 import dataclasses
+import enum
 import types
 import typing
 from decimal import Decimal, InvalidOperation
@@ -64,6 +65,11 @@ def convert(value: Any, hint: Any, where: str) -> Any:
         return value
     if hint in (float, Decimal):
         return _number(value, hint, where)
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):   # named by its value ("lost_answer")
+        try:
+            return hint(value)
+        except ValueError:
+            raise BadInput(f"{where} must be one of {', '.join(str(m.value) for m in hint)}, not {value!r}") from None
     if hint is str:
         if not isinstance(value, str):
             raise BadInput(f"{where} must be a string, not {value!r}")

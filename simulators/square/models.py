@@ -124,7 +124,7 @@ class Order:
     currency: str
     line_items: list[LineItem]
     service_charges: list[ServiceCharge]
-    payment_id: str
+    payment_ids: list[str]   # one per tender: several where the order was paid in parts (split tender)
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None
@@ -231,9 +231,17 @@ class SquareBackend:
         return "".join(_UPPER_ALNUM[ord(c) % len(_UPPER_ALNUM)] for c in self.ids.token(length))
 
     # orders and payments -------------------------------------------------------------------
-    def add_order(self, spec: OrderSpec, merchant: Merchant) -> tuple[Order, Payment]:
-        """A checkout: the order and its card payment (COMPLETED when paid, else only APPROVED)."""
+    def add_order(self, spec: OrderSpec, merchant: Merchant) -> tuple[Order, list[Payment]]:
+        """A checkout: the order and its card payments (COMPLETED when paid, else only APPROVED): one of
+        the total, or with ``spec.split_tender`` two, that much and the rest (a split tender)."""
         priced = price_order(spec)  # ValueError naming the bad field; nothing stored yet
+        parts = [priced.total]
+        if spec.split_tender is not None:
+            first = money.amount(spec.split_tender, spec.currency)
+            if not money.ZERO < first < priced.total:
+                raise ValueError(f"split_tender {first} must be more than 0 and less than the order's total "
+                                 f"{priced.total} {spec.currency}")
+            parts = [first, priced.total - first]
         now = self.clock.now()
         customer = CustomerRecord(self.ids.token(26).upper(), merchant.id, spec.customer.first_name,
                                   spec.customer.last_name, spec.customer.email)
@@ -242,19 +250,21 @@ class SquareBackend:
                           p.spec.tax_rate) for p in priced.lines]
         charges = ([ServiceCharge(self.ids.token(22), "Shipping", priced.shipping, priced.shipping_tax,
                                   spec.shipping_tax_rate)] if priced.shipping else [])
-        order_id, payment_id = self.ids.token(27), self.ids.token(27)
+        order_id = self.ids.token(27)
+        payments = [Payment(self.ids.token(27), merchant.id, order_id, merchant.location_id,
+                            "COMPLETED" if spec.paid else "APPROVED", part, spec.currency, now, now,
+                            source_type=EXTERNAL_SOURCE if spec.gateway in EXTERNAL_GATEWAYS else "CARD")
+                    for part in parts]
         order = Order(order_id, merchant.id, merchant.location_id, customer.id,
-                      "COMPLETED" if spec.paid else "OPEN", spec.currency, lines, charges, payment_id,
+                      "COMPLETED" if spec.paid else "OPEN", spec.currency, lines, charges, [p.id for p in payments],
                       now, now, now if spec.paid else None)
-        payment = Payment(payment_id, merchant.id, order_id, merchant.location_id,
-                          "COMPLETED" if spec.paid else "APPROVED", priced.total, spec.currency, now, now,
-                          source_type=EXTERNAL_SOURCE if spec.gateway in EXTERNAL_GATEWAYS else "CARD")
-        assert order.total == payment.amount, "order and payment totals must agree"
+        assert order.total == sum((p.amount for p in payments), money.ZERO), "order and payment totals must agree"
         self.customers[customer.id] = customer
         self.orders[order_id] = order
-        self.payments[payment_id] = payment
-        bisect.insort(self._payments_by_time.setdefault(merchant.id, []), (payment.created_at, payment.id))
-        return order, payment
+        for payment in payments:
+            self.payments[payment.id] = payment
+            bisect.insort(self._payments_by_time.setdefault(merchant.id, []), (payment.created_at, payment.id))
+        return order, payments
 
     def _catalog_id(self, merchant: Merchant, sku: str) -> str:
         return self._catalog.setdefault((merchant.id, sku), self.ids.token(24).upper())
@@ -284,7 +294,7 @@ class SquareBackend:
         return found[::-1] if descending else found
 
     def order_refunds(self, order: Order) -> list[Refund]:
-        return [self.refunds[rid] for rid in self.payments[order.payment_id].refund_ids]
+        return [self.refunds[rid] for payment_id in order.payment_ids for rid in self.payments[payment_id].refund_ids]
 
     def search_orders(self, merchant: Merchant, location_ids: list[str], *, states: list[str] | None = None,
                       time_field: str = "created_at", start_at: datetime | None = None,

@@ -98,7 +98,7 @@ def _tender(p: Payment, order_id: str, location_id: str, currency: str) -> dict[
 
 def order_json(order: Order, backend: SquareBackend) -> dict[str, Any]:
     cur = order.currency
-    payment = backend.payments[order.payment_id]
+    payments = [backend.payments[payment_id] for payment_id in order.payment_ids]
     tax_uids: dict[Decimal, str] = {}
     for rate in [line.tax_rate for line in order.line_items] + [c.tax_rate for c in order.service_charges]:
         if rate:
@@ -146,9 +146,9 @@ def order_json(order: Order, backend: SquareBackend) -> dict[str, Any]:
         "created_at": rfc3339(order.created_at), "updated_at": rfc3339(order.updated_at),
         **({"closed_at": rfc3339(order.closed_at)} if order.closed_at else {}),
         "line_items": lines, "taxes": taxes, "discounts": discounts, "service_charges": charges,
-        "tenders": [_tender(payment, order.id, order.location_id, cur)],
+        "tenders": [_tender(payment, order.id, order.location_id, cur) for payment in payments],
         # Orders keep the older refund statuses: a completed refund reads APPROVED here.
-        "refunds": [{"id": r.id, "location_id": r.location_id, "transaction_id": order.id, "tender_id": payment.id,
+        "refunds": [{"id": r.id, "location_id": r.location_id, "transaction_id": order.id, "tender_id": r.payment_id,
                      "created_at": rfc3339(r.created_at), "reason": r.reason,
                      "amount_money": money_json(r.amount, r.currency),
                      "status": "APPROVED" if r.status == "COMPLETED" else r.status}
@@ -172,7 +172,9 @@ def as_wire(payload: Any) -> Any:
 # --- parsing -----------------------------------------------------------------------------------
 
 def _json_object(request: httpx.Request) -> dict[str, Any]:
-    body = read_json(request, lambda msg: invalid("BAD_REQUEST", msg))
+    body = read_json(request, lambda msg: invalid("BAD_REQUEST", msg),
+                     not_json=lambda content_type: invalid("INVALID_CONTENT_TYPE", "Invalid content type header: "
+                                                           f"{content_type or 'none'}; expected application/json."))
     if not isinstance(body, dict):
         raise invalid("EXPECTED_JSON_BODY", "The request body must be a JSON object.")
     return body
@@ -341,10 +343,11 @@ class SquareSimulator(Simulator):
             return self.backend.add_merchant(name)
 
     def add_order(self, spec: OrderSpec, merchant: Merchant | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
-        """A checkout at the seller's location; returns (order, payment) as the API shows them."""
+        """A checkout at the seller's location; returns (order, its first payment) as the API shows them
+        (a split-tender order's other payments are its further tenders)."""
         with self._lock:
-            order, payment = self.backend.add_order(spec, merchant or self.merchant)
-            return as_wire(order_json(order, self.backend)), as_wire(payment_json(payment, self.backend))
+            order, payments = self.backend.add_order(spec, merchant or self.merchant)
+            return as_wire(order_json(order, self.backend)), as_wire(payment_json(payments[0], self.backend))
 
     @merchant_action
     def refund_in_dashboard(self, payment_id: str, amount: Decimal, reason: str = "") -> dict[str, Any]:

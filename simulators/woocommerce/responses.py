@@ -23,7 +23,7 @@ from common import jsonio, money
 from common.clock import Clock, SystemClock
 from common.seeded import IdSource, derived_seed
 from simulators.core import listing, safe
-from simulators.core.base import Call, Simulator, SimulatorError, json_response, merchant_action, route
+from simulators.core.base import Call, Simulator, SimulatorError, json_response, merchant_action, route, sent_as_json
 from simulators.core.orders import OrderSpec
 from simulators.core.webhooks import Delivery, DeliveryAttempt, hmac_sha256_base64
 from simulators.woocommerce.auth import ALGORITHMS, REQUIRED, parse_oauth_header, php_get, woocommerce_signature
@@ -160,9 +160,10 @@ def as_wire(payload: Any) -> Any:
 # --- parsing -----------------------------------------------------------------------------------
 
 def _body(request: httpx.Request) -> dict[str, Any]:
-    """A JSON object body; WordPress reads an empty or non-JSON body as no parameters."""
+    """A JSON object body; WordPress reads an empty or non-JSON body as no parameters, and parses a body
+    as JSON only when its Content-Type says it is (otherwise a JSON body, too, is no parameters)."""
     raw = request.content
-    if not raw:
+    if not raw or not sent_as_json(request):
         return {}
     try:
         body = safe.loads(raw)

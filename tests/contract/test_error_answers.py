@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from harness.fault_catalog import TRANSIENT_FAULTS
-from harness.world import World
+from harness.scenario import ScenarioWorld
 from simulators.contract_check import check_answer
 from simulators.contracts import modelled, platforms_with_contracts
 from simulators.core.faults import FaultRule
@@ -25,14 +25,14 @@ def _path(regex: str, values: dict[str, str]) -> str:
     return re.sub(r"\\(.)", r"\1", _GROUP.sub(lambda m: values.get(m.group(1), UNKNOWN_ID), regex))
 
 
-def _status_faults(world: World) -> list[dict]:
+def _status_faults(world: ScenarioWorld) -> list[dict]:
     throttle = dict(world.account.platform.throttle)
     return [dict(f.parameters) for f in TRANSIENT_FAULTS if f.action == "status"] + [{"action": "status", **throttle}]
 
 
 @pytest.mark.parametrize("platform_name", platforms_with_contracts())
 def test_error_answers_meet_the_vendors_schema(platform_name: str, tmp_path) -> None:
-    world = World(seed=11, workdir=tmp_path)
+    world = ScenarioWorld(seed=11, workdir=tmp_path)
     try:
         account = world.connect(platform_name)
         order = world.place_order(account)

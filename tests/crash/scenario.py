@@ -23,7 +23,9 @@ from typing import Sequence
 
 from connector.netsuite import external_id
 from harness.reconcile import OrderEvidence, reconcile
-from harness.world import NETSUITE_ACCOUNT, OrderUnderTest, World
+from harness.expected import OrderUnderTest
+from harness.scenario import ScenarioWorld
+from harness.world import NETSUITE_ACCOUNT
 
 REPO = Path(__file__).resolve().parents[2]
 CRASH_ENV = "REFUND_CONNECTOR_CRASH_AT"
@@ -59,7 +61,7 @@ class CrashScenario:
     runs: list[Run] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.world = World(seed=7, workdir=self.tmp / "world", transport="loopback")
+        self.world = ScenarioWorld(seed=7, workdir=self.tmp / "world", transport="loopback")
         self.shop = self.world.connect("shopify")    # drivers for the test's own orders and refunds;
         self.square = self.world.connect("square")   # the in-process connector of the World stays idle
         self.to_orders: list[OrderUnderTest] = []
@@ -177,13 +179,13 @@ class CrashScenario:
             to_netsuite = order in self.to_orders
             handle = self.shop if to_netsuite else self.square
             storefront = tuple(handle.driver.refunds(order.placed))
-            netsuite = tuple(world.netsuite_side(order))
+            netsuite = tuple(world.netsuite_view.side(order))
             made = len(order.storefront_refund_ids) if to_netsuite else self.netsuite_refunds_made[order.placed.order_id]
             for side, refunds in (("storefront", storefront), ("NetSuite", netsuite)):
                 if len(refunds) != made:
                     found.append(f"order {order.placed.order_id}: {made} refund(s) made, {side} has {len(refunds)}")
             if to_netsuite:   # each storefront refund is named by the externalId of exactly one NetSuite refund
-                external_ids = [record.get("externalId") or "" for _, record in world.netsuite_refunds_of(order)]
+                external_ids = [record.get("externalId") or "" for _, record in world.netsuite_view.refunds_of(order)]
                 for refund_id in order.storefront_refund_ids:
                     copies = sum(f"-refund-{refund_id}" in ext for ext in external_ids)
                     if copies != 1:

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, assume, example, given, note, settings, stra
 from harness import seam
 from harness.directions import DIRECTIONS, FROM_NETSUITE, TO_NETSUITE
 from harness.platforms import platform as find_platform, platforms
-from harness.world import World
+from harness.scenario import ScenarioWorld
 from tests.property_budget import examples
 
 refund_step = st.tuples(st.integers(min_value=1, max_value=2),   # line number
@@ -24,12 +24,12 @@ refund_step = st.tuples(st.integers(min_value=1, max_value=2),   # line number
 SETTINGS = settings(max_examples=examples(20), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def _remaining(world: World, order, line: int, refunded: dict[int, int]) -> int:
+def _remaining(world: ScenarioWorld, order, line: int, refunded: dict[int, int]) -> int:
     return order.spec.lines[line - 1].quantity - refunded.get(line, 0)
 
 
 def _build(workdir: Path, seed: int, platform: str, direction: str, currency: str, units: int):
-    world = World(seed=seed, workdir=workdir)
+    world = ScenarioWorld(seed=seed, workdir=workdir)
     account = world.connect(platform)
     world.connector.activate_order_sync(account.id)
     test_order = world.place_order(account)

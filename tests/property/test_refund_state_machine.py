@@ -22,11 +22,11 @@ from harness.exploration import DUPLICATE, FAULT_NAMES, REFUSED, SOURCE, Budget,
     ExplorationFailed, broken, explore, machine_for
 from harness.mutants import MUTANTS
 from harness.platforms import platforms
-from harness.world import World
+from harness.scenario import ScenarioWorld
 from tests.property_budget import PROFILE, examples
 
 EVERY_PLATFORM = Exploration(platforms=tuple(p.name for p in platforms()),
-                             build_world=lambda seed, workdir: World(seed=seed, workdir=workdir))
+                             build_world=lambda seed, workdir: ScenarioWorld(seed=seed, workdir=workdir))
 STEPS = 60 if PROFILE == "thorough" else 30
 FAULTS = FAULT_NAMES   # the catalog faults the machine draws (tests/unit/test_fault_catalog.py reads them)
 
@@ -60,7 +60,7 @@ CAUGHT_BY = [("loses_cents", SOURCE), ("posts_twice", REFUSED), ("drops_refund_l
 def test_the_machine_catches_a_broken_connector(mutant: str, invariant: str) -> None:
     broken_connector = Exploration(
         platforms=EVERY_PLATFORM.platforms,
-        build_world=lambda seed, workdir: World(seed=seed, workdir=workdir, connector_factory=MUTANTS[mutant].build))
+        build_world=lambda seed, workdir: ScenarioWorld(seed=seed, workdir=workdir, connector_factory=MUTANTS[mutant].build))
     with pytest.raises(ExplorationFailed) as caught:
         explore(broken_connector, Budget(examples=30, steps=25), seed=1, shrink=False)
     assert caught.value.invariant == invariant, str(caught.value)

@@ -1,5 +1,5 @@
 """The request journal that failure reports quote never carries a credential in a query string."""
-from harness.world import redact_query
+from harness.journal import redact_query
 
 
 def test_credential_like_query_values_are_redacted_and_the_rest_kept() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from common.clock import ManualClock
 from harness.platforms import platforms
-from harness.world import World
+from harness.scenario import ScenarioWorld
 from simulators.netsuite import NetSuiteSimulator
 from tests.unit.netsuite.helpers import ACCOUNT, RECORDS, TbaSigner, client_for
 
@@ -19,7 +19,7 @@ from tests.unit.netsuite.helpers import ACCOUNT, RECORDS, TbaSigner, client_for
 @pytest.fixture(params=platforms(), ids=lambda p: p.name)
 def two_stores(request, tmp_path: Path):
     """A World with two stores of one platform (they share the World's seed), each connected."""
-    world = World(seed=3, workdir=tmp_path)
+    world = ScenarioWorld(seed=3, workdir=tmp_path)
     try:
         yield world, world.connect(request.param), world.connect(request.param)
     finally:

@@ -4,12 +4,12 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from harness.world import World
+from harness.scenario import ScenarioWorld
 
 
 @pytest.fixture
 def served_world(tmp_path):
-    world = World(seed=11, workdir=tmp_path, transport="loopback")
+    world = ScenarioWorld(seed=11, workdir=tmp_path, transport="loopback")
     world.start_storefronts()
     try:
         yield world

@@ -1,6 +1,9 @@
 """One code path in process and on loopback: the ASGI adapter hands a handler the request as sent."""
 from __future__ import annotations
 
+import ssl
+import time
+
 import httpx
 import pytest
 from oauthlib import oauth1
@@ -65,3 +68,40 @@ def test_netsuite_verifies_a_tba_signature_made_over_the_loopback_url():
         assert client.get(url, headers=signed(url, "nonce1")).status_code == 200
         assert client.get(url, headers=signed(url.replace("limit=5", "limit=6"), "nonce2")).status_code == 401
     assert netsuite.login_failures()[-1].reason == "signature does not match"
+
+
+def test_clients_made_per_scenario_read_the_ca_bundle_once_per_process(monkeypatch, tmp_path):
+    """Reading the CA bundle costs 60-100 ms: a loopback transport and the protocol adapter's client,
+    both made per scenario, share one TLS context instead of building their own."""
+    from common.hostmap import tls_context
+    from common.clock import ManualClock
+    from harness import seam
+    from harness.connectors.remote import RemoteConnector
+
+    tls_context()
+    loads: list[object] = []
+    real = ssl.SSLContext.load_verify_locations
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", lambda self, *a, **k: loads.append(a) or real(self, *a, **k))
+    HostMappingTransport(lambda host: None).close()
+    monkeypatch.setattr(RemoteConnector, "_call", lambda self, *a, **k: {"id": "1"})
+    context = seam.ConnectorContext(
+        http=None, clock=ManualClock(), workdir=tmp_path, seed=1,   # type: ignore[arg-type]
+        netsuite=seam.NetSuiteAccess("1_SB1", "https://1-sb1.suitetalk.api.netsuite.com", "ck", "cs", "ti", "ts"),
+        webhook_base_url="https://hooks.example.test")
+    RemoteConnector("http://127.0.0.1:9", context)._http.close()
+    assert loads == []
+
+
+def test_servers_stop_without_uvicorn_s_fixed_wait_also_with_a_kept_alive_connection_open():
+    """uvicorn's own shutdown sleeps 0.1 s before it looks at the connections; a World stops its servers
+    at every scenario's end, so they close idle connections and stop at once (best of 3, against load)."""
+    def stop_time() -> float:
+        servers = ServerSet()
+        server = servers.serve("echo", asgi_app(lambda request: httpx.Response(200, text="ok")))
+        with httpx.Client() as client:
+            assert client.get(f"{server.base_url}/").text == "ok"   # the connection stays open, idle
+            started = time.perf_counter()
+            servers.stop()
+            return time.perf_counter() - started
+
+    assert min(stop_time() for _ in range(3)) < 0.09

@@ -3,9 +3,12 @@ dropped and truncated answers."""
 from __future__ import annotations
 
 import json
+import time
 
 import httpx
 import pytest
+
+from common.hostmap import LOOPBACK_TIMEOUT
 
 NS_CUSTOMERS = "/services/rest/record/v1/customer"
 
@@ -93,3 +96,16 @@ def test_a_truncated_answer_closes_mid_body(served_world):
     assert len(received) == 10 < promised
     with pytest.raises(json.JSONDecodeError):
         json.loads(received)
+
+
+def test_a_lost_answer_costs_a_client_of_the_world_no_more_than_its_short_loopback_read_limit(served_world):
+    """A lost answer is held open until the client gives up; the World's client (the one an in-process
+    connector sends with) gives up after LOOPBACK_TIMEOUT's read limit, not httpx's default 5 s, so each
+    such fault of a certification over loopback costs a few seconds."""
+    served_world.faults.add(action="lost_answer", simulator="netsuite", times=1)
+    netsuite = served_world.netsuite.hosts[0]
+    started = time.monotonic()
+    with pytest.raises(httpx.ReadTimeout):
+        served_world.http.get(f"https://{netsuite}{NS_CUSTOMERS}")
+    assert time.monotonic() - started < LOOPBACK_TIMEOUT.read + 1.5
+    assert LOOPBACK_TIMEOUT.read <= 3.0

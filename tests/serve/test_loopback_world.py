@@ -7,7 +7,7 @@ import pytest
 
 from harness import seam
 from harness.platforms import platforms
-from harness.world import World
+from harness.scenario import ScenarioWorld
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.parametrize("transport", ["inprocess", "loopback"])
 @pytest.mark.parametrize("platform", [p.name for p in platforms()])
 def test_a_storefront_refund_reaches_netsuite_the_same_way_on_either_transport(tmp_path, transport, platform):
-    world = World(seed=5, workdir=tmp_path, transport=transport)
+    world = ScenarioWorld(seed=5, workdir=tmp_path, transport=transport)
     try:
         account = world.connect(platform)
         world.connector.activate_order_sync(account.id)
@@ -44,7 +44,7 @@ def test_a_loopback_world_serves_each_simulator_and_the_webhook_receiver_on_its_
 
 def test_unknown_transport_is_refused_by_name(tmp_path):
     with pytest.raises(ValueError, match="unknown transport 'carrier-pigeon'; use one of inprocess, loopback"):
-        World(seed=1, workdir=tmp_path, transport="carrier-pigeon")
+        ScenarioWorld(seed=1, workdir=tmp_path, transport="carrier-pigeon")
 
 
 # Scenarios that between them cover every storefront, both directions and webhook delivery.

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from harness.exit_codes import ExitCode
 from refund_harness.cli import main
 from simulators.netsuite import host_for
 
@@ -67,14 +68,14 @@ def test_a_port_in_use_is_named_and_exits_non_zero():
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
         done = subprocess.run([*COMMAND, "serve", "--port", str(port)], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 3
+    assert done.returncode == ExitCode.CANNOT_LISTEN
     assert f"port {port} on 127.0.0.1 is already in use" in done.stderr
 
 
 def test_bad_flags_get_a_clear_message(capsys):
     with pytest.raises(SystemExit) as exited:
         main(["serve", "--port", "70000"])
-    assert exited.value.code == 2 and "70000 is not a TCP port; use 1 to 65535" in capsys.readouterr().err
+    assert exited.value.code == ExitCode.USAGE and "70000 is not a TCP port; use 1 to 65535" in capsys.readouterr().err
 
 
 def test_binding_beyond_loopback_warns_what_it_exposes():
@@ -82,7 +83,7 @@ def test_binding_beyond_loopback_warns_what_it_exposes():
         port = taken.getsockname()[1]
         done = subprocess.run([*COMMAND, "serve", "--host", "0.0.0.0", "--port", str(port)],
                               capture_output=True, text=True, timeout=60)
-    assert done.returncode == 3
+    assert done.returncode == ExitCode.CANNOT_LISTEN
     assert ("warning: binding 0.0.0.0 exposes beyond this machine every simulator's API (answering the seeded "
             "credentials), the connector's webhook receiver and each /_sim control plane") in done.stderr
 

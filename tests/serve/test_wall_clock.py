@@ -11,7 +11,7 @@ from oauthlib import oauth1
 
 from common.clock import ManualClock, SystemClock, WallClock
 from harness.serving import manifest
-from harness.world import World
+from harness.scenario import ScenarioWorld
 
 RECORDS = "/services/rest/record/v1/inventoryItem"
 
@@ -32,7 +32,7 @@ def world_on(tmp_path):
     made = []
 
     def build(clock):
-        world = World(seed=5, workdir=tmp_path / str(len(made)), transport="loopback", clock=clock)
+        world = ScenarioWorld(seed=5, workdir=tmp_path / str(len(made)), transport="loopback", clock=clock)
         made.append(world)
         return world
 

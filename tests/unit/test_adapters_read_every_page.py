@@ -9,12 +9,12 @@ import pytest
 
 from connector.storefronts import storefront
 from harness.platforms import platforms
-from harness.world import World
+from harness.scenario import ScenarioWorld
 
 
 @pytest.mark.parametrize("platform", [entry.name for entry in platforms()])
 def test_an_adapter_lists_every_order_when_each_page_holds_one(platform, tmp_path):
-    world = World(seed=7, workdir=tmp_path)
+    world = ScenarioWorld(seed=7, workdir=tmp_path)
     try:
         account = world.connect(platform)
         since = world.clock.now() - timedelta(days=1)

@@ -96,7 +96,7 @@ def test_the_connector_cannot_create_amazon_refunds(sim):
 
 
 def test_refund_sync_from_netsuite_is_refused_by_the_connector_for_amazon(tmp_path):
-    from connector.accounts import check_direction_change
+    from connector.activation import check_direction_change
     from connector.model import Direction
 
     class Account:

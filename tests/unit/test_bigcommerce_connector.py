@@ -11,18 +11,18 @@ import pytest
 
 from common import jsonio
 from connector.errors import RateLimited
-from harness.world import World
+from harness.scenario import ScenarioWorld
 from simulators.bigcommerce.webhooks import sign
 
 
 @pytest.fixture
-def world(tmp_path) -> World:
-    w = World(seed=11, workdir=tmp_path)
+def world(tmp_path) -> ScenarioWorld:
+    w = ScenarioWorld(seed=11, workdir=tmp_path)
     yield w
     w.close()
 
 
-def ready(world: World, direction: str):
+def ready(world: ScenarioWorld, direction: str):
     account = world.connect("bigcommerce")
     world.connector.activate_order_sync(account.id)
     test_order = world.place_order(account)
@@ -32,7 +32,7 @@ def ready(world: World, direction: str):
     return account
 
 
-def delivery(world: World, account, webhook_id: str, timestamp: int, secret: str | None = None) -> httpx.Response:
+def delivery(world: ScenarioWorld, account, webhook_id: str, timestamp: int, secret: str | None = None) -> httpx.Response:
     sim = account.driver.simulator
     order = world.order
     refund_id = order.storefront_refund_ids[-1]

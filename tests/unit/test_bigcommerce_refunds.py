@@ -140,7 +140,8 @@ def test_refund_webhook_is_light_and_signed_per_standard_webhooks(sim):
     sim.webhook_client = httpx.Client(transport=httpx.MockTransport(
         lambda r: (received.append(r), httpx.Response(200))[1]))
     c = client(sim)
-    c.post("/v3/hooks", json={"scope": REFUND_CREATED, "destination": "https://connector.test/webhooks/bigcommerce"})
+    c.post("/v3/hooks", json={"scope": REFUND_CREATED, "destination": "https://connector.test/webhooks/bigcommerce",
+                              "is_active": True})
     order = sim.add_order(usd_order(gateway="authorizenet"))
     made = sim.refund_in_admin(order["id"], amount=D("5.00"))
     assert len(sim.deliver_webhooks()) == 1 and sim.deliver_webhooks() == []
@@ -150,6 +151,17 @@ def test_refund_webhook_is_light_and_signed_per_standard_webhooks(sim):
     assert payload["producer"] == f"stores/{sim.store.hash}"
     wid, ts = request.headers["webhook-id"], int(request.headers["webhook-timestamp"])
     assert request.headers["webhook-signature"] == sign(sim.store.client_secret, wid, ts, request.content)
+
+
+def test_a_hook_created_without_is_active_is_inactive_and_delivers_nothing(sim):
+    sim.webhook_client = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200)))
+    c = client(sim)
+    made = c.post("/v3/hooks", json={"scope": REFUND_CREATED, "destination": "https://connector.test/webhooks/bigcommerce"})
+    assert made.json()["data"]["is_active"] is False
+    assert [hook["is_active"] for hook in c.get("/v3/hooks").json()["data"]] == [False]
+    order = sim.add_order(usd_order(gateway="authorizenet"))
+    sim.refund_in_admin(order["id"], amount=D("5.00"))
+    assert sim.deliver_webhooks() == []
 
 
 def test_signatures_verify_with_the_standard_webhooks_package(sim):

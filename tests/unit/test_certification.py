@@ -1,7 +1,7 @@
 """The certification report from scenario outcomes, on a made-up matrix (platforms 'alpha', 'beta')."""
 import json
 
-from harness.certification import MatrixRow, ScenarioOutcome, build_report, failure_reasons, write_report
+from harness.certification import Evidence, MatrixRow, ScenarioOutcome, build_report, failure_reasons, write_report
 
 ALPHA_TO = MatrixRow("alpha", "Alpha", "to_netsuite", True)
 ALPHA_FROM = MatrixRow("alpha", "Alpha", "from_netsuite", True)
@@ -19,8 +19,8 @@ def cell(platform, direction):
 
 
 def synced(name, platform, direction, sf="1.00", ns="1.00", passed=True, **more):
-    return ScenarioOutcome(name, name.upper(), passed, {"cells": [cell(platform, direction)],
-                                                        "orders": [order(platform, direction, sf, ns)], **more})
+    return ScenarioOutcome(name, name.upper(), passed, Evidence.from_json({
+        "cells": [cell(platform, direction)], "orders": [order(platform, direction, sf, ns)], **more}))
 
 
 def row_of(report, platform, direction):
@@ -56,7 +56,7 @@ def test_a_failed_scenario_fails_its_cell_and_the_verdict():
 
 
 def test_a_cell_without_synced_refunds_is_not_certified():
-    report = build_report([ScenarioOutcome("a", "A", True, {"cells": [cell("alpha", "from_netsuite")]})], MATRIX)
+    report = build_report([ScenarioOutcome("a", "A", True, Evidence.from_json({"cells": [cell("alpha", "from_netsuite")]}))], MATRIX)
     row = row_of(report, "alpha", "from_netsuite")
     assert row["verdict"] == "failed" and "nothing proves the totals" in row["reasons"][0]
 
@@ -68,15 +68,16 @@ def test_evidence_for_a_direction_the_platform_does_not_offer_is_ignored():
 
 def test_expected_mismatches_are_evidence_not_totals():
     outcomes = [synced("a", "alpha", "to_netsuite", "2.00", "2.00"),
-                ScenarioOutcome("m", "M", True, {"cells": [cell("alpha", "to_netsuite")], "expect_mismatch": True,
-                                                 "orders": [order("alpha", "to_netsuite", "27.00", "25.00", False)]})]
+                ScenarioOutcome("m", "M", True, Evidence.from_json({
+                    "cells": [cell("alpha", "to_netsuite")], "expect_mismatch": True,
+                    "orders": [order("alpha", "to_netsuite", "27.00", "25.00", False)]}))]
     row = row_of(build_report(outcomes, MATRIX), "alpha", "to_netsuite")
     assert row["verdict"] == "certified" and row["storefront_refund_total"] == {"USD": "2.00"}
     assert len(row["evidence"]["detected_mismatches"]) == 1
 
 
 def test_a_failure_outside_any_cell_still_fails_the_run():
-    outcomes = [synced("a", "alpha", "to_netsuite"), ScenarioOutcome("p", "Prereq", False, {})]
+    outcomes = [synced("a", "alpha", "to_netsuite"), ScenarioOutcome("p", "Prereq", False, Evidence())]
     report = build_report(outcomes, MATRIX)
     assert report["verdict"] == "failed" and report["scenarios"]["failed_without_cell"] == ["Prereq"]
 
@@ -98,8 +99,9 @@ def test_failure_reasons_explain_a_verdict_that_is_not_certified():
 
 def test_currencies_are_totalled_apart_in_one_row_per_cell():
     outcomes = [synced("a", "alpha", "to_netsuite", "10.00", "10.00"),
-                ScenarioOutcome("j", "J", True, {"cells": [cell("alpha", "to_netsuite")],
-                                                 "orders": [order("alpha", "to_netsuite", "500", "500", currency="JPY")]})]
+                ScenarioOutcome("j", "J", True, Evidence.from_json({
+                    "cells": [cell("alpha", "to_netsuite")],
+                    "orders": [order("alpha", "to_netsuite", "500", "500", currency="JPY")]}))]
     row = row_of(build_report(outcomes, MATRIX), "alpha", "to_netsuite")
     assert row["storefront_refund_total"] == {"JPY": "500", "USD": "10.00"} == row["netsuite_refund_total"]
     assert row["orders"] == 2 and row["verdict"] == "certified"
@@ -109,7 +111,7 @@ def test_html_report_holds_matrix_evidence_failures_and_run_metadata(tmp_path):
     from harness.html_report import write_html
 
     outcomes = [synced("a", "alpha", "to_netsuite", "10.00", "10.00"),
-                ScenarioOutcome("f", "Refund <b>fails</b>", False, {"cells": [cell("alpha", "from_netsuite")]},
+                ScenarioOutcome("f", "Refund <b>fails</b>", False, Evidence.from_json({"cells": [cell("alpha", "from_netsuite")]}),
                                 why="at step 'Then the totals match': AssertionError: 5.00 != 4.00")]
     report = build_report(outcomes, MATRIX, "pkg.mod:factory", narrowed_by=["selected by -k 'x'"])
     report["run"] = {"seed": 42, "replay": "refund-harness certify --seed 42 -k x",
@@ -153,7 +155,7 @@ def test_a_claimed_row_no_scenario_ran_is_not_covered_and_the_run_partial():
 
 def test_a_failure_counts_against_every_row_the_scenario_exercises_even_without_evidence():
     # failed while setting up its account: no evidence at all, yet its rows are known from its tags
-    failed = ScenarioOutcome("b", "Both", False, {}, why="refused", rows=[("alpha", "to_netsuite"),
+    failed = ScenarioOutcome("b", "Both", False, Evidence(), why="refused", rows=[("alpha", "to_netsuite"),
                                                                          ("alpha", "from_netsuite")])
     report = build_report([synced("a", "alpha", "to_netsuite"), failed], MATRIX)
     assert row_of(report, "alpha", "to_netsuite")["scenarios_failed"] == 1

@@ -12,16 +12,17 @@ import pytest
 
 from harness import seam
 from harness.platforms import platform
-from harness.world import OrderUnderTest, World
+from harness.expected import OrderUnderTest
+from harness.scenario import ScenarioWorld
 
 PLATFORM = "ebay"
 
 
-def _pushes(world: World) -> int:
+def _pushes(world: ScenarioWorld) -> int:
     return world.requests_to(PLATFORM, platform(PLATFORM).fault_targets["create refund"])
 
 
-def _synced_order(world: World) -> OrderUnderTest:
+def _synced_order(world: ScenarioWorld) -> OrderUnderTest:
     account = world.connect(platform(PLATFORM))
     world.connector.activate_order_sync(account.id)
     order = world.place_order(account)
@@ -31,7 +32,7 @@ def _synced_order(world: World) -> OrderUnderTest:
     return order
 
 
-def _push_loses_its_answer(world: World, order: OrderUnderTest, whole: bool) -> None:
+def _push_loses_its_answer(world: ScenarioWorld, order: OrderUnderTest, whole: bool) -> None:
     """Worker A pushes the NetSuite refund; eBay makes the refund, and A never hears it did."""
     if whole:
         world.refund_in_netsuite(order, whole=True)
@@ -45,7 +46,7 @@ def _push_loses_its_answer(world: World, order: OrderUnderTest, whole: bool) -> 
     assert row.status != seam.POSTED and not row.target_id   # A does not know what eBay made
 
 
-def _refund_ids_made(world: World) -> list[str]:
+def _refund_ids_made(world: ScenarioWorld) -> list[str]:
     """The refund id of every issue_refund eBay took, from its journal (an answer lost on its way included)."""
     entries = world.simulators()[PLATFORM].journal.entries("POST", path_contains="/issue_refund")
     return [json.loads(entry.response_body)["refundId"] for entry in entries]
@@ -62,7 +63,7 @@ def _sent_once_and_posted(world, order) -> None:
 
 @pytest.mark.parametrize("whole", [True, False], ids=["full", "partial"])
 def test_another_worker_takes_the_refund_over_and_does_not_send_it_again(tmp_path, whole) -> None:
-    world = World(seed=11, workdir=tmp_path)
+    world = ScenarioWorld(seed=11, workdir=tmp_path)
     try:
         order = _synced_order(world)
         _push_loses_its_answer(world, order, whole)
@@ -76,7 +77,7 @@ def test_another_worker_takes_the_refund_over_and_does_not_send_it_again(tmp_pat
 
 
 def test_the_same_worker_after_a_restart_does_not_send_it_again(tmp_path) -> None:
-    world = World(seed=12, workdir=tmp_path)
+    world = ScenarioWorld(seed=12, workdir=tmp_path)
     try:
         order = _synced_order(world)
         _push_loses_its_answer(world, order, whole=False)

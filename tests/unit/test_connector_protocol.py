@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from common.clock import ManualClock
+from common.hostmap import LOOPBACK_TIMEOUT
 from harness import seam
 from harness.connectors import protocol
 from harness.connectors.protocol_server import ProtocolServer
@@ -69,6 +70,22 @@ def remote(tmp_path):
     connector.close()
     server.shutdown()
     server.server_close()
+
+
+def test_the_served_connector_gives_up_on_an_unanswered_request_as_soon_as_an_in_process_one(tmp_path):
+    """A lost answer is held open until the client gives up: the served connector's client has the
+    same short loopback read limit as the World's, so such a fault costs the same either way."""
+    (tmp_path / "served").mkdir()
+    server = ProtocolServer(("127.0.0.1", 0), _Refusing, tmp_path / "served")
+    try:
+        scenario, _ = server.start({"tenant": "t1", "seed": 1, "webhook_base_url": "https://hooks.example.test",
+                                    "hosts": {}, "netsuite": {"account_id": "1_SB1", "base_url": "https://x",
+                                                              "consumer_key": "ck", "consumer_secret": "cs",
+                                                              "token_id": "ti", "token_secret": "ts"}})
+        assert server.instances[scenario].http.timeout == LOOPBACK_TIMEOUT
+        server.end(scenario).close()
+    finally:
+        server.server_close()
 
 
 def test_claims_and_typed_refusals_cross_the_wire_as_the_seam_s_own(remote):
@@ -136,11 +153,11 @@ def test_connector_process_flags_are_checked_before_the_run(tmp_path, flags, pro
 
 def test_a_connector_in_its_own_process_needs_the_simulators_on_loopback(tmp_path):
     from harness.connectors.remote import remote_factory
-    from harness.world import World
+    from harness.scenario import ScenarioWorld
 
     url = "http://127.0.0.1:9"   # never called: the World refuses before building the connector
     with pytest.raises(ValueError, match="--transport loopback"):
-        World(seed=1, workdir=tmp_path, connector_factory=remote_factory(url), connector_name=url)
+        ScenarioWorld(seed=1, workdir=tmp_path, connector_factory=remote_factory(url), connector_name=url)
 
 
 def test_webhooks_reach_a_connector_process_as_the_storefront_sent_them(tmp_path):

@@ -8,12 +8,12 @@ import pytest
 
 from harness import seam
 from harness.platforms import platform
-from harness.world import World
+from harness.scenario import ScenarioWorld
 
 
 @pytest.mark.parametrize("simulator", ["netsuite", "shopify"])
 def test_a_truncated_answer_is_retried_and_the_refund_is_synced(tmp_path, simulator):
-    world = World(seed=3, workdir=tmp_path)
+    world = ScenarioWorld(seed=3, workdir=tmp_path)
     try:
         account = world.connect(platform("shopify"))
         world.connector.activate_order_sync(account.id)

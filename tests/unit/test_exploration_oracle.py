@@ -13,7 +13,7 @@ from harness.exploration import (CONCURRENCY, EXPLORATION_FAULT_ACTIONS, REFUSED
 from harness.directions import FROM_NETSUITE, TO_NETSUITE
 from harness.mutants import MUTANTS
 from harness.reconcile import SideRefund
-from harness.world import World
+from harness.scenario import ScenarioWorld
 from simulators.core.faults import REQUEST_ACTIONS, WEBHOOK_ACTIONS
 from simulators.core.journal import Journal, JournalEntry
 
@@ -81,7 +81,7 @@ def test_shopify_refunds_from_netsuite_split_by_shopifys_own_rule_pass_the_whole
     # line per unit (earliest units first), put a cent from NetSuite's share of what remains (161.51 EUR:
     # tax 13.00 against 12.99), and the pairing refused them before it took the storefront's rounding
     shopify = Exploration(platforms=("shopify",), directions=(FROM_NETSUITE,),
-                          build_world=lambda seed, workdir: World(seed=seed, workdir=workdir))
+                          build_world=lambda seed, workdir: ScenarioWorld(seed=seed, workdir=workdir))
     explore(shopify, Budget(examples=8, steps=25), seed=0, shrink=False)
 
 
@@ -131,7 +131,7 @@ def test_the_same_seed_gives_the_same_verdict_and_steps():
     """The steps drawn are the seed's; record ids in the detail may differ, as two racing workers can
     create NetSuite records in either order."""
     broken = Exploration(platforms=("shopify",), directions=("to_netsuite",),
-                         build_world=lambda seed, workdir: World(seed=seed, workdir=workdir,
+                         build_world=lambda seed, workdir: ScenarioWorld(seed=seed, workdir=workdir,
                                                                  connector_factory=MUTANTS["loses_cents"].build))
     failures = []
     for _ in range(2):

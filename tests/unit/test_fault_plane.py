@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from common.clock import ManualClock, parse_iso
-from harness.world import World
+from harness.journal import journal_summary
+from harness.scenario import ScenarioWorld
 from connector.errors import RateLimited
 from connector.storefronts.shopify import Q_REFUND, ShopifyAdapter
 from simulators.core.faults import BadRule, FaultPlane, FaultRule, FaultTarget
@@ -224,7 +225,7 @@ def test_clock_skew_stamps_records_behind_the_world_clock():
 # --- end to end ----------------------------------------------------------------------------------
 
 def test_a_lost_netsuite_answer_then_a_scheduled_run_leaves_exactly_one_refund(tmp_path):
-    world = World(seed=5, workdir=tmp_path)
+    world = ScenarioWorld(seed=5, workdir=tmp_path)
     try:
         account = world.connect("shopify")
         world.connector.activate_order_sync(account.id)
@@ -238,9 +239,9 @@ def test_a_lost_netsuite_answer_then_a_scheduled_run_leaves_exactly_one_refund(t
         world.run_schedule()
         assert rule.fired == 1, "the refund create never reached NetSuite"
         world.run_schedule()
-        assert len(world.netsuite_refunds_of(order)) == 1
+        assert len(world.netsuite_view.refunds_of(order)) == 1
         assert [r.status for r in world.refunds_of(order)] == ["posted"]
-        assert "[fault f1 lost_answer as timeout]" in world.journal_summary(last=500)
+        assert "[fault f1 lost_answer as timeout]" in journal_summary(world.simulators(), last=500)
     finally:
         world.close()
 

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 
 from harness import browser
-from harness.certification import MatrixRow, ScenarioOutcome, build_report
+from harness.certification import Evidence, MatrixRow, ScenarioOutcome, build_report
 from harness.html_report import write_html
 
 pytestmark = pytest.mark.skipif(browser.chromium() is None,
@@ -37,13 +37,13 @@ class _VisibleText(HTMLParser):
 def test_a_person_sees_the_verdict_the_matrix_and_why_a_scenario_failed(tmp_path):
     matrix = [MatrixRow("alpha", "Alpha", "to_netsuite", True), MatrixRow("alpha", "Alpha", "from_netsuite", True)]
     outcomes = [
-        ScenarioOutcome("a", "Refund synced to NetSuite", True, {
+        ScenarioOutcome("a", "Refund synced to NetSuite", True, Evidence.from_json({
             "cells": [{"platform": "alpha", "direction": "to_netsuite"}],
             "orders": [{"order_id": "1001", "platform": "alpha", "direction": "to_netsuite", "currency": "USD",
                         "storefront_total": "10.00", "netsuite_total": "10.00", "matches": True,
-                        "description": "order 1001: refunds match"}]}),
+                        "description": "order 1001: refunds match"}]})),
         ScenarioOutcome("f", "Refund pushed from NetSuite", False,
-                        {"cells": [{"platform": "alpha", "direction": "from_netsuite"}]},
+                        Evidence.from_json({"cells": [{"platform": "alpha", "direction": "from_netsuite"}]}),
                         why="Failed step: Then the refund totals match on both sides -- totals differ by 1.00 USD"),
     ]
     page = tmp_path / "certification.html"

@@ -7,7 +7,7 @@ import pytest
 
 from harness import factories, seam
 from harness.line_names import LineNames
-from harness.world import World
+from harness.scenario import ScenarioWorld
 from steps.checks import _mentions, describe_rows
 
 
@@ -37,12 +37,12 @@ def test_a_storefront_item_id_or_sku_is_named_by_the_scenarios_line() -> None:
 
 @pytest.fixture
 def world(tmp_path):
-    w = World(seed=5, workdir=tmp_path)
+    w = ScenarioWorld(seed=5, workdir=tmp_path)
     yield w
     w.close()
 
 
-def _billed_order(world: World, platform: str):
+def _billed_order(world: ScenarioWorld, platform: str):
     account = world.connect(platform)
     world.connector.activate_order_sync(account.id)
     order = world.place_order(account, exact=factories.ExactOrder(
@@ -52,7 +52,7 @@ def _billed_order(world: World, platform: str):
     return order
 
 
-def test_netsuite_refusing_the_shipping_twice_is_noted_as_the_shipping(world: World) -> None:
+def test_netsuite_refusing_the_shipping_twice_is_noted_as_the_shipping(world: ScenarioWorld) -> None:
     order = _billed_order(world, "woocommerce")
     world.refund_in_netsuite(order, shipping=True)
     with pytest.raises(Exception) as refused:
@@ -63,7 +63,7 @@ def test_netsuite_refusing_the_shipping_twice_is_noted_as_the_shipping(world: Wo
     assert "the shipping [NetSuite: Line" in note and "has no quantity left to refund" in note
 
 
-def test_a_storefront_refusing_a_line_twice_is_noted_with_its_sku_and_line_number(world: World) -> None:
+def test_a_storefront_refusing_a_line_twice_is_noted_with_its_sku_and_line_number(world: ScenarioWorld) -> None:
     order = _billed_order(world, "woocommerce")
     world.refund_at_storefront(order, lines=((1, 1),))
     with pytest.raises(Exception) as refused:
@@ -75,7 +75,7 @@ def test_a_storefront_refusing_a_line_twice_is_noted_with_its_sku_and_line_numbe
                                        "has 0 of 1 left to refund, not 1."]
 
 
-def test_a_refund_rows_error_names_the_line_and_a_step_may_quote_either_wording(world: World) -> None:
+def test_a_refund_rows_error_names_the_line_and_a_step_may_quote_either_wording(world: ScenarioWorld) -> None:
     order = _billed_order(world, "woocommerce")
     tran_id = world.netsuite.record(*order.billed)["tranId"]
     error = f"NetSuite refused the refund: Line 3 of Cash Sale #{tran_id} has no quantity left to refund."

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from harness import mutation_score as ms
+from harness.exit_codes import ExitCode
 
 # mutmut's own exit-code vocabulary for the codes these tests write (mutmut.stats.status_by_exit_code)
 STATUS = {1: "killed", 0: "survived", 33: "no tests", 36: "timeout", None: "not checked", -11: "segfault"}
@@ -135,13 +136,13 @@ def test_the_sample_is_seeded_per_module_and_skips_mutants_already_tested(projec
 
 def test_report_command_without_results_says_what_to_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "pyproject.toml").write_text("")
-    assert ms.main(["--root", str(tmp_path), "report"]) == ms.EXIT_ERROR
+    assert ms.main(["--root", str(tmp_path), "report"]) == ExitCode.INTERNAL_ERROR
     assert "no mutmut results under" in capsys.readouterr().err
 
 
 def test_run_refuses_a_sample_of_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "pyproject.toml").write_text("")
-    assert ms.main(["--root", str(tmp_path), "run", "--sample", "0"]) == ms.EXIT_ERROR
+    assert ms.main(["--root", str(tmp_path), "run", "--sample", "0"]) == ExitCode.INTERNAL_ERROR
     assert "--sample 0: sample at least 1 mutant per module" in capsys.readouterr().err
 
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from harness.platforms import platforms
-from harness.world import World
+from harness.scenario import ScenarioWorld
 
 
 @pytest.mark.parametrize("platform", [p.name for p in platforms()])
 def test_every_declared_currency_places_syncs_and_bills(tmp_path: Path, platform: str) -> None:
-    world = World(seed=7, workdir=tmp_path)
+    world = ScenarioWorld(seed=7, workdir=tmp_path)
     try:
         account = world.connect(platform)
         world.connector.activate_order_sync(account.id)

@@ -8,7 +8,7 @@ import pytest
 
 from connector.storefronts import storefronts
 from refund_harness.cli import main
-from harness.platforms import UNIT_ALLOCATIONS, Capabilities, UnknownPlatform, platform, platforms, registry
+from harness.platforms import UNIT_ALLOCATIONS, Capabilities, UnknownPlatform, names, platform, platforms, registry
 from harness.requirements import fitting
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,6 +47,10 @@ def test_every_platform_has_its_module_adapter_and_simulator_hosts():
         assert set(entry.credentials) >= set(shipped[entry.name].credentials)
         importlib.import_module(entry.connector_adapter)
         assert entry.hosts and entry.currencies and entry.card_gateway
+
+
+def test_the_platform_names_read_without_loading_are_the_registry():
+    assert names() == list(registry())
 
 
 def test_an_unknown_platform_is_refused_by_name_everywhere():

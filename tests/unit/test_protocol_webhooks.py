@@ -16,7 +16,8 @@ from harness.connectors.load import load_factory
 from harness.connectors.protocol_server import RECEIVER_DOMAIN, ProtocolServer
 from harness.connectors.remote import remote_factory
 from harness.platforms import platforms
-from harness.world import WEBHOOK_HOST, World
+from harness.scenario import ScenarioWorld
+from harness.world import WEBHOOK_HOST
 from tests.unit.world_helpers import refunded_with_webhooks_registered
 
 WEBHOOK_PLATFORMS = sorted(p.name for p in platforms() if p.capabilities.refund_webhooks)
@@ -35,7 +36,7 @@ def served(tmp_path: Path):
 
 @pytest.fixture
 def world(tmp_path: Path, served: ProtocolServer):
-    world = World(seed=7, workdir=tmp_path / "world", connector_factory=remote_factory(served.base_url),
+    world = ScenarioWorld(seed=7, workdir=tmp_path / "world", connector_factory=remote_factory(served.base_url),
                   connector_name=served.base_url, transport="loopback")
     yield world
     world.close()
@@ -60,7 +61,7 @@ def test_a_storefront_delivers_to_the_connector_s_own_url_and_the_connector_veri
     assert forged in (401, 403), f"the connector took a forged {platform} delivery: {forged}"
     assert sum(n for (_, status), n in served.received.items() if status == forged) == 1
     assert [row.source_id for row in world.connector.refunds(account.id)] == [refund]
-    relayed = [answer.url for answer in world.scenario.webhook_answers if httpx.URL(answer.url).host == WEBHOOK_HOST]
+    relayed = [answer.url for answer in world.webhook_answers if httpx.URL(answer.url).host == WEBHOOK_HOST]
     assert relayed == [], "a delivery went through the harness's relay instead of the connector's URL"
 
 

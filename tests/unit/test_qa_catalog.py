@@ -9,7 +9,7 @@ from pytest_bdd import parsers
 from common import money
 from harness import factories
 from harness.platforms import platforms
-from harness.world import CannotRefundByLine, World
+from harness.scenario import CannotRefundByLine, ScenarioWorld
 from simulators.core.orders import price_order
 from steps.vocabulary import TYPES, describe_types, load_catalog, type_example_converts
 
@@ -98,7 +98,7 @@ AMOUNT_ONLY = [p for p in platforms() if not p.capabilities.line_items]
 
 @pytest.mark.skipif(not AMOUNT_ONLY, reason="no registered storefront refunds by amount only")
 def test_a_line_refund_where_the_storefront_cannot_refund_by_line_needs_leave_to_refund_an_amount(tmp_path):
-    world = World(seed=5, workdir=tmp_path)
+    world = ScenarioWorld(seed=5, workdir=tmp_path)
     try:
         account = world.connect(AMOUNT_ONLY[0])
         exact = factories.ExactOrder((factories.ExactLine("1", 2, D("10.00")),), tax_rate=D("0.10"))

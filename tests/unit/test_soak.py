@@ -6,9 +6,11 @@ import json
 
 import pytest
 
-from refund_harness.cli import EXIT_USAGE, main
+from harness.exit_codes import ExitCode
+from refund_harness.cli import main
 from harness.directions import TO_NETSUITE
 from harness.platforms import platforms
+from harness.expected import worth
 from harness.soak import Soak, SoakConfig, SoakError, error_reason
 
 KEYS = {"refunds", "posted", "errors", "lost", "duplicated", "mismatched_orders", "elapsed_s", "refunds_per_s",
@@ -46,7 +48,7 @@ def test_a_refund_posted_twice_is_counted_as_duplicated(tmp_path) -> None:
     try:
         assert soak.run().duplicated == 0
         order = soak.cells[0].orders[-1]
-        soak.world.refund_in_netsuite(order, amount=soak.world.value_of(order, units={1: 1}, shipping=False))
+        soak.world.refund_in_netsuite(order, amount=worth(order.spec, units={1: 1}, shipping=False))
         counted = soak._count(1.0)
     finally:
         soak.close()
@@ -78,7 +80,7 @@ def test_bad_flags_get_a_message_and_the_usage_exit_code(argv, problem, capsys) 
     with pytest.raises(SystemExit) as exited:
         code = main(["soak", *argv])
         raise SystemExit(code)
-    assert exited.value.code == EXIT_USAGE
+    assert exited.value.code == ExitCode.USAGE
     captured = capsys.readouterr()
     assert problem in captured.err and captured.out == ""
 

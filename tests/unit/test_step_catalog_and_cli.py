@@ -27,7 +27,7 @@ def test_the_cli_prints_the_catalog(capsys):
 @pytest.mark.parametrize("argv,message,code", [(["certify", "--seed", "abc"], "not a whole number", 4),
                                                (["certify", "--seed", "-3"], "negative", 4),
                                                (["certify", "-n", "many"], "'many' is not a number of workers", 4),
-                                               (["bogus"], "invalid choice", 2)])
+                                               (["bogus"], "invalid choice", 4)])
 def test_bad_cli_flags_are_named(argv, message, code, capsys):
     from refund_harness.cli import main
 

@@ -21,34 +21,35 @@ from connector.errors import RemoteError
 from harness import seam
 from harness.directions import TO_NETSUITE
 from harness.platforms import Platform, platform as find_platform, platforms
-from harness.world import AccountUnderTest, OrderUnderTest, World
+from harness.expected import OrderUnderTest
+from harness.scenario import AccountUnderTest, ScenarioWorld
 from simulators.core.faults import FaultRule
 
 CELLS = [(p.name, d) for p in platforms() for d in p.capabilities.directions]
 QUIET_RUNS = 8   # scheduled runs allowed to settle (async refunds need a second look)
 
 
-def _order(world: World, account: AccountUnderTest) -> OrderUnderTest:
+def _order(world: ScenarioWorld, account: AccountUnderTest) -> OrderUnderTest:
     order = world.place_order(account, quantity_first=2)
     world.sync(order)
     world.bill(order)
     return order
 
 
-def _refund(world: World, order: OrderUnderTest, direction: str) -> None:
+def _refund(world: ScenarioWorld, order: OrderUnderTest, direction: str) -> None:
     if direction == TO_NETSUITE:
         world.refund_at_storefront(order, lines=((1, 1),), as_amount=True)
     else:
         world.refund_in_netsuite(order, lines=((1, 1),))
 
 
-def _sync_run(world: World) -> None:
+def _sync_run(world: ScenarioWorld) -> None:
     """What a sync is: the store's webhooks arrive (their receivers read the store), then the schedule."""
     world.deliver_webhooks()
     world.run_schedule()
 
 
-def _routes_called(world: World, entry: Platform, run) -> list[dict]:
+def _routes_called(world: ScenarioWorld, entry: Platform, run) -> list[dict]:
     """The fault scope of every route the connector called during ``run``, in the order first called."""
     for simulator in world.simulators().values():
         simulator.journal.clear()
@@ -63,9 +64,9 @@ def _routes_called(world: World, entry: Platform, run) -> list[dict]:
     return list(routes.values())
 
 
-def _sides(world: World, order: OrderUnderTest, direction: str) -> tuple[int, int]:
+def _sides(world: ScenarioWorld, order: OrderUnderTest, direction: str) -> tuple[int, int]:
     storefront = len(world.driver_of(order).refunds(order.placed))
-    netsuite = len(world.netsuite_side(order))
+    netsuite = len(world.netsuite_view.side(order))
     return (storefront, netsuite) if direction == TO_NETSUITE else (netsuite, storefront)
 
 
@@ -73,7 +74,7 @@ def _sides(world: World, order: OrderUnderTest, direction: str) -> tuple[int, in
 def test_a_truncated_answer_on_any_route_of_a_sync_loses_and_doubles_no_refund(platform: str, direction: str,
                                                                                 tmp_path: Path) -> None:
     entry = find_platform(platform)
-    world = World(seed=11, workdir=tmp_path)
+    world = ScenarioWorld(seed=11, workdir=tmp_path)
     try:
         account = world.connect(entry)
         account.driver.lift_rate_limits()

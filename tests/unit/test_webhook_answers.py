@@ -24,7 +24,8 @@ from connector.storefronts.bigcommerce import REFUND_CREATED
 from connector.storefronts.shopify_webhooks import shopify_signature
 from connector.storefronts.woocommerce import REFUND_TOPIC
 from connector.storefronts.woocommerce_webhooks import woocommerce_signature
-from harness.world import WEBHOOK_HOST, AccountUnderTest, World
+from harness.scenario import AccountUnderTest, ScenarioWorld
+from harness.world import WEBHOOK_HOST
 from simulators.bigcommerce.webhooks import sign as bigcommerce_signature
 from tests.unit.connector_helpers import shopify_refund
 from tests.unit.world_helpers import refunded_with_webhooks_registered
@@ -32,11 +33,11 @@ from tests.unit.world_helpers import refunded_with_webhooks_registered
 MISSING_ORDER, MISSING_REFUND = "987654321", "876543"
 
 
-def _post(world: World, platform: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
+def _post(world: ScenarioWorld, platform: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
     return world.http.post(f"https://{WEBHOOK_HOST}/webhooks/{platform}", content=body, headers=headers)
 
 
-def _woocommerce(world: World, account: AccountUnderTest, payload: dict, delivery: str) -> httpx.Response:
+def _woocommerce(world: ScenarioWorld, account: AccountUnderTest, payload: dict, delivery: str) -> httpx.Response:
     body = json.dumps(payload).encode()
     secret = account.driver.account_credentials()["webhook_secret"]
     return _post(world, "woocommerce", body, {
@@ -45,7 +46,7 @@ def _woocommerce(world: World, account: AccountUnderTest, payload: dict, deliver
         "X-WC-Webhook-Signature": woocommerce_signature(secret, body)})
 
 
-def _bigcommerce(world: World, account: AccountUnderTest, payload: dict, delivery: str) -> httpx.Response:
+def _bigcommerce(world: ScenarioWorld, account: AccountUnderTest, payload: dict, delivery: str) -> httpx.Response:
     timestamp = int(world.clock.now().timestamp())
     body = jsonio.dumps({"scope": REFUND_CREATED, "store_id": "1", "created_at": timestamp, "hash": "x",
                          "producer": f"stores/{account.driver.account_store()}", **payload}).encode()
@@ -55,7 +56,7 @@ def _bigcommerce(world: World, account: AccountUnderTest, payload: dict, deliver
         "webhook-signature": bigcommerce_signature(secret, delivery, timestamp, body)})
 
 
-def _shopify(world: World, account: AccountUnderTest, payload: dict, delivery: str) -> httpx.Response:
+def _shopify(world: ScenarioWorld, account: AccountUnderTest, payload: dict, delivery: str) -> httpx.Response:
     body = json.dumps(payload).encode()
     secret = account.driver.account_credentials()["client_secret"]
     return _post(world, "shopify", body, {
@@ -63,7 +64,7 @@ def _shopify(world: World, account: AccountUnderTest, payload: dict, delivery: s
         "X-Shopify-Webhook-Id": delivery, "X-Shopify-Hmac-Sha256": shopify_signature(secret, body)})
 
 
-Send = Callable[[World, AccountUnderTest, dict, str], httpx.Response]
+Send = Callable[[ScenarioWorld, AccountUnderTest, dict, str], httpx.Response]
 # platform -> (how it signs and sends, the payload naming an order and a refund, a malformed payload)
 PLATFORMS: dict[str, tuple[Send, Callable[[str, str], dict], dict]] = {
     "woocommerce": (_woocommerce, lambda order, refund: {"action": "woocommerce_order_refunded", "arg": int(order)},
@@ -81,12 +82,12 @@ READ_BACK = ["woocommerce", "bigcommerce"]
 
 @pytest.fixture
 def world(tmp_path: Path):
-    world = World(seed=5, workdir=tmp_path)
+    world = ScenarioWorld(seed=5, workdir=tmp_path)
     yield world
     world.close()
 
 
-def _ready(world: World, platform: str) -> tuple[AccountUnderTest, str, str]:
+def _ready(world: ScenarioWorld, platform: str) -> tuple[AccountUnderTest, str, str]:
     """A to-NetSuite account with its webhook registered, and an order refunded in the store: (account,
     order id, refund id)."""
     account, order, refund = refunded_with_webhooks_registered(world, platform)
@@ -152,3 +153,26 @@ def test_a_bug_in_the_receiver_is_a_500_not_the_senders_malformed_delivery(world
     response = send(world, account, names(order, refund), "d-bug")
     assert response.status_code == 500, response.text
     assert "AttributeError" in _error(response) and "malformed" not in _error(response)
+
+
+# where each receiver hands the delivery to the adapter: reading the payload's refund, or reading it back
+ADAPTER_READ = {"shopify": "parse_refund", "bigcommerce": "refund", "woocommerce": "list_refunds"}
+
+
+@pytest.mark.parametrize("platform", sorted(PLATFORMS))
+def test_a_bug_while_reading_the_delivery_is_a_500_not_a_malformed_delivery(world, platform, monkeypatch) -> None:
+    """An exception the adapter raises by mistake while a valid delivery is read (an AttributeError, an
+    IndexError) is the connector's failure: it is not dressed up as the sender's 400."""
+    send, names, _ = PLATFORMS[platform]
+    account, order, refund = _ready(world, platform)
+    engine = world.connector.engine
+    adapter_class = type(engine._adapter(engine.account(account.id)))   # noqa: SLF001 - the class the receiver reads with
+
+    def broken(*args, **kwargs):
+        raise IndexError("list index out of range")
+
+    monkeypatch.setattr(adapter_class, ADAPTER_READ[platform], broken)
+    response = send(world, account, names(order, refund), "d-adapter-bug")
+    assert response.status_code == 500, response.text
+    assert "IndexError" in _error(response) and "malformed" not in _error(response)
+    assert world.connector.refunds(account.id) == []

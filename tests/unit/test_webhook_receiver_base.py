@@ -4,12 +4,13 @@ from __future__ import annotations
 import pytest
 
 from connector import AccountSettings, Direction
-from connector.storefronts.webhook_receiver import WebhookReceiverBase, same_signature
+from connector.storefronts.shopify_webhooks import WEBHOOKS
+from connector.storefronts.webhook_receiver import WebhookPipeline, same_signature
 from tests.unit.connector_helpers import Routes, make_connector
 
 
-class _Receiver(WebhookReceiverBase):
-    platform = "shopify"
+def _Receiver(ledger, to_netsuite, adapter_for) -> WebhookPipeline:   # noqa: N802 - stands where a class stood
+    return WebhookPipeline(ledger, to_netsuite, adapter_for, WEBHOOKS)
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def test_a_delivery_to_a_store_with_two_accounts_goes_to_the_one_syncing_to_nets
     accounts = [_account(connector, f"A{i}", d) for i, d in enumerate(directions if from_first else directions[::-1])]
     _account(connector, "Other shop", Direction.TO_NETSUITE, store="someone-else")
     receiver = _Receiver(connector.ledger, None, None)
-    chosen = receiver.account_for(lambda a: a.store == "acme-outfitters", lambda a: True)
+    chosen = receiver.account_for(lambda a: a.store == "acme-outfitters")
     assert chosen is not None and chosen.direction is Direction.TO_NETSUITE
     assert chosen.id in {a.id for a in accounts}
 
@@ -42,7 +43,7 @@ def test_a_delivery_to_a_store_with_two_accounts_goes_to_the_one_syncing_to_nets
 def test_no_account_when_no_secret_verifies(connector) -> None:
     _account(connector, "A", Direction.TO_NETSUITE)
     receiver = _Receiver(connector.ledger, None, None)
-    assert receiver.account_for(lambda a: True, lambda a: False) is None
+    assert receiver.account_for(lambda a: False) is None
 
 
 def test_signatures_compare_as_bytes_or_text_and_ignore_surrounding_space() -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from harness import factories
 from harness.mutants.wire import changing_refunds, each_line
-from harness.world import World
+from harness.scenario import ScenarioWorld
 from steps.checks import _amounts_with_decimals, no_decimal_amounts
 
 
@@ -19,19 +19,19 @@ def test_an_amount_written_with_a_fraction_is_found_wherever_it_is_nested():
 
 @pytest.fixture
 def world(tmp_path):
-    w = World(seed=9, workdir=tmp_path)
+    w = ScenarioWorld(seed=9, workdir=tmp_path)
     yield w
     w.close()
 
 
-def test_a_synced_yen_order_passes_and_its_sales_order_request_is_among_those_read(world: World):
+def test_a_synced_yen_order_passes_and_its_sales_order_request_is_among_those_read(world: ScenarioWorld):
     account = world.connect("shopify")
     world.connector.activate_order_sync(account.id)
     order = world.place_order(account, exact=factories.ExactOrder(
         (factories.ExactLine("1", 3, Decimal(1000)),), currency="JPY", shipping=Decimal(500), tax_rate=Decimal("0.1")))
     world.sync(order)
     world.bill(order)
-    writes = world.netsuite_writes_for(order)
+    writes = world.netsuite_view.writes_for(order)
     assert any(method == "POST" and path.endswith("/salesOrder") for method, path, _ in writes), writes
     no_decimal_amounts(world)
 
@@ -42,7 +42,7 @@ def _half_a_yen_less(line: dict) -> None:
 
 
 def test_a_refund_sent_with_a_fraction_of_a_yen_fails_the_check_naming_the_request(tmp_path):
-    world = World(seed=9, workdir=tmp_path, connector_factory=changing_refunds(each_line(_half_a_yen_less)))
+    world = ScenarioWorld(seed=9, workdir=tmp_path, connector_factory=changing_refunds(each_line(_half_a_yen_less)))
     try:
         account = world.connect("shopify")
         world.connector.activate_order_sync(account.id)

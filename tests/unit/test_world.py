@@ -3,12 +3,13 @@ import httpx
 import pytest
 from harness.platforms import platforms
 from harness.wiring import UnservedHost
-from harness.world import World, seed_for
+from harness.scenario import ScenarioWorld
+from harness.world import seed_for
 
 
 def test_same_seed_same_world(tmp_path):
-    a = World(seed=42, workdir=tmp_path / "a")
-    b = World(seed=42, workdir=tmp_path / "b")
+    a = ScenarioWorld(seed=42, workdir=tmp_path / "a")
+    b = ScenarioWorld(seed=42, workdir=tmp_path / "b")
     try:
         assert a.catalog == b.catalog
         assert a.netsuite.credentials == b.netsuite.credentials
@@ -27,7 +28,7 @@ def test_scenario_seeds_are_stable_and_distinct():
 
 
 def test_a_request_to_an_unknown_host_fails_loudly(tmp_path):
-    world = World(seed=1, workdir=tmp_path)
+    world = ScenarioWorld(seed=1, workdir=tmp_path)
     try:
         with pytest.raises(UnservedHost, match="no simulator of this World serves api.example.com"):
             world.http.get("https://api.example.com/anything")
@@ -36,7 +37,7 @@ def test_a_request_to_an_unknown_host_fails_loudly(tmp_path):
 
 
 def test_the_world_patches_nothing_globally(tmp_path):
-    world = World(seed=1, workdir=tmp_path)
+    world = ScenarioWorld(seed=1, workdir=tmp_path)
     try:
         seen = []
         outside = httpx.Client(transport=httpx.MockTransport(lambda r: seen.append(r.url.host) or httpx.Response(204)))
@@ -48,7 +49,7 @@ def test_the_world_patches_nothing_globally(tmp_path):
 
 
 def test_an_unknown_storefront_is_refused_by_name(tmp_path):
-    world = World(seed=1, workdir=tmp_path)
+    world = ScenarioWorld(seed=1, workdir=tmp_path)
     try:
         known = ", ".join(p.display_name for p in platforms())
         with pytest.raises(ValueError, match=f"unknown storefront 'no-such-cart'; this harness knows {known}"):
@@ -69,7 +70,7 @@ def _synced_square_store(world):
 
 
 def test_a_stalled_worker_holds_its_write_and_sends_nothing_after_it_is_let_go(tmp_path):
-    world = World(seed=3, workdir=tmp_path)
+    world = ScenarioWorld(seed=3, workdir=tmp_path)
     create = world.netsuite.fault_targets["create refund"]
     try:
         account, order = _synced_square_store(world)
@@ -84,7 +85,7 @@ def test_a_stalled_worker_holds_its_write_and_sends_nothing_after_it_is_let_go(t
 
 
 def test_a_worker_that_finishes_without_the_request_it_should_stall_at_is_reported(tmp_path):
-    world = World(seed=3, workdir=tmp_path)
+    world = ScenarioWorld(seed=3, workdir=tmp_path)
     try:
         _synced_square_store(world)   # no refund: the run sends no refund to NetSuite
         with pytest.raises(AssertionError, match="finished its scheduled run without sending a request to "
@@ -95,7 +96,7 @@ def test_a_worker_that_finishes_without_the_request_it_should_stall_at_is_report
 
 
 def test_a_host_is_served_by_one_handler_only(tmp_path):
-    world = World(seed=1, workdir=tmp_path)
+    world = ScenarioWorld(seed=1, workdir=tmp_path)
     try:
         with pytest.raises(ValueError, match=f"host {world.netsuite.hosts[0]} is served twice in one World"):
             world.router.serve([world.netsuite.hosts[0]], world.netsuite.handle)

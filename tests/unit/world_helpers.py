@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from harness.directions import TO_NETSUITE
-from harness.world import AccountUnderTest, OrderUnderTest, World
+from harness.expected import OrderUnderTest
+from harness.scenario import AccountUnderTest, ScenarioWorld
 
 
-def refunded_with_webhooks_registered(world: World, platform: str) -> tuple[AccountUnderTest, OrderUnderTest, str]:
+def refunded_with_webhooks_registered(world: ScenarioWorld, platform: str) -> tuple[AccountUnderTest, OrderUnderTest, str]:
     """A to-NetSuite account of ``platform`` (enabling refund sync registers its refund webhook) and an
     order of it refunded in the store, 1 unit of line 1 as an amount: (account, order, refund id)."""
     account = world.connect(platform)
