@@ -19,24 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from harness.exit_codes import ExitCode
-from harness.mutants.run import (REFERENCE, REPORT_KIND, SECONDS_PATH, EXPLAINED_SURVIVORS, Outcome, connector_of,
-                                 report, run_certifications)
+from harness.mutants.run import (EXPLAINED_SURVIVORS, REFERENCE, REPORT_KIND, SECONDS_PATH, Outcome, connector_of,
+                                 load_seconds, report, run_certifications)
 from harness.shards import DURATIONS_FILE, Shard, ShardError, deal, load_durations
 
 # a mutant stopped at its first failing scenario costs about one pytest start-up, collection and scenario
 UNRECORDED_MUTANT_SECONDS = 8.0
-
-
-def load_seconds(path: Path = SECONDS_PATH) -> dict[str, float]:
-    """Recorded seconds per certification (connector); an absent file records none."""
-    if not path.exists():
-        return {}
-    try:
-        return {str(connector): float(seconds)
-                for connector, seconds in json.loads(path.read_text(encoding="utf-8"))["seconds"].items()}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ShardError(f"cannot read the mutants' recorded seconds {path}: {exc!r}; regenerate it with "
-                         "`refund-harness mutants --learn`") from None
 
 
 def weights(connectors: list[str], recorded: dict[str, float], scenario_seconds: dict[str, float]) -> dict[str, float]:

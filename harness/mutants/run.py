@@ -26,6 +26,7 @@ from typing import Any
 
 from harness.exit_codes import ExitCode
 from harness.mutants import MUTANTS
+from harness.shards import ShardError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CATCHES_PATH = Path(__file__).resolve().parent / "catches.json"   # mutant -> scenarios that caught it
@@ -151,11 +152,22 @@ def report(names: list[str], options: list[str], workers: int, reference: Outcom
             "seconds": round(seconds, 1)}
 
 
+def load_seconds(path: Path = SECONDS_PATH) -> dict[str, float]:
+    """Recorded seconds per certification (connector); an absent file records none."""
+    if not path.exists():
+        return {}
+    try:
+        return {str(connector): float(seconds)
+                for connector, seconds in json.loads(path.read_text(encoding="utf-8"))["seconds"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ShardError(f"cannot read the mutants' recorded seconds {path}: {exc!r}; regenerate it with "
+                         "`refund-harness mutants --learn`") from None
+
+
 def record_seconds(reference: Outcome | None, outcomes: dict[str, Outcome], path: Path = SECONDS_PATH) -> None:
     """Write the seconds each certification of this run took over the recorded ones (``--shard`` deals
     by them); entries of certifications not run are kept."""
     from harness.certification import write_atomically
-    from harness.mutants.fanout import load_seconds
 
     recorded = load_seconds(path)
     measured = {o.connector: o.seconds for o in [*([reference] if reference else []), *outcomes.values()]}
