@@ -25,6 +25,10 @@ class ClaimError(ValueError):
     connector does not make; the message names it."""
 
 
+class ConnectorCrashed(ClaimError):
+    """The connector's own code raised while it was built or asked its claim."""
+
+
 @dataclass(frozen=True)
 class CertifiedClaim:
     """A validated claim: rows are (platform name, direction), in registry order."""
@@ -153,7 +157,7 @@ def read_claim(factory: seam.ConnectorFactory, spec: str, wanted: Iterable[str] 
         except seam.SeamNotImplemented as exc:   # names the missing methods
             raise ClaimError(str(exc)) from exc
         except Exception as exc:   # the connector's own code failed: no run can start
-            raise ClaimError(f"cannot read what {spec} claims: {type(exc).__name__}: {exc}") from exc
+            raise ConnectorCrashed(f"cannot read what {spec} claims: {type(exc).__name__}: {exc}") from exc
         finally:
             context.http.close()
     return narrow(claim, wanted)

@@ -263,22 +263,28 @@ def render(report: Report) -> str:
 def sample(mutants: list[Mutant], per_module: int | None, seed: int, retest_survivors: bool = False) -> list[str]:
     """The mutants to test: per module, a seeded sample of ``per_module`` (or all), minus those already tested.
 
-    The sample of a module is the same on every run with the same seed and the same code, so a run
-    that was interrupted, or a later run, continues it instead of drawing a new one; a larger N
-    keeps the smaller sample and adds to it. mutmut keeps a survivor's result even after scenarios
-    are added, so ``retest_survivors`` tests the sample's survivors again."""
+    A module's mutants that have a result already count towards its ``per_module``; the rest is drawn
+    in a seeded order per module. With the same code the order is the same, so a run that was
+    interrupted, or a later run, continues the sample instead of drawing a new one, and a larger N keeps
+    the smaller sample and adds to it. When the code changes the order is a new one (the module's
+    mutants changed), but the results mutmut kept still count: only as many are drawn as mutmut dropped
+    (the mutants of changed functions), never a whole new sample tested beside the old one. mutmut
+    keeps a survivor's result even after scenarios are added, so ``retest_survivors`` tests every
+    survivor of the selected modules again: the sample's survivors, whatever order the code now gives."""
     chosen: list[str] = []
     by_module: dict[str, list[Mutant]] = {}
     for mutant in mutants:
         by_module.setdefault(mutant.module, []).append(mutant)
     for module, members in sorted(by_module.items()):
         members = sorted(members, key=lambda m: m.name)
+        survivors = [m for m in members if m.status == "survived"] if retest_survivors else []
         if per_module is not None:
             # a seeded order per module whose first N are the sample: a larger N extends a smaller one
             random.Random(f"{seed}:{module}").shuffle(members)
-            members = members[:per_module]
-        wanted = ("not checked", "survived") if retest_survivors else ("not checked",)
-        chosen += [m.name for m in members if m.status in wanted]
+        untested = [m for m in members if m.status == "not checked"]
+        if per_module is not None:
+            untested = untested[:max(0, per_module - (len(members) - len(untested)))]
+        chosen += [m.name for m in survivors + untested]
     return chosen
 
 

@@ -256,7 +256,7 @@ def pytest_collection_modifyitems_rows_and_claim(config: pytest.Config, items: l
         tags = {mark.name for mark in item.iter_markers()}
         rows = scenario_rows(tags, entry, params.get("direction_under_test"))
         item.user_properties.append((ROWS, json.dumps(rows)))
-        why = certified_claim(config).covers(rows, tags)
+        why = certified_claim(config, collecting=True).covers(rows, tags)
         if why is None:
             kept.append(item)
         else:
@@ -267,15 +267,22 @@ def pytest_collection_modifyitems_rows_and_claim(config: pytest.Config, items: l
         config.hook.pytest_deselected(items=[item for item, _ in left_out])
 
 
-def certified_claim(config: pytest.Config):
-    """What this run certifies: the connector's claim, narrowed by --harness-claim (read once per process)."""
+def certified_claim(config: pytest.Config, collecting: bool = False):
+    """What this run certifies: the connector's claim, narrowed by --harness-claim (read once per process).
+
+    A claim that cannot be certified is a usage error, except where a run writing no certification
+    reads it while collecting (plain pytest, mutmut) and the connector's own code crashed: that is the
+    code under test failing, so it stays an error (pytest's internal error, which mutmut counts as a
+    kill) rather than a usage error, which mutmut takes for a broken test command."""
     if CLAIM_KEY not in config.stash:
-        from harness.claims import ClaimError, read_claim
+        from harness.claims import ClaimError, ConnectorCrashed, read_claim
 
         try:
             config.stash[CLAIM_KEY] = read_claim(config.stash[FACTORY_KEY], config.getoption("--connector"),
                                                  config.getoption("--harness-claim"))
         except ClaimError as exc:
+            if collecting and isinstance(exc, ConnectorCrashed):
+                raise
             raise pytest.UsageError(str(exc)) from None
     return config.stash[CLAIM_KEY]
 

@@ -113,6 +113,21 @@ def test_nothing_selected_or_a_collection_error_keeps_the_previous_report(projec
     assert report.read_text() == '{"verdict": "certified"}'
 
 
+
+def test_a_connector_crashing_while_it_claims_is_an_error_of_a_plain_run_and_a_usage_error_of_certify(
+        project: pytest.Pytester):
+    """Without a certification report (plain pytest; mutmut, which takes a usage error for a broken test
+    command and counts an internal error as a kill) the connector's own code crashing is an error of
+    the run; certify, which writes a report, still refuses to start with a usage error."""
+    project.makepyfile(crashing_connector="def factory(context):\n    raise RuntimeError('cannot be built')\n")
+    project.syspathinsert()
+    args = ("-p", "no:xdist", "-o", "bdd_features_base_dir=.", "--connector=crashing_connector:factory")
+    plain = project.runpytest_inprocess(*args)
+    assert plain.ret == pytest.ExitCode.INTERNAL_ERROR
+    assert "cannot read what crashing_connector:factory claims: RuntimeError: cannot be built" in plain.stdout.str()
+    report = project.path / "certification.json"
+    assert project.runpytest_inprocess(*args, f"--certification-report={report}").ret == pytest.ExitCode.USAGE_ERROR
+
 def test_cucumber_json_under_two_workers_holds_every_scenario_and_a_failure_names_its_step(project: pytest.Pytester):
     cucumber = project.path / "cucumber.json"
     result = project.runpytest_subprocess("-p", "no:pytester", "-n", "2", "-o", "bdd_features_base_dir=.",
