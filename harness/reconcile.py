@@ -145,8 +145,8 @@ def _split_apart(storefront: tuple[Decimal, Decimal], netsuite: tuple[Decimal, D
 def priced_by_the_storefront(netsuite: SideRefund, storefront: SideRefund) -> bool:
     """From NetSuite: whether the storefront's tax and line money of one refund are NetSuite's, as the
     storefront's own rounding prices them. The connector gives the storefront the refund's total and each
-    line's quantity; a storefront that prices the refunded units itself (BigCommerce's refund quote,
-    Shopify's refund, Magento's credit memo) splits each line's money between amount and tax, and a line's
+    line's quantity; a storefront that prices the refunded units itself (a refund quote, a refund the
+    storefront computes, a credit memo) splits each line's money between amount and tax, and a line's
     odd cents between its refunds, by its own rule (its ``unit_allocation``) and in the order the refunds
     reach it, which need not be NetSuite's. So a refund's tax may be a minor unit apart per line it
     names (and one for its shipping); where both sides tell each line's money, each line's money, tax
