@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator, Mapping, Sequence
+from typing import Callable, Iterator, Mapping, Sequence
 
 import httpx
 
@@ -27,7 +27,7 @@ from connector.schedule import RunSummary, is_due, look_back_from, next_run_afte
 from connector.slots import NetSuiteSlots
 from connector.storefronts import storefront, webhook_platforms
 from connector.storefronts.base import StorefrontAdapter
-from connector.storefronts.webhook_receiver import WebhookPipeline
+from connector.storefronts.webhook_receiver import WebhookPipeline, WebhookPlatform
 from connector.to_netsuite import ToNetSuite
 
 WEBHOOK_PATH = "/webhooks/{platform}"   # where each platform's refund webhooks arrive
@@ -43,10 +43,23 @@ class PostAttempt:
     posted: bool         # this attempt took it to POSTED (not another worker)
 
 
+AdapterFactory = Callable[[httpx.Client, Account], StorefrontAdapter]
+
+
+def shipped_adapter(http: httpx.Client, account: Account) -> StorefrontAdapter:
+    """The adapter this connector ships for the account's platform."""
+    return storefront(account.platform).adapter(http, account)
+
+
 class Connector:
     def __init__(self, *, ledger_path: str | Path, clock: Clock, netsuite: NetSuiteConfig, http: httpx.Client,
                  seed: int = 0, webhook_base_url: str = "https://hooks.refund-connector.test",
-                 ledger_synchronous: str = "FULL") -> None:
+                 ledger_synchronous: str = "FULL", adapter_factory: AdapterFactory | None = None,
+                 webhook_hooks: Mapping[str, WebhookPlatform] | None = None) -> None:
+        """``adapter_factory`` and ``webhook_hooks`` are the engine's declared injection points: what reads
+        and writes each account's storefront (default ``shipped_adapter``), and each webhook platform's hooks
+        into the one pipeline (default every platform's shipped ones). Tests put a changed part there
+        instead of reaching into the engine."""
         self.clock = clock
         self.http = http
         self.webhook_base_url = webhook_base_url.rstrip("/")
@@ -59,7 +72,8 @@ class Connector:
         self.from_netsuite = FromNetSuite(self.ledger, self.netsuite)
         self._webhooks: dict[str, WebhookPipeline] = {
             name: WebhookPipeline(self.ledger, self.to_netsuite, self._adapter, hooks)
-            for name, hooks in webhook_platforms().items()}
+            for name, hooks in (webhook_platforms() if webhook_hooks is None else webhook_hooks).items()}
+        self._adapter_factory = adapter_factory or shipped_adapter
         self._adapters: dict[int, StorefrontAdapter] = {}
         self._adapters_lock = threading.Lock()   # posting threads share the cache
 
@@ -86,7 +100,7 @@ class Connector:
         with self._adapters_lock:
             adapter = self._adapters.get(account.id)
             if adapter is None:
-                adapter = self._adapters[account.id] = storefront(account.platform).adapter(self.http, account)
+                adapter = self._adapters[account.id] = self._adapter_factory(self.http, account)
             return adapter
 
     # --- order sync -----------------------------------------------------------------------

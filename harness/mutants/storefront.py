@@ -11,9 +11,10 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any, Callable
 
 from common import money
-from connector import Connector
+from connector.engine import shipped_adapter
 from connector.errors import RateLimited, RemoteError
 from connector.model import LineKind, SourceStatus
+from connector.storefronts import webhook_platforms
 from harness import seam
 from harness.connectors.reference import ReferenceConnector, build_engine
 
@@ -47,12 +48,20 @@ def _mutated(shipped: Any, overrides: dict[str, Callable[..., Any]]) -> Any:
 
 def with_adapter(overrides: dict[str, Callable[..., Any]]) -> seam.ConnectorFactory:
     def build(context: seam.ConnectorContext) -> seam.ConnectorUnderTest:
-        class Engine(Connector):
-            def _adapter(self, account):   # noqa: ANN001 - the engine's own signature
-                return _mutated(super()._adapter(account), overrides)
-
-        return ReferenceConnector(build_engine(context, engine_class=Engine))
+        return ReferenceConnector(build_engine(
+            context, adapter_factory=lambda http, account: _mutated(shipped_adapter(http, account), overrides)))
     return build
+
+
+def accepting_any_signature(context: seam.ConnectorContext, platform: str) -> seam.ConnectorUnderTest:
+    """The shipped connector whose ``platform`` webhook hooks take every delivery as signed by the store."""
+    shipped = webhook_platforms()
+
+    class AnySignature(type(shipped[platform])):
+        def verify(self, delivery, secret):   # noqa: ANN001 - the hook's own signature
+            return True
+
+    return ReferenceConnector(build_engine(context, webhook_hooks={**shipped, platform: AnySignature()}))
 
 
 # --- pushes to the storefront (refunds from NetSuite) ---------------------------------------

@@ -186,17 +186,9 @@ class BigCommerceInWorld:
 
 def _accepts_unsigned_webhooks(context):
     """The shipped connector with its refund webhook receiver skipping the signature check."""
-    from harness.connectors.reference import ReferenceConnector, build_engine
+    from harness.mutants.storefront import accepting_any_signature
 
-    engine = build_engine(context)
-    receiver = engine._webhooks["bigcommerce"]   # noqa: SLF001 - a mutant patches where the bug lives
-
-    class AnySignature(type(receiver.hooks)):   # this engine's receiver only: the hooks are shared
-        def verify(self, delivery, secret):   # noqa: ANN001 - the hook's own signature
-            return True
-
-    receiver.hooks = AnySignature()
-    return ReferenceConnector(engine)
+    return accepting_any_signature(context, "bigcommerce")
 
 
 PLATFORM = Platform(

@@ -194,34 +194,25 @@ class ShopifyInWorld:
 
 def _accepts_unsigned_webhooks(context):
     """The shipped connector with its refunds/create webhook receiver skipping the HMAC check."""
-    from harness.connectors.reference import ReferenceConnector, build_engine
+    from harness.mutants.storefront import accepting_any_signature
 
-    engine = build_engine(context)
-    receiver = engine._webhooks["shopify"]   # noqa: SLF001 - a mutant patches where the bug lives
-
-    class AnySignature(type(receiver.hooks)):   # this engine's receiver only: the hooks are shared
-        def verify(self, delivery, secret):   # noqa: ANN001 - the hook's own signature
-            return True
-
-    receiver.hooks = AnySignature()
-    return ReferenceConnector(engine)
+    return accepting_any_signature(context, "shopify")
 
 
 def _reads_shop_currency(context):
     """The shipped connector reading every Shopify amount in the shop's currency (``shopMoney`` /
     ``shop_money``) while labelling the order with the currency the customer paid."""
-    from connector import Connector
+    from connector.engine import shipped_adapter
     from connector.storefronts.shopify import ShopifyAdapter
     from harness.connectors.reference import ReferenceConnector, build_engine
 
-    class Engine(Connector):
-        def _adapter(self, account):   # noqa: ANN001 - the engine's own signature
-            adapter = super()._adapter(account)
-            if isinstance(adapter, ShopifyAdapter):
-                adapter.paid_side, adapter.rest_paid_side = "shopMoney", "shop_money"
-            return adapter
+    def adapter(http, account):   # noqa: ANN001, ANN202 - the engine's adapter factory
+        made = shipped_adapter(http, account)
+        if isinstance(made, ShopifyAdapter):
+            made.paid_side, made.rest_paid_side = "shopMoney", "shop_money"
+        return made
 
-    return ReferenceConnector(build_engine(context, engine_class=Engine))
+    return ReferenceConnector(build_engine(context, adapter_factory=adapter))
 
 
 def _refunds_what_the_lines_are_worth(context):
@@ -244,18 +235,17 @@ def _refunds_what_the_lines_are_worth(context):
 def _with_shopify_adapter(context, adapter_class):   # noqa: ANN001, ANN202
     """The shipped connector whose Shopify accounts are read and written by ``adapter_class`` (a subclass of
     its adapter carrying one bug)."""
-    from connector import Connector
+    from connector.engine import shipped_adapter
     from connector.storefronts.shopify import ShopifyAdapter
     from harness.connectors.reference import ReferenceConnector, build_engine
 
-    class Engine(Connector):
-        def _adapter(self, account):   # noqa: ANN001 - the engine's own signature
-            adapter = super()._adapter(account)
-            if isinstance(adapter, ShopifyAdapter):
-                adapter.__class__ = adapter_class
-            return adapter
+    def adapter(http, account):   # noqa: ANN001, ANN202 - the engine's adapter factory
+        made = shipped_adapter(http, account)
+        if isinstance(made, ShopifyAdapter):
+            made.__class__ = adapter_class   # the shipped adapter, as configured, with the bug's method
+        return made
 
-    return ReferenceConnector(build_engine(context, engine_class=Engine))
+    return ReferenceConnector(build_engine(context, adapter_factory=adapter))
 
 
 def _graphql_throttle_is_final(context):

@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from common import jsonio
+from connector.engine import shipped_adapter
 from connector.storefronts.bigcommerce import REFUND_CREATED
 from connector.storefronts.shopify_webhooks import shopify_signature
 from connector.storefronts.woocommerce import REFUND_TOPIC
@@ -166,7 +167,7 @@ def test_a_bug_while_reading_the_delivery_is_a_500_not_a_malformed_delivery(worl
     send, names, _ = PLATFORMS[platform]
     account, order, refund = _ready(world, platform)
     engine = world.connector.engine
-    adapter_class = type(engine._adapter(engine.account(account.id)))   # noqa: SLF001 - the class the receiver reads with
+    adapter_class = type(shipped_adapter(engine.http, engine.account(account.id)))   # the class the receiver reads with
 
     def broken(*args, **kwargs):
         raise IndexError("list index out of range")
