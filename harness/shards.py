@@ -20,7 +20,7 @@ import os
 import statistics
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 from xml.etree import ElementTree
 
 from harness.certification import Evidence, MatrixRow, ScenarioOutcome, certification_report, write_atomically
@@ -147,19 +147,32 @@ class ShardReport:
         return None if relative is None else self.path.parent / relative
 
 
-def read_shard(path: Path) -> ShardReport:
+def read_shard_json(path: Path, command: str, of_its_kind: Callable[[dict[str, Any]], bool], not_its_kind: str,
+                    read_what_the_merge_reads: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    """A shard's report written by ``refund-harness command --shard``, or a ShardError naming what is wrong:
+    unreadable, not JSON, of another kind (``not_its_kind`` says which), a whole run's report, or damaged
+    (``read_what_the_merge_reads`` raises on it: a damaged report is refused by name, never half-read)."""
     try:
         report = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ShardError(f"cannot read {path}: {exc.strerror or exc}") from None
     except ValueError as exc:
         raise ShardError(f"{path} is not JSON: {exc}") from None
-    if not isinstance(report, dict) or "verdict" not in report:
-        raise ShardError(f"{path} is not a certification report")
+    if not isinstance(report, dict) or not of_its_kind(report):
+        raise ShardError(f"{path} is not {not_its_kind}")
     if not isinstance(report.get("shard"), dict):
-        raise ShardError(f"{path} is not a shard's report: it was written by `refund-harness certify` without "
+        raise ShardError(f"{path} is not a shard's report: it was written by `refund-harness {command}` without "
                          "--shard, and is a whole run's report already")
-    try:   # read now what the merge reads, so that a damaged report is refused by name rather than half-read
+    try:
+        read_what_the_merge_reads(report)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        damaged = "a damaged shard report" if command == "certify" else f"a damaged {command} shard report"
+        raise ShardError(f"{path} is {damaged}: {exc!r} is missing or malformed") from None
+    return report
+
+
+def read_shard(path: Path) -> ShardReport:
+    def read(report: dict[str, Any]) -> None:
         identity(report)
         int(report["shard"]["index"])
         dict(report["shard"]["files"])
@@ -167,41 +180,16 @@ def read_shard(path: Path) -> ShardReport:
         for record in report["shard"]["scenarios"]:
             _outcome(record)
             int(record["position"])
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise ShardError(f"{path} is a damaged shard report: {exc!r} is missing or malformed") from None
-    return ShardReport(path, report)
+
+    return ShardReport(path, read_shard_json(path, "certify", lambda report: "verdict" in report,
+                                             "a certification report", read))
 
 
 def check_complete(shards: list[ShardReport]) -> None:
     """Every shard of one run exactly once, or a ShardError naming each missing, duplicate or
     mismatched shard."""
-    if not shards:
-        raise ShardError("no shard reports given")
-    first = shards[0]
-    expected = identity(first.report)
-    problems: list[str] = []
-    for other in shards[1:]:
-        theirs = identity(other.report)
-        for key, label in IDENTITY:
-            if theirs[key] != expected[key]:
-                problems.append(f"{other.named()} is not of the same run as {first.named()}: its {label} is "
-                                f"{_short(theirs[key])}, not {_short(expected[key])}")
-                break
-    if problems:
-        raise ShardError("; ".join(problems))
-    count = first.shard.count
-    by_index: dict[int, list[ShardReport]] = {}
-    for shard in shards:
-        by_index.setdefault(shard.shard.index, []).append(shard)
-    for index, given in sorted(by_index.items()):
-        if len(given) > 1:
-            problems.append(f"shard {index}/{count} given {len(given)} times: {', '.join(str(s.path) for s in given)}")
-    missing = [f"{index}/{count}" for index in range(1, count + 1) if index not in by_index]
-    if missing:
-        problems.append(f"shard{'s' * (len(missing) > 1)} {', '.join(missing)} missing (given: "
-                        f"{', '.join(str(s.shard) for s in shards)}); a merge of fewer than every shard is no verdict")
-    if problems:
-        raise ShardError("; ".join(problems))
+    each_shard_of_one_run_once([(s.path, s.shard.index, identity(s.report)) for s in shards], IDENTITY)
+    expected = identity(shards[0].report)
     seen: dict[str, ShardReport] = {}
     for shard in shards:
         for record in shard.report["shard"]["scenarios"]:
@@ -213,6 +201,43 @@ def check_complete(shards: list[ShardReport]) -> None:
     ran = sum(len(s.report["shard"]["scenarios"]) for s in shards)
     if ran != expected["selected"]:
         raise ShardError(f"the shards ran {ran} scenario(s) between them, but the run selected {expected['selected']}")
+
+
+def each_shard_of_one_run_once(shards: list[tuple[Path, int, dict[str, Any]]],
+                               labels: tuple[tuple[str, str], ...]) -> None:
+    """Shards given as (report path, shard index, identity): all of one run (``labels`` names each identity
+    key for people; ``count`` is the shard count), each index exactly once; else a ShardError naming each
+    shard at fault. Certify's and the mutants' merges both hold their shards to this."""
+    if not shards:
+        raise ShardError("no shard reports given")
+    first_path, first_index, expected = shards[0]
+    count = int(expected["count"])
+
+    def named(path: Path, index: int) -> str:
+        return f"{path} (shard {index}/{count})"
+
+    problems: list[str] = []
+    for path, index, theirs in shards[1:]:
+        for key, label in labels:
+            if theirs[key] != expected[key]:
+                problems.append(f"{named(path, index)} is not of the same run as {named(first_path, first_index)}: "
+                                f"its {label} is {_short(theirs[key])}, not {_short(expected[key])}")
+                break
+    if problems:
+        raise ShardError("; ".join(problems))
+    by_index: dict[int, list[Path]] = {}
+    for path, index, _ in shards:
+        by_index.setdefault(index, []).append(path)
+    for index, paths in sorted(by_index.items()):
+        if len(paths) > 1:
+            problems.append(f"shard {index}/{count} given {len(paths)} times: {', '.join(map(str, paths))}")
+    missing = [f"{index}/{count}" for index in range(1, count + 1) if index not in by_index]
+    if missing:
+        problems.append(f"shard{'s' * (len(missing) > 1)} {', '.join(missing)} missing (given: "
+                        f"{', '.join(f'{index}/{count}' for _, index, _ in shards)}); a merge of fewer than every "
+                        "shard is no verdict")
+    if problems:
+        raise ShardError("; ".join(problems))
 
 
 def _short(value: Any) -> str:

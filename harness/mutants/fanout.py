@@ -21,7 +21,8 @@ from typing import Any
 from harness.exit_codes import ExitCode
 from harness.mutants.run import (EXPLAINED_SURVIVORS, REFERENCE, REPORT_KIND, SECONDS_PATH, Outcome, connector_of,
                                  load_seconds, report, run_certifications)
-from harness.shards import DURATIONS_FILE, Shard, ShardError, deal, load_durations
+from harness.shards import (DURATIONS_FILE, Shard, ShardError, deal, each_shard_of_one_run_once, load_durations,
+                            read_shard_json)
 
 # a mutant stopped at its first failing scenario costs about one pytest start-up, collection and scenario
 UNRECORDED_MUTANT_SECONDS = 8.0
@@ -77,18 +78,7 @@ def is_mutants_report(path: Path) -> bool:
 
 
 def read_shard(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ShardError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        raise ShardError(f"{path} is not JSON: {exc}") from None
-    if not isinstance(data, dict) or data.get("kind") != REPORT_KIND:
-        raise ShardError(f"{path} is not a report of `refund-harness mutants`; a merge joins shards of one kind")
-    if not isinstance(data.get("shard"), dict):
-        raise ShardError(f"{path} is not a shard's report: it was written by `refund-harness mutants` without "
-                         "--shard, and is a whole run's report already")
-    try:   # read now what the merge reads, so that a damaged report is refused by name rather than half-read
+    def read(data: dict[str, Any]) -> None:
         identity(data)
         int(data["shard"]["index"])
         list(map(str, data["shard"]["connectors"]))
@@ -96,9 +86,9 @@ def read_shard(path: Path) -> dict[str, Any]:
         int(data["run"]["workers"])
         for outcome in [*([data["reference"]] if data["reference"] is not None else []), *data["mutants"].values()]:
             Outcome.from_dict(outcome)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise ShardError(f"{path} is a damaged mutants shard report: {exc!r} is missing or malformed") from None
-    return data
+
+    return read_shard_json(path, "mutants", lambda data: data.get("kind") == REPORT_KIND,
+                           "a report of `refund-harness mutants`; a merge joins shards of one kind", read)
 
 
 # what makes two shards parts of the same run, with how a message names each
@@ -114,38 +104,13 @@ def identity(data: dict[str, Any]) -> dict[str, Any]:
 def merge(given: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
     """The report of the whole run from every shard's, or a ShardError naming each shard missing, given
     twice or of another run."""
-    if not given:
-        raise ShardError("no shard reports given")
-
     def named(path: Path, data: dict[str, Any]) -> str:
         return f"{path} (shard {data['shard']['index']}/{data['shard']['count']})"
 
-    first_path, first = given[0]
+    each_shard_of_one_run_once([(path, int(data["shard"]["index"]), identity(data)) for path, data in given], IDENTITY)
+    first = given[0][1]
     expected = identity(first)
-    problems = []
-    for path, data in given[1:]:
-        theirs = identity(data)
-        for key, label in IDENTITY:
-            if theirs[key] != expected[key]:
-                problems.append(f"{named(path, data)} is not of the same run as {named(first_path, first)}: its "
-                                f"{label} is {json.dumps(theirs[key])[:160]}, not {json.dumps(expected[key])[:160]}")
-                break
-    if problems:
-        raise ShardError("; ".join(problems))
     count = expected["count"]
-    by_index: dict[int, list[Path]] = {}
-    for path, data in given:
-        by_index.setdefault(int(data["shard"]["index"]), []).append(path)
-    for index, paths in sorted(by_index.items()):
-        if len(paths) > 1:
-            problems.append(f"shard {index}/{count} given {len(paths)} times: {', '.join(map(str, paths))}")
-    missing = [f"{index}/{count}" for index in range(1, count + 1) if index not in by_index]
-    if missing:
-        problems.append(f"shard{'s' * (len(missing) > 1)} {', '.join(missing)} missing (given: "
-                        f"{', '.join(str(index) + '/' + str(count) for index in sorted(by_index))}); "
-                        "a merge of fewer than every shard is no verdict")
-    if problems:
-        raise ShardError("; ".join(problems))
     ran: dict[str, Path] = {}
     reference = None
     outcomes: dict[str, dict[str, Any]] = {}
