@@ -4,6 +4,9 @@ asked for it first; an unrequested one is an external transaction the connector 
 Driver hooks these steps call (on platforms declaring ``buyer_requested_refunds``):
 - ``refund(order, StorefrontRefundRequest(amount=...))``: the buyer asks, then the seller refunds
   the amount; the refund is listed by the API (the generic refund every other scenario uses);
+- ``refund_returned_lines(order, {line number: amount}) -> str``: the buyer returns items of those
+  lines, then the seller refunds an amount for each line in one refund, which the API lists per line
+  item; returns the refund's id;
 - ``refund_without_request(order, amount) -> str``: the seller refunds with no buyer request; the
   API does not list it; returns the storefront's id for that money movement;
 - ``unlisted_refunds(order) -> list[Decimal]``: the amounts that went back outside the listed
@@ -23,6 +26,20 @@ from steps.vocabulary import then, when
 def requested_refund(world: ScenarioWorld, amount: Decimal) -> None:
     """The buyer requests a refund from their account, then the merchant refunds the amount."""
     world.storefront_refund(world.order, StorefrontRefundRequest(amount=amount))
+
+
+@when("the buyer returns items of two lines and the merchant refunds {first_amount:Amount} for line {first:d} "
+      "and {second_amount:Amount} for line {second:d} in one refund in the storefront",
+      "the buyer returns items of two lines and the merchant refunds 5.00 for line 1 and 7.35 for line 2 "
+      "in one refund in the storefront")
+def returned_lines_refund(world: ScenarioWorld, first: int, second: int, first_amount: Decimal,
+                          second_amount: Decimal) -> None:
+    """The buyer returns items of two lines; the merchant refunds an amount for each line in one refund
+    (listed per line item: the refund's amount is the sum of its lines' parts)."""
+    order = world.order
+    made = world.driver_of(order).refund_returned_lines(  # type: ignore[attr-defined]
+        order.placed, {first: first_amount, second: second_amount})
+    world.expected.refunded_in_storefront(order, made, asked=first_amount + second_amount, adjusted=True)
 
 
 @when("the merchant refunds {amount:Amount} in the storefront without a buyer request",
