@@ -76,6 +76,7 @@ Feature: Refund sync from NetSuite
     And the scheduled refund sync runs
     Then the refund has status Posted
     And the refunded lines match where the storefront refunds by line
+    And each refund's lines add up to its total on both sides
     And the refund totals match on both sides
 
   @general_refunds @async_settlement
