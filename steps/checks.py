@@ -359,6 +359,17 @@ def webhooks_acknowledged(world: ScenarioWorld) -> None:
                                 f"acknowledged with a 2xx: " + "; ".join(unacknowledged))
 
 
+@then("the refund webhook reached the connector {times:Times}", "the refund webhook reached the connector once")
+def webhook_deliveries_counted(world: ScenarioWorld, times: int) -> None:
+    """Exactly this many deliveries (POSTs) reached the connector's webhook address in this scenario: a
+    store that sends one refund's webhook more often than it was delivered holds more than one
+    subscription for the connector (each one delivers every refund)."""
+    deliveries = [answer for answer in world.webhook_answers if answer.method == "POST"]
+    assert len(deliveries) == times, (
+        f"{len(deliveries)} webhook deliveries reached the connector, not {times}: the storefront holds "
+        f"{'more' if len(deliveries) > times else 'fewer'} refund webhook subscriptions for it than one")
+
+
 @then("the connector refused the webhook", "the connector refused the webhook")
 def webhook_refused(world: ScenarioWorld) -> None:
     """The last webhook request a step sent was answered with a 4xx (a forged delivery, or a request that
