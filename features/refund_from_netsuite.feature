@@ -43,6 +43,17 @@ Feature: Refund sync from NetSuite
     Then the refund has status Posted
     And the refund totals match on both sides
 
+  @line_items
+  Scenario: A Cash Refund of a whole line for less than it is worth gives back less on the line
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale, with 2 units on line 1
+    When a NetSuite user refunds 2 units of line 1 on the billed record for 5.00 before tax
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then the refund has status Posted
+    And the refund totals match on both sides
+
   @storefront
   Scenario: A NetSuite refund of money the storefront already gave back shows the storefront's refusal
     Given a storefront connected to NetSuite with the test order billed
