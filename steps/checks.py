@@ -174,6 +174,8 @@ def refund_refused_by_storefront(world: ScenarioWorld) -> None:
         f"the error does not say what the storefront refused: {world.explain_lines(refund.error)}")
     assert not any(raw in refund.error for raw in ('{"', "{'")), (
         f"the error quotes the storefront's raw answer instead of its words: {world.explain_lines(refund.error)}")
+    assert not re.search(r"\bNone\b", refund.error), (
+        f"the error says None where the storefront's words should be: {world.explain_lines(refund.error)}")
 
 
 @then("the refund's error names the NetSuite refund by its number",
