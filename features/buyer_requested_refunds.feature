@@ -22,7 +22,10 @@ Feature: Marketplace refunds reach NetSuite only when the buyer asked for them
   Scenario: A refund of returned items listed per line item posts its lines' amounts together
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
-    And a paid order synced to NetSuite and billed as a cash sale
+    And a paid order synced to NetSuite and billed as a cash sale, with these lines:
+      | item | quantity | unit price |
+      | 1    | 2        | 19.99      |
+      | 2    | 1        | 9.50       |
     When the buyer returns items of two lines and the merchant refunds 5.00 for line 1 and 7.35 for line 2 in one refund in the storefront
     And I retrieve the refunds of the order and post them to NetSuite
     Then the refund has status Posted
