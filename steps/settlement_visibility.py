@@ -1,7 +1,7 @@
 """Steps of the settlement-visibility rule (``@settlement_visibility``): a storefront whose API shows a
 refund only once the settlement report that contains it has been generated.
 
-Driver hooks a platform declaring ``visible_after_settlement`` provides:
+Driver hooks a platform declaring ``settlement_visibility`` provides:
 - ``hold_settlement_reports()``: refunds made from now on wait for a settlement report before the
   storefront's API shows them (by default a driver releases each refund at once, so scenarios that
   are not about this rule see refunds as soon as they are made);

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from functools import cache
 from typing import TYPE_CHECKING, Callable, Mapping, Protocol
 
@@ -54,13 +54,14 @@ class Capabilities:
     best_practice_direction: str         # the one the connector's documentation recommends for this kind of store
     line_items: bool                     # refunds name lines and quantities; otherwise a general (amount-only) refund
     shipping_refunds: bool               # shipping can be refunded as shipping, not only as an amount
-    amount_only: bool                    # the storefront accepts a refund of an amount with no lines
+    amount_refunds: bool                 # the storefront accepts a refund of an amount with no lines
     async_settlement: bool               # a refund starts PENDING and completes (or fails) later
     refund_webhooks: bool                # the storefront announces new refunds by signed webhook
     read_only_refunds: bool              # the API can read refunds but not create them
-    visible_after_settlement: bool       # refunds appear in the API only once a settlement includes them
-    # Platform rules that only some storefronts have; each admits the scenarios of its own tag
-    # (harness/requirements.py), so a rule is certified for every platform that declares it.
+    settlement_visibility: bool          # refunds appear in the API only once a settlement includes them
+    # Platform rules that only some storefronts have. Each true/false capability is named after the tag
+    # of its scenarios and admits them (harness/requirements.py), so a rule is certified for every
+    # platform that declares it.
     shipped_lines_only: bool = False     # only lines that have shipped can be refunded
     buyer_requested_refunds: bool = False  # a seller refund is visible to the connector only when the buyer asked first
     offline_payments: bool = False       # orders paid offline refund through another route than card orders
@@ -97,6 +98,11 @@ class Capabilities:
         if self.order_line_money not in ORDER_LINE_MONEY:
             raise ValueError(f"order_line_money must be one of {', '.join(ORDER_LINE_MONEY)}, "
                              f"not {self.order_line_money!r}")
+
+
+def capability_flags() -> tuple[str, ...]:
+    """The true/false capabilities, in declaration order: each is also the tag of the scenarios it admits."""
+    return tuple(f.name for f in fields(Capabilities) if f.type in ("bool", bool))
 
 
 @dataclass(frozen=True)

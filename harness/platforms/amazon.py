@@ -158,8 +158,8 @@ PLATFORM = Platform(
     name="amazon", display_name="Amazon",
     capabilities=Capabilities(
         directions=("to_netsuite",), best_practice_direction="to_netsuite",
-        line_items=True, shipping_refunds=True, amount_only=False, async_settlement=False,
-        refund_webhooks=False, read_only_refunds=True, visible_after_settlement=True,
+        line_items=True, shipping_refunds=True, amount_refunds=False, async_settlement=False,
+        refund_webhooks=False, read_only_refunds=True, settlement_visibility=True,
         # the SP-API shows a seller the buyer's email only (BuyerInfo), never their name
         unit_allocation="cumulative", buyer_details=("email",)),
     hosts=(HOST,),

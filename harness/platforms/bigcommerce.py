@@ -195,8 +195,8 @@ PLATFORM = Platform(
     name="bigcommerce", display_name="BigCommerce",
     capabilities=Capabilities(
         directions=("to_netsuite", "from_netsuite"), best_practice_direction="from_netsuite",
-        line_items=True, shipping_refunds=True, amount_only=True, async_settlement=False,
-        refund_webhooks=True, read_only_refunds=False, visible_after_settlement=False,
+        line_items=True, shipping_refunds=True, amount_refunds=True, async_settlement=False,
+        refund_webhooks=True, read_only_refunds=False, settlement_visibility=False,
         store_credit_refunds=True,
         unit_allocation="cumulative"),
     hosts=("api.bigcommerce.com",),

@@ -140,8 +140,8 @@ PLATFORM = Platform(
     capabilities=Capabilities(
         directions=("to_netsuite", "from_netsuite"), best_practice_direction="to_netsuite",
         # eBay refunds name an amount (per order or per line), never a quantity: no per-line reconciliation
-        line_items=False, shipping_refunds=False, amount_only=True, async_settlement=True,
-        refund_webhooks=False, read_only_refunds=False, visible_after_settlement=False,
+        line_items=False, shipping_refunds=False, amount_refunds=True, async_settlement=True,
+        refund_webhooks=False, read_only_refunds=False, settlement_visibility=False,
         # the Fulfillment API names the buyer by eBay username only
         buyer_requested_refunds=True, buyer_details=()),
     hosts=("api.ebay.com",),

@@ -120,8 +120,8 @@ PLATFORM = Platform(
     name="etsy", display_name="Etsy",
     capabilities=Capabilities(
         directions=("to_netsuite",), best_practice_direction="to_netsuite",
-        line_items=False, shipping_refunds=False, amount_only=True, async_settlement=False,
-        refund_webhooks=False, read_only_refunds=True, visible_after_settlement=False,
+        line_items=False, shipping_refunds=False, amount_refunds=True, async_settlement=False,
+        refund_webhooks=False, read_only_refunds=True, settlement_visibility=False,
         order_line_money="order_totals"),
     hosts=(HOST,),
     credentials=("api_key", "access_token"),

@@ -138,8 +138,8 @@ PLATFORM = Platform(
     name="magento", display_name="Magento",
     capabilities=Capabilities(
         directions=("to_netsuite", "from_netsuite"), best_practice_direction="from_netsuite",
-        line_items=True, shipping_refunds=True, amount_only=True, async_settlement=False,
-        refund_webhooks=False, read_only_refunds=False, visible_after_settlement=False, offline_payments=True,
+        line_items=True, shipping_refunds=True, amount_refunds=True, async_settlement=False,
+        refund_webhooks=False, read_only_refunds=False, settlement_visibility=False, offline_payments=True,
         unit_allocation="cumulative"),
     hosts=("{shop}.magento.test",),
     credentials=("access_token",),

@@ -271,8 +271,8 @@ PLATFORM = Platform(
     name="shopify", display_name="Shopify",
     capabilities=Capabilities(
         directions=("to_netsuite", "from_netsuite"), best_practice_direction="from_netsuite",
-        line_items=True, shipping_refunds=True, amount_only=True, async_settlement=False,
-        refund_webhooks=True, read_only_refunds=False, visible_after_settlement=False, multi_currency=True,
+        line_items=True, shipping_refunds=True, amount_refunds=True, async_settlement=False,
+        refund_webhooks=True, read_only_refunds=False, settlement_visibility=False, multi_currency=True,
         exchanges=True,
         unit_allocation="per_unit", refunds_per_order=True),
     hosts=("{shop}.myshopify.com",),

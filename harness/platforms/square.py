@@ -123,8 +123,8 @@ PLATFORM = Platform(
     name="square", display_name="Square",
     capabilities=Capabilities(
         directions=("to_netsuite", "from_netsuite"), best_practice_direction="to_netsuite",
-        line_items=False, shipping_refunds=False, amount_only=True, async_settlement=True,
-        refund_webhooks=False, read_only_refunds=False, visible_after_settlement=False,
+        line_items=False, shipping_refunds=False, amount_refunds=True, async_settlement=True,
+        refund_webhooks=False, read_only_refunds=False, settlement_visibility=False,
         # an order names its customer by id only (the Customers API holds the rest); an order may be
         # paid with several payments (tenders), each refunded on its own
         idempotent_refunds=True, buyer_details=(), split_tender=True),

@@ -180,8 +180,8 @@ PLATFORM = Platform(
     name="walmart", display_name="Walmart",
     capabilities=Capabilities(
         directions=("to_netsuite", "from_netsuite"), best_practice_direction="to_netsuite",
-        line_items=True, shipping_refunds=True, amount_only=False, async_settlement=False,
-        refund_webhooks=False, read_only_refunds=False, visible_after_settlement=False,
+        line_items=True, shipping_refunds=True, amount_refunds=False, async_settlement=False,
+        refund_webhooks=False, read_only_refunds=False, settlement_visibility=False,
         shipped_lines_only=True,
         # Walmart collects the payment and releases an order to the seller only once it is paid
         unpaid_orders=False,

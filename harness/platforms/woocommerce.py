@@ -176,8 +176,8 @@ PLATFORM = Platform(
     name="woocommerce", display_name="WooCommerce",
     capabilities=Capabilities(
         directions=("to_netsuite", "from_netsuite"), best_practice_direction="from_netsuite",
-        line_items=True, shipping_refunds=True, amount_only=True, async_settlement=False,
-        refund_webhooks=True, read_only_refunds=False, visible_after_settlement=False,
+        line_items=True, shipping_refunds=True, amount_refunds=True, async_settlement=False,
+        refund_webhooks=True, read_only_refunds=False, settlement_visibility=False,
         unit_allocation="share_of_remaining", refunds_per_order=True),
     hosts=(store_host("{shop}"),),
     credentials=("consumer_key", "consumer_secret", "webhook_secret"),
