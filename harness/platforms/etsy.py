@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 
 from common import jsonio, money
-from harness.platforms import Capabilities, Platform, SimulatorContext
+from harness.platforms import Capabilities, Platform, PlatformDriver, SimulatorContext
 from harness.reconcile import SideRefund
 from harness.storefronts import LineRefundsUnsupported, PlacedLine, PlacedOrder, StorefrontRefundRequest
 from simulators.core.faults import OBSERVER_HEADER, FaultTarget
@@ -16,12 +16,9 @@ from simulators.etsy import EtsySimulator, Shop
 from simulators.etsy.responses import HOST
 
 
-class EtsyDriver:
-    platform = "etsy"
-    display_name = "Etsy"
-    supports_line_items = False
-
-    def __init__(self, simulator: EtsySimulator, http: httpx.Client, shop: Shop | None = None) -> None:
+class EtsyDriver(PlatformDriver):
+    def __init__(self, entry: Platform, simulator: EtsySimulator, http: httpx.Client, shop: Shop | None = None) -> None:
+        super().__init__(entry)
         self.simulator = simulator
         self._http = http
         self._shop = shop or simulator.shop
@@ -109,7 +106,7 @@ class EtsyInWorld:
             self._context.serve(self._simulator)
         if number not in self._stores:
             shop = None if number == 1 else self._simulator.add_shop(f"Shop{number}")
-            self._stores[number] = EtsyDriver(self._simulator, self._context.http, shop)
+            self._stores[number] = EtsyDriver(PLATFORM, self._simulator, self._context.http, shop)
         return self._stores[number]
 
     def simulators(self) -> list[EtsySimulator]:
@@ -129,6 +126,7 @@ PLATFORM = Platform(
     currencies=("USD", "EUR", "GBP", "CAD", "JPY"),
     connector_adapter="connector.storefronts.etsy",
     start=EtsyInWorld,
+    driver=EtsyDriver,
     fault_targets={
         "list refunds": FaultTarget(operation=("getShopReceipt",)),     # a receipt carries its refunds
         "refund listing": FaultTarget(operation=("getShopReceipts",)),  # what a connector pages through

@@ -9,7 +9,7 @@ from decimal import Decimal
 import httpx
 
 from common import jsonio, money
-from harness.platforms import Capabilities, Platform, SimulatorContext
+from harness.platforms import Capabilities, Platform, PlatformDriver, SimulatorContext
 from harness.reconcile import SideRefund, line_key
 from harness.storefronts import PlacedLine, PlacedOrder, StorefrontRefundRequest
 from simulators.core.faults import OBSERVER_HEADER, FaultTarget
@@ -19,15 +19,13 @@ from simulators.magento import MagentoSimulator
 DOMAIN = "acme-outfitters.magento.test"
 
 
-class MagentoDriver:
-    platform = "magento"
-    display_name = "Magento"
-    supports_line_items = True
-    # Hooks of the offline-payments steps (steps/offline_payments.py): the payment method of an order
-    # paid offline, and which route a credit memo took.
+class MagentoDriver(PlatformDriver):
+    # An OfflinePaymentsDriver (harness/storefronts.py): the payment method of an order paid offline,
+    # and which route a credit memo took.
     offline_gateway = "checkmo"
 
-    def __init__(self, simulator: MagentoSimulator, http: httpx.Client) -> None:
+    def __init__(self, entry: Platform, simulator: MagentoSimulator, http: httpx.Client) -> None:
+        super().__init__(entry)
         self.simulator = simulator
         self._http = http
 
@@ -127,7 +125,7 @@ class MagentoInWorld:
             domain = DOMAIN if number == 1 else DOMAIN.replace("acme-outfitters", f"acme-outfitters-{number}")
             simulator = MagentoSimulator(domain, clock=self._context.clock, seed=self._context.seed)
             self._context.serve(simulator)
-            self._stores[number] = MagentoDriver(simulator, self._context.http)
+            self._stores[number] = MagentoDriver(PLATFORM, simulator, self._context.http)
         return self._stores[number]
 
     def simulators(self) -> list[MagentoSimulator]:
@@ -147,6 +145,7 @@ PLATFORM = Platform(
     currencies=("USD", "EUR", "GBP", "CAD", "JPY"),
     connector_adapter="connector.storefronts.magento",
     start=MagentoInWorld,
+    driver=MagentoDriver,
     fault_targets={
         "list refunds": FaultTarget(operation=("list_creditmemos",)),
         "refund listing": FaultTarget(operation=("list_creditmemos",)),   # what a connector pages through

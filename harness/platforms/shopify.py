@@ -7,7 +7,7 @@ from decimal import Decimal
 import httpx
 
 from common import jsonio, money
-from harness.platforms import Capabilities, Platform, SimulatorContext
+from harness.platforms import Capabilities, Platform, PlatformDriver, SimulatorContext
 from harness.reconcile import SideRefund, line_key
 from harness.storefronts import PlacedLine, PlacedOrder, StorefrontRefundRequest
 from simulators.core.faults import FaultTarget
@@ -24,12 +24,9 @@ def _paid(money_set: dict) -> Decimal:
     return Decimal(str(money_set["presentment_money"]["amount"]))
 
 
-class ShopifyDriver:
-    platform = "shopify"
-    display_name = "Shopify"
-    supports_line_items = True
-
-    def __init__(self, simulator: ShopifySimulator, http: httpx.Client) -> None:
+class ShopifyDriver(PlatformDriver):
+    def __init__(self, entry: Platform, simulator: ShopifySimulator, http: httpx.Client) -> None:
+        super().__init__(entry)
         self.simulator = simulator
         self._http = http
 
@@ -185,7 +182,7 @@ class ShopifyInWorld:
             simulator = ShopifySimulator(shop=shop, clock=self._context.clock, seed=self._context.seed,
                                          webhook_client=self._context.http)
             self._context.serve(simulator)
-            self._stores[number] = ShopifyDriver(simulator, self._context.http)
+            self._stores[number] = ShopifyDriver(PLATFORM, simulator, self._context.http)
         return self._stores[number]
 
     def simulators(self) -> list[ShopifySimulator]:
@@ -281,6 +278,7 @@ PLATFORM = Platform(
     currencies=("USD", "EUR", "GBP", "CAD", "JPY"),
     connector_adapter="connector.storefronts.shopify",
     start=ShopifyInWorld,
+    driver=ShopifyDriver,
     # each operation twice: the REST route and the GraphQL operation the connector's adapter sends
     fault_targets={
         "list refunds": FaultTarget(operation=("list_refunds", "graphql:order.refunds")),

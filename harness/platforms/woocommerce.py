@@ -10,7 +10,7 @@ import httpx
 
 from common import jsonio, money
 from common.seeded import IdSource, derived_seed
-from harness.platforms import Capabilities, Platform, SimulatorContext
+from harness.platforms import Capabilities, Platform, PlatformDriver, SimulatorContext
 from harness.reconcile import SideRefund, line_key
 from harness.storefronts import PlacedLine, PlacedOrder, StorefrontRefundRequest
 from simulators.core.faults import OBSERVER_HEADER, FaultTarget
@@ -25,12 +25,9 @@ def store_host(shop: str) -> str:
     return f"{shop}.example"
 
 
-class WooCommerceDriver:
-    platform = "woocommerce"
-    display_name = "WooCommerce"
-    supports_line_items = True
-
-    def __init__(self, simulator: WooCommerceSimulator, http: httpx.Client) -> None:
+class WooCommerceDriver(PlatformDriver):
+    def __init__(self, entry: Platform, simulator: WooCommerceSimulator, http: httpx.Client) -> None:
+        super().__init__(entry)
         self.simulator = simulator
         self._http = http
         # the secret the connector hands WooCommerce when it subscribes to refund webhooks
@@ -158,7 +155,7 @@ class WooCommerceInWorld:
             simulator = WooCommerceSimulator(store_host(shop), clock=self._context.clock, seed=self._context.seed,
                                              webhook_client=self._context.http)
             self._context.serve(simulator)
-            self._stores[number] = WooCommerceDriver(simulator, self._context.http)
+            self._stores[number] = WooCommerceDriver(PLATFORM, simulator, self._context.http)
         return self._stores[number]
 
     def simulators(self) -> list[WooCommerceSimulator]:
@@ -185,6 +182,7 @@ PLATFORM = Platform(
     currencies=("USD", "EUR", "GBP", "CAD", "JPY"),
     connector_adapter="connector.storefronts.woocommerce",
     start=WooCommerceInWorld,
+    driver=WooCommerceDriver,
     fault_targets={
         "list refunds": FaultTarget(operation=("list_refunds",)),
         # what a connector pages through to find new refunds: orders modified since, then their refunds
