@@ -110,25 +110,35 @@ class StorefrontDriver(Protocol):
         """Let this store's API answer without throttling (benchmarks measure the request path)."""
         ...
 
+    def deliver_webhooks(self) -> int:
+        """Send every pending refund webhook once; how many were sent (0 where there are none)."""
+        ...
+
+    def redeliver_webhooks(self) -> int:
+        """Send every refund webhook sent so far once more (at-least-once delivery); 0 where there are none."""
+        ...
+
+
+
+class AsyncSettlementDriver(Protocol):
+    """The driver of a platform declaring ``async_settlement``: its refunds start PENDING and settle later."""
+
     def hold_refunds_pending(self) -> None:
-        """Refunds made from now on stay PENDING until ``fail_refund`` (platforms that settle later)."""
+        """Refunds made from now on stay PENDING until ``fail_refund``."""
         ...
 
     def fail_refund(self, refund_id: str) -> None:
         """The storefront's payment processor fails a PENDING refund: no money goes back."""
         ...
 
-    def deliver_webhooks(self) -> int:
-        """Send every pending refund webhook once; how many were sent (0 where there are none)."""
-        ...
 
-    def redeliver_webhooks(self) -> int:
-        """Send every refund webhook sent so far once more (at-least-once delivery)."""
-        ...
+class RefundWebhooksDriver(Protocol):
+    """The driver of a platform declaring ``refund_webhooks`` (every driver delivers and redelivers its
+    pending webhooks, ``StorefrontDriver``; only these can send the ones below)."""
 
     def send_webhooks_as_new_deliveries(self) -> int:
         """Send every refund webhook sent so far once more, each as a delivery of its own (a new delivery
-        id, the same refund); how many were sent. Only storefronts with refund webhooks can."""
+        id, the same refund); how many were sent."""
         ...
 
     def send_forged_refund_webhook(self, order: PlacedOrder) -> int:
@@ -224,6 +234,8 @@ class OfflinePaymentsDriver(Protocol):
 
 # capability (the tag of its scenarios) -> what its scenarios need of the driver beyond StorefrontDriver
 CAPABILITY_DRIVERS: dict[str, type] = {
+    "async_settlement": AsyncSettlementDriver,
+    "refund_webhooks": RefundWebhooksDriver,
     "store_credit_refunds": StoreCreditRefundsDriver,
     "shipped_lines_only": ShippedLinesOnlyDriver,
     "settlement_visibility": SettlementVisibilityDriver,

@@ -107,26 +107,11 @@ class AmazonDriver(PlatformDriver):
         return self.simulator.generate_settlement_report(self._seller.seller_id)
 
     # --- what Amazon does not have -----------------------------------------------------------
-    def hold_refunds_pending(self) -> None:
-        raise NotImplementedError("Amazon refund events are final; tag the scenario @async_settlement")
-
-    def fail_refund(self, refund_id: str) -> None:
-        raise NotImplementedError("Amazon refund events are final; tag the scenario @async_settlement")
-
     def deliver_webhooks(self) -> int:
         return 0
 
     def redeliver_webhooks(self) -> int:
         return 0
-
-    def send_webhooks_as_new_deliveries(self) -> int:
-        raise NotImplementedError("Amazon sends no refund webhooks; tag the scenario @refund_webhooks")
-
-    def send_forged_refund_webhook(self, order: PlacedOrder) -> int:
-        raise NotImplementedError("Amazon sends no refund webhooks; tag the scenario @refund_webhooks")
-
-    def send_webhook_of_an_unhandled_topic(self) -> int:
-        raise NotImplementedError("Amazon sends no refund webhooks; tag the scenario @refund_webhooks")
 
 
 class AmazonInWorld:

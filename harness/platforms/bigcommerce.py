@@ -89,12 +89,6 @@ class BigCommerceDriver(PlatformDriver):
     def lift_rate_limits(self) -> None:
         self.simulator.settings.quota = 10**9
 
-    def hold_refunds_pending(self) -> None:
-        raise NotImplementedError("refunds are not modelled as settling later; tag the scenario @async_settlement")
-
-    def fail_refund(self, refund_id: str) -> None:
-        raise NotImplementedError("refunds are not modelled as settling later; tag the scenario @async_settlement")
-
     # --- webhooks -------------------------------------------------------------------------
     def deliver_webhooks(self) -> int:
         return len(self.simulator.deliver_webhooks(self._store))
@@ -133,7 +127,6 @@ class BigCommerceDriver(PlatformDriver):
         return response.status_code
 
     # --- store credit (steps/store_credit.py) ---------------------------------------------
-
     def send_webhook_of_an_unhandled_topic(self) -> int:
         hooks = [h for h in self.simulator.hooks(self._store) if h["scope"] == REFUND_CREATED]
         if not hooks:

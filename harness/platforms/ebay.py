@@ -97,17 +97,8 @@ class EbayDriver(PlatformDriver):
     def deliver_webhooks(self) -> int:
         return 0
 
-    def send_forged_refund_webhook(self, order: PlacedOrder) -> int:
-        raise NotImplementedError("no refund notifications are modelled; tag the scenario @refund_webhooks")
-
-    def send_webhook_of_an_unhandled_topic(self) -> int:
-        raise NotImplementedError("no refund notifications are modelled; tag the scenario @refund_webhooks")
-
     def redeliver_webhooks(self) -> int:
         return 0
-
-    def send_webhooks_as_new_deliveries(self) -> int:
-        raise NotImplementedError("no refund notifications are modelled; tag the scenario @refund_webhooks")
 
 
 class EbayInWorld:

@@ -69,26 +69,11 @@ class EtsyDriver(PlatformDriver):
     def lift_rate_limits(self) -> None:
         self.simulator.settings.rate_limits = False
 
-    def hold_refunds_pending(self) -> None:
-        raise NotImplementedError("Etsy refunds are final when made; tag the scenario @async_settlement")
-
-    def fail_refund(self, refund_id: str) -> None:
-        raise NotImplementedError("Etsy refunds are final when made; tag the scenario @async_settlement")
-
     def deliver_webhooks(self) -> int:
         return 0
 
     def redeliver_webhooks(self) -> int:
         return 0
-
-    def send_webhooks_as_new_deliveries(self) -> int:
-        raise NotImplementedError("Etsy sends no refund webhooks; tag the scenario @refund_webhooks")
-
-    def send_forged_refund_webhook(self, order: PlacedOrder) -> int:
-        raise NotImplementedError("Etsy sends no refund webhooks; tag the scenario @refund_webhooks")
-
-    def send_webhook_of_an_unhandled_topic(self) -> int:
-        raise NotImplementedError("Etsy sends no refund webhooks; tag the scenario @refund_webhooks")
 
 
 class EtsyInWorld:

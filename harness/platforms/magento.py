@@ -91,26 +91,11 @@ class MagentoDriver(PlatformDriver):
     def lift_rate_limits(self) -> None:
         """Magento's simulator does not throttle (core Magento has no REST rate limit)."""
 
-    def hold_refunds_pending(self) -> None:
-        raise NotImplementedError("credit memos are refunded at once; tag the scenario @async_settlement")
-
-    def fail_refund(self, refund_id: str) -> None:
-        raise NotImplementedError("credit memos are refunded at once; tag the scenario @async_settlement")
-
     def deliver_webhooks(self) -> int:
         return 0
 
     def redeliver_webhooks(self) -> int:
         return 0
-
-    def send_webhooks_as_new_deliveries(self) -> int:
-        raise NotImplementedError("core Magento sends no webhooks; tag the scenario @refund_webhooks")
-
-    def send_forged_refund_webhook(self, order: PlacedOrder) -> int:
-        raise NotImplementedError("core Magento sends no webhooks; tag the scenario @refund_webhooks")
-
-    def send_webhook_of_an_unhandled_topic(self) -> int:
-        raise NotImplementedError("core Magento sends no webhooks; tag the scenario @refund_webhooks")
 
 
 class MagentoInWorld:

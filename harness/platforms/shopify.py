@@ -146,12 +146,6 @@ class ShopifyDriver(PlatformDriver):
                                     "shopify refund", values, None if adjustments else shipping))
         return found
 
-    def hold_refunds_pending(self) -> None:
-        raise NotImplementedError("refunds made in the admin settle at once; tag the scenario @async_settlement")
-
-    def fail_refund(self, refund_id: str) -> None:
-        raise NotImplementedError("refunds made in the admin settle at once; tag the scenario @async_settlement")
-
     def deliver_webhooks(self) -> int:
         return len(self.simulator.deliver_webhooks())
 

@@ -133,26 +133,11 @@ class WalmartDriver(PlatformDriver):
     def lift_rate_limits(self) -> None:
         """Walmart's simulator does not throttle (faults inject its 429)."""
 
-    def hold_refunds_pending(self) -> None:
-        raise NotImplementedError("Walmart refunds are recorded at once; tag the scenario @async_settlement")
-
-    def fail_refund(self, refund_id: str) -> None:
-        raise NotImplementedError("Walmart refunds are recorded at once; tag the scenario @async_settlement")
-
     def deliver_webhooks(self) -> int:
         return 0
 
     def redeliver_webhooks(self) -> int:
         return 0
-
-    def send_webhooks_as_new_deliveries(self) -> int:
-        raise NotImplementedError("Walmart sends no refund webhooks; tag the scenario @refund_webhooks")
-
-    def send_forged_refund_webhook(self, order: PlacedOrder) -> int:
-        raise NotImplementedError("Walmart sends no refund webhooks; tag the scenario @refund_webhooks")
-
-    def send_webhook_of_an_unhandled_topic(self) -> int:
-        raise NotImplementedError("Walmart sends no refund webhooks; tag the scenario @refund_webhooks")
 
 
 class WalmartInWorld:

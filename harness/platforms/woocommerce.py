@@ -96,12 +96,6 @@ class WooCommerceDriver(PlatformDriver):
                                     on_lines if items or shipping_rows else None))
         return found
 
-    def hold_refunds_pending(self) -> None:
-        raise NotImplementedError("a WooCommerce refund is done once it exists; tag the scenario @async_settlement")
-
-    def fail_refund(self, refund_id: str) -> None:
-        raise NotImplementedError("a WooCommerce refund is done once it exists; tag the scenario @async_settlement")
-
     def deliver_webhooks(self) -> int:
         return len(self.simulator.deliver_webhooks())
 
@@ -128,7 +122,6 @@ class WooCommerceDriver(PlatformDriver):
             "X-WC-Webhook-Event": "woocommerce_order_refunded", "X-WC-Webhook-ID": str(hooks[0].id),
             "X-WC-Webhook-Delivery-ID": "forged-1", "X-WC-Webhook-Signature": sign_webhook("not-the-secret", body)})
         return response.status_code
-
 
     def send_webhook_of_an_unhandled_topic(self) -> int:
         hooks = self.simulator.backend.subscriptions(REFUND_TOPIC)
