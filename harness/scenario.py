@@ -19,7 +19,8 @@ from harness.expected import ExpectedOutcome, OrderUnderTest
 from harness.netsuite_view import NetSuiteView
 from harness.platforms import Platform, platform as find_platform
 from harness.reconcile import OrderEvidence, Reconciliation, reconcile
-from harness.storefronts import PlacedOrder, StorefrontDriver, StorefrontRefundRequest
+from harness.storefronts import (PlacedOrder, RefundWebhooksDriver, StorefrontDriver, StorefrontRefundRequest,
+                                 driver_with)
 from harness.workers import StalledWorker
 from harness.world import SCHEDULE, World
 from simulators.core.faults import FaultTarget
@@ -268,7 +269,7 @@ class ScenarioWorld(World):
                     chosen.update({l["line"]: 1 for l in billed["item"]["items"]
                                    if l["item"]["id"] == self.shipping_item_id})
                 extra = [{"item": self.refund_item_id, "amount": amount}] if amount is not None else []
-                typed = {} if line_ids_shown else {"custcol_storefront_line_id": None}
+                typed: dict[str, Any] = {} if line_ids_shown else {"custcol_storefront_line_id": None}
                 if lines_amount is not None:
                     typed["amount"] = lines_amount
                 made = self.netsuite.refund(billed_type, billed_id, lines=chosen, extra_lines=extra,
@@ -285,9 +286,9 @@ class ScenarioWorld(World):
 
     def send_webhooks_as_new_deliveries(self) -> None:
         """Every refund webhook each store sent so far arrives once more, as a delivery of its own (a
-        new delivery id for the same refund)."""
+        new delivery id for the same refund); refused, naming the tag, for a store without refund webhooks."""
         for account in self.scenario.accounts:
-            account.driver.send_webhooks_as_new_deliveries()
+            driver_with(account.driver, RefundWebhooksDriver).send_webhooks_as_new_deliveries()
 
     def refunds_of(self, order: OrderUnderTest) -> list[seam.RefundView]:
         return [r for r in self.connector.refunds(order.account_id) if r.order_id == order.placed.order_id]
