@@ -38,6 +38,19 @@ Feature: Activating refund sync: one direction per account
     Then activation is refused because "webhook"
     And refund sync is off for the account
 
+  @refund_webhooks @to_netsuite
+  Scenario: Two accounts on one store syncing refunds to NetSuite share one webhook subscription
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a second account on the same store, with the test order billed
+    And a paid order synced to NetSuite and billed as a cash sale
+    When I enable refund sync to NetSuite on the second account
+    And the merchant refunds 1 unit of line 1 in the storefront
+    And the storefront delivers its refund webhooks once
+    Then the refund webhook reached the connector once
+    And the connector acknowledged every refund webhook delivery
+    And the connector has retrieved 1 refund for the order
+
   # The article's FAQ, one scenario per question.
   @each_direction
   Scenario: FAQ - no feature flag is needed, only the Refund Sync button of one direction

@@ -21,6 +21,17 @@ Feature: Refund sync from NetSuite
     And the storefront has exactly 1 refund for the order
     And the refund totals match on both sides
 
+  @split_tender
+  Scenario: A refund no single payment of a two-payment order can take is refused, saying to split it
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    And a paid order split over two card payments, the first of 1.00, synced to NetSuite and billed as a cash sale, with 3 units on line 1
+    When a NetSuite user refunds the whole billed record
+    And the scheduled refund sync runs
+    Then the refund shows why the storefront refused it
+    And the refund shows an error containing "split"
+    And the storefront has exactly 0 refunds for the order
+
   @line_items
   Scenario: A Cash Refund of one line is pushed as a line-item refund
     Given a storefront connected to NetSuite with the test order billed
@@ -38,6 +49,17 @@ Feature: Refund sync from NetSuite
     And refund sync is enabled from NetSuite
     And a paid order synced to NetSuite and billed as a cash sale, with 2 units on line 1
     When a NetSuite user refunds 2 units of line 1 on the billed record and 5.00 more on the refund item
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then the refund has status Posted
+    And the refund totals match on both sides
+
+  @line_items
+  Scenario: A Cash Refund of a whole line for less than it is worth gives back less on the line
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale, with 2 units on line 1
+    When a NetSuite user refunds 2 units of line 1 on the billed record for 5.00 before tax
     And the scheduled refund sync runs
     And the scheduled refund sync runs
     Then the refund has status Posted
@@ -76,6 +98,7 @@ Feature: Refund sync from NetSuite
     And the scheduled refund sync runs
     Then the refund has status Posted
     And the refunded lines match where the storefront refunds by line
+    And each refund's lines add up to its total on both sides
     And the refund totals match on both sides
 
   @general_refunds @async_settlement

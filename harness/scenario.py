@@ -245,11 +245,13 @@ class ScenarioWorld(World):
 
     def refund_in_netsuite(self, order: OrderUnderTest, *, lines: tuple[tuple[int, int], ...] = (),
                            shipping: bool = False, whole: bool = False,
-                           amount: Decimal | None = None, line_ids_shown: bool = True) -> tuple[str, str]:
+                           amount: Decimal | None = None, line_ids_shown: bool = True,
+                           lines_amount: Decimal | None = None) -> tuple[str, str]:
         """A NetSuite user presses Refund on the order's billed record (Cash Sale or Invoice): all of
         it, some lines and/or the shipping, or (``amount``) an amount on the generic refund item, alone
         or beside the lines. ``line_ids_shown=False``: the refund form lacks the storefront line id
-        column, so the refund's lines leave it empty (the billed record's lines still carry it)."""
+        column, so the refund's lines leave it empty (the billed record's lines still carry it).
+        ``lines_amount``: the user types this amount (before tax) on each refunded line instead of its worth."""
         if order.billed is None:
             raise LookupError(f"order {order.placed.order_id} is not billed in NetSuite; nothing to refund")
         billed_type, billed_id = order.billed
@@ -267,9 +269,12 @@ class ScenarioWorld(World):
                     chosen.update({l["line"]: 1 for l in billed["item"]["items"]
                                    if l["item"]["id"] == self.shipping_item_id})
                 extra = [{"item": self.refund_item_id, "amount": amount}] if amount is not None else []
+                typed: dict[str, Any] = {} if line_ids_shown else {"custcol_storefront_line_id": None}
+                if lines_amount is not None:
+                    typed["amount"] = lines_amount
                 made = self.netsuite.refund(billed_type, billed_id, lines=chosen, extra_lines=extra,
-                                            line_fields=None if line_ids_shown else {"custcol_storefront_line_id": None})
-        self.expected.refunded_in_netsuite(order, whole=whole, amount=amount is not None)
+                                            line_fields=typed or None)
+        self.expected.refunded_in_netsuite(order, whole=whole, amount=amount is not None or lines_amount is not None)
         return made
 
     def deliver_webhooks(self, times: int = 1) -> None:

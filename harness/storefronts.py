@@ -211,6 +211,11 @@ class BuyerRequestedRefundsDriver(Protocol):
     """The driver of a platform declaring ``buyer_requested_refunds``: its ``refund`` of an amount is the
     buyer asking, then the seller refunding (a refund the API lists)."""
 
+    def refund_returned_lines(self, order: PlacedOrder, amounts: dict[int, Decimal]) -> str:
+        """The buyer returns items of some lines, then the seller refunds an amount for each of them
+        (line number, 1-based -> amount) in one refund, which the API lists per line item. Returns its id."""
+        ...
+
     def refund_without_request(self, order: PlacedOrder, amount: Decimal) -> str:
         """The seller refunds ``amount`` with no buyer request; the API does not list it. Returns the
         storefront's id for that money movement."""

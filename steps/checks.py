@@ -174,6 +174,8 @@ def refund_refused_by_storefront(world: ScenarioWorld) -> None:
         f"the error does not say what the storefront refused: {world.explain_lines(refund.error)}")
     assert not any(raw in refund.error for raw in ('{"', "{'")), (
         f"the error quotes the storefront's raw answer instead of its words: {world.explain_lines(refund.error)}")
+    assert not re.search(r"\bNone\b", refund.error), (
+        f"the error says None where the storefront's words should be: {world.explain_lines(refund.error)}")
 
 
 @then("the refund's error names the NetSuite refund by its number",
@@ -357,6 +359,17 @@ def webhooks_acknowledged(world: ScenarioWorld) -> None:
     unacknowledged = [f"{answer.status} {answer.text[:200]}" for answer in deliveries if not 200 <= answer.status < 300]
     assert not unacknowledged, (f"{len(unacknowledged)} of {len(deliveries)} webhook deliveries were not "
                                 f"acknowledged with a 2xx: " + "; ".join(unacknowledged))
+
+
+@then("the refund webhook reached the connector {times:Times}", "the refund webhook reached the connector once")
+def webhook_deliveries_counted(world: ScenarioWorld, times: int) -> None:
+    """Exactly this many deliveries (POSTs) reached the connector's webhook address in this scenario: a
+    store that sends one refund's webhook more often than it was delivered holds more than one
+    subscription for the connector (each one delivers every refund)."""
+    deliveries = [answer for answer in world.webhook_answers if answer.method == "POST"]
+    assert len(deliveries) == times, (
+        f"{len(deliveries)} webhook deliveries reached the connector, not {times}: the storefront holds "
+        f"{'more' if len(deliveries) > times else 'fewer'} refund webhook subscriptions for it than one")
 
 
 @then("the connector refused the webhook", "the connector refused the webhook")

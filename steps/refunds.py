@@ -130,6 +130,14 @@ def netsuite_refund_units_and_amount(world: ScenarioWorld, units: int, line: int
     world.refund_in_netsuite(world.order, lines=((line, units),), amount=amount)
 
 
+@when("a NetSuite user refunds {units:Units} of line {line:d} on the billed record for {amount:Amount} before tax",
+      "a NetSuite user refunds 2 units of line 1 on the billed record for 30.00 before tax")
+def netsuite_refund_units_for_amount(world: ScenarioWorld, units: int, line: int, amount: Decimal) -> None:
+    """The Refund button keeping a line, its amount typed over (a partial credit: less than the refunded
+    units are worth); NetSuite keeps the line's tax."""
+    world.refund_in_netsuite(world.order, lines=((line, units),), lines_amount=amount)
+
+
 @when("a NetSuite user refunds {units:Units} of line {line:d} on the billed record, on a form without the storefront line column",
       "a NetSuite user refunds 1 unit of line 1 on the billed record, on a form without the storefront line column")
 def netsuite_refund_units_without_line_ids(world: ScenarioWorld, units: int, line: int) -> None:

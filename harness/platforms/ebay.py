@@ -46,6 +46,14 @@ class EbayDriver(PlatformDriver):
         self.simulator.buyer_requests_refund(order.order_id)
         return self.simulator.refund_in_seller_hub(order.order_id, amount, "BUYER_RETURN")["refundId"]
 
+    def refund_returned_lines(self, order: PlacedOrder, amounts: dict[int, Decimal]) -> str:
+        """The buyer returns items of some lines, then the seller refunds an amount for each of those
+        lines (line number, 1-based -> amount) in one Seller Hub refund: a refund eBay lists per line
+        item (``lineItems[].refunds``), not with the order's refund ids."""
+        self.simulator.buyer_requests_refund(order.order_id)
+        by_line = {order.lines[number - 1].line_id: amount for number, amount in amounts.items()}
+        return self.simulator.refund_in_seller_hub(order.order_id, None, "BUYER_RETURN", lines=by_line)["refundId"]
+
     def refund_without_request(self, order: PlacedOrder, amount: Decimal) -> str:
         """The seller refunds in Seller Hub though the buyer asked for nothing: an external
         transaction, which the Fulfillment API never lists. Returns its id."""
@@ -68,12 +76,22 @@ class EbayDriver(PlatformDriver):
         response.raise_for_status()
         raw = jsonio.loads(response.content)
         found = []
+        # an order-level refund carries its id in paymentSummary.refunds; a line-level one is listed there
+        # without it, and by its id under each line it refunds (its parts summed here; the lines do not say
+        # whether it failed, so no scenario fails a line-level refund)
         for entry in raw["paymentSummary"]["refunds"]:
-            if entry["refundStatus"] == "FAILED":
+            if entry["refundStatus"] == "FAILED" or not entry.get("refundId"):
                 continue
             cur = entry["amount"]["currency"]
-            found.append(SideRefund(entry.get("refundId") or entry.get("refundReferenceId") or "line-level",
-                                    money.amount(entry["amount"]["value"], cur), cur, None, (), "ebay refund"))
+            found.append(SideRefund(entry["refundId"], money.amount(entry["amount"]["value"], cur), cur, None, (),
+                                    "ebay refund"))
+        by_id: dict[str, tuple[Decimal, str]] = {}
+        for item in raw["lineItems"]:
+            for part in item.get("refunds", []):
+                cur = part["amount"]["currency"]
+                total = by_id.get(part["refundId"], (money.ZERO, cur))[0]
+                by_id[part["refundId"]] = (total + money.amount(part["amount"]["value"], cur), cur)
+        found += [SideRefund(refund_id, total, cur, None, (), "ebay refund") for refund_id, (total, cur) in by_id.items()]
         return found
 
     def _get_order(self, order: PlacedOrder, *, observer: bool) -> httpx.Request:

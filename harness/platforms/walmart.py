@@ -106,9 +106,18 @@ class WalmartDriver(PlatformDriver):
         cur = order.currency
         number_of = {l.line_id: n for n, l in enumerate(order.lines, start=1)}
         found: dict[str, dict] = {}
+        mislabelled = []
         for line in raw["orderLines"]["orderLine"]:
             key = line_key(line["item"]["sku"], number_of.get(line["lineNumber"]))
+            # a refund charge is named as the purchase order names the charge of its type it gives back
+            names = {c["chargeType"]: c["chargeName"] for c in line["charges"]["charge"]}
             for refund in (line.get("refund") or {}).get("refunds") or []:
+                mislabelled += [f"refund {refund['refundId']} names its {rc['charge']['chargeType']} charge of line "
+                                f"{line['lineNumber']} {rc['charge'].get('chargeName')!r}, where the purchase order "
+                                f"names it {names[rc['charge']['chargeType']]!r}"
+                                for rc in refund["refundCharges"]["refundCharge"]
+                                if rc["charge"]["chargeType"] in names
+                                and rc["charge"].get("chargeName") != names[rc["charge"]["chargeType"]]]
                 entry = found.setdefault(refund["refundId"], {"total": Decimal(0), "tax": Decimal(0), "lines": [],
                                                               "values": [], "shipping": Decimal(0)})
                 units = int((refund.get("refundQuantity") or {}).get("amount") or 0)
@@ -123,6 +132,7 @@ class WalmartDriver(PlatformDriver):
                     elif units:
                         entry["lines"].append((key, units))
                         entry["values"].append((key, amount, tax))
+        assert not mislabelled, "Walmart holds mislabelled refund charges: " + "; ".join(mislabelled)
         return [SideRefund(refund_id, money.amount(e["total"], cur), cur, money.amount(e["tax"], cur),
                            tuple(e["lines"]), "walmart refund", tuple(e["values"]), money.amount(e["shipping"], cur))
                 for refund_id, e in found.items()]

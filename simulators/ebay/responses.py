@@ -306,14 +306,21 @@ class EbaySimulator(Simulator):
             self.backend.request_refund(self.backend.orders[order_id], reason)
 
     @merchant_action
-    def refund_in_seller_hub(self, order_id: str, amount: Decimal, reason: str = "BUYER_RETURN",
-                             comment: str = "") -> dict[str, Any]:
-        """The seller refunds an amount in Seller Hub. After a buyer request: ``{"refundId",
-        "refundStatus"}``, listed on the order. Unasked: ``{"externalTransactionId", ...}``, which the
-        Fulfillment API never lists. Raises ``EbayError`` where eBay would refuse it."""
+    def refund_in_seller_hub(self, order_id: str, amount: Decimal | None = None, reason: str = "BUYER_RETURN",
+                             comment: str = "", *, lines: dict[str, Decimal] | None = None) -> dict[str, Any]:
+        """The seller refunds in Seller Hub: an amount of the order, or (``lines``: line item id ->
+        amount) amounts of its line items, as a returned item is refunded. After a buyer request:
+        ``{"refundId", "refundStatus"}``, listed on the order (a refund of line items under each line's
+        ``refunds``, as issueRefund's ``refundItems`` are). Unasked: ``{"externalTransactionId", ...}``,
+        which the Fulfillment API never lists. Raises ``EbayError`` where eBay would refuse it."""
+        if (amount is None) == (not lines):
+            raise ValueError("give exactly one of amount and lines")
         with self._lock:
             order = self.backend.orders[order_id]
-            asked = RefundAsked(order_id, reason, comment, order.currency, money.amount(amount, order.currency), ())
+            cur = order.currency
+            by_line = tuple((line_item_id, money.amount(value, cur)) for line_item_id, value in (lines or {}).items())
+            asked = RefundAsked(order_id, reason, comment, cur,
+                                None if amount is None else money.amount(amount, cur), by_line)
             made = self.backend.seller_hub_refund(order, asked)
             if isinstance(made, ExternalTransaction):
                 return as_wire(external_json(made))

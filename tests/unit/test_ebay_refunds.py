@@ -110,6 +110,23 @@ def test_only_a_requested_seller_hub_refund_is_listed(sim: EbaySimulator) -> Non
         sim.refund_in_seller_hub(order_id, D("63.00"))
 
 
+def test_a_seller_hub_refund_of_line_items_is_listed_per_line(sim: EbaySimulator) -> None:
+    order = sim.add_order(usd_order())
+    first, second = (line["lineItemId"] for line in order["lineItems"][:2])
+    sim.buyer_requests_refund(order["orderId"])
+    made = sim.refund_in_seller_hub(order["orderId"], lines={first: D("5.00"), second: D("7.35")})
+    shown = sim.order(order["orderId"])
+    parts = {line["lineItemId"]: line["refunds"] for line in shown["lineItems"]}
+    assert [p["refundId"] for p in parts[first] + parts[second]] == [made["refundId"]] * 2
+    assert [p["amount"]["value"] for p in parts[first] + parts[second]] == ["5.00", "7.35"]
+    # listed with the order's refunds too, by its amount and status but not its id
+    assert [(r.get("refundId"), r["amount"]["value"]) for r in shown["paymentSummary"]["refunds"]] == [(None, "12.35")]
+    found = adapter(sim).refunds_of(shown)
+    assert [(r.id, r.total, r.currency) for r in found] == [(made["refundId"], D("12.35"), "USD")]
+    with pytest.raises(ValueError, match="exactly one of amount and lines"):
+        sim.refund_in_seller_hub(order["orderId"], D("1.00"), lines={first: D("1.00")})
+
+
 def test_get_orders_filters_by_last_modified_and_pages(sim: EbaySimulator) -> None:
     ids = [sim.add_order(usd_order())["orderId"] for _ in range(3)]
     page = client(sim).get(f"{BASE}/order", params={"filter": "lastmodifieddate:[2000-01-01T00:00:00.000Z..]",
