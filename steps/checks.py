@@ -523,7 +523,9 @@ def customer_is_buyer(world: ScenarioWorld) -> None:
 # --- assertions the Then steps above share ------------------------------------------------
 def assert_netsuite_refund_kind(world: ScenarioWorld, billed_type: str, refund_type: str) -> None:
     order = world.order
-    assert order.billed and order.billed[0] == billed_type, f"the order was billed as {order.billed}"
+    assert order.billed and order.billed[0] == billed_type, (
+        f"NetSuite billed the order as {' '.join(order.billed) if order.billed else 'nothing'}, not as "
+        f"{billed_type}: a paid order's sales order carries a payment method, an unpaid one's none")
     kinds = {r.kind for r in world.netsuite_view.side(order)}
     assert kinds == {refund_type}, f"NetSuite refunds made from the {billed_type}: {sorted(kinds) or 'none'}"
 
