@@ -20,6 +20,17 @@ def _mentions(world: ScenarioWorld, message: str | None, text: str) -> bool:
         message or "", world.explain_lines(message), world.explain_lines(message, platform_words=False)))
 
 
+def assert_readable_error(world: ScenarioWorld, refund: seam.RefundView) -> None:
+    """A row's message says nothing in place of a value it meant to give: Python's ``None`` mid-sentence
+    is a field the connector looked for in an answer and did not find (a misspelt key, a missing
+    field), printed where a person expected a figure or a name."""
+    error = refund.error or ""
+    leaked = [m.start() for m in re.finditer(r"\bNone\b", error)
+              if error[:m.start()].rstrip() and not error[:m.start()].rstrip().endswith((".", ":", ";", "!", "?"))]
+    assert not leaked, (f"refund {refund.source_id}'s error says None where it meant to give a value: "
+                        f"{world.explain_lines(refund.error)}")
+
+
 def describe_rows(world: ScenarioWorld, rows: list[seam.RefundView], order: OrderUnderTest) -> str:
     """The connector's refund rows of an order, one per line: source id, status and, for a row in error,
     its message with the order's lines named as the scenario wrote them."""
@@ -161,6 +172,7 @@ def refund_error(world: ScenarioWorld, text: str) -> None:
     assert refund.status == seam.ERROR, f"refund is {refund.status}, not Error"
     assert _mentions(world, refund.error, text), (
         f"error does not mention {text!r}: {world.explain_lines(refund.error)}")
+    assert_readable_error(world, refund)
 
 
 @then("the refund shows why the storefront refused it", "the refund shows why the storefront refused it")
@@ -174,6 +186,7 @@ def refund_refused_by_storefront(world: ScenarioWorld) -> None:
         f"the error does not say what the storefront refused: {world.explain_lines(refund.error)}")
     assert not any(raw in refund.error for raw in ('{"', "{'")), (
         f"the error quotes the storefront's raw answer instead of its words: {world.explain_lines(refund.error)}")
+    assert_readable_error(world, refund)
 
 
 @then("the refund's error names the NetSuite refund by its number",
