@@ -47,6 +47,7 @@ class ScenarioState:
     refusal: Exception | None = None
     failure: Exception | None = None
     post_refusal: Exception | None = None   # what the connector said refusing to post a refund
+    retrieve_refusal: Exception | None = None   # what it said refusing to retrieve an order's refunds
     webhook_status: int | None = None   # what the connector answered the last webhook a step sent
 
 

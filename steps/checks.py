@@ -84,6 +84,15 @@ def posting_refused(world: ScenarioWorld, reason: str) -> None:
     assert reason.lower() in str(refusal).lower(), f"the refusal does not mention {reason!r}: {refusal}"
 
 
+@then('retrieving is refused because "{reason:Text}"', 'retrieving is refused because "Reconnect the account"')
+def retrieving_refused(world: ScenarioWorld, reason: str) -> None:
+    """The connector refused the manual retrieve, and its message names the reason (case-insensitive
+    substring)."""
+    refusal = world.scenario.retrieve_refusal
+    assert refusal is not None, "the connector retrieved the order's refunds; a refusal was expected"
+    assert reason.lower() in str(refusal).lower(), f"the refusal does not mention {reason!r}: {refusal}"
+
+
 def _direction_of(world: ScenarioWorld, index: int) -> str:
     return world.connector.direction(world.scenario.accounts[index].id)
 

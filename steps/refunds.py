@@ -181,6 +181,15 @@ def retrieve_only(world: ScenarioWorld) -> None:
     world.connector.retrieve_refunds(world.account.id, world.order.placed.order_id)
 
 
+@when("I try to retrieve the refunds of the order", "I try to retrieve the refunds of the order")
+def try_retrieve(world: ScenarioWorld) -> None:
+    """The manual retrieve; a refusal is remembered for "Then retrieving is refused because ..."."""
+    try:
+        world.connector.retrieve_refunds(world.account.id, world.order.placed.order_id)
+    except seam.OperationRefused as refusal:
+        world.scenario.retrieve_refusal = refusal
+
+
 # The operator's actions on the connector's refund rows, each on the latest row or on every row of the order.
 OPERATOR_ACTIONS: dict[str, Callable[[seam.ConnectorUnderTest, str], object]] = {
     "cancel": lambda connector, refund_id: connector.cancel(refund_id),
