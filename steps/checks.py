@@ -20,15 +20,18 @@ def _mentions(world: ScenarioWorld, message: str | None, text: str) -> bool:
         message or "", world.explain_lines(message), world.explain_lines(message, platform_words=False)))
 
 
+def says_none(message: str) -> bool:
+    """The message says Python's ``None`` mid-sentence: a value the connector looked for (in an answer,
+    on an error) and did not find (a misspelt key, a missing field), printed where a person expected
+    a figure or a name."""
+    return any(message[:m.start()].rstrip() and not message[:m.start()].rstrip().endswith((".", ":", ";", "!", "?"))
+               for m in re.finditer(r"\bNone\b", message))
+
+
 def assert_readable_error(world: ScenarioWorld, refund: seam.RefundView) -> None:
-    """A row's message says nothing in place of a value it meant to give: Python's ``None`` mid-sentence
-    is a field the connector looked for in an answer and did not find (a misspelt key, a missing
-    field), printed where a person expected a figure or a name."""
-    error = refund.error or ""
-    leaked = [m.start() for m in re.finditer(r"\bNone\b", error)
-              if error[:m.start()].rstrip() and not error[:m.start()].rstrip().endswith((".", ":", ";", "!", "?"))]
-    assert not leaked, (f"refund {refund.source_id}'s error says None where it meant to give a value: "
-                        f"{world.explain_lines(refund.error)}")
+    """A row's message says nothing in place of a value it meant to give (``says_none``)."""
+    assert not says_none(refund.error or ""), (f"refund {refund.source_id}'s error says None where it meant to "
+                                               f"give a value: {world.explain_lines(refund.error)}")
 
 
 def describe_rows(world: ScenarioWorld, rows: list[seam.RefundView], order: OrderUnderTest) -> str:
@@ -47,9 +50,11 @@ def _refusal(world: ScenarioWorld) -> str:
 @then('activation is refused because "{reason:Text}"', 'activation is refused because "order sync is not active"')
 @then('the refusal also says "{reason:Text}"', 'the refusal also says "no test order"')
 def refused_because(world: ScenarioWorld, reason: str) -> None:
-    """The refusal message names the reason (case-insensitive substring)."""
+    """The refusal message names the reason (case-insensitive substring), with no value missing from
+    it (``says_none``)."""
     message = _refusal(world)
     assert reason.lower() in message.lower(), f"refusal does not mention {reason!r}: {message}"
+    assert not says_none(message), f"the refusal says None where it meant to give a value: {message}"
 
 
 @then("adding the account is refused, naming every platform the connector syncs",
