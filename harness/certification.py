@@ -150,6 +150,12 @@ class Cell:
         return reasons
 
 
+def _in_stable_order(orders: list[OrderProof]) -> list[dict[str, Any]]:
+    """The orders as JSON in one order whatever order the scenarios finished in (``-n`` runs them in
+    parallel), so a report is the same for the same seed with or without workers."""
+    return sorted((order.as_json() for order in orders), key=lambda proof: json.dumps(proof, sort_keys=True))
+
+
 def build_report(outcomes: list[ScenarioOutcome], matrix: list[MatrixRow], connector: str = "",
                  narrowed_by: list[str] | tuple[str, ...] = (), claim: dict[str, Any] | None = None,
                  not_claimed: list[dict[str, Any]] | tuple = ()) -> dict[str, Any]:
@@ -200,8 +206,8 @@ def build_report(outcomes: list[ScenarioOutcome], matrix: list[MatrixRow], conne
         "reasons": cell.reasons(),
         "evidence": {
             "scenarios": sorted(set(cell.passed + cell.failed)),
-            "orders": [order.as_json() for order in cell.orders],
-            "detected_mismatches": [order.as_json() for order in cell.detected_mismatches],
+            "orders": _in_stable_order(cell.orders),
+            "detected_mismatches": _in_stable_order(cell.detected_mismatches),
         },
     } for _, cell in sorted(cells.items())]
     failed_outside_cells = sorted(outside_claim)

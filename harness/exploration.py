@@ -332,7 +332,7 @@ class ExplorationMachine(RuleBasedStateMachine):
         left = self._left(tracked)
         cur = tracked.order.placed.currency
         if kind == "amount":
-            if not caps.amount_only:
+            if not caps.amount_refunds:
                 return
             amount = money.round_amount(left * quarters / 4, cur)
             if amount <= 0:

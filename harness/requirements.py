@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Callable, Iterable
 
 from harness.directions import DIRECTIONS
-from harness.platforms import UNIT_ALLOCATIONS, Capabilities, Platform, platforms
+from harness.platforms import UNIT_ALLOCATIONS, Capabilities, Platform, capability_flags, platforms
 
 
 @dataclass(frozen=True)
@@ -30,45 +31,46 @@ class Requirement:
     optional: bool = False
 
 
-REQUIREMENTS = {r.tag: r for r in (
+# What each true/false capability of the registry (``harness.platforms.Capabilities``) admits: its tag
+# is its name, and a scenario so tagged runs for the platforms declaring it true.
+CAPABILITY_TAGS: dict[str, str] = {
+    "line_items": "a storefront that refunds by line",
+    "amount_refunds": "a storefront that accepts a refund of an amount with no lines",
+    "shipping_refunds": "a storefront that refunds shipping as shipping",
+    "refund_webhooks": "a storefront that announces refunds by webhook",
+    "async_settlement": "a storefront whose refunds settle later (PENDING first)",
+    "read_only_refunds": "a storefront whose API reads refunds but cannot create them",
+    "settlement_visibility": "a storefront whose refunds appear only once a settlement report includes them",
+    "shipped_lines_only": "a storefront that refunds only lines that have shipped",
+    "buyer_requested_refunds": "a storefront where a seller refund without a buyer request is invisible",
+    "offline_payments": "a storefront that refunds offline-paid orders through another route",
+    "store_credit_refunds": "a storefront that can refund as store credit",
+    "multi_currency": "a storefront that takes orders paid in a currency other than its own",
+    "exchanges": "a storefront whose exchanges can leave a refund",
+    "unpaid_orders": "a storefront whose orders can reach the seller before they are paid",
+    "split_tender": "a storefront whose orders can be paid with several payments (split tender)",
+    "idempotent_refunds": "a storefront whose refund requests carry an idempotency key",
+    "refunds_per_order": "a storefront whose API lists refunds only order by order",
+}
+if set(CAPABILITY_TAGS) != set(capability_flags()):
+    raise ValueError(f"every true/false capability is a tag of the same name: capabilities without a tag "
+                     f"{sorted(set(capability_flags()) - set(CAPABILITY_TAGS))}, tags naming no capability "
+                     f"{sorted(set(CAPABILITY_TAGS) - set(capability_flags()))}")
+# a connector may find every refund on its schedule instead of listening for webhooks
+OPTIONAL_CAPABILITIES = {"refund_webhooks"}
+
+# Tags that are not a capability of their own: any storefront, the directions it offers, or the negation
+# of ``line_items`` (a storefront that refunds only an amount).
+DERIVED = {r.tag: r for r in (
     Requirement("storefront", "any registered storefront", lambda c: True),
     Requirement("each_direction", "any storefront, once per refund direction it offers", lambda c: True),
     Requirement("both_directions", "a storefront that offers refund sync in both directions",
                 lambda c: len(c.directions) == len(DIRECTIONS)),
-    Requirement("line_items", "a storefront that refunds by line", lambda c: c.line_items),
     Requirement("general_refunds", "a storefront that cannot refund by line (general, amount-only refunds)",
                 lambda c: not c.line_items),
-    Requirement("amount_refunds", "a storefront that accepts a refund of an amount with no lines",
-                lambda c: c.amount_only),
-    Requirement("shipping_refunds", "a storefront that refunds shipping as shipping", lambda c: c.shipping_refunds),
-    # a connector may find every refund on its schedule instead of listening for webhooks
-    Requirement("refund_webhooks", "a storefront that announces refunds by webhook", lambda c: c.refund_webhooks,
-                optional=True),
-    Requirement("async_settlement", "a storefront whose refunds settle later (PENDING first)",
-                lambda c: c.async_settlement),
-    Requirement("read_only_refunds", "a storefront whose API reads refunds but cannot create them",
-                lambda c: c.read_only_refunds),
-    Requirement("settlement_visibility", "a storefront whose refunds appear only once a settlement report includes them",
-                lambda c: c.visible_after_settlement),
-    Requirement("shipped_lines_only", "a storefront that refunds only lines that have shipped",
-                lambda c: c.shipped_lines_only),
-    Requirement("buyer_requested_refunds", "a storefront where a seller refund without a buyer request is invisible",
-                lambda c: c.buyer_requested_refunds),
-    Requirement("offline_payments", "a storefront that refunds offline-paid orders through another route",
-                lambda c: c.offline_payments),
-    Requirement("store_credit_refunds", "a storefront that can refund as store credit", lambda c: c.store_credit_refunds),
-    Requirement("multi_currency", "a storefront that takes orders paid in a currency other than its own",
-                lambda c: c.multi_currency),
-    Requirement("exchanges", "a storefront whose exchanges can leave a refund", lambda c: c.exchanges),
-    Requirement("split_tender", "a storefront whose orders can be paid with several payments (split tender)",
-                lambda c: c.split_tender),
-    Requirement("unpaid_orders", "a storefront whose orders can reach the seller before they are paid",
-                lambda c: c.unpaid_orders),
-    Requirement("idempotent_refunds", "a storefront whose refund requests carry an idempotency key",
-                lambda c: c.idempotent_refunds),
-    Requirement("refunds_per_order", "a storefront whose API lists refunds only order by order",
-                lambda c: c.refunds_per_order),
 )}
+REQUIREMENTS = {**DERIVED, **{tag: Requirement(tag, meaning, attrgetter(tag), optional=tag in OPTIONAL_CAPABILITIES)
+                              for tag, meaning in CAPABILITY_TAGS.items()}}
 # One tag per refund rule the registry can declare (``@cumulative_unit_allocation`` ...): a rule's
 # scenario runs for every platform declaring that rule.
 REQUIREMENTS.update({f"{rule}_unit_allocation": Requirement(

@@ -19,7 +19,8 @@ from harness.expected import ExpectedOutcome, OrderUnderTest
 from harness.netsuite_view import NetSuiteView
 from harness.platforms import Platform, platform as find_platform
 from harness.reconcile import OrderEvidence, Reconciliation, reconcile
-from harness.storefronts import PlacedOrder, StorefrontDriver, StorefrontRefundRequest
+from harness.storefronts import (PlacedOrder, RefundWebhooksDriver, StorefrontDriver, StorefrontRefundRequest,
+                                 driver_with)
 from harness.workers import StalledWorker
 from harness.world import SCHEDULE, World
 from simulators.core.faults import FaultTarget
@@ -284,9 +285,9 @@ class ScenarioWorld(World):
 
     def send_webhooks_as_new_deliveries(self) -> None:
         """Every refund webhook each store sent so far arrives once more, as a delivery of its own (a
-        new delivery id for the same refund)."""
+        new delivery id for the same refund); refused, naming the tag, for a store without refund webhooks."""
         for account in self.scenario.accounts:
-            account.driver.send_webhooks_as_new_deliveries()
+            driver_with(account.driver, RefundWebhooksDriver).send_webhooks_as_new_deliveries()
 
     def refunds_of(self, order: OrderUnderTest) -> list[seam.RefundView]:
         return [r for r in self.connector.refunds(order.account_id) if r.order_id == order.placed.order_id]

@@ -1,20 +1,18 @@
 """Steps for ``@buyer_requested_refunds``: a marketplace lists a seller refund only when the buyer
 asked for it first; an unrequested one is an external transaction the connector cannot retrieve.
 
-Driver hooks these steps call (on platforms declaring ``buyer_requested_refunds``):
-- ``refund(order, StorefrontRefundRequest(amount=...))``: the buyer asks, then the seller refunds
-  the amount; the refund is listed by the API (the generic refund every other scenario uses);
-- ``refund_without_request(order, amount) -> str``: the seller refunds with no buyer request; the
-  API does not list it; returns the storefront's id for that money movement;
-- ``unlisted_refunds(order) -> list[Decimal]``: the amounts that went back outside the listed
-  refunds (read from the simulator's control plane, so a scenario proves the refund really happened).
+The storefront's driver is a ``BuyerRequestedRefundsDriver`` (harness/storefronts.py): its ``refund``
+of an amount is the buyer asking, then the seller refunding (listed by the API, the generic refund
+every other scenario uses); ``refund_without_request`` refunds with no request (not listed), and
+``unlisted_refunds`` reads from the simulator's control plane what went back outside the listed
+refunds, so a scenario proves the refund really happened.
 """
 from __future__ import annotations
 
 from decimal import Decimal
 
-from harness.storefronts import StorefrontRefundRequest
 from harness.scenario import ScenarioWorld
+from harness.storefronts import BuyerRequestedRefundsDriver, StorefrontRefundRequest, driver_with
 from steps.vocabulary import then, when
 
 
@@ -29,7 +27,8 @@ def requested_refund(world: ScenarioWorld, amount: Decimal) -> None:
       "the merchant refunds 12.35 in the storefront without a buyer request")
 def unrequested_refund(world: ScenarioWorld, amount: Decimal) -> None:
     """The merchant refunds though the buyer asked for nothing (an external transaction)."""
-    world.driver_of(world.order).refund_without_request(world.order.placed, amount)  # type: ignore[attr-defined]
+    driver_with(world.driver_of(world.order), BuyerRequestedRefundsDriver).refund_without_request(world.order.placed,
+                                                                                                  amount)
 
 
 @then("the storefront's API lists no refund of the order, though {amount:Amount} went back to the buyer",
@@ -39,5 +38,5 @@ def unlisted(world: ScenarioWorld, amount: Decimal) -> None:
     driver = world.driver_of(world.order)
     listed = driver.refunds(world.order.placed)
     assert listed == [], f"the storefront's API lists refunds it should not: {listed}"
-    assert driver.unlisted_refunds(world.order.placed) == [amount], \
-        "the unrequested refund was not made"  # type: ignore[attr-defined]
+    unlisted = driver_with(driver, BuyerRequestedRefundsDriver).unlisted_refunds(world.order.placed)
+    assert unlisted == [amount], f"the unrequested refund was not made: {unlisted} went back outside the listed refunds"

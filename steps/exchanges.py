@@ -6,14 +6,10 @@ storefront that declares the capability settles an exchange with a refund that c
 lines at their value but gives back in money only the balance in the customer's favour (none for an
 even exchange), so the amount the scenario expects is that balance, not what the lines are worth.
 
-Driver hook a platform declaring the capability provides (see harness/storefronts.py for the rest):
-
-- ``exchange(order, lines, balance) -> str``: the merchant exchanges these (line number, quantity) of
-  ``order`` for new items worth, tax included, what the storefront itself values the returned units at
-  less ``balance`` (in the order's currency; the storefront's value, which may split a line's cents
-  otherwise than an even share), processed at once in the admin; returns the id of the storefront refund that settles the exchange, as the
-  driver's ``refunds(order)`` names it. The return itself must stay visible in the storefront's API
-  (where the platform shows returns), so a connector that wrongly synced returns could.
+The storefront's driver is an ``ExchangesDriver`` (harness/storefronts.py): its ``exchange`` makes the
+exchange in the admin at the storefront's own value of the returned units (which may split a line's
+cents otherwise than an even share) and keeps the return visible in its API where the platform shows
+returns, so a connector that wrongly synced returns could.
 """
 from __future__ import annotations
 
@@ -21,20 +17,17 @@ from decimal import Decimal
 
 from common import money
 from harness.scenario import ScenarioWorld
+from harness.storefronts import ExchangesDriver, driver_with
 from steps.vocabulary import then, when
 
 
 def _exchange(world: ScenarioWorld, number: int, units: int, less: Decimal) -> None:
     order = world.order
-    driver = world.driver_of(order)
-    hook = getattr(driver, "exchange", None)
-    if hook is None:
-        raise AssertionError(f"{driver.display_name} declares exchanges but its driver has no exchange hook "
-                             "(see steps/exchanges.py)")
+    driver = driver_with(world.driver_of(order), ExchangesDriver)
     quote = world.expected.quote(order, lines=((number, units),))
     less = money.amount(less, order.placed.currency)
     assert 0 <= less < quote.worth, f"the returned units are worth {quote.worth}; an exchange {less} cheaper is not one"
-    made = hook(order.placed, ((number, units),), less)
+    made = driver.exchange(order.placed, ((number, units),), less)
     # what the scenario expects the storefront's refund to give back: the balance, not the lines' worth
     world.expected.refunded_in_storefront(order, made, asked=less, adjusted=True, quote=quote)
 

@@ -1,15 +1,13 @@
 """Steps of features/offline_payments.feature: orders paid offline, and the route each refund took.
 
-Driver hooks a platform declaring ``offline_payments`` provides (harness/storefronts.py drivers):
-- ``offline_gateway``: the payment method, in the platform's own name, of an order paid offline
-  (a check or money order, a bank transfer, cash on delivery);
-- ``refund_route(order, refund_id) -> "online" | "offline"``: read back through the storefront's API,
-  "online" where the refund went back through the payment gateway that captured the order, "offline"
-  where the storefront only recorded it.
+The storefront's driver is an ``OfflinePaymentsDriver`` (harness/storefronts.py): it names its offline
+payment method (a check or money order, a bank transfer, cash on delivery) and reads back through its
+API which route each refund took.
 """
 from __future__ import annotations
 
 from harness.scenario import ScenarioWorld
+from harness.storefronts import OfflinePaymentsDriver, driver_with
 from steps.vocabulary import given, then
 
 
@@ -18,7 +16,8 @@ from steps.vocabulary import given, then
 def offline_paid_order(world: ScenarioWorld) -> None:
     """An order paid with the storefront's offline payment method (no NetSuite payment method is
     mapped to it, so billing makes an invoice), synced and billed."""
-    order = world.place_order(world.account, gateway=world.account.driver.offline_gateway)
+    gateway = driver_with(world.account.driver, OfflinePaymentsDriver).offline_gateway
+    order = world.place_order(world.account, gateway=gateway)
     world.sync(order)
     world.bill(order)
 
@@ -28,7 +27,8 @@ def _routes(world: ScenarioWorld) -> list[str]:
     driver = world.driver_of(order)
     refunds = driver.refunds(order.placed)
     assert refunds, f"the storefront has no refund for order {order.placed.order_id}"
-    return [driver.refund_route(order.placed, refund.id) for refund in refunds]
+    routes = driver_with(driver, OfflinePaymentsDriver)
+    return [routes.refund_route(order.placed, refund.id) for refund in refunds]
 
 
 @then("the storefront refunded the order online, through its payment gateway",

@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Callable
 
 from harness import seam
-from harness.storefronts import StorefrontRefundRequest
+from harness.storefronts import AsyncSettlementDriver, RefundWebhooksDriver, StorefrontRefundRequest, driver_with
 from harness.scenario import ScenarioWorld
 from steps.vocabulary import given, register_type, when
 
@@ -224,7 +224,7 @@ def act_on_every_refund(world: ScenarioWorld, action: Callable[[seam.ConnectorUn
 @given("the storefront keeps its refunds pending until told", "the storefront keeps its refunds pending until told")
 def hold_pending(world: ScenarioWorld) -> None:
     """The storefront's payment processor does not settle refunds by itself (they stay PENDING)."""
-    world.account.driver.hold_refunds_pending()
+    driver_with(world.account.driver, AsyncSettlementDriver).hold_refunds_pending()
 
 
 @when("the storefront's refund fails", "the storefront's refund fails")
@@ -233,7 +233,7 @@ def storefront_refund_fails(world: ScenarioWorld) -> None:
     order = world.order
     if not order.storefront_refund_ids:
         raise LookupError("no refund was made in the storefront yet in this scenario")
-    world.driver_of(order).fail_refund(order.storefront_refund_ids[-1])
+    driver_with(world.driver_of(order), AsyncSettlementDriver).fail_refund(order.storefront_refund_ids[-1])
 
 
 @when("the storefront's payment processor fails the refund the connector pushed",
@@ -245,7 +245,7 @@ def pushed_refund_fails(world: ScenarioWorld) -> None:
     if not refund.target_id:
         raise AssertionError(f"the connector has not pushed refund {refund.source_id} to the storefront yet "
                              f"(it is {refund.status}); nothing there to fail")
-    world.driver_of(world.order).fail_refund(refund.target_id)
+    driver_with(world.driver_of(world.order), AsyncSettlementDriver).fail_refund(refund.target_id)
 
 
 @when("I retrieve the refunds of the order and post them to NetSuite",
@@ -279,7 +279,8 @@ def try_post_again(world: ScenarioWorld) -> None:
       "a forged refund webhook for the order reaches the connector")
 def forged_webhook(world: ScenarioWorld) -> None:
     """A refund webhook the storefront never signed arrives at the connector's webhook address."""
-    world.scenario.webhook_status = world.driver_of(world.order).send_forged_refund_webhook(world.order.placed)
+    driver = driver_with(world.driver_of(world.order), RefundWebhooksDriver)
+    world.scenario.webhook_status = driver.send_forged_refund_webhook(world.order.placed)
 
 
 @when("the storefront sends a signed webhook of a topic the connector does not handle",
@@ -287,7 +288,8 @@ def forged_webhook(world: ScenarioWorld) -> None:
 def webhook_of_an_unhandled_topic(world: World) -> None:
     """A genuine webhook, signed as the storefront signs its refund webhooks, of a topic the connector did not
     subscribe to (a product update) arrives at the address the connector subscribed for refunds."""
-    world.scenario.webhook_status = world.driver_of(world.order).send_webhook_of_an_unhandled_topic()
+    driver = driver_with(world.driver_of(world.order), RefundWebhooksDriver)
+    world.scenario.webhook_status = driver.send_webhook_of_an_unhandled_topic()
 
 
 @when("a GET request reaches the connector's webhook address",

@@ -1,30 +1,27 @@
 """Steps of @shipped_lines_only (features/shipped_lines_only.feature): storefronts that refund a line
 only once it has shipped.
 
-Driver hooks a platform declaring ``shipped_lines_only`` provides (its orders are placed shipped, as
-every other scenario needs):
-- ``leave_unshipped(numbers: tuple[int, ...])``: the next order placed leaves these lines (1-based)
-  unshipped; the others ship.
-- ``ship(order: PlacedOrder, number: int)``: the merchant ships that line now.
-A refund the storefront refuses in its admin raises from the driver's ``refund``; the exception's
-message is what the merchant is told.
+The storefront's driver is a ``ShippedLinesOnlyDriver`` (harness/storefronts.py): it leaves lines of
+the next order unshipped and ships them later; a refund its admin refuses raises ``StorefrontRefused``,
+whose message is what the merchant is told.
 """
 from __future__ import annotations
 
 from harness.scenario import ScenarioWorld
+from harness.storefronts import ShippedLinesOnlyDriver, StorefrontRefused, driver_with
 from steps.vocabulary import given, then, when
 
 
 @given("line {line:d} of the next order is not shipped yet", "line 1 of the next order is not shipped yet")
 def next_order_leaves_line_unshipped(world: ScenarioWorld, line: int) -> None:
     """The merchant has not shipped this line of the order placed next (the others ship as usual)."""
-    world.account.driver.leave_unshipped((line,))
+    driver_with(world.account.driver, ShippedLinesOnlyDriver).leave_unshipped((line,))
 
 
 @when("the merchant ships line {line:d}", "the merchant ships line 1")
 def merchant_ships_line(world: ScenarioWorld, line: int) -> None:
     """The line ships (the storefront marks it Shipped): from now on it can be refunded."""
-    world.driver_of(world.order).ship(world.order.placed, line)
+    driver_with(world.driver_of(world.order), ShippedLinesOnlyDriver).ship(world.order.placed, line)
 
 
 @when("the merchant tries to refund {units:Units} of line {line:d} in the storefront",
@@ -33,8 +30,8 @@ def merchant_tries_line_refund(world: ScenarioWorld, units: int, line: int) -> N
     """A line refund the storefront may refuse; the refusal is kept for the next step."""
     try:
         world.refund_at_storefront(world.order, lines=((line, units),))
-    except Exception as exc:   # the storefront's own refusal, whatever the platform raises
-        world.scenario.failure = exc
+    except StorefrontRefused as refusal:
+        world.scenario.failure = refusal
 
 
 @then("the storefront refused the refund, naming line {line:d}", "the storefront refused the refund, naming line 1")

@@ -1,12 +1,6 @@
-"""Steps of the ``store_credit_refunds`` capability (features/store_credit.feature).
-
-Driver hooks a platform declaring the capability provides (see harness/storefronts.py for the rest):
-
-- ``place_gift_card_order(spec, guest=False) -> PlacedOrder``: the order of ``spec`` paid in full by
-  gift card, by a customer with an account (``guest=True``: checked out as a guest);
-- ``store_credit_refunded(order) -> Decimal``: the money the order's refunds gave back as store
-  credit, read through the storefront's API.
-"""
+"""Steps of the ``store_credit_refunds`` capability (features/store_credit.feature). The storefront's
+driver is a ``StoreCreditRefundsDriver`` (harness/storefronts.py): it places gift-card orders and reads
+back what its refunds gave as store credit."""
 from __future__ import annotations
 
 import dataclasses
@@ -14,16 +8,8 @@ import dataclasses
 from common import money
 from harness.expected import OrderUnderTest
 from harness.scenario import ScenarioWorld
+from harness.storefronts import StoreCreditRefundsDriver, driver_with
 from steps.vocabulary import given, then
-
-
-def _hook(world: ScenarioWorld, name: str):
-    driver = world.account.driver
-    hook = getattr(driver, name, None)
-    if hook is None:
-        raise AssertionError(f"{driver.display_name} declares store_credit_refunds but its driver has no {name} hook "
-                             "(see steps/store_credit.py)")
-    return hook
 
 
 @given("the account refunds gift-card orders as store credit", "the account refunds gift-card orders as store credit")
@@ -37,7 +23,8 @@ def store_credit_on(world: ScenarioWorld) -> None:
 def _gift_card_order(world: ScenarioWorld, *, guest: bool) -> None:
     account = world.account
     spec = world.data.order(world.catalog, card_gateway=account.platform.card_gateway)
-    order = OrderUnderTest(_hook(world, "place_gift_card_order")(spec, guest=guest), account.id, spec)
+    placed = driver_with(account.driver, StoreCreditRefundsDriver).place_gift_card_order(spec, guest=guest)
+    order = OrderUnderTest(placed, account.id, spec)
     world.expected.placed(order)
     world.sync(order)
     world.bill(order)
@@ -64,7 +51,7 @@ def refunded_as_store_credit(world: ScenarioWorld) -> None:
     refunds = world.driver_of(order).refunds(order.placed)
     assert refunds, "the storefront has no refund for the order"
     refunded = money.total((r.total for r in refunds), order.placed.currency)
-    credit = _hook(world, "store_credit_refunded")(order.placed)
+    credit = driver_with(world.driver_of(order), StoreCreditRefundsDriver).store_credit_refunded(order.placed)
     assert credit == refunded, f"{credit} {order.placed.currency} went back as store credit of {refunded} refunded"
 
 

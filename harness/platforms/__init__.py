@@ -11,18 +11,18 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from functools import cache
 from typing import TYPE_CHECKING, Callable, Mapping, Protocol
 
 from harness.directions import DIRECTIONS
+from harness.storefronts import CAPABILITY_DRIVERS, StorefrontDriver, missing_members
 from simulators.core.faults import FaultTarget
 
 if TYPE_CHECKING:
     import httpx
 
     from common.clock import Clock
-    from harness.storefronts import StorefrontDriver
     from simulators.core.base import Simulator
 
 
@@ -54,13 +54,14 @@ class Capabilities:
     best_practice_direction: str         # the one the connector's documentation recommends for this kind of store
     line_items: bool                     # refunds name lines and quantities; otherwise a general (amount-only) refund
     shipping_refunds: bool               # shipping can be refunded as shipping, not only as an amount
-    amount_only: bool                    # the storefront accepts a refund of an amount with no lines
+    amount_refunds: bool                 # the storefront accepts a refund of an amount with no lines
     async_settlement: bool               # a refund starts PENDING and completes (or fails) later
     refund_webhooks: bool                # the storefront announces new refunds by signed webhook
     read_only_refunds: bool              # the API can read refunds but not create them
-    visible_after_settlement: bool       # refunds appear in the API only once a settlement includes them
-    # Platform rules that only some storefronts have; each admits the scenarios of its own tag
-    # (harness/requirements.py), so a rule is certified for every platform that declares it.
+    settlement_visibility: bool          # refunds appear in the API only once a settlement includes them
+    # Platform rules that only some storefronts have. Each true/false capability is named after the tag
+    # of its scenarios and admits them (harness/requirements.py), so a rule is certified for every
+    # platform that declares it.
     shipped_lines_only: bool = False     # only lines that have shipped can be refunded
     buyer_requested_refunds: bool = False  # a seller refund is visible to the connector only when the buyer asked first
     offline_payments: bool = False       # orders paid offline refund through another route than card orders
@@ -99,6 +100,16 @@ class Capabilities:
                              f"not {self.order_line_money!r}")
 
 
+def capability_flags() -> tuple[str, ...]:
+    """The true/false capabilities, in declaration order: each is also the tag of the scenarios it admits."""
+    return tuple(f.name for f in fields(Capabilities) if f.type in ("bool", bool))
+
+
+_NOT_CAPABILITIES = sorted(set(CAPABILITY_DRIVERS) - set(capability_flags()))
+if _NOT_CAPABILITIES:
+    raise ValueError(f"driver protocols of capabilities Capabilities does not declare: {', '.join(_NOT_CAPABILITIES)}")
+
+
 @dataclass(frozen=True)
 class SimulatorContext:
     """What a World lends a platform's simulators: its clock and seed, the HTTP client for calls a
@@ -132,6 +143,9 @@ class Platform:
     currencies: tuple[str, ...]     # currencies its test orders may be placed in
     connector_adapter: str          # the shipped connector's adapter module for it
     start: Callable[[SimulatorContext], PlatformRuntime]
+    # the harness driver's class (a PlatformDriver): held to StorefrontDriver and to the driver protocol
+    # of every capability declared above (harness.storefronts.CAPABILITY_DRIVERS) when the entry is made
+    driver: type
     # generic operation names fault steps use ("list refunds") -> that simulator's scope
     fault_targets: Mapping[str, FaultTarget] = field(default_factory=dict)
     # how its API tells a client to slow down, as the fields of a status fault rule (docs/faults.md)
@@ -139,6 +153,18 @@ class Platform:
     # Bugs only this platform's connector code can have (name -> (the bug, connector factory)); they
     # join `make mutants` beside the platform-neutral ones of harness/mutants.
     mutants: Mapping[str, tuple[str, Callable]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.driver, type) and issubclass(self.driver, PlatformDriver)):
+            raise ValueError(f"platform {self.name!r}: its driver must be a PlatformDriver subclass, not {self.driver!r}")
+        wanted = [("the storefront driver", StorefrontDriver)] + [
+            (f"the capability {capability}", protocol) for capability, protocol in CAPABILITY_DRIVERS.items()
+            if getattr(self.capabilities, capability)]
+        problems = [f"{what}: {', '.join(missing)}" for what, protocol in wanted
+                    if (missing := missing_members(self.driver, protocol))]
+        if problems:
+            raise ValueError(f"platform {self.name!r}: its driver {self.driver.__name__} lacks what it needs for "
+                             + "; for ".join(problems))
 
     def describe(self) -> dict:
         """The registry entry as plain data (for `refund-harness storefronts --json`)."""
@@ -149,6 +175,33 @@ class Platform:
                 "hosts": list(self.hosts), "credentials": list(self.credentials),
                 "card_gateway": self.card_gateway, "currencies": list(self.currencies),
                 "connector_adapter": self.connector_adapter}
+
+
+class PlatformDriver:
+    """The base of every platform's harness driver: what a driver says of itself (its name, display name,
+    whether its admin refunds by line, its capabilities) is read from the registry entry it is made for."""
+
+    simulator: object
+
+    def __init__(self, entry: Platform) -> None:
+        self.entry = entry
+
+    @property
+    def platform(self) -> str:
+        return self.entry.name
+
+    @property
+    def display_name(self) -> str:
+        return self.entry.display_name
+
+    @property
+    def supports_line_items(self) -> bool:
+        return self.entry.capabilities.line_items
+
+    def declares(self, capability: str) -> bool:
+        if capability not in capability_flags():
+            raise ValueError(f"{capability!r} is not a capability; known: {', '.join(capability_flags())}")
+        return bool(getattr(self.entry.capabilities, capability))
 
 
 class UnknownPlatform(ValueError):

@@ -2,7 +2,7 @@
 Central and only read through the API (itemised refund events, shipping as its own charges), and
 only once the settlement report that contains them is generated. So refunds sync to NetSuite only.
 
-Driver hooks of the settlement rule (steps/settlement_visibility.py): ``hold_settlement_reports``
+Its driver is a ``SettlementVisibilityDriver`` (harness/storefronts.py): ``hold_settlement_reports``
 (refunds from now on wait for a report) and ``generate_settlement_report`` (Amazon closes the period;
 returns how many refunds it released). By default every refund's report is generated at once, so
 the scenarios that are not about this rule see refunds as soon as they are made."""
@@ -13,7 +13,7 @@ from decimal import Decimal
 import httpx
 
 from common import jsonio, money
-from harness.platforms import Capabilities, Platform, SimulatorContext
+from harness.platforms import Capabilities, Platform, PlatformDriver, SimulatorContext
 from harness.reconcile import SideRefund, line_key
 from harness.storefronts import PlacedLine, PlacedOrder, StorefrontRefundRequest
 from simulators.amazon import AmazonSimulator, Seller
@@ -22,12 +22,9 @@ from simulators.core.faults import OBSERVER_HEADER, FaultTarget
 from simulators.core.orders import OrderSpec
 
 
-class AmazonDriver:
-    platform = "amazon"
-    display_name = "Amazon"
-    supports_line_items = True
-
-    def __init__(self, simulator: AmazonSimulator, http: httpx.Client, seller: Seller | None = None) -> None:
+class AmazonDriver(PlatformDriver):
+    def __init__(self, entry: Platform, simulator: AmazonSimulator, http: httpx.Client, seller: Seller | None = None) -> None:
+        super().__init__(entry)
         self.simulator = simulator
         self._http = http
         self._seller = seller or simulator.seller
@@ -110,26 +107,11 @@ class AmazonDriver:
         return self.simulator.generate_settlement_report(self._seller.seller_id)
 
     # --- what Amazon does not have -----------------------------------------------------------
-    def hold_refunds_pending(self) -> None:
-        raise NotImplementedError("Amazon refund events are final; tag the scenario @async_settlement")
-
-    def fail_refund(self, refund_id: str) -> None:
-        raise NotImplementedError("Amazon refund events are final; tag the scenario @async_settlement")
-
     def deliver_webhooks(self) -> int:
         return 0
 
     def redeliver_webhooks(self) -> int:
         return 0
-
-    def send_webhooks_as_new_deliveries(self) -> int:
-        raise NotImplementedError("Amazon sends no refund webhooks; tag the scenario @refund_webhooks")
-
-    def send_forged_refund_webhook(self, order: PlacedOrder) -> int:
-        raise NotImplementedError("Amazon sends no refund webhooks; tag the scenario @refund_webhooks")
-
-    def send_webhook_of_an_unhandled_topic(self) -> int:
-        raise NotImplementedError("Amazon sends no refund webhooks; tag the scenario @refund_webhooks")
 
 
 class AmazonInWorld:
@@ -147,7 +129,7 @@ class AmazonInWorld:
             self._context.serve(self._simulator)
         if number not in self._stores:
             seller = None if number == 1 else self._simulator.add_seller(f"Seller {number}")
-            self._stores[number] = AmazonDriver(self._simulator, self._context.http, seller)
+            self._stores[number] = AmazonDriver(PLATFORM, self._simulator, self._context.http, seller)
         return self._stores[number]
 
     def simulators(self) -> list[AmazonSimulator]:
@@ -158,8 +140,8 @@ PLATFORM = Platform(
     name="amazon", display_name="Amazon",
     capabilities=Capabilities(
         directions=("to_netsuite",), best_practice_direction="to_netsuite",
-        line_items=True, shipping_refunds=True, amount_only=False, async_settlement=False,
-        refund_webhooks=False, read_only_refunds=True, visible_after_settlement=True,
+        line_items=True, shipping_refunds=True, amount_refunds=False, async_settlement=False,
+        refund_webhooks=False, read_only_refunds=True, settlement_visibility=True,
         # the SP-API shows a seller the buyer's email only (BuyerInfo), never their name
         unit_allocation="cumulative", buyer_details=("email",)),
     hosts=(HOST,),
@@ -168,6 +150,7 @@ PLATFORM = Platform(
     currencies=("USD", "EUR", "GBP", "CAD", "JPY"),
     connector_adapter="connector.storefronts.amazon",
     start=AmazonInWorld,
+    driver=AmazonDriver,
     fault_targets={
         "list refunds": FaultTarget(operation=("listFinancialEventsByOrderId",)),
         "refund listing": FaultTarget(operation=("listFinancialEvents",)),   # what a connector pages through

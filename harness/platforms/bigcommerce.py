@@ -3,7 +3,7 @@ quoted first; ``store/order/refund/created`` webhooks signed per Standard Webhoo
 gift-certificate orders of customers with an account. A cart, so the connector's documentation
 recommends refunds from NetSuite.
 
-Driver hooks for ``steps/store_credit.py`` (capability ``store_credit_refunds``):
+Its driver is a ``StoreCreditRefundsDriver`` (harness/storefronts.py, capability ``store_credit_refunds``):
 ``place_gift_card_order(spec, guest=False)`` and ``store_credit_refunded(order)``.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from decimal import Decimal
 import httpx
 
 from common import jsonio, money
-from harness.platforms import Capabilities, Platform, SimulatorContext
+from harness.platforms import Capabilities, Platform, PlatformDriver, SimulatorContext
 from harness.reconcile import SideRefund, line_key
 from harness.storefronts import PlacedLine, PlacedOrder, StorefrontRefundRequest
 from simulators.bigcommerce import BigCommerceSimulator, Store
@@ -24,12 +24,9 @@ from simulators.core.faults import OBSERVER_HEADER, FaultTarget
 from simulators.core.orders import OrderSpec
 
 
-class BigCommerceDriver:
-    platform = "bigcommerce"
-    display_name = "BigCommerce"
-    supports_line_items = True
-
-    def __init__(self, simulator: BigCommerceSimulator, http: httpx.Client, store: Store | None = None) -> None:
+class BigCommerceDriver(PlatformDriver):
+    def __init__(self, entry: Platform, simulator: BigCommerceSimulator, http: httpx.Client, store: Store | None = None) -> None:
+        super().__init__(entry)
         # several stores share BigCommerce's one host; each has its own hash and API account
         self.simulator = simulator
         self._http = http
@@ -92,12 +89,6 @@ class BigCommerceDriver:
     def lift_rate_limits(self) -> None:
         self.simulator.settings.quota = 10**9
 
-    def hold_refunds_pending(self) -> None:
-        raise NotImplementedError("refunds are not modelled as settling later; tag the scenario @async_settlement")
-
-    def fail_refund(self, refund_id: str) -> None:
-        raise NotImplementedError("refunds are not modelled as settling later; tag the scenario @async_settlement")
-
     # --- webhooks -------------------------------------------------------------------------
     def deliver_webhooks(self) -> int:
         return len(self.simulator.deliver_webhooks(self._store))
@@ -136,7 +127,6 @@ class BigCommerceDriver:
         return response.status_code
 
     # --- store credit (steps/store_credit.py) ---------------------------------------------
-
     def send_webhook_of_an_unhandled_topic(self) -> int:
         hooks = [h for h in self.simulator.hooks(self._store) if h["scope"] == REFUND_CREATED]
         if not hooks:
@@ -177,7 +167,7 @@ class BigCommerceInWorld:
             self._context.serve(self._simulator)
         if number not in self._stores:
             store = None if number == 1 else self._simulator.add_store(f"Store {number}")
-            self._stores[number] = BigCommerceDriver(self._simulator, self._context.http, store)
+            self._stores[number] = BigCommerceDriver(PLATFORM, self._simulator, self._context.http, store)
         return self._stores[number]
 
     def simulators(self) -> list[BigCommerceSimulator]:
@@ -195,8 +185,8 @@ PLATFORM = Platform(
     name="bigcommerce", display_name="BigCommerce",
     capabilities=Capabilities(
         directions=("to_netsuite", "from_netsuite"), best_practice_direction="from_netsuite",
-        line_items=True, shipping_refunds=True, amount_only=True, async_settlement=False,
-        refund_webhooks=True, read_only_refunds=False, visible_after_settlement=False,
+        line_items=True, shipping_refunds=True, amount_refunds=True, async_settlement=False,
+        refund_webhooks=True, read_only_refunds=False, settlement_visibility=False,
         store_credit_refunds=True,
         unit_allocation="cumulative"),
     hosts=("api.bigcommerce.com",),
@@ -205,6 +195,7 @@ PLATFORM = Platform(
     currencies=("USD", "EUR", "GBP", "CAD", "JPY"),
     connector_adapter="connector.storefronts.bigcommerce",
     start=BigCommerceInWorld,
+    driver=BigCommerceDriver,
     fault_targets={
         "list refunds": FaultTarget(operation=("list_order_refunds",)),
         "refund listing": FaultTarget(operation=("list_refunds",)),   # what a connector pages through

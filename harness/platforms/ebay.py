@@ -9,7 +9,7 @@ from decimal import Decimal
 import httpx
 
 from common import jsonio, money
-from harness.platforms import Capabilities, Platform, SimulatorContext
+from harness.platforms import Capabilities, Platform, PlatformDriver, SimulatorContext
 from harness.reconcile import SideRefund
 from harness.storefronts import LineRefundsUnsupported, PlacedLine, PlacedOrder, StorefrontRefundRequest
 from simulators.core.faults import OBSERVER_HEADER, FaultTarget
@@ -19,12 +19,9 @@ from simulators.ebay import EbaySimulator, Seller
 BASE = "/sell/fulfillment/v1"
 
 
-class EbayDriver:
-    platform = "ebay"
-    display_name = "eBay"
-    supports_line_items = False
-
-    def __init__(self, simulator: EbaySimulator, http: httpx.Client, seller: Seller | None = None) -> None:
+class EbayDriver(PlatformDriver):
+    def __init__(self, entry: Platform, simulator: EbaySimulator, http: httpx.Client, seller: Seller | None = None) -> None:
+        super().__init__(entry)
         self.simulator = simulator
         self._http = http
         self._seller = seller or simulator.seller
@@ -100,17 +97,8 @@ class EbayDriver:
     def deliver_webhooks(self) -> int:
         return 0
 
-    def send_forged_refund_webhook(self, order: PlacedOrder) -> int:
-        raise NotImplementedError("no refund notifications are modelled; tag the scenario @refund_webhooks")
-
-    def send_webhook_of_an_unhandled_topic(self) -> int:
-        raise NotImplementedError("no refund notifications are modelled; tag the scenario @refund_webhooks")
-
     def redeliver_webhooks(self) -> int:
         return 0
-
-    def send_webhooks_as_new_deliveries(self) -> int:
-        raise NotImplementedError("no refund notifications are modelled; tag the scenario @refund_webhooks")
 
 
 class EbayInWorld:
@@ -128,7 +116,7 @@ class EbayInWorld:
             self._context.serve(self._simulator)
         if number not in self._stores:
             seller = None if number == 1 else self._simulator.add_seller(f"seller_{number}")
-            self._stores[number] = EbayDriver(self._simulator, self._context.http, seller=seller)
+            self._stores[number] = EbayDriver(PLATFORM, self._simulator, self._context.http, seller=seller)
         return self._stores[number]
 
     def simulators(self) -> list[EbaySimulator]:
@@ -140,8 +128,8 @@ PLATFORM = Platform(
     capabilities=Capabilities(
         directions=("to_netsuite", "from_netsuite"), best_practice_direction="to_netsuite",
         # eBay refunds name an amount (per order or per line), never a quantity: no per-line reconciliation
-        line_items=False, shipping_refunds=False, amount_only=True, async_settlement=True,
-        refund_webhooks=False, read_only_refunds=False, visible_after_settlement=False,
+        line_items=False, shipping_refunds=False, amount_refunds=True, async_settlement=True,
+        refund_webhooks=False, read_only_refunds=False, settlement_visibility=False,
         # the Fulfillment API names the buyer by eBay username only
         buyer_requested_refunds=True, buyer_details=()),
     hosts=("api.ebay.com",),
@@ -150,6 +138,7 @@ PLATFORM = Platform(
     currencies=("USD", "GBP", "EUR", "CAD"),
     connector_adapter="connector.storefronts.ebay",
     start=EbayInWorld,
+    driver=EbayDriver,
     fault_targets={
         # the connector finds refunds by listing orders modified since its last run, then reads each order
         "refund listing": FaultTarget(operation=("get_orders",)),

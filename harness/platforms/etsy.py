@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 
 from common import jsonio, money
-from harness.platforms import Capabilities, Platform, SimulatorContext
+from harness.platforms import Capabilities, Platform, PlatformDriver, SimulatorContext
 from harness.reconcile import SideRefund
 from harness.storefronts import LineRefundsUnsupported, PlacedLine, PlacedOrder, StorefrontRefundRequest
 from simulators.core.faults import OBSERVER_HEADER, FaultTarget
@@ -16,12 +16,9 @@ from simulators.etsy import EtsySimulator, Shop
 from simulators.etsy.responses import HOST
 
 
-class EtsyDriver:
-    platform = "etsy"
-    display_name = "Etsy"
-    supports_line_items = False
-
-    def __init__(self, simulator: EtsySimulator, http: httpx.Client, shop: Shop | None = None) -> None:
+class EtsyDriver(PlatformDriver):
+    def __init__(self, entry: Platform, simulator: EtsySimulator, http: httpx.Client, shop: Shop | None = None) -> None:
+        super().__init__(entry)
         self.simulator = simulator
         self._http = http
         self._shop = shop or simulator.shop
@@ -72,26 +69,11 @@ class EtsyDriver:
     def lift_rate_limits(self) -> None:
         self.simulator.settings.rate_limits = False
 
-    def hold_refunds_pending(self) -> None:
-        raise NotImplementedError("Etsy refunds are final when made; tag the scenario @async_settlement")
-
-    def fail_refund(self, refund_id: str) -> None:
-        raise NotImplementedError("Etsy refunds are final when made; tag the scenario @async_settlement")
-
     def deliver_webhooks(self) -> int:
         return 0
 
     def redeliver_webhooks(self) -> int:
         return 0
-
-    def send_webhooks_as_new_deliveries(self) -> int:
-        raise NotImplementedError("Etsy sends no refund webhooks; tag the scenario @refund_webhooks")
-
-    def send_forged_refund_webhook(self, order: PlacedOrder) -> int:
-        raise NotImplementedError("Etsy sends no refund webhooks; tag the scenario @refund_webhooks")
-
-    def send_webhook_of_an_unhandled_topic(self) -> int:
-        raise NotImplementedError("Etsy sends no refund webhooks; tag the scenario @refund_webhooks")
 
 
 class EtsyInWorld:
@@ -109,7 +91,7 @@ class EtsyInWorld:
             self._context.serve(self._simulator)
         if number not in self._stores:
             shop = None if number == 1 else self._simulator.add_shop(f"Shop{number}")
-            self._stores[number] = EtsyDriver(self._simulator, self._context.http, shop)
+            self._stores[number] = EtsyDriver(PLATFORM, self._simulator, self._context.http, shop)
         return self._stores[number]
 
     def simulators(self) -> list[EtsySimulator]:
@@ -120,8 +102,8 @@ PLATFORM = Platform(
     name="etsy", display_name="Etsy",
     capabilities=Capabilities(
         directions=("to_netsuite",), best_practice_direction="to_netsuite",
-        line_items=False, shipping_refunds=False, amount_only=True, async_settlement=False,
-        refund_webhooks=False, read_only_refunds=True, visible_after_settlement=False,
+        line_items=False, shipping_refunds=False, amount_refunds=True, async_settlement=False,
+        refund_webhooks=False, read_only_refunds=True, settlement_visibility=False,
         order_line_money="order_totals"),
     hosts=(HOST,),
     credentials=("api_key", "access_token"),
@@ -129,6 +111,7 @@ PLATFORM = Platform(
     currencies=("USD", "EUR", "GBP", "CAD", "JPY"),
     connector_adapter="connector.storefronts.etsy",
     start=EtsyInWorld,
+    driver=EtsyDriver,
     fault_targets={
         "list refunds": FaultTarget(operation=("getShopReceipt",)),     # a receipt carries its refunds
         "refund listing": FaultTarget(operation=("getShopReceipts",)),  # what a connector pages through

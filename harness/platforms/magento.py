@@ -9,7 +9,7 @@ from decimal import Decimal
 import httpx
 
 from common import jsonio, money
-from harness.platforms import Capabilities, Platform, SimulatorContext
+from harness.platforms import Capabilities, Platform, PlatformDriver, SimulatorContext
 from harness.reconcile import SideRefund, line_key
 from harness.storefronts import PlacedLine, PlacedOrder, StorefrontRefundRequest
 from simulators.core.faults import OBSERVER_HEADER, FaultTarget
@@ -19,15 +19,13 @@ from simulators.magento import MagentoSimulator
 DOMAIN = "acme-outfitters.magento.test"
 
 
-class MagentoDriver:
-    platform = "magento"
-    display_name = "Magento"
-    supports_line_items = True
-    # Hooks of the offline-payments steps (steps/offline_payments.py): the payment method of an order
-    # paid offline, and which route a credit memo took.
+class MagentoDriver(PlatformDriver):
+    # An OfflinePaymentsDriver (harness/storefronts.py): the payment method of an order paid offline,
+    # and which route a credit memo took.
     offline_gateway = "checkmo"
 
-    def __init__(self, simulator: MagentoSimulator, http: httpx.Client) -> None:
+    def __init__(self, entry: Platform, simulator: MagentoSimulator, http: httpx.Client) -> None:
+        super().__init__(entry)
         self.simulator = simulator
         self._http = http
 
@@ -93,26 +91,11 @@ class MagentoDriver:
     def lift_rate_limits(self) -> None:
         """Magento's simulator does not throttle (core Magento has no REST rate limit)."""
 
-    def hold_refunds_pending(self) -> None:
-        raise NotImplementedError("credit memos are refunded at once; tag the scenario @async_settlement")
-
-    def fail_refund(self, refund_id: str) -> None:
-        raise NotImplementedError("credit memos are refunded at once; tag the scenario @async_settlement")
-
     def deliver_webhooks(self) -> int:
         return 0
 
     def redeliver_webhooks(self) -> int:
         return 0
-
-    def send_webhooks_as_new_deliveries(self) -> int:
-        raise NotImplementedError("core Magento sends no webhooks; tag the scenario @refund_webhooks")
-
-    def send_forged_refund_webhook(self, order: PlacedOrder) -> int:
-        raise NotImplementedError("core Magento sends no webhooks; tag the scenario @refund_webhooks")
-
-    def send_webhook_of_an_unhandled_topic(self) -> int:
-        raise NotImplementedError("core Magento sends no webhooks; tag the scenario @refund_webhooks")
 
 
 class MagentoInWorld:
@@ -127,7 +110,7 @@ class MagentoInWorld:
             domain = DOMAIN if number == 1 else DOMAIN.replace("acme-outfitters", f"acme-outfitters-{number}")
             simulator = MagentoSimulator(domain, clock=self._context.clock, seed=self._context.seed)
             self._context.serve(simulator)
-            self._stores[number] = MagentoDriver(simulator, self._context.http)
+            self._stores[number] = MagentoDriver(PLATFORM, simulator, self._context.http)
         return self._stores[number]
 
     def simulators(self) -> list[MagentoSimulator]:
@@ -138,8 +121,8 @@ PLATFORM = Platform(
     name="magento", display_name="Magento",
     capabilities=Capabilities(
         directions=("to_netsuite", "from_netsuite"), best_practice_direction="from_netsuite",
-        line_items=True, shipping_refunds=True, amount_only=True, async_settlement=False,
-        refund_webhooks=False, read_only_refunds=False, visible_after_settlement=False, offline_payments=True,
+        line_items=True, shipping_refunds=True, amount_refunds=True, async_settlement=False,
+        refund_webhooks=False, read_only_refunds=False, settlement_visibility=False, offline_payments=True,
         unit_allocation="cumulative"),
     hosts=("{shop}.magento.test",),
     credentials=("access_token",),
@@ -147,6 +130,7 @@ PLATFORM = Platform(
     currencies=("USD", "EUR", "GBP", "CAD", "JPY"),
     connector_adapter="connector.storefronts.magento",
     start=MagentoInWorld,
+    driver=MagentoDriver,
     fault_targets={
         "list refunds": FaultTarget(operation=("list_creditmemos",)),
         "refund listing": FaultTarget(operation=("list_creditmemos",)),   # what a connector pages through

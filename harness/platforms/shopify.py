@@ -7,7 +7,7 @@ from decimal import Decimal
 import httpx
 
 from common import jsonio, money
-from harness.platforms import Capabilities, Platform, SimulatorContext
+from harness.platforms import Capabilities, Platform, PlatformDriver, SimulatorContext
 from harness.reconcile import SideRefund, line_key
 from harness.storefronts import PlacedLine, PlacedOrder, StorefrontRefundRequest
 from simulators.core.faults import FaultTarget
@@ -24,12 +24,9 @@ def _paid(money_set: dict) -> Decimal:
     return Decimal(str(money_set["presentment_money"]["amount"]))
 
 
-class ShopifyDriver:
-    platform = "shopify"
-    display_name = "Shopify"
-    supports_line_items = True
-
-    def __init__(self, simulator: ShopifySimulator, http: httpx.Client) -> None:
+class ShopifyDriver(PlatformDriver):
+    def __init__(self, entry: Platform, simulator: ShopifySimulator, http: httpx.Client) -> None:
+        super().__init__(entry)
         self.simulator = simulator
         self._http = http
 
@@ -149,12 +146,6 @@ class ShopifyDriver:
                                     "shopify refund", values, None if adjustments else shipping))
         return found
 
-    def hold_refunds_pending(self) -> None:
-        raise NotImplementedError("refunds made in the admin settle at once; tag the scenario @async_settlement")
-
-    def fail_refund(self, refund_id: str) -> None:
-        raise NotImplementedError("refunds made in the admin settle at once; tag the scenario @async_settlement")
-
     def deliver_webhooks(self) -> int:
         return len(self.simulator.deliver_webhooks())
 
@@ -185,7 +176,7 @@ class ShopifyInWorld:
             simulator = ShopifySimulator(shop=shop, clock=self._context.clock, seed=self._context.seed,
                                          webhook_client=self._context.http)
             self._context.serve(simulator)
-            self._stores[number] = ShopifyDriver(simulator, self._context.http)
+            self._stores[number] = ShopifyDriver(PLATFORM, simulator, self._context.http)
         return self._stores[number]
 
     def simulators(self) -> list[ShopifySimulator]:
@@ -271,8 +262,8 @@ PLATFORM = Platform(
     name="shopify", display_name="Shopify",
     capabilities=Capabilities(
         directions=("to_netsuite", "from_netsuite"), best_practice_direction="from_netsuite",
-        line_items=True, shipping_refunds=True, amount_only=True, async_settlement=False,
-        refund_webhooks=True, read_only_refunds=False, visible_after_settlement=False, multi_currency=True,
+        line_items=True, shipping_refunds=True, amount_refunds=True, async_settlement=False,
+        refund_webhooks=True, read_only_refunds=False, settlement_visibility=False, multi_currency=True,
         exchanges=True,
         unit_allocation="per_unit", refunds_per_order=True),
     hosts=("{shop}.myshopify.com",),
@@ -281,6 +272,7 @@ PLATFORM = Platform(
     currencies=("USD", "EUR", "GBP", "CAD", "JPY"),
     connector_adapter="connector.storefronts.shopify",
     start=ShopifyInWorld,
+    driver=ShopifyDriver,
     # each operation twice: the REST route and the GraphQL operation the connector's adapter sends
     fault_targets={
         "list refunds": FaultTarget(operation=("list_refunds", "graphql:order.refunds")),

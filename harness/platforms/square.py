@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 
 from common import jsonio, money
-from harness.platforms import Capabilities, Platform, SimulatorContext
+from harness.platforms import Capabilities, Platform, PlatformDriver, SimulatorContext
 from harness.reconcile import SideRefund
 from harness.storefronts import LineRefundsUnsupported, PlacedLine, PlacedOrder, StorefrontRefundRequest
 from simulators.core.faults import FaultTarget
@@ -15,12 +15,9 @@ from simulators.core.orders import OrderSpec
 from simulators.square import SquareSimulator
 
 
-class SquareDriver:
-    platform = "square"
-    display_name = "Square"
-    supports_line_items = False
-
-    def __init__(self, simulator: SquareSimulator, http: httpx.Client, merchant=None) -> None:
+class SquareDriver(PlatformDriver):
+    def __init__(self, entry: Platform, simulator: SquareSimulator, http: httpx.Client, merchant=None) -> None:
+        super().__init__(entry)
         # several sellers share Square's one host; each has its own token and location
         self.simulator = simulator
         self._http = http
@@ -84,17 +81,8 @@ class SquareDriver:
     def deliver_webhooks(self) -> int:
         return 0
 
-    def send_forged_refund_webhook(self, order: PlacedOrder) -> int:
-        raise NotImplementedError("no refund webhooks are modelled; tag the scenario @refund_webhooks")
-
-    def send_webhook_of_an_unhandled_topic(self) -> int:
-        raise NotImplementedError("no refund webhooks are modelled; tag the scenario @refund_webhooks")
-
     def redeliver_webhooks(self) -> int:
         return 0
-
-    def send_webhooks_as_new_deliveries(self) -> int:
-        raise NotImplementedError("no refund webhooks are modelled; tag the scenario @refund_webhooks")
 
 
 class SquareInWorld:
@@ -112,7 +100,7 @@ class SquareInWorld:
             self._context.serve(self._simulator)
         if number not in self._stores:
             merchant = None if number == 1 else self._simulator.add_merchant(f"Seller {number}")
-            self._stores[number] = SquareDriver(self._simulator, self._context.http, merchant=merchant)
+            self._stores[number] = SquareDriver(PLATFORM, self._simulator, self._context.http, merchant=merchant)
         return self._stores[number]
 
     def simulators(self) -> list[SquareSimulator]:
@@ -123,8 +111,8 @@ PLATFORM = Platform(
     name="square", display_name="Square",
     capabilities=Capabilities(
         directions=("to_netsuite", "from_netsuite"), best_practice_direction="to_netsuite",
-        line_items=False, shipping_refunds=False, amount_only=True, async_settlement=True,
-        refund_webhooks=False, read_only_refunds=False, visible_after_settlement=False,
+        line_items=False, shipping_refunds=False, amount_refunds=True, async_settlement=True,
+        refund_webhooks=False, read_only_refunds=False, settlement_visibility=False,
         # an order names its customer by id only (the Customers API holds the rest); an order may be
         # paid with several payments (tenders), each refunded on its own
         idempotent_refunds=True, buyer_details=(), split_tender=True),
@@ -134,6 +122,7 @@ PLATFORM = Platform(
     currencies=("USD", "EUR", "GBP", "CAD", "JPY"),
     connector_adapter="connector.storefronts.square",
     start=SquareInWorld,
+    driver=SquareDriver,
     fault_targets={
         "list refunds": FaultTarget(operation=("list_payment_refunds",)),
         "refund listing": FaultTarget(operation=("list_payment_refunds",)),   # what a connector pages through

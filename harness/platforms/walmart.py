@@ -3,9 +3,10 @@ documentation recommends refunds to NetSuite; the refund API also lets the conne
 Refunds name order lines (PRODUCT and SHIPPING charges with their tax), and only lines that have
 shipped can be refunded. No refund webhooks.
 
-Driver hooks for ``@shipped_lines_only`` (steps/shipped_lines_only.py): orders are placed shipped, as
+Its driver is a ``ShippedLinesOnlyDriver`` (harness/storefronts.py): orders are placed shipped, as
 every other scenario needs; ``leave_unshipped(numbers)`` makes the next order leave those lines
-unshipped, and ``ship(order, number)`` ships a line later."""
+unshipped, ``ship(order, number)`` ships a line later, and Seller Center's refusal of a refund is
+``StorefrontRefused``."""
 from __future__ import annotations
 
 import base64
@@ -14,20 +15,17 @@ from decimal import Decimal
 import httpx
 
 from common import jsonio, money
-from harness.platforms import Capabilities, Platform, SimulatorContext
+from harness.platforms import Capabilities, Platform, PlatformDriver, SimulatorContext
 from harness.reconcile import SideRefund, line_key
-from harness.storefronts import PlacedLine, PlacedOrder, StorefrontRefundRequest
+from harness.storefronts import PlacedLine, PlacedOrder, StorefrontRefundRequest, StorefrontRefused
 from simulators.core.faults import OBSERVER_HEADER, FaultTarget
 from simulators.core.orders import OrderSpec
-from simulators.walmart import HOST, Seller, WalmartSimulator
+from simulators.walmart import HOST, Seller, WalmartError, WalmartSimulator
 
 
-class WalmartDriver:
-    platform = "walmart"
-    display_name = "Walmart"
-    supports_line_items = True
-
-    def __init__(self, simulator: WalmartSimulator, http: httpx.Client, seller: Seller | None = None) -> None:
+class WalmartDriver(PlatformDriver):
+    def __init__(self, entry: Platform, simulator: WalmartSimulator, http: httpx.Client, seller: Seller | None = None) -> None:
+        super().__init__(entry)
         # sellers share Walmart's one host; each has its own client credentials
         self.simulator = simulator
         self._http = http
@@ -40,7 +38,7 @@ class WalmartDriver:
     def account_credentials(self) -> dict[str, str]:
         return {"client_id": self._seller.client_id, "client_secret": self._seller.client_secret}
 
-    # --- shipped_lines_only hooks ------------------------------------------------------------
+    # --- ShippedLinesOnlyDriver -------------------------------------------------------------
     def leave_unshipped(self, numbers: tuple[int, ...]) -> None:
         """The next order placed leaves these lines (1-based) unshipped; the others ship."""
         self._unshipped = tuple(numbers)
@@ -79,8 +77,11 @@ class WalmartDriver:
             units = {n: q for n, q in units.items() if q > 0}
         else:
             units = {order.lines[n - 1].line_id: q for n, q in request.lines}
-        self.simulator.refund_in_seller_center(order.order_id, units=units,
-                                               shipping=request.shipping or request.whole_order, amount=request.amount)
+        try:
+            self.simulator.refund_in_seller_center(order.order_id, units=units,
+                                                   shipping=request.shipping or request.whole_order, amount=request.amount)
+        except WalmartError as refusal:   # Seller Center answers the merchant with the API's own error
+            raise StorefrontRefused(str(refusal)) from refusal
         made = [r.id for r in self.refunds(order) if r.id not in before]
         return made[0]
 
@@ -132,26 +133,11 @@ class WalmartDriver:
     def lift_rate_limits(self) -> None:
         """Walmart's simulator does not throttle (faults inject its 429)."""
 
-    def hold_refunds_pending(self) -> None:
-        raise NotImplementedError("Walmart refunds are recorded at once; tag the scenario @async_settlement")
-
-    def fail_refund(self, refund_id: str) -> None:
-        raise NotImplementedError("Walmart refunds are recorded at once; tag the scenario @async_settlement")
-
     def deliver_webhooks(self) -> int:
         return 0
 
     def redeliver_webhooks(self) -> int:
         return 0
-
-    def send_webhooks_as_new_deliveries(self) -> int:
-        raise NotImplementedError("Walmart sends no refund webhooks; tag the scenario @refund_webhooks")
-
-    def send_forged_refund_webhook(self, order: PlacedOrder) -> int:
-        raise NotImplementedError("Walmart sends no refund webhooks; tag the scenario @refund_webhooks")
-
-    def send_webhook_of_an_unhandled_topic(self) -> int:
-        raise NotImplementedError("Walmart sends no refund webhooks; tag the scenario @refund_webhooks")
 
 
 class WalmartInWorld:
@@ -169,7 +155,7 @@ class WalmartInWorld:
             self._context.serve(self._simulator)
         if number not in self._stores:
             seller = None if number == 1 else self._simulator.add_seller(f"Seller {number}")
-            self._stores[number] = WalmartDriver(self._simulator, self._context.http, seller=seller)
+            self._stores[number] = WalmartDriver(PLATFORM, self._simulator, self._context.http, seller=seller)
         return self._stores[number]
 
     def simulators(self) -> list[WalmartSimulator]:
@@ -180,8 +166,8 @@ PLATFORM = Platform(
     name="walmart", display_name="Walmart",
     capabilities=Capabilities(
         directions=("to_netsuite", "from_netsuite"), best_practice_direction="to_netsuite",
-        line_items=True, shipping_refunds=True, amount_only=False, async_settlement=False,
-        refund_webhooks=False, read_only_refunds=False, visible_after_settlement=False,
+        line_items=True, shipping_refunds=True, amount_refunds=False, async_settlement=False,
+        refund_webhooks=False, read_only_refunds=False, settlement_visibility=False,
         shipped_lines_only=True,
         # Walmart collects the payment and releases an order to the seller only once it is paid
         unpaid_orders=False,
@@ -194,6 +180,7 @@ PLATFORM = Platform(
     currencies=("USD",),   # the US marketplace sells in dollars only
     connector_adapter="connector.storefronts.walmart",
     start=WalmartInWorld,
+    driver=WalmartDriver,
     fault_targets={
         "list refunds": FaultTarget(operation=("get_order",)),          # an order carries its refunds
         "refund listing": FaultTarget(operation=("get_all_orders",)),   # orders modified since, refunds embedded

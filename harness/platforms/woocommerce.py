@@ -10,7 +10,7 @@ import httpx
 
 from common import jsonio, money
 from common.seeded import IdSource, derived_seed
-from harness.platforms import Capabilities, Platform, SimulatorContext
+from harness.platforms import Capabilities, Platform, PlatformDriver, SimulatorContext
 from harness.reconcile import SideRefund, line_key
 from harness.storefronts import PlacedLine, PlacedOrder, StorefrontRefundRequest
 from simulators.core.faults import OBSERVER_HEADER, FaultTarget
@@ -25,12 +25,9 @@ def store_host(shop: str) -> str:
     return f"{shop}.example"
 
 
-class WooCommerceDriver:
-    platform = "woocommerce"
-    display_name = "WooCommerce"
-    supports_line_items = True
-
-    def __init__(self, simulator: WooCommerceSimulator, http: httpx.Client) -> None:
+class WooCommerceDriver(PlatformDriver):
+    def __init__(self, entry: Platform, simulator: WooCommerceSimulator, http: httpx.Client) -> None:
+        super().__init__(entry)
         self.simulator = simulator
         self._http = http
         # the secret the connector hands WooCommerce when it subscribes to refund webhooks
@@ -99,12 +96,6 @@ class WooCommerceDriver:
                                     on_lines if items or shipping_rows else None))
         return found
 
-    def hold_refunds_pending(self) -> None:
-        raise NotImplementedError("a WooCommerce refund is done once it exists; tag the scenario @async_settlement")
-
-    def fail_refund(self, refund_id: str) -> None:
-        raise NotImplementedError("a WooCommerce refund is done once it exists; tag the scenario @async_settlement")
-
     def deliver_webhooks(self) -> int:
         return len(self.simulator.deliver_webhooks())
 
@@ -132,7 +123,6 @@ class WooCommerceDriver:
             "X-WC-Webhook-Delivery-ID": "forged-1", "X-WC-Webhook-Signature": sign_webhook("not-the-secret", body)})
         return response.status_code
 
-
     def send_webhook_of_an_unhandled_topic(self) -> int:
         hooks = self.simulator.backend.subscriptions(REFUND_TOPIC)
         if not hooks:
@@ -158,7 +148,7 @@ class WooCommerceInWorld:
             simulator = WooCommerceSimulator(store_host(shop), clock=self._context.clock, seed=self._context.seed,
                                              webhook_client=self._context.http)
             self._context.serve(simulator)
-            self._stores[number] = WooCommerceDriver(simulator, self._context.http)
+            self._stores[number] = WooCommerceDriver(PLATFORM, simulator, self._context.http)
         return self._stores[number]
 
     def simulators(self) -> list[WooCommerceSimulator]:
@@ -176,8 +166,8 @@ PLATFORM = Platform(
     name="woocommerce", display_name="WooCommerce",
     capabilities=Capabilities(
         directions=("to_netsuite", "from_netsuite"), best_practice_direction="from_netsuite",
-        line_items=True, shipping_refunds=True, amount_only=True, async_settlement=False,
-        refund_webhooks=True, read_only_refunds=False, visible_after_settlement=False,
+        line_items=True, shipping_refunds=True, amount_refunds=True, async_settlement=False,
+        refund_webhooks=True, read_only_refunds=False, settlement_visibility=False,
         unit_allocation="share_of_remaining", refunds_per_order=True),
     hosts=(store_host("{shop}"),),
     credentials=("consumer_key", "consumer_secret", "webhook_secret"),
@@ -185,6 +175,7 @@ PLATFORM = Platform(
     currencies=("USD", "EUR", "GBP", "CAD", "JPY"),
     connector_adapter="connector.storefronts.woocommerce",
     start=WooCommerceInWorld,
+    driver=WooCommerceDriver,
     fault_targets={
         "list refunds": FaultTarget(operation=("list_refunds",)),
         # what a connector pages through to find new refunds: orders modified since, then their refunds

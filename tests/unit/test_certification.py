@@ -166,3 +166,11 @@ def test_a_failure_counts_against_every_row_the_scenario_exercises_even_without_
                           claim={**ALPHA_TO_ONLY, "rows": [cell("beta", "from_netsuite")]})
     assert report["verdict"] == "failed"
     assert report["scenarios"]["failed_without_cell"] == ["Both"]
+
+
+def test_the_rows_evidence_is_the_same_whatever_order_the_scenarios_finished_in():
+    # under -n the scenarios finish in no fixed order; the report must not depend on it
+    outcomes = [synced("a", "alpha", "to_netsuite", "10.00", "10.00"),
+                synced("b", "alpha", "to_netsuite", "5.50", "5.50"),
+                synced("c", "alpha", "to_netsuite", "7.25", "7.25")]
+    assert build_report(outcomes, MATRIX)["rows"] == build_report(outcomes[::-1], MATRIX)["rows"]

@@ -65,9 +65,9 @@ def test_an_unknown_platform_is_refused_by_name_everywhere():
 
 
 def test_capabilities_refuse_inconsistent_declarations():
-    base = dict(best_practice_direction="to_netsuite", line_items=True, shipping_refunds=True, amount_only=True,
+    base = dict(best_practice_direction="to_netsuite", line_items=True, shipping_refunds=True, amount_refunds=True,
                 async_settlement=False, refund_webhooks=False, read_only_refunds=False,
-                visible_after_settlement=False)
+                settlement_visibility=False)
     with pytest.raises(ValueError, match="directions must be a non-empty subset"):
         Capabilities(directions=("sideways",), **base)
     with pytest.raises(ValueError, match="best_practice_direction 'to_netsuite' is not one of"):
@@ -102,8 +102,8 @@ def test_the_storefronts_command_prints_the_registry(capsys):
     listed = json.loads(capsys.readouterr().out)
     assert [e["name"] for e in listed] == [p.name for p in platforms()]
     for entry in listed:
-        assert {"name", "directions", "best_practice_direction", "line_items", "shipping_refunds", "amount_only",
-                "async_settlement", "refund_webhooks", "read_only_refunds", "visible_after_settlement"} <= set(entry)
+        assert {"name", "directions", "best_practice_direction", "line_items", "shipping_refunds", "amount_refunds",
+                "async_settlement", "refund_webhooks", "read_only_refunds", "settlement_visibility"} <= set(entry)
     assert main(["storefronts"]) == 0
     table = capsys.readouterr().out
     assert all(p.name in table for p in platforms())
