@@ -51,6 +51,14 @@ Feature: Activating refund sync: one direction per account
     And the connector acknowledged every refund webhook delivery
     And the connector has retrieved 1 refund for the order
 
+  @refund_webhooks @to_netsuite
+  Scenario: Refund sync is refused, naming the storefront, when it cannot be reached to subscribe to refund webhooks
+    Given a storefront connected to NetSuite with the test order billed
+    And the storefront times out on the next request to subscribe to refund webhooks
+    When I try to enable refund sync to NetSuite
+    Then activation is refused because "webhook"
+    And refund sync is off for the account
+
   # The article's FAQ, one scenario per question.
   @each_direction
   Scenario: FAQ - no feature flag is needed, only the Refund Sync button of one direction

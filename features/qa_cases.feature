@@ -149,6 +149,20 @@ Feature: Refund cases QA writes down, with exact amounts
     And the storefront refunded 12.35 USD in all for the order
     And NetSuite refunded 12.35 USD in all for the order
 
+  @storefront @to_netsuite
+  Scenario: An order that cost less than one unit of the currency is paid: billed as a cash sale, refunded by a cash refund
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale, with tax rate 10% and these lines:
+      | item | quantity | unit price |
+      | 1    | 1        | 0.50       |
+    When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
+    And NetSuite has a Cash Refund created from the Cash Sale
+    And the storefront refunded 0.55 USD in all for the order
+
   @storefront @from_netsuite
   Scenario: A NetSuite refund of less than one unit of the currency reaches the storefront
     Given a storefront connected to NetSuite with the test order billed

@@ -49,6 +49,15 @@ Feature: Validating refund totals and lines
     Then every refund of the order is posted, once on each side
 
   @line_items @to_netsuite
+  Scenario: A line refunded for its tax alone (a tax-exempt buyer) posts that line's tax
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale
+    When the merchant refunds 1 unit of line 2 in the storefront, giving back only their tax
+    And the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
+
+  @line_items @to_netsuite
   Scenario: A line refunded for more money than it is worth posts the extra on the refund item
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite

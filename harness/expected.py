@@ -19,9 +19,9 @@ from harness.storefronts import PlacedOrder
 from simulators.core.orders import OrderSpec, price_order
 
 
-def worth(spec: OrderSpec, *, units: Mapping[int, int], shipping: bool) -> Decimal:
+def worth(spec: OrderSpec, *, units: Mapping[int, int], shipping: bool, tax_only: bool = False) -> Decimal:
     """What the order paid for these units in all (line number -> units refunded so far), with their
-    share of discount and tax, and for its shipping.
+    share of discount and tax, and for its shipping; with ``tax_only``, the tax of them alone.
 
     It prices what has been refunded *in all*, so a refund's worth is the difference of two such
     figures: refunding a line unit by unit then sums to exactly what the line paid, where rounding
@@ -33,9 +33,10 @@ def worth(spec: OrderSpec, *, units: Mapping[int, int], shipping: bool) -> Decim
     for number, quantity in units.items():
         line = priced.lines[number - 1]
         share = Decimal(quantity) / Decimal(line.spec.quantity)
-        value += money.round_amount(line.net * share, cur) + money.round_amount(line.tax * share, cur)
+        value += (Decimal(0) if tax_only else money.round_amount(line.net * share, cur)) \
+            + money.round_amount(line.tax * share, cur)
     if shipping:
-        value += priced.shipping + priced.shipping_tax
+        value += (Decimal(0) if tax_only else priced.shipping) + priced.shipping_tax
     return money.amount(value, cur)
 
 
@@ -87,6 +88,7 @@ class RefundQuote:
     units: Mapping[int, int]   # line number -> units refunded in all, this refund included
     shipping: bool             # the shipping refunded, by this refund or before
     worth: Decimal
+    tax: Decimal               # the part of ``worth`` that is tax
 
 
 class ExpectedOutcome:
@@ -125,8 +127,10 @@ class ExpectedOutcome:
             units[number] = units.get(number, 0) + quantity
         with_shipping = order.shipping_refunded or shipping or whole_order
         before = worth(order.spec, units=order.refunded_units, shipping=order.shipping_refunded)
+        tax_before = worth(order.spec, units=order.refunded_units, shipping=order.shipping_refunded, tax_only=True)
         return RefundQuote(MappingProxyType(units), with_shipping,
-                           worth(order.spec, units=units, shipping=with_shipping) - before)
+                           worth(order.spec, units=units, shipping=with_shipping) - before,
+                           worth(order.spec, units=units, shipping=with_shipping, tax_only=True) - tax_before)
 
     def refunded_in_storefront(self, order: OrderUnderTest, made: str, *, asked: Decimal | None = None,
                                adjusted: bool = False, quote: RefundQuote | None = None) -> None:

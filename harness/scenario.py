@@ -48,6 +48,7 @@ class ScenarioState:
     refusal: Exception | None = None
     failure: Exception | None = None
     post_refusal: Exception | None = None   # what the connector said refusing to post a refund
+    retrieve_refusal: Exception | None = None   # what it said refusing to retrieve an order's refunds
     webhook_status: int | None = None   # what the connector answered the last webhook a step sent
 
 
@@ -220,17 +221,20 @@ class ScenarioWorld(World):
 
     def refund_at_storefront(self, order: OrderUnderTest, *, lines: tuple[tuple[int, int], ...] = (),
                              shipping: bool = False, whole_order: bool = False,
-                             discrepancy: Decimal = Decimal(0), as_amount: bool = False) -> str:
+                             discrepancy: Decimal = Decimal(0), as_amount: bool = False,
+                             tax_only: bool = False) -> str:
         """The merchant refunds lines/shipping. Where the storefront cannot refund by line, lines are
         refunded as an amount of the same value (what its admin offers) only with ``as_amount``;
         otherwise that is ``CannotRefundByLine``. ``discrepancy`` gives back that much more (or,
-        negative, less) money than the refunded lines are worth."""
+        negative, less) money than the refunded lines are worth; ``tax_only`` gives back only their tax."""
         driver = self.driver_of(order)
         if lines and not driver.supports_line_items and not as_amount:
             raise CannotRefundByLine(
                 f"{driver.display_name} cannot refund by line, only an amount: say the refund is made "
                 "'as an amount where it cannot refund by line', or tag the scenario @line_items")
         quote = self.expected.quote(order, lines=lines, shipping=shipping, whole_order=whole_order)
+        if tax_only:
+            discrepancy = quote.tax - quote.worth
         if driver.supports_line_items:
             # the merchant asks for lines; the storefront works out their money, unless told an amount
             request = StorefrontRefundRequest(lines=lines, shipping=shipping, whole_order=whole_order,

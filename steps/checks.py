@@ -20,6 +20,20 @@ def _mentions(world: ScenarioWorld, message: str | None, text: str) -> bool:
         message or "", world.explain_lines(message), world.explain_lines(message, platform_words=False)))
 
 
+def says_none(message: str) -> bool:
+    """The message says Python's ``None`` mid-sentence: a value the connector looked for (in an answer,
+    on an error) and did not find (a misspelt key, a missing field), printed where a person expected
+    a figure or a name."""
+    return any(message[:m.start()].rstrip() and not message[:m.start()].rstrip().endswith((".", ":", ";", "!", "?"))
+               for m in re.finditer(r"\bNone\b", message))
+
+
+def assert_readable_error(world: ScenarioWorld, refund: seam.RefundView) -> None:
+    """A row's message says nothing in place of a value it meant to give (``says_none``)."""
+    assert not says_none(refund.error or ""), (f"refund {refund.source_id}'s error says None where it meant to "
+                                               f"give a value: {world.explain_lines(refund.error)}")
+
+
 def describe_rows(world: ScenarioWorld, rows: list[seam.RefundView], order: OrderUnderTest) -> str:
     """The connector's refund rows of an order, one per line: source id, status and, for a row in error,
     its message with the order's lines named as the scenario wrote them."""
@@ -36,9 +50,11 @@ def _refusal(world: ScenarioWorld) -> str:
 @then('activation is refused because "{reason:Text}"', 'activation is refused because "order sync is not active"')
 @then('the refusal also says "{reason:Text}"', 'the refusal also says "no test order"')
 def refused_because(world: ScenarioWorld, reason: str) -> None:
-    """The refusal message names the reason (case-insensitive substring)."""
+    """The refusal message names the reason (case-insensitive substring), with no value missing from
+    it (``says_none``)."""
     message = _refusal(world)
     assert reason.lower() in message.lower(), f"refusal does not mention {reason!r}: {message}"
+    assert not says_none(message), f"the refusal says None where it meant to give a value: {message}"
 
 
 @then("adding the account is refused, naming every platform the connector syncs",
@@ -70,6 +86,15 @@ def posting_refused(world: ScenarioWorld, reason: str) -> None:
     refusal = world.scenario.post_refusal
     assert refusal is not None, (f"the connector posted the refund (it is {world.latest_refund().status}); "
                                  "a refusal was expected")
+    assert reason.lower() in str(refusal).lower(), f"the refusal does not mention {reason!r}: {refusal}"
+
+
+@then('retrieving is refused because "{reason:Text}"', 'retrieving is refused because "Reconnect the account"')
+def retrieving_refused(world: ScenarioWorld, reason: str) -> None:
+    """The connector refused the manual retrieve, and its message names the reason (case-insensitive
+    substring)."""
+    refusal = world.scenario.retrieve_refusal
+    assert refusal is not None, "the connector retrieved the order's refunds; a refusal was expected"
     assert reason.lower() in str(refusal).lower(), f"the refusal does not mention {reason!r}: {refusal}"
 
 
@@ -161,6 +186,7 @@ def refund_error(world: ScenarioWorld, text: str) -> None:
     assert refund.status == seam.ERROR, f"refund is {refund.status}, not Error"
     assert _mentions(world, refund.error, text), (
         f"error does not mention {text!r}: {world.explain_lines(refund.error)}")
+    assert_readable_error(world, refund)
 
 
 @then("the refund shows why the storefront refused it", "the refund shows why the storefront refused it")
@@ -174,8 +200,7 @@ def refund_refused_by_storefront(world: ScenarioWorld) -> None:
         f"the error does not say what the storefront refused: {world.explain_lines(refund.error)}")
     assert not any(raw in refund.error for raw in ('{"', "{'")), (
         f"the error quotes the storefront's raw answer instead of its words: {world.explain_lines(refund.error)}")
-    assert not re.search(r"\bNone\b", refund.error), (
-        f"the error says None where the storefront's words should be: {world.explain_lines(refund.error)}")
+    assert_readable_error(world, refund)
 
 
 @then("the refund's error names the NetSuite refund by its number",
@@ -536,7 +561,9 @@ def customer_is_buyer(world: ScenarioWorld) -> None:
 # --- assertions the Then steps above share ------------------------------------------------
 def assert_netsuite_refund_kind(world: ScenarioWorld, billed_type: str, refund_type: str) -> None:
     order = world.order
-    assert order.billed and order.billed[0] == billed_type, f"the order was billed as {order.billed}"
+    assert order.billed and order.billed[0] == billed_type, (
+        f"NetSuite billed the order as {' '.join(order.billed) if order.billed else 'nothing'}, not as "
+        f"{billed_type}: a paid order's sales order carries a payment method, an unpaid one's none")
     kinds = {r.kind for r in world.netsuite_view.side(order)}
     assert kinds == {refund_type}, f"NetSuite refunds made from the {billed_type}: {sorted(kinds) or 'none'}"
 

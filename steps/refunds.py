@@ -48,6 +48,14 @@ def refund_units_for_more(world: ScenarioWorld, units: int, line: int, amount: D
     world.refund_at_storefront(world.order, lines=((line, units),), discrepancy=amount)
 
 
+@when("the merchant refunds {units:Units} of line {line:d} in the storefront, giving back only their tax",
+      "the merchant refunds 1 unit of line 1 in the storefront, giving back only their tax")
+def refund_units_tax_only(world: ScenarioWorld, units: int, line: int) -> None:
+    """A line refund that gives back only the tax of the units (the buyer was exempt from the tax):
+    a refunded line whose money is all tax."""
+    world.refund_at_storefront(world.order, lines=((line, units),), tax_only=True)
+
+
 @when("the merchant refunds the shipping in the storefront", "the merchant refunds the shipping in the storefront")
 def refund_shipping(world: ScenarioWorld) -> None:
     """Refund only the order's shipping."""
@@ -179,6 +187,15 @@ def netsuite_refund_all(world: ScenarioWorld) -> None:
 def retrieve_only(world: ScenarioWorld) -> None:
     """The manual "Retrieve Refund/Return" by order id, without posting."""
     world.connector.retrieve_refunds(world.account.id, world.order.placed.order_id)
+
+
+@when("I try to retrieve the refunds of the order", "I try to retrieve the refunds of the order")
+def try_retrieve(world: ScenarioWorld) -> None:
+    """The manual retrieve; a refusal is remembered for "Then retrieving is refused because ..."."""
+    try:
+        world.connector.retrieve_refunds(world.account.id, world.order.placed.order_id)
+    except seam.OperationRefused as refusal:
+        world.scenario.retrieve_refusal = refusal
 
 
 # The operator's actions on the connector's refund rows, each on the latest row or on every row of the order.

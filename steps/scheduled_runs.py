@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from harness import seam
 from harness.scenario import ScenarioWorld
+from steps.checks import assert_readable_error
 from steps.faults import NETSUITE, target
 from steps.vocabulary import then, when
 
@@ -62,7 +63,9 @@ def other_side_received(world: ScenarioWorld, count: int) -> None:
 
 @then("the refund is in Error, saying why", "the refund is in Error, saying why")
 def refund_in_error(world: ScenarioWorld) -> None:
-    """The latest refund row is in Error with a message a person can read (whatever its words)."""
+    """The latest refund row is in Error with a message a person can read (whatever its words), with no
+    value missing from it (``assert_readable_error``)."""
     refund = world.latest_refund()
     assert refund.status == seam.ERROR, f"refund {refund.source_id} is {refund.status}, not Error"
     assert (refund.error or "").strip(), f"refund {refund.source_id} is in Error without saying why"
+    assert_readable_error(world, refund)

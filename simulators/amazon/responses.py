@@ -234,6 +234,13 @@ class AmazonSimulator(Simulator):
         return SimulatorError(err.status, {"errors": [{"code": err.code, "message": err.message,
                                                        "details": err.details}]}, err.headers)
 
+    def injected_error(self, status: int, error: str | None = None) -> Exception:
+        """A 403 fault is Amazon's answer to an access token the seller revoked: Unauthorized, with the
+        reason in ``details`` (as the real API gives it); other statuses as the base renders them."""
+        if error is None and status == 403:
+            return AmazonError(403, *UNAUTHORIZED)
+        return super().injected_error(status, error)
+
     def no_route(self, request: httpx.Request) -> AmazonError:
         return AmazonError(404, "NotFound", f"Resource {request.url.path} is not found.")
 
