@@ -19,7 +19,7 @@ from harness.expected import ExpectedOutcome, OrderUnderTest
 from harness.netsuite_view import NetSuiteView
 from harness.platforms import Platform, platform as find_platform
 from harness.reconcile import OrderEvidence, Reconciliation, reconcile
-from harness.storefronts import PlacedOrder, StorefrontDriver, StorefrontRefundRequest
+from harness.storefronts import FlawedDelivery, PlacedOrder, StorefrontDriver, StorefrontRefundRequest
 from harness.workers import StalledWorker
 from harness.world import SCHEDULE, World
 from simulators.core.faults import FaultTarget
@@ -48,6 +48,7 @@ class ScenarioState:
     failure: Exception | None = None
     post_refusal: Exception | None = None   # what the connector said refusing to post a refund
     webhook_status: int | None = None   # what the connector answered the last webhook a step sent
+    flawed_webhooks: list[FlawedDelivery] = field(default_factory=list)   # signed deliveries a step altered
 
 
 class ScenarioWorld(World):
