@@ -28,6 +28,7 @@ MISSING_REFUND_ID = 999_000_001   # a refund no store of a scenario has
 # name, the flaw in words, and the payload altered to carry it (its producer still names the store).
 REFUND_PAYLOAD_FLAWS = (
     ("data", "data is text", lambda payload: {**payload, "data": "order refunded"}),
+    ("data.id", "the order id is negative", lambda payload: {**payload, "data": {**payload["data"], "id": -5}}),
     ("data.refund.refund_id", "the refund id is a word",
      lambda payload: {**payload, "data": {**payload["data"], "refund": {"refund_id": "seven"}}}),
     (str(MISSING_REFUND_ID), "it names a refund the store does not have",

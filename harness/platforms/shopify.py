@@ -28,6 +28,14 @@ REFUND_PAYLOAD_FLAWS = (
      lambda refund: {**refund, "transactions": [{**(refund["transactions"] or [{}])[0], "kind": 7}]}),
     ("currency", "no transaction gives the currency, on an order the connector never synced",
      lambda refund: {**refund, "order_id": UNSYNCED_ORDER_ID, "transactions": []}),
+    ("transactions[0].amount", "a refund transaction has no amount",
+     lambda refund: {**refund, "transactions": [{key: value for key, value in (refund["transactions"] or [{}])[0].items()
+                                                 if key != "amount"} | {"kind": "refund"}]}),
+    ("refund_line_items[0].quantity", "a refunded quantity is a word",
+     lambda refund: {**refund, "refund_line_items": [{**(refund["refund_line_items"] or [{}])[0], "quantity": "one"}]}),
+    ("refund_line_items[0].subtotal_set.presentment_money.currency_code", "a MoneyBag's currency is no ISO 4217 code",
+     lambda refund: {**refund, "refund_line_items": [{**(refund["refund_line_items"] or [{}])[0], "subtotal_set": {
+         "presentment_money": {"amount": "1.00", "currency_code": "DOLLARS"}}}]}),
     ("refund_shipping_lines", "refund_shipping_lines is text", lambda refund: {**refund, "refund_shipping_lines": "none"}),
     ("order_adjustments[0].amount", "an order adjustment's amount has more decimals than any currency",
      lambda refund: {**refund, "order_adjustments": [{"id": 1, "kind": "refund_discrepancy", "reason": "Refund discrepancy",
