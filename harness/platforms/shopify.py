@@ -18,24 +18,29 @@ from simulators.shopify.models import LineRefundRequest, RefundRequest
 
 SHOP = "acme-outfitters"
 UNSYNCED_ORDER_ID = 9_000_000_000_001   # an order no scenario places, so never synced
+
+
+def _first(refund: dict, key: str, **changes: object) -> dict:
+    """The refund with only the first entry of its list ``key``, changed (an entry of its own if none)."""
+    return {**refund, key: [{**(refund.get(key) or [{}])[0], **changes}]}
+
+
 # What a refunds/create payload (the refund, REST-shaped) may carry wrong, one flaw a delivery: what the
 # refusal must name, the flaw in words, and the refund altered to carry it.
 REFUND_PAYLOAD_FLAWS = (
     ("the payload", "the refund arrives inside a list", lambda refund: [refund]),
     ("created_at", "created_at is not a time", lambda refund: {**refund, "created_at": "the day before yesterday"}),
     ("note", "note is a number", lambda refund: {**refund, "note": 42}),
-    ("transactions[0].kind", "a transaction's kind is a number",
-     lambda refund: {**refund, "transactions": [{**(refund["transactions"] or [{}])[0], "kind": 7}]}),
+    ("transactions[0].kind", "a transaction's kind is a number", lambda refund: _first(refund, "transactions", kind=7)),
     ("currency", "no transaction gives the currency, on an order the connector never synced",
      lambda refund: {**refund, "order_id": UNSYNCED_ORDER_ID, "transactions": []}),
     ("transactions[0].amount", "a refund transaction has no amount",
-     lambda refund: {**refund, "transactions": [{key: value for key, value in (refund["transactions"] or [{}])[0].items()
-                                                 if key != "amount"} | {"kind": "refund"}]}),
+     lambda refund: _first(refund, "transactions", kind="refund", amount=None)),
     ("refund_line_items[0].quantity", "a refunded quantity is a word",
-     lambda refund: {**refund, "refund_line_items": [{**(refund["refund_line_items"] or [{}])[0], "quantity": "one"}]}),
+     lambda refund: _first(refund, "refund_line_items", quantity="one")),
     ("refund_line_items[0].subtotal_set.presentment_money.currency_code", "a MoneyBag's currency is no ISO 4217 code",
-     lambda refund: {**refund, "refund_line_items": [{**(refund["refund_line_items"] or [{}])[0], "subtotal_set": {
-         "presentment_money": {"amount": "1.00", "currency_code": "DOLLARS"}}}]}),
+     lambda refund: _first(refund, "refund_line_items",
+                           subtotal_set={"presentment_money": {"amount": "1.00", "currency_code": "DOLLARS"}})),
     ("refund_shipping_lines", "refund_shipping_lines is text", lambda refund: {**refund, "refund_shipping_lines": "none"}),
     ("order_adjustments[0].amount", "an order adjustment's amount has more decimals than any currency",
      lambda refund: {**refund, "order_adjustments": [{"id": 1, "kind": "refund_discrepancy", "reason": "Refund discrepancy",
