@@ -191,6 +191,20 @@ Feature: Refund sync through the faults real systems have
     Then every refund of the order is posted, once on each side
 
   @refund_webhooks @to_netsuite
+  Scenario: Signed refund webhooks the connector cannot use are refused, each naming what is wrong, and lose no refund
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale
+    When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
+    And the storefront sends its refund webhook again once for each flaw its payload can carry
+    Then the connector refused each flawed webhook, naming what is wrong with it
+    And the connector retrieved no refund
+    When the storefront delivers its refund webhooks once
+    Then the connector has retrieved 1 refund for the order
+    When the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
+
+  @refund_webhooks @to_netsuite
   Scenario: Refund webhooks that never arrive lose no refund: the schedule finds it
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite

@@ -125,6 +125,18 @@ Feature: Refund sync to NetSuite
     And the NetSuite refund has a shipping line for the refunded shipping
     And the refund totals match on both sides
 
+  @refund_webhooks @line_items
+  Scenario: A line refunded for less money than it is worth, arriving by webhook, is taken at once and posts the money that went back
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale, with 3 units on line 1
+    When the merchant refunds 1 unit of line 1 in the storefront, giving back 2.50 less
+    And the storefront delivers its refund webhooks once
+    Then the connector acknowledged every refund webhook delivery
+    And the connector has retrieved 1 refund for the order
+    When the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
+
   @storefront
   Scenario: A refund on an order that was never synced shows an error a person can act on
     Given a storefront connected to NetSuite with the test order billed

@@ -19,8 +19,8 @@ from harness.expected import ExpectedOutcome, OrderUnderTest
 from harness.netsuite_view import NetSuiteView
 from harness.platforms import Platform, platform as find_platform
 from harness.reconcile import OrderEvidence, Reconciliation, reconcile
-from harness.storefronts import (PlacedOrder, RefundWebhooksDriver, StorefrontDriver, StorefrontRefundRequest,
-                                 driver_with)
+from harness.storefronts import (FlawedDelivery, PlacedOrder, RefundWebhooksDriver, StorefrontDriver,
+                                 StorefrontRefundRequest, driver_with)
 from harness.workers import StalledWorker
 from harness.world import SCHEDULE, World
 from simulators.core.faults import FaultTarget
@@ -50,6 +50,7 @@ class ScenarioState:
     post_refusal: Exception | None = None   # what the connector said refusing to post a refund
     retrieve_refusal: Exception | None = None   # what it said refusing to retrieve an order's refunds
     webhook_status: int | None = None   # what the connector answered the last webhook a step sent
+    flawed_webhooks: list[FlawedDelivery] = field(default_factory=list)   # signed deliveries a step altered
 
 
 class ScenarioWorld(World):

@@ -52,6 +52,18 @@ class StorefrontRefundRequest:
     whole_order: bool = False
 
 
+@dataclass(frozen=True)
+class FlawedDelivery:
+    """A refund webhook the storefront signed whose payload no delivery of its topic carries (a field of
+    the wrong shape, an amount its currency cannot hold) or that names a record the store does not have,
+    and the connector's answer to it."""
+
+    flaw: str      # what is wrong with it, in words
+    names: str     # what a refusal must name: the field as the payload spells it, or the record's id
+    status: int    # the connector's answer
+    answer: str
+
+
 class LineRefundsUnsupported(ValueError):
     """The storefront's admin cannot refund by line: a merchant refunds an amount there instead.
     Drivers raise it for a refund request naming lines; the capability probe relies on it."""
@@ -150,6 +162,12 @@ class RefundWebhooksDriver(Protocol):
         """A webhook of a topic the connector did not subscribe to (a product update), signed as the
         storefront signs its refund webhooks and sent to the address the connector subscribed for them;
         returns the HTTP status the connector answered."""
+        ...
+
+    def send_flawed_refund_webhooks(self) -> list[FlawedDelivery]:
+        """The storefront's latest refund webhook (sent or not), once for each flaw its payload can carry:
+        altered, signed as the storefront signs and sent, each as a delivery of its own, to the address the
+        connector subscribed; the simulator's own deliveries are left as they were."""
         ...
 
 

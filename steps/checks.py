@@ -415,6 +415,25 @@ def webhook_acknowledged(world: World) -> None:
     assert 200 <= status < 300, f"the connector answered the webhook with {status}, not a 2xx"
 
 
+@then("the connector refused each flawed webhook, naming what is wrong with it",
+      "the connector refused each flawed webhook, naming what is wrong with it")
+def flawed_webhooks_refused(world: ScenarioWorld) -> None:
+    """Each flawed delivery was answered with a 4xx (sent again it would fail again; a 5xx says the
+    connector broke, a 2xx that it took the flaw for a refund) whose text names the field or the record at
+    fault as the payload spells it, so the sender's delivery log says what to fix; and never "None"."""
+    sent = world.scenario.flawed_webhooks
+    assert sent, "no flawed webhook was sent in this scenario"
+    wrong = []
+    for delivery in sent:
+        faults = ([] if 400 <= delivery.status < 500 else [f"a {delivery.status}, not a 4xx"]) \
+            + ([] if delivery.names in delivery.answer else [f"does not name {delivery.names!r}"]) \
+            + (["names None"] if re.search(r"\bNone\b", delivery.answer) else [])
+        if faults:
+            wrong.append(f"{delivery.flaw}: {', '.join(faults)}: {delivery.status} {delivery.answer[:300]!r}")
+    assert not wrong, (f"{len(wrong)} of {len(sent)} flawed refund webhooks were not refused naming what is "
+                       "wrong:\n  " + "\n  ".join(wrong))
+
+
 @then("the connector retrieved no refund", "the connector retrieved no refund")
 def nothing_retrieved(world: ScenarioWorld) -> None:
     """Refunds not made from an order this connector synced are left alone."""

@@ -323,6 +323,18 @@ def webhook_body_not_json(world: ScenarioWorld) -> None:
                                                     headers=headers).status_code
 
 
+@when("the storefront sends its refund webhook again once for each flaw its payload can carry",
+      "the storefront sends its refund webhook again once for each flaw its payload can carry")
+def flawed_webhooks(world: ScenarioWorld) -> None:
+    """The storefront's latest refund webhook arrives again, signed, as deliveries of their own, each with
+    one flaw its platform module (harness/platforms/) lists: a field of the wrong shape, an amount its currency
+    cannot hold, or a record the store does not have (as a payload changed by an API version, or a
+    sender's bug, would arrive)."""
+    driver = driver_with(world.driver_of(world.order), RefundWebhooksDriver)
+    world.scenario.flawed_webhooks = driver.send_flawed_refund_webhooks()
+    assert world.scenario.flawed_webhooks, "the storefront lists no flaw its refund webhooks can carry"
+
+
 @when("two workers of the connector run the scheduled sync at the same time",
       "two workers of the connector run the scheduled sync at the same time")
 def two_workers(world: ScenarioWorld) -> None:

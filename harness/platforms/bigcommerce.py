@@ -16,12 +16,24 @@ import httpx
 from common import jsonio, money
 from harness.platforms import Capabilities, Platform, PlatformDriver, SimulatorContext
 from harness.reconcile import SideRefund, line_key
-from harness.storefronts import PlacedLine, PlacedOrder, StorefrontRefundRequest
+from harness.storefronts import FlawedDelivery, PlacedLine, PlacedOrder, StorefrontRefundRequest
 from simulators.bigcommerce import BigCommerceSimulator, Store
 from simulators.bigcommerce.models import GIFT_CERTIFICATE, STORE_CREDIT
 from simulators.bigcommerce.webhooks import REFUND_CREATED, sign
 from simulators.core.faults import OBSERVER_HEADER, FaultTarget
 from simulators.core.orders import OrderSpec
+
+MISSING_REFUND_ID = 999_000_001   # a refund no store of a scenario has
+# What a store/order/refund/created payload may carry wrong, one flaw a delivery: what the refusal must
+# name, the flaw in words, and the payload altered to carry it (its producer still names the store).
+REFUND_PAYLOAD_FLAWS = (
+    ("data", "data is text", lambda payload: {**payload, "data": "order refunded"}),
+    ("data.id", "the order id is negative", lambda payload: {**payload, "data": {**payload["data"], "id": -5}}),
+    ("data.refund.refund_id", "the refund id is a word",
+     lambda payload: {**payload, "data": {**payload["data"], "refund": {"refund_id": "seven"}}}),
+    (str(MISSING_REFUND_ID), "it names a refund the store does not have",
+     lambda payload: {**payload, "data": {**payload["data"], "refund": {"refund_id": MISSING_REFUND_ID}}}),
+)
 
 
 class BigCommerceDriver(PlatformDriver):
@@ -125,6 +137,22 @@ class BigCommerceDriver(PlatformDriver):
             "Content-Type": "application/json", "webhook-id": "msg_forged1", "webhook-timestamp": str(timestamp),
             "webhook-signature": sign("not-the-client-secret", "msg_forged1", timestamp, body)})
         return response.status_code
+
+    def send_flawed_refund_webhooks(self) -> list[FlawedDelivery]:
+        hooks = [h for h in self.simulator.hooks(self._store) if h["scope"] == REFUND_CREATED]
+        made = self.simulator.deliveries(self._store)
+        if not hooks or not made:
+            raise AssertionError(f"the store has no {REFUND_CREATED} webhook to send altered (no hook or no refund)")
+        payload = jsonio.loads(made[-1].body)
+        timestamp = int(self.simulator.clock.now().timestamp())
+        answers = []
+        for n, (names, flaw, alter) in enumerate(REFUND_PAYLOAD_FLAWS, start=1):
+            body, webhook_id = jsonio.dumps(alter(payload)).encode(), f"msg_flawed{n}"
+            response = self._http.post(hooks[0]["destination"], content=body, headers={
+                "Content-Type": "application/json", "webhook-id": webhook_id, "webhook-timestamp": str(timestamp),
+                "webhook-signature": sign(self._store.client_secret, webhook_id, timestamp, body)})
+            answers.append(FlawedDelivery(flaw, names, response.status_code, response.text))
+        return answers
 
     # --- store credit (steps/store_credit.py) ---------------------------------------------
     def send_webhook_of_an_unhandled_topic(self) -> int:

@@ -9,7 +9,7 @@ import httpx
 from common import jsonio, money
 from harness.platforms import Capabilities, Platform, PlatformDriver, SimulatorContext
 from harness.reconcile import SideRefund, line_key
-from harness.storefronts import PlacedLine, PlacedOrder, StorefrontRefundRequest
+from harness.storefronts import FlawedDelivery, PlacedLine, PlacedOrder, StorefrontRefundRequest
 from simulators.core.faults import FaultTarget
 from simulators.core.faults import OBSERVER_HEADER
 from simulators.core.orders import OrderSpec
@@ -17,6 +17,35 @@ from simulators.shopify import ShopifySimulator, sign
 from simulators.shopify.models import LineRefundRequest, RefundRequest
 
 SHOP = "acme-outfitters"
+UNSYNCED_ORDER_ID = 9_000_000_000_001   # an order no scenario places, so never synced
+
+
+def _first(refund: dict, key: str, **changes: object) -> dict:
+    """The refund with only the first entry of its list ``key``, changed (an entry of its own if none)."""
+    return {**refund, key: [{**(refund.get(key) or [{}])[0], **changes}]}
+
+
+# What a refunds/create payload (the refund, REST-shaped) may carry wrong, one flaw a delivery: what the
+# refusal must name, the flaw in words, and the refund altered to carry it.
+REFUND_PAYLOAD_FLAWS = (
+    ("the payload", "the refund arrives inside a list", lambda refund: [refund]),
+    ("created_at", "created_at is not a time", lambda refund: {**refund, "created_at": "the day before yesterday"}),
+    ("note", "note is a number", lambda refund: {**refund, "note": 42}),
+    ("transactions[0].kind", "a transaction's kind is a number", lambda refund: _first(refund, "transactions", kind=7)),
+    ("currency", "no transaction gives the currency, on an order the connector never synced",
+     lambda refund: {**refund, "order_id": UNSYNCED_ORDER_ID, "transactions": []}),
+    ("transactions[0].amount", "a refund transaction has no amount",
+     lambda refund: _first(refund, "transactions", kind="refund", amount=None)),
+    ("refund_line_items[0].quantity", "a refunded quantity is a word",
+     lambda refund: _first(refund, "refund_line_items", quantity="one")),
+    ("refund_line_items[0].subtotal_set.presentment_money.currency_code", "a MoneyBag's currency is no ISO 4217 code",
+     lambda refund: _first(refund, "refund_line_items",
+                           subtotal_set={"presentment_money": {"amount": "1.00", "currency_code": "DOLLARS"}})),
+    ("refund_shipping_lines", "refund_shipping_lines is text", lambda refund: {**refund, "refund_shipping_lines": "none"}),
+    ("order_adjustments[0].amount", "an order adjustment's amount has more decimals than any currency",
+     lambda refund: {**refund, "order_adjustments": [{"id": 1, "kind": "refund_discrepancy", "reason": "Refund discrepancy",
+                                                      "amount": "-1.2345", "tax_amount": "0.00"}]}),
+)
 
 
 def _paid(money_set: dict) -> Decimal:
@@ -70,6 +99,22 @@ class ShopifyDriver(PlatformDriver):
             "X-Shopify-Shop-Domain": self.simulator.shop_domain, "X-Shopify-Webhook-Id": "unhandled-topic-1",
             "X-Shopify-Hmac-Sha256": sign(self.simulator.client_secret, body)})
         return response.status_code
+
+    def send_flawed_refund_webhooks(self) -> list[FlawedDelivery]:
+        subscriptions = self.simulator.backend.subscriptions("refunds/create")
+        made = [d for d in self.simulator.deliveries if d.topic == "refunds/create"]
+        if not subscriptions or not made:
+            raise AssertionError("the shop has no refunds/create webhook to send altered (no subscription or no refund)")
+        refund = jsonio.loads(made[-1].body)
+        answers = []
+        for n, (names, flaw, alter) in enumerate(REFUND_PAYLOAD_FLAWS, start=1):
+            body = jsonio.dumps(alter(refund)).encode()
+            response = self._http.post(subscriptions[0].address, content=body, headers={
+                "Content-Type": "application/json", "X-Shopify-Topic": "refunds/create",
+                "X-Shopify-Shop-Domain": self.simulator.shop_domain, "X-Shopify-Webhook-Id": f"flawed-{n}",
+                "X-Shopify-Hmac-Sha256": sign(self.simulator.client_secret, body)})
+            answers.append(FlawedDelivery(flaw, names, response.status_code, response.text))
+        return answers
 
     def order_request(self, order: PlacedOrder) -> httpx.Request:
         return httpx.Request("GET", self._url(f"orders/{order.order_id}.json"),

@@ -12,13 +12,21 @@ from common import jsonio, money
 from common.seeded import IdSource, derived_seed
 from harness.platforms import Capabilities, Platform, PlatformDriver, SimulatorContext
 from harness.reconcile import SideRefund, line_key
-from harness.storefronts import PlacedLine, PlacedOrder, StorefrontRefundRequest
+from harness.storefronts import FlawedDelivery, PlacedLine, PlacedOrder, StorefrontRefundRequest
 from simulators.core.faults import OBSERVER_HEADER, FaultTarget
 from simulators.core.orders import OrderSpec
 from simulators.woocommerce import WooCommerceSimulator, sign_webhook
 
 SHOP = "acme-outfitters"
 REFUND_TOPIC = "action.woocommerce_order_refunded"
+MISSING_ORDER_ID = 999_000_001   # an order no store of a scenario has
+# What an action.woocommerce_order_refunded payload (the action's argument: the order id) may carry wrong,
+# one flaw a delivery: what the refusal must name, the flaw in words, and the payload altered to carry it.
+REFUND_PAYLOAD_FLAWS = (
+    ("the payload", "the payload is a list", lambda payload: [payload]),
+    ("arg", "the order id is a word", lambda payload: {**payload, "arg": "order-twelve"}),
+    (str(MISSING_ORDER_ID), "it names an order the store does not have", lambda payload: {**payload, "arg": MISSING_ORDER_ID}),
+)
 
 
 def store_host(shop: str) -> str:
@@ -122,6 +130,23 @@ class WooCommerceDriver(PlatformDriver):
             "X-WC-Webhook-Event": "woocommerce_order_refunded", "X-WC-Webhook-ID": str(hooks[0].id),
             "X-WC-Webhook-Delivery-ID": "forged-1", "X-WC-Webhook-Signature": sign_webhook("not-the-secret", body)})
         return response.status_code
+
+    def send_flawed_refund_webhooks(self) -> list[FlawedDelivery]:
+        hooks = self.simulator.backend.subscriptions(REFUND_TOPIC)
+        made = [d for d in self.simulator.deliveries if d.topic == REFUND_TOPIC]
+        if not hooks or not made:
+            raise AssertionError(f"the store has no {REFUND_TOPIC} webhook to send altered (no webhook or no refund)")
+        payload = jsonio.loads(made[-1].body)
+        answers = []
+        for n, (names, flaw, alter) in enumerate(REFUND_PAYLOAD_FLAWS, start=1):
+            body = jsonio.dumps(alter(payload)).encode()
+            response = self._http.post(hooks[0].delivery_url, content=body, headers={
+                "Content-Type": "application/json", "X-WC-Webhook-Source": f"https://{self.simulator.host}/",
+                "X-WC-Webhook-Topic": REFUND_TOPIC, "X-WC-Webhook-Resource": "action",
+                "X-WC-Webhook-Event": "woocommerce_order_refunded", "X-WC-Webhook-ID": str(hooks[0].id),
+                "X-WC-Webhook-Delivery-ID": f"flawed-{n}", "X-WC-Webhook-Signature": sign_webhook(hooks[0].secret, body)})
+            answers.append(FlawedDelivery(flaw, names, response.status_code, response.text))
+        return answers
 
     def send_webhook_of_an_unhandled_topic(self) -> int:
         hooks = self.simulator.backend.subscriptions(REFUND_TOPIC)
