@@ -35,7 +35,7 @@ def test_the_installed_version_is_one_the_compat_module_was_checked_against(pack
     checked = pytest_compat.CHECKED_WITH[package]
     assert SpecifierSet(checked).contains(installed, prereleases=True), (
         f"{package} {installed} is installed, but {COMPAT} was checked against {package}{checked} only: read every "
-        f"internal its functions name again in {package} {installed}, run tests/unit/test_pytest_compat.py, then widen "
+        f"internal its functions name again in {package} {installed}, run tests/unit/test_pytest_compat.py, then update "
         "CHECKED_WITH and the pin in pyproject.toml together")
 
 
