@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from common import jsonio
-from connector.errors import RemoteError
+from connector.errors import ErrorKind, RemoteError
 
 JSON_CONTAINER = (dict, list)   # what a REST answer's top level is, unless a route says otherwise
 
@@ -23,10 +23,10 @@ def _shape_name(expect: type | tuple[type, ...]) -> str:
     return " or ".join(names.get(kind, kind.__name__) for kind in kinds)
 
 
-def unreadable(system: str, what: str, problem: str) -> RemoteError:
+def unreadable(system: str, what: str, problem: str, kind: ErrorKind = ErrorKind.UNREADABLE) -> RemoteError:
     return RemoteError(system, f"{system}'s answer to the request to {what} could not be read ({problem}); the "
                                "request may have been carried out, so the next run looks before it tries again.",
-                       status=0, detail=problem, retryable=True)
+                       status=0, detail=problem, retryable=True, kind=kind)
 
 
 def promised_length(response: httpx.Response) -> int | None:
@@ -53,7 +53,7 @@ def json_body(response: httpx.Response, *, system: str, what: str,
     or its top level is not ``expect``."""
     content = response.content
     if problem := cut_short(response):
-        raise unreadable(system, what, problem)
+        raise unreadable(system, what, problem, ErrorKind.TRUNCATED)
     if not content:
         if empty is not None:
             return empty

@@ -25,9 +25,10 @@ from common.hostmap import HostMappingTransport
 from connector import crashpoints
 from connector.config import AccountConfig, ConfigError, ConnectorConfig, StepClockConfig, load
 from connector.engine import Connector
-from connector.errors import ActivationRefused, ConnectorError
+from connector.errors import ActivationRefused, ConnectorError, error_facts
 from connector.ledger_schema import LedgerUnusable
 from connector.model import Account, Direction
+from connector.schedule import RunFailure
 
 EXIT_CONFIG = 2
 EXIT_LEDGER_MISMATCH = 1
@@ -114,7 +115,7 @@ def bring_accounts_in_line(connector: Connector, wanted: Sequence[AccountConfig]
 
 def run_pass(connector: Connector, accounts: Sequence[tuple[Account, AccountConfig]], number: int,
              now: datetime) -> dict:
-    messages: list[str] = []
+    failures: list[RunFailure] = []
     orders_synced = 0
     for account, entry in accounts:
         if entry.order_sync:
@@ -123,7 +124,7 @@ def run_pass(connector: Connector, accounts: Sequence[tuple[Account, AccountConf
                 orders_synced += len(connector.sync_orders(account.id))
             except ConnectorError as exc:   # OrderSyncFailed keeps the orders that did sync
                 orders_synced += len(getattr(exc, "synced", ()))
-                messages.append(f"Account '{entry.name}': order sync: {exc}")
+                failures.append(RunFailure(f"Account '{entry.name}': order sync: {exc}", error_facts(exc), account.id))
         elif connector.account(account.id).order_sync_active:
             connector.deactivate_order_sync(account.id)
         current = connector.account(account.id).direction
@@ -135,8 +136,11 @@ def run_pass(connector: Connector, accounts: Sequence[tuple[Account, AccountConf
             if entry.direction is not Direction.OFF:
                 connector.enable_refund_sync(account.id, entry.direction)
         except ActivationRefused as exc:   # tried again next pass
-            messages.append(str(exc))
+            failures.append(RunFailure(str(exc), error_facts(exc), account.id))
     summary = connector.run_scheduled()
+    failures += summary.failures
     return {"pass": number, "now": now.isoformat(), "orders_synced": orders_synced, "retrieved": summary.retrieved,
             "posted": summary.posted, "errors": summary.errors, "pending": summary.pending,
-            "skipped": summary.skipped, "messages": messages + summary.messages}
+            "skipped": summary.skipped, "messages": [failure.message for failure in failures],
+            "failures": [{"message": failure.message, **(failure.facts.as_dict() if failure.facts else {}),
+                          "account_id": failure.account_id, "refund_id": failure.refund_id} for failure in failures]}

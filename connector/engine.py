@@ -16,14 +16,14 @@ from connector.activation import (PrerequisiteReport, check_direction_change, ch
                                   validate_new_account)
 from connector.claims import CLAIM_LEASE, ClaimLost, claimed
 from connector.crashpoints import reached
-from connector.errors import ActivationRefused, ConnectorError, RemoteError
+from connector.errors import ActivationRefused, ConnectorError, RemoteError, error_facts
 from connector.from_netsuite import FromNetSuite
 from connector.identifiers import checked_id
 from connector.ledger import Ledger, LedgerRefund
 from connector.model import Account, AccountSettings, Direction, OrderLink, RefundStatus, SourceStatus
 from connector.netsuite import NetSuiteClient, NetSuiteConfig, NonceSource, TbaAuth
 from connector.order_sync import OrderSync
-from connector.schedule import RunSummary, is_due, look_back_from, next_run_after
+from connector.schedule import RunFailure, RunSummary, is_due, look_back_from, next_run_after
 from connector.slots import NetSuiteSlots
 from connector.storefronts import storefront, webhook_platforms
 from connector.storefronts.base import StorefrontAdapter
@@ -203,10 +203,10 @@ class Connector:
         except ClaimLost:
             return self.ledger.refund(row.id)   # the worker that took it over posts it
         except ConnectorError as exc:
-            return self.ledger.mark_error(row.id, str(exc), retryable=exc.retryable)
+            return self.ledger.mark_error(row.id, str(exc), facts=error_facts(exc))
         except Exception as exc:   # one broken refund must not stop the others; say what broke
             return self.ledger.mark_error(row.id, f"Unexpected {type(exc).__name__} while posting: {exc}. "
-                                                  "Re-post it; report it if it keeps happening.")
+                                                  "Re-post it; report it if it keeps happening.", facts=error_facts(exc))
 
     def refunds(self, account_id: int | None = None, status: RefundStatus | None = None) -> list[LedgerRefund]:
         return self.ledger.refunds(account_id=account_id, status=status)
@@ -253,11 +253,10 @@ class Connector:
                 summary.add(self._run_account(account, now))
                 reached("engine.account_run_done")
             except Exception as exc:   # one account's failure must not stop the others' runs; say what broke
-                summary.errors += 1
                 summary.accounts.append(account.id)
-                summary.messages.append(f"Account '{account.name}': the scheduled run stopped: unexpected "
+                summary.fail(RunFailure(f"Account '{account.name}': the scheduled run stopped: unexpected "
                                         f"{type(exc).__name__}: {exc}. It runs again at the next schedule; "
-                                        "report it if it keeps happening.")
+                                        "report it if it keeps happening.", error_facts(exc), account.id))
             finally:
                 self.ledger.update_account(account.id, last_refund_run_at=now, next_refund_run_at=next_run_after(now))
                 self.ledger.release_account_run(account.id)
@@ -279,12 +278,12 @@ class Connector:
             else:
                 summary.retrieved = self.from_netsuite.discover(account, adapter)
         except ConnectorError as exc:   # what was retrieved before is still posted below
-            summary.errors += 1
-            summary.messages.append(f"Account '{account.name}': looking for new refunds failed: {exc}")
+            summary.fail(RunFailure(f"Account '{account.name}': looking for new refunds failed: {exc}",
+                                    error_facts(exc), account.id))
         except Exception as exc:   # a bug or an answer nobody foresaw: the refunds already recorded still go out
-            summary.errors += 1
-            summary.messages.append(f"Account '{account.name}': looking for new refunds failed: unexpected "
-                                    f"{type(exc).__name__}: {exc}; it is tried again at the next run.")
+            summary.fail(RunFailure(f"Account '{account.name}': looking for new refunds failed: unexpected "
+                                    f"{type(exc).__name__}: {exc}; it is tried again at the next run.",
+                                    error_facts(exc), account.id))
         due = [row for row in self.ledger.open_refunds(account.id, account.direction)
                if row.status is RefundStatus.RETRIEVED or (row.status is RefundStatus.ERROR and row.retryable)]
         for attempt in self._post_rows(account, due):
@@ -297,8 +296,8 @@ class Connector:
             elif result.status is RefundStatus.POSTED:   # another worker took it over and posted it
                 summary.skipped += 1
             elif result.status is RefundStatus.ERROR:
-                summary.errors += 1
-                summary.messages.append(f"Refund {result.id} ({result.source_id}): {result.error}")
+                summary.fail(RunFailure(f"Refund {result.id} ({result.source_id}): {result.error}", result.error_facts,
+                                        account.id, result.id))
             elif result.target_id or result.source_status is SourceStatus.PENDING:
                 summary.pending += 1
         return summary

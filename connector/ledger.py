@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
 from common.clock import Clock, parse_iso
-from connector.errors import ConnectorError, UnknownAccount, UnknownRefund
+from connector.errors import ConnectorError, ErrorFacts, ErrorKind, UnknownAccount, UnknownRefund
 from connector.ledger_schema import check_ledger_file, create_from_image, migrate
 from connector.model import (Account, AccountSettings, Direction, LineKind, LineLink, OrderLink, RefundLine,
                              RefundStatus, SourceStatus)
@@ -33,6 +33,10 @@ class PushSnapshot:
 
     known_refunds: frozenset[str]   # the storefront refund ids the order had before the push
     amount: Decimal                 # what was pushed
+
+
+# a refund that is not in ERROR carries no error, nor its facts
+_NO_ERROR: dict[str, Any] = dict(error=None, retryable=0, error_kind=None, error_system=None, error_status=None)
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,8 @@ class LedgerRefund:
     claimed_by: str | None = None    # the worker posting it right now (see connector/claims.py)
     claim_expires_at: datetime | None = None
     push_snapshot: PushSnapshot | None = None   # the last push's, where markers cannot be read back
+    # what ``error`` says, for programs: None without an error, or for one recorded before facts were kept
+    error_facts: ErrorFacts | None = None
 
     @property
     def pending_remote(self) -> bool:
@@ -375,7 +381,7 @@ class Ledger:
 
     def mark_posted(self, refund_id: int, target_type: str, target_id: str, *, target_name: str | None = None,
                     line_items: bool | None = None, warning: str | None = None) -> LedgerRefund:
-        changes: dict[str, Any] = dict(status=RefundStatus.POSTED.value, error=None, retryable=0,
+        changes: dict[str, Any] = dict(status=RefundStatus.POSTED.value, **_NO_ERROR,
                                        target_type=target_type, target_id=str(target_id), warning=warning)
         if target_name is not None:
             changes["target_name"] = target_name
@@ -383,9 +389,18 @@ class Ledger:
             changes["line_items"] = int(line_items)
         return self._change(refund_id, {RefundStatus.RETRIEVED, RefundStatus.ERROR}, "post", **changes)
 
-    def mark_error(self, refund_id: int, reason: str, *, retryable: bool = False,
+    def mark_error(self, refund_id: int, reason: str, *, retryable: bool = False, facts: ErrorFacts | None = None,
                    forget_target: bool = False) -> LedgerRefund:
-        changes: dict[str, Any] = dict(status=RefundStatus.ERROR.value, error=reason, retryable=int(retryable))
+        """The refund is in ERROR for ``reason`` (the sentence a person reads). ``facts``: what failed, when
+        a remote system or an exception did (its ``retryable`` is the row's); without them, the connector's
+        own rule stopped it, ``retryable`` as given."""
+        if facts is None:
+            facts = ErrorFacts(ErrorKind.CONNECTOR, retryable=retryable)
+        elif retryable:
+            raise ValueError("mark_error: give retryable through facts when there are facts")
+        changes: dict[str, Any] = dict(status=RefundStatus.ERROR.value, error=reason, retryable=int(facts.retryable),
+                                       error_kind=facts.kind.value, error_system=facts.system,
+                                       error_status=facts.status)
         if forget_target:
             changes.update(target_type=None, target_id=None, target_name=None)
         return self._change(refund_id, {RefundStatus.RETRIEVED, RefundStatus.ERROR}, "record an error on", **changes)
@@ -393,7 +408,7 @@ class Ledger:
     def mark_pending(self, refund_id: int) -> LedgerRefund:
         """Not postable yet (money still pending): stays RETRIEVED, with no error to act on."""
         return self._change(refund_id, {RefundStatus.RETRIEVED, RefundStatus.ERROR}, "re-queue",
-                            status=RefundStatus.RETRIEVED.value, error=None, retryable=0)
+                            status=RefundStatus.RETRIEVED.value, **_NO_ERROR)
 
     def next_attempt(self, refund_id: int) -> LedgerRefund:
         """A storefront refund definitively failed: the next push is a new refund with a new key."""
@@ -423,7 +438,7 @@ class Ledger:
             raise ConnectorError(f"Refund {refund_id} is not canceled (it is {row.status.value}); "
                                  "only a canceled refund can be uncanceled.")
         return self._change(refund_id, {RefundStatus.CANCELED}, "uncancel", strict=True,
-                            status=RefundStatus.RETRIEVED.value, error=None, retryable=0)
+                            status=RefundStatus.RETRIEVED.value, **_NO_ERROR)
 
     def delete(self, refund_id: int) -> None:
         with self._tx() as db:
@@ -557,7 +572,9 @@ class Ledger:
             order_name=row["order_name"], target_name=row["target_name"], warning=row["warning"],
             attempt=row["attempt"], claimed_by=row["claimed_by"], claim_expires_at=_dt(row["claim_expires_at"]),
             push_snapshot=None if row["push_amount"] is None else PushSnapshot(
-                known_refunds=frozenset(json.loads(row["push_known_refunds"])), amount=Decimal(row["push_amount"])))
+                known_refunds=frozenset(json.loads(row["push_known_refunds"])), amount=Decimal(row["push_amount"])),
+            error_facts=None if row["error_kind"] is None else ErrorFacts(
+                ErrorKind(row["error_kind"]), bool(row["retryable"]), row["error_system"], row["error_status"] or 0))
 
     # --- webhook deliveries -----------------------------------------------------------------
     def seen_delivery(self, webhook_id: str) -> bool:

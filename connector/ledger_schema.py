@@ -113,6 +113,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # from them by any worker, after a restart too. NULL on rows never pushed that way.
     ("ALTER TABLE refunds ADD COLUMN push_known_refunds TEXT",
      "ALTER TABLE refunds ADD COLUMN push_amount TEXT"),
+    # 9: an error's facts beside its sentence (connector.errors.ErrorFacts; retryable has its own column
+    # since version 1): its kind, the system it came from, the HTTP status. NULL on rows without an error
+    # and on errors recorded before version 9, whose facts were never kept.
+    ("ALTER TABLE refunds ADD COLUMN error_kind TEXT",
+     "ALTER TABLE refunds ADD COLUMN error_system TEXT",
+     "ALTER TABLE refunds ADD COLUMN error_status INTEGER"),
 )
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
 LEDGER_TABLES = tuple(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", BASE_SCHEMA))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from connector.errors import ErrorFacts
 from connector.model import Account
 
 REFUND_SYNC_INTERVAL = timedelta(minutes=90)
@@ -32,6 +33,17 @@ def look_back_from(account: Account, first_possible: datetime | None) -> datetim
     return first_possible
 
 
+@dataclass(frozen=True)
+class RunFailure:
+    """One error of a scheduled run: the line a person reads and its facts, for programs (None for a
+    refund whose error a ledger from before facts were kept recorded)."""
+
+    message: str
+    facts: ErrorFacts | None
+    account_id: int
+    refund_id: int | None = None   # None when the account's run itself failed
+
+
 @dataclass
 class RunSummary:
     retrieved: int = 0        # refunds new to the ledger in this run
@@ -40,7 +52,16 @@ class RunSummary:
     pending: int = 0          # pushed, the storefront still settling the money
     skipped: int = 0          # refunds another worker (thread or process) was posting: left to it
     accounts: list[int] = field(default_factory=list)   # accounts that were due and ran
-    messages: list[str] = field(default_factory=list)   # one line per error, for people
+    failures: list[RunFailure] = field(default_factory=list)   # one per error
+
+    @property
+    def messages(self) -> list[str]:
+        """One line per error, for people."""
+        return [failure.message for failure in self.failures]
+
+    def fail(self, failure: RunFailure) -> None:
+        self.errors += 1
+        self.failures.append(failure)
 
     def add(self, other: "RunSummary") -> None:
         self.retrieved += other.retrieved
@@ -49,4 +70,4 @@ class RunSummary:
         self.pending += other.pending
         self.skipped += other.skipped
         self.accounts.extend(other.accounts)
-        self.messages.extend(other.messages)
+        self.failures.extend(other.failures)

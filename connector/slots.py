@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Iterator
 
-from connector.errors import RemoteError
+from connector.errors import ErrorKind, RemoteError
 from connector.ledger import Ledger
 
 # Longer than any request may take (the process's HTTP timeout is 30 s), so only a dead worker's lease
@@ -87,6 +87,7 @@ class NetSuiteSlots:
                 if left <= 0:
                     raise RemoteError("NetSuite", f"All {self.limit} of NetSuite's concurrency slots stayed held by "
                                                   f"connector workers for {self.wait_s:.0f} s, so nothing was sent; "
-                                                  "it will be retried on the next run.", retryable=True)
+                                                  "it will be retried on the next run.", retryable=True,
+                                      kind=ErrorKind.BUSY)
                 self._wake_up.wait(min(self.poll_s, left))
             return leased

@@ -14,7 +14,7 @@ from typing import Any, Mapping, Sequence
 from common import money
 from connector.claims import confirm_claim
 from connector.crashpoints import reached
-from connector.errors import ConnectorError, RemoteError
+from connector.errors import ConnectorError, RemoteError, error_facts
 from connector.from_netsuite import made_by_lost_push
 from connector.ledger import Ledger, LedgerRefund
 from connector.model import Account, Direction, LineKind, RefundLine, SourceStatus, StorefrontRefund
@@ -207,7 +207,8 @@ class ToNetSuite:
                 found = self.netsuite.get_by_external_id(refund_type, ext)
                 if found is not None:
                     return self.ledger.mark_posted(row.id, refund_type, str(found["id"]), target_name=found.get("tranId"))
-            return self.ledger.mark_error(row.id, _rejected(exc, refund_type, billed.tranid or billed.id), retryable=exc.retryable)
+            return self.ledger.mark_error(row.id, _rejected(exc, refund_type, billed.tranid or billed.id),
+                                          facts=error_facts(exc))
         reached("to_netsuite.netsuite_refund_created")
         self.ledger.record_target(row.id, refund_type, target_id)   # exactly-once: remember it first
         reached("to_netsuite.target_recorded")

@@ -15,6 +15,8 @@ from harness import seam
 from harness.certification import (EVIDENCE_KEY, VERDICT_EXIT, Evidence, MatrixRow, ScenarioOutcome,
                                    certification_report, environment, evidence_property, print_summary, write_report)
 from harness.journal import journal_summary
+from harness.pytest_compat import (ScenarioRun, cucumber_json, lead_failure_with, scenario_record, scenario_template,
+                                   suite_scenarios)
 from harness.platforms import platforms, registry
 from harness.requirements import REQUIREMENTS, fitting, needs_storefront, scenario_rows
 
@@ -174,7 +176,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     step = item.stash.get(FAILED_STEP_KEY, None)
     if report.failed and step is not None and report.when == "call":
         # the Gherkin step that failed comes first, then the assertion, then journal and seed
-        _lead_with(report, f"Failed step: {step}")
+        lead_failure_with(report, f"Failed step: {step}")
         report.user_properties.append((FAILED_STEP, step))
     if report.when == "call":
         _attach_scenario_report(item, report)
@@ -234,12 +236,6 @@ class _Selection:
             self.data = json.loads(received)
 
 
-def _template(item: pytest.Item):
-    from pytest_bdd.scenario import scenario_wrapper_template_registry
-
-    return scenario_wrapper_template_registry.get(getattr(item, "function", None))
-
-
 @pytest.hookimpl(tryfirst=True, specname="pytest_collection_modifyitems")
 def pytest_collection_modifyitems_rows_and_claim(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Each scenario carries the rows it exercises (so a failure anywhere, setup included, counts
@@ -289,7 +285,7 @@ def certified_claim(config: pytest.Config, collecting: bool = False):
 
 def _scenario_label(item: pytest.Item) -> str:
     """The name a scenario has in reports (as pytest_bdd_before_scenario gives it), known at collection."""
-    template = _template(item)
+    template = scenario_template(item)
     if template is None:
         return item.name
     params = item.callspec.id if hasattr(item, "callspec") else ""
@@ -302,8 +298,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     wanted = {path.resolve() for path in config.getoption("--harness-feature")}
     if not wanted:
         return
-    kept = [item for item in items if _template(item) is not None
-            and Path(_template(item).feature.filename).resolve() in wanted]
+    kept = [item for item in items if scenario_template(item) is not None
+            and Path(scenario_template(item).feature.filename).resolve() in wanted]
     if len(kept) < len(items):
         kept_ids = set(map(id, kept))
         config.hook.pytest_deselected(items=[item for item in items if id(item) not in kept_ids])
@@ -344,15 +340,13 @@ def _scenarios_not_collected(session: pytest.Session, deselected: list[pytest.It
     base = session.config.getini("bdd_features_base_dir")
     if not base:
         return []
-    from pytest_bdd.feature import get_features
-
     collected = {(Path(t.feature.filename).resolve(), t.name)
-                 for t in map(_template, session.items + deselected)
+                 for t in map(scenario_template, session.items + deselected)
                  if t is not None}
     if not collected:
         return []
-    suite = {(Path(f.filename).resolve(), name): f"{f.name}: {name}"
-             for f in get_features([str(session.config.rootpath / base)]) for name in f.scenarios}
+    suite = {(s.feature_file, s.name): f"{s.feature_name}: {s.name}"
+             for s in suite_scenarios(session.config.rootpath / base)}
     return sorted(label for key, label in suite.items() if key not in collected)
 
 
@@ -493,17 +487,22 @@ class _CertificationCollector:
                 **environment(self.config.rootpath)}
 
     @pytest.hookimpl
-    def pytest_terminal_summary(self, terminalreporter) -> None:
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        from io import StringIO
+
         from rich.console import Console
 
-        console = Console(file=terminalreporter._tw._file, force_terminal=False, width=140)  # noqa: SLF001
+        # rendered aside, then written through pytest's own terminal writer (wherever pytest's output goes)
+        rendered = StringIO()
+        console = Console(file=rendered, force_terminal=False, width=140)
         if self.report is None:
             if self.not_written:
                 where = f"; {self.path} was left as it was" if self.path else ""
                 console.print(f"refund-harness: no report written: {self.not_written}{where}")
-            return
-        print_summary(console, self.report,
-                      list(filter(None, (self.path, self.path and self.path.with_suffix(".html"), self.cucumber))))
+        else:
+            print_summary(console, self.report,
+                          list(filter(None, (self.path, self.path and self.path.with_suffix(".html"), self.cucumber))))
+        terminalreporter.write(rendered.getvalue(), flush=True)
 
 
 def _now() -> str:
@@ -573,44 +572,20 @@ def _register_marker(config: pytest.Config, tag: str) -> None:
         config.addinivalue_line("markers", f"{tag}: Gherkin tag (registered by refund-harness)")
 
 
-def _lead_with(report: pytest.TestReport, line: str) -> None:
-    """Put a line before the traceback, in a form that survives the xdist worker -> controller hop."""
-    from _pytest._code.code import ReprEntryNative
-
-    chain = getattr(report.longrepr, "chain", None)
-    traceback = chain[0][0] if chain else getattr(report.longrepr, "reprtraceback", None)
-    if traceback is not None:
-        traceback.reprentries.insert(0, ReprEntryNative([line + "\n\n"]))
-
-
 def _attach_scenario_report(item: pytest.Item, report: pytest.TestReport) -> None:
     """pytest-bdd's step-by-step record of the scenario, carried to the controller for Cucumber JSON."""
-    from pytest_bdd.reporting import scenario_reports_registry
-
-    scenario = scenario_reports_registry.get(item)
-    if scenario is not None and item.config.getoption("--certification-cucumber-json") is not None:
-        record = {"name": item.name, "scenario": scenario.serialize(), "error": str(report.longrepr or "")}
+    if item.config.getoption("--certification-cucumber-json") is None:
+        return
+    scenario = scenario_record(item)
+    if scenario is not None:
+        record = {"name": item.name, "scenario": scenario, "error": str(report.longrepr or "")}
         report.user_properties.append((CUCUMBER, json.dumps(record)))
 
 
 def _cucumber(reports: list[tuple[str, dict]]) -> list[dict]:
     """Cucumber JSON from the scenario records, by pytest-bdd's own formatter (fed on the controller)."""
-    from pytest_bdd.cucumber_json import LogBDDCucumberJSON
-    from pytest_bdd.reporting import ReportContext, test_report_context_registry
-
-    writer = LogBDDCucumberJSON("unused")
-    for outcome, record in reports:
-        stand_in = _Report(outcome=outcome, when="call", longrepr=record.get("error", ""))
-        test_report_context_registry[stand_in] = ReportContext(scenario=record["scenario"], name=record["name"])
-        writer.pytest_runtest_logreport(stand_in)   # type: ignore[arg-type]
-    return list(writer.features.values())
-
-
-class _Report:
-    """Just what pytest-bdd's Cucumber formatter reads of a report (weak-referenceable, unlike a namespace)."""
-
-    def __init__(self, outcome: str, when: str, longrepr: str) -> None:
-        self.outcome, self.when, self.longrepr = outcome, when, longrepr
+    return cucumber_json(ScenarioRun(outcome, record["name"], record["scenario"], record.get("error", ""))
+                         for outcome, record in reports)
 
 
 def certification_matrix() -> list[MatrixRow]:

@@ -21,17 +21,16 @@ system schedules them.
 from __future__ import annotations
 
 import random
-import re
 import resource
 import tempfile
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from http import HTTPStatus
 from pathlib import Path
 from typing import Any, Callable
 
+from connector.errors import ErrorFacts, ErrorKind
 from harness.connectors.reference import ReferenceConnector, build_engine
 from harness.directions import TO_NETSUITE
 from harness.fault_catalog import REQUEST_FAULTS, WEBHOOK_FAULTS, CatalogFault
@@ -138,24 +137,20 @@ def peak_rss_mb() -> float:
 
 
 # --- what went wrong, by reason -------------------------------------------------------------------
-_PHRASES = {HTTPStatus(code).phrase.lower(): code for code in (429, 500, 502, 503, 504)}
+_REASONS = {ErrorKind.TIMEOUT: "timeout", ErrorKind.RESET: "connection reset", ErrorKind.UNREACHABLE: "unreachable",
+            ErrorKind.TRUNCATED: "truncated answer", ErrorKind.UNREADABLE: "unreadable answer"}
 
 
-def error_reason(message: str) -> str:
-    """A connector's error message as a reason to count: the HTTP status or transport failure it reports."""
-    text = message.lower()
-    if "timeout" in text:
-        return "timeout"
-    if "remoteprotocolerror" in text or "closed the connection" in text:
-        return "connection reset"
-    if "cut short" in text:
-        return "truncated answer"
-    if "429" in text or "concurrency limit" in text or "rate limit" in text:
-        return "HTTP 429"
-    for phrase, code in _PHRASES.items():
-        if phrase in text or re.search(rf"\b{code}\b", text):
-            return f"HTTP {code}"
-    return "other: " + re.sub(r"\d+", "#", message.split(": ", 1)[-1])[:80]
+def error_reason(facts: ErrorFacts | None) -> str:
+    """A run failure as a reason to count, read from its facts (never from its sentence): the HTTP status
+    or the transport failure, else "other: " and its kind (and the system it came from)."""
+    if facts is None:
+        return "other: no facts recorded"
+    if facts.kind is ErrorKind.STATUS:
+        return f"HTTP {facts.status}"
+    if facts.kind in _REASONS:
+        return _REASONS[facts.kind]
+    return f"other: {facts.kind.value}" + (f" ({facts.system})" if facts.system else "")
 
 
 # --- the soak ---------------------------------------------------------------------------------------
@@ -341,7 +336,7 @@ class Soak:
         if failures:
             raise RuntimeError(f"a connector worker's scheduled run crashed: {failures[0]!r}") from failures[0]
         for summary in summaries:
-            self.errors.update(error_reason(message) for message in summary.messages)
+            self.errors.update(error_reason(failure.facts) for failure in summary.failures)
 
     def _open(self) -> int:
         ledger = self.world.connector.engine.ledger

@@ -483,12 +483,11 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
         if not feature.is_file() or feature.suffix != ".feature":
             return f"no feature file {feature}" + ("" if feature.exists() else " (it does not exist)")
     if args.keyword:
-        from _pytest.mark import expression   # pytest's own -k parser: the same verdict, before the run
+        from harness.pytest_compat import keyword_expression_problem   # pytest's own -k parser, before the run
 
-        try:
-            expression.Expression.compile(args.keyword)
-        except getattr(expression, "ParseError", SyntaxError) as exc:   # SyntaxError since pytest 8.4
-            return f"-k {args.keyword!r} is not a valid expression: {exc}"
+        problem = keyword_expression_problem(args.keyword)
+        if problem is not None:
+            return f"-k {args.keyword!r} is not a valid expression: {problem}"
     for target in filter(None, (args.report, args.junit or args.report.with_suffix(".junit.xml"), args.cucumber_json)):
         problem = _unwritable(target.resolve())
         if problem:

@@ -21,6 +21,7 @@ from typing import Iterable, Sequence
 
 from harness.directions import DIRECTIONS
 from harness.platforms import platforms
+from harness.pytest_compat import FeatureSyntaxError, parse_feature
 from harness.requirements import CURRENCY_TAG, REQUIREMENTS, fitting, needs_storefront
 from steps.vocabulary import StepDoc, load_catalog
 
@@ -43,18 +44,15 @@ class Problem:
 
 def lint(paths: Iterable[Path], *, markers: Iterable[str] = (), root: Path | None = None) -> list[Problem]:
     """Every problem of the feature files ``paths``; ``markers`` are tags registered with pytest."""
-    from pytest_bdd.exceptions import GherkinParseError
-    from pytest_bdd.parser import FeatureParser
-
     catalog = load_catalog()
     known_tags = _known_tags(markers)
     problems: list[Problem] = []
     for path in sorted(set(map(Path, paths))):
         shown = _shown(path, root)
         try:
-            feature = FeatureParser(str(path.parent), path.name).parse()
-        except GherkinParseError as exc:
-            problems.append(Problem(shown, exc.line or 0, f"not valid Gherkin: {exc.message} "
+            feature = parse_feature(path)
+        except FeatureSyntaxError as exc:
+            problems.append(Problem(shown, exc.line, f"not valid Gherkin: {exc.message} "
                                                           f"({exc.line_content.strip()!r})"))
             continue
         except (OSError, UnicodeError) as exc:

@@ -21,7 +21,7 @@ def _is_xdist_controller(config: pytest.Config) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     if _is_xdist_controller(config):
         return
-    from steps.bdd_compat import install_step_lookup_cache
+    from harness.pytest_compat import install_step_lookup_cache
 
     install_step_lookup_cache()
     # a step module may import another's helpers before that one is loaded as a plugin: marked for assert

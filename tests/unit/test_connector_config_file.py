@@ -153,3 +153,18 @@ def test_a_ledger_that_disagrees_with_the_file_is_refused_without_changes(tmp_pa
         assert [a.name for a in ledger.accounts()] == ["Acme"]   # 'Other' was not added either
     finally:
         ledger.close()
+
+
+def test_each_message_of_a_pass_comes_with_its_facts(tmp_path: Path, capsys):
+    config = good(tmp_path)
+    config["accounts"][0]["order_sync"] = True
+    config["hosts"] = {host: "http://127.0.0.1:9" for host in ("1234567-sb1.suitetalk.api.netsuite.com",
+                                                                 "connect.squareup.com")}   # nothing answers there
+    (path := tmp_path / "connector.json").write_text(json.dumps(config))
+    status, said = _run(capsys, path)
+    assert status == 0, said
+    [failure] = json.loads(said)["failures"]
+    assert failure["message"].startswith("Account 'Acme': order sync: ")
+    assert json.loads(said)["messages"] == [failure["message"]]
+    assert {key: failure[key] for key in ("kind", "retryable", "system", "status", "refund_id")} == {
+        "kind": "unreachable", "retryable": True, "system": "Square", "status": 0, "refund_id": None}, failure

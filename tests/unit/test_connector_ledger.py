@@ -14,7 +14,7 @@ from connector import (
     RefundLine,
     RefundStatus,
 )
-from connector.errors import UnknownRefund
+from connector.errors import ErrorFacts, ErrorKind, UnknownRefund
 from connector.ledger import Ledger, PushSnapshot
 from connector.model import LineKind, SourceStatus
 
@@ -200,3 +200,28 @@ def test_a_push_snapshot_is_kept_across_reopening_and_dropped_with_a_new_attempt
         assert again.next_attempt(row.id).push_snapshot is None   # a new push takes its own
     finally:
         again.close()
+
+
+def test_an_errors_facts_are_kept_beside_its_sentence_until_the_error_is_gone(tmp_path, clock: ManualClock) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    ledger = Ledger(path, clock)
+    account_id = _account(ledger)
+    row, _ = _retrieve(ledger, account_id)
+    facts = ErrorFacts(ErrorKind.STATUS, retryable=True, system="NetSuite", status=503)
+    errored = ledger.mark_error(row.id, "NetSuite rejected the request: Service Unavailable", facts=facts)
+    assert (errored.error_facts, errored.retryable) == (facts, True)
+    ledger.close()
+    reopened = Ledger(path, clock)
+    try:
+        assert reopened.refund(row.id).error_facts == facts   # durable, as the sentence is
+        own_rule = reopened.mark_error(row.id, "Order #1001 is not billed yet.", retryable=True)
+        assert own_rule.error_facts == ErrorFacts(ErrorKind.CONNECTOR, retryable=True)
+        with pytest.raises(ValueError, match="retryable through facts"):
+            reopened.mark_error(row.id, "both", retryable=True, facts=facts)
+        for clear in (lambda: reopened.mark_pending(row.id), lambda: reopened.mark_posted(row.id, "cashRefund", "5")):
+            cleared = clear()
+            assert (cleared.error, cleared.error_facts, cleared.retryable) == (None, None, False)
+            if cleared.status is RefundStatus.RETRIEVED:
+                reopened.mark_error(row.id, "again", facts=facts)
+    finally:
+        reopened.close()

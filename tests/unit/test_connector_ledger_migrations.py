@@ -208,3 +208,30 @@ def test_the_image_never_replaces_a_file_and_an_unwritable_path_fails_as_before(
         errors[mode] = str(raised.value)
     assert errors["NORMAL"] == errors["FULL"] == "unable to open database file"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.sqlite3"]
+
+
+def test_a_ledger_from_before_error_facts_keeps_its_errors_without_facts(tmp_path) -> None:
+    """Version 9 keeps an error's facts; an error recorded before it keeps its sentence and has none."""
+    from connector.ledger_schema import MIGRATIONS
+
+    path = tmp_path / "ledger.sqlite3"
+    _version_1_ledger(path)
+    with sqlite3.connect(path) as db:
+        for statements in MIGRATIONS[:7]:   # to version 8, as the connector before error facts left it
+            for statement in statements:
+                db.execute(statement)
+        db.execute("INSERT INTO meta (key, value) VALUES ('schema_version', '8')")
+        db.execute("INSERT INTO refunds (account_id, direction, source_id, source_status, order_id, status, error,"
+                   " retryable, currency, total, lines, line_items, created_at, updated_at) VALUES (1, 'to_netsuite',"
+                   " '901', 'completed', 'o1', 'error', 'Order #1001 is not billed yet.', 1, 'USD', '5.00', '[]', 0,"
+                   " ?, ?)", (LAST_RUN.isoformat(), LAST_RUN.isoformat()))
+    db.close()
+    ledger = Ledger(path, ManualClock())
+    try:
+        [row] = ledger.refunds()
+        assert (row.error, row.retryable, row.error_facts) == ("Order #1001 is not billed yet.", True, None)
+    finally:
+        ledger.close()
+    with sqlite3.connect(path) as db:
+        assert schema_version(db) == SCHEMA_VERSION == 9
+    db.close()

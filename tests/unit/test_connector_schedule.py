@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx
 import pytest
 
-from connector import Direction, RefundStatus
+from connector import Direction, ErrorFacts, ErrorKind, RefundStatus
 from connector.schedule import REFUND_SYNC_INTERVAL
 from tests.unit.connector_helpers import (body_of, 
     add_shopify_account,
@@ -128,3 +129,63 @@ def test_an_answer_nobody_foresaw_fails_the_retrieval_not_the_run(world) -> None
     assert (summary.posted, summary.errors) == (1, 1), summary.messages
     assert "looking for new refunds failed: unexpected" in summary.messages[0]
     assert connector.account(account.id).next_refund_run_at == connector.clock.now() + timedelta(minutes=90)
+
+
+# --- an error's facts beside its sentence -------------------------------------------------------------
+def test_a_failed_listing_is_in_the_summary_with_its_facts(world) -> None:
+    connector, netsuite, routes, account = world
+    connector.sync_order(account.id, "1001")
+    _turn_on(connector, account)
+    routes.add("GET", r"/orders\.json\?", json_response(429, {"errors": "Exceeded 2 calls per second for api client."}))
+    [failure] = connector.run_scheduled().failures
+    assert failure.facts == ErrorFacts(ErrorKind.STATUS, retryable=True, system="Shopify", status=429)
+    assert (failure.account_id, failure.refund_id) == (account.id, None)
+    assert failure.message.startswith("Account 'Acme Shopify': looking for new refunds failed: Shopify rate limit")
+
+
+def _raising(failure: type[httpx.TransportError]):
+    def answer(request: httpx.Request, match) -> httpx.Response:
+        raise failure("the transport's own words", request=request)
+    return answer
+
+
+@pytest.mark.parametrize("answer, kind", [
+    (_raising(httpx.ReadTimeout), ErrorKind.TIMEOUT),
+    (_raising(httpx.ConnectTimeout), ErrorKind.TIMEOUT),
+    (_raising(httpx.RemoteProtocolError), ErrorKind.RESET),
+    (_raising(httpx.ReadError), ErrorKind.RESET),
+    (_raising(httpx.ConnectError), ErrorKind.UNREACHABLE),
+    (httpx.Response(200, content=b'{"orders": []}', headers={"Content-Length": "999"}), ErrorKind.TRUNCATED),
+    (httpx.Response(200, content=b"<html>maintenance</html>"), ErrorKind.UNREADABLE),
+    (json_response(503, {"errors": "Unavailable"}), ErrorKind.STATUS),
+], ids=lambda value: value.value if isinstance(value, ErrorKind) else "")
+def test_a_failed_request_is_of_the_kind_its_transport_or_answer_says(world, answer, kind) -> None:
+    connector, netsuite, routes, account = world
+    connector.sync_order(account.id, "1001")
+    _turn_on(connector, account)
+    routes.add("POST", r"/graphql\.json$", answer)   # the listing, routed once the order is synced
+    [failure] = connector.run_scheduled().failures
+    assert (failure.facts.kind, failure.facts.system, failure.facts.retryable) == (kind, "Shopify", True), failure
+
+
+def test_a_refund_left_in_error_keeps_its_facts_in_the_ledger_and_the_summary(world) -> None:
+    connector, netsuite, routes, account = world
+    connector.sync_order(account.id, "1001")   # not billed: the connector's own rule stops its refund
+    _turn_on(connector, account)
+    summary = connector.run_scheduled()
+    [row] = [r for r in connector.refunds(account.id) if r.status is RefundStatus.ERROR]
+    assert row.error_facts == ErrorFacts(ErrorKind.CONNECTOR, retryable=True) and "not billed yet" in row.error
+    [failure] = summary.failures
+    assert (failure.facts, failure.refund_id, failure.account_id) == (row.error_facts, row.id, account.id)
+    assert summary.messages == [failure.message] == [f"Refund {row.id} ({row.source_id}): {row.error}"]
+
+
+def test_an_unexpected_exception_is_recorded_as_one(world) -> None:
+    connector, netsuite, routes, account = world
+    link = connector.sync_order(account.id, "1001")
+    netsuite.bill(netsuite.record("salesOrder", link.sales_order_id))
+    connector.ledger.update_account(account.id, direction=Direction.TO_NETSUITE)
+    connector.retrieve_refunds(account.id, "1001")
+    routes.add("GET", r"/orders\.json\?", {"orders": 7})
+    [failure] = connector.run_scheduled().failures
+    assert failure.facts == ErrorFacts(ErrorKind.UNEXPECTED)

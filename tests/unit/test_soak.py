@@ -6,12 +6,15 @@ import json
 
 import pytest
 
+from connector import Direction, ErrorFacts, ErrorKind
 from harness.exit_codes import ExitCode
 from refund_harness.cli import main
 from harness.directions import TO_NETSUITE
 from harness.platforms import platforms
 from harness.expected import worth
 from harness.soak import Soak, SoakConfig, SoakError, error_reason
+from tests.unit.connector_helpers import (add_shopify_account, connector_on_netsuite, json_response, shopify_order,
+                                          shopify_refund)
 
 KEYS = {"refunds", "posted", "errors", "lost", "duplicated", "mismatched_orders", "elapsed_s", "refunds_per_s",
         "peak_rss_mb"}
@@ -90,17 +93,36 @@ def test_config_refuses_what_cli_flags_cannot_say() -> None:
         SoakConfig(refunds=1, fault_rate=0, seed=0, batch=0)
 
 
-@pytest.mark.parametrize("message, reason", [
-    ("Could not reach NetSuite while trying to read x (InjectedTimeout: fault f4: ...; no answer came (read timeout))",
-     "timeout"),
-    ("Could not reach Square while trying to x (InjectedReset: the server closed the connection without answering)",
-     "connection reset"),
-    ("NetSuite's concurrency limit was reached while trying to run a SuiteQL query", "HTTP 429"),
-    ("Square rejected the request to list refunds: Service Unavailable (SERVICE_UNAVAILABLE)", "HTTP 503"),
-    ("NetSuite rejected the request to x: Internal Server Error (UNEXPECTED_ERROR)", "HTTP 500"),
+@pytest.mark.parametrize("facts, reason", [
+    (ErrorFacts(ErrorKind.TIMEOUT, True, "NetSuite"), "timeout"),
+    (ErrorFacts(ErrorKind.RESET, True, "Square"), "connection reset"),
+    (ErrorFacts(ErrorKind.TRUNCATED, True, "Square"), "truncated answer"),
+    (ErrorFacts(ErrorKind.STATUS, True, "NetSuite", 429), "HTTP 429"),
+    (ErrorFacts(ErrorKind.STATUS, True, "Square", 503), "HTTP 503"),
+    (ErrorFacts(ErrorKind.BUSY, True, "NetSuite"), "other: busy (NetSuite)"),
+    (ErrorFacts(ErrorKind.CONNECTOR, True), "other: connector"),
+    (None, "other: no facts recorded"),
 ])
-def test_errors_are_counted_by_reason(message, reason) -> None:
-    assert error_reason(message) == reason
+def test_errors_are_counted_by_reason(facts, reason) -> None:
+    assert error_reason(facts) == reason
+
+
+def test_an_error_is_counted_by_its_facts_whatever_its_words_say(tmp_path) -> None:
+    """A storefront's 503 whose words mention a timeout, a 429, a reset and a cut-short answer is a 503:
+    the soak reads the failure's facts, not its sentence (which keeps the storefront's words)."""
+    words = "timeout after 429s: the proxy closed the connection, RemoteProtocolError, body cut short"
+    order = shopify_order(1001) | {"refunds": [shopify_refund(901, 1001)], "updated_at": "2026-01-05T09:30:00Z"}
+    with connector_on_netsuite(tmp_path, [("GET", r"/orders/1001\.json$", {"order": order})]) as (connector, netsuite,
+                                                                                                 routes):
+        account = add_shopify_account(connector, netsuite.settings)
+        connector.activate_order_sync(account.id)
+        connector.sync_order(account.id, "1001")
+        connector.ledger.update_account(account.id, direction=Direction.TO_NETSUITE,
+                                        next_refund_run_at=connector.clock.now())
+        routes.add("POST", r"/graphql\.json$", json_response(503, {"errors": words}))
+        [failure] = connector.run_scheduled().failures
+    assert words in failure.message
+    assert error_reason(failure.facts) == "HTTP 503"
 
 
 def test_a_soak_counts_requests_without_keeping_them(tmp_path) -> None:
