@@ -3,7 +3,9 @@
 import pytest
 
 from harness import seam
+from harness.connectors.reference import ReferenceConnector, build_engine
 from harness.run_reports import LedgerSnapshot, RunObservation, problems
+from harness.scenario import ScenarioWorld
 
 
 def row(number: int, status: str, error: str | None = None, direction: str = seam.TO_NETSUITE) -> seam.RefundView:
@@ -77,3 +79,55 @@ def test_workers_that_ran_together_are_held_to_the_run_together():
     assert problems([seam.RunReport(posted=1), seam.RunReport(posted=1, skipped=0)], run) == []
     assert "it says it posted 1 refund(s), but the run posted 2" in problems(
         [seam.RunReport(posted=1), seam.RunReport(skipped=1)], run)[0]
+
+
+class _Silent(ReferenceConnector):
+    """The reference connector, saying nothing of its runs (as a connector without reports would)."""
+
+    def run_scheduled(self) -> None:
+        super().run_scheduled()
+
+
+class _PostsUncounted(ReferenceConnector):
+    """The reference connector, whose report never counts a refund it posted."""
+
+    def run_scheduled(self) -> seam.RunReport:
+        report = super().run_scheduled()
+        return seam.RunReport(errors=report.errors, pending=report.pending, skipped=report.skipped)
+
+
+def _refunded_square_store(world: ScenarioWorld) -> None:
+    account = world.connect("square")
+    world.connector.activate_order_sync(account.id)
+    for _ in range(2):   # the test order activation needs, then the order the test refunds
+        order = world.place_order(account)
+        world.sync(order)
+        world.bill(order)
+    world.connector.enable_refund_sync(account.id, seam.TO_NETSUITE)
+    world.refund_at_storefront(order, lines=((1, 1),), as_amount=True)
+
+
+@pytest.mark.parametrize("connector, checked, not_checked", [
+    (ReferenceConnector, 1, 0), (_Silent, 0, 1)])
+def test_a_run_s_report_is_checked_and_one_without_is_counted_as_not_checked(tmp_path, connector, checked, not_checked):
+    world = ScenarioWorld(seed=5, workdir=tmp_path, connector_factory=lambda context: connector(build_engine(context)))
+    try:
+        _refunded_square_store(world)
+        world.run_schedule()
+        assert [row.status for row in world.connector.refunds(world.scenario.accounts[0].id)] == [seam.POSTED]
+        evidence = world.evidence()
+        assert (evidence.run_reports_checked, evidence.run_reports_not_checked) == (checked, not_checked)
+    finally:
+        world.close()
+
+
+def test_a_run_whose_report_misses_what_it_posted_fails_the_scenario_saying_so(tmp_path):
+    world = ScenarioWorld(seed=5, workdir=tmp_path,
+                          connector_factory=lambda context: _PostsUncounted(build_engine(context)))
+    try:
+        _refunded_square_store(world)
+        with pytest.raises(AssertionError, match=r"report of its scheduled run disagrees .* it says it posted 0 "
+                                                 r"refund\(s\), but the run posted 1"):
+            world.run_schedule()
+    finally:
+        world.close()
