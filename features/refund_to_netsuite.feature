@@ -177,7 +177,7 @@ Feature: Refund sync to NetSuite
     And the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
     And the scheduled refund sync runs
     Then NetSuite has exactly 0 refunds for the order
-    When the storefront's refund fails
+    When the storefront's refunds of the order fail
     And the scheduled refund sync runs
     Then the refund shows an error containing "failed"
     And NetSuite has exactly 0 refunds for the order
