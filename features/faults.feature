@@ -57,6 +57,22 @@ Feature: Refund sync through the faults real systems have
     And the scheduled refund sync runs
     Then every refund of the order is posted, once on each side
 
+  @async_settlement @from_netsuite
+  Scenario: A refund pushed from NetSuite whose answer was lost waits while the storefront settles it
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    And the storefront keeps its refunds pending until told
+    And a paid order synced to NetSuite and billed as a cash sale, with 3 units on line 1
+    And the storefront loses its answer to the next refund it creates
+    When a NetSuite user refunds 1 unit of line 1 on the billed record
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then the refund is waiting for the storefront to complete it
+    When the storefront's payment processor fails the refund the connector pushed
+    And the scheduled refund sync runs
+    Then the refund shows an error containing "failed"
+    And the storefront refunded nothing, leaving the refund to the operator
+
   @storefront @to_netsuite
   Scenario: NetSuite throttles a run; a later run posts the refund
     Given a storefront connected to NetSuite with the test order billed

@@ -183,12 +183,13 @@ Feature: Refund sync to NetSuite
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
     And the storefront keeps its refunds pending until told
-    And a paid order synced to NetSuite and billed as a cash sale
+    And a paid order synced to NetSuite and billed as a cash sale, with 3 units on line 1
     When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
     And the scheduled refund sync runs
+    And the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
     And the scheduled refund sync runs
     Then NetSuite has exactly 0 refunds for the order
-    When the storefront's refund fails
+    When the storefront's refunds of the order fail
     And the scheduled refund sync runs
     Then the refund shows an error containing "failed"
     And NetSuite has exactly 0 refunds for the order

@@ -81,7 +81,9 @@ Feature: What the connector does across scheduled runs
     When 1 unit of line 1 and the shipping are refunded at the source, as an amount where it cannot refund by line
     And a second worker of the connector claims the refund and dies before sending it
     And another worker of the connector runs the scheduled sync 5 minutes later
-    Then the other side received no request to create refund
+    And I try to post the refund again
+    Then posting is refused because "worker"
+    And the other side received no request to create refund
     And the connector has retrieved 1 refund for the order
     When the scheduled refund sync runs
     And the scheduled refund sync runs

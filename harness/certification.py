@@ -59,25 +59,34 @@ class Evidence:
     orders: tuple[OrderProof, ...] = ()
     expect_mismatch: bool = False
     seed: int | None = None
+    # scheduled runs whose report (seam.RunReport) was held to what the run did, and runs that returned none
+    run_reports_checked: int = 0
+    run_reports_not_checked: int = 0
 
     def including(self, other: "Evidence") -> "Evidence":
         """This evidence with ``other``'s rows and orders counted as its own (a scenario that explored
         in Worlds of its own proves what they proved)."""
         return Evidence(tuple(sorted(set(self.cells) | set(other.cells))), self.orders + other.orders,
-                        self.expect_mismatch, self.seed)
+                        self.expect_mismatch, self.seed, self.run_reports_checked + other.run_reports_checked,
+                        self.run_reports_not_checked + other.run_reports_not_checked)
 
     def as_json(self) -> dict[str, Any]:
         if self == Evidence():
             return {}
-        return {"cells": [{"platform": platform, "direction": direction} for platform, direction in self.cells],
+        data = {"cells": [{"platform": platform, "direction": direction} for platform, direction in self.cells],
                 "orders": [order.as_json() for order in self.orders],
                 "expect_mismatch": self.expect_mismatch, "seed": self.seed}
+        if self.run_reports_checked or self.run_reports_not_checked:
+            data["run_reports"] = {"checked": self.run_reports_checked, "not_checked": self.run_reports_not_checked}
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Evidence":
+        run_reports = data.get("run_reports") or {}
         return cls(tuple((cell["platform"], cell["direction"]) for cell in data.get("cells", [])),
                    tuple(OrderProof.from_json(order) for order in data.get("orders", [])),
-                   bool(data.get("expect_mismatch", False)), data.get("seed"))
+                   bool(data.get("expect_mismatch", False)), data.get("seed"),
+                   int(run_reports.get("checked", 0)), int(run_reports.get("not_checked", 0)))
 
 
 @dataclass
@@ -233,7 +242,12 @@ def build_report(outcomes: list[ScenarioOutcome], matrix: list[MatrixRow], conne
                           "not_claimed": len(not_claimed),
                           "failed_without_cell": failed_outside_cells,
                           "why_failed": {o.name: o.why for o in outcomes if not o.passed},
-                          "why_not_claimed": {s["name"]: s["why"] for s in not_claimed}}}
+                          "why_not_claimed": {s["name"]: s["why"] for s in not_claimed}},
+            # a connector need not report its scheduled runs (seam.RunReport): a run that did not was not
+            # checked for what it counted, and says so here rather than passing for checked
+            "scheduled_run_reports": {
+                "checked": sum(o.evidence.run_reports_checked for o in outcomes),
+                "not_checked": sum(o.evidence.run_reports_not_checked for o in outcomes)}}
 
 
 def certification_report(outcomes: list[ScenarioOutcome], matrix: list[MatrixRow], connector: str,

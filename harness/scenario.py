@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from harness import factories, seam
 from harness.certification import Evidence, OrderProof
@@ -19,6 +19,7 @@ from harness.expected import ExpectedOutcome, OrderUnderTest
 from harness.netsuite_view import NetSuiteView
 from harness.platforms import Platform, platform as find_platform
 from harness.reconcile import OrderEvidence, Reconciliation, reconcile
+from harness.run_reports import LedgerSnapshot, RunObservation, RunReportTally, problems
 from harness.storefronts import (FlawedDelivery, PlacedOrder, RefundWebhooksDriver, StorefrontDriver,
                                  StorefrontRefundRequest, driver_with)
 from harness.workers import StalledWorker
@@ -60,43 +61,80 @@ class ScenarioWorld(World):
         self.expected = ExpectedOutcome()
         self.netsuite_view = NetSuiteView(self.netsuite, self.item_ids, self.refund_item_id, self.shipping_item_id)
         self._included_evidence: list[Evidence] = []
+        self.run_reports = RunReportTally()
 
     # --- the connector's workers and schedule ---------------------------------------------
     def run_schedule(self) -> None:
         self.clock.advance(SCHEDULE)
-        self.connector.run_scheduled()
+        self._checked_run(lambda: [self.connector.run_scheduled()], every_account_due=True)
 
     def run_schedule_after(self, delay: timedelta) -> None:
         """The connector's scheduled sync runs ``delay`` after the clock's now (one worker's own timer:
         an account whose last run never finished is still due)."""
         self.clock.advance(delay)
-        self.connector.run_scheduled()
+        self._checked_run(lambda: [self.connector.run_scheduled()], every_account_due=False)
 
     def run_schedule_in_two_workers(self) -> None:
         """Two workers of the connector (two instances on the same work directory, as two processes
         would be) run the scheduled sync at the same moment."""
         self.clock.advance(SCHEDULE)
         second = self.another_worker()
-        start = threading.Barrier(2)
+        try:
+            self._checked_run(lambda: self._run_at_once([self.connector, second]), every_account_due=True,
+                              alone=False)
+        finally:
+            second.close()
+
+    @staticmethod
+    def _run_at_once(workers: list[seam.ConnectorUnderTest]) -> list[object]:
+        start = threading.Barrier(len(workers))
         failures: list[BaseException] = []
+        reports: list[object] = []
 
         def run(worker: seam.ConnectorUnderTest) -> None:
             try:
                 start.wait(timeout=30)
-                worker.run_scheduled()
+                reports.append(worker.run_scheduled())
             except BaseException as exc:   # reported below, in this thread
                 failures.append(exc)
 
-        threads = [threading.Thread(target=run, args=(worker,)) for worker in (self.connector, second)]
-        try:
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(timeout=60)
-        finally:
-            second.close()
+        threads = [threading.Thread(target=run, args=(worker,)) for worker in workers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
         if failures:
             raise AssertionError(f"a worker's scheduled run crashed: {failures[0]!r}") from failures[0]
+        return reports
+
+    def _checked_run(self, run: Callable[[], list[object]], *, every_account_due: bool, alone: bool = True) -> None:
+        """Run the schedule, then hold what the workers report of the run (``seam.RunReport``) to what the
+        ledger and the simulators' journals show it did. A worker that reports nothing is not failed for
+        it: the run counts as one whose counts were not checked."""
+        accounts = [account.id for account in self.scenario.accounts]
+        before = LedgerSnapshot.of(self.connector, accounts)
+        journals = {name: len(simulator.journal.entries()) for name, simulator in self.simulators().items()}
+        reports = run()
+        if any(report is None for report in reports):   # a worker that said nothing: the run's counts are unknown
+            self.run_reports.not_checked += 1
+            return
+        seen = RunObservation(before, LedgerSnapshot.of(self.connector, accounts),
+                              self._error_answers_since(journals),
+                              alone=alone and not any(worker.live for worker in self.stalled_workers),
+                              every_account_due=every_account_due)
+        wrong = problems(reports, seen)
+        if wrong:
+            raise AssertionError("the connector's report of its scheduled run disagrees with what the run did: "
+                                 + "; ".join(wrong))
+        self.run_reports.checked += 1
+
+    def _error_answers_since(self, journals: dict[str, int]) -> list[str]:
+        """Each answer a system gave the connector since ``journals`` (entries per simulator) that was an
+        error, a fault or no answer at all."""
+        return [f"{name} answered {entry.method} {entry.path} with {entry.fault or entry.status}"
+                for name, simulator in self.simulators().items()
+                for entry in simulator.journal.entries()[journals.get(name, 0):]
+                if entry.method != "WEBHOOK" and (entry.status >= 400 or entry.status == 0 or entry.fault)]
 
     def stall_a_worker(self, system: str, target: FaultTarget, what: str) -> None:
         """The schedule comes due and a second worker of the connector (same work directory) starts its
@@ -368,7 +406,8 @@ class ScenarioWorld(World):
                                      result.currency, result.storefront_total, result.netsuite_total,
                                      result.matches, result.describe()))
         proved = Evidence(tuple(sorted(cell for cell in cells if cell[1] != seam.OFF)), tuple(orders),
-                          self.expected.mismatch_expected, self.seed)
+                          self.expected.mismatch_expected, self.seed, self.run_reports.checked,
+                          self.run_reports.not_checked)
         for included in self._included_evidence:
             proved = proved.including(included)
         return proved

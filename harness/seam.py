@@ -103,6 +103,21 @@ class RefundView:
 
 
 @dataclass(frozen=True)
+class RunReport:
+    """What one ``run_scheduled()`` call says it did, if the connector says: returning one is optional.
+
+    The harness holds each count to what it saw the run do (``harness.run_reports``); a run that returns
+    None is not failed for it, and its counts are recorded as not checked. Counts are of refunds, over
+    every account the run covered."""
+
+    posted: int = 0    # refunds this run posted (to NetSuite, or to the storefront from NetSuite)
+    errors: int = 0    # refunds this run left in error, plus every failure of the run itself (a listing that failed)
+    pending: int = 0   # refunds this run tried and left open, waiting for money still settling
+    skipped: int = 0   # refunds left alone because another worker held them
+    messages: Sequence[str] = ()   # one line per error, for people
+
+
+@dataclass(frozen=True)
 class Claim:
     """What a connector supports, so what certifying it covers: nothing more, nothing less.
 
@@ -146,8 +161,9 @@ class ConnectorUnderTest(Protocol):
     def post(self, refund_id: str) -> RefundView:
         """The manual "Post": to NetSuite, or to the storefront."""
         ...
-    def run_scheduled(self) -> None:
-        """Everything the connector does on its schedule, for every account that is due."""
+    def run_scheduled(self) -> RunReport | None:
+        """Everything the connector does on its schedule, for every account that is due; what it did, as a
+        ``RunReport``, or None for a connector that does not say."""
         ...
     def refunds(self, account_id: str) -> list[RefundView]: ...
     def cancel(self, refund_id: str) -> RefundView: ...

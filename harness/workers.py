@@ -74,6 +74,11 @@ class StalledWorker:
             raise AssertionError(f"the second connector worker finished its scheduled run without sending a request "
                                  f"to {self._what}{why}")
 
+    @property
+    def live(self) -> bool:
+        """Still holding its request: to every other worker, one that may yet act on what it claimed."""
+        return not self._transport.released.is_set()
+
     def close(self) -> None:
         """Let the held request go (as a connection error), wait for the worker's run to end, close it."""
         self._transport.released.set()

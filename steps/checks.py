@@ -322,7 +322,10 @@ def general_refund(world: ScenarioWorld) -> None:
 def waiting_for_storefront(world: ScenarioWorld) -> None:
     """Pushed (target id known) but not Posted until the storefront completes it."""
     refund = world.latest_refund()
-    assert refund.target_id and refund.status == seam.RETRIEVED, (refund.status, refund.target_id)
+    assert refund.target_id and refund.status == seam.RETRIEVED, (
+        f"refund {refund.id} should be pushed and waiting for the storefront to settle it, but it is {refund.status} "
+        f"with {'storefront refund ' + refund.target_id if refund.target_id else 'nothing pushed'}"
+        + (": marked posted while the storefront still has the money pending" if refund.status == seam.POSTED else ""))
 
 
 @then("the connector has retrieved {count:Refunds} for the order", "the connector has retrieved 1 refund for the order")

@@ -244,6 +244,16 @@ def storefront_refund_fails(world: ScenarioWorld) -> None:
     driver_with(world.driver_of(order), AsyncSettlementDriver).fail_refund(order.storefront_refund_ids[-1])
 
 
+@when("the storefront's refunds of the order fail", "the storefront's refunds of the order fail")
+def storefront_refunds_fail(world: ScenarioWorld) -> None:
+    """The payment processor fails every refund made in the storefront for the order: no money went back."""
+    order = world.order
+    if not order.storefront_refund_ids:
+        raise LookupError("no refund was made in the storefront yet in this scenario")
+    for refund_id in order.storefront_refund_ids:
+        world.driver_of(order).fail_refund(refund_id)
+
+
 @when("the storefront's payment processor fails the refund the connector pushed",
       "the storefront's payment processor fails the refund the connector pushed")
 def pushed_refund_fails(world: ScenarioWorld) -> None:

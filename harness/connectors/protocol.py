@@ -82,6 +82,18 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                               "total": {**_MONEY, "nullable": True}}},
     "Refunds": {"type": "object", "required": ["refunds"],
                 "properties": {"refunds": {"type": "array", "items": {"$ref": "#/components/schemas/Refund"}}}},
+    "RunReport": {"type": "object", "required": ["posted", "errors", "pending", "skipped"],
+                  "description": "what one scheduled run did, optional: answer 204 instead to report nothing (the "
+                                 "run's counts are then not checked, and the certification says so)",
+                  "properties": {
+                      "posted": {"type": "integer", "minimum": 0, "description": "refunds this run posted"},
+                      "errors": {"type": "integer", "minimum": 0, "description": "refunds this run left in error, "
+                                 "plus every failure of the run itself (a listing that failed)"},
+                      "pending": {"type": "integer", "minimum": 0, "description": "refunds this run tried and "
+                                  "left open, waiting for money still settling"},
+                      "skipped": {"type": "integer", "minimum": 0, "description": "refunds left alone because "
+                                  "another worker held them"},
+                      "messages": {"type": "array", "items": _STR, "description": "one line per error, for people"}}},
     "Health": {"type": "object", "required": ["protocol"], "properties": {"protocol": {"type": "string", "enum": [VERSION]}}},
     "Error": {"type": "object", "required": ["error"], "properties": {"error": {
         "type": "object", "required": ["type", "message"],
@@ -102,6 +114,7 @@ class Operation:
     refusals: tuple[str, ...] = ()
     status: int = 200
     extra: dict[str, Any] = field(default_factory=dict)
+    response_optional: bool = False   # 204 No Content is an answer too
 
 
 _S = "/scenarios/{scenario}"
@@ -139,7 +152,8 @@ OPERATIONS: tuple[Operation, ...] = (
               refusals=("operation_refused",)),
     Operation("delete", "DELETE", _R, "Delete a ledger row.", refusals=("operation_refused",)),
     Operation("run_scheduled", "POST", _S + "/scheduled-runs",
-              "Everything the connector does on its schedule, for every account that is due."),
+              "Everything the connector does on its schedule, for every account that is due; what the run did "
+              "(200), or nothing (204).", response="RunReport", response_optional=True),
     Operation("handle_webhook", "POST", _S + "/webhooks/{platform}",
               "A storefront's webhook delivery, relayed as it came: the same body and headers (Host among them); "
               "the connector's status, headers and body go back to the storefront.",
@@ -175,6 +189,8 @@ def openapi() -> dict[str, Any]:
             ok = ({"description": "done", "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{op.response}"}}}}
                   if op.response else {"description": "done"})
             responses = {str(op.status if op.response else 204): ok}
+            if op.response_optional:
+                responses["204"] = {"description": "done, and nothing said of it"}
             if op.refusals:
                 responses["409"] = {"description": "refused: error.type is one of " + ", ".join(op.refusals),
                                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}

@@ -254,7 +254,10 @@ class Handler(BaseHTTPRequestHandler):
         elif method == "delete":
             connector.delete(refund)
         elif method == "run_scheduled":
-            connector.run_scheduled()
+            report = connector.run_scheduled()
+            if report is not None:
+                return _encoded({"posted": report.posted, "errors": report.errors, "pending": report.pending,
+                                 "skipped": report.skipped, "messages": list(report.messages)})
         else:   # pragma: no cover - every operation of OPERATIONS is handled above
             raise NotImplementedError(method)
         return 204, b"", ""

@@ -83,8 +83,10 @@ class ReferenceConnector:
     def post(self, refund_id: str) -> seam.RefundView:
         return view(_refusing(self.engine.post, int(refund_id)))
 
-    def run_scheduled(self) -> None:
-        self.engine.run_scheduled()
+    def run_scheduled(self) -> seam.RunReport:
+        summary = self.engine.run_scheduled()
+        return seam.RunReport(posted=summary.posted, errors=summary.errors, pending=summary.pending,
+                              skipped=summary.skipped, messages=tuple(summary.messages))
 
     def refunds(self, account_id: str) -> list[seam.RefundView]:
         return [view(row) for row in self.engine.refunds(account_id=int(account_id))]

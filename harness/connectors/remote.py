@@ -114,8 +114,22 @@ class RemoteConnector:
     def post(self, refund_id: str) -> seam.RefundView:
         return self._view(self._op("post", refund=refund_id), "post")
 
-    def run_scheduled(self) -> None:
-        self._op("run_scheduled")
+    def run_scheduled(self) -> seam.RunReport | None:
+        answer = self._op("run_scheduled")
+        if not answer:   # 204 (or an empty object): the connector does not report its runs
+            return None
+        counts = {}
+        for name in SCHEMAS["RunReport"]["required"]:
+            value = answer.get(name)
+            if type(value) is not int or value < 0:
+                raise RemoteConnectorFailure(f"run_scheduled: the run report's {name} must be a whole number of "
+                                             f"refunds (0 or more): {answer!r}")
+            counts[name] = value
+        messages = answer.get("messages") or []
+        if not isinstance(messages, list) or not all(isinstance(m, str) for m in messages):
+            raise RemoteConnectorFailure(f"run_scheduled: the run report's messages must be a list of strings: "
+                                         f"{messages!r}")
+        return seam.RunReport(**counts, messages=tuple(messages))
 
     def refunds(self, account_id: str) -> list[seam.RefundView]:
         return self._views(self._op("refunds", account=account_id, expect=("refunds",)), "refunds")

@@ -68,7 +68,7 @@ def test_evidence_has_one_json_form_that_round_trips_exactly():
             "orders": [{"order_id": "1", "platform": "alpha", "direction": "to_netsuite", "currency": "JPY",
                         "storefront_total": "500", "netsuite_total": "500.00", "matches": False,
                         "description": "order 1: differs"}],
-            "expect_mismatch": True, "seed": 7}
+            "expect_mismatch": True, "seed": 7, "run_reports": {"checked": 2, "not_checked": 1}}
     evidence = Evidence.from_json(json.loads(json.dumps(data)))
     assert evidence.orders[0] == OrderProof("1", "alpha", "to_netsuite", "JPY", D("500"), D("500.00"), False,
                                             "order 1: differs")
@@ -76,4 +76,5 @@ def test_evidence_has_one_json_form_that_round_trips_exactly():
     assert Evidence().as_json() == {} and Evidence.from_json({}) == Evidence()
     included = Evidence(seed=1).including(evidence)
     assert included.cells == (("alpha", "to_netsuite"),) and included.orders == evidence.orders
-    assert not included.expect_mismatch and included.seed == 1   # only the rows and orders are taken over
+    assert not included.expect_mismatch and included.seed == 1   # the rows, orders and run counts are taken over
+    assert (included.run_reports_checked, included.run_reports_not_checked) == (2, 1)

@@ -123,3 +123,26 @@ def test_a_storefront_started_since_the_last_call_is_announced_before_the_next(c
     remote.run_scheduled()
     assert hosts.call_count == 1
     assert json.loads(hosts.calls.last.request.content) == dict(context.hosts)
+
+
+def test_a_run_report_reaches_the_seam_and_a_run_without_one_is_none(connector):
+    remote, mock, _ = connector
+    route = mock.post(f"{SCENARIO}/scheduled-runs")
+    route.respond(200, json={"posted": 2, "errors": 1, "pending": 0, "skipped": 0, "messages": ["Refund 7: no"]})
+    assert remote.run_scheduled() == seam.RunReport(posted=2, errors=1, pending=0, skipped=0, messages=("Refund 7: no",))
+    route.respond(204)
+    assert remote.run_scheduled() is None
+
+
+@pytest.mark.parametrize("report, named", [
+    ({"posted": -1, "errors": 0, "pending": 0, "skipped": 0}, "posted must be a whole number"),
+    ({"posted": 1, "errors": "0", "pending": 0, "skipped": 0}, "errors must be a whole number"),
+    ({"posted": 1, "errors": 0, "pending": 0.5, "skipped": 0}, "pending must be a whole number"),
+    ({"posted": 1, "errors": 0, "pending": 0}, "skipped must be a whole number"),
+    ({"posted": 1, "errors": 0, "pending": 0, "skipped": 0, "messages": "one"}, "messages must be a list"),
+])
+def test_a_run_report_outside_the_protocol_is_refused_by_name(connector, report, named):
+    remote, mock, _ = connector
+    mock.post(f"{SCENARIO}/scheduled-runs").respond(200, json=report)
+    with pytest.raises(RemoteConnectorFailure, match=f"run_scheduled: the run report's {named}"):
+        remote.run_scheduled()
