@@ -30,6 +30,8 @@ from pathlib import Path
 
 import httpx
 
+from bench.history import code_state, report
+
 ROUNDS = 5
 REQUESTS = 2000
 REFUNDS = 60
@@ -158,6 +160,7 @@ def bench_end_to_end() -> dict[str, float]:
 
 
 def main() -> None:
+    state = code_state()   # the code measured is the code as the run starts
     figures: dict[str, float] = {}
     call = bench_simulator_call()
     print("Simulator call vs bare httpx.MockTransport (same JSON, reused client, median of "
@@ -200,9 +203,7 @@ def main() -> None:
     from bench.protocol import main as protocol
 
     figures.update(protocol())
-    from bench.history import report
-
-    print(report("bench", figures))
+    print(report("bench", figures, state=state))
 
 
 if __name__ == "__main__":

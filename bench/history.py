@@ -165,9 +165,11 @@ def table(figures: Mapping[str, float], previous: Record | None, bench: str, his
     return "\n".join(lines)
 
 
-def report(bench: str, figures: Mapping[str, float], root: Path = ROOT, history: Path = HISTORY) -> str:
-    """Record this run's figures in ``history`` and return the comparison table with the baseline."""
-    commit, dirty = code_state(root, history)
+def report(bench: str, figures: Mapping[str, float], root: Path = ROOT, history: Path = HISTORY,
+           state: tuple[str | None, bool] | None = None) -> str:
+    """Record this run's figures in ``history`` and return the comparison table with the baseline. ``state``:
+    the ``code_state`` taken when the run started (the code it measured), else taken now."""
+    commit, dirty = state or code_state(root, history)
     previous = baseline(read(history), bench, commit, dirty, root)
     append(Record(bench, commit, dirty, dict(figures)), history)
     where = f"commit {commit[:10]}{' with uncommitted changes' if dirty else ''}" if commit else "no git commit"

@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench.history import code_state, report
+
 ROUNDS = 3
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,6 +34,7 @@ def _wall(workers: str) -> float:
 
 
 def main() -> None:
+    state = code_state()   # the code measured is the code as the run starts
     _wall("0")  # warm the bytecode caches so neither side pays for compiling
     samples: dict[str, list[float]] = {"0": [], "2": []}
     for _ in range(ROUNDS):
@@ -42,9 +45,7 @@ def main() -> None:
     print(f"  pytest -n 0: {serial:6.2f} s   (runs: {', '.join(f'{s:.2f}' for s in samples['0'])})")
     print(f"  pytest -n 2: {parallel:6.2f} s   (runs: {', '.join(f'{s:.2f}' for s in samples['2'])})")
     print(f"  speed-up of -n 2 over -n 0: {serial / parallel:.2f}x")
-    from bench.history import report
-
-    print(report("bench-suite", {"speed-up of -n 2 over -n 0": serial / parallel}))
+    print(report("bench-suite", {"speed-up of -n 2 over -n 0": serial / parallel}, state=state))
 
 
 if __name__ == "__main__":
