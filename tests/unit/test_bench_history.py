@@ -147,3 +147,16 @@ def test_report_says_when_no_ancestor_has_a_record(repo: Path) -> None:
     printed = history.report("bench-suite", {"speed-up of -n 2 over -n 0": 1.6}, repo, log)
     assert "No clean `make bench-suite` record on an ancestor of this commit" in printed
     assert [r.figures for r in history.read(log)] == [{"speed-up of -n 2 over -n 0": 1.6}]
+
+
+def test_nearest_is_breadth_first_not_down_one_branch_first(repo: Path) -> None:
+    _commit(repo, "base")
+    _git(repo, "checkout", "-q", "-b", "side")
+    far = _commit(repo, "side-1")
+    _commit(repo, "side-2")
+    _git(repo, "checkout", "-q", "main")
+    near = _commit(repo, "main-1")
+    _git(repo, "merge", "-q", "--no-ff", "-m", "merge", "side")
+    # main-1 is one step from the merge, side-1 two: a walk down the side branch first would pick side-1
+    records = [Record("bench", far, False, {"x": 1.0}), Record("bench", near, False, {"x": 2.0})]
+    assert history.baseline(records, "bench", _git(repo, "rev-parse", "HEAD"), False, repo) is records[1]
