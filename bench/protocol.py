@@ -69,7 +69,8 @@ def one_scenario(seed: int, factory: seam.ConnectorFactory, name: str, platform:
     return time.perf_counter() - start
 
 
-def main() -> None:
+def main() -> dict[str, float]:
+    """Prints the comparison; returns each connector's time over in process as figures (bench/history.jsonl)."""
     contenders: dict[str, tuple[seam.ConnectorFactory, str]] = {
         "in process (reference)": (load_factory(seam.REFERENCE), seam.REFERENCE)}
     processes = [ConnectorProcess(f"{sys.executable} -m harness.connectors.protocol_server", cwd=ROOT)]
@@ -96,11 +97,15 @@ def main() -> None:
     baseline = statistics.median(samples["in process (reference)"])
     print(f"One {find_platform(platform).display_name} -> NetSuite scenario, simulators on loopback "
           f"(median of {ROUNDS} rounds)")
+    figures: dict[str, float] = {}
     for label, times in samples.items():
         median = statistics.median(times)
         print(f"  {label:<30}: {median * 1000:6.0f} ms  ({median / baseline:.2f}x in process)")
+        if label != "in process (reference)":
+            figures[f"one scenario, {label} / in process"] = median / baseline
     if not node:
         print("  protocol (Node.js example)    : skipped, node is not installed")
+    return figures
 
 
 CERTIFICATION_SEED = 20260105

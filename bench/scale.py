@@ -88,7 +88,7 @@ def _whole(batches):
     return batches
 
 
-def bench_scale(refunds: int = SOAK_REFUNDS) -> None:
+def bench_scale(refunds: int = SOAK_REFUNDS) -> dict[str, float]:
     result = run_soak(SoakConfig(refunds=refunds, fault_rate=0, seed=11))
     batches = _whole(result.batches)
     early, late = _cost_per_refund(_window(batches, True)), _cost_per_refund(_window(batches, False))
@@ -103,17 +103,24 @@ def bench_scale(refunds: int = SOAK_REFUNDS) -> None:
                   f"{_cost_per_refund(_after(batches, stored)) / early:.2f}x")
     print(f"  lost / duplicated / mismatched orders   : {result.lost} / {result.duplicated} / {result.mismatched_orders}")
     print(f"  peak resident memory                    : {result.peak_rss_mb:.0f} MB")
+    return {f"soak of {result.refunds}: CPU per refund, last {WINDOW} / first {WINDOW}": late / early,
+            f"soak of {result.refunds}: lost + duplicated + mismatched orders":
+                result.lost + result.duplicated + result.mismatched_orders,
+            f"soak of {result.refunds}: peak resident memory (MB)": round(result.peak_rss_mb)}
 
 
-def bench_calls() -> None:
+def bench_calls() -> dict[str, float]:
     print(f"HTTP calls per refund during refund sync runs ({CELL_REFUNDS} refunds per platform and direction, faults off)")
+    figures: dict[str, float] = {}
     for entry in platforms():
         for direction in entry.capabilities.directions:
             result = run_soak(SoakConfig(refunds=CELL_REFUNDS, fault_rate=0, seed=12, cells=((entry.name, direction),)))
             print(f"  {entry.display_name:>12} {direction:<14}: {result.calls / result.refunds:.2f}")
+            figures[f"HTTP calls per refund, {entry.name} {direction}"] = result.calls / result.refunds
+    return figures
 
 
-def bench_ceiling() -> None:
+def bench_ceiling() -> dict[str, float]:
     limit = NetSuiteSimulator().settings.concurrency_limit
     if DEFAULT_CONCURRENCY_LIMIT != limit:
         raise AssertionError(f"the connector posts {DEFAULT_CONCURRENCY_LIMIT} refunds at once by default, "
@@ -133,6 +140,8 @@ def bench_ceiling() -> None:
     print(f"  ... counting the simulated latency alone      : {latency_only / limit:.2f}  "
           f"({latency_only:.2f}; the rest is the simulator's processing on this process's CPU)")
     print(f"  answered 429 for the concurrency limit    : {sum(b.netsuite_throttled for b in result.batches)}")
+    return {"share of NetSuite's concurrency limit kept busy": in_flight / limit,
+            "NetSuite 429s for its concurrency limit, 1 worker": sum(b.netsuite_throttled for b in result.batches)}
 
 
 WORKERS = 4
@@ -141,7 +150,7 @@ WORKERS_FAULT_RATE = 0.3
 WORKERS_ROUNDS = 3
 
 
-def bench_workers() -> None:
+def bench_workers() -> dict[str, float]:
     soaks: dict[int, list] = {1: [], WORKERS: []}
     for _ in range(WORKERS_ROUNDS):   # in turn, so a change in the machine's load hits both alike
         for workers in soaks:
@@ -158,22 +167,26 @@ def bench_workers() -> None:
               f"most in flight at once {max(r.netsuite_peak_in_flight for r in results)} (limit {limit}), "
               f"quiet runs {[r.quiet_runs for r in results]}, lost/duplicated "
               f"{sum(r.lost for r in results)}/{sum(r.duplicated for r in results)}")
+    return {f"wall time, {WORKERS} workers / 1 worker": wall[WORKERS] / wall[1],
+            f"lost + duplicated, {WORKERS} workers and 1": sum(r.lost + r.duplicated for rs in soaks.values() for r in rs)}
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    """Prints the figures of what ``argv`` selects and returns them (for bench/history.jsonl)."""
     parser = argparse.ArgumentParser(prog="python -m bench.scale", description="cost at scale (make bench runs all)")
     parser.add_argument("--refunds", type=int, metavar="N",
                         help="only the long soak (a) and its peak memory (d), with N refunds (50000: the issue's figure)")
     parser.add_argument("--workers", action="store_true", help=f"only (e): {WORKERS} connector workers against 1")
     args = parser.parse_args(argv)
     if args.workers:
-        bench_workers()
-        return
+        return bench_workers()
+    figures: dict[str, float] = {}
     if args.refunds is None:
-        bench_calls()
-        bench_ceiling()
-        bench_workers()
-    bench_scale(args.refunds or SOAK_REFUNDS)   # last: its peak memory is the process's
+        figures.update(bench_calls())
+        figures.update(bench_ceiling())
+        figures.update(bench_workers())
+    figures.update(bench_scale(args.refunds or SOAK_REFUNDS))   # last: its peak memory is the process's
+    return figures
 
 
 if __name__ == "__main__":

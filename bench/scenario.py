@@ -161,11 +161,14 @@ def bench_scenario() -> dict[str, float]:
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
-def main() -> None:
+def main() -> dict[str, float]:
+    """Prints the costs; returns them as figures (multiples of a bare request) for bench/history.jsonl."""
     costs = bench_scenario()
     bare = costs["bare"]
     print(f"Per-scenario costs as multiples of a bare request (median of {ROUNDS} interleaved rounds)")
-    where = "in memory" if _memory_dir() else "no tmpfs: on disk again"
+    memory = _memory_dir()
+    where = "in memory" if memory else "no tmpfs: on disk again"
+    figures: dict[str, float] = {}
     for label, key in (("World set up and closed", "world"), (f"  the same {where}", "world_memory"),
                        ("new ledger opened (NORMAL)", "ledger_open"),
                        ("ledger closed", "ledger_close"), (f"  the same opened {where}", "ledger_open_memory"),
@@ -174,7 +177,10 @@ def main() -> None:
                        ("one SuiteQL request", "suiteql"), ("TBA signing of a request", "sign"),
                        ("TBA check of a request", "check")):
         print(f"  {label:<30}: {costs[key] / bare:7.1f}x  ({costs[key] * 1e3:.2f} ms)")
+        if memory or not key.endswith("_memory"):   # without a tmpfs the "memory" figures measure the disk
+            figures[f"per scenario: {key.replace('_', ' ')} / bare request"] = costs[key] / bare
     print(f"  (bare request {bare * 1e6:.0f} us on this machine, for scale only)")
+    return figures
 
 
 if __name__ == "__main__":

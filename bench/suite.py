@@ -1,8 +1,9 @@
 """`make bench-suite`: what `-n 2` buys over a serial run of the whole test suite, measured in one run.
 
 Runs `pytest -n 0` and `pytest -n 2 --dist worksteal` alternately (ROUNDS each, interleaved so machine noise hits
-both alike) and prints the median wall time of each and their ratio. Bytecode caching is left on:
-pytest's assertion rewriting recompiles every plugin module of every process without it.
+both alike) and prints the median wall time of each and their ratio, then the ratio beside the one recorded
+for the nearest ancestor commit (bench/history.py), and records it. Bytecode caching is left on: pytest's
+assertion rewriting recompiles every plugin module of every process without it.
 """
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from bench.history import code_state, report
 
 ROUNDS = 3
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,6 +34,7 @@ def _wall(workers: str) -> float:
 
 
 def main() -> None:
+    state = code_state()   # the code measured is the code as the run starts
     _wall("0")  # warm the bytecode caches so neither side pays for compiling
     samples: dict[str, list[float]] = {"0": [], "2": []}
     for _ in range(ROUNDS):
@@ -41,6 +45,7 @@ def main() -> None:
     print(f"  pytest -n 0: {serial:6.2f} s   (runs: {', '.join(f'{s:.2f}' for s in samples['0'])})")
     print(f"  pytest -n 2: {parallel:6.2f} s   (runs: {', '.join(f'{s:.2f}' for s in samples['2'])})")
     print(f"  speed-up of -n 2 over -n 0: {serial / parallel:.2f}x")
+    print(report("bench-suite", {"speed-up of -n 2 over -n 0": serial / parallel}, state=state))
 
 
 if __name__ == "__main__":
