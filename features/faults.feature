@@ -97,13 +97,13 @@ Feature: Refund sync through the faults real systems have
     Then every refund of the order is posted, once on each side
 
   @storefront @to_netsuite
-  Scenario: A retrieve the storefront refuses for the connector's credentials tells the operator to reconnect
+  Scenario: A retrieve the storefront refuses for the connector's credentials is refused, naming the storefront
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
     And a paid order synced to NetSuite and billed as a cash sale
     And the storefront answers the next request to read order with 403
     When I try to retrieve the refunds of the order
-    Then retrieving is refused because "Reconnect the account"
+    Then retrieving is refused, naming the storefront that refused it
 
   @storefront @from_netsuite
   Scenario: A push the storefront refused with 503 is pushed once by later runs
