@@ -21,11 +21,17 @@ def _mentions(world: ScenarioWorld, message: str | None, text: str) -> bool:
 
 
 def says_none(message: str) -> bool:
-    """The message says Python's ``None`` mid-sentence: a value the connector looked for (in an answer,
-    on an error) and did not find (a misspelt key, a missing field), printed where a person expected
-    a figure or a name."""
-    return any(message[:m.start()].rstrip() and not message[:m.start()].rstrip().endswith((".", ":", ";", "!", "?"))
-               for m in re.finditer(r"\bNone\b", message))
+    """The message says Python's ``None`` where a value belonged: a value the connector looked for (in an
+    answer, on an error) and did not find (a misspelt key, a missing field), printed where a person expected
+    a figure or a name. That is a ``None`` mid-sentence ("cost 10, None points"), or one that no words follow
+    ("refused: None (errorId 1)", "...: None"); a sentence that starts with the word ("None of the items
+    can be refunded") is words, not a missing value."""
+    for found in re.finditer(r"\bNone\b", message):
+        before = message[:found.start()].rstrip()
+        mid_sentence = before and not before.endswith((".", ":", ";", "!", "?"))
+        if mid_sentence or not re.match(r"\s+[a-z]", message[found.end():]):
+            return True
+    return False
 
 
 def assert_readable_error(world: ScenarioWorld, refund: seam.RefundView) -> None:
