@@ -50,6 +50,8 @@ Feature: Activating refund sync: one direction per account
     Then the refund webhook reached the connector once
     And the connector acknowledged every refund webhook delivery
     And the connector has retrieved 1 refund for the order
+    When the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
 
   @refund_webhooks @to_netsuite
   Scenario: Refund sync is refused, naming the storefront, when it cannot be reached to subscribe to refund webhooks

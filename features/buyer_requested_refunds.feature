@@ -32,19 +32,6 @@ Feature: Marketplace refunds reach NetSuite only when the buyer asked for them
     And NetSuite has exactly 1 refund for the order
     And the refund totals match on both sides
 
-  Scenario: A refund of returned items listed per line item is not posted before it is issued
-    Given a storefront connected to NetSuite with the test order billed
-    And refund sync is enabled to NetSuite
-    And the storefront keeps its refunds pending until told
-    And a paid order synced to NetSuite and billed as a cash sale, with these lines:
-      | item | quantity | unit price |
-      | 1    | 2        | 19.99      |
-      | 2    | 1        | 9.50       |
-    When the buyer returns items of two lines and the merchant refunds 5.00 for line 1 and 7.35 for line 2 in one refund in the storefront
-    And the scheduled refund sync runs
-    And the scheduled refund sync runs
-    Then NetSuite has exactly 0 refunds for the order
-
   Scenario: A seller refund nobody asked for never reaches NetSuite
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
