@@ -8,13 +8,20 @@ traffic is what the vendored contracts (contracts/) are checked against, after e
   (contracts/shopify/): the connector's documents and variables, and the answers shaped as its types say.
 A violation fails the scenario at teardown, naming the operation and where the answer breaks the schema.
 
+Every order a scenario leaves must also prove what `refund-harness certify` would count it for: refund totals
+that match on both sides, or a mismatch the scenario declared on purpose. A scenario that passes but leaves a
+refund on one side fails a certification's row though no scenario failed; here it fails by name.
+
 Not under `refund-harness certify`: a certification judges the connector, and a simulator's drift
 from its vendor is the harness's own defect, which `make test` catches here.
 """
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from harness.certification import EVIDENCE_KEY, Evidence
 from harness.plugin import WORLD_KEY
 from simulators.contract_check import check_journal
 from tests.contract.shopify_schema import traffic_problems
@@ -49,3 +56,22 @@ def simulators_answer_as_their_vendors_publish(request: pytest.FixtureRequest):
                      f"{_listed(graphql)}")
     if found:
         pytest.fail("\n".join(found), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def every_order_a_scenario_leaves_proves_its_totals(request: pytest.FixtureRequest):
+    yield
+    # runs after the world's own teardown, which recorded the scenario's evidence on the test
+    if request.config.getoption("--certification-report") is not None:
+        return   # the certification counts each order for its row (harness.certification)
+    recorded = [value for key, value in request.node.user_properties if key == EVIDENCE_KEY]
+    if not recorded:
+        return
+    evidence = Evidence.from_json(json.loads(recorded[-1]))
+    if evidence.expect_mismatch:
+        return
+    unmatched = [order.description for order in evidence.orders if not order.matches]
+    if unmatched:
+        pytest.fail(f"the scenario passed but left {len(unmatched)} order(s) whose refunds differ between the "
+                    f"storefront and NetSuite, which fails the certification's row (end the scenario with the "
+                    f"refunds synced, or declare the mismatch):\n{_listed(unmatched)}", pytrace=False)
