@@ -104,12 +104,17 @@ def test_a_storefront_rate_limit_is_an_error_for_the_next_run(world) -> None:
     assert connector.account(account.id).next_refund_run_at == connector.clock.now() + timedelta(minutes=90)
 
 
-def test_a_run_that_fails_midway_still_posts_what_was_retrieved(world) -> None:
-    connector, netsuite, routes, account = world
+def _retrieve_a_billed_order_s_refund(connector, netsuite, account) -> None:
+    """Order 1001 synced and billed, refund sync on to NetSuite, and its refund retrieved (not posted yet)."""
     link = connector.sync_order(account.id, "1001")
     netsuite.bill(netsuite.record("salesOrder", link.sales_order_id))
     connector.ledger.update_account(account.id, direction=Direction.TO_NETSUITE)
     connector.retrieve_refunds(account.id, "1001")
+
+
+def test_a_run_that_fails_midway_still_posts_what_was_retrieved(world) -> None:
+    connector, netsuite, routes, account = world
+    _retrieve_a_billed_order_s_refund(connector, netsuite, account)
     routes.add("GET", r"/orders\.json\?", json_response(401, {"errors": "[API] Invalid API key or access token"}))
     summary = connector.run_scheduled()
     assert (summary.posted, summary.errors) == (1, 1) and "Reconnect the account" in summary.messages[0]
@@ -120,10 +125,7 @@ def test_an_answer_nobody_foresaw_fails_the_retrieval_not_the_run(world) -> None
     inside the adapter's parsing: the run still posts what was retrieved before, says what broke, and
     schedules the next run."""
     connector, netsuite, routes, account = world
-    link = connector.sync_order(account.id, "1001")
-    netsuite.bill(netsuite.record("salesOrder", link.sales_order_id))
-    connector.ledger.update_account(account.id, direction=Direction.TO_NETSUITE)
-    connector.retrieve_refunds(account.id, "1001")
+    _retrieve_a_billed_order_s_refund(connector, netsuite, account)
     routes.add("GET", r"/orders\.json\?", {"orders": 7})
     summary = connector.run_scheduled()
     assert (summary.posted, summary.errors) == (1, 1), summary.messages
@@ -182,10 +184,7 @@ def test_a_refund_left_in_error_keeps_its_facts_in_the_ledger_and_the_summary(wo
 
 def test_an_unexpected_exception_is_recorded_as_one(world) -> None:
     connector, netsuite, routes, account = world
-    link = connector.sync_order(account.id, "1001")
-    netsuite.bill(netsuite.record("salesOrder", link.sales_order_id))
-    connector.ledger.update_account(account.id, direction=Direction.TO_NETSUITE)
-    connector.retrieve_refunds(account.id, "1001")
+    _retrieve_a_billed_order_s_refund(connector, netsuite, account)
     routes.add("GET", r"/orders\.json\?", {"orders": 7})
     [failure] = connector.run_scheduled().failures
     assert failure.facts == ErrorFacts(ErrorKind.UNEXPECTED)

@@ -6,6 +6,7 @@ from harness import seam
 from harness.connectors.reference import ReferenceConnector, build_engine
 from harness.run_reports import LedgerSnapshot, RunObservation, problems
 from harness.scenario import ScenarioWorld
+from tests.world_setups import synced_square_store
 
 
 def row(number: int, status: str, error: str | None = None, direction: str = seam.TO_NETSUITE) -> seam.RefundView:
@@ -97,13 +98,7 @@ class _PostsUncounted(ReferenceConnector):
 
 
 def _refunded_square_store(world: ScenarioWorld) -> None:
-    account = world.connect("square")
-    world.connector.activate_order_sync(account.id)
-    for _ in range(2):   # the test order activation needs, then the order the test refunds
-        order = world.place_order(account)
-        world.sync(order)
-        world.bill(order)
-    world.connector.enable_refund_sync(account.id, seam.TO_NETSUITE)
+    _, order = synced_square_store(world)
     world.refund_at_storefront(order, lines=((1, 1),), as_amount=True)
 
 

@@ -5,6 +5,7 @@ from harness.platforms import platforms
 from harness.wiring import UnservedHost
 from harness.scenario import ScenarioWorld
 from harness.world import seed_for
+from tests.world_setups import synced_square_store
 
 
 def test_same_seed_same_world(tmp_path):
@@ -58,22 +59,11 @@ def test_an_unknown_storefront_is_refused_by_name(tmp_path):
         world.close()
 
 
-def _synced_square_store(world):
-    account = world.connect("square")
-    world.connector.activate_order_sync(account.id)
-    for _ in range(2):   # the test order activation needs, then the order the test refunds
-        order = world.place_order(account)
-        world.sync(order)
-        world.bill(order)
-    world.connector.enable_refund_sync(account.id, "to_netsuite")
-    return account, order
-
-
 def test_a_stalled_worker_holds_its_write_and_sends_nothing_after_it_is_let_go(tmp_path):
     world = ScenarioWorld(seed=3, workdir=tmp_path)
     create = world.netsuite.fault_targets["create refund"]
     try:
-        account, order = _synced_square_store(world)
+        account, order = synced_square_store(world)
         world.refund_at_storefront(order, lines=((1, 1),), as_amount=True)
         world.stall_a_worker("netsuite", create, "create a NetSuite refund")
         assert world.requests_to("netsuite", create) == 0
@@ -87,7 +77,7 @@ def test_a_stalled_worker_holds_its_write_and_sends_nothing_after_it_is_let_go(t
 def test_a_worker_that_finishes_without_the_request_it_should_stall_at_is_reported(tmp_path):
     world = ScenarioWorld(seed=3, workdir=tmp_path)
     try:
-        _synced_square_store(world)   # no refund: the run sends no refund to NetSuite
+        synced_square_store(world)   # no refund: the run sends no refund to NetSuite
         with pytest.raises(AssertionError, match="finished its scheduled run without sending a request to "
                                                  "create a NetSuite refund"):
             world.stall_a_worker("netsuite", world.netsuite.fault_targets["create refund"], "create a NetSuite refund")
