@@ -323,11 +323,26 @@ def check_imports_resolve_to_mutants(root: Path) -> None:
                                  f"[tool.mutmut]): {outside or 'the pytest11 entry points were not found'}")
 
 
+def forget_test_coverage(root: Path) -> bool:
+    """Delete mutmut's record of which tests reach each function (``mutants/mutmut-stats.json``), so its
+    next run collects it again. mutmut runs a mutant only against the tests that record names for the
+    mutated function, and it records new tests but never re-reads a changed one: a scenario changed to
+    reach a function would not meet that function's survivors. Returns whether there was a record."""
+    stats = root / MUTANTS_DIR / "mutmut-stats.json"
+    if not stats.exists():
+        return False
+    stats.unlink()
+    return True
+
+
 def run(root: Path, per_module: int | None, seed: int, max_children: int, modules: list[str],
         retest_survivors: bool = False) -> None:
     mutmut = Path(sys.executable).parent / "mutmut"
     if not mutmut.exists():
         raise MutationScoreError(f"{mutmut} is missing: install the extra with pip install -e '.[mutation]'")
+    if retest_survivors and forget_test_coverage(root):
+        print("mutation-score: collecting which scenarios reach each function afresh (scenarios may have "
+              "changed since mutmut recorded it)", flush=True)
     generate(root, max_children)
     check_imports_resolve_to_mutants(root)
     mutants = [m for m in load_mutants(root) if not modules or m.module in modules]
@@ -363,7 +378,8 @@ def main(argv: list[str] | None = None) -> int:
     run_parser.add_argument("--module", action="append", default=[], metavar="PATH",
                             help="only this module, e.g. connector/claims.py (repeatable)")
     run_parser.add_argument("--retest-survivors", action="store_true",
-                            help="test the survivors again too (after adding scenarios: mutmut keeps their result)")
+                            help="test the survivors again too (after adding or changing scenarios: mutmut keeps their "
+                                 "result), with the scenarios' coverage of each function collected afresh")
     sub.add_parser("report", help="report the results mutmut has, without running anything")
     args = parser.parse_args(argv)
     root = args.root.resolve()

@@ -172,3 +172,12 @@ def test_a_sampled_module_reports_the_95_percent_wilson_interval_of_its_score() 
     sampled = ms.ModuleScore("connector/engine.py")
     sampled.counts.update({"killed": 8, "survived": 2, "not checked": 30})
     assert "49%-94%" in ms.render(ms.Report([sampled], [], [], []))
+
+
+def test_a_retest_forgets_which_scenarios_reach_each_function_so_changed_scenarios_count(tmp_path):
+    # mutmut never re-reads the coverage of a changed scenario; the retest must make it collect it again
+    stats = tmp_path / ms.MUTANTS_DIR / "mutmut-stats.json"
+    stats.parent.mkdir(parents=True)
+    stats.write_text("{}")
+    assert ms.forget_test_coverage(tmp_path) is True and not stats.exists()
+    assert ms.forget_test_coverage(tmp_path) is False
