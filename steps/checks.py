@@ -34,6 +34,11 @@ def says_none(message: str) -> bool:
     return False
 
 
+def assert_no_missing_value(message: str, what: str) -> None:
+    """``message`` (``what`` it is, for the failure) says nothing in place of a value (``says_none``)."""
+    assert not says_none(message), f"{what} says None where it meant to give a value: {message}"
+
+
 def assert_readable_error(world: ScenarioWorld, refund: seam.RefundView) -> None:
     """A row's message says nothing in place of a value it meant to give (``says_none``)."""
     assert not says_none(refund.error or ""), (f"refund {refund.source_id}'s error says None where it meant to "
@@ -60,7 +65,7 @@ def refused_because(world: ScenarioWorld, reason: str) -> None:
     it (``says_none``)."""
     message = _refusal(world)
     assert reason.lower() in message.lower(), f"refusal does not mention {reason!r}: {message}"
-    assert not says_none(message), f"the refusal says None where it meant to give a value: {message}"
+    assert_no_missing_value(message, "the refusal")
 
 
 @then("adding the account is refused, naming every platform the connector syncs",
@@ -108,7 +113,7 @@ def retrieving_refused_naming_storefront(world: ScenarioWorld) -> None:
     assert any(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", message, re.IGNORECASE)
                for name in (driver.display_name, driver.platform)), (
         f"the refusal does not name the storefront ({driver.display_name}) that refused: {message}")
-    assert not says_none(message), f"the refusal says None where it meant to give a value: {message}"
+    assert_no_missing_value(message, "the refusal")
 
 
 def _direction_of(world: ScenarioWorld, index: int) -> str:
@@ -443,7 +448,7 @@ def flawed_webhooks_refused(world: ScenarioWorld) -> None:
     for delivery in sent:
         faults = ([] if 400 <= delivery.status < 500 else [f"a {delivery.status}, not a 4xx"]) \
             + ([] if delivery.names in delivery.answer else [f"does not name {delivery.names!r}"]) \
-            + (["names None"] if re.search(r"\bNone\b", delivery.answer) else [])
+            + (["names None"] if says_none(delivery.answer) else [])
         if faults:
             wrong.append(f"{delivery.flaw}: {', '.join(faults)}: {delivery.status} {delivery.answer[:300]!r}")
     assert not wrong, (f"{len(wrong)} of {len(sent)} flawed refund webhooks were not refused naming what is "
