@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Mapping, Sequence
+
+from harness.code_state import code_state as checkout_state, git
 
 ROOT = Path(__file__).resolve().parents[1]
 HISTORY = Path(__file__).with_name("history.jsonl")
@@ -79,29 +80,15 @@ def append(record: Record, path: Path = HISTORY) -> None:
         out.write(record.to_json() + "\n")
 
 
-def _git(root: Path, *args: str) -> str | None:
-    try:
-        done = subprocess.run(["git", *args], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    except OSError:   # no git on this machine
-        return None
-    return done.stdout if done.returncode == 0 else None
-
-
 def code_state(root: Path = ROOT, history: Path = HISTORY) -> tuple[str | None, bool]:
     """(HEAD's commit id or None outside a git checkout, whether tracked files differ from it, ``history``
     itself aside)."""
-    head = _git(root, "rev-parse", "--verify", "HEAD")
-    if head is None:
-        return None, True
-    exclude = f":(exclude){history.resolve().relative_to(root.resolve())}" if history.resolve().is_relative_to(
-        root.resolve()) else None
-    status = _git(root, "status", "--porcelain", "--untracked-files=no", "--", ".", *([exclude] if exclude else []))
-    return head.strip(), bool(status and status.strip())
+    return checkout_state(root, ignoring=history)
 
 
 def ancestors_by_distance(root: Path, commit: str) -> list[str]:
     """``commit`` and every commit it descends from, nearest first (fewest parent steps; breadth first)."""
-    listing = _git(root, "rev-list", "--parents", commit)
+    listing = git(root, "rev-list", "--parents", commit)
     if listing is None:
         return []
     parents = {fields[0]: fields[1:] for fields in (line.split() for line in listing.splitlines()) if fields}

@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from harness.code_state import code_state
 from harness.exit_codes import ExitCode
 from harness.failure_groups import group_failures
 
@@ -372,7 +373,6 @@ def evidence_property(evidence: Evidence) -> tuple[str, str]:
 def environment(root: Path) -> dict[str, Any]:
     """What produced a report: project version and commit, Python and the packages that judge it."""
     import platform
-    import subprocess
     from importlib import metadata
 
     def version(package: str) -> str:
@@ -381,14 +381,8 @@ def environment(root: Path) -> dict[str, Any]:
         except metadata.PackageNotFoundError:
             return "unknown"
 
-    try:
-        done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
-        commit = done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else "unknown"
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, timeout=10).stdout.strip() != ""
-    except (OSError, subprocess.SubprocessError):
-        commit, dirty = "unknown", False
+    commit, dirty = code_state(root)
     return {"project_version": version("refund-harness"),
-            "git_commit": commit + ("+uncommitted changes" if dirty and commit != "unknown" else ""),
+            "git_commit": "unknown" if commit is None else commit + ("+uncommitted changes" if dirty else ""),
             "python": platform.python_version(),
             "packages": {name: version(name) for name in ("pytest", "pytest-bdd", "pytest-xdist", "httpx")}}
