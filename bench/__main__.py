@@ -30,6 +30,7 @@ from pathlib import Path
 
 import httpx
 
+from bench import takes_no_options
 from bench.history import code_state, report
 
 ROUNDS = 5
@@ -159,7 +160,8 @@ def bench_end_to_end() -> dict[str, float]:
             "refund_per_bare_request_cpu": statistics.median(cpu_ratios)}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    takes_no_options("python -m bench", __doc__, argv)
     state = code_state()   # the code measured is the code as the run starts
     figures: dict[str, float] = {}
     call = bench_simulator_call()

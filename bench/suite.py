@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from bench import takes_no_options
 from bench.history import code_state, report
 
 ROUNDS = 3
@@ -33,7 +34,8 @@ def _wall(workers: str) -> float:
     return elapsed
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    takes_no_options("python -m bench.suite", __doc__, argv)
     state = code_state()   # the code measured is the code as the run starts
     _wall("0")  # warm the bytecode caches so neither side pays for compiling
     samples: dict[str, list[float]] = {"0": [], "2": []}
