@@ -14,7 +14,7 @@ from __future__ import annotations
 import inspect
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal, Protocol, TypeVar
+from typing import Callable, Literal, Protocol, Sequence, TypeVar
 
 import httpx
 
@@ -62,6 +62,18 @@ class FlawedDelivery:
     names: str     # what a refusal must name: the field as the payload spells it, or the record's id
     status: int    # the connector's answer
     answer: str
+
+
+def send_flawed(payload: object, flaws: Sequence[tuple[str, str, Callable[[object], object]]],
+                post_signed: Callable[[bytes, int], httpx.Response]) -> list[FlawedDelivery]:
+    """Each of a platform's ``flaws`` (what a refusal must name, the flaw in words, how it alters the
+    payload) applied to a copy of a real refund webhook's ``payload`` and sent by ``post_signed(body, n)``,
+    which signs and posts it as the platform does, as delivery ``n`` of its own; the connector's answers."""
+    answers = []
+    for n, (names, flaw, alter) in enumerate(flaws, start=1):
+        response = post_signed(jsonio.dumps(alter(payload)).encode(), n)
+        answers.append(FlawedDelivery(flaw, names, response.status_code, response.text))
+    return answers
 
 
 class LineRefundsUnsupported(ValueError):

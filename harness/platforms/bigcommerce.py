@@ -16,7 +16,7 @@ import httpx
 from common import jsonio, money
 from harness.platforms import Capabilities, Platform, PlatformDriver, SimulatorContext
 from harness.reconcile import SideRefund, line_key
-from harness.storefronts import FlawedDelivery, PlacedLine, PlacedOrder, StorefrontRefundRequest
+from harness.storefronts import FlawedDelivery, PlacedLine, PlacedOrder, StorefrontRefundRequest, send_flawed
 from simulators.bigcommerce import BigCommerceSimulator, Store
 from simulators.bigcommerce.models import GIFT_CERTIFICATE, STORE_CREDIT
 from simulators.bigcommerce.webhooks import REFUND_CREATED, sign
@@ -143,16 +143,11 @@ class BigCommerceDriver(PlatformDriver):
         made = self.simulator.deliveries(self._store)
         if not hooks or not made:
             raise AssertionError(f"the store has no {REFUND_CREATED} webhook to send altered (no hook or no refund)")
-        payload = jsonio.loads(made[-1].body)
         timestamp = int(self.simulator.clock.now().timestamp())
-        answers = []
-        for n, (names, flaw, alter) in enumerate(REFUND_PAYLOAD_FLAWS, start=1):
-            body, webhook_id = jsonio.dumps(alter(payload)).encode(), f"msg_flawed{n}"
-            response = self._http.post(hooks[0]["destination"], content=body, headers={
-                "Content-Type": "application/json", "webhook-id": webhook_id, "webhook-timestamp": str(timestamp),
-                "webhook-signature": sign(self._store.client_secret, webhook_id, timestamp, body)})
-            answers.append(FlawedDelivery(flaw, names, response.status_code, response.text))
-        return answers
+        return send_flawed(jsonio.loads(made[-1].body), REFUND_PAYLOAD_FLAWS, lambda body, n: self._http.post(
+            hooks[0]["destination"], content=body, headers={
+                "Content-Type": "application/json", "webhook-id": f"msg_flawed{n}", "webhook-timestamp": str(timestamp),
+                "webhook-signature": sign(self._store.client_secret, f"msg_flawed{n}", timestamp, body)}))
 
     # --- store credit (steps/store_credit.py) ---------------------------------------------
     def send_webhook_of_an_unhandled_topic(self) -> int:

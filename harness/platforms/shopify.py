@@ -9,7 +9,7 @@ import httpx
 from common import jsonio, money
 from harness.platforms import Capabilities, Platform, PlatformDriver, SimulatorContext
 from harness.reconcile import SideRefund, line_key
-from harness.storefronts import FlawedDelivery, PlacedLine, PlacedOrder, StorefrontRefundRequest
+from harness.storefronts import FlawedDelivery, PlacedLine, PlacedOrder, StorefrontRefundRequest, send_flawed
 from simulators.core.faults import FaultTarget
 from simulators.core.faults import OBSERVER_HEADER
 from simulators.core.orders import OrderSpec
@@ -105,16 +105,11 @@ class ShopifyDriver(PlatformDriver):
         made = [d for d in self.simulator.deliveries if d.topic == "refunds/create"]
         if not subscriptions or not made:
             raise AssertionError("the shop has no refunds/create webhook to send altered (no subscription or no refund)")
-        refund = jsonio.loads(made[-1].body)
-        answers = []
-        for n, (names, flaw, alter) in enumerate(REFUND_PAYLOAD_FLAWS, start=1):
-            body = jsonio.dumps(alter(refund)).encode()
-            response = self._http.post(subscriptions[0].address, content=body, headers={
+        return send_flawed(jsonio.loads(made[-1].body), REFUND_PAYLOAD_FLAWS, lambda body, n: self._http.post(
+            subscriptions[0].address, content=body, headers={
                 "Content-Type": "application/json", "X-Shopify-Topic": "refunds/create",
                 "X-Shopify-Shop-Domain": self.simulator.shop_domain, "X-Shopify-Webhook-Id": f"flawed-{n}",
-                "X-Shopify-Hmac-Sha256": sign(self.simulator.client_secret, body)})
-            answers.append(FlawedDelivery(flaw, names, response.status_code, response.text))
-        return answers
+                "X-Shopify-Hmac-Sha256": sign(self.simulator.client_secret, body)}))
 
     def order_request(self, order: PlacedOrder) -> httpx.Request:
         return httpx.Request("GET", self._url(f"orders/{order.order_id}.json"),

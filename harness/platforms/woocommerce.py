@@ -12,7 +12,7 @@ from common import jsonio, money
 from common.seeded import IdSource, derived_seed
 from harness.platforms import Capabilities, Platform, PlatformDriver, SimulatorContext
 from harness.reconcile import SideRefund, line_key
-from harness.storefronts import FlawedDelivery, PlacedLine, PlacedOrder, StorefrontRefundRequest
+from harness.storefronts import FlawedDelivery, PlacedLine, PlacedOrder, StorefrontRefundRequest, send_flawed
 from simulators.core.faults import OBSERVER_HEADER, FaultTarget
 from simulators.core.orders import OrderSpec
 from simulators.woocommerce import WooCommerceSimulator, sign_webhook
@@ -136,17 +136,12 @@ class WooCommerceDriver(PlatformDriver):
         made = [d for d in self.simulator.deliveries if d.topic == REFUND_TOPIC]
         if not hooks or not made:
             raise AssertionError(f"the store has no {REFUND_TOPIC} webhook to send altered (no webhook or no refund)")
-        payload = jsonio.loads(made[-1].body)
-        answers = []
-        for n, (names, flaw, alter) in enumerate(REFUND_PAYLOAD_FLAWS, start=1):
-            body = jsonio.dumps(alter(payload)).encode()
-            response = self._http.post(hooks[0].delivery_url, content=body, headers={
+        return send_flawed(jsonio.loads(made[-1].body), REFUND_PAYLOAD_FLAWS, lambda body, n: self._http.post(
+            hooks[0].delivery_url, content=body, headers={
                 "Content-Type": "application/json", "X-WC-Webhook-Source": f"https://{self.simulator.host}/",
                 "X-WC-Webhook-Topic": REFUND_TOPIC, "X-WC-Webhook-Resource": "action",
                 "X-WC-Webhook-Event": "woocommerce_order_refunded", "X-WC-Webhook-ID": str(hooks[0].id),
-                "X-WC-Webhook-Delivery-ID": f"flawed-{n}", "X-WC-Webhook-Signature": sign_webhook(hooks[0].secret, body)})
-            answers.append(FlawedDelivery(flaw, names, response.status_code, response.text))
-        return answers
+                "X-WC-Webhook-Delivery-ID": f"flawed-{n}", "X-WC-Webhook-Signature": sign_webhook(hooks[0].secret, body)}))
 
     def send_webhook_of_an_unhandled_topic(self) -> int:
         hooks = self.simulator.backend.subscriptions(REFUND_TOPIC)
