@@ -100,6 +100,24 @@ Feature: Refund sync from NetSuite
     And each refund's lines add up to its total on both sides
     And the refund totals match on both sides
 
+  # Where the storefront takes each charge's tax as given, the shipping carries NetSuite's tax; where
+  # it taxes the shipping itself, it records the difference beside the lines. Either way the item
+  # lines give back what NetSuite refunded on them, and the refund NetSuite's total.
+  @line_items
+  Scenario: Shipping added by hand that NetSuite taxes unlike the order leaves the item lines as NetSuite refunded them
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    And NetSuite's tax engine taxes the lines a user adds at 0%
+    And a paid order synced to NetSuite and billed as a cash sale, with shipping 7.50 and tax rate 8.25% and these lines:
+      | item | quantity | unit price |
+      | 1    | 2        | 10.00      |
+    When a NetSuite user refunds 1 unit of line 1 on the billed record and 7.50 of shipping on a line added by hand
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then the refund has status Posted
+    And the refunded lines match where the storefront refunds by line
+    And the refund totals match on both sides
+
   @general_refunds @async_settlement
   Scenario: A Cash Refund is pushed as a general refund of the same total, posted once it settles
     Given a storefront connected to NetSuite with the test order billed

@@ -289,12 +289,15 @@ class ScenarioWorld(World):
     def refund_in_netsuite(self, order: OrderUnderTest, *, lines: tuple[tuple[int, int], ...] = (),
                            shipping: bool = False, whole: bool = False,
                            amount: Decimal | None = None, line_ids_shown: bool = True,
-                           lines_amount: Decimal | None = None) -> tuple[str, str]:
+                           lines_amount: Decimal | None = None, shipping_by_hand: Decimal | None = None) -> tuple[str, str]:
         """A NetSuite user presses Refund on the order's billed record (Cash Sale or Invoice): all of
         it, some lines and/or the shipping, or (``amount``) an amount on the generic refund item, alone
         or beside the lines. ``line_ids_shown=False``: the refund form lacks the storefront line id
         column, so the refund's lines leave it empty (the billed record's lines still carry it).
-        ``lines_amount``: the user types this amount (before tax) on each refunded line instead of its worth."""
+        ``lines_amount``: the user types this amount (before tax) on each refunded line instead of its worth.
+        ``shipping_by_hand``: this amount of shipping is refunded on a line the user adds on the shipping
+        item, not on the billed record's shipping line: it carries no storefront line id, and NetSuite taxes
+        it as any new line (at its tax engine's rate), not as the order was taxed."""
         if order.billed is None:
             raise LookupError(f"order {order.placed.order_id} is not billed in NetSuite; nothing to refund")
         billed_type, billed_id = order.billed
@@ -312,6 +315,8 @@ class ScenarioWorld(World):
                     chosen.update({l["line"]: 1 for l in billed["item"]["items"]
                                    if l["item"]["id"] == self.shipping_item_id})
                 extra = [{"item": self.refund_item_id, "amount": amount}] if amount is not None else []
+                if shipping_by_hand is not None:
+                    extra.append({"item": self.shipping_item_id, "amount": shipping_by_hand})
                 typed: dict[str, Any] = {} if line_ids_shown else {"custcol_storefront_line_id": None}
                 if lines_amount is not None:
                     typed["amount"] = lines_amount

@@ -162,6 +162,16 @@ def netsuite_refund_units_and_shipping(world: ScenarioWorld, units: int, line: i
     world.refund_in_netsuite(world.order, lines=((line, units),), shipping=True)
 
 
+@when("a NetSuite user refunds {units:Units} of line {line:d} on the billed record and {amount:Amount} of shipping "
+      "on a line added by hand",
+      "a NetSuite user refunds 1 unit of line 1 on the billed record and 7.50 of shipping on a line added by hand")
+def netsuite_refund_units_and_shipping_by_hand(world: ScenarioWorld, units: int, line: int, amount: Decimal) -> None:
+    """The Refund button keeping a line, the billed shipping line removed, and a line the user adds on
+    the account's shipping item for the amount (before tax): it has no storefront line id, and NetSuite
+    taxes it as any new line, at its own tax engine's rate."""
+    world.refund_in_netsuite(world.order, lines=((line, units),), shipping_by_hand=amount)
+
+
 @when("a NetSuite user refunds the shipping on the billed record",
       "a NetSuite user refunds the shipping on the billed record")
 def netsuite_refund_shipping(world: ScenarioWorld) -> None:

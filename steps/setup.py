@@ -165,6 +165,14 @@ def misconfigure_netsuite_tax(world: ScenarioWorld) -> None:
     world.expected.expect_mismatch()
 
 
+@given("NetSuite's tax engine taxes the lines a user adds at {rate:Percent}",
+       "NetSuite's tax engine taxes the lines a user adds at 8.25%")
+def netsuite_tax_engine_rate(world: ScenarioWorld, rate: Decimal) -> None:
+    """The rate NetSuite taxes a line at that a user adds to a record (a line copied from the billed
+    record keeps the tax it was billed with); without this step, such lines get no tax."""
+    world.netsuite.settings.tax_rate = rate
+
+
 def _order(world: ScenarioWorld, *, billed: bool = True, synced: bool = True, **plan) -> None:
     order = world.place_order(world.account, **plan)
     if synced:

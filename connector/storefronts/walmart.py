@@ -236,7 +236,7 @@ class WalmartAdapter:
         for line_id, quantity in push.lines:
             plan.units(line_id, int(quantity))
         if push.shipping:
-            plan.shipping(push.shipping)
+            plan.shipping(push.shipping, push.shipping_tax)
         plan.settle(push.total)
         unshipped = [n for n in plan.line_numbers() if plan.status(n) not in REFUNDABLE]
         body = {"orderRefund": {"purchaseOrderId": order.id, "orderLines": {"orderLine": plan.wire(push.note)}}}
@@ -276,8 +276,8 @@ class RefundPlan:
     """The charges of one Refund Order Lines request, as positive amounts until ``wire`` negates them.
 
     Units of a line give back their share of its PRODUCT charge and tax, priced on what has been refunded
-    in all (so unit-by-unit refunds add up to the line); shipping its share of the SHIPPING tax; and
-    whatever NetSuite's total differs by goes on PRODUCT charges with room left.
+    in all (so unit-by-unit refunds add up to the line); shipping goes on the SHIPPING charge with the tax
+    NetSuite refunded on it; and whatever NetSuite's total differs by goes on PRODUCT charges with room left.
     """
 
     def __init__(self, raw: Mapping[str, Any], currency: str) -> None:
@@ -333,13 +333,21 @@ class RefundPlan:
         self.quantities[line_id] = self.quantities.get(line_id, 0) + quantity
         self._add(line_id, "PRODUCT", amount, tax)
 
-    def shipping(self, amount: Decimal) -> None:
+    def shipping(self, amount: Decimal, tax: Decimal | None = None) -> None:
+        """``amount`` of shipping on the purchase order's SHIPPING charge, with ``tax``, the tax NetSuite
+        refunded on it, as far as the charge has tax left (``settle`` places the rest); without it, the
+        amount's share of the charge's tax."""
         carrying = [n for n in self.lines if self._charged(n, "SHIPPING")[0] > 0]
         if not carrying:
             raise RemoteError("Walmart", "NetSuite refunded shipping but the purchase order has no shipping charge.")
         number = carrying[0]
         charged, charged_tax = self._charged(number, "SHIPPING")
-        self._add(number, "SHIPPING", amount, money.round_amount(charged_tax * amount / charged, self.currency))
+        if tax is None:
+            tax = money.round_amount(charged_tax * amount / charged, self.currency)
+        else:
+            _, done_tax, _ = self._refunded(number, "SHIPPING")
+            tax = min(tax, charged_tax - done_tax)
+        self._add(number, "SHIPPING", amount, tax)
 
     def _add(self, number: str, charge_type: str, amount: Decimal, tax: Decimal) -> None:
         entry = self.charges.setdefault((number, charge_type), [money.ZERO, money.ZERO])
