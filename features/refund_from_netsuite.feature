@@ -100,6 +100,24 @@ Feature: Refund sync from NetSuite
     And each refund's lines add up to its total on both sides
     And the refund totals match on both sides
 
+  # A line a user adds by hand carries no storefront line id: it is the order's shipping because it is
+  # on the account's shipping item. NetSuite taxes it at its tax engine's rate, not as the order was.
+  @line_items
+  Scenario: Shipping a NetSuite user adds by hand on the shipping item goes back as the order's shipping
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    And NetSuite's tax engine taxes the lines a user adds at 8.25%
+    And a paid order synced to NetSuite and billed as a cash sale, with shipping 7.50 and tax rate 8.25% and these lines:
+      | item | quantity | unit price |
+      | 1    | 2        | 10.00      |
+    When a NetSuite user refunds 1 unit of line 1 on the billed record and 7.50 of shipping on a line added by hand
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then the refund has status Posted
+    And the storefront gave back the shipping NetSuite refunded as the order's shipping
+    And the refunded lines match where the storefront refunds by line
+    And the refund totals match on both sides
+
   # Where the storefront takes each charge's tax as given, the shipping carries NetSuite's tax; where
   # it taxes the shipping itself, it records the difference beside the lines. Either way the item
   # lines give back what NetSuite refunded on them, and the refund NetSuite's total.
@@ -117,6 +135,20 @@ Feature: Refund sync from NetSuite
     Then the refund has status Posted
     And the refunded lines match where the storefront refunds by line
     And the refund totals match on both sides
+
+  # Storefronts differ here: one gives the money back beside the lines, another refuses to refund
+  # shipping the order never charged. Either way nothing is lost or refunded in silence.
+  @line_items
+  Scenario: Shipping a NetSuite user refunds on an order that charged none is given back in full or refused, saying so
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled from NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale, with tax rate 8.25% and these lines:
+      | item | quantity | unit price |
+      | 1    | 2        | 10.00      |
+    When a NetSuite user refunds 1 unit of line 1 on the billed record and 5.00 of shipping on a line added by hand
+    And the scheduled refund sync runs
+    And the scheduled refund sync runs
+    Then the refund is posted for NetSuite's total, or the storefront refused it with an error containing "shipping"
 
   @general_refunds @async_settlement
   Scenario: A Cash Refund is pushed as a general refund of the same total, posted once it settles

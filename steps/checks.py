@@ -207,6 +207,24 @@ def refund_error(world: ScenarioWorld, text: str) -> None:
     assert_readable_error(world, refund)
 
 
+@then('the refund is posted for NetSuite\'s total, or the storefront refused it with an error containing "{text:Text}"',
+      'the refund is posted for NetSuite\'s total, or the storefront refused it with an error containing "shipping"')
+def posted_or_refused(world: ScenarioWorld, text: str) -> None:
+    """For a refund storefronts may take or refuse by their own rules: posted, with the order's refunds
+    matching on both sides; or in Error, its message naming the problem (``text``) with no value missing,
+    and no refund on the storefront: NetSuite's stands alone, left to the operator (a deliberate,
+    detected mismatch)."""
+    refund = world.latest_refund()
+    if refund.status == seam.POSTED:
+        result = world.reconcile(world.order)
+        assert result.matches, result.describe()
+        return
+    refund_error(world, text)
+    found = world.driver_of(world.order).refunds(world.order.placed)
+    assert not found, f"the refund is in Error, but the storefront has {len(found)} refund(s) for the order"
+    world.expected.expect_mismatch()
+
+
 @then("the refund shows why the storefront refused it", "the refund shows why the storefront refused it")
 def refund_refused_by_storefront(world: ScenarioWorld) -> None:
     """The row is in Error with a message that says what the storefront refused (in the connector's
@@ -300,6 +318,26 @@ def same_lines_where_supported(world: ScenarioWorld) -> None:
 def shipping_line(world: ScenarioWorld) -> None:
     """Refunded shipping is a line on the shipping item, for the shipping amount and its tax."""
     assert_shipping_line(world, world.order)
+
+
+@then("the storefront gave back the shipping NetSuite refunded as the order's shipping",
+      "the storefront gave back the shipping NetSuite refunded as the order's shipping")
+def storefront_shipping(world: ScenarioWorld) -> None:
+    """Every storefront refund of the order tells its shipping apart (none puts money on no line, where
+    the storefront's own record of it cannot say what it was), and together they give back as shipping
+    what NetSuite's refunds have on the shipping item: refunded shipping is never pushed as a bare amount."""
+    order = world.order
+    cur = order.placed.currency
+    storefront = world.driver_of(order).refunds(order.placed)
+    assert storefront, "the storefront has no refund for the order"
+    untold = [refund.id for refund in storefront if refund.shipping is None]
+    assert not untold, (f"storefront refund {', '.join(untold)} put money on no line (beside the order's lines and "
+                        "shipping), so it does not say that the shipping went back as shipping")
+    netsuite = money.total((refund.shipping or money.ZERO for refund in world.netsuite_view.side(order)), cur)
+    assert netsuite > 0, "NetSuite's refunds of the order have nothing on the shipping item"
+    given_back = money.total((refund.shipping or money.ZERO for refund in storefront), cur)
+    assert given_back == netsuite, (f"the storefront gave back {given_back} {cur} as shipping where NetSuite refunded "
+                                    f"{netsuite} {cur} on the shipping item")
 
 
 @then("the NetSuite refund has a single line on the refund item", "the NetSuite refund has a single line on the refund item")
