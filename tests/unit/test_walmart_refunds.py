@@ -147,3 +147,34 @@ def test_an_expired_token_is_replaced() -> None:
         adapter.get_order(po)
         sim.backend.tokens.clear()   # Walmart forgot it (expired)
         assert adapter.get_order(po).id == po
+
+
+def _shipping_charge(sim: WalmartSimulator) -> dict:
+    sent = [e for e in sim.journal.entries() if e.operation == "refund_order_lines"][-1]
+    charges = jsonio.loads(sent.request_body)["orderRefund"]["orderLines"]["orderLine"][0]["refunds"]["refund"][0][
+        "refundCharges"]["refundCharge"]
+    return next(c["charge"] for c in charges if c["charge"]["chargeType"] == "SHIPPING")
+
+
+@pytest.mark.parametrize("netsuite_tax, shipping_tax, product_extra", [
+    ("0.00", "0.00", "0.00"),      # NetSuite taxed the shipping line at 0%: none of Walmart's 0.62 goes back
+    ("0.62", "0.62", "0.00"),      # as the order was taxed
+    ("0.75", "0.62", "0.13"),      # more than the charge's tax: what is left of it, the rest on the product
+])
+def test_shipping_goes_back_with_the_tax_netsuite_refunded_on_it(netsuite_tax, shipping_tax, product_extra) -> None:
+    sim = WalmartSimulator()
+    po = sim.add_order(usd_order())["purchaseOrderId"]
+    with _client(sim) as http:
+        adapter = _adapter(sim, http)
+        order = adapter.get_order(po)
+        unit = Decimal("19.47")   # 1 of line 1's 3 units: 17.99 and 1.48 of tax
+        total = unit + Decimal("7.50") + Decimal(netsuite_tax)
+        pushed = adapter.create_refund(order, RefundPush(
+            total, "USD", (("1", Decimal(1)),), Decimal("7.50"), "n", "k", shipping_tax=Decimal(netsuite_tax)))
+        charge = _shipping_charge(sim)
+        [refund] = adapter.list_refunds(order)
+    assert pushed.amount == total
+    assert charge["chargeAmount"]["amount"] == Decimal("-7.50")
+    assert charge["tax"]["taxAmount"]["amount"] == -Decimal(shipping_tax)
+    [item] = [l for l in refund.lines if l.kind.value == "item"]
+    assert item.amount + item.tax == unit + Decimal(product_extra)
