@@ -95,7 +95,8 @@ class Capabilities:
         if self.unit_allocation is not None and self.unit_allocation not in UNIT_ALLOCATIONS:
             raise ValueError(f"unit_allocation must be one of {', '.join(UNIT_ALLOCATIONS)}, not {self.unit_allocation!r}")
         if set(self.buyer_details) - {"email", "name", "username"}:
-            raise ValueError(f"buyer_details must be a subset of ('email', 'name', 'username'), not {self.buyer_details}")
+            raise ValueError(f"buyer_details must be a subset of ('email', 'name', 'username'), "
+                             f"not {self.buyer_details}")
         if self.order_line_money not in ORDER_LINE_MONEY:
             raise ValueError(f"order_line_money must be one of {', '.join(ORDER_LINE_MONEY)}, "
                              f"not {self.order_line_money!r}")
