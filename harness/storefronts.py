@@ -39,6 +39,10 @@ class PlacedOrder:
     lines: tuple[PlacedLine, ...]
     shipping: Decimal
     payment_id: str | None = None
+    # what the storefront's API calls the order's shipping charge, where it names one (a shipping method)
+    shipping_method: str | None = None
+    # the user name a marketplace names the buyer by, where its API names buyers that way
+    buyer_username: str | None = None
 
 
 @dataclass(frozen=True)

@@ -576,7 +576,8 @@ def sales_order_as_sold(world: ScenarioWorld) -> None:
     platform's ``order_line_money``): its unit price before discount, amount after discount and tax; or,
     where the API has no price before discount, the amount over the quantity as the price; or, where the
     API gives the discount and tax only for the whole order, the lines' amounts and taxes add up to the
-    order's. The shipping lines add up to the order's shipping. Refunds are posted against these lines."""
+    order's. The shipping lines add up to the order's shipping, and each says it is shipping (or leaves
+    NetSuite to show the shipping item's name). Refunds are posted against these lines."""
     order = world.order
     assert order.sales_order_id, f"order {order.placed.order_id} was not synced to NetSuite"
     money_of_lines = world.account_of(order).platform.capabilities.order_line_money
@@ -615,14 +616,30 @@ def sales_order_as_sold(world: ScenarioWorld) -> None:
         total = sum((amount(l, key) for l in lines), Decimal(0))
         if total != value:
             wrong.append(f"{what} add up to {total}, the storefront charged {value}")
+    method = order.placed.shipping_method
+    named = f", or the storefront's name for it, {method!r}" if method else ""
+    wrong += [f"the shipping line's description {l.get('description')!r} does not say it is shipping (a word such "
+              f"as 'Shipping'{named}), so NetSuite shows an unexplained charge"
+              for l in shipping if not names_shipping(l.get("description"), method)]
     assert not wrong, "NetSuite's sales order differs from the storefront order: " + "; ".join(wrong)
+
+
+# Words that tell a reader a sales order line is the shipping charge, whatever else a connector writes.
+_SHIPPING_WORDS = re.compile(r"\b(shipping|delivery|postage|freight|carriage)\b", re.IGNORECASE)
+
+
+def names_shipping(description: str | None, method: str | None) -> bool:
+    """A shipping line's description is recognisably shipping: a shipping word, the storefront's own name
+    for the shipping method, or none at all (NetSuite then shows the shipping item's name)."""
+    return not description or description == method or bool(_SHIPPING_WORDS.search(description))
 
 
 @then("NetSuite's customer is the order's buyer, as far as the storefront tells who they are",
       "NetSuite's customer is the order's buyer, as far as the storefront tells who they are")
 def customer_is_buyer(world: ScenarioWorld) -> None:
     """The customer of the latest order's sales order has the buyer's email and first and last name,
-    those of them the storefront's API gives a seller (the platform's ``buyer_details``)."""
+    those of them the storefront's API gives a seller (the platform's ``buyer_details``); where the API
+    names the buyer by a marketplace user name instead, one of the customer's names carries it."""
     order = world.order
     assert order.sales_order_id, f"order {order.placed.order_id} was not synced to NetSuite"
     told = world.account_of(order).platform.capabilities.buyer_details
@@ -633,6 +650,14 @@ def customer_is_buyer(world: ScenarioWorld) -> None:
                 **({"firstName": buyer.first_name, "lastName": buyer.last_name} if "name" in told else {})}
     wrong = [f"{key} {customer.get(key)!r}, the buyer's is {value!r}" for key, value in expected.items()
              if customer.get(key) != value]
+    if "username" in told:
+        username = order.placed.buyer_username
+        assert username, (f"the {order.placed.platform} driver placed order {order.placed.order_id} without "
+                          "its buyer's username")
+        names = {key: customer.get(key) for key in ("entityId", "companyName", "firstName", "lastName")}
+        if not any(username.casefold() in (name or "").casefold() for name in names.values()):
+            wrong.append(f"no name of it ({', '.join(f'{k} {v!r}' for k, v in names.items())}) carries the buyer's "
+                         f"username {username!r}, so every buyer's orders look alike in NetSuite")
     assert not wrong, f"NetSuite customer {entity} is not the order's buyer: " + "; ".join(wrong)
 
 

@@ -80,7 +80,8 @@ class Capabilities:
     refunds_per_order: bool = False
     # what the API says about the money of each order line (a key of ORDER_LINE_MONEY)
     order_line_money: str = "per_line"
-    # what the API tells a seller about an order's buyer, of "email" and "name" (first and last)
+    # what the API tells a seller about an order's buyer, of "email", "name" (first and last) and
+    # "username" (the user name a marketplace knows the buyer by)
     buyer_details: tuple[str, ...] = ("email", "name")
 
     def __post_init__(self) -> None:
@@ -93,8 +94,9 @@ class Capabilities:
             raise ValueError("a platform whose refunds are read-only cannot take refunds from NetSuite")
         if self.unit_allocation is not None and self.unit_allocation not in UNIT_ALLOCATIONS:
             raise ValueError(f"unit_allocation must be one of {', '.join(UNIT_ALLOCATIONS)}, not {self.unit_allocation!r}")
-        if set(self.buyer_details) - {"email", "name"}:
-            raise ValueError(f"buyer_details must be a subset of ('email', 'name'), not {self.buyer_details}")
+        if set(self.buyer_details) - {"email", "name", "username"}:
+            raise ValueError(f"buyer_details must be a subset of ('email', 'name', 'username'), "
+                             f"not {self.buyer_details}")
         if self.order_line_money not in ORDER_LINE_MONEY:
             raise ValueError(f"order_line_money must be one of {', '.join(ORDER_LINE_MONEY)}, "
                              f"not {self.order_line_money!r}")

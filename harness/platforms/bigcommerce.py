@@ -67,7 +67,8 @@ class BigCommerceDriver(PlatformDriver):
         lines = tuple(PlacedLine(str(p["id"]), p["sku"], p["quantity"]) for p in order["products"])
         return PlacedOrder(self.platform, str(order["id"]), order["currency_code"],
                            money.amount(Decimal(order["total_inc_tax"]), order["currency_code"]), lines,
-                           money.amount(Decimal(order["shipping_cost_ex_tax"]), order["currency_code"]))
+                           money.amount(Decimal(order["shipping_cost_ex_tax"]), order["currency_code"]),
+                           shipping_method=order["shipping_addresses"][0]["shipping_method"])
 
     def refund(self, order: PlacedOrder, request: StorefrontRefundRequest) -> str:
         if request.whole_order:

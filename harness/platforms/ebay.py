@@ -37,7 +37,7 @@ class EbayDriver(PlatformDriver):
         cur = order["pricingSummary"]["total"]["currency"]
         lines = tuple(PlacedLine(li["lineItemId"], li["sku"], int(li["quantity"])) for li in order["lineItems"])
         return PlacedOrder(self.platform, order["orderId"], cur, money.amount(order["pricingSummary"]["total"]["value"], cur),
-                           lines, money.amount(spec.shipping, cur))
+                           lines, money.amount(spec.shipping, cur), buyer_username=order["buyer"]["username"])
 
     def refund(self, order: PlacedOrder, request: StorefrontRefundRequest) -> str:
         """The buyer asks for a refund, then the seller refunds the amount in Seller Hub: a refund
@@ -148,8 +148,8 @@ PLATFORM = Platform(
         # eBay refunds name an amount (per order or per line), never a quantity: no per-line reconciliation
         line_items=False, shipping_refunds=False, amount_refunds=True, async_settlement=True,
         refund_webhooks=False, read_only_refunds=False, settlement_visibility=False,
-        # the Fulfillment API names the buyer by eBay username only
-        buyer_requested_refunds=True, buyer_details=()),
+        # the buyer is named by eBay username only (buyerRegistrationAddress is not simulated)
+        buyer_requested_refunds=True, buyer_details=("username",)),
     hosts=("api.ebay.com",),
     credentials=("access_token",),
     card_gateway="ebay",

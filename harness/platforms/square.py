@@ -34,7 +34,8 @@ class SquareDriver(PlatformDriver):
         cur = order["total_money"]["currency"]
         lines = tuple(PlacedLine(li["uid"], li["variation_name"], int(li["quantity"])) for li in order["line_items"])
         return PlacedOrder(self.platform, order["id"], cur, money.from_minor(order["total_money"]["amount"], cur),
-                           lines, money.amount(spec.shipping, cur), payment_id=payment["id"])
+                           lines, money.amount(spec.shipping, cur), payment_id=payment["id"],
+                           shipping_method=next((c["name"] for c in order.get("service_charges", [])), None))
 
     def refund(self, order: PlacedOrder, request: StorefrontRefundRequest) -> str:
         if request.amount is None:

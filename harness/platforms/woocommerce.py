@@ -70,7 +70,9 @@ class WooCommerceDriver(PlatformDriver):
         order = self.simulator.add_order(spec)
         lines = tuple(PlacedLine(str(li["id"]), li["sku"], li["quantity"]) for li in order["line_items"])
         shipping = sum((Decimal(s["total"]) for s in order["shipping_lines"]), Decimal(0))
-        return PlacedOrder(self.platform, str(order["id"]), order["currency"], Decimal(order["total"]), lines, shipping)
+        method = next((s["method_title"] for s in order["shipping_lines"]), None)
+        return PlacedOrder(self.platform, str(order["id"]), order["currency"], Decimal(order["total"]), lines, shipping,
+                           shipping_method=method)
 
     def refund(self, order: PlacedOrder, request: StorefrontRefundRequest) -> str:
         """The order screen's Refund button: lines and shipping filled in, or an amount alone."""
