@@ -49,6 +49,7 @@ CAPABILITY_TAGS: dict[str, str] = {
     "exchanges": "a storefront whose exchanges can leave a refund",
     "unpaid_orders": "a storefront whose orders can reach the seller before they are paid",
     "split_tender": "a storefront whose orders can be paid with several payments (split tender)",
+    "cash_payments": "a storefront whose orders can be paid in cash at a point of sale",
     "idempotent_refunds": "a storefront whose refund requests carry an idempotency key",
     "refunds_per_order": "a storefront whose API lists refunds only order by order",
 }

@@ -271,6 +271,12 @@ class OfflinePaymentsDriver(Protocol):
         ...
 
 
+class CashPaymentsDriver(Protocol):
+    """The driver of a platform declaring ``cash_payments`` (features/cash_payments.feature)."""
+
+    cash_gateway: str   # the payment gateway, as a merchant maps it to a NetSuite payment method, of cash taken at a point of sale
+
+
 # capability (the tag of its scenarios) -> what its scenarios need of the driver beyond StorefrontDriver
 CAPABILITY_DRIVERS: dict[str, type] = {
     "async_settlement": AsyncSettlementDriver,
@@ -281,6 +287,7 @@ CAPABILITY_DRIVERS: dict[str, type] = {
     "exchanges": ExchangesDriver,
     "buyer_requested_refunds": BuyerRequestedRefundsDriver,
     "offline_payments": OfflinePaymentsDriver,
+    "cash_payments": CashPaymentsDriver,
 }
 
 

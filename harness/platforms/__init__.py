@@ -70,6 +70,7 @@ class Capabilities:
     exchanges: bool = False              # an exchange (a return plus new items) can leave a refund of the balance
     unpaid_orders: bool = True           # an order can reach the seller before its payment has gone through
     split_tender: bool = False           # an order can be paid with several payments, a refund going back to one of them
+    cash_payments: bool = False          # an order can be paid in cash at a point of sale, a payment method of its own
     # Refund rules as data: how the platform's own refunds split a line's money over refunds of some of
     # its units (a key of UNIT_ALLOCATIONS); None where refunds are not by line.
     unit_allocation: str | None = None

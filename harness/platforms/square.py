@@ -13,9 +13,12 @@ from simulators.core.faults import FaultTarget
 from simulators.core.faults import OBSERVER_HEADER
 from simulators.core.orders import OrderSpec
 from simulators.square import SquareSimulator
+from simulators.square.models import CASH_GATEWAY
 
 
 class SquareDriver(PlatformDriver):
+    cash_gateway = CASH_GATEWAY   # a CASH tender (Orders API), a payment of source_type CASH (Payments API)
+
     def __init__(self, entry: Platform, simulator: SquareSimulator, http: httpx.Client, merchant=None) -> None:
         super().__init__(entry)
         # several sellers share Square's one host; each has its own token and location
@@ -116,7 +119,7 @@ PLATFORM = Platform(
         refund_webhooks=False, read_only_refunds=False, settlement_visibility=False,
         # an order names its customer by id only (the Customers API holds the rest); an order may be
         # paid with several payments (tenders), each refunded on its own
-        idempotent_refunds=True, buyer_details=(), split_tender=True),
+        idempotent_refunds=True, buyer_details=(), split_tender=True, cash_payments=True),
     hosts=("connect.squareup.com",),
     credentials=("access_token",),
     card_gateway="square",

@@ -160,12 +160,21 @@ class Payment:
     created_at: datetime
     updated_at: datetime
     refund_ids: list[str] = field(default_factory=list)
-    source_type: str = "CARD"  # CARD, or EXTERNAL: taken outside Square (e.g. an invoice paid on terms)
+    source_type: str = "CARD"  # CARD, CASH (taken at the counter), or EXTERNAL: taken outside Square (terms)
 
 
 # Gateways that stand for money taken outside Square and recorded on the order (payment terms)
 EXTERNAL_GATEWAYS = frozenset({"manual"})
 EXTERNAL_SOURCE = "EXTERNAL"
+# The gateway of a cash payment taken at the point of sale: a payment whose source_type is CASH
+CASH_GATEWAY = "cash"
+
+
+def source_type_of(gateway: str) -> str:
+    """The Payments API source_type of a payment taken through ``gateway`` (an ``OrderSpec.gateway``)."""
+    if gateway in EXTERNAL_GATEWAYS:
+        return EXTERNAL_SOURCE
+    return "CASH" if gateway == CASH_GATEWAY else "CARD"
 
 
 @dataclass
@@ -253,7 +262,7 @@ class SquareBackend:
         order_id = self.ids.token(27)
         payments = [Payment(self.ids.token(27), merchant.id, order_id, merchant.location_id,
                             "COMPLETED" if spec.paid else "APPROVED", part, spec.currency, now, now,
-                            source_type=EXTERNAL_SOURCE if spec.gateway in EXTERNAL_GATEWAYS else "CARD")
+                            source_type=source_type_of(spec.gateway))
                     for part in parts]
         order = Order(order_id, merchant.id, merchant.location_id, customer.id,
                       "COMPLETED" if spec.paid else "OPEN", spec.currency, lines, charges, [p.id for p in payments],

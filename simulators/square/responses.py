@@ -82,9 +82,13 @@ def _card_details(p: Payment) -> dict[str, Any]:
 
 
 def _source_details(p: Payment) -> dict[str, Any]:
-    """card_details for a card payment; external_details for money taken outside Square."""
+    """card_details for a card payment; cash_details for cash (paid exactly, no change); external_details
+    for money taken outside Square."""
     if p.source_type == "CARD":
         return {"card_details": _card_details(p)}
+    if p.source_type == "CASH":
+        return {"cash_details": {"buyer_supplied_money": money_json(p.amount, p.currency),
+                                 "change_back_money": money_json(money.ZERO, p.currency)}}
     return {"external_details": {"type": "OTHER", "source": "Invoice paid on terms"}}
 
 
@@ -93,6 +97,9 @@ def _tender(p: Payment, order_id: str, location_id: str, currency: str) -> dict[
               "created_at": rfc3339(p.created_at), "payment_id": p.id, "amount_money": money_json(p.amount, currency)}
     if p.source_type == "CARD":
         return {**tender, "type": "CARD", "card_details": _card_details(p)}
+    if p.source_type == "CASH":
+        return {**tender, "type": "CASH", "cash_details": {"buyer_tendered_money": money_json(p.amount, currency),
+                                                           "change_back_money": money_json(money.ZERO, currency)}}
     return {**tender, "type": "OTHER"}
 
 

@@ -224,6 +224,16 @@ def test_an_order_paid_on_terms_has_an_external_payment_and_an_other_tender(sim,
     assert tender["type"] == "OTHER" and tender["payment_id"] == payment["id"]
 
 
+def test_an_order_paid_in_cash_has_a_cash_payment_and_a_cash_tender(sim, client):
+    order, payment = sim.add_order(usd_order(gateway="cash"))
+    got = jsonio.loads(client.get(f"/v2/payments/{payment['id']}").content)["payment"]
+    assert got["source_type"] == "CASH" and "card_details" not in got
+    assert got["cash_details"]["buyer_supplied_money"] == got["total_money"]
+    tender = jsonio.loads(client.get(f"/v2/orders/{order['id']}").content)["order"]["tenders"][0]
+    assert tender["type"] == "CASH" and tender["payment_id"] == payment["id"]
+    assert tender["cash_details"]["buyer_tendered_money"] == tender["amount_money"]
+
+
 def test_a_card_checkout_has_a_card_tender(sim, client):
     order, payment = sim.add_order(usd_order())
     tender = jsonio.loads(client.get(f"/v2/orders/{order['id']}").content)["order"]["tenders"][0]
