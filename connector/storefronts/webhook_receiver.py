@@ -232,8 +232,15 @@ class WebhookPipeline:
             raise MalformedDelivery(f"malformed {delivery.topic} payload: the body is not JSON")
         syncing = tuple(a for a in verified if a.direction is Direction.TO_NETSUITE)
         refunds = self.hooks.refunds(delivery, _StoreAccess(self.ledger, syncing, self.adapter_for(account)))
-        rows = [row for refund in refunds for owner in self.owners(verified, refund.order_id)
-                if (row := self.to_netsuite.record(owner, refund)) is not None]
+        rows, not_ours = [], []
+        for refund in refunds:
+            owners = self.owners(verified, refund.order_id)
+            if not owners:
+                not_ours.append(refund.order_id)
+            rows += [row for owner in owners if (row := self.to_netsuite.record(owner, refund)) is not None]
+        if refunds and not rows and not_ours:
+            return self.done(delivery, account, status=f"ignored: order {', '.join(dict.fromkeys(not_ours))} is "
+                                                       "synced by an account that does not sync refunds to NetSuite")
         if refunds and not rows:
             return self.done(delivery, account, status="ignored: pushed by the connector itself")
         return self.done(delivery, account, status="recorded", refund_ids=[row.id for row in rows])
