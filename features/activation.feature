@@ -54,6 +54,22 @@ Feature: Activating refund sync: one direction per account
     Then every refund of the order is posted, once on each side
 
   @refund_webhooks @to_netsuite
+  Scenario: Two accounts on one store syncing refunds to NetSuite: the webhook of a refund reaches the account that synced its order
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a second account on the same store, with the test order billed
+    When I enable refund sync to NetSuite on the second account
+    And the merchant refunds 1 unit of line 1 in the storefront
+    And the storefront delivers its refund webhooks once
+    Then the connector acknowledged every refund webhook delivery
+    And the connector has retrieved 1 refund for the order
+    And the connector's answer to the refund's webhook names the refund it recorded
+    And no other account recorded a refund of the order
+    When the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
+    And no other account recorded a refund of the order
+
+  @refund_webhooks @to_netsuite
   Scenario: Refund sync is refused, naming the storefront, when it cannot be reached to subscribe to refund webhooks
     Given a storefront connected to NetSuite with the test order billed
     And the storefront times out on the next request to subscribe to refund webhooks

@@ -207,6 +207,19 @@ Feature: Refund sync through the faults real systems have
     Then every refund of the order is posted, once on each side
 
   @refund_webhooks @to_netsuite
+  Scenario: A delivery to an address of the connector's webhook host that no subscription names is answered 404
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale
+    When the merchant refunds 1 unit of line 1 in the storefront, as an amount where it cannot refund by line
+    And the storefront delivers its refund webhooks once
+    And a delivery reaches the connector's webhook host at an address it never subscribed
+    Then the connector answered that nothing receives webhooks at that address
+    And the connector has retrieved 1 refund for the order
+    When the scheduled refund sync runs
+    Then every refund of the order is posted, once on each side
+
+  @refund_webhooks @to_netsuite
   Scenario: Signed refund webhooks the connector cannot use are refused, each naming what is wrong, and lose no refund
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite

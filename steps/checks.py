@@ -1,6 +1,7 @@
 """Then steps: what must be true on the connector, on NetSuite and on the storefront."""
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal
 
@@ -32,6 +33,27 @@ def says_none(message: str) -> bool:
         if mid_sentence or not re.match(r"\s+[a-z]", message[found.end():]):
             return True
     return False
+
+
+def answer_leaves_value_out(text: str) -> bool:
+    """An answer to a webhook sender (which the sender's delivery log shows a person) says nothing in
+    place of a value: its text ``says_none``, or its JSON body has a member (at any depth) whose value is
+    null: a field the connector meant to fill and did not (a field with nothing to say is left out)."""
+    if says_none(text):
+        return True
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return False
+
+    def has_null(node: object) -> bool:
+        if isinstance(node, dict):
+            return any(value is None or has_null(value) for value in node.values())
+        if isinstance(node, list):
+            return any(value is None or has_null(value) for value in node)
+        return False
+
+    return has_null(body)
 
 
 def assert_no_missing_value(message: str, what: str) -> None:
@@ -437,12 +459,17 @@ def webhooks_acknowledged(world: ScenarioWorld) -> None:
     """Every delivery (a POST) that reached the connector's webhook address in this scenario was answered
     2xx. The platform acts on the status only: a 4xx tells it the delivery is refused, a 5xx makes it
     deliver again and in the end disable the subscription, so a delivery the connector took (or rightly
-    ignores, as a duplicate or one it has no use for) must be acknowledged."""
+    ignores, as a duplicate or one it has no use for) must be acknowledged. The sender's delivery log shows
+    each answer's body to a person: none may say None or null where a value belonged
+    (``answer_leaves_value_out``)."""
     deliveries = [answer for answer in world.webhook_answers if answer.method == "POST"]
     assert deliveries, "no webhook delivery reached the connector in this scenario"
     unacknowledged = [f"{answer.status} {answer.text[:200]}" for answer in deliveries if not 200 <= answer.status < 300]
     assert not unacknowledged, (f"{len(unacknowledged)} of {len(deliveries)} webhook deliveries were not "
                                 f"acknowledged with a 2xx: " + "; ".join(unacknowledged))
+    blank = [answer.text[:200] for answer in deliveries if answer_leaves_value_out(answer.text)]
+    assert not blank, (f"{len(blank)} of {len(deliveries)} acknowledgements say None or null where the sender's "
+                       "delivery log should show a value: " + "; ".join(blank))
 
 
 @then("the refund webhook reached the connector {times:Times}", "the refund webhook reached the connector once")
@@ -465,6 +492,56 @@ def webhook_refused(world: ScenarioWorld) -> None:
     assert 400 <= status < 500, f"the connector answered the webhook with {status}, not a 4xx"
 
 
+@then("the connector answered that nothing receives webhooks at that address",
+      "the connector answered that nothing receives webhooks at that address")
+def webhook_address_not_found(world: ScenarioWorld) -> None:
+    """The last webhook request a step sent, to a path of the connector's webhook host that no subscription
+    names, was answered 404: the sender's delivery log tells whoever set up the address that it is wrong
+    (a 2xx would pass a lost delivery off as taken, a 5xx would have it sent again for nothing). Its body
+    says no None or null where a value belonged (``answer_leaves_value_out``)."""
+    status = world.scenario.webhook_status
+    assert status is not None, "no webhook was sent in this scenario"
+    answer = world.webhook_answers[-1]
+    assert status == 404, (f"the connector answered a delivery to {answer.url}, where no subscription points, "
+                           f"with {status}, not 404: {answer.text[:300]}")
+    assert not answer_leaves_value_out(answer.text), (
+        f"the connector's answer to a delivery to {answer.url} says None or null where a value belonged: "
+        f"{answer.text[:500]}")
+
+
+@then("the connector's answer to the refund's webhook names the refund it recorded",
+      "the connector's answer to the refund's webhook names the refund it recorded")
+def webhook_answer_names_refund(world: ScenarioWorld) -> None:
+    """The refund the connector recorded for the order (its latest) is named, by the connector's id for it
+    or the storefront's, in the answer to a delivery the connector acknowledged: the sender's delivery log
+    then shows what became of the delivery, and an answer that says nothing of it, or that it was ignored
+    while it was recorded, names nothing."""
+    refund = world.latest_refund()
+    answers = [answer for answer in world.webhook_answers if answer.method == "POST" and 200 <= answer.status < 300]
+    assert answers, "no webhook delivery reached the connector and was acknowledged in this scenario"
+    names = [name for name in (refund.id, refund.source_id) if name]
+    named = [answer for answer in answers
+             if any(re.search(rf"(?<![\w-]){re.escape(str(name))}(?![\w-])", answer.text) for name in names)]
+    assert named, (f"no acknowledgement of the {len(answers)} webhook deliveries names refund {refund.source_id} "
+                   f"(the connector's {refund.id}), which the connector recorded: "
+                   + "; ".join(answer.text[:200] for answer in answers))
+
+
+@then("no other account recorded a refund of the order", "no other account recorded a refund of the order")
+def no_other_account_recorded(world: ScenarioWorld) -> None:
+    """Only the account that synced the order holds refunds of it: every other account of the scenario
+    (another account on the same store included) lists none, so no refund is recorded, or posted, twice."""
+    order = world.order
+    others = [account for account in world.scenario.accounts if account.id != order.account_id]
+    assert others, "the scenario connected only one account: there is no other account to check"
+    wrong = {account.id: [row.source_id for row in world.connector.refunds(account.id)
+                          if row.order_id == order.placed.order_id] for account in others}
+    wrong = {account_id: rows for account_id, rows in wrong.items() if rows}
+    assert not wrong, (f"refunds of order {order.placed.order_id}, which account {order.account_id} synced, are "
+                       "recorded by other accounts too: "
+                       + "; ".join(f"account {a}: {', '.join(rows)}" for a, rows in wrong.items()))
+
+
 @then("the connector acknowledged the webhook", "the connector acknowledged the webhook")
 def webhook_acknowledged(world: World) -> None:
     """The last webhook request a step sent was answered with a 2xx: every storefront delivers again what
@@ -479,14 +556,15 @@ def webhook_acknowledged(world: World) -> None:
 def flawed_webhooks_refused(world: ScenarioWorld) -> None:
     """Each flawed delivery was answered with a 4xx (sent again it would fail again; a 5xx says the
     connector broke, a 2xx that it took the flaw for a refund) whose text names the field or the record at
-    fault as the payload spells it, so the sender's delivery log says what to fix; and never "None"."""
+    fault as the payload spells it, so the sender's delivery log says what to fix; and never None or null
+    where a value belonged (``answer_leaves_value_out``)."""
     sent = world.scenario.flawed_webhooks
     assert sent, "no flawed webhook was sent in this scenario"
     wrong = []
     for delivery in sent:
         faults = ([] if 400 <= delivery.status < 500 else [f"a {delivery.status}, not a 4xx"]) \
             + ([] if delivery.names in delivery.answer else [f"does not name {delivery.names!r}"]) \
-            + (["names None"] if says_none(delivery.answer) else [])
+            + (["says None or null"] if answer_leaves_value_out(delivery.answer) else [])
         if faults:
             wrong.append(f"{delivery.flaw}: {', '.join(faults)}: {delivery.status} {delivery.answer[:300]!r}")
     assert not wrong, (f"{len(wrong)} of {len(sent)} flawed refund webhooks were not refused naming what is "

@@ -4,6 +4,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Callable
 
+import httpx
+
 from harness import seam
 from harness.storefronts import AsyncSettlementDriver, RefundWebhooksDriver, StorefrontRefundRequest, driver_with
 from harness.scenario import ScenarioWorld
@@ -328,6 +330,22 @@ def webhook_address_read(world: ScenarioWorld) -> None:
     deliveries = [answer for answer in world.webhook_answers if answer.method == "POST"]
     assert deliveries, "no webhook was delivered in this scenario: the connector's webhook address is not known"
     world.scenario.webhook_status = world.http.get(deliveries[-1].url).status_code
+
+
+UNSUBSCRIBED_PATH = "/no-webhook-receiver-here"
+
+
+@when("a delivery reaches the connector's webhook host at an address it never subscribed",
+      "a delivery reaches the connector's webhook host at an address it never subscribed")
+def webhook_to_unknown_address(world: ScenarioWorld) -> None:
+    """The last delivery of the scenario arrives again, headers and body unchanged, on the same host but at
+    a path no subscription names (a sender set up with a mistyped address): nothing receives webhooks there."""
+    deliveries = [answer for answer in world.webhook_answers if answer.method == "POST"]
+    assert deliveries, "no webhook was delivered in this scenario: the connector's webhook host is not known"
+    last = deliveries[-1]
+    headers = {name: value for name, value in last.headers if name.lower() not in ("content-length", "transfer-encoding")}
+    address = httpx.URL(last.url).copy_with(path=UNSUBSCRIBED_PATH, query=None)
+    world.scenario.webhook_status = world.http.post(address, content=last.body, headers=headers).status_code
 
 
 @when("a delivery whose body is not JSON reaches the connector's webhook address",

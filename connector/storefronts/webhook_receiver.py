@@ -5,13 +5,14 @@ A delivery goes through the same steps whatever sent it (``WebhookPipeline.handl
 1. only POST is a delivery (405 otherwise); the body is read as JSON where it is JSON;
 2. the platform's ``parse`` reads the request into a ``Delivery`` (store, delivery id, topic, payload);
    a request missing what every delivery of the platform carries is a ``MalformedDelivery`` (400);
-3. the account is the one of the delivery's store whose secret the platform's ``verify`` accepts (401
+3. the accounts are those of the delivery's store whose secret the platform's ``verify`` accepts (401
    when none does); a platform that dates its deliveries refuses one older than its replay window (401);
 4. a delivery id seen before is acknowledged and ignored (200);
-5. a topic the connector does not handle, or an account that does not sync refunds to NetSuite, is
+5. a topic the connector does not handle, or no account of them syncing refunds to NetSuite, is
    acknowledged (200): every sender retries a non-2xx answer and in the end disables the subscription;
 6. the platform's ``refunds`` reads the payload into typed values and, where the payload only names
-   them, reads the refunds back from the store; each is recorded (200).
+   them, reads the refunds back from the store; each is recorded for the accounts that synced its order
+   (``WebhookPipeline.owners``) (200).
 
 What the answers are, and why, is in docs/webhooks.md. Only two exceptions become an answer other than a
 500: ``MalformedDelivery`` (400: the payload is not what its topic promises, so sent again it would fail
@@ -208,9 +209,10 @@ class WebhookPipeline:
         except ValueError:   # not JSON (cut short, not UTF-8, nested too deeply): the hooks see NOT_JSON
             payload = NOT_JSON
         delivery = self.hooks.parse(request, body, payload)
-        account = self.account_for(lambda account: bool(delivery.store) and account.store.lower() == delivery.store
-                                   and bool(secret := account.credentials.get(self.hooks.secret_credential))
-                                   and self.hooks.verify(delivery, secret))
+        verified = self.verified_accounts(lambda account: bool(delivery.store) and account.store.lower() == delivery.store
+                                          and bool(secret := account.credentials.get(self.hooks.secret_credential))
+                                          and self.hooks.verify(delivery, secret))
+        account = self.receiving_account(verified)
         if account is None:
             return json_answer(401, error="the webhook signature does not verify for any account of this store")
         window = self.hooks.replay_window
@@ -228,20 +230,47 @@ class WebhookPipeline:
                              status=f"ignored: refund sync to NetSuite is not on for '{account.name}'")
         if delivery.payload is NOT_JSON:
             raise MalformedDelivery(f"malformed {delivery.topic} payload: the body is not JSON")
-        refunds = self.hooks.refunds(delivery, _StoreAccess(self.ledger, account, self.adapter_for(account)))
-        rows = [row for row in (self.to_netsuite.record(account, refund) for refund in refunds) if row is not None]
+        syncing = tuple(a for a in verified if a.direction is Direction.TO_NETSUITE)
+        refunds = self.hooks.refunds(delivery, _StoreAccess(self.ledger, syncing, self.adapter_for(account)))
+        rows, not_ours = [], []
+        for refund in refunds:
+            owners = self.owners(verified, refund.order_id)
+            if not owners:
+                not_ours.append(refund.order_id)
+            rows += [row for owner in owners if (row := self.to_netsuite.record(owner, refund)) is not None]
+        if refunds and not rows and not_ours:
+            return self.done(delivery, account, status=f"ignored: order {', '.join(dict.fromkeys(not_ours))} is "
+                                                       "synced by an account that does not sync refunds to NetSuite")
         if refunds and not rows:
             return self.done(delivery, account, status="ignored: pushed by the connector itself")
         return self.done(delivery, account, status="recorded", refund_ids=[row.id for row in rows])
 
     def account_for(self, verifies: Callable[[Account], bool]) -> Account | None:
-        """The account a delivery belongs to: one of this platform's accounts that ``verifies`` it (its
-        store, signed with its secret). One store may have two accounts signing with the same secret (one
-        per direction); the delivery is then the refund-to-NetSuite account's, so its refund is recorded
-        now rather than at the next scheduled run."""
-        verified = [account for account in self.ledger.accounts()
-                    if account.platform == self.platform and verifies(account)]
+        """The account a delivery is answered for: ``receiving_account`` of those that ``verifies`` it."""
+        return self.receiving_account(self.verified_accounts(verifies))
+
+    def verified_accounts(self, verifies: Callable[[Account], bool]) -> list[Account]:
+        """This platform's accounts that ``verifies`` a delivery (its store, signed with its secret). One
+        store may have several accounts signing with the same secret (one per direction, or the connector
+        set up twice): the delivery is then for each of them whose order it names."""
+        return [account for account in self.ledger.accounts() if account.platform == self.platform and verifies(account)]
+
+    @staticmethod
+    def receiving_account(verified: Sequence[Account]) -> Account | None:
+        """The account a delivery is answered and remembered for: the first that syncs refunds to NetSuite
+        (so its refunds are recorded now rather than at the next scheduled run), else the first."""
         return next((a for a in verified if a.direction is Direction.TO_NETSUITE), verified[0] if verified else None)
+
+    def owners(self, verified: Sequence[Account], order_id: str) -> list[Account]:
+        """The accounts a refund of ``order_id`` is recorded for: those syncing refunds to NetSuite that
+        synced the order, as each one's scheduled run would record it, and no other (an account that did
+        not sync the order has nothing to post it against). An order no account of the store synced goes
+        to the ``receiving_account``, whose post then says the order was not synced."""
+        synced = [a for a in verified if self.ledger.order_link(a.id, order_id) is not None]
+        if not synced:
+            receiving = self.receiving_account(verified)
+            return [receiving] if receiving is not None and receiving.direction is Direction.TO_NETSUITE else []
+        return [a for a in synced if a.direction is Direction.TO_NETSUITE]
 
     def done(self, delivery: Delivery, account: Account, **body: Any) -> httpx.Response:
         """A 200 for a handled delivery, remembered so a redelivery is acknowledged and ignored."""
@@ -253,7 +282,7 @@ class WebhookPipeline:
 @dataclass(frozen=True)
 class _StoreAccess:
     ledger: Ledger
-    account: Account
+    accounts: tuple[Account, ...]   # the store's accounts syncing refunds to NetSuite that verified the delivery
     adapter: Any
 
     def read(self, what: str, read: Callable[[], T]) -> T:
@@ -272,5 +301,6 @@ class _StoreAccess:
             raise StoreCannotAnswer(422, f"could not use {what}: {exc}") from exc
 
     def order_currency(self, order_id: str) -> str | None:
-        link = self.ledger.order_link(self.account.id, order_id)
-        return link.currency if link else None
+        """The currency of the order as whichever of ``accounts`` synced it recorded it (None: none did)."""
+        return next((link.currency for account in self.accounts
+                     if (link := self.ledger.order_link(account.id, order_id)) is not None), None)

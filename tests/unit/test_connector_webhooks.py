@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from connector import AccountSettings, Direction, RefundStatus
+from connector.model import OrderLink
 from connector.storefronts.shopify_webhooks import shopify_signature
 from tests.unit.connector_helpers import Routes, make_connector, shopify_refund
 
@@ -25,8 +26,9 @@ def connector(tmp_path):
     connector.close()
 
 
-def _account(connector, direction: Direction = Direction.TO_NETSUITE, store: str = "acme-outfitters"):
-    account = connector.add_account(name=f"Shop {store}", platform="shopify", store=store,
+def _account(connector, direction: Direction = Direction.TO_NETSUITE, store: str = "acme-outfitters",
+             name: str | None = None):
+    account = connector.add_account(name=name or f"Shop {store}", platform="shopify", store=store,
                                     credentials={"access_token": "shpat", "client_secret": SECRET},
                                     settings=AccountSettings())   # webhooks never reach NetSuite
     connector.ledger.update_account(account.id, direction=direction)   # the activation gate is tested elsewhere
@@ -126,6 +128,45 @@ def test_a_shop_with_an_account_per_direction_records_the_delivery_for_the_to_ne
     assert response.status_code == 200 and response.json()["status"] == "recorded"
     [row] = connector.refunds(account_id=to_ns.id)
     assert row.source_id == "901" and connector.refunds(account_id=from_ns.id) == []
+
+
+def _link(connector, account, order_id: str = "1001") -> None:
+    connector.ledger.save_order_link(OrderLink(
+        account_id=account.id, order_id=order_id, order_name=f"#{order_id}", sales_order_id="5001",
+        sales_order_tranid="SO5001", external_id=f"shopify-acme-outfitters-order-{order_id}", currency="USD"))
+
+
+def test_with_two_accounts_syncing_to_netsuite_the_refund_is_recorded_for_the_one_that_synced_its_order(connector) -> None:
+    """Two accounts on one store, both syncing refunds to NetSuite, only the second synced the order: the
+    refund is recorded for the second at once (not left to its next scheduled run), and not for the first."""
+    first, second = _account(connector, name="First"), _account(connector, name="Second")
+    _link(connector, second)
+    response = connector.handle_webhook(_delivery(BODY))
+    [row] = connector.refunds(account_id=second.id)
+    assert response.status_code == 200 and response.json()["refund_ids"] == [row.id]
+    assert connector.refunds(account_id=first.id) == []
+
+
+def test_with_two_accounts_that_synced_the_order_the_refund_is_recorded_for_each(connector) -> None:
+    """As each account's scheduled run would record it: once per account, never twice for one."""
+    accounts = [_account(connector, name="First"), _account(connector, name="Second")]
+    for account in accounts:
+        _link(connector, account)
+    connector.handle_webhook(_delivery(BODY))
+    connector.handle_webhook(_delivery(BODY, webhook_id="wh-2"))   # the same refund, as a new delivery
+    assert [[r.source_id for r in connector.refunds(account_id=a.id)] for a in accounts] == [["901"], ["901"]]
+
+
+def test_a_refund_of_an_order_only_a_from_netsuite_account_synced_is_not_recorded(connector) -> None:
+    """The store's to-NetSuite account did not sync the order; the from-NetSuite one did, and posting its
+    storefront refund to NetSuite would echo what that account syncs the other way. The answer says why."""
+    _account(connector)
+    from_ns = _account(connector, Direction.FROM_NETSUITE, name="From NetSuite")
+    _link(connector, from_ns)
+    response = connector.handle_webhook(_delivery(BODY))
+    assert response.status_code == 200 and connector.refunds() == []
+    status = response.json()["status"]
+    assert status.startswith("ignored") and "1001" in status and "pushed by the connector" not in status
 
 
 def test_a_delivery_signed_with_another_stores_secret_is_refused(connector) -> None:
