@@ -37,8 +37,10 @@ def says_none(message: str) -> bool:
 
 def answer_leaves_value_out(text: str) -> bool:
     """An answer to a webhook sender (which the sender's delivery log shows a person) says nothing in
-    place of a value: its text ``says_none``, or its JSON body has a member (at any depth) whose value is
-    null: a field the connector meant to fill and did not (a field with nothing to say is left out)."""
+    place of a value: its text ``says_none``, or it is a JSON object with members of which none holds
+    anything but null (``{"status": null}``: fields the connector meant to fill and did not). A member
+    that is null beside one that says something (``{"status": "recorded", "error": null}``, as many JSON
+    libraries write an unset field) and an empty body are fine."""
     if says_none(text):
         return True
     try:
@@ -46,14 +48,14 @@ def answer_leaves_value_out(text: str) -> bool:
     except ValueError:
         return False
 
-    def has_null(node: object) -> bool:
+    def says_something(node: object) -> bool:
         if isinstance(node, dict):
-            return any(value is None or has_null(value) for value in node.values())
+            return any(says_something(value) for value in node.values())
         if isinstance(node, list):
-            return any(value is None or has_null(value) for value in node)
-        return False
+            return any(says_something(value) for value in node)
+        return node is not None and node != ""
 
-    return has_null(body)
+    return isinstance(body, dict) and bool(body) and not says_something(body)
 
 
 def assert_no_missing_value(message: str, what: str) -> None:
