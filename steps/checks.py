@@ -511,24 +511,6 @@ def webhook_address_not_found(world: ScenarioWorld) -> None:
         f"{answer.text[:500]}")
 
 
-@then("the connector's answer to the refund's webhook names the refund it recorded",
-      "the connector's answer to the refund's webhook names the refund it recorded")
-def webhook_answer_names_refund(world: ScenarioWorld) -> None:
-    """The refund the connector recorded for the order (its latest) is named, by the connector's id for it
-    or the storefront's, in the answer to a delivery the connector acknowledged: the sender's delivery log
-    then shows what became of the delivery, and an answer that says nothing of it, or that it was ignored
-    while it was recorded, names nothing."""
-    refund = world.latest_refund()
-    answers = [answer for answer in world.webhook_answers if answer.method == "POST" and 200 <= answer.status < 300]
-    assert answers, "no webhook delivery reached the connector and was acknowledged in this scenario"
-    names = [name for name in (refund.id, refund.source_id) if name]
-    named = [answer for answer in answers
-             if any(re.search(rf"(?<![\w-]){re.escape(str(name))}(?![\w-])", answer.text) for name in names)]
-    assert named, (f"no acknowledgement of the {len(answers)} webhook deliveries names refund {refund.source_id} "
-                   f"(the connector's {refund.id}), which the connector recorded: "
-                   + "; ".join(answer.text[:200] for answer in answers))
-
-
 @then("no other account recorded a refund of the order", "no other account recorded a refund of the order")
 def no_other_account_recorded(world: ScenarioWorld) -> None:
     """Only the account that synced the order holds refunds of it: every other account of the scenario
