@@ -5,7 +5,9 @@ mutmut (the ``mutation`` extra) mutates the connector modules named in pyproject
 This module drives it and reads its results: ``run`` tests the mutants not tested yet (all of them,
 or a seeded sample per module) and then reports; ``report`` only reports. The score of a module is
 killed / (killed + survived), where a survivor triaged as equivalent in docs/mutation-triage.toml
-counts in neither. Timeouts, mutants no scenario reaches and mutants not tested yet are counted
+counts in neither; nor does one triaged as wording (only the words of a message change, and the
+certification holds no connector to its words), but the report prints the score counting those as
+survived beside it. Timeouts, mutants no scenario reaches and mutants not tested yet are counted
 beside it; the functions no scenario runs are known from mutmut's recorded stats without testing
 their mutants, and are listed. A low score is a measurement, not an error: only a failed run or a bad triage file makes
 the command exit non-zero.
@@ -28,7 +30,7 @@ from harness.exit_codes import ExitCode
 
 MUTANTS_DIR = Path("mutants")
 TRIAGE_FILE = Path("docs") / "mutation-triage.toml"
-VERDICTS = ("equivalent", "needs scenario")
+VERDICTS = ("equivalent", "wording", "needs scenario")
 PRIORITIES = ("low",)
 DEFAULT_SEED = 20261206
 # the packages pyproject.toml ships ([tool.setuptools.packages.find]); the scenarios import each of them
@@ -69,7 +71,7 @@ class Mutant:
 class ModuleScore:
     module: str
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
-        ("killed", "survived", "equivalent", "timeout", "no tests", "not checked", "other"), 0))
+        ("killed", "survived", "equivalent", "wording", "timeout", "no tests", "not checked", "other"), 0))
 
     @property
     def total(self) -> int:
@@ -78,6 +80,12 @@ class ModuleScore:
     @property
     def score(self) -> float | None:
         decided = self.counts["killed"] + self.counts["survived"]
+        return self.counts["killed"] / decided if decided else None
+
+    @property
+    def score_counting_wording(self) -> float | None:
+        """The score if the survivors that change only a message's words counted as survived."""
+        decided = self.counts["killed"] + self.counts["survived"] + self.counts["wording"]
         return self.counts["killed"] / decided if decided else None
 
 
@@ -179,8 +187,8 @@ def build_report(mutants: list[Mutant], triage: dict[str, Triage]) -> Report:
         if column == "survived":
             if entry is not None and entry.function_hash == mutant.function_hash:
                 used.add(mutant.name)
-                if entry.verdict == "equivalent":
-                    column = "equivalent"
+                if entry.verdict in ("equivalent", "wording"):
+                    column = entry.verdict
                 else:
                     needs_scenario.append((mutant, entry))
             else:
@@ -225,23 +233,24 @@ def _interval(module: ModuleScore) -> str:
 
 
 def render(report: Report) -> str:
-    columns = ("killed", "survived", "equivalent", "timeout", "no tests", "not checked", "other")
+    columns = ("killed", "survived", "equivalent", "wording", "timeout", "no tests", "not checked", "other")
     width = max([len("module")] + [len(m.module) for m in report.modules])
     header = (f"{'module':<{width}} {'mutants':>7} " + " ".join(f"{c:>11}" for c in columns)
-              + f" {'score':>6}  {'95% interval':<12}")
+              + f" {'score':>6} {'+wording':>8}  {'95% interval':<12}")
     lines = [header, "-" * len(header)]
     total = ModuleScore("total")
     for module in report.modules:
         lines.append(f"{module.module:<{width}} {module.total:>7} "
                      + " ".join(f"{module.counts[c]:>11}" for c in columns)
-                     + f" {_percent(module.score):>6}  {_interval(module)}")
+                     + f" {_percent(module.score):>6} {_percent(module.score_counting_wording):>8}  {_interval(module)}")
         for column in columns:
             total.counts[column] += module.counts[column]
     lines.append("-" * len(header))
     lines.append(f"{'total':<{width}} {total.total:>7} " + " ".join(f"{total.counts[c]:>11}" for c in columns)
-                 + f" {_percent(total.score):>6}")
-    lines.append("score = killed / (killed + survived); survivors triaged equivalent count in neither "
-                 f"({TRIAGE_FILE}).\nWhere only a random sample was tested ('not checked' > 0), the interval is "
+                 + f" {_percent(total.score):>6} {_percent(total.score_counting_wording):>8}")
+    lines.append("score = killed / (killed + survived); survivors triaged equivalent or wording count in neither "
+                 f"({TRIAGE_FILE}).\n+wording = killed / (killed + survived + wording): the score if the survivors that "
+                 "change only a message's words\n(which the certification holds no connector to) counted as survived.\nWhere only a random sample was tested ('not checked' > 0), the interval is "
                  "where the module's score lies with 95% confidence (Wilson).")
     if report.unreached:
         lines.append(f"\n{len(report.unreached)} function(s) no certification scenario runs, with their mutants "
@@ -260,7 +269,8 @@ def render(report: Report) -> str:
     return "\n".join(lines)
 
 
-def sample(mutants: list[Mutant], per_module: int | None, seed: int, retest_survivors: bool = False) -> list[str]:
+def sample(mutants: list[Mutant], per_module: int | None, seed: int, retest_survivors: bool = False,
+           retest_all: bool = False) -> list[str]:
     """The mutants to test: per module, a seeded sample of ``per_module`` (or all), minus those already tested.
 
     A module's mutants that have a result already count towards its ``per_module``; the rest is drawn
@@ -270,14 +280,20 @@ def sample(mutants: list[Mutant], per_module: int | None, seed: int, retest_surv
     mutants changed), but the results mutmut kept still count: only as many are drawn as mutmut dropped
     (the mutants of changed functions), never a whole new sample tested beside the old one. mutmut
     keeps a survivor's result even after scenarios are added, so ``retest_survivors`` tests every
-    survivor of the selected modules again: the sample's survivors, whatever order the code now gives."""
+    survivor of the selected modules again: the sample's survivors, whatever order the code now gives.
+    ``retest_all`` tests every mutant with a result again, killed ones too: a check loosened (so that
+    it no longer holds connectors to one connector's words, say) can let a killed mutant survive, and
+    mutmut never re-tests a killed mutant of unchanged code."""
     chosen: list[str] = []
     by_module: dict[str, list[Mutant]] = {}
     for mutant in mutants:
         by_module.setdefault(mutant.module, []).append(mutant)
     for module, members in sorted(by_module.items()):
         members = sorted(members, key=lambda m: m.name)
-        survivors = [m for m in members if m.status == "survived"] if retest_survivors else []
+        if retest_all:
+            survivors = [m for m in members if m.status != "not checked"]
+        else:
+            survivors = [m for m in members if m.status == "survived"] if retest_survivors else []
         if per_module is not None:
             # a seeded order per module whose first N are the sample: a larger N extends a smaller one
             random.Random(f"{seed}:{module}").shuffle(members)
@@ -336,11 +352,11 @@ def forget_test_coverage(root: Path) -> bool:
 
 
 def run(root: Path, per_module: int | None, seed: int, max_children: int, modules: list[str],
-        retest_survivors: bool = False) -> None:
+        retest_survivors: bool = False, retest_all: bool = False) -> None:
     mutmut = Path(sys.executable).parent / "mutmut"
     if not mutmut.exists():
         raise MutationScoreError(f"{mutmut} is missing: install the extra with pip install -e '.[mutation]'")
-    if retest_survivors and forget_test_coverage(root):
+    if (retest_survivors or retest_all) and forget_test_coverage(root):
         print("mutation-score: collecting which scenarios reach each function afresh (scenarios may have "
               "changed since mutmut recorded it)", flush=True)
     generate(root, max_children)
@@ -349,7 +365,7 @@ def run(root: Path, per_module: int | None, seed: int, max_children: int, module
     if modules and not mutants:
         raise MutationScoreError(f"no mutants in {', '.join(modules)}; the mutated modules are those "
                                  "only_mutate names in pyproject.toml [tool.mutmut]")
-    todo = sample(mutants, per_module, seed, retest_survivors)
+    todo = sample(mutants, per_module, seed, retest_survivors, retest_all)
     if not todo:
         print("mutation-score: every selected mutant has a result already (mutmut re-tests a mutant when its "
               "function changes)")
@@ -380,6 +396,9 @@ def main(argv: list[str] | None = None) -> int:
     run_parser.add_argument("--retest-survivors", action="store_true",
                             help="test the survivors again too (after adding or changing scenarios: mutmut keeps their "
                                  "result), with the scenarios' coverage of each function collected afresh")
+    run_parser.add_argument("--retest-all", action="store_true",
+                            help="test every mutant that has a result again, killed ones too (after loosening a "
+                                 "check: mutmut never re-tests a killed mutant of unchanged code)")
     sub.add_parser("report", help="report the results mutmut has, without running anything")
     args = parser.parse_args(argv)
     root = args.root.resolve()
@@ -391,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise MutationScoreError(f"--sample {args.sample}: sample at least 1 mutant per module")
             if args.max_children < 1:
                 raise MutationScoreError(f"--max-children {args.max_children}: at least 1")
-            run(root, args.sample, args.seed, args.max_children, args.module, args.retest_survivors)
+            run(root, args.sample, args.seed, args.max_children, args.module, args.retest_survivors, args.retest_all)
         triage = load_triage(root / TRIAGE_FILE)
         mutants = load_mutants(root)
         if not mutants:

@@ -102,7 +102,7 @@ def test_a_triage_of_changed_code_or_of_a_killed_mutant_no_longer_applies(projec
 
 
 @pytest.mark.parametrize(("line", "problem"), [
-    ('"m" = { verdict = "maybe", function = "a", why = "x" }', "has verdict 'maybe'; use one of equivalent, needs scenario"),
+    ('"m" = { verdict = "maybe", function = "a", why = "x" }', "has verdict 'maybe'; use one of equivalent, wording, needs scenario"),
     ('"m" = { verdict = "equivalent", why = "x" }', "m names no function hash"),
     ('"m" = { verdict = "equivalent", function = "a", why = " " }', "m says no why"),
     ('"m" = { verdict = "equivalent", function = "a", why = "x", priority = "high" }', "has priority 'high'"),
@@ -151,6 +151,23 @@ def test_after_the_code_changes_the_sample_keeps_its_results_and_draws_only_what
     assert len(drawn) == 1 and drawn[0] not in results
     retest = ms.sample(changed, 5, seed=7, retest_survivors=True)
     assert sorted(retest[:2]) == sorted(first[:2]) and len(retest) == 3
+    # a loosened check can let a killed mutant survive: --retest-all tests every result again
+    retest_all = ms.sample(changed, 5, seed=7, retest_all=True)
+    assert sorted(retest_all[:4]) == sorted(results) and len(retest_all) == 5
+
+
+def test_a_wording_survivor_counts_in_neither_side_but_the_score_counting_it_is_printed(project: Path) -> None:
+    write_triage(project, '[survivors]\n'
+                 '"connector.claims.x_confirm_claim__mutmut_2" = { verdict = "wording", function = "aaaaaaaaaaaa", '
+                 'why = "only the words of the refusal change" }\n'
+                 '"connector.claims.x_confirm_claim__mutmut_3" = { verdict = "equivalent", function = "aaaaaaaaaaaa", '
+                 'why = "the same query either way" }\n')
+    report = ms.build_report(ms.load_mutants(project, STATUS.get), ms.load_triage(project / ms.TRIAGE_FILE))
+    claims = report.modules[0]
+    assert (claims.counts["wording"], claims.counts["equivalent"], claims.counts["survived"]) == (1, 1, 0)
+    assert (claims.score, claims.score_counting_wording) == (1.0, 0.5)
+    row = next(line for line in ms.render(report).splitlines() if line.startswith("connector/claims.py"))
+    assert row.split()[-4:] == ["100%", "50%", "all", "tested"]
 
 
 def test_report_command_without_results_says_what_to_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
