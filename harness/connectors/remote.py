@@ -233,10 +233,14 @@ def _failure(answer: httpx.Response, what: str) -> Exception:
     if kind not in _REFUSALS:
         return RemoteConnectorFailure(f"{what} failed: the connector answered {answer.status_code} with an unknown "
                                       f"error type {kind!r}: {answer.text[:2000]!r}")
-    missing = error.get("missing") or []
-    if missing and not all(item in message for item in missing):
-        message = f"{message} (missing: {', '.join(map(str, missing))})"
-    return _REFUSALS[kind](message)
+    if kind != "activation_refused":
+        return _REFUSALS[kind](message)
+    missing = error.get("missing")
+    if not isinstance(missing, list) or not missing or not all(item in seam.PREREQUISITES for item in missing):
+        return RemoteConnectorFailure(f"{what} failed: an activation_refused error's missing must list every unmet "
+                                      f"prerequisite, each one of {', '.join(seam.PREREQUISITES)}; the connector "
+                                      f"answered {answer.status_code}: {answer.text[:2000]!r}")
+    return seam.ActivationRefused(message, missing=missing)
 
 
 def _string(answer: dict[str, Any], key: str, what: str, *, nullable: bool = False,
