@@ -39,6 +39,7 @@ class PlacedOrder:
     lines: tuple[PlacedLine, ...]
     shipping: Decimal
     payment_id: str | None = None
+    number: str | None = None   # what the storefront shows a merchant the order as, where that is not its id
 
 
 @dataclass(frozen=True)

@@ -286,7 +286,7 @@ def post_again(world: ScenarioWorld) -> None:
 @when("I try to post the refund again", "I try to post the refund again")
 def try_post_again(world: ScenarioWorld) -> None:
     """Post once more on the latest refund row; a refusal (e.g. the refund is canceled) is remembered
-    for "Then posting is refused because ..."."""
+    for "Then posting the refund is refused"."""
     try:
         world.connector.post(world.latest_refund().id)
     except seam.OperationRefused as refusal:

@@ -126,7 +126,7 @@ class ShopifyDriver(PlatformDriver):
         lines = tuple(PlacedLine(str(li["id"]), li["sku"], li["quantity"]) for li in order["line_items"])
         shipping = sum((_paid(s["price_set"]) for s in order.get("shipping_lines", [])), Decimal(0))
         return PlacedOrder(self.platform, str(order["id"]), order["presentment_currency"],
-                           _paid(order["total_price_set"]), lines, shipping)
+                           _paid(order["total_price_set"]), lines, shipping, number=order["name"])
 
     def refund(self, order: PlacedOrder, request: StorefrontRefundRequest) -> str:
         if request.amount is not None and not (request.lines or request.whole_order or request.shipping):
