@@ -236,7 +236,7 @@ def all_posted(world: ScenarioWorld) -> None:
     assert all(r.status == seam.POSTED for r in rows), describe_rows(world, rows, world.order)
 
 
-@then('the refund shows an error containing "{text:Text}"', 'the refund shows an error containing "never synced"')
+@then('the refund shows an error containing "{text:Text}"', 'the refund shows an error containing "accounting period"')
 def refund_error(world: ScenarioWorld, text: str) -> None:
     """The row is in Error and its message, the one a person hovers to read, explains why."""
     refund = world.latest_refund()

@@ -191,7 +191,7 @@ def retrieve_only(world: ScenarioWorld) -> None:
 
 @when("I try to retrieve the refunds of the order", "I try to retrieve the refunds of the order")
 def try_retrieve(world: ScenarioWorld) -> None:
-    """The manual retrieve; a refusal is remembered for "Then retrieving is refused because ..."."""
+    """The manual retrieve; a refusal is remembered for "Then retrieving is refused, naming the storefront ..."."""
     try:
         world.connector.retrieve_refunds(world.account.id, world.order.placed.order_id)
     except seam.OperationRefused as refusal:

@@ -65,7 +65,7 @@ def test_report_rows_and_verdict_come_from_the_scenarios(project: pytest.Pyteste
         assert list(row["storefront_refund_total"]) == ["USD"] and float(row["storefront_refund_total"]["USD"]) > 0
         # a refusal never turned a direction on, yet it tests sync to NetSuite: it fails that row
         assert row["verdict"] == "failed" and row["scenarios_failed"] == 1, row
-        assert any("A refusal that does not say" in reason for reason in row["reasons"])
+        assert any("A refusal that does not list" in reason for reason in row["reasons"])
     assert data["scenarios"]["failed_without_cell"] == []
     assert data["headline"] == "Failed: every storefront and direction (9 storefronts, 16 rows)"
 
