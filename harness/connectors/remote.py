@@ -236,10 +236,13 @@ def _failure(answer: httpx.Response, what: str) -> Exception:
     if kind != "activation_refused":
         return _REFUSALS[kind](message)
     missing = error.get("missing")
-    if not isinstance(missing, list) or not missing or not all(item in seam.PREREQUISITES for item in missing):
+    unknown = [item for item in missing if item not in seam.PREREQUISITES] if isinstance(missing, list) else []
+    if not isinstance(missing, list) or not missing or unknown:
+        wrong = (f"names no prerequisite of the protocol: {', '.join(map(repr, unknown))}" if unknown
+                 else "is missing" if missing is None else f"is {missing!r}")
         return RemoteConnectorFailure(f"{what} failed: an activation_refused error's missing must list every unmet "
-                                      f"prerequisite, each one of {', '.join(seam.PREREQUISITES)}; the connector "
-                                      f"answered {answer.status_code}: {answer.text[:2000]!r}")
+                                      f"prerequisite, each one of {', '.join(seam.PREREQUISITES)}; it {wrong}. "
+                                      f"The connector answered {answer.status_code}: {answer.text[:2000]!r}")
     return seam.ActivationRefused(message, missing=missing)
 
 

@@ -108,6 +108,8 @@ def test_an_activation_refusal_without_its_unmet_prerequisites_by_name_is_a_conn
     failure = _failure(httpx.Response(409, json={"error": error}), "enable_refund_sync")
     assert isinstance(failure, RemoteConnectorFailure)
     assert "missing must list every unmet prerequisite, each one of order_sync_active" in str(failure)
+    assert {None: "it is missing.", (): "it is [].", ("order sync is not active",): "it names no prerequisite of "
+            "the protocol: 'order sync is not active'."}[missing if missing is None else tuple(missing)] in str(failure)
 
 
 def test_anything_else_is_a_connector_failure_quoting_its_answer(remote):
