@@ -16,7 +16,7 @@ from connector.activation import (PrerequisiteReport, check_direction_change, ch
                                   validate_new_account)
 from connector.claims import CLAIM_LEASE, ClaimLost, claimed
 from connector.crashpoints import reached
-from connector.errors import ActivationRefused, ConnectorError, RemoteError, error_facts
+from connector.errors import ActivationRefused, ConnectorError, Prerequisite, RemoteError, Unmet, error_facts
 from connector.from_netsuite import FromNetSuite
 from connector.identifiers import checked_id
 from connector.ledger import Ledger, LedgerRefund
@@ -147,7 +147,8 @@ class Connector:
             try:   # webhooks make refunds arrive at once; the schedule would find them anyway
                 self._adapter(account).register_refund_webhook(address)
             except RemoteError as exc:
-                missing = [f"the refund webhook could not be registered with {exc.system} ({exc})"]
+                missing = [Unmet(Prerequisite.REFUND_WEBHOOKS_SUBSCRIBED,
+                                 f"the refund webhook could not be registered with {exc.system} ({exc})")]
                 raise ActivationRefused(refusal_message(account, missing), missing=missing) from exc
             webhook_registered = True
         now = self.clock.now()

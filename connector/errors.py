@@ -77,10 +77,36 @@ class ConnectorError(Exception):
         return self.message
 
 
+class Prerequisite(str, Enum):
+    """What refund sync needs before it may be switched on (the certification seam names them alike)."""
+
+    ORDER_SYNC_ACTIVE = "order_sync_active"
+    TEST_ORDER_SYNCED = "test_order_synced"
+    TEST_ORDER_BILLED = "test_order_billed"
+    ITEMS_MAPPED = "items_mapped"
+    GENERIC_REFUND_ITEM = "generic_refund_item"
+    GENERIC_REFUND_ITEM_OTHER_CHARGE = "generic_refund_item_other_charge"
+    NETSUITE_REACHABLE = "netsuite_reachable"
+    REFUND_WEBHOOKS_SUBSCRIBED = "refund_webhooks_subscribed"
+    STOREFRONT_CREATES_REFUNDS = "storefront_creates_refunds"
+    OTHER_DIRECTION_OFF = "other_direction_off"
+
+
+@dataclass(frozen=True)
+class Unmet:
+    """One prerequisite that is not met, and what a person reads about it."""
+
+    prerequisite: Prerequisite
+    detail: str
+
+    def __str__(self) -> str:
+        return self.detail
+
+
 class ActivationRefused(ConnectorError):
     """Refund sync cannot be switched on; ``missing`` lists every unmet prerequisite."""
 
-    def __init__(self, message: str, missing: list[str] | None = None) -> None:
+    def __init__(self, message: str, missing: list[Unmet] | None = None) -> None:
         super().__init__(message)
         self.missing = list(missing or [])
 

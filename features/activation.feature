@@ -10,7 +10,7 @@ Feature: Activating refund sync: one direction per account
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
     When I try to enable refund sync from NetSuite
-    Then activation is refused because "refunded twice"
+    Then activation is refused for the unmet prerequisite other_direction_off
     And refund sync runs to NetSuite for the account
 
   @both_directions
@@ -35,7 +35,7 @@ Feature: Activating refund sync: one direction per account
     Given a storefront connected to NetSuite with the test order billed
     And the storefront answers the next request to subscribe to refund webhooks with 403
     When I try to enable refund sync to NetSuite
-    Then activation is refused because "webhook"
+    Then activation is refused for the unmet prerequisite refund_webhooks_subscribed
     And refund sync is off for the account
 
   @refund_webhooks @to_netsuite
@@ -73,7 +73,8 @@ Feature: Activating refund sync: one direction per account
     Given a storefront connected to NetSuite with the test order billed
     And the storefront times out on the next request to subscribe to refund webhooks
     When I try to enable refund sync to NetSuite
-    Then activation is refused because "webhook"
+    Then activation is refused for the unmet prerequisite refund_webhooks_subscribed
+    And the refusal names the storefront
     And refund sync is off for the account
 
   # The article's FAQ, one scenario per question.
@@ -88,15 +89,14 @@ Feature: Activating refund sync: one direction per account
   Scenario: FAQ - the prerequisites are order sync working and a test order billed in NetSuite
     Given a storefront connected to NetSuite
     When I try to enable refund sync in the direction under test
-    Then activation is refused because "order sync is not active"
-    And the refusal also says "no test order"
+    Then activation is refused for the unmet prerequisites order_sync_active and test_order_synced
 
   @both_directions
   Scenario: FAQ - refund sync cannot run in both directions
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled from NetSuite
     When I try to enable refund sync to NetSuite
-    Then activation is refused because "unsupported"
+    Then activation is refused for the unmet prerequisite other_direction_off
 
   # Only where the connector sends tax per refunded line can NetSuite's own tax engine override it.
   @line_items @to_netsuite

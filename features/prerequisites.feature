@@ -11,7 +11,7 @@ Feature: Refund sync prerequisites
   Scenario: Refund sync is refused while order sync is not active
     Given a storefront connected to NetSuite
     When I try to enable refund sync in the direction under test
-    Then activation is refused because "order sync is not active"
+    Then activation is refused for the unmet prerequisite order_sync_active
     And refund sync is off for the account
 
   @storefront
@@ -41,7 +41,7 @@ Feature: Refund sync prerequisites
     Given a storefront connected to NetSuite with order sync active
     And a paid test order synced to NetSuite
     When I try to enable refund sync in the direction under test
-    Then activation is refused because "billed"
+    Then activation is refused for the unmet prerequisite test_order_billed
     And refund sync is off for the account
 
   @each_direction
@@ -56,28 +56,27 @@ Feature: Refund sync prerequisites
   Scenario: A test order that was never synced cannot satisfy the prerequisites
     Given a storefront connected to NetSuite with order sync active
     When I try to enable refund sync in the direction under test
-    Then activation is refused because "no test order has been synced"
-    And activation is refused because "then bill it in NetSuite"
+    Then activation is refused for the unmet prerequisite test_order_synced
 
   @storefront @to_netsuite
   Scenario: An order with an item NetSuite does not know cannot be the test order
     Given a storefront connected to NetSuite with order sync active
     And a paid test order with an item NetSuite does not know
     When I sync the test order to NetSuite
-    Then order sync fails because "has no NetSuite item"
+    Then order sync fails, naming the item NetSuite does not know by its SKU
     When I try to enable refund sync to NetSuite
-    Then activation is refused because "no test order"
+    Then activation is refused for the unmet prerequisite test_order_synced
 
   @each_direction
   Scenario: Refund sync needs a generic refund item for amount-only parts
     Given a storefront connected to NetSuite with the test order billed
     And the account has no generic refund item configured
     When I try to enable refund sync in the direction under test
-    Then activation is refused because "generic refund item is not configured"
+    Then activation is refused for the unmet prerequisite generic_refund_item
 
   @storefront @to_netsuite
   Scenario: The generic refund item must be an Other Charge for Sale item
     Given a storefront connected to NetSuite with the test order billed
     And the account's generic refund item is an inventory item
     When I try to enable refund sync to NetSuite
-    Then activation is refused because "not an Other Charge for Sale item"
+    Then activation is refused for the unmet prerequisite generic_refund_item_other_charge

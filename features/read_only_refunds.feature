@@ -12,8 +12,7 @@ Feature: Storefronts whose refunds are read-only
   Scenario: Refund sync towards a storefront that cannot create refunds is refused, saying why
     Given a storefront connected to NetSuite with the test order billed
     When I try to turn on refund sync from NetSuite, which the storefront cannot take
-    Then activation is refused because "refunds cannot be created in the storefront"
-    And the refusal also says "refund sync to NetSuite instead"
+    Then activation is refused for the unmet prerequisite storefront_creates_refunds
     And refund sync is off for the account
 
   Scenario: A merchant refund made in the storefront is posted to NetSuite once

@@ -82,7 +82,7 @@ Feature: What the connector does across scheduled runs
     And a second worker of the connector claims the refund and dies before sending it
     And another worker of the connector runs the scheduled sync 5 minutes later
     And I try to post the refund again
-    Then posting is refused because "worker"
+    Then posting the refund is refused
     And the other side received no request to create refund
     And the connector has retrieved 1 refund for the order
     When the scheduled refund sync runs

@@ -67,6 +67,7 @@ class OrderUnderTest:
     spec: OrderSpec
     sales_order_id: str | None = None
     billed: tuple[str, str] | None = None  # (record type, id) once billed
+    deleted_sales_order_number: str | None = None  # the number (tranId) its sales order had, once a user deleted it
     in_storefront: bool = True  # False for an order typed into NetSuite by hand
     _meant: Meant = field(default_factory=Meant, repr=False)
 

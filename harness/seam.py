@@ -30,9 +30,35 @@ class SeamError(Exception):
     """Base of what a connector under test raises to refuse an operator's request."""
 
 
+# What refund sync needs before it may be switched on, by name: an ActivationRefused lists, in ``missing``,
+# each one that is not met. These names are the protocol's (docs/connector-protocol.md); a person reads the message.
+ORDER_SYNC_ACTIVE = "order_sync_active"                  # order sync is on for the account
+TEST_ORDER_SYNCED = "test_order_synced"                  # an order of the account has been synced to NetSuite
+TEST_ORDER_BILLED = "test_order_billed"                  # a synced order is billed in NetSuite (cash sale or invoice)
+ITEMS_MAPPED = "items_mapped"                            # every item of the synced orders has a NetSuite item
+GENERIC_REFUND_ITEM = "generic_refund_item"              # a generic refund item is set and exists in NetSuite
+GENERIC_REFUND_ITEM_OTHER_CHARGE = "generic_refund_item_other_charge"  # ... and is an Other Charge for Sale item
+NETSUITE_REACHABLE = "netsuite_reachable"                # NetSuite answered the checks above
+REFUND_WEBHOOKS_SUBSCRIBED = "refund_webhooks_subscribed"  # the storefront took the refund webhook subscription
+STOREFRONT_CREATES_REFUNDS = "storefront_creates_refunds"  # the storefront's API can create refunds (from NetSuite)
+OTHER_DIRECTION_OFF = "other_direction_off"              # refund sync is off in the other direction
+DIRECTION_OFFERED = "direction_offered"                  # the connector syncs refunds this way for the platform
+PREREQUISITES = (ORDER_SYNC_ACTIVE, TEST_ORDER_SYNCED, TEST_ORDER_BILLED, ITEMS_MAPPED, GENERIC_REFUND_ITEM,
+                 GENERIC_REFUND_ITEM_OTHER_CHARGE, NETSUITE_REACHABLE, REFUND_WEBHOOKS_SUBSCRIBED,
+                 STOREFRONT_CREATES_REFUNDS, OTHER_DIRECTION_OFF, DIRECTION_OFFERED)
+
+
 class ActivationRefused(SeamError):
-    """Refund sync cannot be switched on (prerequisites unmet, or the other direction is on).
-    The message is what the connector shows a person; scenarios check that it names the reason."""
+    """Refund sync cannot be switched on. The message is what the connector shows a person; ``missing``
+    names each unmet prerequisite (``PREREQUISITES``), which is what scenarios check."""
+
+    def __init__(self, message: str, missing: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        unknown = [name for name in missing if name not in PREREQUISITES]
+        if unknown:
+            raise ValueError(f"unknown prerequisite(s) {', '.join(map(repr, unknown))}: "
+                             f"each must be one of {', '.join(PREREQUISITES)}")
+        self.missing: tuple[str, ...] = tuple(missing)
 
 
 class OrderSyncFailed(SeamError):
@@ -150,7 +176,7 @@ class ConnectorUnderTest(Protocol):
         ...
     # --- activation and direction ---
     def enable_refund_sync(self, account_id: str, direction: str) -> None:
-        """Turn refund sync on in one direction; raises ActivationRefused with the reasons."""
+        """Turn refund sync on in one direction; raises ActivationRefused naming every unmet prerequisite."""
         ...
     def disable_refund_sync(self, account_id: str) -> None: ...
     def direction(self, account_id: str) -> str: ...

@@ -43,6 +43,7 @@ class PlacedOrder:
     shipping_method: str | None = None
     # the user name a marketplace names the buyer by, where its API names buyers that way
     buyer_username: str | None = None
+    number: str | None = None   # what the storefront shows a merchant the order as, where that is not its id
 
 
 @dataclass(frozen=True)

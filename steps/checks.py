@@ -10,7 +10,7 @@ from harness import seam
 from harness.expected import OrderUnderTest
 from harness.scenario import ScenarioWorld
 from simulators.core.orders import price_order
-from steps.vocabulary import then
+from steps.vocabulary import register_type, then
 
 
 def _mentions(world: ScenarioWorld, message: str | None, text: str) -> bool:
@@ -82,14 +82,46 @@ def _refusal(world: ScenarioWorld) -> str:
     return str(refusal)
 
 
-@then('activation is refused because "{reason:Text}"', 'activation is refused because "order sync is not active"')
-@then('the refusal also says "{reason:Text}"', 'the refusal also says "no test order"')
-def refused_because(world: ScenarioWorld, reason: str) -> None:
-    """The refusal message names the reason (case-insensitive substring), with no value missing from
-    it (``says_none``)."""
+_PREREQUISITE = "|".join(seam.PREREQUISITES)
+
+
+@register_type("Prerequisites", rf"(?:{_PREREQUISITE})(?:(?:, | and )(?:{_PREREQUISITE}))*",
+               f"{seam.ORDER_SYNC_ACTIVE} and {seam.TEST_ORDER_SYNCED}",
+               "prerequisites of refund sync by their seam names (seam.PREREQUISITES), joined by ', ' or ' and '")
+def _prerequisites(text: str) -> tuple[str, ...]:
+    return tuple(re.split(r", | and ", text))
+
+
+@then("activation is refused for the unmet prerequisite {prerequisites:Prerequisites}",
+      f"activation is refused for the unmet prerequisite {seam.ORDER_SYNC_ACTIVE}")
+@then("activation is refused for the unmet prerequisites {prerequisites:Prerequisites}",
+      f"activation is refused for the unmet prerequisites {seam.ORDER_SYNC_ACTIVE} and {seam.TEST_ORDER_SYNCED}")
+def refused_for_prerequisites(world: ScenarioWorld, prerequisites: tuple[str, ...]) -> None:
+    """The connector refused activation, listing each of these prerequisites among the unmet ones
+    (``ActivationRefused.missing``: the names, not the words, so any connector's own wording passes), with
+    a message a person reads that gives no None for a value (``says_none``)."""
+    refusal = world.scenario.refusal
+    assert isinstance(refusal, seam.ActivationRefused), "refund sync was activated; a refusal was expected"
+    unlisted = [name for name in prerequisites if name not in refusal.missing]
+    assert not unlisted, (f"the refusal does not list {', '.join(unlisted)} among the unmet prerequisites "
+                          f"(it lists {', '.join(refusal.missing) or 'none'}): {refusal}")
+    assert str(refusal).strip(), "the refusal has no message for a person"
+    assert_no_missing_value(str(refusal), "the refusal")
+
+
+@then("the refusal names the storefront", "the refusal names the storefront")
+def refusal_names_storefront(world: ScenarioWorld) -> None:
+    """The activation refusal's message names the account's storefront (its name or registry name, as a word
+    of its own), so a person knows which system to look at."""
     message = _refusal(world)
-    assert reason.lower() in message.lower(), f"refusal does not mention {reason!r}: {message}"
-    assert_no_missing_value(message, "the refusal")
+    platform = world.account.platform
+    assert _names_word(message, platform.display_name, platform.name), (
+        f"the refusal does not name the storefront ({platform.display_name}): {message}")
+
+
+def _names_word(message: str | None, *names: str) -> bool:
+    """``message`` says one of ``names`` as a word of its own (case-insensitive)."""
+    return any(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", message or "", re.IGNORECASE) for name in names)
 
 
 @then("adding the account is refused, naming every platform the connector syncs",
@@ -105,23 +137,30 @@ def account_refused_naming_platforms(world: ScenarioWorld) -> None:
     assert not unnamed, f"the refusal does not name {', '.join(unnamed)} among the platforms it syncs: {message}"
 
 
-@then('order sync fails because "{reason:Text}"', 'order sync fails because "has no NetSuite item"')
-def order_sync_failed(world: ScenarioWorld, reason: str) -> None:
-    """Order sync refused the order, saying why."""
+@then("order sync fails, naming the item NetSuite does not know by its SKU",
+      "order sync fails, naming the item NetSuite does not know by its SKU")
+def order_sync_failed_naming_unknown_item(world: ScenarioWorld) -> None:
+    """Order sync refused the order, and its message names each SKU of the order that has no NetSuite item
+    (what the merchant must create or map)."""
     failure = world.scenario.failure
     assert failure is not None, "order sync succeeded; a failure was expected"
-    assert _mentions(world, str(failure), reason), (
-        f"failure does not mention {reason!r}: {world.explain_lines(str(failure))}")
+    known = {item.sku for item in world.catalog}
+    unknown = sorted({line.sku for line in world.order.spec.lines} - known)
+    assert unknown, "every item of the order is in NetSuite: the scenario meant one that is not"
+    unnamed = [sku for sku in unknown if not _names_word(str(failure), sku)]
+    assert not unnamed, f"the failure does not name SKU {', '.join(unnamed)}: {failure}"
+    assert_no_missing_value(str(failure), "the failure")
 
 
-@then('posting is refused because "{reason:Text}"', 'posting is refused because "canceled"')
-def posting_refused(world: ScenarioWorld, reason: str) -> None:
-    """The connector refused to post the refund (nothing was sent), and its message names the reason
-    (case-insensitive substring)."""
+@then("posting the refund is refused", "posting the refund is refused")
+def posting_refused_at_all(world: ScenarioWorld) -> None:
+    """The connector refused to post the refund (``seam.OperationRefused``), with a message for a person that
+    gives no None for a value; what it left undone the next steps check."""
     refusal = world.scenario.post_refusal
     assert refusal is not None, (f"the connector posted the refund (it is {world.latest_refund().status}); "
                                  "a refusal was expected")
-    assert reason.lower() in str(refusal).lower(), f"the refusal does not mention {reason!r}: {refusal}"
+    assert str(refusal).strip(), "the refusal has no message for a person"
+    assert_no_missing_value(str(refusal), "the refusal")
 
 
 @then("retrieving is refused, naming the storefront that refused it",
@@ -221,7 +260,7 @@ def all_posted(world: ScenarioWorld) -> None:
     assert all(r.status == seam.POSTED for r in rows), describe_rows(world, rows, world.order)
 
 
-@then('the refund shows an error containing "{text:Text}"', 'the refund shows an error containing "never synced"')
+@then('the refund shows an error containing "{text:Text}"', 'the refund shows an error containing "accounting period"')
 def refund_error(world: ScenarioWorld, text: str) -> None:
     """The row is in Error and its message, the one a person hovers to read, explains why."""
     refund = world.latest_refund()
@@ -279,13 +318,41 @@ def error_names_netsuite_refund(world: ScenarioWorld) -> None:
       "the refund's error names the order's sales order by its number")
 def error_names_sales_order(world: ScenarioWorld) -> None:
     """The row is in Error and its message names the order's NetSuite sales order by the number
-    (tranId) a NetSuite user finds it by, not by an internal id they never see."""
+    (tranId) a NetSuite user finds it by, not by an internal id they never see; for a sales order a
+    NetSuite user deleted, the number it had."""
     refund = world.latest_refund()
     assert refund.status == seam.ERROR, f"refund is {refund.status}, not Error"
-    assert world.order.sales_order_id, "the order was never synced to NetSuite: it has no sales order"
-    number = world.netsuite.record("salesOrder", world.order.sales_order_id).get("tranId")
-    assert number, f"sales order {world.order.sales_order_id} has no number (tranId) in NetSuite"
+    order = world.order
+    assert order.sales_order_id, "the order was never synced to NetSuite: it has no sales order"
+    number = order.deleted_sales_order_number or world.netsuite.record("salesOrder", order.sales_order_id).get("tranId")
+    assert number, f"sales order {order.sales_order_id} has no number (tranId) in NetSuite"
     assert number in (refund.error or ""), f"error does not name sales order {number}: {refund.error}"
+    assert_readable_error(world, refund)
+
+
+@then("the refund's error names the storefront order", "the refund's error names the storefront order")
+def error_names_storefront_order(world: ScenarioWorld) -> None:
+    """The row is in Error and its message names the order as the storefront knows it, by its id or by the
+    number the storefront shows the merchant (as a word of its own), so a person finds the order the
+    refund belongs to."""
+    refund = world.latest_refund()
+    assert refund.status == seam.ERROR, f"refund is {refund.status}, not Error"
+    placed = world.order.placed
+    names = [placed.order_id] + ([placed.number] if placed.number else [])
+    assert _names_word(refund.error, *names), f"error does not name order {' or '.join(names)}: {refund.error}"
+    assert_readable_error(world, refund)
+
+
+@then("the refund's error names the storefront", "the refund's error names the storefront")
+def error_names_storefront(world: ScenarioWorld) -> None:
+    """The row is in Error and its message names the order's storefront (its name or registry name, as a
+    word of its own): the system where the refund failed."""
+    refund = world.latest_refund()
+    assert refund.status == seam.ERROR, f"refund is {refund.status}, not Error"
+    driver = world.driver_of(world.order)
+    assert _names_word(refund.error, driver.display_name, driver.platform), (
+        f"error does not name the storefront ({driver.display_name}): {refund.error}")
+    assert_readable_error(world, refund)
 
 
 @then("each account lists only its own refunds", "each account lists only its own refunds")

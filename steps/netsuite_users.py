@@ -14,8 +14,10 @@ def delete_order_in_netsuite(world: ScenarioWorld) -> None:
     if order.billed is None or order.sales_order_id is None:
         raise LookupError("the order was never synced and billed, so there is nothing to delete in NetSuite")
     billed_type, billed_id = order.billed
+    number = world.netsuite.record("salesOrder", order.sales_order_id).get("tranId")
     world.netsuite.delete(billed_type, billed_id)
     world.netsuite.delete("salesOrder", order.sales_order_id)
+    order.deleted_sales_order_number = number
     world.expected.deleted_in_netsuite(order)
 
 

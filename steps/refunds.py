@@ -203,7 +203,7 @@ def retrieve_only(world: ScenarioWorld) -> None:
 
 @when("I try to retrieve the refunds of the order", "I try to retrieve the refunds of the order")
 def try_retrieve(world: ScenarioWorld) -> None:
-    """The manual retrieve; a refusal is remembered for "Then retrieving is refused because ..."."""
+    """The manual retrieve; a refusal is remembered for "Then retrieving is refused, naming the storefront ..."."""
     try:
         world.connector.retrieve_refunds(world.account.id, world.order.placed.order_id)
     except seam.OperationRefused as refusal:
@@ -298,7 +298,7 @@ def post_again(world: ScenarioWorld) -> None:
 @when("I try to post the refund again", "I try to post the refund again")
 def try_post_again(world: ScenarioWorld) -> None:
     """Post once more on the latest refund row; a refusal (e.g. the refund is canceled) is remembered
-    for "Then posting is refused because ..."."""
+    for "Then posting the refund is refused"."""
     try:
         world.connector.post(world.latest_refund().id)
     except seam.OperationRefused as refusal:

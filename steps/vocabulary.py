@@ -75,7 +75,7 @@ def _direction(text: str) -> str:
     return parse_direction(text)
 
 
-@register_type("Text", r'[^"]*', "order sync is not active", "any text between double quotes")
+@register_type("Text", r'[^"]*', "accounting period", "any text between double quotes")
 def _quoted(text: str) -> str:
     return text
 

@@ -202,32 +202,39 @@ async function syncOrder(inst, acct, orderId) {
   return String(so.id);
 }
 
+// An activation refusal: the message a person reads, and each unmet prerequisite by its protocol name.
+function refused(acct, missing) {
+  const err = new Refusal('activation_refused', `Refund sync cannot be activated for account '${acct.name}': ${missing.map(([, text]) => text).join('; ')}.`);
+  err.missing = missing.map(([name]) => name);
+  return err;
+}
+
 async function enableRefundSync(inst, acct, direction) {
   if (direction === 'off') { acct.direction = 'off'; return; }
-  if (direction !== 'to_netsuite') throw new Refusal('activation_refused', `Refund sync cannot be activated for account '${acct.name}': this connector syncs Square refunds to NetSuite only.`);
+  if (direction !== 'to_netsuite') throw refused(acct, [['direction_offered', 'this connector syncs Square refunds to NetSuite only']]);
   if (acct.direction === direction) return;
-  const missing = [];
-  if (!acct.orderSyncActive) missing.push('order sync is not active');
+  const missing = [];   // [prerequisite, what a person reads] of each unmet one
+  if (!acct.orderSyncActive) missing.push(['order_sync_active', 'order sync is not active']);
   const links = [...inst.state.links.entries()].filter(([k]) => k.startsWith(`${acct.id}/`)).map(([, v]) => v);
   try {
-    if (!links.length) missing.push('no test order has been synced to NetSuite (sync a test order, then bill it in NetSuite with a cash sale or an invoice)');
+    if (!links.length) missing.push(['test_order_synced', 'no test order has been synced to NetSuite (sync a test order, then bill it in NetSuite with a cash sale or an invoice)']);
     else {
       const billed = await billedRecords(inst, links.map((l) => l.soId));
-      if (!links.some((l) => billed[l.soId])) missing.push(`no test order has been billed in NetSuite (sales order ${links[0].soName} has no cash sale or invoice)`);
+      if (!links.some((l) => billed[l.soId])) missing.push(['test_order_billed', `no test order has been billed in NetSuite (sales order ${links[0].soName} has no cash sale or invoice)`]);
       const skus = [...new Set(links.flatMap((l) => l.skus))].sort();
       const found = await itemIds(inst, skus);
       const unmapped = skus.filter((s) => !found[s]);
-      if (unmapped.length) missing.push(`items are not mapped: SKU ${unmapped.join(', ')} has no NetSuite item`);
+      if (unmapped.length) missing.push(['items_mapped', `items are not mapped: SKU ${unmapped.join(', ')} has no NetSuite item`]);
     }
     const generic = acct.setup.generic_refund_item_id;
-    if (!generic) missing.push('the generic refund item is not configured (set generic_refund_item_id to an Other Charge for Sale item)');
+    if (!generic) missing.push(['generic_refund_item', 'the generic refund item is not configured (set generic_refund_item_id to an Other Charge for Sale item)']);
     else {
       const rows = await suiteql(inst, `SELECT id, itemtype FROM item WHERE id = ${ids([generic])}`);
-      if (!rows.length) missing.push(`the generic refund item ${generic} does not exist in NetSuite`);
-      else if (rows[0].itemtype !== 'OthCharge') missing.push(`the generic refund item ${generic} is not an Other Charge for Sale item (it is ${rows[0].itemtype})`);
+      if (!rows.length) missing.push(['generic_refund_item', `the generic refund item ${generic} does not exist in NetSuite`]);
+      else if (rows[0].itemtype !== 'OthCharge') missing.push(['generic_refund_item_other_charge', `the generic refund item ${generic} is not an Other Charge for Sale item (it is ${rows[0].itemtype})`]);
     }
-  } catch (e) { if (e instanceof Refusal) throw e; missing.push(`NetSuite could not be checked (${e.message})`); }
-  if (missing.length) { const err = new Refusal('activation_refused', `Refund sync cannot be activated for account '${acct.name}': ${missing.join('; ')}.`); err.missing = missing; throw err; }
+  } catch (e) { if (e instanceof Refusal) throw e; missing.push(['netsuite_reachable', `NetSuite could not be checked (${e.message})`]); }
+  if (missing.length) throw refused(acct, missing);
   Object.assign(acct, { direction, nextRunAt: inst.now });
 }
 
@@ -322,7 +329,7 @@ const OPS = {
   },
   enable: async (inst, b, p) => {
     const a = account(inst, p.account);
-    if (a.direction !== 'off' && a.direction !== b.direction && b.direction !== 'off') throw new Refusal('activation_refused', `Refund sync to NetSuite is already on for account '${a.name}'; turn it off first.`);
+    if (a.direction !== 'off' && a.direction !== b.direction && b.direction !== 'off') throw refused(a, [['other_direction_off', 'refund sync to NetSuite is already on; turn it off first']]);
     await enableRefundSync(inst, a, b.direction);
   },
   disable: async (inst, b, p) => { Object.assign(account(inst, p.account), { direction: 'off', nextRunAt: null }); },

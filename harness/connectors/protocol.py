@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.seam import PREREQUISITES
+
 VERSION = "v1"
 NOW_HEADER = "X-Harness-Now"          # the scenario's "now" (ISO-8601 UTC) on every call
 OPENAPI_PATH = Path(__file__).resolve().parents[2] / "docs" / "connector-protocol.openapi.json"
@@ -98,8 +100,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "Error": {"type": "object", "required": ["error"], "properties": {"error": {
         "type": "object", "required": ["type", "message"],
         "properties": {"type": {"type": "string", "enum": list(ERROR_TYPES)}, "message": _STR,
-                       "missing": {"type": "array", "items": _STR,
-                                   "description": "the unmet prerequisites, for activation_refused"}}}}},
+                       "missing": {"type": "array", "items": {"type": "string", "enum": list(PREREQUISITES)},
+                                   "description": "required with activation_refused: every unmet prerequisite, "
+                                                  "by name (docs/connector-protocol.md, \"Errors\")"}}}}},
 }
 
 

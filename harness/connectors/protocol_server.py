@@ -170,7 +170,10 @@ class Handler(BaseHTTPRequestHandler):
                     self._answer(*self._run(op, ids, raw))
                 except seam.SeamError as exc:
                     kind = next(t for cls, t in _ERROR_TYPE.items() if isinstance(exc, cls))
-                    self._json(409, {"error": {"type": kind, "message": str(exc)}})
+                    error: dict[str, Any] = {"type": kind, "message": str(exc)}
+                    if isinstance(exc, seam.ActivationRefused):
+                        error["missing"] = list(exc.missing)
+                    self._json(409, {"error": error})
                 except Exception as exc:   # the connector failed: the harness quotes this body
                     self._answer(500, f"{type(exc).__name__}: {exc}".encode(), "text/plain")
                 return

@@ -68,7 +68,7 @@ class ReferenceConnector:
         try:
             self.engine.enable_refund_sync(int(account_id), Direction(direction))
         except ActivationRefused as exc:
-            raise seam.ActivationRefused(str(exc)) from exc
+            raise seam.ActivationRefused(str(exc), missing=[unmet.prerequisite.value for unmet in exc.missing]) from exc
 
     def disable_refund_sync(self, account_id: str) -> None:
         self.engine.disable_refund_sync(int(account_id))

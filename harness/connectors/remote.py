@@ -233,10 +233,17 @@ def _failure(answer: httpx.Response, what: str) -> Exception:
     if kind not in _REFUSALS:
         return RemoteConnectorFailure(f"{what} failed: the connector answered {answer.status_code} with an unknown "
                                       f"error type {kind!r}: {answer.text[:2000]!r}")
-    missing = error.get("missing") or []
-    if missing and not all(item in message for item in missing):
-        message = f"{message} (missing: {', '.join(map(str, missing))})"
-    return _REFUSALS[kind](message)
+    if kind != "activation_refused":
+        return _REFUSALS[kind](message)
+    missing = error.get("missing")
+    unknown = [item for item in missing if item not in seam.PREREQUISITES] if isinstance(missing, list) else []
+    if not isinstance(missing, list) or not missing or unknown:
+        wrong = (f"names no prerequisite of the protocol: {', '.join(map(repr, unknown))}" if unknown
+                 else "is missing" if missing is None else f"is {missing!r}")
+        return RemoteConnectorFailure(f"{what} failed: an activation_refused error's missing must list every unmet "
+                                      f"prerequisite, each one of {', '.join(seam.PREREQUISITES)}; it {wrong}. "
+                                      f"The connector answered {answer.status_code}: {answer.text[:2000]!r}")
+    return seam.ActivationRefused(message, missing=missing)
 
 
 def _string(answer: dict[str, Any], key: str, what: str, *, nullable: bool = False,

@@ -49,7 +49,7 @@ class MagentoDriver(PlatformDriver):
         cur = order["order_currency_code"]
         lines = tuple(PlacedLine(str(i["item_id"]), i["sku"], int(i["qty_ordered"])) for i in order["items"])
         return PlacedOrder(self.platform, str(order["entity_id"]), cur, money.amount(order["grand_total"], cur),
-                           lines, money.amount(order["shipping_amount"], cur))
+                           lines, money.amount(order["shipping_amount"], cur), number=order["increment_id"])
 
     def refund(self, order: PlacedOrder, request: StorefrontRefundRequest) -> str:
         lines = [(int(order.lines[n - 1].line_id), q) for n, q in request.lines]

@@ -126,7 +126,7 @@ class ShopifyDriver(PlatformDriver):
         lines = tuple(PlacedLine(str(li["id"]), li["sku"], li["quantity"]) for li in order["line_items"])
         shipping = sum((_paid(s["price_set"]) for s in order.get("shipping_lines", [])), Decimal(0))
         return PlacedOrder(self.platform, str(order["id"]), order["presentment_currency"],
-                           _paid(order["total_price_set"]), lines, shipping,
+                           _paid(order["total_price_set"]), lines, shipping, number=order["name"],
                            shipping_method=next((s["title"] for s in order.get("shipping_lines", [])), None))
 
     def refund(self, order: PlacedOrder, request: StorefrontRefundRequest) -> str:

@@ -33,7 +33,7 @@ class SquareToNetSuiteConnector(ReferenceConnector):
 
     def enable_refund_sync(self, account_id: str, direction: str) -> None:
         if direction != seam.TO_NETSUITE:
-            raise seam.ActivationRefused("this connector syncs refunds to NetSuite only")
+            raise seam.ActivationRefused("this connector syncs refunds to NetSuite only", missing=[seam.DIRECTION_OFFERED])
         super().enable_refund_sync(account_id, direction)
 
 

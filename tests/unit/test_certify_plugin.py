@@ -22,10 +22,10 @@ SYNCED = '''  @storefront @to_netsuite
 FEATURE = '''Feature: Certification plumbing
 ''' + SYNCED + '''
   @storefront @to_netsuite
-  Scenario: A refusal that does not say what the scenario expects
+  Scenario: A refusal that does not list what the scenario expects
     Given a storefront connected to NetSuite
     When I try to enable refund sync to NetSuite
-    Then activation is refused because "a reason the connector never gives"
+    Then activation is refused for the unmet prerequisite refund_webhooks_subscribed
 '''
 
 
@@ -65,7 +65,7 @@ def test_report_rows_and_verdict_come_from_the_scenarios(project: pytest.Pyteste
         assert list(row["storefront_refund_total"]) == ["USD"] and float(row["storefront_refund_total"]["USD"]) > 0
         # a refusal never turned a direction on, yet it tests sync to NetSuite: it fails that row
         assert row["verdict"] == "failed" and row["scenarios_failed"] == 1, row
-        assert any("A refusal that does not say" in reason for reason in row["reasons"])
+        assert any("A refusal that does not list" in reason for reason in row["reasons"])
     assert data["scenarios"]["failed_without_cell"] == []
     assert data["headline"] == "Failed: every storefront and direction (9 storefronts, 16 rows)"
 
@@ -138,13 +138,13 @@ def test_cucumber_json_under_two_workers_holds_every_scenario_and_a_failure_name
     elements = [e for f in features for e in f["elements"]]
     assert len(elements) == 2 * len(to_netsuite)
     assert {e["name"] for e in elements} == {"A refund synced to NetSuite matches",
-                                             "A refusal that does not say what the scenario expects"}
+                                             "A refusal that does not list what the scenario expects"}
     failed = [s for e in elements for s in e["steps"] if s["result"]["status"] == "failed"]
-    assert [s["name"] for s in failed] == ['activation is refused because "a reason the connector never gives"'] * len(
+    assert [s["name"] for s in failed] == ['activation is refused for the unmet prerequisite refund_webhooks_subscribed'] * len(
         to_netsuite)
     # the failing Gherkin step comes before the assertion, which comes before the journal
     out = result.stdout.str()
-    step = out.index('Failed step: Then activation is refused because "a reason the connector never gives"')
+    step = out.index('Failed step: Then activation is refused for the unmet prerequisite refund_webhooks_subscribed')
     assert step < out.index("AssertionError", step) < out.index("refund-harness: simulator requests", step)
 
 
@@ -173,7 +173,7 @@ SETUP_FAILURES = '''Feature: Failures in setup
     Given a storefront connected to NetSuite with the test order billed
     And refund sync is enabled to NetSuite
     When I try to enable refund sync from NetSuite
-    Then activation is refused because "refunded twice"
+    Then activation is refused for the unmet prerequisite other_direction_off
     And refund sync runs to NetSuite for the account
 '''
 

@@ -5,6 +5,7 @@ import pytest
 
 from connector import AccountSettings, ActivationRefused, ConnectorError, Direction
 from connector.model import LineLink, OrderLink
+from connector.errors import Prerequisite, Unmet
 from tests.unit.connector_helpers import connector_on_netsuite
 
 
@@ -54,14 +55,16 @@ def test_activation_lists_everything_that_is_missing(world) -> None:
     report = connector.check_refund_prerequisites(account.id)
     assert not report.ok and report.test_order is None
     assert report.missing == [
-        "order sync is not active",
-        "no test order has been synced to NetSuite (sync a test order, then bill it in NetSuite with a "
-        "cash sale or an invoice)",
-        "the generic refund item is not configured (set generic_refund_item_id to an Other Charge for Sale item)"]
+        Unmet(Prerequisite.ORDER_SYNC_ACTIVE, "order sync is not active"),
+        Unmet(Prerequisite.TEST_ORDER_SYNCED,
+              "no test order has been synced to NetSuite (sync a test order, then bill it in NetSuite with a "
+              "cash sale or an invoice)"),
+        Unmet(Prerequisite.GENERIC_REFUND_ITEM,
+              "the generic refund item is not configured (set generic_refund_item_id to an Other Charge for Sale item)")]
     with pytest.raises(ActivationRefused) as refused:
         connector.enable_refund_sync(account.id, Direction.TO_NETSUITE)
     assert str(refused.value) == ("Refund sync cannot be activated for account 'Acme Shopify': "
-                                  + "; ".join(report.missing) + ".")
+                                  + "; ".join(unmet.detail for unmet in report.missing) + ".")
     assert refused.value.missing == report.missing
     assert connector.account(account.id).direction is Direction.OFF
     assert not any(r.method == "POST" and "webhooks" in r.url.path for r in routes.requests)
@@ -87,8 +90,10 @@ def test_unmapped_items_and_a_wrong_generic_item_are_refused(world) -> None:
     report = connector.check_refund_prerequisites(account.id)
     assert report.test_order == "1001"
     assert report.missing == [
-        "items are not mapped: SKU GONE-9 has no NetSuite item (create the item or add it to item_map)",
-        f"the generic refund item {tee} is not an Other Charge for Sale item (it is InvtPart)"]
+        Unmet(Prerequisite.ITEMS_MAPPED,
+              "items are not mapped: SKU GONE-9 has no NetSuite item (create the item or add it to item_map)"),
+        Unmet(Prerequisite.GENERIC_REFUND_ITEM_OTHER_CHARGE,
+              f"the generic refund item {tee} is not an Other Charge for Sale item (it is InvtPart)")]
 
 
 def test_activation_succeeds_once_prerequisites_are_met(world) -> None:

@@ -8,6 +8,7 @@ import sys
 import threading
 from pathlib import Path
 
+import httpx
 import pytest
 
 from common.clock import ManualClock
@@ -15,7 +16,7 @@ from common.hostmap import LOOPBACK_TIMEOUT
 from harness import seam
 from harness.connectors import protocol
 from harness.connectors.protocol_server import ProtocolServer
-from harness.connectors.remote import RemoteConnector, RemoteConnectorFailure
+from harness.connectors.remote import RemoteConnector, RemoteConnectorFailure, _failure
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,7 +41,7 @@ class _Refusing:
         return seam.Claim({"square": ["to_netsuite"]}, not_offered=["refund_webhooks"])
 
     def enable_refund_sync(self, account_id, direction):
-        raise seam.ActivationRefused(f"account {account_id}: order sync is off")
+        raise seam.ActivationRefused(f"account {account_id}: order sync is off", missing=[seam.ORDER_SYNC_ACTIVE])
 
     def sync_order(self, account_id, order_id):
         raise seam.OrderSyncFailed(f"order {order_id} has an unmapped item")
@@ -90,12 +91,25 @@ def test_the_served_connector_gives_up_on_an_unanswered_request_as_soon_as_an_in
 
 def test_claims_and_typed_refusals_cross_the_wire_as_the_seam_s_own(remote):
     assert remote.certification_claim() == seam.Claim({"square": ["to_netsuite"]}, not_offered=["refund_webhooks"])
-    with pytest.raises(seam.ActivationRefused, match="order sync is off"):
+    with pytest.raises(seam.ActivationRefused, match="order sync is off") as refused:
         remote.enable_refund_sync("3", "to_netsuite")
+    assert refused.value.missing == (seam.ORDER_SYNC_ACTIVE,)
     with pytest.raises(seam.OrderSyncFailed, match="order A/1 has an unmapped item"):
         remote.sync_order("3", "A/1")   # an id with a slash reaches the connector whole
     with pytest.raises(seam.OperationRefused, match="refund 9 is canceled"):
         remote.post("9")
+
+
+@pytest.mark.parametrize("missing", [None, [], ["order sync is not active"]])
+def test_an_activation_refusal_without_its_unmet_prerequisites_by_name_is_a_connector_failure(missing):
+    error = {"type": "activation_refused", "message": "Refund sync cannot be activated: order sync is not active."}
+    if missing is not None:
+        error["missing"] = missing
+    failure = _failure(httpx.Response(409, json={"error": error}), "enable_refund_sync")
+    assert isinstance(failure, RemoteConnectorFailure)
+    assert "missing must list every unmet prerequisite, each one of order_sync_active" in str(failure)
+    assert {None: "it is missing.", (): "it is [].", ("order sync is not active",): "it names no prerequisite of "
+            "the protocol: 'order sync is not active'."}[missing if missing is None else tuple(missing)] in str(failure)
 
 
 def test_anything_else_is_a_connector_failure_quoting_its_answer(remote):

@@ -108,8 +108,17 @@ def test_a_connector_too_slow_to_answer_is_a_failure_naming_the_call(connector):
 def test_a_typed_refusal_becomes_the_seam_s_own_exception_with_what_is_missing(connector):
     remote, mock, _ = connector
     mock.post(f"{SCENARIO}/accounts/3/refund-sync").respond(409, json={"error": {
+        "type": "activation_refused", "message": "not yet", "missing": ["order_sync_active", "test_order_billed"]}})
+    with pytest.raises(seam.ActivationRefused, match=r"^not yet$") as refused:
+        remote.enable_refund_sync("3", "to_netsuite")
+    assert refused.value.missing == (seam.ORDER_SYNC_ACTIVE, seam.TEST_ORDER_BILLED)
+
+
+def test_an_activation_refusal_naming_an_unknown_prerequisite_is_a_failure_naming_it(connector):
+    remote, mock, _ = connector
+    mock.post(f"{SCENARIO}/accounts/3/refund-sync").respond(409, json={"error": {
         "type": "activation_refused", "message": "not yet", "missing": ["order sync"]}})
-    with pytest.raises(seam.ActivationRefused, match=r"not yet \(missing: order sync\)"):
+    with pytest.raises(RemoteConnectorFailure, match=r"each one of order_sync_active.*; it names no prerequisite of the protocol: 'order sync'\."):
         remote.enable_refund_sync("3", "to_netsuite")
 
 
