@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -111,6 +112,21 @@ _NOT_HELD_BY_ANOTHER = "(claimed_by IS NULL OR claimed_by = ? OR claim_expires_a
 # also starts as an unsynced copy of a fresh one (ledger_schema.create_from_image).
 SYNC_MODES = ("FULL", "NORMAL")
 
+# Writers in this process to one ledger file, one at a time. SQLite lets one connection write at a time
+# and makes the others wait by sleeping and trying again (1, 2, 5, 10 ... ms), whether or not the lock
+# came free meanwhile; several workers (``Ledger``s) in one process, two connections each, then spend
+# much of a busy run asleep. Queueing on this lock first hands the file over the moment it is free; the
+# SQLite lock still orders writers in other processes.
+_file_writers: dict[str, threading.Lock] = {}
+_file_writers_lock = threading.Lock()
+
+
+def _writer_lock(path: str) -> threading.Lock:
+    if path == ":memory:":   # each opening is a database of its own
+        return threading.Lock()
+    with _file_writers_lock:
+        return _file_writers.setdefault(os.path.realpath(path), threading.Lock())
+
 
 class Ledger:
     def __init__(self, path: str | Path, clock: Clock, synchronous: str = "FULL") -> None:
@@ -119,6 +135,7 @@ class Ledger:
         self.path = str(path)
         self.clock = clock
         self._lock = threading.RLock()
+        self._writing = _writer_lock(self.path)   # taken after ``_lock`` (or ``_slot_lock``), never before
         if synchronous == "NORMAL":   # no power-loss durability asked: a new file may start as a copy
             create_from_image(self.path)
         check_ledger_file(self.path)   # before the connection below can write to the file (WAL mode, tables)
@@ -157,7 +174,7 @@ class Ledger:
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
+        with self._lock, self._writing:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -522,31 +539,25 @@ class Ledger:
         until ``lease`` from now; (slot, holder) to release it with, or None when all are held."""
         now = self.clock.now()
         holder = f"{self.worker_id}#{next(self._slot_holders)}"
-        with self._slot_lock:
-            self._slot_db.execute("BEGIN IMMEDIATE")   # the find and the take are one step for every worker
-            try:
-                if (netsuite_account, limit) not in self._slots_made:
-                    self._slot_db.executemany(
-                        "INSERT OR IGNORE INTO netsuite_slots (netsuite_account, slot) VALUES (?, ?)",
-                        [(netsuite_account, slot) for slot in range(limit)])
-                row = self._slot_db.execute(
-                    "SELECT slot FROM netsuite_slots WHERE netsuite_account = ? AND slot < ?"
-                    " AND (holder IS NULL OR lease_expires_at <= ?) ORDER BY slot LIMIT 1",
-                    (netsuite_account, limit, _iso(now))).fetchone()
-                if row is not None:
-                    self._slot_db.execute(
-                        "UPDATE netsuite_slots SET holder = ?, lease_expires_at = ? WHERE netsuite_account = ?"
-                        " AND slot = ?", (holder, _iso(now + lease), netsuite_account, row[0]))
-            except BaseException:
-                self._slot_db.execute("ROLLBACK")
-                raise
-            self._slot_db.execute("COMMIT")
-            self._slots_made.add((netsuite_account, limit))
-        return None if row is None else (row[0], holder)
+        with self._slot_lock, self._writing:
+            if (netsuite_account, limit) not in self._slots_made:
+                self._slot_db.executemany(   # each insert on its own: any of them may be there already
+                    "INSERT OR IGNORE INTO netsuite_slots (netsuite_account, slot) VALUES (?, ?)",
+                    [(netsuite_account, slot) for slot in range(limit)])
+                self._slots_made.add((netsuite_account, limit))
+            # the find and the take are one statement, so one step for every worker (SQLite runs a statement
+            # that writes under the file's write lock from its first read); one statement, not a transaction of
+            # four, because every NetSuite request makes it
+            rows = self._slot_db.execute(
+                "UPDATE netsuite_slots SET holder = ?, lease_expires_at = ? WHERE netsuite_account = ? AND slot = ("
+                "SELECT slot FROM netsuite_slots WHERE netsuite_account = ? AND slot < ?"
+                " AND (holder IS NULL OR lease_expires_at <= ?) ORDER BY slot LIMIT 1) RETURNING slot",
+                (holder, _iso(now + lease), netsuite_account, netsuite_account, limit, _iso(now))).fetchall()
+        return (rows[0][0], holder) if rows else None
 
     def release_netsuite_slot(self, netsuite_account: str, slot: int, holder: str) -> bool:
         """Free the slot; False when it was no longer this holder's (its lease ran out and another took it)."""
-        with self._slot_lock:
+        with self._slot_lock, self._writing:
             cur = self._slot_db.execute(
                 "UPDATE netsuite_slots SET holder = NULL, lease_expires_at = NULL WHERE netsuite_account = ?"
                 " AND slot = ? AND holder = ?", (netsuite_account, slot, holder))

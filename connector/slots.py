@@ -16,8 +16,11 @@ takes them.
 
 Waiting costs no requests: a slot freed by a worker in this process wakes one waiter on the same ledger
 file and NetSuite account at once; one freed by another process, or a lease that ran out, is seen at the
-next poll. A request that waited ``wait_s`` without a slot gives up as a 429 would (a retryable error:
-the refund is tried on the next run), so a worker never hangs behind slots that stay held.
+next poll. Requests in this process that find every slot held by this process itself wait for one of
+those releases without asking the ledger (it could only say no), and nobody holds the wake-up's lock
+while writing to the ledger, so a release never queues behind a lease. A request that waited ``wait_s``
+without a slot gives up as a 429 would (a retryable error: the refund is tried on the next run), so a
+worker never hangs behind slots that stay held.
 """
 from __future__ import annotations
 
@@ -36,15 +39,25 @@ SLOT_LEASE = timedelta(minutes=2)
 POLL_S = 0.05      # how often a waiting request looks for a slot freed by another process
 WAIT_S = 120.0     # how long a request waits for a slot before giving up as a 429 would
 
-_wake_ups: dict[tuple[str, str], threading.Condition] = {}
-_wake_ups_lock = threading.Lock()
+class _Process:
+    """This process's requests to one NetSuite account through one ledger file: how many hold (or are
+    about to lease) a slot, how many releases there have been, and the condition those changes notify."""
+
+    def __init__(self) -> None:
+        self.changed = threading.Condition(threading.Lock())
+        self.holding = 0
+        self.releases = 0
 
 
-def _wake_up_for(ledger: Ledger, netsuite_account: str) -> threading.Condition:
-    """One condition per ledger file and NetSuite account in this process: what its releases notify."""
+_processes: dict[tuple[str, str], _Process] = {}
+_processes_lock = threading.Lock()
+
+
+def _process_for(ledger: Ledger, netsuite_account: str) -> _Process:
+    """One per ledger file and NetSuite account in this process."""
     where = f"memory:{id(ledger)}" if ledger.path == ":memory:" else ledger.path
-    with _wake_ups_lock:
-        return _wake_ups.setdefault((where, netsuite_account), threading.Condition())
+    with _processes_lock:
+        return _processes.setdefault((where, netsuite_account), _Process())
 
 
 class NetSuiteSlots:
@@ -60,7 +73,7 @@ class NetSuiteSlots:
         self.lease = lease
         self.poll_s = poll_s
         self.wait_s = wait_s
-        self._wake_up = _wake_up_for(ledger, netsuite_account)
+        self._process = _process_for(ledger, netsuite_account)
 
     def try_lease(self) -> tuple[int, str] | None:
         """A free slot, leased now; None when every one is held."""
@@ -73,21 +86,49 @@ class NetSuiteSlots:
         try:
             yield slot
         finally:
-            self.ledger.release_netsuite_slot(self.netsuite_account, slot, holder)
-            with self._wake_up:
-                self._wake_up.notify()
+            try:
+                self.ledger.release_netsuite_slot(self.netsuite_account, slot, holder)
+            finally:
+                self._let_go(released=True)
+
+    def _let_go(self, *, released: bool) -> None:
+        process = self._process
+        with process.changed:
+            process.holding -= 1
+            process.releases += released
+            process.changed.notify()
 
     def _lease(self) -> tuple[int, str]:
+        process = self._process
         give_up_at = time.monotonic() + self.wait_s
-        # Looking and waiting under the condition's lock: a release in this process cannot slip in between
-        # a failed look and the wait, so its notification is never lost.
-        with self._wake_up:
-            while (leased := self.try_lease()) is None:
-                left = give_up_at - time.monotonic()
-                if left <= 0:
-                    raise RemoteError("NetSuite", f"All {self.limit} of NetSuite's concurrency slots stayed held by "
-                                                  f"connector workers for {self.wait_s:.0f} s, so nothing was sent; "
-                                                  "it will be retried on the next run.", retryable=True,
-                                      kind=ErrorKind.BUSY)
-                self._wake_up.wait(min(self.poll_s, left))
-            return leased
+        while True:
+            # Counting and waiting under the condition's lock: a release in this process cannot slip in
+            # between a look and the wait, so its notification is never lost.
+            with process.changed:
+                while process.holding >= self.limit:   # every slot is this process's: wait for one of ours
+                    self._wait(give_up_at)
+                process.holding += 1
+                releases = process.releases
+            try:
+                leased = self.try_lease()
+            except BaseException:
+                self._let_go(released=False)
+                raise
+            if leased is not None:
+                return leased
+            # held by another process (or by a lease not run out yet): look again after a release here, or
+            # after a poll for theirs
+            with process.changed:
+                process.holding -= 1
+                if process.releases == releases:
+                    self._wait(give_up_at)
+
+    def _wait(self, give_up_at: float) -> None:
+        """Wait (holding ``changed``) for a release in this process, or one poll; past ``give_up_at``, give up."""
+        left = give_up_at - time.monotonic()
+        if left <= 0:
+            raise RemoteError("NetSuite", f"All {self.limit} of NetSuite's concurrency slots stayed held by "
+                                          f"connector workers for {self.wait_s:.0f} s, so nothing was sent; "
+                                          "it will be retried on the next run.", retryable=True,
+                              kind=ErrorKind.BUSY)
+        self._process.changed.wait(min(self.poll_s, left))

@@ -183,3 +183,41 @@ def test_the_slots_table_is_in_the_ledger_file(tmp_path) -> None:
         NetSuiteSlots(connector.ledger, NS_ACCOUNT, 3).try_lease()
     with sqlite3.connect(tmp_path / "ledger.sqlite3") as db:
         assert db.execute("SELECT COUNT(*), COUNT(holder) FROM netsuite_slots").fetchone() == (3, 1)
+
+
+class _CountingSlots(NetSuiteSlots):
+    """Counts how often the ledger is asked for a slot."""
+
+    asked = 0
+
+    def try_lease(self):
+        self.asked += 1
+        return super().try_lease()
+
+
+def test_a_request_that_finds_every_slot_held_in_its_own_process_does_not_ask_the_ledger(tmp_path) -> None:
+    with connector_on_netsuite(tmp_path) as (first, netsuite, routes):
+        second = make_connector(tmp_path, routes, first.clock, credentials=connector_credentials(netsuite.sim))
+        try:
+            mine = _CountingSlots(first.ledger, NS_ACCOUNT, 2)
+            # another worker in this process, looking once and never waiting
+            theirs = _CountingSlots(second.ledger, NS_ACCOUNT, 2, wait_s=0)
+            with mine.held(), mine.held():
+                assert mine.asked == 2
+                # Both slots are this process's: the ledger could only say no, so the request waits for a
+                # release here (here: gives up at once) without a write to the ledger.
+                with pytest.raises(RemoteError, match="concurrency slots stayed held by connector workers"):
+                    with theirs.held():
+                        pass
+                assert theirs.asked == 0
+            with theirs.held() as slot:   # released in this process: the next request asks and gets one
+                assert theirs.asked == 1 and slot == 0
+            # Slots held by another process are not counted here: the ledger is asked, and says no.
+            elsewhere = [NetSuiteSlots(first.ledger, NS_ACCOUNT, 2).try_lease() for _ in range(2)]
+            assert None not in elsewhere
+            with pytest.raises(RemoteError, match="concurrency slots stayed held by connector workers"):
+                with theirs.held():
+                    pass
+            assert theirs.asked == 2
+        finally:
+            second.close()
