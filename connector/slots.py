@@ -8,7 +8,7 @@ next scheduled run. So every NetSuite request holds one of the account's slots, 
 all workers on the ledger together never have more than the limit in flight, and a request that finds
 every slot taken waits for one to come free rather than being sent to be refused.
 
-A slot is a ledger row (NetSuite account, slot number) taken in one write transaction that finds a free
+A slot is a ledger row (NetSuite account, slot number) taken in one write statement that finds a free
 one and takes it, so two workers never hold the same slot. Its lease runs on the connector's injected
 clock and outlasts any request (the HTTP client's timeout), so a live worker's slot is never taken from
 it; a worker killed mid-request leaves its slots held until their leases run out, and then any worker
