@@ -561,6 +561,14 @@ class Ledger:
                 " AND slot = ? AND holder = ?", (netsuite_account, slot, holder))
         return cur.rowcount == 1
 
+    def renew_netsuite_slot(self, netsuite_account: str, slot: int, holder: str, lease: timedelta) -> bool:
+        """Still this holder's? Then its lease runs ``lease`` from now; False when another took it over."""
+        with self._slot_lock, self._writing:
+            cur = self._slot_db.execute(
+                "UPDATE netsuite_slots SET lease_expires_at = ? WHERE netsuite_account = ? AND slot = ? AND holder = ?",
+                (_iso(self.clock.now() + lease), netsuite_account, slot, holder))
+        return cur.rowcount == 1
+
     def netsuite_slot_holders(self, netsuite_account: str) -> dict[int, str]:
         """Slot -> holder of every slot held now, its lease expired or not (for operators and tests)."""
         with self._slot_lock:
