@@ -25,7 +25,10 @@
     ``WORKERS`` workers, in turn, ``WORKERS_ROUNDS`` times; the median wall time of the ``WORKERS``-worker
     soaks over that of the 1-worker soaks (the workers share NetSuite's concurrency limit through the
     ledger, so more workers should not be slower), with NetSuite's own 429s for its limit and the most
-    requests it had in flight at once (at its gate) for each.
+    requests it had in flight at once (at its gate) for each. Beside it the same ratio of the process's
+    CPU seconds (every thread): the workers run as threads of one process, so on a machine busy with
+    other work the process with more threads gets a larger share of the cores and its wall time flatters
+    it; the CPU ratio says whether the workers cost more work.
 """
 from __future__ import annotations
 
@@ -157,10 +160,13 @@ def bench_workers() -> dict[str, float]:
             soaks[workers].append(run_soak(SoakConfig(refunds=WORKERS_REFUNDS, fault_rate=WORKERS_FAULT_RATE,
                                                       seed=1, workers=workers)))
     wall = {workers: statistics.median(r.elapsed_s for r in results) for workers, results in soaks.items()}
+    cpu = {workers: statistics.median(r.cpu_s for r in results) for workers, results in soaks.items()}
     print(f"{WORKERS} connector workers on one ledger vs 1: soak of {WORKERS_REFUNDS} refunds, fault rate "
           f"{WORKERS_FAULT_RATE}, seed 1 (median of {WORKERS_ROUNDS} soaks each, taken in turn)")
     print(f"  wall time, {WORKERS} workers / 1 worker       : {wall[WORKERS] / wall[1]:.2f}x  "
           f"({wall[WORKERS]:.1f} s vs {wall[1]:.1f} s)")
+    print(f"  CPU time, {WORKERS} workers / 1 worker        : {cpu[WORKERS] / cpu[1]:.2f}x  "
+          f"({cpu[WORKERS]:.1f} s vs {cpu[1]:.1f} s; the work done, whatever else the machine runs)")
     limit = NetSuiteSimulator().settings.concurrency_limit
     for workers, results in soaks.items():
         print(f"  {workers} worker(s): NetSuite 429s for its limit {[r.netsuite_throttled for r in results]}, "
@@ -168,6 +174,7 @@ def bench_workers() -> dict[str, float]:
               f"quiet runs {[r.quiet_runs for r in results]}, lost/duplicated "
               f"{sum(r.lost for r in results)}/{sum(r.duplicated for r in results)}")
     return {f"wall time, {WORKERS} workers / 1 worker": wall[WORKERS] / wall[1],
+            f"CPU time, {WORKERS} workers / 1 worker": cpu[WORKERS] / cpu[1],
             f"lost + duplicated, {WORKERS} workers and 1": sum(r.lost + r.duplicated for rs in soaks.values() for r in rs)}
 
 

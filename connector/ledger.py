@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -111,6 +112,21 @@ _NOT_HELD_BY_ANOTHER = "(claimed_by IS NULL OR claimed_by = ? OR claim_expires_a
 # also starts as an unsynced copy of a fresh one (ledger_schema.create_from_image).
 SYNC_MODES = ("FULL", "NORMAL")
 
+# Writers in this process to one ledger file, one at a time. SQLite lets one connection write at a time
+# and makes the others wait by sleeping and trying again (1, 2, 5, 10 ... ms), whether or not the lock
+# came free meanwhile; several workers (``Ledger``s) in one process, two connections each, then spend
+# much of a busy run asleep. Queueing on this lock first hands the file over the moment it is free; the
+# SQLite lock still orders writers in other processes.
+_file_writers: dict[str, threading.Lock] = {}
+_file_writers_lock = threading.Lock()
+
+
+def _writer_lock(path: str) -> threading.Lock:
+    if path == ":memory:":   # each opening is a database of its own
+        return threading.Lock()
+    with _file_writers_lock:
+        return _file_writers.setdefault(os.path.realpath(path), threading.Lock())
+
 
 class Ledger:
     def __init__(self, path: str | Path, clock: Clock, synchronous: str = "FULL") -> None:
@@ -119,6 +135,7 @@ class Ledger:
         self.path = str(path)
         self.clock = clock
         self._lock = threading.RLock()
+        self._writing = _writer_lock(self.path)   # taken after ``_lock`` (or ``_slot_lock``), never before
         if synchronous == "NORMAL":   # no power-loss durability asked: a new file may start as a copy
             create_from_image(self.path)
         check_ledger_file(self.path)   # before the connection below can write to the file (WAL mode, tables)
@@ -157,7 +174,7 @@ class Ledger:
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
+        with self._lock, self._writing:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -165,6 +182,13 @@ class Ledger:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+
+    def _write(self, sql: str, args: Sequence[Any]) -> sqlite3.Cursor:
+        """One statement that writes, a transaction of its own (SQLite's autocommit): as atomic as the same
+        statement in ``_tx``, and it holds the file for one step instead of three (begin, write, commit),
+        each of which may wait for this process's other threads to let it run again."""
+        with self._lock, self._writing:
+            return self._db.execute(sql, args)
 
     def _now(self) -> str:
         return _iso(self.clock.now())  # type: ignore[return-value]
@@ -214,10 +238,9 @@ class Ledger:
         values = {key: self._encode(value) for key, value in changes.items()}
         values["updated_at"] = self._now()
         assignments = ", ".join(f"{key} = ?" for key in values)
-        with self._tx() as db:
-            cur = db.execute(f"UPDATE accounts SET {assignments} WHERE id = ?", (*values.values(), account_id))
-            if cur.rowcount == 0:
-                raise UnknownAccount(f"There is no connector account with id {account_id}.")
+        cur = self._write(f"UPDATE accounts SET {assignments} WHERE id = ?", (*values.values(), account_id))
+        if cur.rowcount == 0:
+            raise UnknownAccount(f"There is no connector account with id {account_id}.")
         return self.account(account_id)
 
     @staticmethod
@@ -253,14 +276,13 @@ class Ledger:
         lines = json.dumps([{"line_id": l.line_id, "sku": l.sku, "item_id": l.item_id, "so_line": l.so_line}
                             for l in link.lines])
         synced_at = _iso(link.synced_at) or self._now()
-        with self._tx() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO orders (account_id, order_id, order_name, sales_order_id,"
-                " sales_order_tranid, external_id, currency, lines, payment_ids, synced_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (link.account_id, link.order_id, link.order_name, link.sales_order_id,
-                 link.sales_order_tranid, link.external_id, link.currency, lines,
-                 json.dumps(list(link.payment_ids)), synced_at))
+        self._write(
+            "INSERT OR REPLACE INTO orders (account_id, order_id, order_name, sales_order_id,"
+            " sales_order_tranid, external_id, currency, lines, payment_ids, synced_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (link.account_id, link.order_id, link.order_name, link.sales_order_id,
+             link.sales_order_tranid, link.external_id, link.currency, lines,
+             json.dumps(list(link.payment_ids)), synced_at))
         return self.order_link(link.account_id, link.order_id)  # type: ignore[return-value]
 
     def order_link(self, account_id: int, order_id: str) -> OrderLink | None:
@@ -441,8 +463,7 @@ class Ledger:
                             status=RefundStatus.RETRIEVED.value, **_NO_ERROR)
 
     def delete(self, refund_id: int) -> None:
-        with self._tx() as db:
-            cur = db.execute("DELETE FROM refunds WHERE id = ?", (refund_id,))
+        cur = self._write("DELETE FROM refunds WHERE id = ?", (refund_id,))
         if cur.rowcount == 0:
             raise UnknownRefund(f"There is no refund {refund_id} in the connector (it may have been deleted).")
 
@@ -457,10 +478,9 @@ class Ledger:
                                 for key, value in changes.items())
         values = [value for value in changes.values() if not isinstance(value, _Increment)]
         placeholders = ", ".join("?" for _ in allowed_from)
-        with self._tx() as db:
-            cur = db.execute(f"UPDATE refunds SET {assignments} WHERE id = ? AND status IN ({placeholders})"
-                             f" AND {_NOT_HELD_BY_ANOTHER}",
-                             (*values, refund_id, *(s.value for s in allowed_from), self.worker_id, now))
+        cur = self._write(f"UPDATE refunds SET {assignments} WHERE id = ? AND status IN ({placeholders})"
+                           f" AND {_NOT_HELD_BY_ANOTHER}",
+                           (*values, refund_id, *(s.value for s in allowed_from), self.worker_id, now))
         row = self.refund(refund_id)
         if cur.rowcount == 0 and strict:
             if row.status not in allowed_from:
@@ -475,25 +495,22 @@ class Ledger:
         """Take an open (RETRIEVED / ERROR) refund for this worker until ``lease`` from now, unless another
         worker holds a live claim on it. One UPDATE, so atomic across threads and processes."""
         now = self.clock.now()
-        with self._tx() as db:
-            cur = db.execute("UPDATE refunds SET claimed_by = ?, claim_expires_at = ? WHERE id = ? AND status IN (?, ?)"
-                             " AND (claimed_by IS NULL OR claim_expires_at <= ?)",
-                             (self.worker_id, _iso(now + lease), refund_id, RefundStatus.RETRIEVED.value,
-                              RefundStatus.ERROR.value, _iso(now)))
+        cur = self._write("UPDATE refunds SET claimed_by = ?, claim_expires_at = ? WHERE id = ? AND status IN (?, ?)"
+                           " AND (claimed_by IS NULL OR claim_expires_at <= ?)",
+                           (self.worker_id, _iso(now + lease), refund_id, RefundStatus.RETRIEVED.value,
+                            RefundStatus.ERROR.value, _iso(now)))
         return cur.rowcount == 1
 
     def renew_claim(self, refund_id: int, lease: timedelta) -> bool:
         """Still this worker's (even if the lease ran out and nobody took it)? Then extend the lease."""
-        with self._tx() as db:
-            cur = db.execute("UPDATE refunds SET claim_expires_at = ? WHERE id = ? AND claimed_by = ?",
-                             (_iso(self.clock.now() + lease), refund_id, self.worker_id))
+        cur = self._write("UPDATE refunds SET claim_expires_at = ? WHERE id = ? AND claimed_by = ?",
+                           (_iso(self.clock.now() + lease), refund_id, self.worker_id))
         return cur.rowcount == 1
 
     def release_claim(self, refund_id: int) -> bool:
         """Let the refund go; False when it was no longer this worker's to release."""
-        with self._tx() as db:
-            cur = db.execute("UPDATE refunds SET claimed_by = NULL, claim_expires_at = NULL"
-                             " WHERE id = ? AND claimed_by = ?", (refund_id, self.worker_id))
+        cur = self._write("UPDATE refunds SET claimed_by = NULL, claim_expires_at = NULL"
+                           " WHERE id = ? AND claimed_by = ?", (refund_id, self.worker_id))
         return cur.rowcount == 1
 
     # --- account runs: one worker at a time runs an account's schedule ---------------------------
@@ -502,18 +519,16 @@ class Ledger:
         worker finished it meanwhile, which moves the next run on) and no other worker holds a live claim
         on it. One UPDATE, so atomic across threads and processes."""
         now = _iso(self.clock.now())
-        with self._tx() as db:
-            cur = db.execute("UPDATE accounts SET run_claimed_by = ?, run_claim_expires_at = ? WHERE id = ?"
-                             " AND (next_refund_run_at IS NULL OR next_refund_run_at <= ?)"
-                             " AND (run_claimed_by IS NULL OR run_claimed_by = ? OR run_claim_expires_at <= ?)",
-                             (self.worker_id, _iso(self.clock.now() + lease), account_id, now, self.worker_id, now))
+        cur = self._write("UPDATE accounts SET run_claimed_by = ?, run_claim_expires_at = ? WHERE id = ?"
+                           " AND (next_refund_run_at IS NULL OR next_refund_run_at <= ?)"
+                           " AND (run_claimed_by IS NULL OR run_claimed_by = ? OR run_claim_expires_at <= ?)",
+                           (self.worker_id, _iso(self.clock.now() + lease), account_id, now, self.worker_id, now))
         return cur.rowcount == 1
 
     def release_account_run(self, account_id: int) -> bool:
         """Let the account's run go; False when it was no longer this worker's."""
-        with self._tx() as db:
-            cur = db.execute("UPDATE accounts SET run_claimed_by = NULL, run_claim_expires_at = NULL"
-                             " WHERE id = ? AND run_claimed_by = ?", (account_id, self.worker_id))
+        cur = self._write("UPDATE accounts SET run_claimed_by = NULL, run_claim_expires_at = NULL"
+                           " WHERE id = ? AND run_claimed_by = ?", (account_id, self.worker_id))
         return cur.rowcount == 1
 
     # --- NetSuite concurrency slots, shared by every worker on this ledger (connector/slots.py) -------
@@ -522,34 +537,36 @@ class Ledger:
         until ``lease`` from now; (slot, holder) to release it with, or None when all are held."""
         now = self.clock.now()
         holder = f"{self.worker_id}#{next(self._slot_holders)}"
-        with self._slot_lock:
-            self._slot_db.execute("BEGIN IMMEDIATE")   # the find and the take are one step for every worker
-            try:
-                if (netsuite_account, limit) not in self._slots_made:
-                    self._slot_db.executemany(
-                        "INSERT OR IGNORE INTO netsuite_slots (netsuite_account, slot) VALUES (?, ?)",
-                        [(netsuite_account, slot) for slot in range(limit)])
-                row = self._slot_db.execute(
-                    "SELECT slot FROM netsuite_slots WHERE netsuite_account = ? AND slot < ?"
-                    " AND (holder IS NULL OR lease_expires_at <= ?) ORDER BY slot LIMIT 1",
-                    (netsuite_account, limit, _iso(now))).fetchone()
-                if row is not None:
-                    self._slot_db.execute(
-                        "UPDATE netsuite_slots SET holder = ?, lease_expires_at = ? WHERE netsuite_account = ?"
-                        " AND slot = ?", (holder, _iso(now + lease), netsuite_account, row[0]))
-            except BaseException:
-                self._slot_db.execute("ROLLBACK")
-                raise
-            self._slot_db.execute("COMMIT")
-            self._slots_made.add((netsuite_account, limit))
-        return None if row is None else (row[0], holder)
+        with self._slot_lock, self._writing:
+            if (netsuite_account, limit) not in self._slots_made:
+                self._slot_db.executemany(   # each insert on its own: any of them may be there already
+                    "INSERT OR IGNORE INTO netsuite_slots (netsuite_account, slot) VALUES (?, ?)",
+                    [(netsuite_account, slot) for slot in range(limit)])
+                self._slots_made.add((netsuite_account, limit))
+            # the find and the take are one statement, so one step for every worker (SQLite runs a statement
+            # that writes under the file's write lock from its first read); one statement, not a transaction of
+            # four, because every NetSuite request makes it
+            rows = self._slot_db.execute(
+                "UPDATE netsuite_slots SET holder = ?, lease_expires_at = ? WHERE netsuite_account = ? AND slot = ("
+                "SELECT slot FROM netsuite_slots WHERE netsuite_account = ? AND slot < ?"
+                " AND (holder IS NULL OR lease_expires_at <= ?) ORDER BY slot LIMIT 1) RETURNING slot",
+                (holder, _iso(now + lease), netsuite_account, netsuite_account, limit, _iso(now))).fetchall()
+        return (rows[0][0], holder) if rows else None
 
     def release_netsuite_slot(self, netsuite_account: str, slot: int, holder: str) -> bool:
         """Free the slot; False when it was no longer this holder's (its lease ran out and another took it)."""
-        with self._slot_lock:
+        with self._slot_lock, self._writing:
             cur = self._slot_db.execute(
                 "UPDATE netsuite_slots SET holder = NULL, lease_expires_at = NULL WHERE netsuite_account = ?"
                 " AND slot = ? AND holder = ?", (netsuite_account, slot, holder))
+        return cur.rowcount == 1
+
+    def renew_netsuite_slot(self, netsuite_account: str, slot: int, holder: str, lease: timedelta) -> bool:
+        """Still this holder's? Then its lease runs ``lease`` from now; False when another took it over."""
+        with self._slot_lock, self._writing:
+            cur = self._slot_db.execute(
+                "UPDATE netsuite_slots SET lease_expires_at = ? WHERE netsuite_account = ? AND slot = ? AND holder = ?",
+                (_iso(self.clock.now() + lease), netsuite_account, slot, holder))
         return cur.rowcount == 1
 
     def netsuite_slot_holders(self, netsuite_account: str) -> dict[int, str]:
@@ -584,7 +601,6 @@ class Ledger:
 
     def remember_delivery(self, webhook_id: str, account_id: int) -> bool:
         """True the first time a delivery id is seen; False for a re-delivery."""
-        with self._tx() as db:
-            cur = db.execute("INSERT OR IGNORE INTO webhook_deliveries (webhook_id, account_id, received_at)"
-                             " VALUES (?, ?, ?)", (webhook_id, account_id, self._now()))
+        cur = self._write("INSERT OR IGNORE INTO webhook_deliveries (webhook_id, account_id, received_at)"
+                           " VALUES (?, ?, ?)", (webhook_id, account_id, self._now()))
         return cur.rowcount == 1

@@ -111,6 +111,7 @@ class SoakResult:
     mismatched_orders: int
     elapsed_s: float
     peak_rss_mb: float
+    cpu_s: float = 0.0                          # CPU seconds of this process (every thread) over ``elapsed_s``
     calls: int = 0                              # requests answered during refund sync runs (setup excluded)
     netsuite_throttled: int = 0                 # of those, NetSuite's own 429s for its concurrency limit
     netsuite_peak_in_flight: int = 0            # the most NetSuite requests in flight at once (at its gate)
@@ -229,7 +230,7 @@ class Soak:
 
     # --- running --------------------------------------------------------------------------------
     def run(self) -> SoakResult:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         batches: list[Batch] = []
         for cell in self.cells:   # activation needs a synced, billed test order: the first order of each cell
             self.world.connector.activate_order_sync(cell.account.id)
@@ -241,6 +242,7 @@ class Soak:
             self.progress("refunds", sum(c.made for c in self.cells), self.config.refunds)
         quiet_runs, converged = self._converge()
         result = self._count(time.perf_counter() - start)
+        result.cpu_s = time.process_time() - cpu
         result.batches, result.quiet_runs, result.converged = batches, quiet_runs, converged
         return result
 

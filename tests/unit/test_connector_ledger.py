@@ -1,6 +1,7 @@
 """The durable refund ledger: lifecycle, exactly-once key, durability across reopening."""
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from decimal import Decimal
 
@@ -225,3 +226,39 @@ def test_an_errors_facts_are_kept_beside_its_sentence_until_the_error_is_gone(tm
                 reopened.mark_error(row.id, "again", facts=facts)
     finally:
         reopened.close()
+
+
+def test_writers_on_one_file_in_one_process_take_turns_instead_of_finding_it_locked(tmp_path, clock) -> None:
+    """SQLite answers a writer that finds the file locked by sleeping and trying again (or, with its wait
+    turned off, with "database is locked"). Two workers in one process, each with its refund and its slot
+    connection, queue for the file instead: with SQLite's wait off, none of their writes is ever refused."""
+    ledgers = [Ledger(tmp_path / "ledger.sqlite3", clock, synchronous="NORMAL") for _ in range(2)]
+    try:
+        for ledger in ledgers:
+            for db in {ledger._db, ledger._slot_db}:   # noqa: SLF001 (SQLite's own wait, per connection)
+                db.execute("PRAGMA busy_timeout = 0")
+        account = _account(ledgers[0])
+        failures: list[BaseException] = []
+        start = threading.Barrier(len(ledgers))
+
+        def write(ledger: Ledger) -> None:
+            try:
+                start.wait(30)
+                for _ in range(200):
+                    ledger.update_account(account, netsuite_watermark="1")
+                    slot = ledger.lease_netsuite_slot("NS", 2, timedelta(minutes=2))
+                    if slot is not None:
+                        ledger.release_netsuite_slot("NS", *slot)
+            except BaseException as exc:   # reported below, in the test's thread
+                failures.append(exc)
+
+        threads = [threading.Thread(target=write, args=(ledger,)) for ledger in ledgers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert failures == []
+        assert ledgers[1].netsuite_slot_holders("NS") == {}
+    finally:
+        for ledger in ledgers:
+            ledger.close()

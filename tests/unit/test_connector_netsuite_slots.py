@@ -14,6 +14,7 @@ from datetime import timedelta
 
 import pytest
 
+from common.clock import parse_iso
 from connector import Direction, RefundStatus
 from connector.errors import RemoteError
 from connector.slots import SLOT_LEASE, NetSuiteSlots
@@ -183,3 +184,88 @@ def test_the_slots_table_is_in_the_ledger_file(tmp_path) -> None:
         NetSuiteSlots(connector.ledger, NS_ACCOUNT, 3).try_lease()
     with sqlite3.connect(tmp_path / "ledger.sqlite3") as db:
         assert db.execute("SELECT COUNT(*), COUNT(holder) FROM netsuite_slots").fetchone() == (3, 1)
+
+
+class _CountingSlots(NetSuiteSlots):
+    """Counts how often the ledger is asked for a slot."""
+
+    asked = 0
+
+    def try_lease(self):
+        self.asked += 1
+        return super().try_lease()
+
+
+def test_a_request_that_finds_every_slot_held_in_its_own_process_does_not_ask_the_ledger(tmp_path) -> None:
+    with connector_on_netsuite(tmp_path) as (first, netsuite, routes):
+        second = make_connector(tmp_path, routes, first.clock, credentials=connector_credentials(netsuite.sim))
+        try:
+            mine = _CountingSlots(first.ledger, NS_ACCOUNT, 2)
+            # another worker in this process, looking once and never waiting
+            theirs = _CountingSlots(second.ledger, NS_ACCOUNT, 2, wait_s=0)
+            with mine.held(), mine.held():
+                assert mine.asked == 2
+                # Both slots are this process's: the ledger could only say no, so the request waits for a
+                # release here (here: gives up at once) without a write to the ledger.
+                with pytest.raises(RemoteError, match="concurrency slots stayed held by connector workers"):
+                    with theirs.held():
+                        pass
+                assert theirs.asked == 0
+            with theirs.held() as slot:   # released in this process: the next request asks and gets one
+                assert theirs.asked == 1 and slot == 0
+            # Slots held by another process are not counted here: the ledger is asked, and says no.
+            elsewhere = [NetSuiteSlots(first.ledger, NS_ACCOUNT, 2).try_lease() for _ in range(2)]
+            assert None not in elsewhere
+            with pytest.raises(RemoteError, match="concurrency slots stayed held by connector workers"):
+                with theirs.held():
+                    pass
+            assert theirs.asked == 2
+        finally:
+            second.close()
+
+
+class _SignallingSlots(_CountingSlots):
+    """Says when a request starts waiting; it is then counted as waiting before anyone can give a slot back
+    (the signal is given holding the lock a release takes)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.waiting = threading.Event()
+
+    def _wait(self, give_up_at: float) -> None:
+        self.waiting.set()
+        super()._wait(give_up_at)
+
+
+def test_a_slot_given_back_while_a_request_here_waits_is_handed_over_leased_and_renewed(tmp_path) -> None:
+    with connector_on_netsuite(tmp_path) as (first, netsuite, routes):
+        second = make_connector(tmp_path, routes, first.clock, credentials=connector_credentials(netsuite.sim))
+        try:
+            mine = _CountingSlots(first.ledger, NS_ACCOUNT, 1)
+            theirs = _SignallingSlots(second.ledger, NS_ACCOUNT, 1, poll_s=HANG_GUARD)   # no poll in the test
+            holding, done, seen = threading.Event(), threading.Event(), []
+
+            def request() -> None:
+                with theirs.held() as slot:
+                    seen.append((slot, second.ledger.netsuite_slot_holders(NS_ACCOUNT)))
+                    holding.set()
+                    done.wait(HANG_GUARD)
+
+            waiter = threading.Thread(target=request)
+            with mine.held():
+                leased_as = first.ledger.netsuite_slot_holders(NS_ACCOUNT)
+                waiter.start()
+                assert theirs.waiting.wait(HANG_GUARD)
+                first.clock.advance(SLOT_LEASE * 3 / 4)   # more than half the lease has gone
+            assert holding.wait(HANG_GUARD)
+            # taken as it was leased, without asking the ledger; its lease renewed from now
+            assert seen == [(0, leased_as)] and theirs.asked == 0
+            with sqlite3.connect(tmp_path / "ledger.sqlite3") as db:
+                until = db.execute("SELECT lease_expires_at FROM netsuite_slots WHERE slot = 0").fetchone()[0]
+            assert parse_iso(until) == first.clock.now() + SLOT_LEASE
+            done.set()
+            waiter.join(HANG_GUARD)
+            assert first.ledger.netsuite_slot_holders(NS_ACCOUNT) == {}   # nobody waits: given back
+        finally:
+            done.set()
+            second.close()
