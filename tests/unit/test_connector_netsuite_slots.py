@@ -269,3 +269,57 @@ def test_a_slot_given_back_while_a_request_here_waits_is_handed_over_leased_and_
         finally:
             done.set()
             second.close()
+
+
+class _WatchedSlots(_SignallingSlots):
+    """Also says (``moved``) when it asks the ledger for a slot."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.moved = threading.Event()
+
+    def try_lease(self):
+        self.moved.set()
+        return super().try_lease()
+
+
+def test_a_slot_handed_over_after_another_worker_took_it_over_is_not_sent_under(tmp_path) -> None:
+    # A waiting request is handed a slot whose lease ran out while it was held, and a worker elsewhere
+    # has leased it since: the request must not send under it, but lease a slot of its own.
+    with connector_on_netsuite(tmp_path) as (first, netsuite, routes):
+        second = make_connector(tmp_path, routes, first.clock, credentials=connector_credentials(netsuite.sim))
+        try:
+            mine = _CountingSlots(first.ledger, NS_ACCOUNT, 1)
+            theirs = _WatchedSlots(second.ledger, NS_ACCOUNT, 1, poll_s=0.01)
+            holding, done, seen = threading.Event(), threading.Event(), []
+
+            def request() -> None:
+                with theirs.held() as slot:
+                    seen.append((slot, second.ledger.netsuite_slot_holders(NS_ACCOUNT)))
+                    holding.set()
+                    theirs.moved.set()
+                    done.wait(HANG_GUARD)
+
+            waiter = threading.Thread(target=request)
+            with mine.held():
+                (slot, leased_as), = first.ledger.netsuite_slot_holders(NS_ACCOUNT).items()
+                waiter.start()
+                assert theirs.waiting.wait(HANG_GUARD)
+                # every slot is this process's, so the waiter has not asked the ledger
+                assert not theirs.moved.is_set()
+                first.clock.advance(SLOT_LEASE + timedelta(seconds=1))   # the lease ran out ...
+                elsewhere = first.ledger.lease_netsuite_slot(NS_ACCOUNT, 1, SLOT_LEASE)   # ... and was taken over
+                assert elsewhere is not None and elsewhere[0] == slot
+            # handed over: the waiter either sends under it (wrong) or finds it gone and asks the ledger
+            assert theirs.moved.wait(HANG_GUARD)
+            assert not holding.is_set(), f"the waiting request sent under a slot another worker holds: {seen}"
+            first.ledger.release_netsuite_slot(NS_ACCOUNT, *elsewhere)
+            assert holding.wait(HANG_GUARD)
+            (_, holders), = seen
+            assert holders[slot] not in (leased_as, elsewhere[1])
+            done.set()
+            waiter.join(HANG_GUARD)
+            assert first.ledger.netsuite_slot_holders(NS_ACCOUNT) == {}
+        finally:
+            done.set()
+            second.close()
