@@ -152,6 +152,26 @@ Feature: What the connector does across scheduled runs
     And the storefront has exactly 1 refund for the order
     And NetSuite has exactly 1 refund for the order
 
+  # Switched back before the storefront delivered the webhook of the refund the connector pushed: the
+  # delivery now reaches an account syncing to NetSuite, and is the connector's own refund.
+  @refund_webhooks @both_directions
+  Scenario: After switching back to sync to NetSuite, the late webhook of a refund the connector pushed is acknowledged and not posted back
+    Given a storefront connected to NetSuite with the test order billed
+    And refund sync is enabled to NetSuite
+    And a paid order synced to NetSuite and billed as a cash sale, with 3 units on line 1
+    When I turn refund sync off
+    And I enable refund sync from NetSuite
+    And a NetSuite user refunds 1 unit of line 1 on the billed record
+    And the scheduled refund sync runs
+    And I turn refund sync off
+    And I enable refund sync to NetSuite
+    And the storefront delivers its refund webhooks once
+    And the scheduled refund sync runs
+    Then the connector acknowledged every refund webhook delivery
+    And the storefront has exactly 1 refund for the order
+    And NetSuite has exactly 1 refund for the order
+    And the refund totals match on both sides
+
   @both_directions
   Scenario: After switching to sync from NetSuite, refunds the connector posted to NetSuite are not pushed back
     Given a storefront connected to NetSuite with the test order billed
