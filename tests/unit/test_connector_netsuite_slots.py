@@ -156,27 +156,34 @@ def test_a_dead_workers_slots_come_back_when_their_lease_runs_out(workers) -> No
     assert all(holder.startswith(f"{dead_worker}#") for holder in left)
 
 
-def test_a_slot_is_one_workers_until_it_gives_it_back(tmp_path) -> None:
+@pytest.fixture
+def two_workers(tmp_path):
+    """Two connectors (workers) on one ledger file and one NetSuite, sharing a clock."""
     with connector_on_netsuite(tmp_path) as (first, netsuite, routes):
         second = make_connector(tmp_path, routes, first.clock, credentials=connector_credentials(netsuite.sim))
         try:
-            mine, theirs = NetSuiteSlots(first.ledger, NS_ACCOUNT, 2), NetSuiteSlots(second.ledger, NS_ACCOUNT, 2)
-            with mine.held() as one, theirs.held() as other:
-                assert {one, other} == {0, 1}
-                assert theirs.try_lease() is None and mine.try_lease() is None
-                holders = first.ledger.netsuite_slot_holders(NS_ACCOUNT)
-                assert holders[one].startswith(first.ledger.worker_id + "#")
-                assert holders[other].startswith(second.ledger.worker_id + "#")
-            assert first.ledger.netsuite_slot_holders(NS_ACCOUNT) == {}
-            # A release by a holder whose lease ran out and was taken over frees nothing of the new holder's.
-            slot, holder = mine.try_lease()
-            first.clock.advance(SLOT_LEASE)
-            taken_over = theirs.try_lease()
-            assert taken_over is not None and taken_over[0] == slot
-            assert not first.ledger.release_netsuite_slot(NS_ACCOUNT, slot, holder)
-            assert second.ledger.netsuite_slot_holders(NS_ACCOUNT) == {slot: taken_over[1]}
+            yield first, second
         finally:
             second.close()
+
+
+def test_a_slot_is_one_workers_until_it_gives_it_back(two_workers) -> None:
+    first, second = two_workers
+    mine, theirs = NetSuiteSlots(first.ledger, NS_ACCOUNT, 2), NetSuiteSlots(second.ledger, NS_ACCOUNT, 2)
+    with mine.held() as one, theirs.held() as other:
+        assert {one, other} == {0, 1}
+        assert theirs.try_lease() is None and mine.try_lease() is None
+        holders = first.ledger.netsuite_slot_holders(NS_ACCOUNT)
+        assert holders[one].startswith(first.ledger.worker_id + "#")
+        assert holders[other].startswith(second.ledger.worker_id + "#")
+    assert first.ledger.netsuite_slot_holders(NS_ACCOUNT) == {}
+    # A release by a holder whose lease ran out and was taken over frees nothing of the new holder's.
+    slot, holder = mine.try_lease()
+    first.clock.advance(SLOT_LEASE)
+    taken_over = theirs.try_lease()
+    assert taken_over is not None and taken_over[0] == slot
+    assert not first.ledger.release_netsuite_slot(NS_ACCOUNT, slot, holder)
+    assert second.ledger.netsuite_slot_holders(NS_ACCOUNT) == {slot: taken_over[1]}
 
 
 def test_the_slots_table_is_in_the_ledger_file(tmp_path) -> None:
@@ -196,32 +203,28 @@ class _CountingSlots(NetSuiteSlots):
         return super().try_lease()
 
 
-def test_a_request_that_finds_every_slot_held_in_its_own_process_does_not_ask_the_ledger(tmp_path) -> None:
-    with connector_on_netsuite(tmp_path) as (first, netsuite, routes):
-        second = make_connector(tmp_path, routes, first.clock, credentials=connector_credentials(netsuite.sim))
-        try:
-            mine = _CountingSlots(first.ledger, NS_ACCOUNT, 2)
-            # another worker in this process, looking once and never waiting
-            theirs = _CountingSlots(second.ledger, NS_ACCOUNT, 2, wait_s=0)
-            with mine.held(), mine.held():
-                assert mine.asked == 2
-                # Both slots are this process's: the ledger could only say no, so the request waits for a
-                # release here (here: gives up at once) without a write to the ledger.
-                with pytest.raises(RemoteError, match="concurrency slots stayed held by connector workers"):
-                    with theirs.held():
-                        pass
-                assert theirs.asked == 0
-            with theirs.held() as slot:   # released in this process: the next request asks and gets one
-                assert theirs.asked == 1 and slot == 0
-            # Slots held by another process are not counted here: the ledger is asked, and says no.
-            elsewhere = [NetSuiteSlots(first.ledger, NS_ACCOUNT, 2).try_lease() for _ in range(2)]
-            assert None not in elsewhere
-            with pytest.raises(RemoteError, match="concurrency slots stayed held by connector workers"):
-                with theirs.held():
-                    pass
-            assert theirs.asked == 2
-        finally:
-            second.close()
+def test_a_request_that_finds_every_slot_held_in_its_own_process_does_not_ask_the_ledger(two_workers) -> None:
+    first, second = two_workers
+    mine = _CountingSlots(first.ledger, NS_ACCOUNT, 2)
+    # another worker in this process, looking once and never waiting
+    theirs = _CountingSlots(second.ledger, NS_ACCOUNT, 2, wait_s=0)
+    with mine.held(), mine.held():
+        assert mine.asked == 2
+        # Both slots are this process's: the ledger could only say no, so the request waits for a
+        # release here (here: gives up at once) without a write to the ledger.
+        with pytest.raises(RemoteError, match="concurrency slots stayed held by connector workers"):
+            with theirs.held():
+                pass
+        assert theirs.asked == 0
+    with theirs.held() as slot:   # released in this process: the next request asks and gets one
+        assert theirs.asked == 1 and slot == 0
+    # Slots held by another process are not counted here: the ledger is asked, and says no.
+    elsewhere = [NetSuiteSlots(first.ledger, NS_ACCOUNT, 2).try_lease() for _ in range(2)]
+    assert None not in elsewhere
+    with pytest.raises(RemoteError, match="concurrency slots stayed held by connector workers"):
+        with theirs.held():
+            pass
+    assert theirs.asked == 2
 
 
 class _SignallingSlots(_CountingSlots):
@@ -237,38 +240,36 @@ class _SignallingSlots(_CountingSlots):
         super()._wait(give_up_at)
 
 
-def test_a_slot_given_back_while_a_request_here_waits_is_handed_over_leased_and_renewed(tmp_path) -> None:
-    with connector_on_netsuite(tmp_path) as (first, netsuite, routes):
-        second = make_connector(tmp_path, routes, first.clock, credentials=connector_credentials(netsuite.sim))
-        try:
-            mine = _CountingSlots(first.ledger, NS_ACCOUNT, 1)
-            theirs = _SignallingSlots(second.ledger, NS_ACCOUNT, 1, poll_s=HANG_GUARD)   # no poll in the test
-            holding, done, seen = threading.Event(), threading.Event(), []
+def test_a_slot_given_back_while_a_request_here_waits_is_handed_over_leased_and_renewed(tmp_path, two_workers) -> None:
+    first, second = two_workers
+    try:
+        mine = _CountingSlots(first.ledger, NS_ACCOUNT, 1)
+        theirs = _SignallingSlots(second.ledger, NS_ACCOUNT, 1, poll_s=HANG_GUARD)   # no poll in the test
+        holding, done, seen = threading.Event(), threading.Event(), []
 
-            def request() -> None:
-                with theirs.held() as slot:
-                    seen.append((slot, second.ledger.netsuite_slot_holders(NS_ACCOUNT)))
-                    holding.set()
-                    done.wait(HANG_GUARD)
+        def request() -> None:
+            with theirs.held() as slot:
+                seen.append((slot, second.ledger.netsuite_slot_holders(NS_ACCOUNT)))
+                holding.set()
+                done.wait(HANG_GUARD)
 
-            waiter = threading.Thread(target=request)
-            with mine.held():
-                leased_as = first.ledger.netsuite_slot_holders(NS_ACCOUNT)
-                waiter.start()
-                assert theirs.waiting.wait(HANG_GUARD)
-                first.clock.advance(SLOT_LEASE * 3 / 4)   # more than half the lease has gone
-            assert holding.wait(HANG_GUARD)
-            # taken as it was leased, without asking the ledger; its lease renewed from now
-            assert seen == [(0, leased_as)] and theirs.asked == 0
-            with sqlite3.connect(tmp_path / "ledger.sqlite3") as db:
-                until = db.execute("SELECT lease_expires_at FROM netsuite_slots WHERE slot = 0").fetchone()[0]
-            assert parse_iso(until) == first.clock.now() + SLOT_LEASE
-            done.set()
-            waiter.join(HANG_GUARD)
-            assert first.ledger.netsuite_slot_holders(NS_ACCOUNT) == {}   # nobody waits: given back
-        finally:
-            done.set()
-            second.close()
+        waiter = threading.Thread(target=request)
+        with mine.held():
+            leased_as = first.ledger.netsuite_slot_holders(NS_ACCOUNT)
+            waiter.start()
+            assert theirs.waiting.wait(HANG_GUARD)
+            first.clock.advance(SLOT_LEASE * 3 / 4)   # more than half the lease has gone
+        assert holding.wait(HANG_GUARD)
+        # taken as it was leased, without asking the ledger; its lease renewed from now
+        assert seen == [(0, leased_as)] and theirs.asked == 0
+        with sqlite3.connect(tmp_path / "ledger.sqlite3") as db:
+            until = db.execute("SELECT lease_expires_at FROM netsuite_slots WHERE slot = 0").fetchone()[0]
+        assert parse_iso(until) == first.clock.now() + SLOT_LEASE
+        done.set()
+        waiter.join(HANG_GUARD)
+        assert first.ledger.netsuite_slot_holders(NS_ACCOUNT) == {}   # nobody waits: given back
+    finally:
+        done.set()
 
 
 class _WatchedSlots(_SignallingSlots):
@@ -283,43 +284,41 @@ class _WatchedSlots(_SignallingSlots):
         return super().try_lease()
 
 
-def test_a_slot_handed_over_after_another_worker_took_it_over_is_not_sent_under(tmp_path) -> None:
+def test_a_slot_handed_over_after_another_worker_took_it_over_is_not_sent_under(two_workers) -> None:
     # A waiting request is handed a slot whose lease ran out while it was held, and a worker elsewhere
     # has leased it since: the request must not send under it, but lease a slot of its own.
-    with connector_on_netsuite(tmp_path) as (first, netsuite, routes):
-        second = make_connector(tmp_path, routes, first.clock, credentials=connector_credentials(netsuite.sim))
-        try:
-            mine = _CountingSlots(first.ledger, NS_ACCOUNT, 1)
-            theirs = _WatchedSlots(second.ledger, NS_ACCOUNT, 1, poll_s=0.01)
-            holding, done, seen = threading.Event(), threading.Event(), []
+    first, second = two_workers
+    try:
+        mine = _CountingSlots(first.ledger, NS_ACCOUNT, 1)
+        theirs = _WatchedSlots(second.ledger, NS_ACCOUNT, 1, poll_s=0.01)
+        holding, done, seen = threading.Event(), threading.Event(), []
 
-            def request() -> None:
-                with theirs.held() as slot:
-                    seen.append((slot, second.ledger.netsuite_slot_holders(NS_ACCOUNT)))
-                    holding.set()
-                    theirs.moved.set()
-                    done.wait(HANG_GUARD)
+        def request() -> None:
+            with theirs.held() as slot:
+                seen.append((slot, second.ledger.netsuite_slot_holders(NS_ACCOUNT)))
+                holding.set()
+                theirs.moved.set()
+                done.wait(HANG_GUARD)
 
-            waiter = threading.Thread(target=request)
-            with mine.held():
-                (slot, leased_as), = first.ledger.netsuite_slot_holders(NS_ACCOUNT).items()
-                waiter.start()
-                assert theirs.waiting.wait(HANG_GUARD)
-                # every slot is this process's, so the waiter has not asked the ledger
-                assert not theirs.moved.is_set()
-                first.clock.advance(SLOT_LEASE + timedelta(seconds=1))   # the lease ran out ...
-                elsewhere = first.ledger.lease_netsuite_slot(NS_ACCOUNT, 1, SLOT_LEASE)   # ... and was taken over
-                assert elsewhere is not None and elsewhere[0] == slot
-            # handed over: the waiter either sends under it (wrong) or finds it gone and asks the ledger
-            assert theirs.moved.wait(HANG_GUARD)
-            assert not holding.is_set(), f"the waiting request sent under a slot another worker holds: {seen}"
-            first.ledger.release_netsuite_slot(NS_ACCOUNT, *elsewhere)
-            assert holding.wait(HANG_GUARD)
-            (_, holders), = seen
-            assert holders[slot] not in (leased_as, elsewhere[1])
-            done.set()
-            waiter.join(HANG_GUARD)
-            assert first.ledger.netsuite_slot_holders(NS_ACCOUNT) == {}
-        finally:
-            done.set()
-            second.close()
+        waiter = threading.Thread(target=request)
+        with mine.held():
+            (slot, leased_as), = first.ledger.netsuite_slot_holders(NS_ACCOUNT).items()
+            waiter.start()
+            assert theirs.waiting.wait(HANG_GUARD)
+            # every slot is this process's, so the waiter has not asked the ledger
+            assert not theirs.moved.is_set()
+            first.clock.advance(SLOT_LEASE + timedelta(seconds=1))   # the lease ran out ...
+            elsewhere = first.ledger.lease_netsuite_slot(NS_ACCOUNT, 1, SLOT_LEASE)   # ... and was taken over
+            assert elsewhere is not None and elsewhere[0] == slot
+        # handed over: the waiter either sends under it (wrong) or finds it gone and asks the ledger
+        assert theirs.moved.wait(HANG_GUARD)
+        assert not holding.is_set(), f"the waiting request sent under a slot another worker holds: {seen}"
+        first.ledger.release_netsuite_slot(NS_ACCOUNT, *elsewhere)
+        assert holding.wait(HANG_GUARD)
+        (_, holders), = seen
+        assert holders[slot] not in (leased_as, elsewhere[1])
+        done.set()
+        waiter.join(HANG_GUARD)
+        assert first.ledger.netsuite_slot_holders(NS_ACCOUNT) == {}
+    finally:
+        done.set()
