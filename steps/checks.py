@@ -119,6 +119,13 @@ def refusal_names_storefront(world: ScenarioWorld) -> None:
         f"the refusal does not name the storefront ({platform.display_name}): {message}")
 
 
+def _latest_refund_in_error(world: ScenarioWorld) -> seam.RefundView:
+    """The scenario's latest refund row, which must be in Error."""
+    refund = world.latest_refund()
+    assert refund.status == seam.ERROR, f"refund is {refund.status}, not Error"
+    return refund
+
+
 def _names_word(message: str | None, *names: str) -> bool:
     """``message`` says one of ``names`` as a word of its own (case-insensitive)."""
     return any(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", message or "", re.IGNORECASE) for name in names)
@@ -133,7 +140,7 @@ def account_refused_naming_platforms(world: ScenarioWorld) -> None:
     assert refusal is not None, "the account was added; a refusal was expected"
     message = str(refusal)
     unnamed = [platform for platform in world.connector.certification_claim().directions
-               if not re.search(rf"(?<![\w-]){re.escape(platform)}(?![\w-])", message, re.IGNORECASE)]
+               if not _names_word(message, platform)]
     assert not unnamed, f"the refusal does not name {', '.join(unnamed)} among the platforms it syncs: {message}"
 
 
@@ -173,8 +180,7 @@ def retrieving_refused_naming_storefront(world: ScenarioWorld) -> None:
     assert refusal is not None, "the connector retrieved the order's refunds; a refusal was expected"
     message = str(refusal)
     driver = world.driver_of(world.order)
-    assert any(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", message, re.IGNORECASE)
-               for name in (driver.display_name, driver.platform)), (
+    assert _names_word(message, driver.display_name, driver.platform), (
         f"the refusal does not name the storefront ({driver.display_name}) that refused: {message}")
     assert_no_missing_value(message, "the refusal")
 
@@ -263,8 +269,7 @@ def all_posted(world: ScenarioWorld) -> None:
 @then('the refund shows an error containing "{text:Text}"', 'the refund shows an error containing "accounting period"')
 def refund_error(world: ScenarioWorld, text: str) -> None:
     """The row is in Error and its message, the one a person hovers to read, explains why."""
-    refund = world.latest_refund()
-    assert refund.status == seam.ERROR, f"refund is {refund.status}, not Error"
+    refund = _latest_refund_in_error(world)
     assert _mentions(world, refund.error, text), (
         f"error does not mention {text!r}: {world.explain_lines(refund.error)}")
     assert_readable_error(world, refund)
@@ -293,8 +298,7 @@ def refund_refused_by_storefront(world: ScenarioWorld) -> None:
     """The row is in Error with a message that says what the storefront refused (in the connector's
     words or the platform's), not an unexpected error a person can only re-post and report, nor the
     platform's raw answer (a JSON or dict dump) where its words should be."""
-    refund = world.latest_refund()
-    assert refund.status == seam.ERROR, f"refund is {refund.status}, not Error"
+    refund = _latest_refund_in_error(world)
     assert refund.error and not refund.error.startswith("Unexpected "), (
         f"the error does not say what the storefront refused: {world.explain_lines(refund.error)}")
     assert not any(raw in refund.error for raw in ('{"', "{'")), (
@@ -307,8 +311,7 @@ def refund_refused_by_storefront(world: ScenarioWorld) -> None:
 def error_names_netsuite_refund(world: ScenarioWorld) -> None:
     """The row is in Error and its message names the order's NetSuite refund by the number (tranId) a
     NetSuite user finds it by, not by an internal id they never see."""
-    refund = world.latest_refund()
-    assert refund.status == seam.ERROR, f"refund is {refund.status}, not Error"
+    refund = _latest_refund_in_error(world)
     numbers = [record.get("tranId") for _, record in world.netsuite_view.refunds_of(world.order)]
     assert len(numbers) == 1 and numbers[0], f"expected one NetSuite refund with a number, found {numbers}"
     assert numbers[0] in (refund.error or ""), f"error does not name NetSuite refund {numbers[0]}: {refund.error}"
@@ -320,8 +323,7 @@ def error_names_sales_order(world: ScenarioWorld) -> None:
     """The row is in Error and its message names the order's NetSuite sales order by the number
     (tranId) a NetSuite user finds it by, not by an internal id they never see; for a sales order a
     NetSuite user deleted, the number it had."""
-    refund = world.latest_refund()
-    assert refund.status == seam.ERROR, f"refund is {refund.status}, not Error"
+    refund = _latest_refund_in_error(world)
     order = world.order
     assert order.sales_order_id, "the order was never synced to NetSuite: it has no sales order"
     number = order.deleted_sales_order_number or world.netsuite.record("salesOrder", order.sales_order_id).get("tranId")
@@ -335,8 +337,7 @@ def error_names_storefront_order(world: ScenarioWorld) -> None:
     """The row is in Error and its message names the order as the storefront knows it, by its id or by the
     number the storefront shows the merchant (as a word of its own), so a person finds the order the
     refund belongs to."""
-    refund = world.latest_refund()
-    assert refund.status == seam.ERROR, f"refund is {refund.status}, not Error"
+    refund = _latest_refund_in_error(world)
     placed = world.order.placed
     names = [placed.order_id] + ([placed.number] if placed.number else [])
     assert _names_word(refund.error, *names), f"error does not name order {' or '.join(names)}: {refund.error}"
@@ -347,8 +348,7 @@ def error_names_storefront_order(world: ScenarioWorld) -> None:
 def error_names_storefront(world: ScenarioWorld) -> None:
     """The row is in Error and its message names the order's storefront (its name or registry name, as a
     word of its own): the system where the refund failed."""
-    refund = world.latest_refund()
-    assert refund.status == seam.ERROR, f"refund is {refund.status}, not Error"
+    refund = _latest_refund_in_error(world)
     driver = world.driver_of(world.order)
     assert _names_word(refund.error, driver.display_name, driver.platform), (
         f"error does not name the storefront ({driver.display_name}): {refund.error}")
