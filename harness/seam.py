@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Collection, Mapping, Protocol, Sequence, runtime_checkable
+from typing import TYPE_CHECKING, Callable, Collection, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
 import httpx
 
@@ -48,13 +48,18 @@ PREREQUISITES = (ORDER_SYNC_ACTIVE, TEST_ORDER_SYNCED, TEST_ORDER_BILLED, ITEMS_
                  STOREFRONT_CREATES_REFUNDS, OTHER_DIRECTION_OFF, DIRECTION_OFFERED)
 
 
+def unknown_prerequisites(names: Iterable[str]) -> list[str]:
+    """Those of ``names`` that are not the protocol's prerequisites (``PREREQUISITES``)."""
+    return [name for name in names if name not in PREREQUISITES]
+
+
 class ActivationRefused(SeamError):
     """Refund sync cannot be switched on. The message is what the connector shows a person; ``missing``
     names each unmet prerequisite (``PREREQUISITES``), which is what scenarios check."""
 
     def __init__(self, message: str, missing: Sequence[str] = ()) -> None:
         super().__init__(message)
-        unknown = [name for name in missing if name not in PREREQUISITES]
+        unknown = unknown_prerequisites(missing)
         if unknown:
             raise ValueError(f"unknown prerequisite(s) {', '.join(map(repr, unknown))}: "
                              f"each must be one of {', '.join(PREREQUISITES)}")

@@ -236,7 +236,7 @@ def _failure(answer: httpx.Response, what: str) -> Exception:
     if kind != "activation_refused":
         return _REFUSALS[kind](message)
     missing = error.get("missing")
-    unknown = [item for item in missing if item not in seam.PREREQUISITES] if isinstance(missing, list) else []
+    unknown = seam.unknown_prerequisites(missing) if isinstance(missing, list) else []
     if not isinstance(missing, list) or not missing or unknown:
         wrong = (f"names no prerequisite of the protocol: {', '.join(map(repr, unknown))}" if unknown
                  else "is missing" if missing is None else f"is {missing!r}")

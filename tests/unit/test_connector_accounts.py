@@ -152,3 +152,12 @@ def test_activating_order_sync_records_the_cutoff(world) -> None:
     assert active.order_sync_active and active.order_sync_cutoff == connector.clock.now()
     connector.clock.advance(minutes=5)
     assert connector.activate_order_sync(account.id).order_sync_cutoff == active.order_sync_cutoff
+
+
+def test_every_prerequisite_the_shipped_connector_names_is_one_the_protocol_knows() -> None:
+    # the reference connector passes its names through the seam as they are: a name the protocol does not
+    # know would make an activation refusal a ValueError instead of a refusal the scenarios can read
+    from harness import seam
+
+    assert seam.unknown_prerequisites(p.value for p in Prerequisite) == []
+    assert seam.unknown_prerequisites(["order_sync_active", "order sync"]) == ["order sync"]
