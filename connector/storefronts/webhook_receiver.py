@@ -245,10 +245,6 @@ class WebhookPipeline:
             return self.done(delivery, account, status="ignored: pushed by the connector itself")
         return self.done(delivery, account, status="recorded", refund_ids=[row.id for row in rows])
 
-    def account_for(self, verifies: Callable[[Account], bool]) -> Account | None:
-        """The account a delivery is answered for: ``receiving_account`` of those that ``verifies`` it."""
-        return self.receiving_account(self.verified_accounts(verifies))
-
     def verified_accounts(self, verifies: Callable[[Account], bool]) -> list[Account]:
         """This platform's accounts that ``verifies`` a delivery (its store, signed with its secret). One
         store may have several accounts signing with the same secret (one per direction, or the connector

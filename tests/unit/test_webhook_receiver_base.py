@@ -35,7 +35,7 @@ def test_a_delivery_to_a_store_with_two_accounts_goes_to_the_one_syncing_to_nets
     accounts = [_account(connector, f"A{i}", d) for i, d in enumerate(directions if from_first else directions[::-1])]
     _account(connector, "Other shop", Direction.TO_NETSUITE, store="someone-else")
     receiver = _Receiver(connector.ledger, None, None)
-    chosen = receiver.account_for(lambda a: a.store == "acme-outfitters")
+    chosen = receiver.receiving_account(receiver.verified_accounts(lambda a: a.store == "acme-outfitters"))
     assert chosen is not None and chosen.direction is Direction.TO_NETSUITE
     assert chosen.id in {a.id for a in accounts}
 
@@ -43,7 +43,7 @@ def test_a_delivery_to_a_store_with_two_accounts_goes_to_the_one_syncing_to_nets
 def test_no_account_when_no_secret_verifies(connector) -> None:
     _account(connector, "A", Direction.TO_NETSUITE)
     receiver = _Receiver(connector.ledger, None, None)
-    assert receiver.account_for(lambda a: False) is None
+    assert receiver.receiving_account(receiver.verified_accounts(lambda a: False)) is None
 
 
 def test_signatures_compare_as_bytes_or_text_and_ignore_surrounding_space() -> None:
