@@ -269,8 +269,7 @@ def render(report: Report) -> str:
     return "\n".join(lines)
 
 
-def sample(mutants: list[Mutant], per_module: int | None, seed: int, retest_survivors: bool = False,
-           retest_all: bool = False) -> list[str]:
+def sample(mutants: list[Mutant], per_module: int | None, seed: int, retest: str | None = None) -> list[str]:
     """The mutants to test: per module, a seeded sample of ``per_module`` (or all), minus those already tested.
 
     A module's mutants that have a result already count towards its ``per_module``; the rest is drawn
@@ -279,9 +278,9 @@ def sample(mutants: list[Mutant], per_module: int | None, seed: int, retest_surv
     the smaller sample and adds to it. When the code changes the order is a new one (the module's
     mutants changed), but the results mutmut kept still count: only as many are drawn as mutmut dropped
     (the mutants of changed functions), never a whole new sample tested beside the old one. mutmut
-    keeps a survivor's result even after scenarios are added, so ``retest_survivors`` tests every
+    keeps a survivor's result even after scenarios are added, so ``retest="survivors"`` tests every
     survivor of the selected modules again: the sample's survivors, whatever order the code now gives.
-    ``retest_all`` tests every mutant with a result again, killed ones too: a check loosened (so that
+    ``retest="all"`` tests every mutant with a result again, killed ones too: a check loosened (so that
     it no longer holds connectors to one connector's words, say) can let a killed mutant survive, and
     mutmut never re-tests a killed mutant of unchanged code."""
     chosen: list[str] = []
@@ -290,10 +289,10 @@ def sample(mutants: list[Mutant], per_module: int | None, seed: int, retest_surv
         by_module.setdefault(mutant.module, []).append(mutant)
     for module, members in sorted(by_module.items()):
         members = sorted(members, key=lambda m: m.name)
-        if retest_all:
+        if retest == "all":
             survivors = [m for m in members if m.status != "not checked"]
         else:
-            survivors = [m for m in members if m.status == "survived"] if retest_survivors else []
+            survivors = [m for m in members if m.status == "survived"] if retest == "survivors" else []
         if per_module is not None:
             # a seeded order per module whose first N are the sample: a larger N extends a smaller one
             random.Random(f"{seed}:{module}").shuffle(members)
@@ -352,11 +351,11 @@ def forget_test_coverage(root: Path) -> bool:
 
 
 def run(root: Path, per_module: int | None, seed: int, max_children: int, modules: list[str],
-        retest_survivors: bool = False, retest_all: bool = False) -> None:
+        retest: str | None = None) -> None:
     mutmut = Path(sys.executable).parent / "mutmut"
     if not mutmut.exists():
         raise MutationScoreError(f"{mutmut} is missing: install the extra with pip install -e '.[mutation]'")
-    if (retest_survivors or retest_all) and forget_test_coverage(root):
+    if retest and forget_test_coverage(root):
         print("mutation-score: collecting which scenarios reach each function afresh (scenarios may have "
               "changed since mutmut recorded it)", flush=True)
     generate(root, max_children)
@@ -365,7 +364,7 @@ def run(root: Path, per_module: int | None, seed: int, max_children: int, module
     if modules and not mutants:
         raise MutationScoreError(f"no mutants in {', '.join(modules)}; the mutated modules are those "
                                  "only_mutate names in pyproject.toml [tool.mutmut]")
-    todo = sample(mutants, per_module, seed, retest_survivors, retest_all)
+    todo = sample(mutants, per_module, seed, retest)
     if not todo:
         print("mutation-score: every selected mutant has a result already (mutmut re-tests a mutant when its "
               "function changes)")
@@ -393,10 +392,11 @@ def main(argv: list[str] | None = None) -> int:
     run_parser.add_argument("--max-children", type=int, default=2, help="mutants tested at once (default 2)")
     run_parser.add_argument("--module", action="append", default=[], metavar="PATH",
                             help="only this module, e.g. connector/claims.py (repeatable)")
-    run_parser.add_argument("--retest-survivors", action="store_true",
+    retest = run_parser.add_mutually_exclusive_group()
+    retest.add_argument("--retest-survivors", dest="retest", action="store_const", const="survivors",
                             help="test the survivors again too (after adding or changing scenarios: mutmut keeps their "
                                  "result), with the scenarios' coverage of each function collected afresh")
-    run_parser.add_argument("--retest-all", action="store_true",
+    retest.add_argument("--retest-all", dest="retest", action="store_const", const="all",
                             help="test every mutant that has a result again, killed ones too (after loosening a "
                                  "check: mutmut never re-tests a killed mutant of unchanged code)")
     sub.add_parser("report", help="report the results mutmut has, without running anything")
@@ -410,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise MutationScoreError(f"--sample {args.sample}: sample at least 1 mutant per module")
             if args.max_children < 1:
                 raise MutationScoreError(f"--max-children {args.max_children}: at least 1")
-            run(root, args.sample, args.seed, args.max_children, args.module, args.retest_survivors, args.retest_all)
+            run(root, args.sample, args.seed, args.max_children, args.module, args.retest)
         triage = load_triage(root / TRIAGE_FILE)
         mutants = load_mutants(root)
         if not mutants:

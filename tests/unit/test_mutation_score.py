@@ -42,6 +42,18 @@ def write_triage(root: Path, text: str) -> None:
     (root / ms.TRIAGE_FILE).write_text(text)
 
 
+def triage_line(mutant: str, verdict: str, why: str, function: str = "aaaaaaaaaaaa", priority: str | None = None) -> str:
+    """One line of the triage file, for a mutant of the ``project`` fixture's modules."""
+    low = f', priority = "{priority}"' if priority else ""
+    return f'"{mutant}" = {{ verdict = "{verdict}", function = "{function}", why = "{why}"{low} }}\n'
+
+
+def report_triaged(root: Path, *lines: str) -> ms.Report:
+    """The report of ``root``'s mutmut results with a triage file of ``lines``."""
+    write_triage(root, "[survivors]\n" + "".join(lines))
+    return ms.build_report(ms.load_mutants(root, STATUS.get), ms.load_triage(root / ms.TRIAGE_FILE))
+
+
 def test_each_module_is_scored_killed_over_killed_and_survived(project: Path) -> None:
     report = ms.build_report(ms.load_mutants(project, STATUS.get), {})
     claims, square = report.modules
@@ -67,12 +79,10 @@ def test_mutants_of_a_function_no_scenario_runs_count_as_no_tests_before_they_ar
 
 
 def test_an_equivalent_survivor_counts_in_neither_side_of_the_score(project: Path) -> None:
-    write_triage(project, '[survivors]\n'
-                 '"connector.claims.x_confirm_claim__mutmut_2" = { verdict = "equivalent", function = "aaaaaaaaaaaa", '
-                 'why = "the same query either way" }\n'
-                 '"connector.claims.x_confirm_claim__mutmut_3" = { verdict = "needs scenario", function = "aaaaaaaaaaaa", '
-                 'why = "a lost claim is not reported", priority = "low" }\n')
-    report = ms.build_report(ms.load_mutants(project, STATUS.get), ms.load_triage(project / ms.TRIAGE_FILE))
+    report = report_triaged(
+        project, triage_line("connector.claims.x_confirm_claim__mutmut_2", "equivalent", "the same query either way"),
+        triage_line("connector.claims.x_confirm_claim__mutmut_3", "needs scenario", "a lost claim is not reported",
+                    priority="low"))
     claims = report.modules[0]
     assert (claims.counts["equivalent"], claims.counts["survived"], claims.score) == (1, 1, 0.5)
     assert report.untriaged == []
@@ -84,13 +94,11 @@ def test_an_equivalent_survivor_counts_in_neither_side_of_the_score(project: Pat
 
 
 def test_a_triage_of_changed_code_or_of_a_killed_mutant_no_longer_applies(project: Path) -> None:
-    write_triage(project, '[survivors]\n'
-                 '"connector.claims.x_confirm_claim__mutmut_2" = { verdict = "equivalent", function = "000000000000", '
-                 'why = "was equivalent before the function changed" }\n'
-                 '"connector.claims.x_confirm_claim__mutmut_1" = { verdict = "equivalent", function = "aaaaaaaaaaaa", '
-                 'why = "a scenario kills it now" }\n'
-                 '"connector.claims.x_gone__mutmut_1" = { verdict = "equivalent", function = "aaaaaaaaaaaa", why = "gone" }\n')
-    report = ms.build_report(ms.load_mutants(project, STATUS.get), ms.load_triage(project / ms.TRIAGE_FILE))
+    report = report_triaged(
+        project, triage_line("connector.claims.x_confirm_claim__mutmut_2", "equivalent",
+                             "was equivalent before the function changed", function="000000000000"),
+        triage_line("connector.claims.x_confirm_claim__mutmut_1", "equivalent", "a scenario kills it now"),
+        triage_line("connector.claims.x_gone__mutmut_1", "equivalent", "gone"))
     assert report.modules[0].counts["equivalent"] == 0
     assert "connector.claims.x_confirm_claim__mutmut_2" in [m.name for m in report.untriaged]
     assert report.stale == [
@@ -132,7 +140,7 @@ def test_the_sample_is_seeded_per_module_and_skips_mutants_already_tested(projec
     survived = [ms.Mutant(m.name, m.module, m.function, m.function_hash, "survived" if m.name in first else m.status)
                 for m in untested]
     assert ms.sample(survived, 5, seed=7) == []
-    assert sorted(ms.sample(survived, 5, seed=7, retest_survivors=True)) == sorted(first)
+    assert sorted(ms.sample(survived, 5, seed=7, retest="survivors")) == sorted(first)
 
 
 def engine_mutants(count: int, results: dict[str, str]) -> list[ms.Mutant]:
@@ -149,20 +157,17 @@ def test_after_the_code_changes_the_sample_keeps_its_results_and_draws_only_what
     changed = engine_mutants(32, results)
     drawn = ms.sample(changed, 5, seed=7)
     assert len(drawn) == 1 and drawn[0] not in results
-    retest = ms.sample(changed, 5, seed=7, retest_survivors=True)
+    retest = ms.sample(changed, 5, seed=7, retest="survivors")
     assert sorted(retest[:2]) == sorted(first[:2]) and len(retest) == 3
     # a loosened check can let a killed mutant survive: --retest-all tests every result again
-    retest_all = ms.sample(changed, 5, seed=7, retest_all=True)
+    retest_all = ms.sample(changed, 5, seed=7, retest="all")
     assert sorted(retest_all[:4]) == sorted(results) and len(retest_all) == 5
 
 
 def test_a_wording_survivor_counts_in_neither_side_but_the_score_counting_it_is_printed(project: Path) -> None:
-    write_triage(project, '[survivors]\n'
-                 '"connector.claims.x_confirm_claim__mutmut_2" = { verdict = "wording", function = "aaaaaaaaaaaa", '
-                 'why = "only the words of the refusal change" }\n'
-                 '"connector.claims.x_confirm_claim__mutmut_3" = { verdict = "equivalent", function = "aaaaaaaaaaaa", '
-                 'why = "the same query either way" }\n')
-    report = ms.build_report(ms.load_mutants(project, STATUS.get), ms.load_triage(project / ms.TRIAGE_FILE))
+    report = report_triaged(
+        project, triage_line("connector.claims.x_confirm_claim__mutmut_2", "wording", "only the words of the refusal change"),
+        triage_line("connector.claims.x_confirm_claim__mutmut_3", "equivalent", "the same query either way"))
     claims = report.modules[0]
     assert (claims.counts["wording"], claims.counts["equivalent"], claims.counts["survived"]) == (1, 1, 0)
     assert (claims.score, claims.score_counting_wording) == (1.0, 0.5)
